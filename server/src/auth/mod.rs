@@ -1,0 +1,116 @@
+//! Users, password hashing (argon2id), web sessions and bearer tokens. The only module that mints
+//! or checks secrets; everything secret is stored as a hash.
+mod password;
+mod sessions;
+mod tokens;
+
+pub use password::{hash_password, verify_password};
+pub use sessions::WebSession;
+pub use tokens::{Principal, PAT_PREFIX};
+
+use crate::store::{Store, StoreError, UserRow};
+use base64::Engine as _;
+use chrono::{DateTime, Duration, Utc};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+/// Failed sign-ins before an account locks.
+pub const LOCKOUT_THRESHOLD: i32 = 5;
+/// How long a locked account stays locked.
+pub const LOCKOUT_MINUTES: i64 = 15;
+
+/// Why authentication failed. Messages never say which of username or password was wrong.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    #[error("the username or password is incorrect")]
+    InvalidCredentials,
+    #[error("too many failed sign-ins: the account is locked until {0} UTC")]
+    Locked(String),
+    #[error("the account is disabled")]
+    Disabled,
+    #[error("the token is invalid, expired or revoked")]
+    InvalidToken,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Random secret of `bytes` bytes from the OS CSPRNG, base64url without padding.
+pub fn random_secret(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    rand::rngs::OsRng.fill_bytes(&mut buf);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(buf)
+}
+
+/// SHA-256 of a high-entropy secret, hex. (Passwords use argon2id instead.)
+pub fn secret_hash(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+/// Constant-time comparison of two strings.
+pub fn same(a: &str, b: &str) -> bool {
+    use subtle::ConstantTimeEq;
+    a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
+}
+
+/// Authentication service over the store.
+#[derive(Clone)]
+pub struct Auth {
+    store: Store,
+}
+
+impl Auth {
+    pub fn new(store: Store) -> Auth {
+        Auth { store }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Checks a username and password, with lockout after repeated failures.
+    pub async fn sign_in(&self, username: &str, password: &str, now: DateTime<Utc>) -> Result<UserRow, AuthError> {
+        let Some(user) = self.store.user_by_name(username.trim()).await? else {
+            // Same work as a real check, so timing does not reveal which usernames exist.
+            let _ = verify_password(password::DUMMY_HASH, password);
+            return Err(AuthError::InvalidCredentials);
+        };
+        if let Some(until) = user.locked_until.filter(|u| *u > now) {
+            return Err(AuthError::Locked(until.format("%Y-%m-%d %H:%M").to_string()));
+        }
+        let pw = password.to_string();
+        let hash = user.password_hash.clone();
+        let ok = tokio::task::spawn_blocking(move || verify_password(&hash, &pw))
+            .await
+            .unwrap_or(false);
+        if !ok {
+            self.store
+                .record_failed_login(user.id, LOCKOUT_THRESHOLD, now + Duration::minutes(LOCKOUT_MINUTES))
+                .await?;
+            return Err(AuthError::InvalidCredentials);
+        }
+        if user.disabled {
+            return Err(AuthError::Disabled);
+        }
+        if user.failed_logins > 0 {
+            self.store.clear_failed_logins(user.id).await?;
+        }
+        Ok(user)
+    }
+
+    /// Creates a user with an argon2id password hash.
+    pub async fn create_user(
+        &self,
+        username: &str,
+        display_name: &str,
+        password: &str,
+        roles: &[String],
+        now: DateTime<Utc>,
+    ) -> Result<i64, AuthError> {
+        let pw = password.to_string();
+        let hash = tokio::task::spawn_blocking(move || hash_password(&pw))
+            .await
+            .map_err(|_| AuthError::InvalidCredentials)?
+            .map_err(|_| AuthError::InvalidCredentials)?;
+        Ok(self.store.create_user(username, display_name, &hash, roles, now).await?)
+    }
+}

@@ -1,0 +1,151 @@
+//! Bearer tokens: personal access tokens (PATs) and, through the OAuth module, access tokens.
+//! A token is `<prefix>_<random>`; only its SHA-256 is stored.
+use super::{random_secret, secret_hash, Auth, AuthError};
+use crate::store::{NewToken, TokenRow, UserRow};
+use chrono::{DateTime, Utc};
+
+/// Prefix of personal access tokens (makes leaked tokens easy to spot).
+pub const PAT_PREFIX: &str = "fwp";
+
+/// Who a bearer token speaks for.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub user: UserRow,
+    pub token_id: i64,
+    pub kind: String,
+    /// The token's name (for a PAT: what the user called it).
+    pub token_name: String,
+    /// The MCP client the token was issued to (OAuth), shown in history.
+    pub client_name: Option<String>,
+    pub resource: Option<String>,
+}
+
+impl Auth {
+    /// Creates a personal access token; returns (id, the token shown once).
+    pub async fn create_pat(
+        &self,
+        user_id: i64,
+        name: &str,
+        expires_at: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> Result<(i64, String), AuthError> {
+        let token = format!("{PAT_PREFIX}_{}", random_secret(32));
+        let prefix: String = token.chars().take(10).collect();
+        let id = self
+            .store()
+            .insert_token(
+                NewToken {
+                    kind: "pat",
+                    hash: &secret_hash(&token),
+                    prefix: &prefix,
+                    name,
+                    user_id,
+                    client_id: None,
+                    resource: None,
+                    family: None,
+                    scope: None,
+                    expires_at,
+                },
+                now,
+            )
+            .await?;
+        Ok((id, token))
+    }
+
+    pub async fn list_pats(&self, user_id: i64) -> Result<Vec<TokenRow>, AuthError> {
+        Ok(self.store().user_tokens(user_id, "pat").await?)
+    }
+
+    pub async fn revoke_pat(&self, user_id: i64, id: i64, now: DateTime<Utc>) -> Result<bool, AuthError> {
+        Ok(self.store().revoke_user_token(user_id, id, now).await?)
+    }
+
+    /// Checks a bearer token (PAT or OAuth access token) for `resource`.
+    pub async fn verify_bearer(&self, token: &str, resource: &str, now: DateTime<Utc>) -> Result<Principal, AuthError> {
+        if token.len() > 200 || token.is_empty() {
+            return Err(AuthError::InvalidToken);
+        }
+        let row = self
+            .store()
+            .token_by_hash(&secret_hash(token))
+            .await?
+            .ok_or(AuthError::InvalidToken)?;
+        let live = row.revoked_at.is_none() && row.expires_at.is_none_or(|e| e > now);
+        let usable_kind = row.kind == "pat" || row.kind == "access";
+        let client_ok = row.client_id.is_none() || row.client_active == Some(true);
+        let resource_ok = row.resource.as_deref().is_none_or(|r| r == resource);
+        if !(live && usable_kind && client_ok && resource_ok) {
+            return Err(AuthError::InvalidToken);
+        }
+        if row.user_disabled {
+            return Err(AuthError::Disabled);
+        }
+        let user = self.store().user_by_id(row.user_id).await?.ok_or(AuthError::InvalidToken)?;
+        self.store().touch_token(row.id, now).await?;
+        Ok(Principal {
+            user,
+            token_id: row.id,
+            kind: row.kind,
+            token_name: row.name,
+            client_name: row.client_name,
+            resource: row.resource,
+        })
+    }
+}
+
+/// How long a server-side confirmation token stays valid.
+pub const CONFIRMATION_MINUTES: i64 = 10;
+
+impl Auth {
+    /// Mints a single-use confirmation token bound to user, tool and arguments.
+    pub async fn create_confirmation(
+        &self,
+        user_id: i64,
+        tool: &str,
+        args_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<String, AuthError> {
+        let token = format!("fwc_{}", random_secret(24));
+        self.store()
+            .insert_token(
+                NewToken {
+                    kind: "confirm",
+                    hash: &secret_hash(&token),
+                    prefix: "fwc_",
+                    name: tool,
+                    user_id,
+                    client_id: None,
+                    resource: None,
+                    family: None,
+                    scope: Some(args_hash),
+                    expires_at: Some(now + chrono::Duration::minutes(CONFIRMATION_MINUTES)),
+                },
+                now,
+            )
+            .await?;
+        Ok(token)
+    }
+
+    /// Consumes a confirmation token; false unless it matches user, tool and arguments, is
+    /// unexpired and unused.
+    pub async fn consume_confirmation(
+        &self,
+        token: &str,
+        user_id: i64,
+        tool: &str,
+        args_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, AuthError> {
+        if token.len() > 100 {
+            return Ok(false);
+        }
+        let Some(row) = self.store().token_by_hash(&secret_hash(token)).await? else { return Ok(false) };
+        let ok = row.kind == "confirm"
+            && row.user_id == user_id
+            && row.name == tool
+            && row.scope.as_deref() == Some(args_hash)
+            && row.revoked_at.is_none()
+            && row.expires_at.is_some_and(|e| e > now);
+        Ok(ok && self.store().mark_token_used(row.id, now).await?)
+    }
+}

@@ -1,0 +1,286 @@
+//! Command line: `serve`, `migrate`, `user`, `app`, `token`, `demo`.
+use crate::auth::Auth;
+use crate::config::Config;
+use crate::engine::Engine;
+use crate::store::{BlobStore, Store};
+use chrono::Utc;
+use clap::{Args, Parser, Subcommand};
+use std::io::{BufRead, IsTerminal};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Formwork: forms, views and operations, with an MCP surface for AI assistants.
+#[derive(Parser)]
+#[command(name = "formwork", version, about)]
+pub struct Cli {
+    #[command(flatten)]
+    pub db: DbArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Where the data lives.
+#[derive(Args, Clone)]
+pub struct DbArgs {
+    /// Database URL: `sqlite://path?mode=rwc` or `postgres://user@host/db`.
+    /// Default: a SQLite file in the data directory.
+    #[arg(long, env = "DATABASE_URL", global = true)]
+    pub database_url: Option<String>,
+    /// Data directory (SQLite file, uploaded files).
+    #[arg(long, env = "FORMWORK_DATA_DIR", default_value = "data", global = true)]
+    pub data_dir: PathBuf,
+}
+
+impl DbArgs {
+    fn url(&self) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| Config::default_sqlite_url(&self.data_dir))
+    }
+
+    async fn store(&self) -> Result<Store, String> {
+        std::fs::create_dir_all(&self.data_dir)
+            .map_err(|e| format!("cannot create data directory {}: {e}", self.data_dir.display()))?;
+        Store::connect(&self.url())
+            .await
+            .map_err(|e| format!("cannot open the database: {e}"))
+    }
+
+    async fn engine(&self) -> Result<Engine, String> {
+        Ok(Engine::new(self.store().await?, BlobStore::new(&self.data_dir)))
+    }
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Run the web server (web UI, MCP at /mcp, OAuth).
+    Serve {
+        /// Address to listen on.
+        #[arg(long, env = "FORMWORK_BIND", default_value = "127.0.0.1:8080")]
+        bind: String,
+        /// Public base URL (e.g. https://forms.example.com behind a TLS proxy).
+        #[arg(long, env = "FORMWORK_PUBLIC_URL")]
+        public_url: Option<String>,
+        /// Seed demo users, the Expense Claims app and sample claims.
+        #[arg(long, env = "FORMWORK_DEMO")]
+        demo: bool,
+        /// Byte budget of one MCP tool result.
+        #[arg(long, env = "FORMWORK_MCP_MAX_RESULT_BYTES", default_value_t = 100_000)]
+        mcp_max_result_bytes: usize,
+        /// Largest accepted upload in bytes.
+        #[arg(long, env = "FORMWORK_MAX_UPLOAD_BYTES", default_value_t = 20 * 1024 * 1024)]
+        max_upload_bytes: usize,
+    },
+    /// Create or upgrade the database schema.
+    Migrate,
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage app definitions.
+    #[command(subcommand)]
+    App(AppCommand),
+    /// Personal access tokens for MCP clients and scripts.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Demo data.
+    #[command(subcommand)]
+    Demo(DemoCommand),
+    /// Internal helpers run by the server itself.
+    #[command(subcommand, hide = true)]
+    Internal(InternalCommand),
+}
+
+#[derive(Subcommand)]
+pub enum UserCommand {
+    /// Add a user; the password is read from standard input (or prompted for on a terminal).
+    Add {
+        #[arg(long)]
+        username: String,
+        /// Role (repeatable): employee, manager, admin, …
+        #[arg(long = "role", required = true)]
+        roles: Vec<String>,
+        #[arg(long)]
+        display_name: Option<String>,
+    },
+    /// List users.
+    List,
+}
+
+#[derive(Subcommand)]
+pub enum AppCommand {
+    /// Import a definition file (TOML or JSON) as the app's new draft.
+    Import {
+        file: PathBuf,
+        /// Publish the draft right away.
+        #[arg(long)]
+        publish: bool,
+    },
+    /// Publish an app's draft as its next version.
+    Publish { slug: String },
+    /// List apps with their published version.
+    List,
+}
+
+#[derive(Subcommand)]
+pub enum TokenCommand {
+    /// Create a personal access token for a user and print it.
+    Create {
+        #[arg(long)]
+        user: String,
+        #[arg(long, default_value = "cli")]
+        name: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum DemoCommand {
+    /// Generate N realistic claims spread over demo employees.
+    Generate {
+        #[arg(long)]
+        claims: u64,
+        /// How many employees to spread them over (created as needed: emp001, …).
+        #[arg(long, default_value_t = 50)]
+        users: u32,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum InternalCommand {
+    /// Parse a PDF from standard input in an isolated process.
+    PdfWorker,
+}
+
+/// Entry point of the binary.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Command::Internal(InternalCommand::PdfWorker) = cli.command {
+        return crate::receipts::run_pdf_worker_stdio();
+    }
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("FORMWORK_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,rmcp=warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), String> {
+    let now = Utc::now();
+    match cli.command {
+        Command::Serve { bind, public_url, demo, mcp_max_result_bytes, max_upload_bytes } => {
+            let config = Config {
+                bind,
+                database_url: cli.db.url(),
+                data_dir: cli.db.data_dir.clone(),
+                public_url,
+                demo,
+                mcp_max_result_bytes,
+                max_upload_bytes,
+            };
+            let app = crate::startup::Application::build(config).await?;
+            app.run_until_stopped().await.map_err(|e| e.to_string())
+        }
+        Command::Migrate => {
+            cli.db.store().await?;
+            println!("database is up to date");
+            Ok(())
+        }
+        Command::User(UserCommand::Add { username, roles, display_name }) => {
+            let store = cli.db.store().await?;
+            let password = read_password()?;
+            if password.chars().count() < 8 {
+                return Err("the password must have at least 8 characters".into());
+            }
+            let id = Auth::new(store)
+                .create_user(&username, display_name.as_deref().unwrap_or(&username), &password, &roles, now)
+                .await
+                .map_err(|e| match e {
+                    crate::auth::AuthError::Store(crate::store::StoreError::Conflict) => {
+                        format!("a user named `{username}` already exists")
+                    }
+                    e => e.to_string(),
+                })?;
+            println!("created user {username} (id {id}) with roles {}", roles.join(", "));
+            Ok(())
+        }
+        Command::User(UserCommand::List) => {
+            let store = cli.db.store().await?;
+            for u in store.list_users().await.map_err(|e| e.to_string())? {
+                println!(
+                    "{}\t{}\t{}{}",
+                    u.username,
+                    u.display_name,
+                    u.roles.join(","),
+                    if u.disabled { "\tdisabled" } else { "" }
+                );
+            }
+            Ok(())
+        }
+        Command::App(AppCommand::Import { file, publish }) => {
+            let text = std::fs::read_to_string(&file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+            let engine = cli.db.engine().await?;
+            let def = engine.import_draft(&text, now).await.map_err(|e| format!("{}:\n{e}", file.display()))?;
+            println!("imported {} as a new draft", def.slug);
+            if publish {
+                let v = engine.publish(&def.slug, None, now).await.map_err(|e| e.to_string())?;
+                println!("published {} version {v}", def.slug);
+            }
+            Ok(())
+        }
+        Command::App(AppCommand::Publish { slug }) => {
+            let engine = cli.db.engine().await?;
+            let v = engine.publish(&slug, None, now).await.map_err(|e| e.to_string())?;
+            println!("published {slug} version {v}");
+            Ok(())
+        }
+        Command::App(AppCommand::List) => {
+            let store = cli.db.store().await?;
+            for a in store.list_apps().await.map_err(|e| e.to_string())? {
+                let v = a.published_version.map(|v| format!("v{v}")).unwrap_or_else(|| "unpublished".into());
+                println!("{}\t{}\t{v}", a.slug, a.name);
+            }
+            Ok(())
+        }
+        Command::Token(TokenCommand::Create { user, name }) => {
+            let store = cli.db.store().await?;
+            let u = store
+                .user_by_name(&user)
+                .await
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| format!("no user `{user}`"))?;
+            let (_, token) = Auth::new(store).create_pat(u.id, &name, None, now).await.map_err(|e| e.to_string())?;
+            println!("{token}");
+            Ok(())
+        }
+        Command::Demo(DemoCommand::Generate { claims, users }) => {
+            let engine = cli.db.engine().await?;
+            crate::demo::generate(&engine, claims, users).await
+        }
+        Command::Internal(InternalCommand::PdfWorker) => Ok(()),
+    }
+}
+
+fn read_password() -> Result<String, String> {
+    if std::io::stdin().is_terminal() {
+        rpassword::prompt_password("Password: ").map_err(|e| e.to_string())
+    } else {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line).map_err(|e| e.to_string())?;
+        Ok(line.trim_end_matches(['\r', '\n']).to_string())
+    }
+}

@@ -1,0 +1,39 @@
+//! Configuration from flags and environment (`DATABASE_URL`, `FORMWORK_*`).
+use std::path::PathBuf;
+
+/// Everything a running server needs to know.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Address to listen on, e.g. `127.0.0.1:8080` (port 0 picks a free one).
+    pub bind: String,
+    pub database_url: String,
+    pub data_dir: PathBuf,
+    /// Public base URL the site is reached under (behind a TLS proxy: `https://forms.example.com`).
+    pub public_url: Option<String>,
+    /// Seed the demo users, app and claims on start.
+    pub demo: bool,
+    /// Byte budget of one MCP tool result (≈ 25k tokens by default).
+    pub mcp_max_result_bytes: usize,
+    /// Largest upload accepted.
+    pub max_upload_bytes: usize,
+}
+
+impl Config {
+    /// The SQLite URL inside the data directory (the embedded default).
+    pub fn default_sqlite_url(data_dir: &std::path::Path) -> String {
+        format!("sqlite://{}/formwork.db?mode=rwc", data_dir.display())
+    }
+
+    /// The base URL links and the MCP server URL are built from.
+    pub fn base_url(&self, actual_bind: &str) -> String {
+        match &self.public_url {
+            Some(u) => u.trim_end_matches('/').to_string(),
+            None => format!("http://{}", actual_bind.replace("0.0.0.0", "127.0.0.1")),
+        }
+    }
+
+    /// Cookies get `Secure` when the public URL is HTTPS.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.as_deref().is_some_and(|u| u.starts_with("https://"))
+    }
+}

@@ -1,0 +1,124 @@
+//! The published apps, cached in memory and refreshed when any process publishes. A cheap stamp
+//! query (at most once a second) tells whether the cache is current, so several server processes
+//! on one database converge within a second without sharing memory.
+use super::definition::{AppDef, FieldType, Scope};
+use crate::store::{Store, StoreError, ValueKind};
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+/// One app as published: an immutable definition.
+#[derive(Debug)]
+pub struct PublishedApp {
+    pub id: i64,
+    pub version: i64,
+    pub def: AppDef,
+}
+
+#[derive(Default)]
+struct Snapshot {
+    stamp: String,
+    apps: Vec<Arc<PublishedApp>>,
+    by_slug: HashMap<String, Arc<PublishedApp>>,
+}
+
+/// Cache of published apps.
+pub struct Catalog {
+    store: Store,
+    state: RwLock<(Option<Instant>, Arc<Snapshot>)>,
+}
+
+const FRESHNESS: Duration = Duration::from_secs(1);
+
+impl Catalog {
+    pub fn new(store: Store) -> Catalog {
+        Catalog {
+            store,
+            state: RwLock::new((None, Arc::new(Snapshot::default()))),
+        }
+    }
+
+    async fn snapshot(&self) -> Result<Arc<Snapshot>, StoreError> {
+        let (checked, snap) = match self.state.read() {
+            Ok(g) => (g.0, g.1.clone()),
+            Err(p) => (p.get_ref().0, p.get_ref().1.clone()),
+        };
+        if checked.is_some_and(|t| t.elapsed() < FRESHNESS) {
+            return Ok(snap);
+        }
+        let stamp = self.store.publish_stamp().await?;
+        let snap = if stamp == snap.stamp && checked.is_some() {
+            snap
+        } else {
+            let mut apps = Vec::new();
+            for v in self.store.published_versions().await? {
+                match serde_json::from_str::<AppDef>(&v.definition) {
+                    Ok(def) => apps.push(Arc::new(PublishedApp { id: v.app_id, version: v.version, def })),
+                    Err(e) => tracing::error!(app_id = v.app_id, "published definition unreadable: {e}"),
+                }
+            }
+            apps.sort_by(|a, b| a.def.name.cmp(&b.def.name));
+            let by_slug = apps.iter().map(|a| (a.def.slug.clone(), a.clone())).collect();
+            Arc::new(Snapshot { stamp, apps, by_slug })
+        };
+        if let Ok(mut g) = self.state.write() {
+            *g = (Some(Instant::now()), snap.clone());
+        }
+        Ok(snap)
+    }
+
+    /// Forgets the cache so the next read reloads (after a publish in this process).
+    pub fn invalidate(&self) {
+        if let Ok(mut g) = self.state.write() {
+            g.0 = None;
+        }
+    }
+
+    pub async fn apps(&self) -> Result<Vec<Arc<PublishedApp>>, StoreError> {
+        Ok(self.snapshot().await?.apps.clone())
+    }
+
+    pub async fn app(&self, slug: &str) -> Result<Option<Arc<PublishedApp>>, StoreError> {
+        Ok(self.snapshot().await?.by_slug.get(slug).cloned())
+    }
+}
+
+/// How the store compares a field's values.
+pub fn value_kind(kind: FieldType) -> ValueKind {
+    match kind {
+        FieldType::Money | FieldType::Number | FieldType::Computed => ValueKind::Number,
+        FieldType::File => ValueKind::Integer,
+        _ => ValueKind::Text,
+    }
+}
+
+/// Creates the expression indexes a definition's views filter and sort on.
+pub async fn ensure_indexes(store: &Store, app_id: i64, def: &AppDef) -> Result<(), StoreError> {
+    for view in def.views.values() {
+        let owner = view.scope == Scope::Own;
+        let mut fields: Vec<&str> = view.parameters.values().map(|p| p.field.as_str()).collect();
+        fields.extend(view.filters.iter().map(|f| f.field.as_str()));
+        let sort = view.sort.first().map(|s| s.trim_start_matches('-'));
+        fields.extend(sort);
+        for f in &fields {
+            if let Some(fd) = def.fields.get(*f) {
+                store.ensure_field_index(app_id, f, value_kind(fd.kind), owner).await?;
+            }
+        }
+        // Equality filters followed by the sort key: the common "status = X, newest first" page.
+        if let Some(s) = sort.and_then(|s| def.fields.get(s).map(|fd| (s, value_kind(fd.kind)))) {
+            let eq_fields = view
+                .parameters
+                .values()
+                .filter(|p| p.op == super::definition::FilterOp::Eq)
+                .map(|p| p.field.as_str())
+                .chain(view.filters.iter().filter(|f| f.op == super::definition::FilterOp::Eq).map(|f| f.field.as_str()));
+            for e in eq_fields {
+                if let Some(fd) = def.fields.get(e) {
+                    store.ensure_pair_index(app_id, (e, value_kind(fd.kind)), s, owner).await?;
+                }
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,166 @@
+//! Generated AI descriptions and instructions for views and operations: what a tool returns or
+//! changes, each parameter or input with its type, allowed values and units, preconditions, and
+//! what to confirm with the user. Administrators may replace them; "regenerate" restores these.
+use super::definition::{AppDef, FieldDef, FieldType, OperationDef, OperationKind, Scope, ViewDef};
+
+/// How a field's values are written, for a language model.
+pub fn field_format(def: &AppDef, f: &FieldDef) -> String {
+    match f.kind {
+        FieldType::Text => match f.max_len {
+            Some(n) => format!("text, at most {n} characters"),
+            None => "text".into(),
+        },
+        FieldType::LongText => "text (several lines allowed)".into(),
+        FieldType::Number => "a number".into(),
+        FieldType::Money => {
+            let cur = f
+                .currency_field
+                .as_ref()
+                .and_then(|c| def.fields.get(c))
+                .map(|c| format!(" in the currency given by \"{}\"", c.label))
+                .unwrap_or_default();
+            format!("a decimal amount as a string such as \"12.50\"{cur}, not negative, with no more decimals than the currency's minor units (2 for EUR/USD, 0 for JPY)")
+        }
+        FieldType::Date => "a date as YYYY-MM-DD".into(),
+        FieldType::Currency => "an ISO 4217 currency code such as EUR, USD, GBP".into(),
+        FieldType::Choice => format!("one of: {}", f.options.join(", ")),
+        FieldType::User => "a username".into(),
+        FieldType::File => "an attachment (image or PDF)".into(),
+        FieldType::Computed => format!("computed as {}", f.expr.as_deref().unwrap_or("")),
+    }
+}
+
+/// Generated description of a view tool.
+pub fn view_description(def: &AppDef, view: &ViewDef) -> String {
+    let scope = match view.scope {
+        Scope::Own => "your own records",
+        Scope::All => "all records you are allowed to see",
+    };
+    let cols: Vec<String> = view
+        .columns
+        .iter()
+        .filter_map(|c| def.fields.get(c).map(|f| f.label.clone()))
+        .collect();
+    let mut s = format!(
+        "Lists {scope} of the {} app in the \"{}\" view, {} page by page. Each row has the record id, its version and: {}.",
+        def.name,
+        view.title,
+        sort_phrase(def, view),
+        cols.join(", ")
+    );
+    if !view.filters.is_empty() {
+        let f: Vec<String> = view
+            .filters
+            .iter()
+            .map(|f| format!("{} {} {}", label(def, &f.field), f.op.phrase(), f.value))
+            .collect();
+        s.push_str(&format!(" Only records where {}.", f.join(" and ")));
+    }
+    if !view.description.is_empty() {
+        s.push(' ');
+        s.push_str(&view.description);
+    }
+    s
+}
+
+/// Generated instructions of a view tool.
+pub fn view_instructions(def: &AppDef, view: &ViewDef) -> String {
+    let mut s = String::new();
+    if view.parameters.is_empty() {
+        s.push_str("This view takes no filter parameters.");
+    } else {
+        s.push_str("Filter in the database with the parameters rather than reading every page: ");
+        let p: Vec<String> = view
+            .parameters
+            .iter()
+            .map(|(n, p)| {
+                let f = &def.fields[p.field.as_str()];
+                format!("`{n}` ({} {}; {})", f.label, p.op.phrase(), field_format(def, f))
+            })
+            .collect();
+        s.push_str(&p.join("; "));
+        s.push('.');
+    }
+    s.push_str(" Results are paged: pass `limit` (default 25) and, to continue, the `next_cursor` you received as `cursor`. `total` tells how many records match; do not claim a complete answer while `truncated` is true or a `next_cursor` remains.");
+    s
+}
+
+/// Generated description of an operation tool.
+pub fn operation_description(def: &AppDef, op: &OperationDef) -> String {
+    let what = match op.kind {
+        OperationKind::Create => format!("Creates a new {} record", def.name),
+        OperationKind::Update => format!("Updates an existing {} record", def.name),
+        OperationKind::Transition => format!(
+            "Moves a {} record to the state {}",
+            def.name,
+            op.to.as_deref().unwrap_or("")
+        ),
+        OperationKind::Delete => format!("Permanently deletes a {} record", def.name),
+    };
+    let mut s = format!("\"{}\": {what}", op.title);
+    if !op.inputs.is_empty() {
+        let labels: Vec<String> = op.inputs.iter().map(|i| label(def, i)).collect();
+        s.push_str(&format!(", setting {}", labels.join(", ")));
+    }
+    s.push('.');
+    if !op.description.is_empty() {
+        s.push(' ');
+        s.push_str(&op.description);
+    }
+    s
+}
+
+/// Generated instructions of an operation tool.
+pub fn operation_instructions(def: &AppDef, op: &OperationDef) -> String {
+    let mut parts = Vec::new();
+    if op.needs_record() {
+        parts.push("Pass `record_id` (from a view) and, to guard against concurrent edits, the `expected_version` you read.".to_string());
+    }
+    if !op.from.is_empty() {
+        parts.push(format!(
+            "Only possible while {} is {}.",
+            label(def, def.state_field.as_deref().unwrap_or("status")),
+            op.from.join(" or ")
+        ));
+    }
+    if !op.requires.is_empty() {
+        let r: Vec<String> = op.requires.iter().map(|f| label(def, f)).collect();
+        parts.push(format!("These must already be filled in: {}.", r.join(", ")));
+    }
+    for i in &op.inputs {
+        if let Some(f) = def.fields.get(i) {
+            let req = if op.required.contains(i) || (f.required && op.kind == OperationKind::Create) {
+                "required"
+            } else {
+                "optional; omit to leave unchanged"
+            };
+            let help = if f.help.is_empty() { String::new() } else { format!(" {}", f.help) };
+            parts.push(format!("`{i}` — {}: {} ({req}).{help}", f.label, field_format(def, f)));
+        }
+    }
+    if op.not_own {
+        parts.push("A user cannot run this on their own record.".into());
+    }
+    let confirm = match op.kind {
+        OperationKind::Delete => "This cannot be undone: confirm with the user before calling.",
+        OperationKind::Transition => "Confirm with the user before calling; the change is recorded in the record's history.",
+        _ => "Show the user the values you are about to send and let them correct them before calling.",
+    };
+    parts.push(confirm.into());
+    if op.requires_confirmation() {
+        parts.push("The first call only previews the change and returns a `confirmation_token`; call again with the same arguments plus that token to apply it.".into());
+    }
+    parts.join(" ")
+}
+
+fn label(def: &AppDef, field: &str) -> String {
+    def.fields.get(field).map(|f| f.label.clone()).unwrap_or_else(|| field.to_string())
+}
+
+fn sort_phrase(def: &AppDef, view: &ViewDef) -> String {
+    match view.sort.first() {
+        Some(s) if s.starts_with('-') => format!("newest {} first", label(def, &s[1..])),
+        Some(s) => format!("ordered by {}", label(def, s)),
+        None => "newest first".into(),
+    }
+}

@@ -1,0 +1,320 @@
+//! Running an operation: permission and precondition checks, typed input parsing, cross-field
+//! rules, computed fields, the diff, and one atomic write with its history entry.
+use super::definition::{parse_expr, AppDef, FieldType, OperationKind};
+use super::value::{parse_field, stored_decimal, CurrencyCode, Raw};
+use super::{Actor, Engine, EngineError, FieldError, PublishedApp};
+use crate::store::{NewHistory, RecordRow, RecordWrite, StoreError};
+use rust_decimal::Decimal;
+use serde::Serialize;
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+
+/// What a surface asks an operation to do.
+#[derive(Debug, Clone, Default)]
+pub struct OperationRequest {
+    pub record_id: Option<i64>,
+    /// The version the caller read; a different current version is refused as stale.
+    pub expected_version: Option<i64>,
+    pub inputs: BTreeMap<String, Raw>,
+}
+
+/// One field's change.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
+pub struct Change {
+    pub field: String,
+    pub label: String,
+    pub before: Value,
+    pub after: Value,
+}
+
+/// The result of an operation (or of its preview when `applied` is false).
+#[derive(Debug, Clone)]
+pub struct OperationOutcome {
+    pub record_id: Option<i64>,
+    pub version: i64,
+    pub changes: Vec<Change>,
+    pub deleted: bool,
+    pub applied: bool,
+    /// The record after the change (absent after a delete).
+    pub data: Option<Value>,
+}
+
+impl Engine {
+    /// Runs (or with `apply = false`, previews) an operation for the actor.
+    pub async fn run_operation(
+        &self,
+        actor: &Actor,
+        slug: &str,
+        op_name: &str,
+        req: &OperationRequest,
+        apply: bool,
+    ) -> Result<OperationOutcome, EngineError> {
+        let app = self.app(slug).await?;
+        let op = app
+            .def
+            .operations
+            .get(op_name)
+            .filter(|o| actor.has_any(&o.roles))
+            .ok_or_else(|| EngineError::OperationNotFound { app: slug.into(), operation: op_name.into() })?;
+        let record = match (op.needs_record(), req.record_id) {
+            (false, _) => None,
+            (true, None) => {
+                return Err(EngineError::Invalid(vec![FieldError {
+                    field: "record_id".into(),
+                    label: "Record".into(),
+                    message: format!("\"{}\" needs the id of the record to act on", op.title),
+                }]))
+            }
+            (true, Some(id)) => Some(
+                self.store()
+                    .record(app.id, id)
+                    .await?
+                    .filter(|r| self.can_read(&app, actor, r))
+                    .ok_or(EngineError::RecordNotFound(id))?,
+            ),
+        };
+        if let Some(refusal) = self.operation_refusal(&app, actor, op, record.as_ref()) {
+            return Err(refusal);
+        }
+        if let (Some(r), Some(expected)) = (&record, req.expected_version) {
+            if r.version != expected {
+                return Err(EngineError::Stale { id: r.id, expected, current: r.version });
+            }
+        }
+        let now = self.now();
+        let today = now.date_naive();
+        let def = &app.def;
+        let mut errors = Vec::new();
+        for name in req.inputs.keys() {
+            if !op.inputs.contains(name) {
+                errors.push(FieldError {
+                    field: name.clone(),
+                    label: name.clone(),
+                    message: if op.inputs.is_empty() {
+                        format!("\"{}\" takes no inputs", op.title)
+                    } else {
+                        format!("not an input of \"{}\"; it takes: {}", op.title, op.inputs.join(", "))
+                    },
+                });
+            }
+        }
+        let old: Map<String, Value> = match &record {
+            Some(r) => r.data.as_object().cloned().unwrap_or_default(),
+            None => defaults(def, actor, today),
+        };
+        let mut new = old.clone();
+        let mut attach = Vec::new();
+        for name in &op.inputs {
+            let field = &def.fields[name.as_str()];
+            let raw = req.inputs.get(name);
+            let value = match raw {
+                Some(raw) => match parse_field(field, raw, today) {
+                    Ok(v) => v,
+                    Err(message) => {
+                        errors.push(fe(def, name, message));
+                        continue;
+                    }
+                },
+                None => new.get(name).cloned().unwrap_or(Value::Null),
+            };
+            let required = op.required.contains(name) || (field.required && op.kind == OperationKind::Create);
+            if required && value.is_null() {
+                errors.push(fe(def, name, "is required".into()));
+                continue;
+            }
+            if field.kind == FieldType::File && raw.is_some() {
+                if let Some(att_id) = value.as_i64() {
+                    match self.check_attachment(actor, &app, name, att_id, record.as_ref()).await {
+                        Ok(()) => attach.push(att_id),
+                        Err(message) => {
+                            errors.push(fe(def, name, message));
+                            continue;
+                        }
+                    }
+                }
+            }
+            new.insert(name.clone(), value);
+        }
+        if op.kind == OperationKind::Transition {
+            if let (Some(sf), Some(to)) = (&def.state_field, &op.to) {
+                new.insert(sf.clone(), Value::String(to.clone()));
+            }
+        }
+        check_money(def, &mut new, &mut errors);
+        compute(def, &mut new, &mut errors);
+        for name in &op.requires {
+            if new.get(name).is_none_or(|v| v.is_null()) {
+                errors.push(fe(def, name, format!("must be filled in before \"{}\"", op.title)));
+            }
+        }
+        if !errors.is_empty() {
+            return Err(EngineError::Invalid(errors));
+        }
+        let deleted = op.kind == OperationKind::Delete;
+        let empty = Map::new();
+        let changes = diff(def, &old, if deleted { &empty } else { &new }, record.is_none());
+        let data = Value::Object(new);
+        if !apply {
+            return Ok(OperationOutcome {
+                record_id: record.as_ref().map(|r| r.id),
+                version: record.as_ref().map(|r| r.version).unwrap_or(0),
+                changes,
+                deleted,
+                applied: false,
+                data: (!deleted).then_some(data),
+            });
+        }
+        let write = match (&record, op.kind) {
+            (None, _) => RecordWrite::Create { app_id: app.id, owner_id: actor.user_id, data: data.clone() },
+            (Some(r), OperationKind::Delete) => RecordWrite::Delete { id: r.id, expected_version: r.version },
+            (Some(r), _) => RecordWrite::Update {
+                id: r.id,
+                expected_version: r.version,
+                owner_id: r.owner_id,
+                data: data.clone(),
+            },
+        };
+        let history = NewHistory {
+            record_id: 0,
+            app_id: app.id,
+            record_version: 0,
+            at: now,
+            actor_id: Some(actor.user_id),
+            actor_name: actor.username.clone(),
+            surface: actor.surface.as_str().into(),
+            client_name: actor.client_name.clone(),
+            operation: op_name.into(),
+            operation_title: op.title.clone(),
+            changes: serde_json::to_string(&changes).unwrap_or_else(|_| "[]".into()),
+        };
+        let (id, version) = self
+            .store()
+            .apply_write(write, history, &attach, now)
+            .await
+            .map_err(|e| match (e, &record) {
+                (StoreError::Stale { current }, Some(r)) => {
+                    EngineError::Stale { id: r.id, expected: r.version, current }
+                }
+                (StoreError::NotFound, Some(r)) => EngineError::RecordNotFound(r.id),
+                (e, _) => EngineError::Store(e),
+            })?;
+        Ok(OperationOutcome {
+            record_id: Some(id),
+            version,
+            changes,
+            deleted,
+            applied: true,
+            data: (!deleted).then_some(data),
+        })
+    }
+
+    async fn check_attachment(
+        &self,
+        actor: &Actor,
+        app: &PublishedApp,
+        field: &str,
+        id: i64,
+        record: Option<&RecordRow>,
+    ) -> Result<(), String> {
+        let att = self
+            .store()
+            .attachment(id)
+            .await
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| format!("attachment {id} does not exist; upload the file first"))?;
+        let mine = att.uploaded_by == actor.user_id && att.record_id.is_none();
+        let here = record.is_some_and(|r| att.record_id == Some(r.id));
+        if att.app_id != app.id || att.field != field || !(mine || here) {
+            return Err(format!("attachment {id} is not one of your uploads for this field"));
+        }
+        Ok(())
+    }
+}
+
+fn fe(def: &AppDef, field: &str, message: String) -> FieldError {
+    FieldError {
+        field: field.to_string(),
+        label: def.fields.get(field).map(|f| f.label.clone()).unwrap_or_else(|| field.to_string()),
+        message,
+    }
+}
+
+/// Field defaults for a new record: literals, `$me`, `$today`.
+fn defaults(def: &AppDef, actor: &Actor, today: chrono::NaiveDate) -> Map<String, Value> {
+    let mut m = Map::new();
+    for (name, f) in &def.fields {
+        let v = match f.default.as_deref() {
+            Some("$me") => Value::String(actor.username.clone()),
+            Some("$today") => Value::String(today.format("%Y-%m-%d").to_string()),
+            Some(lit) => Value::String(lit.to_string()),
+            None => continue,
+        };
+        m.insert(name.clone(), v);
+    }
+    m
+}
+
+/// Money amounts may not have more decimals than their currency's minor units.
+fn check_money(def: &AppDef, data: &mut Map<String, Value>, errors: &mut Vec<FieldError>) {
+    for (name, f) in &def.fields {
+        if f.kind != FieldType::Money {
+            continue;
+        }
+        let Some(amount) = data.get(name).and_then(stored_decimal) else { continue };
+        let currency = f
+            .currency_field
+            .as_ref()
+            .and_then(|c| data.get(c))
+            .and_then(|v| v.as_str())
+            .and_then(|c| CurrencyCode::parse(c).ok());
+        if let Some(c) = currency {
+            if amount.normalize().scale() > c.minor_units() {
+                errors.push(fe(
+                    def,
+                    name,
+                    format!("{} has {} decimal places; {} amounts have at most {}", amount, amount.normalize().scale(), c.code(), c.minor_units()),
+                ));
+            }
+        }
+    }
+}
+
+/// Recomputes computed fields (`net + tax`); empty when any term is empty.
+fn compute(def: &AppDef, data: &mut Map<String, Value>, errors: &mut Vec<FieldError>) {
+    for (name, f) in &def.fields {
+        let Some(expr) = f.expr.as_deref().filter(|_| f.kind == FieldType::Computed) else { continue };
+        let Ok(terms) = parse_expr(expr) else { continue };
+        let mut sum = Some(Decimal::ZERO);
+        for (sign, t) in &terms {
+            sum = match (sum, data.get(t).and_then(stored_decimal)) {
+                (Some(s), Some(v)) if *sign < 0 => s.checked_sub(v),
+                (Some(s), Some(v)) => s.checked_add(v),
+                _ => None,
+            };
+        }
+        match sum {
+            Some(s) if s.is_sign_negative() && !s.is_zero() => {
+                errors.push(fe(def, name, format!("would be negative ({s})")))
+            }
+            Some(s) => {
+                data.insert(name.clone(), Value::String(s.normalize().to_string()));
+            }
+            None => {
+                data.insert(name.clone(), Value::Null);
+            }
+        }
+    }
+}
+
+/// Field-by-field differences, in definition order.
+fn diff(def: &AppDef, old: &Map<String, Value>, new: &Map<String, Value>, created: bool) -> Vec<Change> {
+    let mut out = Vec::new();
+    for (name, f) in &def.fields {
+        let before = if created { Value::Null } else { old.get(name).cloned().unwrap_or(Value::Null) };
+        let after = new.get(name).cloned().unwrap_or(Value::Null);
+        if before != after {
+            out.push(Change { field: name.clone(), label: f.label.clone(), before, after });
+        }
+    }
+    out
+}

@@ -1,0 +1,253 @@
+//! Running a view: typed parameters become database predicates; row scope comes from the view's
+//! grant; paging returns a total count.
+use super::catalog::value_kind;
+use super::definition::{FieldType, FilterOp, Scope, ViewDef};
+use super::value::{parse_field, Raw};
+use super::{Actor, Engine, EngineError, FieldError, PublishedApp};
+use crate::store::{Predicate, PredicateOp, RecordQuery, RecordRow, SortKey};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// What a surface asks of a view.
+#[derive(Debug, Clone, Default)]
+pub struct ViewRequest {
+    pub params: BTreeMap<String, Raw>,
+    /// Quick search over the view's text columns.
+    pub search: Option<String>,
+    /// A column to sort by, `-column` for descending; the view's own sort when absent.
+    pub sort: Option<String>,
+    pub offset: u64,
+    /// Page size; the view's `per_page` when absent.
+    pub limit: Option<u64>,
+}
+
+/// One page of a view.
+pub struct ViewPage {
+    pub app: Arc<PublishedApp>,
+    pub view: String,
+    pub rows: Vec<RecordRow>,
+    pub total: u64,
+    pub offset: u64,
+    pub limit: u64,
+    /// The parameters as applied (normalised), for echoing back.
+    pub applied: BTreeMap<String, String>,
+    pub sort: Option<String>,
+}
+
+impl ViewPage {
+    pub fn def(&self) -> &ViewDef {
+        // The page was built from this view, so it exists.
+        &self.app.def.views[self.view.as_str()]
+    }
+}
+
+/// The largest page any surface may ask for.
+pub const MAX_LIMIT: u64 = 500;
+
+impl Engine {
+    /// Views of an app that the actor may open.
+    pub fn views_for<'a>(&self, app: &'a PublishedApp, actor: &Actor) -> Vec<(&'a String, &'a ViewDef)> {
+        app.def.views.iter().filter(|(_, v)| actor.has_any(&v.roles)).collect()
+    }
+
+    /// Looks up a published app and one of its views the actor may open.
+    pub async fn view_for(
+        &self,
+        actor: &Actor,
+        slug: &str,
+        view: &str,
+    ) -> Result<Arc<PublishedApp>, EngineError> {
+        let app = self
+            .catalog()
+            .app(slug)
+            .await?
+            .ok_or_else(|| EngineError::AppNotFound(slug.into()))?;
+        match app.def.views.get(view) {
+            Some(v) if actor.has_any(&v.roles) => Ok(app),
+            _ => Err(EngineError::ViewNotFound { app: slug.into(), view: view.into() }),
+        }
+    }
+
+    /// Runs a view for the actor.
+    pub async fn run_view(
+        &self,
+        actor: &Actor,
+        slug: &str,
+        view_name: &str,
+        req: &ViewRequest,
+    ) -> Result<ViewPage, EngineError> {
+        let app = self.view_for(actor, slug, view_name).await?;
+        let def = &app.def;
+        let view = &def.views[view_name];
+        let today = self.now().date_naive();
+        let mut predicates = Vec::new();
+        let mut errors = Vec::new();
+        let mut applied = BTreeMap::new();
+        for name in req.params.keys() {
+            if !view.parameters.contains_key(name) {
+                let known: Vec<&str> = view.parameters.keys().map(|s| s.as_str()).collect();
+                errors.push(FieldError {
+                    field: name.clone(),
+                    label: name.clone(),
+                    message: format!("unknown parameter; this view takes: {}", known.join(", ")),
+                });
+            }
+        }
+        for (name, p) in &view.parameters {
+            let field = &def.fields[p.field.as_str()];
+            let raw = req.params.get(name);
+            let label = p.label.clone().unwrap_or_else(|| field.label.clone());
+            let value = match raw {
+                None => serde_json::Value::Null,
+                Some(raw) => {
+                    // A parameter is a filter value, not a stored value: text compares as given.
+                    let parsed = if field.kind == FieldType::Computed {
+                        parse_field(&number_field(), raw, today)
+                    } else if field.kind == FieldType::User {
+                        Ok(match raw {
+                            Raw::Text(s) => serde_json::Value::String(s.trim().into()),
+                            Raw::Json(v) => v.clone(),
+                        })
+                    } else {
+                        let mut f = field.clone();
+                        f.max = None;
+                        f.min = None;
+                        parse_field(&f, raw, today)
+                    };
+                    match parsed {
+                        Ok(v) => v,
+                        Err(message) => {
+                            errors.push(FieldError { field: name.clone(), label, message });
+                            continue;
+                        }
+                    }
+                }
+            };
+            let text = match &value {
+                serde_json::Value::Null => {
+                    if p.required {
+                        errors.push(FieldError { field: name.clone(), label, message: "this parameter is required".into() });
+                    }
+                    continue;
+                }
+                serde_json::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            applied.insert(name.clone(), text.clone());
+            predicates.push(Predicate {
+                field: p.field.clone(),
+                kind: value_kind(field.kind),
+                op: predicate_op(p.op),
+                value: text,
+            });
+        }
+        if !errors.is_empty() {
+            return Err(EngineError::Invalid(errors));
+        }
+        for f in &view.filters {
+            let field = &def.fields[f.field.as_str()];
+            let value = if f.value == "$me" { actor.username.clone() } else { f.value.clone() };
+            predicates.push(Predicate {
+                field: f.field.clone(),
+                kind: value_kind(field.kind),
+                op: predicate_op(f.op),
+                value,
+            });
+        }
+        let sort_spec: Vec<String> = match &req.sort {
+            Some(s) if view.columns.iter().any(|c| c == s.trim_start_matches('-')) => vec![s.clone()],
+            Some(s) => {
+                return Err(EngineError::Invalid(vec![FieldError {
+                    field: "sort".into(),
+                    label: "Sort".into(),
+                    message: format!("`{s}` is not a column of this view"),
+                }]))
+            }
+            None => view.sort.clone(),
+        };
+        let sort = sort_spec
+            .iter()
+            .filter_map(|s| {
+                let name = s.trim_start_matches('-');
+                def.fields.get(name).map(|fd| SortKey {
+                    field: name.to_string(),
+                    kind: value_kind(fd.kind),
+                    desc: s.starts_with('-'),
+                })
+            })
+            .collect();
+        let search = req
+            .search
+            .as_ref()
+            .map(|s| s.trim())
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                let fields = view
+                    .columns
+                    .iter()
+                    .filter(|c| {
+                        matches!(
+                            def.fields.get(c.as_str()).map(|f| f.kind),
+                            Some(FieldType::Text | FieldType::LongText | FieldType::Choice | FieldType::User | FieldType::Currency)
+                        )
+                    })
+                    .cloned()
+                    .collect();
+                (fields, s.chars().take(200).collect::<String>())
+            });
+        let limit = req.limit.unwrap_or(view.per_page as u64).clamp(1, MAX_LIMIT);
+        let owner_id = match view.scope {
+            Scope::Own => Some(actor.user_id),
+            Scope::All => None,
+        };
+        let q = RecordQuery {
+            app_id: app.id,
+            owner_id,
+            predicates,
+            search,
+            sort,
+            offset: req.offset,
+            limit,
+        };
+        let (rows, total) = self.store().query_records(&q).await?;
+        Ok(ViewPage {
+            view: view_name.to_string(),
+            app,
+            rows,
+            total,
+            offset: req.offset,
+            limit,
+            applied,
+            sort: sort_spec.first().cloned(),
+        })
+    }
+}
+
+fn number_field() -> super::definition::FieldDef {
+    super::definition::FieldDef {
+        kind: FieldType::Money,
+        label: String::new(),
+        help: String::new(),
+        required: false,
+        max_len: None,
+        options: vec![],
+        default: None,
+        currency_field: None,
+        expr: None,
+        accept: vec![],
+        min: None,
+        max: None,
+    }
+}
+
+fn predicate_op(op: FilterOp) -> PredicateOp {
+    match op {
+        FilterOp::Eq => PredicateOp::Eq,
+        FilterOp::Ne => PredicateOp::Ne,
+        FilterOp::Gt => PredicateOp::Gt,
+        FilterOp::Gte => PredicateOp::Gte,
+        FilterOp::Lt => PredicateOp::Lt,
+        FilterOp::Lte => PredicateOp::Lte,
+        FilterOp::Contains => PredicateOp::Contains,
+    }
+}

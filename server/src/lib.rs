@@ -1,0 +1,14 @@
+//! Formwork: a self-hostable forms and actions platform with an MCP surface.
+//! See ARCHITECTURE.md for the map.
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod engine;
+pub mod mcp;
+pub mod oauth_metadata;
+pub mod receipts;
+pub mod startup;
+pub mod store;
+pub mod uploads;
+pub mod web;

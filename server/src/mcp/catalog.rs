@@ -1,0 +1,255 @@
+//! The tool catalog: one tool per MCP-enabled view and operation of each published app that the
+//! calling user may use, plus a read-only tool per file field for reading attachments.
+use crate::engine::definition::{AppDef, DataFormat, FieldDef, FieldType, OperationDef, OperationKind, ViewDef};
+use crate::engine::{describe, Actor, PublishedApp};
+use rmcp::model::{Tool, ToolAnnotations};
+use serde_json::{json, Map, Value};
+use std::sync::Arc;
+
+/// What a tool runs.
+#[derive(Debug, Clone)]
+pub enum ToolTarget {
+    View(String),
+    Operation(String),
+    /// Read the attachment in a file field of a record.
+    ReadFile(String),
+}
+
+/// A tool and what it maps to.
+#[derive(Debug, Clone)]
+pub struct ToolEntry {
+    pub app: Arc<PublishedApp>,
+    pub target: ToolTarget,
+    pub tool: Tool,
+}
+
+/// Default and largest page size of view tools.
+pub const DEFAULT_LIMIT: u64 = 25;
+pub const MAX_LIMIT: u64 = 200;
+
+/// `<app>_<name>`, at most 64 characters of `[a-z0-9_]`.
+pub fn tool_name(app: &str, name: &str) -> String {
+    let full = format!("{app}_{name}");
+    if full.len() <= 64 {
+        return full;
+    }
+    let digest = crate::auth::secret_hash(&full);
+    format!("{}_{}", &full[..55], &digest[..8])
+}
+
+/// The view's AI description and instructions (administrator's text or generated).
+pub fn view_texts(def: &AppDef, v: &ViewDef) -> (String, String) {
+    (
+        v.mcp.description.clone().unwrap_or_else(|| describe::view_description(def, v)),
+        v.mcp.instructions.clone().unwrap_or_else(|| describe::view_instructions(def, v)),
+    )
+}
+
+/// The operation's AI description and instructions (administrator's text or generated).
+pub fn operation_texts(def: &AppDef, o: &OperationDef) -> (String, String) {
+    (
+        o.mcp.description.clone().unwrap_or_else(|| describe::operation_description(def, o)),
+        o.mcp.instructions.clone().unwrap_or_else(|| describe::operation_instructions(def, o)),
+    )
+}
+
+fn obj(v: Value) -> Arc<Map<String, Value>> {
+    Arc::new(match v {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    })
+}
+
+/// JSON Schema of one field's input.
+pub fn field_schema(def: &AppDef, f: &FieldDef) -> Value {
+    let desc = describe::field_format(def, f);
+    let mut s = match f.kind {
+        FieldType::Text | FieldType::LongText => json!({"type": "string", "maxLength": f.max_len.unwrap_or(if f.kind == FieldType::Text { 500 } else { 20000 })}),
+        FieldType::Number | FieldType::Money | FieldType::Computed => {
+            json!({"type": "string", "pattern": "^[0-9]+(\\.[0-9]{1,4})?$"})
+        }
+        FieldType::Date => json!({"type": "string", "format": "date"}),
+        FieldType::Currency => json!({"type": "string", "pattern": "^[A-Z]{3}$"}),
+        FieldType::Choice => json!({"type": "string", "enum": f.options}),
+        FieldType::User => json!({"type": "string"}),
+        FieldType::File => json!({
+            "type": "object",
+            "properties": {
+                "filename": {"type": "string", "description": "File name, e.g. receipt.jpg"},
+                "content_base64": {"type": "string", "description": "The file's bytes, base64-encoded (JPEG, PNG, WebP or PDF)"}
+            },
+            "required": ["filename", "content_base64"],
+            "additionalProperties": false
+        }),
+    };
+    let title = if f.help.is_empty() { format!("{}: {desc}", f.label) } else { format!("{}: {desc}. {}", f.label, f.help) };
+    if let Some(m) = s.as_object_mut() {
+        m.insert("description".into(), Value::String(title));
+    }
+    s
+}
+
+fn view_tool(def: &AppDef, name: &str, v: &ViewDef) -> Tool {
+    let mut props = Map::new();
+    let mut required = Vec::new();
+    for (pn, p) in &v.parameters {
+        let f = &def.fields[p.field.as_str()];
+        let mut s = field_schema(def, f);
+        if let Some(m) = s.as_object_mut() {
+            m.remove("maxLength");
+            m.insert(
+                "description".into(),
+                Value::String(format!(
+                    "Only records whose {} {} this value ({})",
+                    f.label,
+                    p.op.phrase(),
+                    describe::field_format(def, f)
+                )),
+            );
+        }
+        props.insert(pn.clone(), s);
+        if p.required {
+            required.push(pn.clone());
+        }
+    }
+    props.insert("limit".into(), json!({"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT, "description": "Rows per page"}));
+    props.insert("cursor".into(), json!({"type": "string", "description": "The next_cursor of the previous page"}));
+    let input = json!({"type": "object", "properties": props, "required": required, "additionalProperties": false});
+    let row_props: Map<String, Value> = match v.mcp.format {
+        DataFormat::Columns => std::iter::once(("id".to_string(), json!({"type": "integer"})))
+            .chain(std::iter::once(("version".to_string(), json!({"type": "integer"}))))
+            .chain(v.columns.iter().map(|c| (c.clone(), json!({"type": ["string", "null"]}))))
+            .collect(),
+        DataFormat::Full => [
+            ("id".to_string(), json!({"type": "integer"})),
+            ("version".to_string(), json!({"type": "integer"})),
+            ("fields".to_string(), json!({"type": "object"})),
+            ("attachments".to_string(), json!({"type": "array"})),
+        ]
+        .into_iter()
+        .collect(),
+    };
+    let output = json!({
+        "type": "object",
+        "properties": {
+            "rows": {"type": "array", "items": {"type": "object", "properties": row_props}},
+            "total": {"type": "integer"},
+            "returned": {"type": "integer"},
+            "next_cursor": {"type": ["string", "null"]},
+            "truncated": {"type": "boolean"}
+        },
+        "required": ["rows", "total", "returned", "truncated"]
+    });
+    let (d, i) = view_texts(def, v);
+    Tool::new(tool_name(&def.slug, name), format!("{d}\n\n{i}"), obj(input))
+        .with_title(format!("{}: {}", def.name, v.title))
+        .with_raw_output_schema(obj(output))
+        .with_annotations(
+            ToolAnnotations::with_title(format!("{}: {}", def.name, v.title))
+                .read_only(true)
+                .destructive(false)
+                .idempotent(true)
+                .open_world(false),
+        )
+}
+
+fn operation_tool(def: &AppDef, name: &str, o: &OperationDef) -> Tool {
+    let mut props = Map::new();
+    let mut required: Vec<String> = Vec::new();
+    if o.needs_record() {
+        props.insert("record_id".into(), json!({"type": "integer", "description": "Id of the record to act on (from a view's rows)"}));
+        props.insert("expected_version".into(), json!({"type": "integer", "description": "The record version you read; the call is refused if the record changed since"}));
+        required.push("record_id".into());
+    }
+    for i in &o.inputs {
+        let f = &def.fields[i.as_str()];
+        props.insert(i.clone(), field_schema(def, f));
+        if o.required.contains(i) || (f.required && o.kind == OperationKind::Create) {
+            required.push(i.clone());
+        }
+    }
+    if o.requires_confirmation() {
+        props.insert("confirmation_token".into(), json!({"type": "string", "description": "Token from the preview returned by the first call; repeat the same arguments with it to apply the change"}));
+    }
+    let input = json!({"type": "object", "properties": props, "required": required, "additionalProperties": false});
+    let output = json!({
+        "type": "object",
+        "properties": {
+            "applied": {"type": "boolean"},
+            "record_id": {"type": ["integer", "null"]},
+            "version": {"type": "integer"},
+            "changes": {"type": "array"},
+            "record": {"type": ["object", "null"]},
+            "confirmation_token": {"type": ["string", "null"]}
+        },
+        "required": ["applied"]
+    });
+    let (d, i) = operation_texts(def, o);
+    let destructive = o.kind == OperationKind::Delete;
+    Tool::new(tool_name(&def.slug, name), format!("{d}\n\n{i}"), obj(input))
+        .with_title(format!("{}: {}", def.name, o.title))
+        .with_raw_output_schema(obj(output))
+        .with_annotations(
+            ToolAnnotations::with_title(format!("{}: {}", def.name, o.title))
+                .read_only(false)
+                .destructive(destructive)
+                .idempotent(false)
+                .open_world(false),
+        )
+}
+
+fn read_file_tool(def: &AppDef, field: &str, f: &FieldDef) -> Tool {
+    let input = json!({
+        "type": "object",
+        "properties": {"record_id": {"type": "integer", "description": "Id of the record whose file to read"}},
+        "required": ["record_id"],
+        "additionalProperties": false
+    });
+    let description = format!(
+        "Returns the {} attached to a {} record: an image (JPEG, long edge at most 1568 px) you can read, plus the PDF's text layer when it has one, and suggested values read by the server as a cross-check, with the record's id and version. Use it before filling fields from the document.",
+        f.label, def.name
+    );
+    Tool::new(tool_name(&def.slug, &format!("read_{field}")), description, obj(input))
+        .with_title(format!("{}: read {}", def.name, f.label))
+        .with_annotations(
+            ToolAnnotations::with_title(format!("{}: read {}", def.name, f.label))
+                .read_only(true)
+                .destructive(false)
+                .idempotent(true)
+                .open_world(false),
+        )
+}
+
+/// Whether the actor may use a view or operation through MCP.
+fn view_on(v: &ViewDef, actor: Option<&Actor>) -> bool {
+    v.mcp.enabled && actor.is_none_or(|a| a.has_any(&v.roles))
+}
+
+fn op_on(o: &OperationDef, actor: Option<&Actor>) -> bool {
+    o.mcp.enabled && actor.is_none_or(|a| a.has_any(&o.roles))
+}
+
+/// The tools of one app for an actor (`None`: every enabled tool, for the admin's budget view).
+pub fn app_tools(app: &Arc<PublishedApp>, actor: Option<&Actor>) -> Vec<ToolEntry> {
+    let def = &app.def;
+    let mut out = Vec::new();
+    for (n, v) in &def.views {
+        if view_on(v, actor) {
+            out.push(ToolEntry { app: app.clone(), target: ToolTarget::View(n.clone()), tool: view_tool(def, n, v) });
+        }
+    }
+    let any_view = out.iter().any(|t| matches!(t.target, ToolTarget::View(_)));
+    for (n, o) in &def.operations {
+        if op_on(o, actor) {
+            out.push(ToolEntry { app: app.clone(), target: ToolTarget::Operation(n.clone()), tool: operation_tool(def, n, o) });
+        }
+    }
+    if any_view {
+        for (n, f) in &def.fields {
+            if f.kind == FieldType::File {
+                out.push(ToolEntry { app: app.clone(), target: ToolTarget::ReadFile(n.clone()), tool: read_file_tool(def, n, f) });
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,149 @@
+//! The MCP surface: Streamable HTTP at `/mcp` (rmcp, mounted with rmcp-actix-web), stateless so
+//! several processes can serve one database. Bearer authentication is actix middleware in front
+//! of rmcp; the principal reaches the handler through rmcp's request extensions.
+pub mod catalog;
+pub mod results;
+mod server;
+mod switch;
+
+pub use server::FormworkMcp;
+pub use switch::{SiteSwitch, MCP_ENABLED_KEY};
+
+use crate::auth::{Auth, AuthError};
+use crate::engine::Engine;
+use crate::uploads::Uploads;
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::middleware::{from_fn, Next};
+use actix_web::{web, HttpMessage, HttpResponse};
+use chrono::Utc;
+use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
+use rmcp_actix_web::transport::StreamableHttpService;
+use std::sync::Arc;
+
+/// What the MCP surface shares across requests.
+pub struct McpContext {
+    pub engine: Engine,
+    pub auth: Auth,
+    pub uploads: Uploads,
+    pub max_result_bytes: usize,
+    pub base_url: String,
+    pub switch: SiteSwitch,
+}
+
+impl McpContext {
+    pub fn mcp_url(&self) -> String {
+        format!("{}/mcp", self.base_url)
+    }
+
+    /// RFC 9728 metadata URL for the `/mcp` resource.
+    pub fn resource_metadata_url(&self) -> String {
+        format!("{}/.well-known/oauth-protected-resource/mcp", self.base_url)
+    }
+}
+
+/// Hosts the MCP endpoint answers to (DNS-rebinding protection): the public URL's host and
+/// loopback names.
+fn allowed_hosts(base_url: &str) -> Vec<String> {
+    let mut hosts = vec!["localhost".to_string(), "127.0.0.1".to_string(), "[::1]".to_string()];
+    if let Ok(u) = url::Url::parse(base_url) {
+        if let Some(h) = u.host_str() {
+            hosts.push(h.to_string());
+            if let Some(p) = u.port() {
+                hosts.push(format!("{h}:{p}"));
+            }
+        }
+    }
+    hosts
+}
+
+fn allowed_origins(base_url: &str) -> Vec<String> {
+    match url::Url::parse(base_url) {
+        Ok(u) => vec![u.origin().ascii_serialization()],
+        Err(_) => vec![],
+    }
+}
+
+/// Mounts `/mcp` with its authentication middleware.
+pub fn configure(ctx: Arc<McpContext>) -> impl FnOnce(&mut web::ServiceConfig) {
+    move |cfg: &mut web::ServiceConfig| {
+        let factory_ctx = ctx.clone();
+        let service = StreamableHttpService::builder()
+            .service_factory(Arc::new(move || Ok(FormworkMcp { ctx: factory_ctx.clone() })))
+            .session_manager(Arc::new(LocalSessionManager::default()))
+            .stateful_mode(false)
+            .json_response(true)
+            .allowed_hosts(allowed_hosts(&ctx.base_url))
+            .allowed_origins(allowed_origins(&ctx.base_url))
+            .max_request_body_bytes(ctx.uploads.limits.max_bytes * 4 / 3 + 1024 * 1024)
+            .on_request_fn(|req, ext| {
+                if let Some(p) = req.extensions().get::<crate::auth::Principal>() {
+                    ext.insert(p.clone());
+                }
+            })
+            .build();
+        cfg.app_data(web::Data::from(ctx.clone())).service(
+            web::scope("/mcp")
+                .wrap(from_fn(authenticate))
+                .service(service.scope()),
+        );
+    }
+}
+
+fn json_error(status: actix_web::http::StatusCode, code: i64, message: &str) -> HttpResponse {
+    HttpResponse::build(status).content_type("application/json").body(
+        serde_json::json!({"jsonrpc": "2.0", "id": null, "error": {"code": code, "message": message}}).to_string(),
+    )
+}
+
+/// Bearer authentication (RFC 6750) and the site switch, before rmcp sees the request.
+async fn authenticate(req: ServiceRequest, next: Next<impl MessageBody + 'static>) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let Some(ctx) = req.app_data::<web::Data<McpContext>>().cloned() else {
+        return Err(actix_web::error::ErrorInternalServerError("MCP context missing"));
+    };
+    let header = req.headers().get("authorization").and_then(|h| h.to_str().ok()).map(str::to_string);
+    let token = header.as_deref().and_then(|h| {
+        let (scheme, value) = h.split_once(' ')?;
+        scheme.eq_ignore_ascii_case("bearer").then(|| value.trim().to_string())
+    });
+    let challenge = |err: Option<(&str, &str)>| {
+        let mut v = format!("Bearer resource_metadata=\"{}\"", ctx.resource_metadata_url());
+        if let Some((code, desc)) = err {
+            v.push_str(&format!(", error=\"{code}\", error_description=\"{desc}\""));
+        }
+        v
+    };
+    let now = Utc::now();
+    let principal = match token {
+        None => {
+            let resp = HttpResponse::Unauthorized()
+                .insert_header(("WWW-Authenticate", challenge(None)))
+                .content_type("application/json")
+                .body(r#"{"error":"invalid_token","error_description":"send Authorization: Bearer <token> (OAuth access token or personal access token)"}"#);
+            return Ok(req.into_response(resp));
+        }
+        Some(t) => match ctx.auth.verify_bearer(&t, &ctx.mcp_url(), now).await {
+            Ok(p) => p,
+            Err(e) => {
+                let desc = match e {
+                    AuthError::Disabled => "the user account is disabled",
+                    AuthError::Store(_) => "the server could not check the token",
+                    _ => "the token is invalid, expired or revoked",
+                };
+                let _ = ctx.engine.store().log_mcp_event("auth_failed", None, None, desc, now).await;
+                let resp = HttpResponse::Unauthorized()
+                    .insert_header(("WWW-Authenticate", challenge(Some(("invalid_token", desc)))))
+                    .content_type("application/json")
+                    .body(serde_json::json!({"error": "invalid_token", "error_description": desc}).to_string());
+                return Ok(req.into_response(resp));
+            }
+        },
+    };
+    if !ctx.switch.enabled(ctx.engine.store()).await {
+        let msg = "MCP access is turned off for this site: an administrator can allow it under Configure > Integration > MCP";
+        let _ = ctx.engine.store().log_mcp_event("surface_off", None, Some(&principal.user.username), msg, now).await;
+        return Ok(req.into_response(json_error(actix_web::http::StatusCode::FORBIDDEN, -32001, msg)));
+    }
+    req.extensions_mut().insert(principal);
+    Ok(next.call(req).await?.map_into_boxed_body())
+}

@@ -1,0 +1,218 @@
+//! Shaping tool results: view pages within a byte budget, operation outcomes, errors.
+use super::catalog::{DEFAULT_LIMIT, MAX_LIMIT};
+use crate::engine::definition::{DataFormat, ViewDef};
+use crate::engine::value::display_value;
+use crate::engine::{EngineError, OperationOutcome, ViewPage};
+use crate::store::RecordRow;
+use base64::Engine as _;
+use rmcp::model::{CallToolResult, ContentBlock as Content};
+use serde_json::{json, Map, Value};
+
+/// Decodes a `cursor` argument into an offset.
+pub fn decode_cursor(c: &str) -> Option<u64> {
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(c).ok()?;
+    let s = String::from_utf8(bytes).ok()?;
+    s.strip_prefix("o:")?.parse().ok()
+}
+
+pub fn encode_cursor(offset: u64) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("o:{offset}"))
+}
+
+/// The page size asked for, within bounds.
+pub fn limit_arg(v: Option<&Value>) -> Result<u64, String> {
+    match v {
+        None | Some(Value::Null) => Ok(DEFAULT_LIMIT),
+        Some(Value::Number(n)) => match n.as_u64() {
+            Some(l) if (1..=MAX_LIMIT).contains(&l) => Ok(l),
+            _ => Err(format!("`limit` must be an integer from 1 to {MAX_LIMIT}")),
+        },
+        Some(_) => Err("`limit` must be an integer".into()),
+    }
+}
+
+/// One row in the view's data format.
+pub fn row_json(page: &ViewPage, view: &ViewDef, r: &RecordRow, attachments: &[crate::store::AttachmentRow]) -> Value {
+    match view.mcp.format {
+        DataFormat::Columns => columns_row(&page.app.def, view, r),
+        DataFormat::Full => full_row(r, attachments),
+    }
+}
+
+/// A row as the view's columns, display-formatted.
+pub fn columns_row(def: &crate::engine::definition::AppDef, view: &ViewDef, r: &RecordRow) -> Value {
+    let mut m = Map::new();
+    m.insert("id".into(), r.id.into());
+    m.insert("version".into(), r.version.into());
+    for c in &view.columns {
+        let s = display_value(def, c, &r.data);
+        m.insert(c.clone(), if s.is_empty() { Value::Null } else { Value::String(s) });
+    }
+    Value::Object(m)
+}
+
+/// A row as the full record, attachments as references.
+pub fn full_row(r: &RecordRow, attachments: &[crate::store::AttachmentRow]) -> Value {
+    json!({
+        "id": r.id,
+        "version": r.version,
+        "created_at": r.created_at.to_rfc3339(),
+        "updated_at": r.updated_at.to_rfc3339(),
+        "fields": r.data,
+        "attachments": attachments.iter().filter(|a| a.record_id == Some(r.id)).map(|a| json!({
+            "id": a.id, "field": a.field, "filename": a.filename, "content_type": a.content_type, "size": a.size, "sha256": a.sha256
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// A view page as a tool result, cut short (with a cursor) before it exceeds `budget` bytes.
+pub fn view_result(page: &ViewPage, rows: Vec<Value>, budget: usize) -> CallToolResult {
+    let view = page.def();
+    let mut kept = Vec::new();
+    let mut used = 200usize;
+    let mut truncated = false;
+    for r in rows {
+        let size = r.to_string().len() * 2 + 16; // JSON and its text rendering
+        if used + size > budget && !kept.is_empty() {
+            truncated = true;
+            break;
+        }
+        used += size;
+        kept.push(r);
+    }
+    let next_offset = page.offset + kept.len() as u64;
+    let next_cursor = (next_offset < page.total && !kept.is_empty()).then(|| encode_cursor(next_offset));
+    let text = text_table(&kept, view, page.total, page.offset, next_cursor.as_deref(), truncated);
+    let structured = json!({
+        "rows": kept,
+        "total": page.total,
+        "returned": kept.len(),
+        "offset": page.offset,
+        "next_cursor": next_cursor,
+        "truncated": truncated,
+    });
+    let mut result = CallToolResult::success(vec![Content::text(text)]);
+    result.structured_content = Some(structured);
+    result
+}
+
+fn text_table(rows: &[Value], view: &ViewDef, total: u64, offset: u64, next: Option<&str>, truncated: bool) -> String {
+    let mut out = format!(
+        "{} of {total} matching records (from #{}){}{}\n",
+        rows.len(),
+        offset + 1,
+        if truncated { "; cut short to fit the size budget" } else { "" },
+        next.map(|c| format!("; next_cursor: {c}")).unwrap_or_default()
+    );
+    if view.mcp.format == DataFormat::Full {
+        for r in rows {
+            out.push_str(&r.to_string());
+            out.push('\n');
+        }
+        return out;
+    }
+    let mut header = vec!["id".to_string(), "version".to_string()];
+    header.extend(view.columns.iter().cloned());
+    out.push_str(&header.join(" | "));
+    out.push('\n');
+    for r in rows {
+        let cells: Vec<String> = header
+            .iter()
+            .map(|h| match &r[h.as_str()] {
+                Value::Null => String::new(),
+                Value::String(s) => s.replace('|', "/").replace('\n', " "),
+                v => v.to_string(),
+            })
+            .collect();
+        out.push_str(&cells.join(" | "));
+        out.push('\n');
+    }
+    out
+}
+
+/// An operation outcome as a tool result.
+pub fn operation_result(out: &OperationOutcome, title: &str, token: Option<String>) -> CallToolResult {
+    let changes: Vec<Value> = out
+        .changes
+        .iter()
+        .map(|c| json!({"field": c.field, "label": c.label, "before": c.before, "after": c.after}))
+        .collect();
+    let summary: Vec<String> = out
+        .changes
+        .iter()
+        .map(|c| format!("{}: {} → {}", c.label, short(&c.before), short(&c.after)))
+        .collect();
+    let text = if out.applied {
+        if out.deleted {
+            format!("\"{title}\" done: record {} deleted.", out.record_id.unwrap_or_default())
+        } else {
+            format!(
+                "\"{title}\" done: record {} is now at version {}.\n{}",
+                out.record_id.unwrap_or_default(),
+                out.version,
+                summary.join("\n")
+            )
+        }
+    } else {
+        format!(
+            "Preview only — nothing was changed. \"{title}\" would make these changes:\n{}\nConfirm with the user, then call again with the same arguments and \"confirmation_token\": \"{}\" (valid 10 minutes).",
+            if summary.is_empty() { "(no field changes)".into() } else { summary.join("\n") },
+            token.as_deref().unwrap_or("")
+        )
+    };
+    let mut result = CallToolResult::success(vec![Content::text(text)]);
+    result.structured_content = Some(json!({
+        "applied": out.applied,
+        "record_id": out.record_id,
+        "version": out.version,
+        "deleted": out.deleted,
+        "changes": changes,
+        "record": out.data,
+        "confirmation_token": token,
+    }));
+    result
+}
+
+fn short(v: &Value) -> String {
+    match v {
+        Value::Null => "(empty)".into(),
+        Value::String(s) => s.chars().take(80).collect(),
+        v => v.to_string(),
+    }
+}
+
+/// A tool error the model can act on.
+pub fn tool_error(code: &str, message: impl Into<String>, fields: Option<Value>) -> CallToolResult {
+    let message = message.into();
+    let mut r = CallToolResult::error(vec![Content::text(message.clone())]);
+    r.structured_content = Some(json!({"error": {"code": code, "message": message, "fields": fields}}));
+    r
+}
+
+/// Maps an engine refusal to a tool error.
+pub fn engine_error(e: &EngineError) -> (CallToolResult, &'static str) {
+    let code = match e {
+        EngineError::AppNotFound(_) => "app_unpublished",
+        EngineError::ViewNotFound { .. } | EngineError::OperationNotFound { .. } => "tool_unavailable",
+        EngineError::RecordNotFound(_) => "not_found",
+        EngineError::Forbidden(_) => "permission_denied",
+        EngineError::Invalid(_) => "invalid_input",
+        EngineError::Precondition(_) => "precondition_failed",
+        EngineError::Stale { .. } => "stale_version",
+        EngineError::Definition(_) | EngineError::Conflict(_) => "conflict",
+        EngineError::Store(_) => "server_error",
+    };
+    let fields = match e {
+        EngineError::Invalid(errs) => Some(json!(errs)),
+        _ => None,
+    };
+    let msg = match e {
+        EngineError::Invalid(errs) => format!(
+            "Some values were refused; fix them and call again:\n{}",
+            errs.iter().map(|f| format!("- {}: {}", f.field, f.message)).collect::<Vec<_>>().join("\n")
+        ),
+        EngineError::Store(_) => "The server could not complete the request; try again shortly.".to_string(),
+        e => e.to_string(),
+    };
+    (tool_error(code, msg, fields), code)
+}

@@ -1,0 +1,305 @@
+//! The MCP server handler: `tools/list` and `tools/call` built at run time from published apps,
+//! for the user the bearer token speaks for. Tool calls are the same engine calls as the web's.
+use super::catalog::{app_tools, ToolEntry, ToolTarget};
+use super::results::{decode_cursor, engine_error, limit_arg, operation_result, row_json, tool_error, view_result};
+use super::McpContext;
+use crate::auth::Principal;
+use crate::engine::{Actor, OperationRequest, Raw, Surface, ViewRequest};
+use base64::Engine as _;
+use chrono::Utc;
+use rmcp::model::{
+    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock as Content, Implementation, ListToolsResult,
+    PaginatedRequestParams, ServerCapabilities, ServerConfig,
+};
+use rmcp::service::RequestContext;
+use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
+use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// One MCP service instance (made per request in stateless mode).
+#[derive(Clone)]
+pub struct FormworkMcp {
+    pub(super) ctx: Arc<McpContext>,
+}
+
+fn actor_of(p: &Principal) -> Actor {
+    Actor {
+        user_id: p.user.id,
+        username: p.user.username.clone(),
+        display_name: p.user.display_name.clone(),
+        roles: p.user.roles.clone(),
+        surface: Surface::Mcp,
+        client_name: Some(p.client_name.clone().unwrap_or_else(|| format!("token \"{}\"", p.token_name))),
+    }
+}
+
+fn principal(ctx: &RequestContext<RoleServer>) -> Result<Principal, McpError> {
+    rmcp_actix_web::transport::on_request_extensions(&ctx.extensions)
+        .and_then(|e| e.get::<Principal>())
+        .cloned()
+        .ok_or_else(|| McpError::invalid_request("not authenticated", None))
+}
+
+impl FormworkMcp {
+    /// Every tool the actor may use right now.
+    pub async fn tools_for(&self, actor: &Actor) -> Result<Vec<ToolEntry>, McpError> {
+        let apps = self
+            .ctx
+            .engine
+            .catalog()
+            .apps()
+            .await
+            .map_err(|e| McpError::internal_error(format!("catalog unavailable: {e}"), None))?;
+        Ok(apps.iter().flat_map(|a| app_tools(a, Some(actor))).collect())
+    }
+
+    async fn note(&self, kind: &str, tool: Option<&str>, user: &str, message: &str) {
+        if let Err(e) = self.ctx.engine.store().log_mcp_event(kind, tool, Some(user), message, Utc::now()).await {
+            tracing::warn!("cannot record MCP event: {e}");
+        }
+    }
+
+    async fn run_view(&self, actor: &Actor, entry: &ToolEntry, view: &str, args: &Map<String, Value>) -> CallToolResult {
+        let limit = match limit_arg(args.get("limit")) {
+            Ok(l) => l,
+            Err(m) => return tool_error("invalid_input", m, None),
+        };
+        let offset = match args.get("cursor") {
+            None | Some(Value::Null) => 0,
+            Some(Value::String(c)) => match decode_cursor(c) {
+                Some(o) => o,
+                None => return tool_error("invalid_input", "`cursor` is not one this server gave out; omit it to start from the first page", None),
+            },
+            Some(_) => return tool_error("invalid_input", "`cursor` must be a string", None),
+        };
+        let params: BTreeMap<String, Raw> = args
+            .iter()
+            .filter(|(k, _)| k.as_str() != "limit" && k.as_str() != "cursor")
+            .map(|(k, v)| (k.clone(), Raw::Json(v.clone())))
+            .collect();
+        let req = ViewRequest { params, search: None, sort: None, offset, limit: Some(limit) };
+        let slug = &entry.app.def.slug;
+        match self.ctx.engine.run_view(actor, slug, view, &req).await {
+            Ok(page) => {
+                let view_def = page.def().clone();
+                let mut atts = Vec::new();
+                if view_def.mcp.format == crate::engine::definition::DataFormat::Full {
+                    for r in &page.rows {
+                        atts.extend(self.ctx.engine.attachments(r).await.unwrap_or_default());
+                    }
+                }
+                let rows = page.rows.iter().map(|r| row_json(&page, &view_def, r, &atts)).collect();
+                view_result(&page, rows, self.ctx.max_result_bytes)
+            }
+            Err(e) => {
+                let (r, code) = engine_error(&e);
+                self.note(code, Some(&entry.tool.name), &actor.username, &e.to_string()).await;
+                r
+            }
+        }
+    }
+
+    async fn run_operation(&self, actor: &Actor, entry: &ToolEntry, op: &str, args: &Map<String, Value>) -> CallToolResult {
+        let def = &entry.app.def;
+        let Some(op_def) = def.operations.get(op) else {
+            return tool_error("tool_unavailable", "this operation is no longer published", None);
+        };
+        let int_arg = |name: &str| -> Result<Option<i64>, CallToolResult> {
+            match args.get(name) {
+                None | Some(Value::Null) => Ok(None),
+                Some(Value::Number(n)) if n.as_i64().is_some() => Ok(n.as_i64()),
+                Some(Value::String(s)) if s.parse::<i64>().is_ok() => Ok(s.parse().ok()),
+                Some(_) => Err(tool_error("invalid_input", format!("`{name}` must be an integer"), None)),
+            }
+        };
+        let record_id = match int_arg("record_id") {
+            Ok(v) => v,
+            Err(r) => return r,
+        };
+        let expected_version = match int_arg("expected_version") {
+            Ok(v) => v,
+            Err(r) => return r,
+        };
+        let token = args.get("confirmation_token").and_then(|v| v.as_str()).map(String::from);
+        let mut inputs = BTreeMap::new();
+        for (k, v) in args {
+            if matches!(k.as_str(), "record_id" | "expected_version" | "confirmation_token") {
+                continue;
+            }
+            let is_file = def.fields.get(k).is_some_and(|f| f.kind == crate::engine::definition::FieldType::File);
+            if is_file && v.is_object() {
+                match self.upload(actor, &def.slug, k, v).await {
+                    Ok(id) => {
+                        inputs.insert(k.clone(), Raw::Json(id.into()));
+                    }
+                    Err(r) => return r,
+                }
+            } else {
+                inputs.insert(k.clone(), Raw::Json(v.clone()));
+            }
+        }
+        let req = OperationRequest { record_id, expected_version, inputs };
+        let tool_name = entry.tool.name.to_string();
+        let now = Utc::now();
+        let args_hash = {
+            let mut a = args.clone();
+            a.remove("confirmation_token");
+            crate::auth::secret_hash(&Value::Object(a).to_string())
+        };
+        let apply = if op_def.requires_confirmation() {
+            match &token {
+                None => false,
+                Some(t) => match self.ctx.auth.consume_confirmation(t, actor.user_id, &tool_name, &args_hash, now).await {
+                    Ok(true) => true,
+                    Ok(false) => {
+                        return tool_error(
+                            "confirmation_invalid",
+                            "The confirmation token is unknown, expired, already used, or was issued for other arguments. Call again without it to get a fresh preview.",
+                            None,
+                        )
+                    }
+                    Err(e) => return tool_error("server_error", e.to_string(), None),
+                },
+            }
+        } else {
+            true
+        };
+        match self.ctx.engine.run_operation(actor, &def.slug, op, &req, apply).await {
+            Ok(out) if !apply => match self.ctx.auth.create_confirmation(actor.user_id, &tool_name, &args_hash, now).await {
+                Ok(t) => operation_result(&out, &op_def.title, Some(t)),
+                Err(e) => tool_error("server_error", e.to_string(), None),
+            },
+            Ok(out) => operation_result(&out, &op_def.title, None),
+            Err(e) => {
+                let (r, code) = engine_error(&e);
+                self.note(code, Some(&tool_name), &actor.username, &e.to_string()).await;
+                r
+            }
+        }
+    }
+
+    async fn upload(&self, actor: &Actor, slug: &str, field: &str, v: &Value) -> Result<i64, CallToolResult> {
+        let filename = v["filename"].as_str().unwrap_or("upload");
+        let Some(b64) = v["content_base64"].as_str() else {
+            return Err(tool_error("invalid_input", format!("`{field}` needs `content_base64`"), None));
+        };
+        let max = self.ctx.uploads.limits.max_bytes;
+        if b64.len() / 4 * 3 > max + 3 {
+            return Err(tool_error(
+                "invalid_input",
+                format!("`{field}`: the file is larger than {} MB, the most a receipt may be", max / 1_000_000),
+                None,
+            ));
+        }
+        let cleaned: String = b64.chars().filter(|c| !c.is_whitespace()).collect();
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(cleaned.trim_start_matches("data:").split(',').next_back().unwrap_or(""))
+            .map_err(|_| tool_error("invalid_input", format!("`{field}.content_base64` is not valid base64"), None))?;
+        match self.ctx.uploads.upload(&self.ctx.engine, actor, slug, field, filename, bytes).await {
+            Ok(up) => Ok(up.stored.attachment_id),
+            Err(e) => Err(tool_error("invalid_file", format!("`{field}`: {e}"), None)),
+        }
+    }
+
+    async fn read_file(&self, actor: &Actor, entry: &ToolEntry, field: &str, args: &Map<String, Value>) -> CallToolResult {
+        let Some(id) = args.get("record_id").and_then(|v| v.as_i64()) else {
+            return tool_error("invalid_input", "`record_id` (integer) is required", None);
+        };
+        let slug = &entry.app.def.slug;
+        let access = match self.ctx.engine.record(actor, slug, id).await {
+            Ok(a) => a,
+            Err(e) => return engine_error(&e).0,
+        };
+        let Some(att_id) = access.record.data.get(field).and_then(|v| v.as_i64()) else {
+            return tool_error("no_file", format!("record {id} has no {field} attached yet"), None);
+        };
+        let att = match self.ctx.engine.attachment(actor, att_id).await {
+            Ok(a) => a,
+            Err(e) => return engine_error(&e).0,
+        };
+        let meta: Value = serde_json::from_str(&att.meta).unwrap_or_default();
+        let mut content = Vec::new();
+        let mut kinds: Vec<String> = Vec::new();
+        if meta["derivatives"]["mcp"].is_string() {
+            kinds.push("mcp".into());
+        }
+        let pages = meta["page_images"].as_u64().unwrap_or(0).min(4);
+        kinds.extend((1..=pages).map(|p| format!("page{p}")));
+        for k in &kinds {
+            if let Ok((_, bytes)) = self.ctx.engine.file_bytes(actor, att_id, Some(k)).await {
+                content.push(Content::image(base64::engine::general_purpose::STANDARD.encode(bytes), "image/jpeg"));
+            }
+        }
+        let pdf_text = meta["pdf_text"].as_str().map(|t| t.chars().take(20_000).collect::<String>());
+        let summary = json!({
+            "record_id": id,
+            "version": access.record.version,
+            "attachment_id": att.id,
+            "filename": att.filename,
+            "content_type": att.content_type,
+            "size": att.size,
+            "sha256": att.sha256,
+            "pdf_text": pdf_text,
+            "server_suggestions": meta["suggestions"],
+        });
+        let mut text = format!(
+            "{} of record {id} (version {}): {} ({}, {} bytes).",
+            field, access.record.version, att.filename, att.content_type, att.size
+        );
+        if let Some(t) = &pdf_text {
+            text.push_str(&format!("\nPDF text layer:\n{t}"));
+        }
+        text.push_str(&format!("\nServer suggestions (cross-check, may be wrong): {}", meta["suggestions"]));
+        content.insert(0, Content::text(text));
+        let mut r = CallToolResult::success(content);
+        r.structured_content = Some(summary);
+        r
+    }
+}
+
+impl ServerHandler for FormworkMcp {
+    fn get_info(&self) -> ServerConfig {
+        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
+            .with_server_info(Implementation::new("formwork", env!("CARGO_PKG_VERSION")))
+            .with_instructions(
+                "Formwork apps: views list records (filter with their parameters, page with limit/cursor); operations change records as the signed-in user, with the same validation and permissions as the web forms. Confirm changes with the user before calling write tools.",
+            )
+    }
+
+    async fn list_tools(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        context: RequestContext<RoleServer>,
+    ) -> Result<ListToolsResult, McpError> {
+        let p = principal(&context)?;
+        let tools = self.tools_for(&actor_of(&p)).await?;
+        Ok(ListToolsResult::with_all_items(tools.into_iter().map(|t| t.tool).collect()))
+    }
+
+    async fn call_tool(
+        &self,
+        request: CallToolRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, McpError> {
+        let p = principal(&context)?;
+        let actor = actor_of(&p);
+        let name = request.name.to_string();
+        let tools = self.tools_for(&actor).await?;
+        let Some(entry) = tools.into_iter().find(|t| t.tool.name == name) else {
+            let msg = format!("unknown tool `{name}`: it does not exist, its app is not published, it is not enabled for MCP, or your role may not use it");
+            self.note("tool_unavailable", Some(&name), &actor.username, &msg).await;
+            return Err(McpError::invalid_params(msg, None));
+        };
+        let args = request.arguments.clone().unwrap_or_default();
+        if Value::Object(args.clone()).to_string().len() > self.ctx.uploads.limits.max_bytes * 4 / 3 + 64 * 1024 {
+            return Ok(tool_error("invalid_input", "the arguments are too large", None).into());
+        }
+        let result = match &entry.target {
+            ToolTarget::View(v) => self.run_view(&actor, &entry, v, &args).await,
+            ToolTarget::Operation(o) => self.run_operation(&actor, &entry, o, &args).await,
+            ToolTarget::ReadFile(f) => self.read_file(&actor, &entry, f, &args).await,
+        };
+        Ok(result.into())
+    }
+}

@@ -1,0 +1,231 @@
+//! The receipt's currency (ISO 4217) from codes, symbols and country hints.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::suggest::Suggestion;
+
+/// ISO codes recognised when written in capitals as a word.
+const CODES: &[&str] = &[
+    "EUR", "USD", "GBP", "CHF", "JPY", "CAD", "AUD", "NZD", "SEK", "NOK", "DKK", "PLN", "CZK",
+    "HUF", "INR", "CNY", "RMB", "HKD", "SGD", "ZAR", "MXN", "BRL", "KRW", "RUB", "ILS", "THB",
+    "AED", "SAR", "RON", "BGN", "ISK",
+];
+
+/// Symbols that name one currency.
+const SYMBOLS: &[(&str, &str)] = &[
+    ("€", "EUR"),
+    ("£", "GBP"),
+    ("₹", "INR"),
+    ("₩", "KRW"),
+    ("₽", "RUB"),
+    ("₺", "TRY"),
+    ("₪", "ILS"),
+    ("฿", "THB"),
+    ("₱", "PHP"),
+    ("₫", "VND"),
+    ("zł", "PLN"),
+    ("kč", "CZK"),
+    ("円", "JPY"),
+];
+
+/// Dollar signs with a country prefix (lower case).
+const DOLLARS: &[(&str, &str)] = &[
+    ("us$", "USD"),
+    ("au$", "AUD"),
+    ("a$", "AUD"),
+    ("ca$", "CAD"),
+    ("c$", "CAD"),
+    ("nz$", "NZD"),
+    ("hk$", "HKD"),
+    ("sg$", "SGD"),
+    ("s$", "SGD"),
+    ("r$", "BRL"),
+    ("mx$", "MXN"),
+];
+
+/// Currencies whose amounts are written without minor units.
+pub(crate) fn is_zero_decimal(code: &str) -> bool {
+    matches!(code, "JPY" | "KRW" | "HUF" | "ISK" | "VND" | "CLP")
+}
+
+/// Whether ambiguous numeric dates are month-first for this currency.
+pub(crate) fn prefers_month_first(code: Option<&str>) -> bool {
+    matches!(code, Some("USD") | Some("CAD"))
+}
+
+static CA_POSTCODE: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"\b[A-Z]\d[A-Z] ?\d[A-Z]\d\b").ok());
+static UK_POSTCODE: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"\b[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}\b").ok());
+
+fn words(lower: &str) -> impl Iterator<Item = &str> {
+    lower.split(|c: char| !(c.is_alphanumeric() || c == '$' || c == '.' || c == '/'))
+        .map(|w| w.trim_end_matches('.'))
+        .filter(|w| !w.is_empty())
+}
+
+fn has_word(lower: &str, wanted: &[&str]) -> bool {
+    lower
+        .split(|c: char| !c.is_alphanumeric())
+        .any(|w| wanted.contains(&w))
+}
+
+fn is_code_at(line: &str, at: usize, len: usize) -> bool {
+    let before = line[..at].chars().next_back();
+    let after = line[at + len..].chars().next();
+    !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
+}
+
+/// Which dollar a plain `$` means, from hints in the whole text.
+fn resolve_dollar(all: &str, lower: &str) -> (&'static str, f32) {
+    let ca_post = CA_POSTCODE.as_ref().is_some_and(|r| r.is_match(all));
+    if ca_post || has_word(lower, &["hst", "pst", "qst", "tps", "tvq", "canada", "ontario", "québec", "quebec"]) {
+        return ("CAD", 0.75);
+    }
+    if has_word(lower, &["abn", "australia", "nsw", "vic", "qld"]) {
+        return ("AUD", 0.75);
+    }
+    if lower.contains("new zealand") {
+        return ("NZD", 0.75);
+    }
+    if has_word(lower, &["singapore", "uen"]) {
+        return ("SGD", 0.75);
+    }
+    if lower.contains("hong kong") {
+        return ("HKD", 0.75);
+    }
+    if has_word(lower, &["méxico", "mexico", "rfc"]) {
+        return ("MXN", 0.7);
+    }
+    if has_word(lower, &["gst"]) {
+        return ("CAD", 0.55);
+    }
+    ("USD", 0.6)
+}
+
+/// Detects the currency of the receipt.
+pub(crate) fn detect(lines: &[String]) -> Option<Suggestion<String>> {
+    let all = lines.join("\n");
+    let lower_all = all.to_lowercase();
+    // code → (score, best confidence, first source line)
+    let mut evidence: HashMap<&'static str, (f32, f32, usize)> = HashMap::new();
+    let mut add = |code: &'static str, confidence: f32, line: usize, weight: f32| {
+        let e = evidence.entry(code).or_insert((0.0, 0.0, line));
+        e.0 += weight;
+        e.1 = e.1.max(confidence);
+    };
+    for (index, line) in lines.iter().enumerate() {
+        let lower = line.to_lowercase();
+        let has_amount = line.chars().any(|c| c.is_ascii_digit());
+        let weight = if has_amount { 1.5 } else { 1.0 };
+        for code in CODES {
+            for (at, _) in line.match_indices(code) {
+                if is_code_at(line, at, code.len()) {
+                    let code = if *code == "RMB" { "CNY" } else { code };
+                    add(code, 0.95, index, weight + 0.5);
+                }
+            }
+        }
+        for (symbol, code) in SYMBOLS {
+            let n = lower.matches(symbol).count();
+            if n > 0 {
+                add(code, 0.9, index, weight * n as f32);
+            }
+        }
+        if line.contains('¥') || line.contains('￥') {
+            let chinese = has_word(&lower_all, &["rmb", "cny"]) || all.contains('元');
+            add(if chinese { "CNY" } else { "JPY" }, 0.85, index, weight);
+        }
+        let mut plain_dollars = lower.matches('$').count();
+        for word in words(&lower) {
+            if let Some((_, code)) = DOLLARS.iter().find(|(p, _)| word.starts_with(p)) {
+                add(code, 0.9, index, weight);
+                plain_dollars = plain_dollars.saturating_sub(1);
+            }
+            match word {
+                "fr" | "sfr" if has_amount => add("CHF", 0.85, index, weight),
+                "kr" if has_amount => {
+                    let code = if has_word(&lower_all, &["mva", "norge"]) {
+                        "NOK"
+                    } else if has_word(&lower_all, &["cvr", "danmark"]) {
+                        "DKK"
+                    } else {
+                        "SEK"
+                    };
+                    add(code, 0.5, index, weight * 0.5);
+                }
+                "rs" if has_amount => add("INR", 0.7, index, weight * 0.5),
+                _ => {}
+            }
+        }
+        if plain_dollars > 0 {
+            let (code, confidence) = resolve_dollar(&all, &lower_all);
+            add(code, confidence, index, weight * 0.8 * plain_dollars as f32);
+        }
+    }
+    let best = evidence
+        .into_iter()
+        .max_by(|a, b| a.1 .0.total_cmp(&b.1 .0).then(b.1 .2.cmp(&a.1 .2)));
+    if let Some((code, (_, confidence, line))) = best {
+        return Some(Suggestion {
+            value: code.to_string(),
+            confidence,
+            source: lines.get(line).map(|l| l.trim().to_string()).unwrap_or_default(),
+        });
+    }
+    // No sign at all: a weak guess from the language of tax labels.
+    let fallback = if has_word(&lower_all, &["mwst", "ust", "tva", "iva", "btw", "umsatzsteuer"]) {
+        Some("EUR")
+    } else if has_word(&lower_all, &["vat"]) && UK_POSTCODE.as_ref().is_some_and(|r| r.is_match(&all)) {
+        Some("GBP")
+    } else {
+        None
+    };
+    fallback.map(|code| Suggestion {
+        value: code.to_string(),
+        confidence: 0.3,
+        source: "language of the tax labels".to_string(),
+    })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn code(text: &str) -> Option<String> {
+        let lines: Vec<String> = text.lines().map(str::to_string).collect();
+        detect(&lines).map(|s| s.value)
+    }
+
+    #[test]
+    fn symbols_codes_and_hints() {
+        assert_eq!(code("Total 23,80 €").as_deref(), Some("EUR"));
+        assert_eq!(code("Summe EUR 23,80").as_deref(), Some("EUR"));
+        assert_eq!(code("Total £21.60").as_deref(), Some("GBP"));
+        assert_eq!(code("Total $50.05").as_deref(), Some("USD"));
+        assert_eq!(code("HST 13% $195.00\nTotal $1,695.00").as_deref(), Some("CAD"));
+        assert_eq!(code("Toronto ON M5V 2T6\nTotal $134.40").as_deref(), Some("CAD"));
+        assert_eq!(code("Total A$45.00").as_deref(), Some("AUD"));
+        assert_eq!(code("Total $45.00 CAD").as_deref(), Some("CAD"));
+        assert_eq!(code("Total CHF 86.50").as_deref(), Some("CHF"));
+        assert_eq!(code("Total Fr. 86.50").as_deref(), Some("CHF"));
+        assert_eq!(code("Total ¥1,980").as_deref(), Some("JPY"));
+        assert_eq!(code("合計 1,980円").as_deref(), Some("JPY"));
+        assert_eq!(code("Total ₹1,250.00").as_deref(), Some("INR"));
+        assert_eq!(code("Summa 120,00 kr\nMoms 24,00").as_deref(), Some("SEK"));
+        assert_eq!(code("Totalt 120,00 kr\nMVA 25%").as_deref(), Some("NOK"));
+        assert_eq!(code("MwSt 19% 3,80\nSumme 23,80").as_deref(), Some("EUR"));
+        assert_eq!(code("Coffee 3.50"), None);
+        assert_eq!(code("Euro-Pallet"), None);
+    }
+
+    #[test]
+    fn code_beats_a_stray_symbol() {
+        let text = "Rate: 1 USD = 0.92 EUR\nTotal USD 12.00\nPaid USD 12.00";
+        assert_eq!(code(text).as_deref(), Some("USD"));
+    }
+}

@@ -1,0 +1,323 @@
+//! Dates on receipts: `2024-03-05`, `05/03/2024`, `03/14/2024`, `05.03.24`,
+//! `5 Mar 2024`, `March 5, 2024`, `5. März 2024`, `5 mars 2024`,
+//! `5 de marzo de 2024`, `2024年3月5日`.
+
+use std::sync::LazyLock;
+
+use chrono::{Datelike, Duration, NaiveDate};
+use regex::Regex;
+
+use super::suggest::Suggestion;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Form {
+    /// Year first, or a month written as a word: unambiguous.
+    Clear,
+    /// Numeric with a day > 12 or dots (European): unambiguous enough.
+    Numeric,
+    /// Numeric where day and month could be swapped.
+    Ambiguous,
+}
+
+#[derive(Debug, Clone)]
+struct Found {
+    date: NaiveDate,
+    form: Form,
+    line: usize,
+    text: String,
+}
+
+fn re(pattern: &str) -> Option<Regex> {
+    Regex::new(pattern).ok()
+}
+
+static YMD: LazyLock<Option<Regex>> =
+    LazyLock::new(|| re(r"\b(\d{4})\s?([-/.])\s?(\d{1,2})\s?([-/.])\s?(\d{1,2})\b"));
+static YMD_CJK: LazyLock<Option<Regex>> =
+    LazyLock::new(|| re(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日"));
+static NUMERIC: LazyLock<Option<Regex>> =
+    LazyLock::new(|| re(r"\b(\d{1,2})\s?([-/.])\s?(\d{1,2})\s?([-/.])\s?(\d{4}|\d{2})\b"));
+static DAY_MONTH: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    re(r"(?i)\b(\d{1,2})(?:st|nd|rd|th|er)?\.?[\s\-/]*(?:(?:de|of)\s+)?(\p{L}{3,12})\.?[\s\-/,]*(?:de\s+)?['’]?(\d{4}|\d{2})\b")
+});
+static MONTH_DAY: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    re(r"(?i)\b(\p{L}{3,12})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})\b")
+});
+
+/// Month names and abbreviations (lower case, without a trailing dot).
+fn month_number(name: &str) -> Option<u32> {
+    const MONTHS: [&[&str]; 12] = [
+        &["jan", "january", "januar", "jänner", "janvier", "janv", "enero", "ene", "gennaio", "gen", "januari"],
+        &["feb", "february", "februar", "février", "fevrier", "févr", "fevr", "febrero", "febbraio", "februari"],
+        &["mar", "march", "märz", "maerz", "mrz", "mars", "marzo", "maart"],
+        &["apr", "april", "avril", "avr", "abril", "abr", "aprile"],
+        &["may", "mai", "mayo", "maggio", "mag", "mei"],
+        &["jun", "june", "juni", "juin", "junio", "giugno", "giu"],
+        &["jul", "july", "juli", "juillet", "juil", "julio", "luglio", "lug"],
+        &["aug", "august", "août", "aout", "agosto", "ago", "augustus"],
+        &["sep", "sept", "september", "septembre", "septiembre", "setiembre", "settembre", "set"],
+        &["oct", "october", "oktober", "okt", "octobre", "octubre", "ottobre", "ott"],
+        &["nov", "november", "novembre", "noviembre"],
+        &["dec", "december", "dezember", "dez", "décembre", "decembre", "déc", "diciembre", "dic", "dicembre"],
+    ];
+    let name = name.trim_end_matches('.').to_lowercase();
+    MONTHS
+        .iter()
+        .position(|names| names.contains(&name.as_str()))
+        .and_then(|i| u32::try_from(i + 1).ok())
+}
+
+fn year_of(text: &str, today: NaiveDate) -> Option<i32> {
+    let y: i32 = text.trim_start_matches(['\'', '’']).parse().ok()?;
+    if text.trim_start_matches(['\'', '’']).len() == 2 {
+        // Two-digit years: this century unless that is well in the future.
+        let this_century = 2000 + y;
+        Some(if this_century > today.year() + 1 { 1900 + y } else { this_century })
+    } else {
+        Some(y)
+    }
+}
+
+fn number(s: Option<regex::Match<'_>>) -> Option<u32> {
+    s?.as_str().parse().ok()
+}
+
+/// All dates in one line.
+fn dates_in(line: &str, index: usize, prefer_mdy: bool, today: NaiveDate) -> Vec<Found> {
+    let mut out: Vec<(usize, usize, Found)> = Vec::new();
+    let mut push = |m: regex::Match<'_>, date: Option<NaiveDate>, form: Form| {
+        if let Some(date) = date {
+            let (s, e) = (m.start(), m.end());
+            if out.iter().all(|(os, oe, _)| e <= *os || s >= *oe) {
+                let text = m.as_str().to_string();
+                out.push((s, e, Found { date, form, line: index, text }));
+            }
+        }
+    };
+    for regex in [&*YMD, &*YMD_CJK].into_iter().flatten() {
+        for c in regex.captures_iter(line) {
+            let seps_ok = regex.captures_len() < 6 || c.get(2).map(|m| m.as_str()) == c.get(4).map(|m| m.as_str());
+            let (y, m, d) = if regex.captures_len() >= 6 {
+                (number(c.get(1)), number(c.get(3)), number(c.get(5)))
+            } else {
+                (number(c.get(1)), number(c.get(2)), number(c.get(3)))
+            };
+            if let (true, Some(y), Some(m), Some(d), Some(all)) = (seps_ok, y, m, d, c.get(0)) {
+                push(all, NaiveDate::from_ymd_opt(y as i32, m, d), Form::Clear);
+            }
+        }
+    }
+    if let Some(regex) = &*NUMERIC {
+        for c in regex.captures_iter(line) {
+            let (Some(all), Some(a), Some(b), Some(sep), Some(sep2), Some(y)) = (
+                c.get(0),
+                number(c.get(1)),
+                number(c.get(3)),
+                c.get(2),
+                c.get(4),
+                c.get(5).and_then(|y| year_of(y.as_str(), today)),
+            ) else {
+                continue;
+            };
+            if sep.as_str() != sep2.as_str() {
+                continue;
+            }
+            let dmy = NaiveDate::from_ymd_opt(y, b, a);
+            let mdy = NaiveDate::from_ymd_opt(y, a, b);
+            let (date, form) = match (dmy, mdy) {
+                (Some(d), None) | (None, Some(d)) => (Some(d), Form::Numeric),
+                (Some(d), Some(m)) if d == m => (Some(d), Form::Numeric),
+                (Some(d), Some(m)) => {
+                    let dotted = sep.as_str() == ".";
+                    let (first, second) = if prefer_mdy && !dotted { (m, d) } else { (d, m) };
+                    // Receipts are not dated in the future.
+                    let chosen = if first > today && second <= today { second } else { first };
+                    (Some(chosen), if dotted { Form::Numeric } else { Form::Ambiguous })
+                }
+                (None, None) => (None, Form::Ambiguous),
+            };
+            push(all, date, form);
+        }
+    }
+    if let Some(regex) = &*DAY_MONTH {
+        for c in regex.captures_iter(line) {
+            let (Some(all), Some(d), Some(m), Some(y)) = (
+                c.get(0),
+                number(c.get(1)),
+                c.get(2).and_then(|m| month_number(m.as_str())),
+                c.get(3).and_then(|y| year_of(y.as_str(), today)),
+            ) else {
+                continue;
+            };
+            push(all, NaiveDate::from_ymd_opt(y, m, d), Form::Clear);
+        }
+    }
+    if let Some(regex) = &*MONTH_DAY {
+        for c in regex.captures_iter(line) {
+            let (Some(all), Some(m), Some(d), Some(y)) = (
+                c.get(0),
+                c.get(1).and_then(|m| month_number(m.as_str())),
+                number(c.get(2)),
+                c.get(3).and_then(|y| year_of(y.as_str(), today)),
+            ) else {
+                continue;
+            };
+            push(all, NaiveDate::from_ymd_opt(y, m, d), Form::Clear);
+        }
+    }
+    out.sort_by_key(|(s, _, _)| *s);
+    out.into_iter().map(|(_, _, f)| f).collect()
+}
+
+const DATE_WORDS: &[&str] = &[
+    "date", "datum", "fecha", "data", "dated", "issued", "le", "du", "rechnungsdatum",
+    "belegdatum", "invoice date", "date de facture", "fecha de emisión", "date of issue",
+];
+const OTHER_DATE_WORDS: &[&str] = &[
+    "due", "fällig", "faellig", "zahlbar", "échéance", "echeance", "payable", "vencimiento",
+    "valid", "gültig", "expires", "expiry", "exp", "best", "mhd", "delivery", "lieferdatum",
+    "leistungsdatum", "period", "from", "until", "bis", "check-in", "check-out", "arrival",
+    "departure", "anreise", "abreise", "arrivée", "départ", "birth", "geburtsdatum",
+];
+
+fn has_any_word(lower: &str, words: &[&str]) -> bool {
+    words.iter().any(|w| {
+        lower.match_indices(w).any(|(i, _)| {
+            let before = lower[..i].chars().next_back();
+            let after = lower[i + w.len()..].chars().next();
+            !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
+        })
+    })
+}
+
+/// The expense date: the first date near a date label, avoiding due dates,
+/// stay periods and dates in the future.
+pub(crate) fn pick_date(
+    lines: &[String],
+    prefer_mdy: bool,
+    today: NaiveDate,
+) -> Option<Suggestion<NaiveDate>> {
+    let mut best: Option<(f32, Found)> = None;
+    for (index, line) in lines.iter().enumerate() {
+        for found in dates_in(line, index, prefer_mdy, today) {
+            let lower = line.to_lowercase();
+            // A date alone on its line takes its label from the line above.
+            let label_line = if lower.trim() == found.text.to_lowercase().trim() && index > 0 {
+                format!("{} {}", lines[index - 1].to_lowercase(), lower)
+            } else {
+                lower
+            };
+            let mut score: f32 = match found.form {
+                Form::Clear => 0.8,
+                Form::Numeric => 0.75,
+                Form::Ambiguous => 0.55,
+            };
+            if has_any_word(&label_line, OTHER_DATE_WORDS) {
+                score -= 0.4;
+            } else if has_any_word(&label_line, DATE_WORDS) {
+                score += 0.12;
+            }
+            if found.date > today + Duration::days(1) {
+                score -= 0.5;
+            }
+            if found.date < today - Duration::days(3660) {
+                score -= 0.3;
+            }
+            if best.as_ref().is_none_or(|(s, _)| score > *s + 1e-6) {
+                best = Some((score, found));
+            }
+        }
+    }
+    let (score, found) = best?;
+    Some(Suggestion {
+        value: found.date,
+        confidence: score.clamp(0.05, 0.95),
+        source: lines.get(found.line).map(|l| l.trim().to_string()).unwrap_or(found.text),
+    })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2024, 12, 31).unwrap()
+    }
+
+    fn one(line: &str, mdy: bool) -> Option<String> {
+        pick_date(&[line.to_string()], mdy, today()).map(|s| s.value.to_string())
+    }
+
+    #[test]
+    fn regexes_compile() {
+        for r in [&*YMD, &*YMD_CJK, &*NUMERIC, &*DAY_MONTH, &*MONTH_DAY] {
+            assert!(r.is_some());
+        }
+    }
+
+    #[test]
+    fn many_formats() {
+        let cases = [
+            ("Date: 2024-03-05", "2024-03-05"),
+            ("2024/05/10 14:32", "2024-05-10"),
+            ("05.03.2024 12:01", "2024-03-05"),
+            ("05.03.24", "2024-03-05"),
+            ("5 Mar 2024", "2024-03-05"),
+            ("05-Mar-2024", "2024-03-05"),
+            ("March 5, 2024", "2024-03-05"),
+            ("Mar. 5th 2024", "2024-03-05"),
+            ("5th of March 2024", "2024-03-05"),
+            ("5. März 2024", "2024-03-05"),
+            ("Le 5 mars 2024", "2024-03-05"),
+            ("1er avril 2024", "2024-04-01"),
+            ("5 de marzo de 2024", "2024-03-05"),
+            ("12 décembre 2024", "2024-12-12"),
+            ("2024年3月5日", "2024-03-05"),
+            ("14/03/2024", "2024-03-14"),
+            ("03/14/2024", "2024-03-14"),
+        ];
+        for (text, want) in cases {
+            assert_eq!(one(text, false).as_deref(), Some(want), "{text}");
+        }
+    }
+
+    #[test]
+    fn ambiguous_numeric_dates_follow_the_locale_hint() {
+        assert_eq!(one("04/05/2024", false).as_deref(), Some("2024-05-04"));
+        assert_eq!(one("04/05/2024", true).as_deref(), Some("2024-04-05"));
+        // Dots are European whatever the currency.
+        assert_eq!(one("04.05.2024", true).as_deref(), Some("2024-05-04"));
+        // A reading in the future loses to one in the past.
+        let today = NaiveDate::from_ymd_opt(2024, 5, 1).unwrap();
+        let s = pick_date(&["04/05/2024".to_string()], true, today).unwrap();
+        assert_eq!(s.value.to_string(), "2024-04-05");
+        let s = pick_date(&["04/05/2024".to_string()], false, today).unwrap();
+        assert_eq!(s.value.to_string(), "2024-04-05");
+    }
+
+    #[test]
+    fn due_dates_and_stay_periods_lose() {
+        let lines: Vec<String> = [
+            "Arrival: 01/03/2024",
+            "Departure: 04/03/2024",
+            "Due date: 2024-04-04",
+            "Invoice date: 2024-03-05",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let s = pick_date(&lines, false, today()).unwrap();
+        assert_eq!(s.value.to_string(), "2024-03-05");
+        assert!(s.source.contains("Invoice date"));
+    }
+
+    #[test]
+    fn not_dates() {
+        assert_eq!(one("Total 12.50", false), None);
+        assert_eq!(one("Tel 030 1234 5678", false), None);
+        assert_eq!(one("32/13/2024", false), None);
+        assert_eq!(one("Table 5 Mar", false), None);
+        assert_eq!(one("2 items 2024", false), None);
+    }
+}

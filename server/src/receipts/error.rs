@@ -1,0 +1,200 @@
+//! Errors of the receipts module. Every `Display` is a complete sentence that
+//! can be shown to the person who uploaded the file.
+
+use std::fmt::Write as _;
+use std::time::Duration;
+
+/// Why a receipt upload could not be processed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReceiptError {
+    #[error("the file is empty")]
+    Empty,
+
+    #[error("the file is {}; receipts may be at most {}", mb(*.size, true), mb(*.max, false))]
+    TooLarge { size: u64, max: u64 },
+
+    #[error("the file is not a JPEG, PNG, WebP image or PDF ({})", looks_like_clause(.looks_like))]
+    UnsupportedType { looks_like: Option<&'static str> },
+
+    #[error("the image is truncated or corrupt: {0}")]
+    CorruptImage(String),
+
+    #[error("the image is {width}×{height} pixels; at most {} megapixels are accepted", megapixels(*.max_pixels))]
+    TooManyPixels {
+        width: u32,
+        height: u32,
+        max_pixels: u64,
+    },
+
+    #[error("the image would need more than {} of memory to decode", mb(*.max_alloc, false))]
+    ImageNeedsTooMuchMemory { max_alloc: u64 },
+
+    #[error("the PDF is damaged or not a PDF: {0}")]
+    CorruptPdf(String),
+
+    #[error("the PDF is password-protected; please upload a copy without a password")]
+    EncryptedPdf,
+
+    #[error("the PDF has no pages")]
+    PdfNoPages,
+
+    #[error("the PDF has {pages} pages; at most {max} are accepted")]
+    PdfTooManyPages { pages: u32, max: u32 },
+
+    #[error("the PDF's structure loops back on itself or is nested too deeply, so it cannot be read")]
+    PdfStructureLoop,
+
+    #[error("the PDF could not be read within {}", seconds(.timeout))]
+    PdfTimeout { timeout: Duration },
+
+    #[error("the PDF needs more than {} of memory to read", mb(*.limit, false))]
+    PdfTooMuchMemory { limit: u64 },
+
+    #[error("the PDF could not be read: {0}")]
+    PdfReaderFailed(String),
+
+    #[error("text recognition (OCR) is not installed on this server")]
+    OcrUnavailable,
+
+    #[error("text recognition (OCR) did not finish within {}", seconds(.timeout))]
+    OcrTimeout { timeout: Duration },
+
+    #[error("text recognition (OCR) failed: {0}")]
+    OcrFailed(String),
+
+    #[error("the receipt could not be processed because of an internal error: {0}")]
+    Internal(String),
+}
+
+impl ReceiptError {
+    /// A stable, machine-readable code (for APIs, logs and metrics).
+    pub fn code(&self) -> &'static str {
+        match self {
+            ReceiptError::Empty => "empty",
+            ReceiptError::TooLarge { .. } => "too_large",
+            ReceiptError::UnsupportedType { .. } => "unsupported_type",
+            ReceiptError::CorruptImage(_) => "corrupt_image",
+            ReceiptError::TooManyPixels { .. } => "too_many_pixels",
+            ReceiptError::ImageNeedsTooMuchMemory { .. } => "image_too_much_memory",
+            ReceiptError::CorruptPdf(_) => "corrupt_pdf",
+            ReceiptError::EncryptedPdf => "encrypted_pdf",
+            ReceiptError::PdfNoPages => "pdf_no_pages",
+            ReceiptError::PdfTooManyPages { .. } => "pdf_too_many_pages",
+            ReceiptError::PdfStructureLoop => "pdf_structure_loop",
+            ReceiptError::PdfTimeout { .. } => "pdf_timeout",
+            ReceiptError::PdfTooMuchMemory { .. } => "pdf_too_much_memory",
+            ReceiptError::PdfReaderFailed(_) => "pdf_reader_failed",
+            ReceiptError::OcrUnavailable => "ocr_unavailable",
+            ReceiptError::OcrTimeout { .. } => "ocr_timeout",
+            ReceiptError::OcrFailed(_) => "ocr_failed",
+            ReceiptError::Internal(_) => "internal",
+        }
+    }
+
+    /// True when the problem lies with the uploaded file (HTTP 4xx), false
+    /// when the server failed (HTTP 5xx).
+    pub fn is_client_error(&self) -> bool {
+        !matches!(
+            self,
+            ReceiptError::Internal(_)
+                | ReceiptError::OcrUnavailable
+                | ReceiptError::OcrTimeout { .. }
+                | ReceiptError::OcrFailed(_)
+        )
+    }
+}
+
+/// Megabytes (MiB) as people write them: "21.0 MB" (`precise`) or "20 MB".
+fn mb(bytes: u64, precise: bool) -> String {
+    let value = bytes as f64 / (1024.0 * 1024.0);
+    if precise {
+        format!("{value:.1} MB")
+    } else if bytes % (1024 * 1024) == 0 {
+        format!("{} MB", bytes / (1024 * 1024))
+    } else {
+        format!("{value:.1} MB")
+    }
+}
+
+fn megapixels(pixels: u64) -> String {
+    if pixels % 1_000_000 == 0 {
+        (pixels / 1_000_000).to_string()
+    } else {
+        format!("{:.1}", pixels as f64 / 1_000_000.0)
+    }
+}
+
+fn seconds(d: &Duration) -> String {
+    let mut out = String::new();
+    if d.subsec_millis() == 0 {
+        let _ = write!(out, "{} s", d.as_secs());
+    } else {
+        let _ = write!(out, "{:.1} s", d.as_secs_f64());
+    }
+    out
+}
+
+fn looks_like_clause(looks_like: &Option<&'static str>) -> String {
+    match looks_like {
+        Some(what) => format!("it looks like {what}"),
+        None => "its contents were not recognised".to_string(),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_are_user_facing_sentences() {
+        let e = ReceiptError::TooLarge {
+            size: 21 * 1024 * 1024,
+            max: 20 * 1024 * 1024,
+        };
+        assert_eq!(
+            e.to_string(),
+            "the file is 21.0 MB; receipts may be at most 20 MB"
+        );
+        let e = ReceiptError::UnsupportedType {
+            looks_like: Some("a Windows executable"),
+        };
+        assert_eq!(
+            e.to_string(),
+            "the file is not a JPEG, PNG, WebP image or PDF (it looks like a Windows executable)"
+        );
+        let e = ReceiptError::TooManyPixels {
+            width: 30000,
+            height: 30000,
+            max_pixels: 40_000_000,
+        };
+        assert_eq!(
+            e.to_string(),
+            "the image is 30000×30000 pixels; at most 40 megapixels are accepted"
+        );
+        let e = ReceiptError::PdfTooManyPages { pages: 120, max: 50 };
+        assert_eq!(
+            e.to_string(),
+            "the PDF has 120 pages; at most 50 are accepted"
+        );
+        let e = ReceiptError::PdfTimeout {
+            timeout: Duration::from_secs(10),
+        };
+        assert_eq!(e.to_string(), "the PDF could not be read within 10 s");
+        let e = ReceiptError::CorruptImage("the data ends early".into());
+        assert_eq!(
+            e.to_string(),
+            "the image is truncated or corrupt: the data ends early"
+        );
+        assert!(e.is_client_error());
+        assert_eq!(e.code(), "corrupt_image");
+    }
+
+    #[test]
+    fn sizes_format() {
+        assert_eq!(mb(20 * 1024 * 1024, false), "20 MB");
+        assert_eq!(mb(1536 * 1024, false), "1.5 MB");
+        assert_eq!(megapixels(12_500_000), "12.5");
+        assert_eq!(seconds(&Duration::from_millis(2500)), "2.5 s");
+    }
+}

@@ -1,0 +1,238 @@
+//! Labels that tell what an amount on a receipt line is, in English,
+//! German, French, Spanish, Italian and Dutch.
+
+/// What a labelled amount is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Role {
+    Total,
+    Net,
+    Tax,
+    /// Cash given, change, card payment, tip, discount: not a receipt total.
+    Payment,
+    /// Registration numbers, invoice numbers, phone numbers: ignore the line.
+    Id,
+}
+
+/// One label found in a line (byte offsets in the lower-case line).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Hit {
+    pub start: usize,
+    pub end: usize,
+    pub role: Role,
+    pub confidence: f32,
+}
+
+const STRONG_TOTAL: f32 = 0.9;
+const WEAK_TOTAL: f32 = 0.75;
+const NET: f32 = 0.85;
+const TAX: f32 = 0.85;
+
+const TABLE: &[(&[&str], Role, f32)] = &[
+    (
+        &[
+            "total due", "amount due", "balance due", "grand total", "total to pay", "total amount",
+            "amount payable", "total payable", "invoice total", "total ttc", "montant ttc",
+            "net à payer", "net a payer", "à payer", "total à payer", "gesamtbetrag",
+            "gesamtsumme", "rechnungsbetrag", "endbetrag", "endsumme", "zu zahlen", "zahlbetrag",
+            "bruttobetrag", "summe brutto", "brutto", "importe total", "total a pagar",
+            "total factura", "totale da pagare", "totale complessivo", "te betalen",
+            "totaalbedrag", "合計", "お会計",
+        ],
+        Role::Total,
+        STRONG_TOTAL,
+    ),
+    (
+        &[
+            "total", "totale", "totaal", "summe", "gesamt", "betrag", "importe", "montant", "sum",
+            "amount", "ttc", "gross", "total général", "total general", "saldo",
+        ],
+        Role::Total,
+        WEAK_TOTAL,
+    ),
+    (
+        &[
+            "subtotal", "sub-total", "sub total", "net", "netto", "nettobetrag", "nettosumme",
+            "summe netto", "zwischensumme", "ht", "h.t.", "total ht", "montant ht", "hors taxes",
+            "hors taxe", "sous-total", "sous total", "base imponible", "base", "imponibile",
+            "excl", "excl.", "exkl", "exkl.", "excluding", "before tax", "pre-tax",
+            "subtotaal", "net amount", "net total", "warenwert", "小計",
+        ],
+        Role::Net,
+        NET,
+    ),
+    (
+        &[
+            "vat", "v.a.t.", "tax", "taxes", "sales tax", "gst", "hst", "pst", "qst", "tps", "tvq",
+            "gst/hst", "mwst", "mwst.", "mwst-betrag", "ust", "ust.", "umsatzsteuer",
+            "mehrwertsteuer", "steuer", "tva", "iva", "i.v.a.", "igic", "btw", "moms", "mva",
+            "消費税", "consumption tax", "enthaltene mwst", "inkl. mwst", "incl. vat",
+        ],
+        Role::Tax,
+        TAX,
+    ),
+    (
+        &[
+            "cash", "change", "tendered", "visa", "mastercard", "amex", "card", "credit", "debit",
+            "ec", "ec-karte", "girocard", "paid", "payment", "bar", "gegeben", "rückgeld",
+            "zurück", "espèces", "especes", "cb", "carte", "rendu", "monnaie", "efectivo",
+            "tarjeta", "cambio", "contanti", "resto", "tip", "gratuity", "trinkgeld", "pourboire",
+            "propina", "rounding", "rundung", "discount", "rabatt", "remise", "descuento",
+            "savings", "you saved", "deposit", "pfand",
+        ],
+        Role::Payment,
+        0.5,
+    ),
+    (
+        &[
+            "vat no", "vat reg", "vat number", "vat id", "vat reg no", "vat registration",
+            "tax id", "tax no", "tax number", "tax reg", "ust-id", "ust-idnr", "ust-idnr.",
+            "ust id", "ust-id-nr", "steuernummer", "steuer-nr", "st.-nr", "st-nr", "mwst-nr",
+            "mwst nr", "uid", "tva intracom", "tva intracommunautaire", "n° tva", "no tva",
+            "numéro de tva", "siret", "siren", "rcs", "gst no", "gst #", "gst reg", "hst no",
+            "hst #", "gst/hst #", "gst/hst no", "registration", "reg no", "abn", "nif", "cif",
+            "invoice no", "invoice number", "invoice #", "receipt no", "receipt #", "order no",
+            "order #", "rechnungsnummer", "rechnung nr", "rechnungs-nr", "beleg-nr", "bon-nr",
+            "facture n°", "n° de facture", "factura n", "tel", "tel.", "phone", "fax", "telefon",
+            "tél", "tél.", "iban", "bic", "konto", "card no", "auth", "terminal", "trans",
+            "items", "artikel", "articles", "qty", "page", "seite",
+        ],
+        Role::Id,
+        0.0,
+    ),
+];
+
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric()
+}
+
+/// All labels in a lower-case line; where labels overlap, the longest wins.
+pub(crate) fn label_hits(lower: &str) -> Vec<Hit> {
+    let mut found: Vec<Hit> = Vec::new();
+    for (phrases, role, confidence) in TABLE {
+        for phrase in phrases.iter() {
+            let mut from = 0;
+            while let Some(pos) = lower.get(from..).and_then(|s| s.find(phrase)) {
+                let start = from + pos;
+                let end = start + phrase.len();
+                let before_ok = !lower[..start].chars().next_back().is_some_and(is_word_char);
+                let after_ok = !lower[end..].chars().next().is_some_and(is_word_char);
+                if before_ok && after_ok {
+                    found.push(Hit {
+                        start,
+                        end,
+                        role: *role,
+                        confidence: *confidence,
+                    });
+                }
+                from = end;
+            }
+        }
+    }
+    // Longest first; drop anything overlapping an already kept hit.
+    found.sort_by(|a, b| (b.end - b.start).cmp(&(a.end - a.start)).then(a.start.cmp(&b.start)));
+    let mut kept: Vec<Hit> = Vec::new();
+    for hit in found {
+        if kept.iter().all(|k| hit.end <= k.start || hit.start >= k.end) {
+            kept.push(hit);
+        }
+    }
+    kept.sort_by_key(|h| h.start);
+    kept
+}
+
+const INCLUDING: &[&str] = &[
+    "incl", "inkl", "including", "inc", "ttc", "brutto", "gross", "included", "inclus", "incluido",
+];
+
+fn has_word(text: &str, words: &[&str]) -> bool {
+    text.split(|c: char| !c.is_alphanumeric())
+        .any(|w| words.contains(&w))
+}
+
+/// The role of a label made of adjacent hits (e.g. "total incl. vat").
+pub(crate) fn group_role(label: &str, hits: &[Hit]) -> Option<(Role, f32)> {
+    let has = |r: Role| hits.iter().any(|h| h.role == r);
+    let best = |r: Role| {
+        hits.iter()
+            .filter(|h| h.role == r)
+            .map(|h| h.confidence)
+            .fold(0.0f32, f32::max)
+    };
+    if has(Role::Id) {
+        return Some((Role::Id, 0.0));
+    }
+    if has(Role::Payment) {
+        return Some((Role::Payment, 0.5));
+    }
+    let incl = has_word(label, INCLUDING);
+    let (total, tax, net) = (has(Role::Total), has(Role::Tax), has(Role::Net));
+    if net && !(total && incl) {
+        return Some((Role::Net, best(Role::Net)));
+    }
+    if total && tax {
+        return Some(if incl {
+            (Role::Total, best(Role::Total).max(WEAK_TOTAL))
+        } else {
+            (Role::Tax, best(Role::Tax))
+        });
+    }
+    if tax {
+        return Some((Role::Tax, best(Role::Tax)));
+    }
+    if total {
+        return Some((Role::Total, best(Role::Total)));
+    }
+    None
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn role_of(line: &str) -> Option<Role> {
+        let lower = line.to_lowercase();
+        let hits = label_hits(&lower);
+        group_role(&lower, &hits).map(|(r, _)| r)
+    }
+
+    #[test]
+    fn classifies_labels_in_several_languages() {
+        assert_eq!(role_of("TOTAL DUE"), Some(Role::Total));
+        assert_eq!(role_of("Total TTC"), Some(Role::Total));
+        assert_eq!(role_of("Total HT"), Some(Role::Net));
+        assert_eq!(role_of("Total TVA"), Some(Role::Tax));
+        assert_eq!(role_of("Total incl. VAT"), Some(Role::Total));
+        assert_eq!(role_of("Total excl. VAT"), Some(Role::Net));
+        assert_eq!(role_of("Summe"), Some(Role::Total));
+        assert_eq!(role_of("Gesamt"), Some(Role::Total));
+        assert_eq!(role_of("Nettobetrag"), Some(Role::Net));
+        assert_eq!(role_of("Zwischensumme"), Some(Role::Net));
+        assert_eq!(role_of("enthaltene MwSt 19%"), Some(Role::Tax));
+        assert_eq!(role_of("inkl. MwSt"), Some(Role::Tax));
+        assert_eq!(role_of("USt 19%"), Some(Role::Tax));
+        assert_eq!(role_of("IVA 21%"), Some(Role::Tax));
+        assert_eq!(role_of("Importe total"), Some(Role::Total));
+        assert_eq!(role_of("Base imponible"), Some(Role::Net));
+        assert_eq!(role_of("GST/HST 13%"), Some(Role::Tax));
+        assert_eq!(role_of("VAT amount"), Some(Role::Tax));
+        assert_eq!(role_of("Net amount"), Some(Role::Net));
+        assert_eq!(role_of("Subtotal"), Some(Role::Net));
+        assert_eq!(role_of("VAT No: GB 123 4567 89"), Some(Role::Id));
+        assert_eq!(role_of("USt-IdNr. DE123456789"), Some(Role::Id));
+        assert_eq!(role_of("Change"), Some(Role::Payment));
+        assert_eq!(role_of("Rückgeld"), Some(Role::Payment));
+        assert_eq!(role_of("Internet"), None);
+        assert_eq!(role_of("Coffee"), None);
+    }
+
+    #[test]
+    fn longest_label_wins() {
+        let hits = label_hits("total ht");
+        assert_eq!(hits.len(), 1);
+        assert_eq!(hits[0].role, Role::Net);
+        let hits = label_hits("netto 20,00 mwst 3,80 brutto 23,80");
+        let roles: Vec<Role> = hits.iter().map(|h| h.role).collect();
+        assert_eq!(roles, vec![Role::Net, Role::Tax, Role::Total]);
+    }
+}

@@ -1,0 +1,250 @@
+//! Receipts: validation and processing of uploaded receipt files (JPEG,
+//! PNG, WebP photos and PDFs) for Formwork's Expense Claims.
+//!
+//! [`process`] checks size and type (magic bytes only), hashes the file,
+//! decodes images safely (pixel limit before allocation, decoder memory
+//! limits, EXIF orientation), renders a thumbnail and a rendition for AI
+//! assistants, reads PDFs in a sandboxed child process ([`PdfWorker`]),
+//! recognises text with tesseract when installed, and proposes form values
+//! with the built-in [`suggest`]er.
+//!
+//! Wiring in the server binary: at the very top of `main`, before any other
+//! argument parsing or runtime start-up:
+//!
+//! ```ignore
+//! let args: Vec<String> = std::env::args().collect();
+//! if args.get(1).map(String::as_str) == Some("internal")
+//!     && args.get(2).map(String::as_str) == Some("pdf-worker")
+//! {
+//!     return formwork::receipts::run_pdf_worker_stdio();
+//! }
+//! ```
+//! and build the worker handle once: `PdfWorker::from_current_exe()?`.
+
+mod amount;
+mod currency;
+mod date;
+pub mod error;
+mod image;
+mod keywords;
+pub mod ocr;
+mod pdf;
+mod placeholder;
+mod resolve;
+mod sniff;
+pub mod suggest;
+mod supplier;
+mod worker;
+
+#[cfg(test)]
+mod corpus_tests;
+#[cfg(test)]
+mod process_tests;
+#[cfg(test)]
+mod suggest_tests;
+#[cfg(test)]
+mod test_support;
+
+use std::time::Duration;
+
+use sha2::{Digest, Sha256};
+
+pub use self::error::ReceiptError;
+pub use self::image::{JPEG_QUALITY, MCP_EDGE, THUMBNAIL_EDGE};
+pub use self::ocr::{ocr_image, tesseract_available};
+pub use self::pdf::{extract_pdf_in_process, PdfContent, MAX_PAGE_IMAGES};
+pub use self::sniff::{sniff, Kind};
+pub use self::suggest::{suggest, Suggestion, Suggestions};
+pub use self::worker::{run_pdf_worker_stdio, PdfWorker};
+
+/// Limits applied to every upload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest accepted file (default 20 MiB).
+    pub max_bytes: usize,
+    /// Largest accepted image, in pixels (default 40 megapixels).
+    pub max_pixels: u64,
+    /// Most pages a PDF may have (default 50).
+    pub max_pdf_pages: u32,
+    /// Wall-clock limit for the PDF worker (default 10 s).
+    pub pdf_timeout: Duration,
+    /// Address-space limit (RLIMIT_AS) of the PDF worker (default 512 MiB).
+    pub pdf_memory_bytes: u64,
+    /// Run OCR when tesseract is installed (default true).
+    pub ocr: bool,
+    /// Wall-clock limit for one OCR run (default 30 s).
+    pub ocr_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_bytes: 20 * 1024 * 1024,
+            max_pixels: 40_000_000,
+            max_pdf_pages: 50,
+            pdf_timeout: Duration::from_secs(10),
+            pdf_memory_bytes: 512 * 1024 * 1024,
+            ocr: true,
+            ocr_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// A checked receipt with its renditions, text and suggestions.
+#[derive(Debug, Clone)]
+pub struct Processed {
+    pub kind: Kind,
+    pub size: u64,
+    /// SHA-256 of the file, lower-case hex.
+    pub sha256: String,
+    /// Image dimensions as displayed (after EXIF orientation); None for PDFs.
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    /// JPEG, long edge ≤ 320.
+    pub thumbnail: Vec<u8>,
+    /// JPEG for AI assistants, EXIF orientation applied, long edge ≤ 1568
+    /// (images only; for PDFs see `page_images`).
+    pub mcp_image: Option<Vec<u8>>,
+    pub pdf_text: Option<String>,
+    pub pdf_pages: Option<u32>,
+    /// JPEG renditions (≤ 1568) of the first pictures in a PDF (scans).
+    pub page_images: Vec<Vec<u8>>,
+    /// Text recognised by OCR (images, and PDFs without a text layer).
+    pub ocr_text: Option<String>,
+    pub suggestions: Suggestions,
+    /// Things that did not work but did not stop processing (e.g. OCR).
+    pub notes: Vec<String>,
+}
+
+impl Processed {
+    /// The best text available: the PDF's text layer, else OCR text.
+    pub fn text(&self) -> Option<&str> {
+        self.pdf_text
+            .as_deref()
+            .filter(|t| has_real_text(t))
+            .or(self.ocr_text.as_deref())
+    }
+}
+
+/// A text layer with fewer letters and digits than this counts as empty
+/// (scanned PDFs often carry a few stray characters).
+const MIN_TEXT_CHARS: usize = 20;
+
+fn has_real_text(text: &str) -> bool {
+    text.chars().filter(|c| c.is_alphanumeric()).count() >= MIN_TEXT_CHARS
+}
+
+/// Checks and processes one uploaded receipt.
+pub async fn process(
+    bytes: &[u8],
+    limits: &Limits,
+    pdf_worker: &PdfWorker,
+) -> Result<Processed, ReceiptError> {
+    process_on(bytes, limits, pdf_worker, chrono::Local::now().date_naive()).await
+}
+
+fn join_error(e: tokio::task::JoinError) -> ReceiptError {
+    ReceiptError::Internal(format!("image processing stopped: {e}"))
+}
+
+/// [`process`] with a fixed "today" (dates after it are unlikely).
+pub(crate) async fn process_on(
+    bytes: &[u8],
+    limits: &Limits,
+    pdf_worker: &PdfWorker,
+    today: chrono::NaiveDate,
+) -> Result<Processed, ReceiptError> {
+    if bytes.len() > limits.max_bytes {
+        return Err(ReceiptError::TooLarge {
+            size: bytes.len() as u64,
+            max: limits.max_bytes as u64,
+        });
+    }
+    let kind = sniff(bytes)?;
+    let mut processed = Processed {
+        kind,
+        size: bytes.len() as u64,
+        sha256: hex::encode(Sha256::digest(bytes)),
+        width: None,
+        height: None,
+        thumbnail: Vec::new(),
+        mcp_image: None,
+        pdf_text: None,
+        pdf_pages: None,
+        page_images: Vec::new(),
+        ocr_text: None,
+        suggestions: Suggestions::default(),
+        notes: Vec::new(),
+    };
+    if kind.is_image() {
+        let owned = bytes.to_vec();
+        let max_pixels = limits.max_pixels;
+        let out = tokio::task::spawn_blocking(move || image::process_image(&owned, kind, max_pixels))
+            .await
+            .map_err(join_error)??;
+        processed.width = Some(out.width);
+        processed.height = Some(out.height);
+        processed.thumbnail = out.thumbnail;
+        processed.ocr_text = run_ocr(&[&out.mcp_image], limits, &mut processed.notes).await;
+        processed.mcp_image = Some(out.mcp_image);
+    } else {
+        let content = pdf_worker.extract(bytes, limits).await?;
+        processed.notes.extend(content.notes);
+        processed.pdf_pages = Some(content.pages);
+        processed.thumbnail = match content.images.first() {
+            Some(first) => {
+                let first = first.clone();
+                tokio::task::spawn_blocking(move || pdf_thumbnail(&first))
+                    .await
+                    .map_err(join_error)??
+            }
+            None => placeholder::placeholder_jpeg()?,
+        };
+        if !has_real_text(&content.text) && !content.images.is_empty() {
+            let pages: Vec<&[u8]> = content.images.iter().map(Vec::as_slice).collect();
+            processed.ocr_text = run_ocr(&pages, limits, &mut processed.notes).await;
+        }
+        processed.pdf_text = Some(content.text);
+        processed.page_images = content.images;
+    }
+    if let Some(text) = processed.text() {
+        processed.suggestions = suggest(text, today);
+    }
+    Ok(processed)
+}
+
+/// Thumbnail from a PDF picture (a JPEG the worker made, ≤ 1568 px).
+fn pdf_thumbnail(jpeg: &[u8]) -> Result<Vec<u8>, ReceiptError> {
+    let max = u64::from(MCP_EDGE) * u64::from(MCP_EDGE);
+    let img = image::decode_limited(jpeg, Kind::Jpeg, max, image::alloc_budget(max))?;
+    image::encode_jpeg(&image::shrink(&img, THUMBNAIL_EDGE), JPEG_QUALITY)
+}
+
+/// OCR of the given JPEGs, joined; failures become notes.
+async fn run_ocr(jpegs: &[&[u8]], limits: &Limits, notes: &mut Vec<String>) -> Option<String> {
+    if !limits.ocr {
+        return None;
+    }
+    let available = tokio::task::spawn_blocking(ocr::tesseract_available_cached)
+        .await
+        .unwrap_or(false);
+    if !available {
+        notes.push(ReceiptError::OcrUnavailable.to_string());
+        return None;
+    }
+    let mut text = String::new();
+    for jpeg in jpegs {
+        match ocr_image(jpeg, limits.ocr_timeout).await {
+            Ok(t) => {
+                text.push_str(&t);
+                text.push('\n');
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "OCR failed");
+                notes.push(e.to_string());
+            }
+        }
+    }
+    let trimmed = text.trim();
+    (!trimmed.is_empty()).then(|| trimmed.to_string())
+}

@@ -1,0 +1,256 @@
+//! The built-in suggester: reads receipt text (a PDF's text layer or OCR
+//! output) and proposes supplier, date, net, tax, total and currency, each
+//! with a confidence and the text it came from.
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use super::amount::scan_amounts;
+use super::currency::{self, is_zero_decimal, prefers_month_first};
+use super::date::pick_date;
+use super::keywords::{group_role, label_hits, Hit, Role};
+use super::supplier::pick_supplier;
+
+/// One suggested value.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Suggestion<T> {
+    pub value: T,
+    /// 0..1: how the value was found (a labelled line that adds up with the
+    /// others scores high; a guess scores low).
+    pub confidence: f32,
+    /// The text the value was read from, or how it was calculated.
+    pub source: String,
+}
+
+/// Suggested form values. Money is a decimal serialised as a string, the
+/// date as `YYYY-MM-DD`, the currency as an ISO 4217 code.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Suggestions {
+    pub supplier: Option<Suggestion<String>>,
+    pub expense_date: Option<Suggestion<NaiveDate>>,
+    pub net: Option<Suggestion<Decimal>>,
+    pub tax: Option<Suggestion<Decimal>>,
+    pub total: Option<Suggestion<Decimal>>,
+    pub currency: Option<Suggestion<String>>,
+}
+
+impl Suggestions {
+    pub fn is_empty(&self) -> bool {
+        self == &Suggestions::default()
+    }
+}
+
+const MAX_TEXT_BYTES: usize = 256 * 1024;
+const MAX_LINES: usize = 4000;
+const MAX_LINE_BYTES: usize = 400;
+
+fn cut(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
+/// Lines with unusual spaces unified and surrounding space trimmed.
+fn normalize_lines(text: &str) -> Vec<String> {
+    cut(text, MAX_TEXT_BYTES)
+        .lines()
+        .take(MAX_LINES)
+        .map(|l| {
+            let l: String = cut(l, MAX_LINE_BYTES)
+                .chars()
+                .map(|c| match c {
+                    '\u{a0}' | '\u{2007}' | '\u{2009}' | '\u{202f}' | '\t' => ' ',
+                    c if c.is_control() => ' ',
+                    c => c,
+                })
+                .collect();
+            l.trim().to_string()
+        })
+        .filter(|l| !l.is_empty())
+        .collect()
+}
+
+/// Reads suggestions from receipt text. Never panics.
+pub fn suggest(text: &str, today: NaiveDate) -> Suggestions {
+    let lines = normalize_lines(text);
+    if lines.is_empty() {
+        return Suggestions::default();
+    }
+    let currency = currency::detect(&lines);
+    let code = currency.as_ref().map(|c| c.value.as_str());
+    let zero_decimal = code.is_some_and(is_zero_decimal);
+    let candidates = collect_candidates(&lines, zero_decimal);
+    let money = super::resolve::resolve(&candidates, &lines, zero_decimal);
+    Suggestions {
+        supplier: pick_supplier(&lines),
+        expense_date: pick_date(&lines, prefers_month_first(code), today),
+        net: money.net,
+        tax: money.tax,
+        total: money.total,
+        currency,
+    }
+}
+
+/// A labelled amount found in the text.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Candidate {
+    pub role: Role,
+    pub value: Decimal,
+    pub confidence: f32,
+    pub line: usize,
+}
+
+/// Words that may stand on a label-only line besides the label itself.
+const LABEL_FILLERS: &[&str] = &[
+    "eur", "usd", "gbp", "chf", "jpy", "cad", "aud", "incl", "inkl", "excl", "exkl", "including",
+    "the", "fr", "sfr", "kr", "all", "due", "now",
+];
+
+fn is_label_only(lower: &str, hits: &[Hit]) -> bool {
+    let mut rest = String::with_capacity(lower.len());
+    let mut at = 0;
+    for h in hits {
+        rest.push_str(lower.get(at..h.start).unwrap_or(""));
+        rest.push(' ');
+        at = h.end;
+    }
+    rest.push_str(lower.get(at..).unwrap_or(""));
+    rest.split(|c: char| !c.is_alphabetic())
+        .filter(|w| w.chars().count() >= 3)
+        .all(|w| LABEL_FILLERS.contains(&w))
+}
+
+/// Column headers ("MwSt%  Netto  MwSt  Brutto") with rows of amounts below.
+fn table_rows(lowers: &[String], header: usize, hits: &[Hit], zero_decimal: bool) -> Vec<Candidate> {
+    let header_line = &lowers[header];
+    let columns: Vec<(Role, bool)> = hits
+        .iter()
+        .map(|h| {
+            let after = header_line[h.end..].trim_start();
+            let rate = after.starts_with('%')
+                || ["satz", "rate", "taux", "%"].iter().any(|w| after.starts_with(w));
+            (h.role, rate)
+        })
+        .collect();
+    let mut out = Vec::new();
+    for (row, lower) in lowers.iter().enumerate().skip(header + 1).take(4) {
+        if !label_hits(lower).is_empty() {
+            break;
+        }
+        let values: Vec<_> = scan_amounts(lower)
+            .into_iter()
+            .filter(|a| !a.glued && !a.negative)
+            .collect();
+        if values.is_empty() {
+            break;
+        }
+        let pairs: Vec<_> = if values.len() == columns.len() {
+            columns.iter().zip(values.iter()).collect()
+        } else {
+            let cols: Vec<_> = columns.iter().filter(|(_, rate)| !rate).collect();
+            let vals: Vec<_> = values.iter().filter(|a| !a.percent).collect();
+            if cols.len() != vals.len() {
+                break;
+            }
+            cols.into_iter().zip(vals).collect()
+        };
+        for ((role, rate), amount) in pairs {
+            if !rate && matches!(role, Role::Net | Role::Tax | Role::Total) && amount.is_money(zero_decimal) {
+                out.push(Candidate {
+                    role: *role,
+                    value: amount.value,
+                    confidence: 0.7,
+                    line: row,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Labelled amounts on every line.
+pub(crate) fn collect_candidates(lines: &[String], zero_decimal: bool) -> Vec<Candidate> {
+    let lowers: Vec<String> = lines.iter().map(|l| l.to_lowercase()).collect();
+    let mut out = Vec::new();
+    for (index, lower) in lowers.iter().enumerate() {
+        let hits = label_hits(lower);
+        if hits.is_empty() {
+            continue;
+        }
+        let amounts = scan_amounts(lower);
+        let keyword_hits = hits.iter().filter(|h| h.role != Role::Id && h.role != Role::Payment);
+        if amounts.is_empty() && keyword_hits.count() >= 2 {
+            let rows = table_rows(&lowers, index, &hits, zero_decimal);
+            if !rows.is_empty() {
+                out.extend(rows);
+                continue;
+            }
+        }
+        // Adjacent labels with no number between them form one label.
+        let mut groups: Vec<Vec<Hit>> = Vec::new();
+        for hit in &hits {
+            let joins = groups.last().and_then(|g| g.last()).is_some_and(|prev| {
+                !amounts.iter().any(|a| a.start >= prev.end && a.end <= hit.start)
+            });
+            match groups.last_mut() {
+                Some(g) if joins => g.push(*hit),
+                _ => groups.push(vec![*hit]),
+            }
+        }
+        for (g, group) in groups.iter().enumerate() {
+            let (Some(first), Some(last)) = (group.first(), group.last()) else {
+                continue;
+            };
+            let span_end = groups
+                .get(g + 1)
+                .and_then(|n| n.first())
+                .map_or(lower.len(), |n| n.start);
+            let label = &lower[first.start..last.end];
+            let Some((role, confidence)) = group_role(label, group) else {
+                continue;
+            };
+            if role == Role::Id {
+                continue;
+            }
+            let money = amounts
+                .iter()
+                .filter(|a| a.start >= last.end && a.end <= span_end && a.is_money(zero_decimal))
+                .last();
+            if let Some(a) = money {
+                out.push(Candidate {
+                    role,
+                    value: a.value,
+                    confidence,
+                    line: index,
+                });
+            } else if g + 1 == groups.len()
+                && !amounts.iter().any(|a| a.start >= last.end && !a.percent)
+                && is_label_only(lower, &hits)
+            {
+                // The value stands on the next line.
+                let next = lowers.iter().enumerate().skip(index + 1).take(2).find(|(_, l)| !l.is_empty());
+                if let Some((j, next)) = next {
+                    let value = label_hits(next)
+                        .is_empty()
+                        .then(|| scan_amounts(next))
+                        .and_then(|a| a.into_iter().filter(|a| a.is_money(zero_decimal)).last());
+                    if let Some(a) = value {
+                        out.push(Candidate {
+                            role,
+                            value: a.value,
+                            confidence: confidence * 0.9,
+                            line: j,
+                        });
+                    }
+                }
+            }
+        }
+    }
+    out
+}

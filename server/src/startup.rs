@@ -1,0 +1,93 @@
+//! Building and running the server: one port serves the web UI, `/mcp` and OAuth.
+use crate::auth::Auth;
+use crate::config::Config;
+use crate::engine::Engine;
+use crate::mcp::{McpContext, SiteSwitch};
+use crate::store::{BlobStore, Store};
+use crate::uploads::Uploads;
+use crate::web::AppState;
+use actix_web::{middleware, web, App, HttpServer};
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// A bound, ready-to-run server.
+pub struct Application {
+    port: u16,
+    server: actix_web::dev::Server,
+}
+
+impl Application {
+    /// Opens the database (migrating it), seeds the demo if asked, and binds the listener.
+    pub async fn build(config: Config) -> Result<Application, String> {
+        let started = Instant::now();
+        std::fs::create_dir_all(&config.data_dir)
+            .map_err(|e| format!("cannot create data directory {}: {e}", config.data_dir.display()))?;
+        let store = Store::connect(&config.database_url)
+            .await
+            .map_err(|e| format!("cannot open the database: {e}"))?;
+        let engine = Engine::new(store.clone(), BlobStore::new(&config.data_dir));
+        let auth = Auth::new(store.clone());
+        let uploads = Uploads::new(config.max_upload_bytes);
+        let listener = TcpListener::bind(&config.bind).map_err(|e| format!("cannot listen on {}: {e}", config.bind))?;
+        let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        let base_url = config.base_url(&addr.to_string());
+        if config.demo {
+            crate::demo::seed(&engine, &auth, &uploads).await?;
+            if store.setting(crate::mcp::MCP_ENABLED_KEY).await.map_err(|e| e.to_string())?.is_none() {
+                store.set_setting(crate::mcp::MCP_ENABLED_KEY, "true").await.map_err(|e| e.to_string())?;
+            }
+            println!("Formwork demo is ready at {base_url}/");
+            println!("Sign in as alice or bob (employees), maria (manager) or admin — password: {}", crate::demo::DEMO_PASSWORD);
+            println!("MCP server URL: {base_url}/mcp");
+        }
+        let state = web::Data::new(AppState {
+            engine: engine.clone(),
+            auth: auth.clone(),
+            uploads: uploads.clone(),
+            base_url: base_url.clone(),
+            config: config.clone(),
+        });
+        let mcp = Arc::new(McpContext {
+            engine,
+            auth,
+            uploads,
+            max_result_bytes: config.mcp_max_result_bytes,
+            base_url,
+            switch: SiteSwitch::default(),
+        });
+        let static_dir = std::env::var("FORMWORK_STATIC_DIR").unwrap_or_else(|_| "static".into());
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .app_data(web::FormConfig::default().limit(256 * 1024))
+                .wrap(
+                    middleware::DefaultHeaders::new()
+                        .add(("X-Content-Type-Options", "nosniff"))
+                        .add(("X-Frame-Options", "DENY"))
+                        .add(("Referrer-Policy", "same-origin")),
+                )
+                .configure(crate::mcp::configure(mcp.clone()))
+                .configure(crate::oauth_metadata::configure)
+                .service(actix_files::Files::new("/static", &static_dir))
+                .configure(crate::web::configure)
+        })
+        .listen(listener)
+        .map_err(|e| e.to_string())?
+        .shutdown_timeout(5)
+        .run();
+        tracing::info!(%addr, elapsed_ms = started.elapsed().as_millis() as u64, "formwork is serving");
+        // Tests and scripts read this line to learn the port when binding port 0.
+        println!("formwork listening on http://{addr}");
+        Ok(Application { port: addr.port(), server })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until the process is told to stop (Ctrl-C / SIGTERM).
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}

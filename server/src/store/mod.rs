@@ -1,0 +1,181 @@
+//! Storage: the only module that speaks SQL or imports sea-orm. SQLite (embedded default) and
+//! PostgreSQL run the same code; the few dialect differences live in [`Dialect`].
+mod apps;
+mod attachments;
+mod blobs;
+mod history;
+mod query;
+mod records;
+mod settings;
+mod tokens;
+mod users;
+
+pub use apps::{AppRow, AppVersionRow};
+pub use attachments::{AttachmentRow, NewAttachment};
+pub use blobs::BlobStore;
+pub use history::{HistoryRow, NewHistory};
+pub use query::{Predicate, PredicateOp, RecordQuery, SortKey, ValueKind};
+pub use records::{RecordRow, RecordWrite};
+pub use tokens::{ClientRow, CodeRow, NewToken, TokenRow};
+pub use users::{SessionRow, UserRow};
+
+use migrations::{Migrator, MigratorTrait};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection,
+    DatabaseTransaction, QueryResult, Statement, TransactionTrait, Value,
+};
+use std::time::Duration;
+
+/// A storage failure; carries no user input.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Db(#[from] sea_orm::DbErr),
+    #[error("the record was changed by someone else (now at version {current})")]
+    Stale { current: i64 },
+    #[error("not found")]
+    NotFound,
+    #[error("already exists")]
+    Conflict,
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// Which SQL dialect the connection speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+/// The database handle; cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    db: DatabaseConnection,
+    dialect: Dialect,
+}
+
+impl Store {
+    /// Connects, enabling WAL and foreign keys on SQLite, and runs pending migrations.
+    pub async fn connect(url: &str) -> Result<Store> {
+        let mut opts = ConnectOptions::new(url.to_string());
+        let dialect = if url.starts_with("postgres") {
+            Dialect::Postgres
+        } else {
+            Dialect::Sqlite
+        };
+        opts.sqlx_logging(false)
+            .connect_timeout(Duration::from_secs(10))
+            .acquire_timeout(Duration::from_secs(30));
+        match dialect {
+            Dialect::Sqlite => {
+                opts.max_connections(8).min_connections(1);
+            }
+            Dialect::Postgres => {
+                opts.max_connections(16).min_connections(2);
+            }
+        }
+        let db = Database::connect(opts).await?;
+        let store = Store { db, dialect };
+        if dialect == Dialect::Sqlite {
+            for pragma in [
+                "PRAGMA journal_mode=WAL",
+                "PRAGMA synchronous=NORMAL",
+                "PRAGMA foreign_keys=ON",
+                "PRAGMA busy_timeout=5000",
+            ] {
+                store.db.execute_unprepared(pragma).await?;
+            }
+        }
+        Migrator::up(&store.db, None).await?;
+        Ok(store)
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    fn backend(&self) -> DatabaseBackend {
+        match self.dialect {
+            Dialect::Sqlite => DatabaseBackend::Sqlite,
+            Dialect::Postgres => DatabaseBackend::Postgres,
+        }
+    }
+
+    /// Builds a statement from SQL written with `?` placeholders.
+    fn stmt(&self, sql: &str, values: Vec<Value>) -> Statement {
+        Statement::from_sql_and_values(self.backend(), self.placeholders(sql), values)
+    }
+
+    fn placeholders(&self, sql: &str) -> String {
+        if self.dialect == Dialect::Sqlite {
+            return sql.to_string();
+        }
+        let mut out = String::with_capacity(sql.len() + 16);
+        let mut n = 0;
+        let mut in_str = false;
+        for c in sql.chars() {
+            match c {
+                '\'' => {
+                    in_str = !in_str;
+                    out.push(c)
+                }
+                '?' if !in_str => {
+                    n += 1;
+                    out.push('$');
+                    out.push_str(&n.to_string());
+                }
+                _ => out.push(c),
+            }
+        }
+        out
+    }
+
+    async fn all(&self, sql: &str, values: Vec<Value>) -> Result<Vec<QueryResult>> {
+        Ok(self.db.query_all(self.stmt(sql, values)).await?)
+    }
+
+    async fn one(&self, sql: &str, values: Vec<Value>) -> Result<Option<QueryResult>> {
+        Ok(self.db.query_one(self.stmt(sql, values)).await?)
+    }
+
+    async fn exec(&self, sql: &str, values: Vec<Value>) -> Result<u64> {
+        Ok(self.db.execute(self.stmt(sql, values)).await?.rows_affected())
+    }
+
+    async fn begin(&self) -> Result<DatabaseTransaction> {
+        Ok(self.db.begin().await?)
+    }
+
+    async fn tx_exec(&self, tx: &DatabaseTransaction, sql: &str, values: Vec<Value>) -> Result<u64> {
+        Ok(tx.execute(self.stmt(sql, values)).await?.rows_affected())
+    }
+
+    async fn tx_one(
+        &self,
+        tx: &DatabaseTransaction,
+        sql: &str,
+        values: Vec<Value>,
+    ) -> Result<Option<QueryResult>> {
+        Ok(tx.query_one(self.stmt(sql, values)).await?)
+    }
+
+    /// A cheap round trip, for health checks.
+    pub async fn ping(&self) -> Result<()> {
+        self.one("SELECT 1", vec![]).await.map(|_| ())
+    }
+
+    /// Closes the pool (SQLite checkpoints its WAL).
+    pub async fn close(self) -> Result<()> {
+        Ok(self.db.close().await?)
+    }
+}
+
+fn get<T: sea_orm::TryGetable>(row: &QueryResult, col: &str) -> Result<T> {
+    Ok(row.try_get::<T>("", col)?)
+}
+
+fn is_unique_violation(e: &sea_orm::DbErr) -> bool {
+    let s = e.to_string();
+    s.contains("UNIQUE constraint") || s.contains("duplicate key")
+}

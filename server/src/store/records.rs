@@ -1,0 +1,216 @@
+//! Records and their writes. Every write goes with its history entry in one transaction, and
+//! updates are conditional on the version the caller read (optimistic concurrency).
+use super::history::NewHistory;
+use super::query::RecordQuery;
+use super::{get, Result, Store, StoreError};
+use chrono::{DateTime, Utc};
+use sea_orm::QueryResult;
+use serde_json::Value as Json;
+
+/// A stored record.
+#[derive(Debug, Clone)]
+pub struct RecordRow {
+    pub id: i64,
+    pub app_id: i64,
+    pub owner_id: i64,
+    pub version: i64,
+    pub data: Json,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl RecordRow {
+    fn from_row(r: &QueryResult) -> Result<RecordRow> {
+        Ok(RecordRow {
+            id: get(r, "id")?,
+            app_id: get(r, "app_id")?,
+            owner_id: get(r, "owner_id")?,
+            version: get(r, "version")?,
+            data: get(r, "data")?,
+            created_at: get(r, "created_at")?,
+            updated_at: get(r, "updated_at")?,
+        })
+    }
+}
+
+/// A change to one record, applied with its history entry.
+pub enum RecordWrite {
+    Create {
+        app_id: i64,
+        owner_id: i64,
+        data: Json,
+    },
+    Update {
+        id: i64,
+        expected_version: i64,
+        owner_id: i64,
+        data: Json,
+    },
+    Delete {
+        id: i64,
+        expected_version: i64,
+    },
+}
+
+const REC_COLS: &str = "id, app_id, owner_id, version, data, created_at, updated_at";
+
+impl Store {
+    pub async fn record(&self, app_id: i64, id: i64) -> Result<Option<RecordRow>> {
+        let sql = format!("SELECT {REC_COLS} FROM records WHERE id = ? AND app_id = ?");
+        self.one(&sql, vec![id.into(), app_id.into()])
+            .await?
+            .map(|r| RecordRow::from_row(&r))
+            .transpose()
+    }
+
+    /// Applies a write and appends its history entry atomically; returns (record id, new version).
+    /// `history.record_id`/`record_version` are filled in here.
+    pub async fn apply_write(
+        &self,
+        write: RecordWrite,
+        mut history: NewHistory,
+        attach: &[i64],
+        now: DateTime<Utc>,
+    ) -> Result<(i64, i64)> {
+        let tx = self.begin().await?;
+        let (id, version) = match write {
+            RecordWrite::Create { app_id, owner_id, data } => {
+                let row = self
+                    .tx_one(
+                        &tx,
+                        "INSERT INTO records (app_id, owner_id, version, data, created_at, updated_at) VALUES (?, ?, 1, ?, ?, ?) RETURNING id",
+                        vec![app_id.into(), owner_id.into(), data.into(), now.into(), now.into()],
+                    )
+                    .await?
+                    .ok_or(StoreError::NotFound)?;
+                (get::<i64>(&row, "id")?, 1)
+            }
+            RecordWrite::Update { id, expected_version, owner_id, data } => {
+                let n = self
+                    .tx_exec(
+                        &tx,
+                        "UPDATE records SET data = ?, owner_id = ?, version = version + 1, updated_at = ? WHERE id = ? AND version = ?",
+                        vec![data.into(), owner_id.into(), now.into(), id.into(), expected_version.into()],
+                    )
+                    .await?;
+                if n == 0 {
+                    return Err(self.stale_or_missing(&tx, id).await);
+                }
+                (id, expected_version + 1)
+            }
+            RecordWrite::Delete { id, expected_version } => {
+                let n = self
+                    .tx_exec(
+                        &tx,
+                        "DELETE FROM records WHERE id = ? AND version = ?",
+                        vec![id.into(), expected_version.into()],
+                    )
+                    .await?;
+                if n == 0 {
+                    return Err(self.stale_or_missing(&tx, id).await);
+                }
+                self.tx_exec(
+                    &tx,
+                    "UPDATE attachments SET record_id = NULL WHERE record_id = ?",
+                    vec![id.into()],
+                )
+                .await?;
+                (id, expected_version + 1)
+            }
+        };
+        for att in attach {
+            self.tx_exec(
+                &tx,
+                "UPDATE attachments SET record_id = ? WHERE id = ?",
+                vec![id.into(), (*att).into()],
+            )
+            .await?;
+        }
+        history.record_id = id;
+        history.record_version = version;
+        self.insert_history(&tx, &history).await?;
+        tx.commit().await?;
+        Ok((id, version))
+    }
+
+    async fn stale_or_missing(&self, tx: &sea_orm::DatabaseTransaction, id: i64) -> StoreError {
+        match self
+            .tx_one(tx, "SELECT version FROM records WHERE id = ?", vec![id.into()])
+            .await
+        {
+            Ok(Some(r)) => match get::<i64>(&r, "version") {
+                Ok(current) => StoreError::Stale { current },
+                Err(e) => e,
+            },
+            Ok(None) => StoreError::NotFound,
+            Err(e) => e,
+        }
+    }
+
+    /// One page of records and the total count matching the query.
+    pub async fn query_records(&self, q: &RecordQuery) -> Result<(Vec<RecordRow>, u64)> {
+        let (where_sql, values) = q.where_sql(self.dialect);
+        let order = q.order_sql(self.dialect);
+        let page_sql = format!(
+            "SELECT {REC_COLS} FROM records WHERE {where_sql} ORDER BY {order} LIMIT {} OFFSET {}",
+            q.limit, q.offset
+        );
+        let rows = self.all(&page_sql, values.clone()).await?;
+        let rows: Vec<RecordRow> = rows.iter().map(RecordRow::from_row).collect::<Result<_>>()?;
+        // The first page that is not full tells the total without a second query.
+        let total = if q.offset == 0 && (rows.len() as u64) < q.limit {
+            rows.len() as u64
+        } else {
+            let count_sql = format!("SELECT COUNT(*) AS n FROM records WHERE {where_sql}");
+            let row = self.one(&count_sql, values).await?.ok_or(StoreError::NotFound)?;
+            get::<i64>(&row, "n")?.max(0) as u64
+        };
+        Ok((rows, total))
+    }
+
+    /// Inserts many records at once without history (demo and benchmark data generation).
+    pub async fn bulk_insert_records(
+        &self,
+        app_id: i64,
+        rows: &[(i64, Json)],
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let tx = self.begin().await?;
+        for chunk in rows.chunks(200) {
+            let mut sql = String::from(
+                "INSERT INTO records (app_id, owner_id, version, data, created_at, updated_at) VALUES ",
+            );
+            let mut values = Vec::with_capacity(chunk.len() * 5);
+            for (i, (owner, data)) in chunk.iter().enumerate() {
+                if i > 0 {
+                    sql.push(',');
+                }
+                sql.push_str("(?, ?, 1, ?, ?, ?)");
+                values.extend([
+                    app_id.into(),
+                    (*owner).into(),
+                    data.clone().into(),
+                    now.into(),
+                    now.into(),
+                ]);
+            }
+            self.tx_exec(&tx, &sql, values).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn count_records(&self, app_id: i64) -> Result<u64> {
+        let row = self
+            .one("SELECT COUNT(*) AS n FROM records WHERE app_id = ?", vec![app_id.into()])
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        Ok(get::<i64>(&row, "n")?.max(0) as u64)
+    }
+
+    /// Refreshes planner statistics after bulk loads.
+    pub async fn analyze(&self) -> Result<()> {
+        self.exec("ANALYZE", vec![]).await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,188 @@
+//! Admin: apps — list, import a definition as a new draft, see views and operations (draft vs
+//! published), publish.
+use crate::engine::definition::AppDef;
+use crate::web::layout::Layout;
+use crate::web::session::Admin;
+use crate::web::{redirect, render, AppState, WebError};
+use actix_multipart::Multipart;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use chrono::Utc;
+use futures_util::StreamExt;
+use serde::Deserialize;
+
+struct AppView {
+    slug: String,
+    name: String,
+    published: String,
+    updated: String,
+    draft_differs: bool,
+}
+
+#[derive(Template)]
+#[template(path = "admin/apps.html")]
+struct AppsPage {
+    layout: Layout,
+    apps: Vec<AppView>,
+    errors: Vec<String>,
+    source: String,
+}
+
+async fn list_page(state: &AppState, admin: &Admin, errors: Vec<String>, source: String) -> Result<HttpResponse, WebError> {
+    let published = state.engine.catalog().apps().await?;
+    let apps = state
+        .engine
+        .store()
+        .list_apps()
+        .await?
+        .into_iter()
+        .map(|a| {
+            let pubdef = published.iter().find(|p| p.id == a.id);
+            let draft_differs = pubdef.is_none_or(|p| p.def.to_json() != a.draft_definition);
+            AppView {
+                published: a.published_version.map(|v| format!("version {v}")).unwrap_or_else(|| "not published".into()),
+                updated: a.updated_at.format("%Y-%m-%d %H:%M").to_string(),
+                draft_differs,
+                slug: a.slug,
+                name: a.name,
+            }
+        })
+        .collect();
+    let status = if errors.is_empty() { 200 } else { 422 };
+    let mut resp = render(&AppsPage { layout: Layout::new("Apps", &admin.0), apps, errors, source })?;
+    *resp.status_mut() = actix_web::http::StatusCode::from_u16(status).unwrap_or_default();
+    Ok(resp)
+}
+
+pub async fn list(state: web::Data<AppState>, admin: Admin) -> Result<HttpResponse, WebError> {
+    list_page(&state, &admin, vec![], String::new()).await
+}
+
+/// Import: a pasted definition or an uploaded file (TOML or JSON), multipart.
+pub async fn import(state: web::Data<AppState>, admin: Admin, mut mp: Multipart) -> Result<HttpResponse, WebError> {
+    let mut csrf = String::new();
+    let mut source = String::new();
+    while let Some(item) = mp.next().await {
+        let mut field = item.map_err(|e| WebError::BadRequest(e.to_string()))?;
+        let name = field.name().unwrap_or_default().to_string();
+        let mut buf = Vec::new();
+        while let Some(chunk) = field.next().await {
+            let chunk = chunk.map_err(|e| WebError::BadRequest(e.to_string()))?;
+            if buf.len() + chunk.len() > 1024 * 1024 {
+                return Err(WebError::BadRequest("definition files may be at most 1 MB".into()));
+            }
+            buf.extend_from_slice(&chunk);
+        }
+        let text = String::from_utf8(buf).map_err(|_| WebError::BadRequest("the definition is not UTF-8 text".into()))?;
+        match name.as_str() {
+            "csrf" => csrf = text,
+            "definition" if !text.trim().is_empty() => source = text,
+            "file" if !text.trim().is_empty() => source = text,
+            _ => {}
+        }
+    }
+    admin.0.check_csrf(&csrf)?;
+    if source.trim().is_empty() {
+        return list_page(&state, &admin, vec!["paste a definition or choose a file".into()], source).await;
+    }
+    match state.engine.import_draft(&source, Utc::now()).await {
+        Ok(def) => Ok(redirect(&format!("/admin/apps/{}", def.slug))),
+        Err(crate::engine::EngineError::Definition(errs)) => {
+            list_page(&state, &admin, errs.iter().map(|e| e.to_string()).collect(), source).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+struct ItemView {
+    name: String,
+    title: String,
+    kind: String,
+    roles: String,
+    draft_mcp: bool,
+    published_mcp: Option<bool>,
+    href: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/app.html")]
+struct AppPage {
+    layout: Layout,
+    slug: String,
+    name: String,
+    published: String,
+    draft_differs: bool,
+    views: Vec<ItemView>,
+    operations: Vec<ItemView>,
+    field_count: usize,
+    record_count: u64,
+}
+
+pub async fn show(state: web::Data<AppState>, admin: Admin, path: web::Path<String>) -> Result<HttpResponse, WebError> {
+    let (row, draft) = state.engine.draft(&path).await?;
+    let published = state.engine.catalog().app(&path).await?;
+    let pdef: Option<&AppDef> = published.as_ref().map(|p| &p.def);
+    let views = draft
+        .views
+        .iter()
+        .map(|(n, v)| ItemView {
+            name: n.clone(),
+            title: v.title.clone(),
+            kind: format!("{:?}", v.scope).to_lowercase() + " records",
+            roles: v.roles.join(", "),
+            draft_mcp: v.mcp.enabled,
+            published_mcp: pdef.map(|p| p.views.get(n).is_some_and(|pv| pv.mcp.enabled)),
+            href: format!("/admin/apps/{}/views/{n}", draft.slug),
+        })
+        .collect();
+    let operations = draft
+        .operations
+        .iter()
+        .map(|(n, o)| ItemView {
+            name: n.clone(),
+            title: o.title.clone(),
+            kind: format!("{:?}", o.kind).to_lowercase(),
+            roles: o.roles.join(", "),
+            draft_mcp: o.mcp.enabled,
+            published_mcp: pdef.map(|p| p.operations.get(n).is_some_and(|po| po.mcp.enabled)),
+            href: format!("/admin/apps/{}/operations/{n}", draft.slug),
+        })
+        .collect();
+    let record_count = state.engine.store().count_records(row.id).await?;
+    render(&AppPage {
+        layout: Layout::new(format!("{} — customize", draft.name), &admin.0),
+        slug: draft.slug.clone(),
+        name: draft.name.clone(),
+        published: row.published_version.map(|v| format!("version {v}")).unwrap_or_else(|| "not published".into()),
+        draft_differs: pdef.is_none_or(|p| p.to_json() != row.draft_definition),
+        field_count: draft.fields.len(),
+        views,
+        operations,
+        record_count,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    csrf: String,
+}
+
+pub async fn publish(
+    state: web::Data<AppState>,
+    admin: Admin,
+    path: web::Path<String>,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, WebError> {
+    admin.0.check_csrf(&form.csrf)?;
+    state.engine.publish(&path, Some(admin.0.user.id), Utc::now()).await?;
+    Ok(redirect(&format!("/admin/apps/{}", path.as_str())))
+}
+
+pub async fn download(state: web::Data<AppState>, _admin: Admin, path: web::Path<String>) -> Result<HttpResponse, WebError> {
+    let (_, def) = state.engine.draft(&path).await?;
+    let body = serde_json::to_string_pretty(&def).map_err(|e| WebError::Internal(e.to_string()))?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .insert_header(("Content-Disposition", format!("attachment; filename=\"{}.json\"", def.slug)))
+        .body(body))
+}

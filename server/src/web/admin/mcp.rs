@@ -1,0 +1,131 @@
+//! Configure > Integration > MCP: the site switch, the server URL, the context budget of the tool
+//! catalog, and diagnostics (what is published and enabled, the latest MCP errors).
+use crate::engine::definition::Scope;
+use crate::mcp::catalog::{app_tools, ToolTarget};
+use crate::mcp::results::{columns_row, full_row};
+use crate::mcp::MCP_ENABLED_KEY;
+use crate::store::RecordQuery;
+use crate::web::layout::Layout;
+use crate::web::session::Admin;
+use crate::web::{redirect, render, AppState, WebError};
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+
+struct AppBudget {
+    name: String,
+    tools: Vec<String>,
+    bytes: usize,
+    tokens: usize,
+    columns_row_bytes: String,
+    full_row_bytes: String,
+}
+
+struct EventView {
+    at: String,
+    kind: String,
+    tool: String,
+    user: String,
+    message: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/mcp.html")]
+struct McpPage {
+    layout: Layout,
+    enabled: bool,
+    mcp_url: String,
+    apps: Vec<AppBudget>,
+    total_bytes: usize,
+    total_tokens: usize,
+    unpublished: Vec<String>,
+    events: Vec<EventView>,
+}
+
+/// A rough token estimate: about four bytes of JSON per token.
+pub fn estimate_tokens(bytes: usize) -> usize {
+    bytes.div_ceil(4)
+}
+
+pub async fn show(state: web::Data<AppState>, admin: Admin) -> Result<HttpResponse, WebError> {
+    let store = state.engine.store();
+    let enabled = store.setting(MCP_ENABLED_KEY).await?.as_deref() == Some("true");
+    let mut apps = Vec::new();
+    for app in state.engine.catalog().apps().await? {
+        let tools = app_tools(&app, None);
+        let bytes: usize = tools.iter().map(|t| serde_json::to_string(&t.tool).map(|s| s.len()).unwrap_or(0)).sum();
+        let sample = store
+            .query_records(&RecordQuery { app_id: app.id, limit: 50, ..Default::default() })
+            .await?
+            .0;
+        let view = tools.iter().find_map(|t| match &t.target {
+            ToolTarget::View(v) => app.def.views.get(v),
+            _ => None,
+        });
+        let view = view.or_else(|| app.def.views.values().find(|v| v.scope == Scope::All)).or_else(|| app.def.views.values().next());
+        let (cols, full) = match (view, sample.len()) {
+            (Some(v), n) if n > 0 => {
+                let mut atts = Vec::new();
+                for r in &sample {
+                    atts.extend(store.attachments_of(r.id).await?);
+                }
+                let c: usize = sample.iter().map(|r| columns_row(&app.def, v, r).to_string().len()).sum();
+                let f: usize = sample.iter().map(|r| full_row(r, &atts).to_string().len()).sum();
+                (format!("{} bytes", c / n), format!("{} bytes", f / n))
+            }
+            _ => ("no records yet".to_string(), "no records yet".to_string()),
+        };
+        apps.push(AppBudget {
+            name: app.def.name.clone(),
+            tools: tools.iter().map(|t| t.tool.name.to_string()).collect(),
+            tokens: estimate_tokens(bytes),
+            bytes,
+            columns_row_bytes: cols,
+            full_row_bytes: full,
+        });
+    }
+    let published: Vec<String> = apps.iter().map(|a| a.name.clone()).collect();
+    let unpublished = store
+        .list_apps()
+        .await?
+        .into_iter()
+        .filter(|a| a.published_version.is_none() && !published.contains(&a.name))
+        .map(|a| a.name)
+        .collect();
+    let events = store
+        .mcp_events(20)
+        .await?
+        .into_iter()
+        .map(|(at, kind, tool, user, message)| EventView {
+            at: at.format("%Y-%m-%d %H:%M:%S").to_string(),
+            kind,
+            tool: tool.unwrap_or_default(),
+            user: user.unwrap_or_default(),
+            message,
+        })
+        .collect();
+    let total_bytes = apps.iter().map(|a| a.bytes).sum();
+    render(&McpPage {
+        layout: Layout::new("Integration — MCP", &admin.0),
+        enabled,
+        mcp_url: state.mcp_url(),
+        total_tokens: estimate_tokens(total_bytes),
+        total_bytes,
+        apps,
+        unpublished,
+        events,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct SwitchForm {
+    csrf: String,
+    enabled: Option<String>,
+}
+
+pub async fn save(state: web::Data<AppState>, admin: Admin, form: web::Form<SwitchForm>) -> Result<HttpResponse, WebError> {
+    admin.0.check_csrf(&form.csrf)?;
+    let v = if form.enabled.is_some() { "true" } else { "false" };
+    state.engine.store().set_setting(MCP_ENABLED_KEY, v).await?;
+    Ok(redirect("/admin/integration/mcp"))
+}

@@ -1,0 +1,264 @@
+//! App home pages, view pages (parameters, quick search, sort, paging) and CSV export.
+use super::forms::{param_inputs, query_with, view_request, ParamInput};
+use super::layout::Layout;
+use super::{enc, render, AppState, Signed, WebError};
+use crate::engine::definition::OperationKind;
+use crate::engine::value::display_value;
+use crate::engine::ViewRequest;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use std::collections::HashMap;
+
+/// A link with a label.
+pub struct Link {
+    pub href: String,
+    pub label: String,
+    pub note: String,
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    layout: Layout,
+    apps: Vec<Link>,
+}
+
+pub async fn home(state: web::Data<AppState>, signed: Signed) -> Result<HttpResponse, WebError> {
+    let actor = signed.actor();
+    let mut apps = Vec::new();
+    for app in state.engine.catalog().apps().await? {
+        let views = state.engine.views_for(&app, &actor);
+        if views.is_empty() && !app.def.operations.values().any(|o| actor.has_any(&o.roles)) {
+            continue;
+        }
+        apps.push(Link {
+            href: format!("/apps/{}", app.def.slug),
+            label: app.def.name.clone(),
+            note: app.def.description.clone(),
+        });
+    }
+    if apps.len() == 1 && !signed.is_admin() {
+        return Ok(super::redirect(&apps[0].href));
+    }
+    render(&HomePage { layout: Layout::new("Apps", &signed), apps })
+}
+
+#[derive(Template)]
+#[template(path = "app.html")]
+struct AppPage {
+    layout: Layout,
+    name: String,
+    description: String,
+    views: Vec<Link>,
+    creates: Vec<Link>,
+}
+
+pub async fn app_home(
+    state: web::Data<AppState>,
+    signed: Signed,
+    path: web::Path<String>,
+) -> Result<HttpResponse, WebError> {
+    let actor = signed.actor();
+    let app = state.engine.app(&path).await?;
+    let views: Vec<Link> = state
+        .engine
+        .views_for(&app, &actor)
+        .into_iter()
+        .map(|(n, v)| Link {
+            href: format!("/apps/{}/views/{n}", app.def.slug),
+            label: v.title.clone(),
+            note: v.description.clone(),
+        })
+        .collect();
+    if views.len() == 1 {
+        return Ok(super::redirect(&views[0].href));
+    }
+    render(&AppPage {
+        layout: Layout::new(app.def.name.clone(), &signed),
+        name: app.def.name.clone(),
+        description: app.def.description.clone(),
+        creates: create_links(&app.def, &actor),
+        views,
+    })
+}
+
+fn create_links(def: &crate::engine::definition::AppDef, actor: &crate::engine::Actor) -> Vec<Link> {
+    def.operations
+        .iter()
+        .filter(|(_, o)| o.kind == OperationKind::Create && actor.has_any(&o.roles))
+        .map(|(n, o)| Link { href: format!("/apps/{}/ops/{n}", def.slug), label: o.title.clone(), note: String::new() })
+        .collect()
+}
+
+/// A column header with its sort link.
+struct Column {
+    label: String,
+    sort_href: String,
+    arrow: &'static str,
+    numeric: bool,
+}
+
+struct Row {
+    href: String,
+    cells: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "view.html")]
+struct ViewPageT {
+    layout: Layout,
+    app_slug: String,
+    app_name: String,
+    view_title: String,
+    view_description: String,
+    params: Vec<ParamInput>,
+    search: String,
+    sort: String,
+    columns: Vec<Column>,
+    rows: Vec<Row>,
+    total: u64,
+    first: u64,
+    last: u64,
+    prev_href: Option<String>,
+    next_href: Option<String>,
+    csv_href: String,
+    creates: Vec<Link>,
+    error: Option<String>,
+}
+
+pub async fn view(
+    state: web::Data<AppState>,
+    signed: Signed,
+    path: web::Path<(String, String)>,
+    q: web::Query<HashMap<String, String>>,
+) -> Result<HttpResponse, WebError> {
+    let (slug, view_name) = path.into_inner();
+    let actor = signed.actor();
+    let app = state.engine.view_for(&actor, &slug, &view_name).await?;
+    let def = &app.def;
+    let view = &def.views[view_name.as_str()];
+    let (req, page_no) = view_request(view, &q);
+    let base = format!("/apps/{slug}/views/{view_name}");
+    let (page, error) = match state.engine.run_view(&actor, &slug, &view_name, &req).await {
+        Ok(p) => (Some(p), None),
+        Err(crate::engine::EngineError::Invalid(errs)) => {
+            (None, Some(errs.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; ")))
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let current_sort = page.as_ref().and_then(|p| p.sort.clone()).unwrap_or_default();
+    let columns = view
+        .columns
+        .iter()
+        .map(|c| {
+            let f = &def.fields[c.as_str()];
+            let (next, arrow) = if current_sort == *c {
+                (format!("-{c}"), "▲")
+            } else if current_sort == format!("-{c}") {
+                (c.clone(), "▼")
+            } else {
+                (c.clone(), "")
+            };
+            Column {
+                label: f.label.clone(),
+                sort_href: format!("{base}?{}", query_with(&q, &[("sort", next), ("page", String::new())])),
+                arrow,
+                numeric: matches!(
+                    f.kind,
+                    crate::engine::definition::FieldType::Money
+                        | crate::engine::definition::FieldType::Computed
+                        | crate::engine::definition::FieldType::Number
+                ),
+            }
+        })
+        .collect();
+    let (rows, total) = match &page {
+        Some(p) => (
+            p.rows
+                .iter()
+                .map(|r| Row {
+                    href: format!("/apps/{slug}/records/{}", r.id),
+                    cells: view.columns.iter().map(|c| display_value(def, c, &r.data)).collect(),
+                })
+                .collect(),
+            p.total,
+        ),
+        None => (vec![], 0),
+    };
+    let per = view.per_page as u64;
+    let first = if total == 0 { 0 } else { (page_no - 1) * per + 1 };
+    let last = ((page_no - 1) * per + rows.len() as u64).min(total);
+    let link = |p: u64| format!("{base}?{}", query_with(&q, &[("page", p.to_string())]));
+    render(&ViewPageT {
+        layout: Layout::new(format!("{} — {}", view.title, def.name), &signed),
+        app_slug: slug.clone(),
+        app_name: def.name.clone(),
+        view_title: view.title.clone(),
+        view_description: view.description.clone(),
+        params: param_inputs(def, view, &q),
+        search: q.get("q").cloned().unwrap_or_default(),
+        sort: q.get("sort").cloned().unwrap_or_default(),
+        columns,
+        rows,
+        total,
+        first,
+        last,
+        prev_href: (page_no > 1).then(|| link(page_no - 1)),
+        next_href: (last < total).then(|| link(page_no + 1)),
+        csv_href: format!("{base}/export.csv?{}", query_with(&q, &[("page", String::new())])),
+        creates: create_links(def, &actor),
+        error,
+    })
+}
+
+/// Most rows one CSV export returns.
+const CSV_MAX_ROWS: u64 = 50_000;
+
+pub async fn export_csv(
+    state: web::Data<AppState>,
+    signed: Signed,
+    path: web::Path<(String, String)>,
+    q: web::Query<HashMap<String, String>>,
+) -> Result<HttpResponse, WebError> {
+    let (slug, view_name) = path.into_inner();
+    let actor = signed.actor();
+    let app = state.engine.view_for(&actor, &slug, &view_name).await?;
+    let view = &app.def.views[view_name.as_str()];
+    let (mut req, _) = view_request(view, &q);
+    req.offset = 0;
+    req.limit = Some(crate::engine::views::MAX_LIMIT);
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let header: Vec<String> = std::iter::once("id".to_string())
+        .chain(view.columns.iter().map(|c| app.def.fields[c.as_str()].label.clone()))
+        .collect();
+    w.write_record(&header).map_err(|e| WebError::Internal(e.to_string()))?;
+    loop {
+        let page = state.engine.run_view(&actor, &slug, &view_name, &ViewRequest { ..req.clone() }).await?;
+        for r in &page.rows {
+            let mut rec = vec![r.id.to_string()];
+            rec.extend(view.columns.iter().map(|c| csv_safe(display_value(&app.def, c, &r.data))));
+            w.write_record(&rec).map_err(|e| WebError::Internal(e.to_string()))?;
+        }
+        req.offset += page.rows.len() as u64;
+        if page.rows.is_empty() || req.offset >= page.total || req.offset >= CSV_MAX_ROWS {
+            break;
+        }
+    }
+    let body = w.into_inner().map_err(|e| WebError::Internal(e.to_string()))?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"{}-{}.csv\"", enc(&slug), enc(&view_name)),
+        ))
+        .body(body))
+}
+
+/// Neutralises spreadsheet formulas in exported cells (CSV injection).
+fn csv_safe(s: String) -> String {
+    if s.starts_with(['=', '+', '-', '@']) && s.parse::<f64>().is_err() {
+        format!("'{s}")
+    } else {
+        s
+    }
+}

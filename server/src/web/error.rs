@@ -1,0 +1,88 @@
+//! Web errors, mapped once to a status and a page.
+use super::layout::ErrorPage;
+use crate::engine::EngineError;
+use actix_web::{http::StatusCode, HttpResponse, ResponseError};
+use askama::Template;
+
+/// What a page handler can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum WebError {
+    #[error("sign in to continue")]
+    SignIn(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("the form has expired or did not come from this site; go back, reload and try again")]
+    Csrf,
+    #[error("{0}")]
+    Conflict(String),
+    #[error("something went wrong on our side")]
+    Internal(String),
+}
+
+impl From<EngineError> for WebError {
+    fn from(e: EngineError) -> Self {
+        match e {
+            EngineError::AppNotFound(_)
+            | EngineError::ViewNotFound { .. }
+            | EngineError::OperationNotFound { .. }
+            | EngineError::RecordNotFound(_) => WebError::NotFound(e.to_string()),
+            EngineError::Forbidden(m) => WebError::Forbidden(m),
+            EngineError::Stale { .. } | EngineError::Precondition(_) | EngineError::Conflict(_) => {
+                WebError::Conflict(e.to_string())
+            }
+            EngineError::Invalid(_) | EngineError::Definition(_) => WebError::BadRequest(e.to_string()),
+            EngineError::Store(s) => WebError::Internal(s.to_string()),
+        }
+    }
+}
+
+impl From<crate::store::StoreError> for WebError {
+    fn from(e: crate::store::StoreError) -> Self {
+        WebError::Internal(e.to_string())
+    }
+}
+
+impl From<crate::auth::AuthError> for WebError {
+    fn from(e: crate::auth::AuthError) -> Self {
+        WebError::Internal(e.to_string())
+    }
+}
+
+impl ResponseError for WebError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            WebError::SignIn(_) => StatusCode::SEE_OTHER,
+            WebError::Forbidden(_) | WebError::Csrf => StatusCode::FORBIDDEN,
+            WebError::NotFound(_) => StatusCode::NOT_FOUND,
+            WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            WebError::Conflict(_) => StatusCode::CONFLICT,
+            WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let WebError::SignIn(next) = self {
+            return super::redirect(&format!("/login?next={}", super::enc(next)));
+        }
+        if let WebError::Internal(detail) = self {
+            tracing::error!("internal error: {detail}");
+        }
+        let page = ErrorPage {
+            title: match self.status_code() {
+                StatusCode::NOT_FOUND => "Not found",
+                StatusCode::FORBIDDEN => "Not allowed",
+                StatusCode::CONFLICT => "Cannot do that now",
+                StatusCode::BAD_REQUEST => "Check your input",
+                _ => "Error",
+            }
+            .to_string(),
+            message: self.to_string(),
+        };
+        let body = page.render().unwrap_or_else(|_| self.to_string());
+        HttpResponse::build(self.status_code()).content_type("text/html; charset=utf-8").body(body)
+    }
+}

@@ -1,0 +1,76 @@
+//! Reading view requests and operation inputs from query strings and forms.
+use crate::engine::definition::{AppDef, FieldType, ViewDef};
+use crate::engine::{Raw, ViewRequest};
+use std::collections::{BTreeMap, HashMap};
+
+/// Query-string names: parameters are `p_<name>`, plus `q` (search), `sort` and `page`.
+pub fn view_request(view: &ViewDef, q: &HashMap<String, String>) -> (ViewRequest, u64) {
+    let params: BTreeMap<String, Raw> = view
+        .parameters
+        .keys()
+        .filter_map(|n| {
+            q.get(&format!("p_{n}"))
+                .filter(|v| !v.trim().is_empty())
+                .map(|v| (n.clone(), Raw::Text(v.clone())))
+        })
+        .collect();
+    let page = q.get("page").and_then(|p| p.parse::<u64>().ok()).unwrap_or(1).max(1);
+    let per = view.per_page as u64;
+    (
+        ViewRequest {
+            params,
+            search: q.get("q").cloned().filter(|s| !s.trim().is_empty()),
+            sort: q.get("sort").cloned().filter(|s| !s.is_empty()),
+            offset: (page - 1).saturating_mul(per),
+            limit: Some(per),
+        },
+        page,
+    )
+}
+
+/// One parameter input of a view's filter form.
+pub struct ParamInput {
+    pub name: String,
+    pub label: String,
+    pub kind: &'static str,
+    pub value: String,
+    pub options: Vec<String>,
+}
+
+pub fn param_inputs(def: &AppDef, view: &ViewDef, q: &HashMap<String, String>) -> Vec<ParamInput> {
+    view.parameters
+        .iter()
+        .map(|(n, p)| {
+            let f = &def.fields[p.field.as_str()];
+            let (kind, options) = match f.kind {
+                FieldType::Choice => ("select", f.options.clone()),
+                FieldType::Date => ("date", vec![]),
+                FieldType::Money | FieldType::Number | FieldType::Computed => ("number", vec![]),
+                _ => ("text", vec![]),
+            };
+            ParamInput {
+                name: format!("p_{n}"),
+                label: p.label.clone().unwrap_or_else(|| f.label.clone()),
+                kind,
+                value: q.get(&format!("p_{n}")).cloned().unwrap_or_default(),
+                options,
+            }
+        })
+        .collect()
+}
+
+/// Rebuilds a view URL's query string with some keys replaced.
+pub fn query_with(q: &HashMap<String, String>, set: &[(&str, String)]) -> String {
+    let mut pairs: Vec<(String, String)> = q
+        .iter()
+        .filter(|(k, _)| !set.iter().any(|(s, _)| s == k))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    pairs.extend(set.iter().filter(|(_, v)| !v.is_empty()).map(|(k, v)| (k.to_string(), v.clone())));
+    pairs.sort();
+    let mut ser = url::form_urlencoded::Serializer::new(String::new());
+    for (k, v) in pairs {
+        ser.append_pair(&k, &v);
+    }
+    ser.finish()
+}

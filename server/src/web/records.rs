@@ -1,0 +1,239 @@
+//! The record page (fields, attachments, available operations, history) and file downloads.
+use super::layout::Layout;
+use super::{render, AppState, Signed, WebError};
+use crate::engine::definition::FieldType;
+use crate::engine::value::display_value;
+use crate::engine::Change;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+
+struct FieldRow {
+    label: String,
+    value: String,
+}
+
+struct AttachmentView {
+    id: i64,
+    filename: String,
+    size: String,
+    content_type: String,
+    has_thumb: bool,
+    duplicate_note: String,
+    suggestions: Vec<(String, String)>,
+}
+
+struct OpLink {
+    href: String,
+    title: String,
+    danger: bool,
+}
+
+struct ChangeView {
+    label: String,
+    before: String,
+    after: String,
+}
+
+struct HistoryView {
+    at: String,
+    actor: String,
+    via_mcp: bool,
+    surface: String,
+    client: String,
+    operation: String,
+    version: i64,
+    changes: Vec<ChangeView>,
+}
+
+#[derive(Template)]
+#[template(path = "record.html")]
+struct RecordPage {
+    layout: Layout,
+    app_slug: String,
+    app_name: String,
+    id: i64,
+    version: i64,
+    title: String,
+    status: String,
+    fields: Vec<FieldRow>,
+    attachments: Vec<AttachmentView>,
+    operations: Vec<OpLink>,
+    history: Vec<HistoryView>,
+    mcp_only: bool,
+}
+
+#[derive(Deserialize)]
+pub struct RecordQuery {
+    history: Option<String>,
+}
+
+pub async fn show(
+    state: web::Data<AppState>,
+    signed: Signed,
+    path: web::Path<(String, i64)>,
+    q: web::Query<RecordQuery>,
+) -> Result<HttpResponse, WebError> {
+    let (slug, id) = path.into_inner();
+    let actor = signed.actor();
+    let access = state.engine.record(&actor, &slug, id).await?;
+    let def = &access.app.def;
+    let data = &access.record.data;
+    let fields = def
+        .fields
+        .iter()
+        .filter(|(_, f)| f.kind != FieldType::File)
+        .map(|(n, f)| FieldRow { label: f.label.clone(), value: display_value(def, n, data) })
+        .collect();
+    let mut attachments = Vec::new();
+    for a in state.engine.attachments(&access.record).await? {
+        let meta: serde_json::Value = serde_json::from_str(&a.meta).unwrap_or_default();
+        let dups = state.engine.store().records_with_sha(a.app_id, &a.sha256).await?;
+        let others: Vec<String> = dups.iter().filter(|d| **d != id).map(|d| format!("#{d}")).collect();
+        let suggestions = meta["suggestions"]
+            .as_object()
+            .map(|o| {
+                o.iter()
+                    .filter_map(|(k, v)| {
+                        let val = v.get("value")?;
+                        let conf = v.get("confidence").and_then(|c| c.as_f64()).unwrap_or(0.0);
+                        let shown = val.as_str().map(String::from).unwrap_or_else(|| val.to_string());
+                        Some((k.replace('_', " "), format!("{shown} ({:.0}%)", conf * 100.0)))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        attachments.push(AttachmentView {
+            id: a.id,
+            filename: a.filename.clone(),
+            size: human_size(a.size),
+            content_type: a.content_type.clone(),
+            has_thumb: meta["derivatives"]["thumb"].is_string(),
+            duplicate_note: if others.is_empty() {
+                String::new()
+            } else {
+                format!("The same file is attached to claim {} — possible duplicate claim.", others.join(", "))
+            },
+            suggestions,
+        });
+    }
+    let operations = access
+        .operations
+        .iter()
+        .map(|n| {
+            let o = &def.operations[n.as_str()];
+            OpLink {
+                href: format!("/apps/{slug}/ops/{n}?record={id}"),
+                title: o.title.clone(),
+                danger: o.kind == crate::engine::definition::OperationKind::Delete,
+            }
+        })
+        .collect();
+    let mcp_only = q.history.as_deref() == Some("mcp");
+    let history = state
+        .engine
+        .history(&actor, &slug, id, mcp_only.then_some("mcp"))
+        .await?
+        .into_iter()
+        .map(|h| {
+            let changes: Vec<Change> = serde_json::from_str(&h.changes).unwrap_or_default();
+            HistoryView {
+                at: h.at.format("%Y-%m-%d %H:%M UTC").to_string(),
+                actor: h.actor_name,
+                via_mcp: h.surface == "mcp",
+                surface: h.surface,
+                client: h.client_name.unwrap_or_default(),
+                operation: h.operation_title,
+                version: h.record_version,
+                changes: changes
+                    .into_iter()
+                    .map(|c| ChangeView {
+                        before: show_json(def, &c.field, &c.before),
+                        after: show_json(def, &c.field, &c.after),
+                        label: c.label,
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    let title = def
+        .title_field
+        .as_ref()
+        .map(|t| display_value(def, t, data))
+        .filter(|t| !t.is_empty())
+        .unwrap_or_else(|| format!("Record {id}"));
+    render(&RecordPage {
+        layout: Layout::new(title.clone(), &signed),
+        app_slug: slug.clone(),
+        app_name: def.name.clone(),
+        id,
+        version: access.record.version,
+        status: def.state_field.as_ref().map(|s| display_value(def, s, data)).unwrap_or_default(),
+        title,
+        fields,
+        attachments,
+        operations,
+        history,
+        mcp_only,
+    })
+}
+
+fn show_json(def: &crate::engine::definition::AppDef, field: &str, v: &serde_json::Value) -> String {
+    let mut obj = serde_json::Map::new();
+    obj.insert(field.to_string(), v.clone());
+    let s = display_value(def, field, &serde_json::Value::Object(obj));
+    if s.is_empty() {
+        "—".into()
+    } else {
+        s
+    }
+}
+
+/// 1.2 MB style sizes.
+pub fn human_size(n: i64) -> String {
+    let n = n.max(0) as f64;
+    if n >= 1_000_000.0 {
+        format!("{:.1} MB", n / 1_000_000.0)
+    } else if n >= 1_000.0 {
+        format!("{:.0} kB", n / 1_000.0)
+    } else {
+        format!("{n} B")
+    }
+}
+
+fn file_response(att: &crate::store::AttachmentRow, bytes: Vec<u8>, content_type: &str, inline: bool) -> HttpResponse {
+    let safe_name: String = att
+        .filename
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') { c } else { '_' })
+        .collect();
+    HttpResponse::Ok()
+        .content_type(content_type)
+        .insert_header(("X-Content-Type-Options", "nosniff"))
+        .insert_header(("Content-Security-Policy", "default-src 'none'; sandbox"))
+        .insert_header(("Cache-Control", "private, max-age=3600"))
+        .insert_header((
+            "Content-Disposition",
+            format!("{}; filename=\"{safe_name}\"", if inline { "inline" } else { "attachment" }),
+        ))
+        .body(bytes)
+}
+
+pub async fn file(state: web::Data<AppState>, signed: Signed, path: web::Path<i64>) -> Result<HttpResponse, WebError> {
+    let (att, bytes) = state.engine.file_bytes(&signed.actor(), *path, None).await?;
+    let ct = att.content_type.clone();
+    Ok(file_response(&att, bytes, &ct, true))
+}
+
+pub async fn file_derivative(
+    state: web::Data<AppState>,
+    signed: Signed,
+    path: web::Path<(i64, String)>,
+) -> Result<HttpResponse, WebError> {
+    let (id, kind) = path.into_inner();
+    if !(kind == "thumb" || kind == "mcp" || kind.starts_with("page")) {
+        return Err(WebError::NotFound("no such rendition".into()));
+    }
+    let (att, bytes) = state.engine.file_bytes(&signed.actor(), id, Some(&kind)).await?;
+    Ok(file_response(&att, bytes, "image/jpeg", true))
+}

@@ -1,0 +1,10 @@
+//! End-to-end tests: each test starts the real `formwork` binary on a free port with its own
+//! database (SQLite in a temp dir, or a fresh PostgreSQL database when `DATABASE_URL` points at
+//! PostgreSQL) and drives it over HTTP. One test binary on purpose: each extra one is a slow link.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod helpers;
+
+mod engine_rules;
+mod mcp_surface;
+mod web_flow;
