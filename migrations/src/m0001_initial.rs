@@ -14,11 +14,17 @@ fn id(name: impl IntoIden) -> ColumnDef {
 }
 
 fn ts(name: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(name).timestamp_with_time_zone().not_null().to_owned()
+    ColumnDef::new(name)
+        .timestamp_with_time_zone()
+        .not_null()
+        .to_owned()
 }
 
 fn ts_null(name: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(name).timestamp_with_time_zone().null().to_owned()
+    ColumnDef::new(name)
+        .timestamp_with_time_zone()
+        .null()
+        .to_owned()
 }
 
 fn text(name: impl IntoIden) -> ColumnDef {
@@ -87,13 +93,23 @@ impl MigrationTrait for Migration {
                 .col(text(a("password_hash")))
                 .col(text(a("roles")))
                 .col(boolean(a("disabled"), false))
-                .col(ColumnDef::new(a("failed_logins")).integer().not_null().default(0))
+                .col(
+                    ColumnDef::new(a("failed_logins"))
+                        .integer()
+                        .not_null()
+                        .default(0),
+                )
                 .col(ts_null(a("locked_until")))
                 .col(ts(a("created_at")))
                 .to_owned(),
             Table::create()
                 .table(a("web_sessions"))
-                .col(ColumnDef::new(a("id")).string_len(64).not_null().primary_key())
+                .col(
+                    ColumnDef::new(a("id"))
+                        .string_len(64)
+                        .not_null()
+                        .primary_key(),
+                )
                 .col(big(a("user_id")))
                 .col(text(a("csrf_token")))
                 .col(ts(a("created_at")))
@@ -162,7 +178,12 @@ impl MigrationTrait for Migration {
                 .to_owned(),
             Table::create()
                 .table(a("settings"))
-                .col(ColumnDef::new(a("key")).string_len(100).not_null().primary_key())
+                .col(
+                    ColumnDef::new(a("key"))
+                        .string_len(100)
+                        .not_null()
+                        .primary_key(),
+                )
                 .col(text(a("value")))
                 .to_owned(),
             Table::create()

@@ -39,15 +39,22 @@ impl DbArgs {
     }
 
     async fn store(&self) -> Result<Store, String> {
-        std::fs::create_dir_all(&self.data_dir)
-            .map_err(|e| format!("cannot create data directory {}: {e}", self.data_dir.display()))?;
+        std::fs::create_dir_all(&self.data_dir).map_err(|e| {
+            format!(
+                "cannot create data directory {}: {e}",
+                self.data_dir.display()
+            )
+        })?;
         Store::connect(&self.url())
             .await
             .map_err(|e| format!("cannot open the database: {e}"))
     }
 
     async fn engine(&self) -> Result<Engine, String> {
-        Ok(Engine::new(self.store().await?, BlobStore::new(&self.data_dir)))
+        Ok(Engine::new(
+            self.store().await?,
+            BlobStore::new(&self.data_dir),
+        ))
     }
 }
 
@@ -156,14 +163,22 @@ pub fn main() -> ExitCode {
     if let Command::Internal(InternalCommand::PdfWorker) = cli.command {
         return crate::receipts::run_pdf_worker_stdio();
     }
+    // The server logs at info; one-shot commands only warn, so their output stays readable.
+    let default_filter = match cli.command {
+        Command::Serve { .. } => "info,sqlx=warn,rmcp=warn,sea_orm_migration=warn",
+        _ => "warn",
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("FORMWORK_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,rmcp=warn")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_filter)),
         )
         .with_writer(std::io::stderr)
         .init();
-    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the runtime: {e}");
@@ -182,7 +197,13 @@ pub fn main() -> ExitCode {
 async fn run(cli: Cli) -> Result<(), String> {
     let now = Utc::now();
     match cli.command {
-        Command::Serve { bind, public_url, demo, mcp_max_result_bytes, max_upload_bytes } => {
+        Command::Serve {
+            bind,
+            public_url,
+            demo,
+            mcp_max_result_bytes,
+            max_upload_bytes,
+        } => {
             let config = Config {
                 bind,
                 database_url: cli.db.url(),
@@ -200,14 +221,24 @@ async fn run(cli: Cli) -> Result<(), String> {
             println!("database is up to date");
             Ok(())
         }
-        Command::User(UserCommand::Add { username, roles, display_name }) => {
+        Command::User(UserCommand::Add {
+            username,
+            roles,
+            display_name,
+        }) => {
             let store = cli.db.store().await?;
             let password = read_password()?;
             if password.chars().count() < 8 {
                 return Err("the password must have at least 8 characters".into());
             }
             let id = Auth::new(store)
-                .create_user(&username, display_name.as_deref().unwrap_or(&username), &password, &roles, now)
+                .create_user(
+                    &username,
+                    display_name.as_deref().unwrap_or(&username),
+                    &password,
+                    &roles,
+                    now,
+                )
                 .await
                 .map_err(|e| match e {
                     crate::auth::AuthError::Store(crate::store::StoreError::Conflict) => {
@@ -215,7 +246,10 @@ async fn run(cli: Cli) -> Result<(), String> {
                     }
                     e => e.to_string(),
                 })?;
-            println!("created user {username} (id {id}) with roles {}", roles.join(", "));
+            println!(
+                "created user {username} (id {id}) with roles {}",
+                roles.join(", ")
+            );
             Ok(())
         }
         Command::User(UserCommand::List) => {
@@ -232,26 +266,39 @@ async fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::App(AppCommand::Import { file, publish }) => {
-            let text = std::fs::read_to_string(&file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
             let engine = cli.db.engine().await?;
-            let def = engine.import_draft(&text, now).await.map_err(|e| format!("{}:\n{e}", file.display()))?;
+            let def = engine
+                .import_draft(&text, now)
+                .await
+                .map_err(|e| format!("{}:\n{e}", file.display()))?;
             println!("imported {} as a new draft", def.slug);
             if publish {
-                let v = engine.publish(&def.slug, None, now).await.map_err(|e| e.to_string())?;
+                let v = engine
+                    .publish(&def.slug, None, now)
+                    .await
+                    .map_err(|e| e.to_string())?;
                 println!("published {} version {v}", def.slug);
             }
             Ok(())
         }
         Command::App(AppCommand::Publish { slug }) => {
             let engine = cli.db.engine().await?;
-            let v = engine.publish(&slug, None, now).await.map_err(|e| e.to_string())?;
+            let v = engine
+                .publish(&slug, None, now)
+                .await
+                .map_err(|e| e.to_string())?;
             println!("published {slug} version {v}");
             Ok(())
         }
         Command::App(AppCommand::List) => {
             let store = cli.db.store().await?;
             for a in store.list_apps().await.map_err(|e| e.to_string())? {
-                let v = a.published_version.map(|v| format!("v{v}")).unwrap_or_else(|| "unpublished".into());
+                let v = a
+                    .published_version
+                    .map(|v| format!("v{v}"))
+                    .unwrap_or_else(|| "unpublished".into());
                 println!("{}\t{}\t{v}", a.slug, a.name);
             }
             Ok(())
@@ -263,7 +310,10 @@ async fn run(cli: Cli) -> Result<(), String> {
                 .await
                 .map_err(|e| e.to_string())?
                 .ok_or_else(|| format!("no user `{user}`"))?;
-            let (_, token) = Auth::new(store).create_pat(u.id, &name, None, now).await.map_err(|e| e.to_string())?;
+            let (_, token) = Auth::new(store)
+                .create_pat(u.id, &name, None, now)
+                .await
+                .map_err(|e| e.to_string())?;
             println!("{token}");
             Ok(())
         }
@@ -280,7 +330,10 @@ fn read_password() -> Result<String, String> {
         rpassword::prompt_password("Password: ").map_err(|e| e.to_string())
     } else {
         let mut line = String::new();
-        std::io::stdin().lock().read_line(&mut line).map_err(|e| e.to_string())?;
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .map_err(|e| e.to_string())?;
         Ok(line.trim_end_matches(['\r', '\n']).to_string())
     }
 }

@@ -34,6 +34,8 @@ impl Config {
 
     /// Cookies get `Secure` when the public URL is HTTPS.
     pub fn secure_cookies(&self) -> bool {
-        self.public_url.as_deref().is_some_and(|u| u.starts_with("https://"))
+        self.public_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("https://"))
     }
 }

@@ -50,11 +50,21 @@ const PURPOSES: &[&str] = &[
     "Project kick-off",
 ];
 
-const TAX_RATES: &[(&str, u32)] = &[("EUR", 19), ("GBP", 20), ("USD", 8), ("CHF", 8), ("CAD", 13)];
+const TAX_RATES: &[(&str, u32)] = &[
+    ("EUR", 19),
+    ("GBP", 20),
+    ("USD", 8),
+    ("CHF", 8),
+    ("CAD", 13),
+];
 
 fn claim_data(rng: &mut StdRng, username: &str, today: chrono::NaiveDate) -> serde_json::Value {
     let (supplier, currency, category) = SUPPLIERS[rng.gen_range(0..SUPPLIERS.len())];
-    let rate = TAX_RATES.iter().find(|(c, _)| *c == currency).map(|(_, r)| *r).unwrap_or(10);
+    let rate = TAX_RATES
+        .iter()
+        .find(|(c, _)| *c == currency)
+        .map(|(_, r)| *r)
+        .unwrap_or(10);
     let net_cents: i64 = rng.gen_range(500..150_000);
     let tax_cents = net_cents * rate as i64 / 100;
     let date = today - Duration::days(rng.gen_range(0..720));
@@ -77,16 +87,34 @@ fn claim_data(rng: &mut StdRng, username: &str, today: chrono::NaiveDate) -> ser
 /// Imports and publishes the sample app unless some version is already published.
 pub async fn ensure_app(engine: &Engine) -> Result<(), String> {
     let now = Utc::now();
-    let existing = engine.store().app_by_slug("expense_claims").await.map_err(|e| e.to_string())?;
-    if existing.as_ref().is_some_and(|a| a.published_version.is_some()) {
+    let existing = engine
+        .store()
+        .app_by_slug("expense_claims")
+        .await
+        .map_err(|e| e.to_string())?;
+    if existing
+        .as_ref()
+        .is_some_and(|a| a.published_version.is_some())
+    {
         return Ok(());
     }
-    engine.import_draft(EXPENSE_CLAIMS, now).await.map_err(|e| e.to_string())?;
-    engine.publish("expense_claims", None, now).await.map_err(|e| e.to_string())?;
+    engine
+        .import_draft(EXPENSE_CLAIMS, now)
+        .await
+        .map_err(|e| e.to_string())?;
+    engine
+        .publish("expense_claims", None, now)
+        .await
+        .map_err(|e| e.to_string())?;
     Ok(())
 }
 
-async fn ensure_user(auth: &Auth, name: &str, display: &str, roles: &[&str]) -> Result<i64, String> {
+async fn ensure_user(
+    auth: &Auth,
+    name: &str,
+    display: &str,
+    roles: &[&str],
+) -> Result<i64, String> {
     let store = auth.store();
     if let Some(u) = store.user_by_name(name).await.map_err(|e| e.to_string())? {
         return Ok(u.id);
@@ -99,7 +127,11 @@ async fn ensure_user(auth: &Auth, name: &str, display: &str, roles: &[&str]) -> 
 
 /// Seeds the demo: users, the app, and a few dozen claims made through the engine (with history).
 /// Idempotent: does nothing more when the demo users already have claims.
-pub async fn seed(engine: &Engine, auth: &Auth, uploads: &crate::uploads::Uploads) -> Result<(), String> {
+pub async fn seed(
+    engine: &Engine,
+    auth: &Auth,
+    uploads: &crate::uploads::Uploads,
+) -> Result<(), String> {
     ensure_app(engine).await?;
     let mut actors = Vec::new();
     for (name, display, roles) in DEMO_USERS {
@@ -113,8 +145,17 @@ pub async fn seed(engine: &Engine, auth: &Auth, uploads: &crate::uploads::Upload
             client_name: None,
         });
     }
-    let app = engine.app("expense_claims").await.map_err(|e| e.to_string())?;
-    if engine.store().count_records(app.id).await.map_err(|e| e.to_string())? > 0 {
+    let app = engine
+        .app("expense_claims")
+        .await
+        .map_err(|e| e.to_string())?;
+    if engine
+        .store()
+        .count_records(app.id)
+        .await
+        .map_err(|e| e.to_string())?
+        > 0
+    {
         return Ok(());
     }
     let mut rng = StdRng::seed_from_u64(7);
@@ -130,7 +171,10 @@ pub async fn seed(engine: &Engine, auth: &Auth, uploads: &crate::uploads::Upload
                 "expense_claims",
                 "new_claim",
                 &OperationRequest {
-                    inputs: BTreeMap::from([("purpose".into(), text("purpose")), ("category".into(), text("category"))]),
+                    inputs: BTreeMap::from([
+                        ("purpose".into(), text("purpose")),
+                        ("category".into(), text("category")),
+                    ]),
                     ..Default::default()
                 },
                 true,
@@ -161,7 +205,10 @@ pub async fn seed(engine: &Engine, auth: &Auth, uploads: &crate::uploads::Upload
         if i % 3 == 2 {
             continue;
         }
-        let submit = OperationRequest { record_id: id, ..Default::default() };
+        let submit = OperationRequest {
+            record_id: id,
+            ..Default::default()
+        };
         engine
             .run_operation(actor, "expense_claims", "submit", &submit, true)
             .await
@@ -169,7 +216,10 @@ pub async fn seed(engine: &Engine, auth: &Auth, uploads: &crate::uploads::Upload
         if i % 4 == 0 && actor.username != manager.username {
             let approve = OperationRequest {
                 record_id: id,
-                inputs: BTreeMap::from([("manager_comment".into(), Raw::Text("OK, thanks.".into()))]),
+                inputs: BTreeMap::from([(
+                    "manager_comment".into(),
+                    Raw::Text("OK, thanks.".into()),
+                )]),
                 ..Default::default()
             };
             engine
@@ -186,7 +236,10 @@ pub async fn generate(engine: &Engine, claims: u64, users: u32) -> Result<(), St
     let store = engine.store();
     let auth = Auth::new(store.clone());
     ensure_app(engine).await?;
-    let app = engine.app("expense_claims").await.map_err(|e| e.to_string())?;
+    let app = engine
+        .app("expense_claims")
+        .await
+        .map_err(|e| e.to_string())?;
     let mut owners = Vec::new();
     for i in 1..=users.max(1) {
         let name = format!("emp{i:03}");
@@ -206,11 +259,18 @@ pub async fn generate(engine: &Engine, claims: u64, users: u32) -> Result<(), St
                 (*id, claim_data(&mut rng, name, today))
             })
             .collect();
-        store.bulk_insert_records(app.id, &rows, Utc::now()).await.map_err(|e| e.to_string())?;
+        store
+            .bulk_insert_records(app.id, &rows, Utc::now())
+            .await
+            .map_err(|e| e.to_string())?;
         done += n;
         eprint!("\rgenerated {done}/{claims} claims");
     }
     store.analyze().await.map_err(|e| e.to_string())?;
-    eprintln!("\rgenerated {claims} claims for {} users in {:.1}s", owners.len(), started.elapsed().as_secs_f64());
+    eprintln!(
+        "\rgenerated {claims} claims for {} users in {:.1}s",
+        owners.len(),
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }

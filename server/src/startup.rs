@@ -21,24 +21,40 @@ impl Application {
     /// Opens the database (migrating it), seeds the demo if asked, and binds the listener.
     pub async fn build(config: Config) -> Result<Application, String> {
         let started = Instant::now();
-        std::fs::create_dir_all(&config.data_dir)
-            .map_err(|e| format!("cannot create data directory {}: {e}", config.data_dir.display()))?;
+        std::fs::create_dir_all(&config.data_dir).map_err(|e| {
+            format!(
+                "cannot create data directory {}: {e}",
+                config.data_dir.display()
+            )
+        })?;
         let store = Store::connect(&config.database_url)
             .await
             .map_err(|e| format!("cannot open the database: {e}"))?;
         let engine = Engine::new(store.clone(), BlobStore::new(&config.data_dir));
         let auth = Auth::new(store.clone());
         let uploads = Uploads::new(config.max_upload_bytes);
-        let listener = TcpListener::bind(&config.bind).map_err(|e| format!("cannot listen on {}: {e}", config.bind))?;
+        let listener = TcpListener::bind(&config.bind)
+            .map_err(|e| format!("cannot listen on {}: {e}", config.bind))?;
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
         let base_url = config.base_url(&addr.to_string());
         if config.demo {
             crate::demo::seed(&engine, &auth, &uploads).await?;
-            if store.setting(crate::mcp::MCP_ENABLED_KEY).await.map_err(|e| e.to_string())?.is_none() {
-                store.set_setting(crate::mcp::MCP_ENABLED_KEY, "true").await.map_err(|e| e.to_string())?;
+            if store
+                .setting(crate::mcp::MCP_ENABLED_KEY)
+                .await
+                .map_err(|e| e.to_string())?
+                .is_none()
+            {
+                store
+                    .set_setting(crate::mcp::MCP_ENABLED_KEY, "true")
+                    .await
+                    .map_err(|e| e.to_string())?;
             }
             println!("Formwork demo is ready at {base_url}/");
-            println!("Sign in as alice or bob (employees), maria (manager) or admin — password: {}", crate::demo::DEMO_PASSWORD);
+            println!(
+                "Sign in as alice or bob (employees), maria (manager) or admin — password: {}",
+                crate::demo::DEMO_PASSWORD
+            );
             println!("MCP server URL: {base_url}/mcp");
         }
         let state = web::Data::new(AppState {
@@ -79,7 +95,10 @@ impl Application {
         tracing::info!(%addr, elapsed_ms = started.elapsed().as_millis() as u64, "formwork is serving");
         // Tests and scripts read this line to learn the port when binding port 0.
         println!("formwork listening on http://{addr}");
-        Ok(Application { port: addr.port(), server })
+        Ok(Application {
+            port: addr.port(),
+            server,
+        })
     }
 
     pub fn port(&self) -> u16 {

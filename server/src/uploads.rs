@@ -36,8 +36,14 @@ impl Uploads {
     pub fn new(max_bytes: usize) -> Uploads {
         let exe = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("formwork"));
         Uploads {
-            limits: Limits { max_bytes, ..Limits::default() },
-            worker: PdfWorker { exe, args: vec!["internal".into(), "pdf-worker".into()] },
+            limits: Limits {
+                max_bytes,
+                ..Limits::default()
+            },
+            worker: PdfWorker {
+                exe,
+                args: vec!["internal".into(), "pdf-worker".into()],
+            },
         }
     }
 
@@ -83,7 +89,11 @@ impl Uploads {
                 slug,
                 field,
                 NewFile {
-                    filename: if clean_name.is_empty() { "receipt".into() } else { clean_name },
+                    filename: if clean_name.is_empty() {
+                        "receipt".into()
+                    } else {
+                        clean_name
+                    },
                     content_type: p.kind.content_type().to_string(),
                     bytes,
                     derivatives,
@@ -91,7 +101,12 @@ impl Uploads {
                 },
             )
             .await?;
-        Ok(Uploaded { stored, content_type: p.kind.content_type().into(), size: p.size, suggestions })
+        Ok(Uploaded {
+            stored,
+            content_type: p.kind.content_type().into(),
+            size: p.size,
+            suggestions,
+        })
     }
 }
 
@@ -111,11 +126,22 @@ pub async fn attach_sample(
     i: usize,
 ) -> Result<Option<i64>, String> {
     let dir = seed_dir().join("receipts");
-    let Ok(manifest) = std::fs::read_to_string(dir.join("manifest.json")) else { return Ok(None) };
+    let Ok(manifest) = std::fs::read_to_string(dir.join("manifest.json")) else {
+        return Ok(None);
+    };
     let manifest: serde_json::Value = serde_json::from_str(&manifest).map_err(|e| e.to_string())?;
-    let files: Vec<String> = match manifest.as_array().or_else(|| manifest["receipts"].as_array()) {
-        Some(a) => a.iter().filter_map(|r| r["file"].as_str().map(String::from)).collect(),
-        None => manifest.as_object().map(|o| o.keys().cloned().collect()).unwrap_or_default(),
+    let files: Vec<String> = match manifest
+        .as_array()
+        .or_else(|| manifest["receipts"].as_array())
+    {
+        Some(a) => a
+            .iter()
+            .filter_map(|r| r["file"].as_str().map(String::from))
+            .collect(),
+        None => manifest
+            .as_object()
+            .map(|o| o.keys().cloned().collect())
+            .unwrap_or_default(),
     };
     if files.is_empty() {
         return Ok(None);

@@ -38,13 +38,21 @@ async fn fresh_database(dir: &std::path::Path) -> (String, Option<(String, Strin
                 chrono::Utc::now().timestamp_micros() % 1_000_000
             );
             use sea_orm::ConnectionTrait;
-            let admin = sea_orm::Database::connect(&url).await.expect("connect to DATABASE_URL");
-            admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create test database");
+            let admin = sea_orm::Database::connect(&url)
+                .await
+                .expect("connect to DATABASE_URL");
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                .await
+                .expect("create test database");
             admin.close().await.ok();
             let (prefix, _) = url.rsplit_once('/').expect("database URL has a path");
             (format!("{prefix}/{name}"), Some((url.clone(), name)))
         }
-        _ => (format!("sqlite://{}/formwork.db?mode=rwc", dir.display()), None),
+        _ => (
+            format!("sqlite://{}/formwork.db?mode=rwc", dir.display()),
+            None,
+        ),
     }
 }
 
@@ -52,7 +60,11 @@ impl TestApp {
     /// Runs a CLI command against this app's database; returns stdout, panics on failure.
     pub fn cli(&self, args: &[&str], stdin: Option<&str>) -> String {
         let out = self.cli_raw(args, stdin);
-        assert!(out.status.success(), "formwork {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "formwork {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8_lossy(&out.stdout).to_string()
     }
 
@@ -87,11 +99,18 @@ impl Drop for TestApp {
         if let Some((url, name)) = self.pg_cleanup.take() {
             // Best effort: a fresh runtime, since Drop may run outside one.
             let _ = std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
                 rt.block_on(async {
                     use sea_orm::ConnectionTrait;
                     if let Ok(db) = sea_orm::Database::connect(&url).await {
-                        let _ = db.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+                        let _ = db
+                            .execute_unprepared(&format!(
+                                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                            ))
+                            .await;
                     }
                 });
             })
@@ -109,10 +128,21 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_app_with(extra_args: &[&str]) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let (db_url, pg_cleanup) = fresh_database(dir.path()).await;
-    let mut app = TestApp { base: String::new(), dir, db_url, child: Command::new("true").spawn().unwrap(), pg_cleanup };
+    let mut app = TestApp {
+        base: String::new(),
+        dir,
+        db_url,
+        child: Command::new("true").spawn().unwrap(),
+        pg_cleanup,
+    };
     let def = repo_root().join("seed-data/apps/expense_claims.toml");
     app.cli(&["app", "import", def.to_str().unwrap(), "--publish"], None);
-    for (u, roles) in [("alice", &["employee"][..]), ("bob", &["employee"]), ("maria", &["manager", "employee"]), ("admin", &["admin"])] {
+    for (u, roles) in [
+        ("alice", &["employee"][..]),
+        ("bob", &["employee"]),
+        ("maria", &["manager", "employee"]),
+        ("admin", &["admin"]),
+    ] {
         let mut args = vec!["user", "add", "--username", u];
         for r in roles {
             args.push("--role");
@@ -134,7 +164,10 @@ pub async fn spawn_app_with(extra_args: &[&str]) -> TestApp {
     let stdout = child.stdout.take().unwrap();
     let mut lines = BufReader::new(stdout).lines();
     let base = loop {
-        let line = lines.next().expect("server exited before listening").unwrap();
+        let line = lines
+            .next()
+            .expect("server exited before listening")
+            .unwrap();
         if let Some(url) = line.strip_prefix("formwork listening on ") {
             break url.trim().to_string();
         }
@@ -148,7 +181,11 @@ pub async fn spawn_app_with(extra_args: &[&str]) -> TestApp {
 
 /// A browser-like client (cookies, no redirects followed).
 pub fn client() -> Client {
-    Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
+    Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
 }
 
 /// Pulls the first CSRF token out of a page.
@@ -168,23 +205,52 @@ pub struct Session {
 impl TestApp {
     pub async fn sign_in(&self, user: &str) -> Session {
         let http = client();
-        let page = http.get(self.url("/login")).send().await.unwrap().text().await.unwrap();
+        let page = http
+            .get(self.url("/login"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
         let csrf = csrf_of(&page);
         let resp = http
             .post(self.url("/login"))
-            .form(&[("username", user), ("password", PASSWORD), ("csrf", &csrf), ("next", "/")])
+            .form(&[
+                ("username", user),
+                ("password", PASSWORD),
+                ("csrf", &csrf),
+                ("next", "/"),
+            ])
             .send()
             .await
             .unwrap();
-        assert_eq!(resp.status(), StatusCode::SEE_OTHER, "sign-in of {user} failed");
-        let profile = http.get(self.url("/profile")).send().await.unwrap().text().await.unwrap();
-        Session { csrf: csrf_of(&profile), http, base: self.base.clone() }
+        assert_eq!(
+            resp.status(),
+            StatusCode::SEE_OTHER,
+            "sign-in of {user} failed"
+        );
+        let profile = http
+            .get(self.url("/profile"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        Session {
+            csrf: csrf_of(&profile),
+            http,
+            base: self.base.clone(),
+        }
     }
 
     /// Turns the MCP surface on (as admin).
     pub async fn enable_mcp(&self) {
         let admin = self.sign_in("admin").await;
-        let r = admin.post_form("/admin/integration/mcp", &[("enabled", "on")]).await;
+        let r = admin
+            .post_form("/admin/integration/mcp", &[("enabled", "on")])
+            .await;
         assert_eq!(r.status(), StatusCode::SEE_OTHER);
         // The switch is cached for up to a second.
         tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
@@ -192,7 +258,12 @@ impl TestApp {
 
     /// A personal access token for a user, made with the CLI.
     pub fn token(&self, user: &str) -> String {
-        self.cli(&["token", "create", "--user", user, "--name", "tests"], None).trim().to_string()
+        self.cli(
+            &["token", "create", "--user", user, "--name", "tests"],
+            None,
+        )
+        .trim()
+        .to_string()
     }
 }
 
@@ -213,7 +284,12 @@ impl Session {
     pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
         let mut f: Vec<(&str, &str)> = fields.to_vec();
         f.push(("csrf", &self.csrf));
-        self.http.post(self.url(path)).form(&f).send().await.unwrap()
+        self.http
+            .post(self.url(path))
+            .form(&f)
+            .send()
+            .await
+            .unwrap()
     }
 
     /// Runs an operation form (multipart), with an optional file (field, name, bytes).
@@ -226,13 +302,18 @@ impl Session {
     ) -> reqwest::Response {
         let mut form = reqwest::multipart::Form::new().text("csrf", self.csrf.clone());
         if let Some((id, version)) = record {
-            form = form.text("_record", id.to_string()).text("_version", version.to_string());
+            form = form
+                .text("_record", id.to_string())
+                .text("_version", version.to_string());
         }
         for (k, v) in fields {
             form = form.text(k.to_string(), v.to_string());
         }
         if let Some((field, name, bytes)) = file {
-            form = form.part(field.to_string(), reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()));
+            form = form.part(
+                field.to_string(),
+                reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()),
+            );
         }
         self.http
             .post(self.url(&format!("/apps/expense_claims/ops/{op}")))
@@ -244,29 +325,63 @@ impl Session {
 
     /// Creates a claim; returns its id.
     pub async fn new_claim(&self, purpose: &str) -> i64 {
-        let r = self.run_op("new_claim", None, &[("purpose", purpose), ("category", "Travel")], None).await;
-        assert_eq!(r.status(), StatusCode::SEE_OTHER, "new claim failed: {}", r.text().await.unwrap());
+        let r = self
+            .run_op(
+                "new_claim",
+                None,
+                &[("purpose", purpose), ("category", "Travel")],
+                None,
+            )
+            .await;
+        assert_eq!(
+            r.status(),
+            StatusCode::SEE_OTHER,
+            "new claim failed: {}",
+            r.text().await.unwrap()
+        );
         record_id_of(&r)
     }
 }
 
 /// The record id in a redirect to a record page.
 pub fn record_id_of(r: &reqwest::Response) -> i64 {
-    let loc = r.headers().get("location").expect("redirect").to_str().unwrap();
-    loc.rsplit('/').next().unwrap().split('?').next().unwrap().parse().expect("record id in location")
+    let loc = r
+        .headers()
+        .get("location")
+        .expect("redirect")
+        .to_str()
+        .unwrap();
+    loc.rsplit('/')
+        .next()
+        .unwrap()
+        .split('?')
+        .next()
+        .unwrap()
+        .parse()
+        .expect("record id in location")
 }
 
 /// The record's current version, read from its page.
 pub async fn version_of(s: &Session, id: i64) -> i64 {
-    let (_, html) = s.get_text(&format!("/apps/expense_claims/records/{id}")).await;
+    let (_, html) = s
+        .get_text(&format!("/apps/expense_claims/records/{id}"))
+        .await;
     let marker = "Version ";
     let at = html.find(marker).expect("version on record page") + marker.len();
-    html[at..].split('<').next().unwrap().trim().parse().unwrap()
+    html[at..]
+        .split('<')
+        .next()
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap()
 }
 
 /// A small valid PNG receipt (rendered here, not read from disk).
 pub fn png_receipt(seed: u8) -> Vec<u8> {
-    let img = image::RgbImage::from_fn(64, 80, |x, y| image::Rgb([seed, (x * 3) as u8, (y * 3) as u8]));
+    let img = image::RgbImage::from_fn(64, 80, |x, y| {
+        image::Rgb([seed, (x * 3) as u8, (y * 3) as u8])
+    });
     let mut out = std::io::Cursor::new(Vec::new());
     img.write_to(&mut out, image::ImageFormat::Png).unwrap();
     out.into_inner()
@@ -291,7 +406,13 @@ pub async fn mcp(app: &TestApp, token: &str, method: &str, params: Value) -> (St
 
 /// Calls a tool; returns the `result` object (or the JSON-RPC error).
 pub async fn call_tool(app: &TestApp, token: &str, name: &str, args: Value) -> Value {
-    let (status, body) = mcp(app, token, "tools/call", json!({"name": name, "arguments": args})).await;
+    let (status, body) = mcp(
+        app,
+        token,
+        "tools/call",
+        json!({"name": name, "arguments": args}),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "tools/call {name}: {body}");
     if body.get("error").is_some() {
         return body;
@@ -302,5 +423,10 @@ pub async fn call_tool(app: &TestApp, token: &str, name: &str, args: Value) -> V
 pub async fn tool_names(app: &TestApp, token: &str) -> Vec<String> {
     let (status, body) = mcp(app, token, "tools/list", json!({})).await;
     assert_eq!(status, StatusCode::OK, "tools/list: {body}");
-    body["result"]["tools"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap().to_string()).collect()
+    body["result"]["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap().to_string())
+        .collect()
 }

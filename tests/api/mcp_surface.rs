@@ -7,13 +7,31 @@ use serde_json::json;
 #[tokio::test]
 async fn mcp_needs_a_bearer_token_and_points_at_resource_metadata() {
     let app = spawn_app().await;
-    let r = reqwest::Client::new().post(app.url("/mcp")).json(&json!({"jsonrpc":"2.0","id":1,"method":"tools/list"})).send().await.unwrap();
+    let r = reqwest::Client::new()
+        .post(app.url("/mcp"))
+        .json(&json!({"jsonrpc":"2.0","id":1,"method":"tools/list"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
-    let h = r.headers()["www-authenticate"].to_str().unwrap().to_string();
-    assert!(h.starts_with("Bearer resource_metadata=\"") && h.contains("/.well-known/oauth-protected-resource/mcp"), "{h}");
+    let h = r.headers()["www-authenticate"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        h.starts_with("Bearer resource_metadata=\"")
+            && h.contains("/.well-known/oauth-protected-resource/mcp"),
+        "{h}"
+    );
     let (status, _) = mcp(&app, "fwp_forged", "tools/list", json!({})).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    let meta: serde_json::Value = reqwest::get(app.url("/.well-known/oauth-protected-resource/mcp")).await.unwrap().json().await.unwrap();
+    let meta: serde_json::Value =
+        reqwest::get(app.url("/.well-known/oauth-protected-resource/mcp"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
     assert_eq!(meta["resource"], app.url("/mcp"));
 }
 
@@ -23,10 +41,16 @@ async fn the_site_switch_turns_the_surface_off_with_an_explanation() {
     let token = app.token("alice");
     let (status, body) = mcp(&app, &token, "tools/list", json!({})).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    assert!(body["error"]["message"].as_str().unwrap().contains("Configure > Integration > MCP"));
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("Configure > Integration > MCP"));
     app.enable_mcp().await;
     let names = tool_names(&app, &token).await;
-    assert!(names.contains(&"expense_claims_my_claims".to_string()), "{names:?}");
+    assert!(
+        names.contains(&"expense_claims_my_claims".to_string()),
+        "{names:?}"
+    );
 }
 
 #[tokio::test]
@@ -36,24 +60,56 @@ async fn tools_are_listed_per_role_with_schemas_and_annotations() {
     let alice = tool_names(&app, &app.token("alice")).await;
     let maria = tool_names(&app, &app.token("maria")).await;
     assert!(alice.contains(&"expense_claims_fill_receipt_fields".into()));
-    assert!(!alice.contains(&"expense_claims_claims_to_approve".into()), "managers only");
+    assert!(
+        !alice.contains(&"expense_claims_claims_to_approve".into()),
+        "managers only"
+    );
     assert!(maria.contains(&"expense_claims_claims_to_approve".into()));
-    assert!(!alice.iter().any(|n| n == "expense_claims_approve"), "approve is not enabled for MCP");
-    assert!(!alice.iter().any(|n| n == "expense_claims_all_claims"), "admin view is not enabled");
+    assert!(
+        !alice.iter().any(|n| n == "expense_claims_approve"),
+        "approve is not enabled for MCP"
+    );
+    assert!(
+        !alice.iter().any(|n| n == "expense_claims_all_claims"),
+        "admin view is not enabled"
+    );
     let (_, body) = mcp(&app, &app.token("alice"), "tools/list", json!({})).await;
     let tools = body["result"]["tools"].as_array().unwrap();
-    let view = tools.iter().find(|t| t["name"] == "expense_claims_my_claims").unwrap();
+    let view = tools
+        .iter()
+        .find(|t| t["name"] == "expense_claims_my_claims")
+        .unwrap();
     assert_eq!(view["annotations"]["readOnlyHint"], true);
-    assert_eq!(view["inputSchema"]["properties"]["status"]["enum"], json!(["Draft", "Submitted", "Approved", "Rejected"]));
-    assert_eq!(view["inputSchema"]["properties"]["date_from"]["format"], "date");
-    let del = tools.iter().find(|t| t["name"] == "expense_claims_delete_draft").unwrap();
+    assert_eq!(
+        view["inputSchema"]["properties"]["status"]["enum"],
+        json!(["Draft", "Submitted", "Approved", "Rejected"])
+    );
+    assert_eq!(
+        view["inputSchema"]["properties"]["date_from"]["format"],
+        "date"
+    );
+    let del = tools
+        .iter()
+        .find(|t| t["name"] == "expense_claims_delete_draft")
+        .unwrap();
     assert_eq!(del["annotations"]["destructiveHint"], true);
-    let fill = tools.iter().find(|t| t["name"] == "expense_claims_fill_receipt_fields").unwrap();
+    let fill = tools
+        .iter()
+        .find(|t| t["name"] == "expense_claims_fill_receipt_fields")
+        .unwrap();
     assert_eq!(fill["annotations"]["readOnlyHint"], false);
-    assert!(fill["inputSchema"]["required"].as_array().unwrap().contains(&json!("record_id")));
+    assert!(fill["inputSchema"]["required"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("record_id")));
     for t in tools {
         let n = t["name"].as_str().unwrap();
-        assert!(n.len() <= 64 && n.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'), "{n}");
+        assert!(
+            n.len() <= 64
+                && n.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'),
+            "{n}"
+        );
     }
 }
 
@@ -84,22 +140,65 @@ async fn view_tools_filter_in_the_database_and_page_with_a_cursor() {
     for i in 0..7 {
         let id = alice.new_claim(&format!("Meal {i}")).await;
         let supplier = if i < 3 { "Pret A Manger" } else { "Coop" };
-        alice.run_op("fill_receipt_fields", Some((id, 1)), &[("supplier", supplier), ("expense_date", "2026-02-0%d".replace("%d", &(i + 1).to_string()).as_str()), ("net", "8.5"), ("tax", "0.5"), ("currency", "GBP")], None).await;
+        alice
+            .run_op(
+                "fill_receipt_fields",
+                Some((id, 1)),
+                &[
+                    ("supplier", supplier),
+                    (
+                        "expense_date",
+                        "2026-02-0%d".replace("%d", &(i + 1).to_string()).as_str(),
+                    ),
+                    ("net", "8.5"),
+                    ("tax", "0.5"),
+                    ("currency", "GBP"),
+                ],
+                None,
+            )
+            .await;
     }
     let token = app.token("alice");
-    let r = call_tool(&app, &token, "expense_claims_my_claims", json!({"supplier": "pret", "limit": 2})).await;
+    let r = call_tool(
+        &app,
+        &token,
+        "expense_claims_my_claims",
+        json!({"supplier": "pret", "limit": 2}),
+    )
+    .await;
     let sc = &r["structuredContent"];
     assert_eq!(sc["total"], 3);
     assert_eq!(sc["rows"].as_array().unwrap().len(), 2);
     assert_eq!(sc["rows"][0]["total"], "9.00", "money with minor units");
     let cursor = sc["next_cursor"].as_str().unwrap().to_string();
-    let r = call_tool(&app, &token, "expense_claims_my_claims", json!({"supplier": "pret", "limit": 2, "cursor": cursor})).await;
+    let r = call_tool(
+        &app,
+        &token,
+        "expense_claims_my_claims",
+        json!({"supplier": "pret", "limit": 2, "cursor": cursor}),
+    )
+    .await;
     assert_eq!(r["structuredContent"]["rows"].as_array().unwrap().len(), 1);
     assert!(r["structuredContent"]["next_cursor"].is_null());
-    let r = call_tool(&app, &token, "expense_claims_my_claims", json!({"status": "Pending"})).await;
+    let r = call_tool(
+        &app,
+        &token,
+        "expense_claims_my_claims",
+        json!({"status": "Pending"}),
+    )
+    .await;
     assert_eq!(r["isError"], true);
-    assert!(r["content"][0]["text"].as_str().unwrap().contains("is not one of"));
-    let r = call_tool(&app, &token, "expense_claims_my_claims", json!({"limit": 5000})).await;
+    assert!(r["content"][0]["text"]
+        .as_str()
+        .unwrap()
+        .contains("is not one of"));
+    let r = call_tool(
+        &app,
+        &token,
+        "expense_claims_my_claims",
+        json!({"limit": 5000}),
+    )
+    .await;
     assert_eq!(r["isError"], true, "limit above 200 is refused");
 }
 
@@ -112,18 +211,34 @@ async fn fill_receipt_fields_via_mcp_validates_and_lands_in_history_with_the_ico
     let token = app.token("alice");
     let bad = call_tool(&app, &token, "expense_claims_fill_receipt_fields", json!({"record_id": id, "supplier": "Marriott", "expense_date": "05/03/2026", "net": "100", "currency": "USD"})).await;
     assert_eq!(bad["isError"], true);
-    assert_eq!(bad["structuredContent"]["error"]["fields"][0]["field"], "expense_date");
+    assert_eq!(
+        bad["structuredContent"]["error"]["fields"][0]["field"],
+        "expense_date"
+    );
     let stale = call_tool(&app, &token, "expense_claims_fill_receipt_fields", json!({"record_id": id, "expected_version": 7, "supplier": "Marriott", "expense_date": "2026-03-05", "net": "100", "currency": "USD"})).await;
     assert_eq!(stale["structuredContent"]["error"]["code"], "stale_version");
     let ok = call_tool(&app, &token, "expense_claims_fill_receipt_fields", json!({"record_id": id, "expected_version": 1, "supplier": "Marriott", "expense_date": "2026-03-05", "net": "100", "tax": "8.25", "currency": "usd"})).await;
     assert_eq!(ok["isError"], false, "{ok}");
     assert_eq!(ok["structuredContent"]["version"], 2);
     assert_eq!(ok["structuredContent"]["record"]["total"], "108.25");
-    let (_, page) = alice.get_text(&format!("/apps/expense_claims/records/{id}")).await;
+    let (_, page) = alice
+        .get_text(&format!("/apps/expense_claims/records/{id}"))
+        .await;
     assert!(page.contains("Changed via MCP"), "MCP icon in history");
-    assert!(page.contains("token &#34;tests&#34;") || page.contains("token \"tests\"") || page.contains("token &quot;tests&quot;"), "client name shown");
-    let (_, only_mcp) = alice.get_text(&format!("/apps/expense_claims/records/{id}?history=mcp")).await;
-    assert!(only_mcp.contains("Fill receipt fields") && !only_mcp.contains("<strong>New claim</strong>"), "MCP filter");
+    assert!(
+        page.contains("token &#34;tests&#34;")
+            || page.contains("token \"tests\"")
+            || page.contains("token &quot;tests&quot;"),
+        "client name shown"
+    );
+    let (_, only_mcp) = alice
+        .get_text(&format!("/apps/expense_claims/records/{id}?history=mcp"))
+        .await;
+    assert!(
+        only_mcp.contains("Fill receipt fields")
+            && !only_mcp.contains("<strong>New claim</strong>"),
+        "MCP filter"
+    );
 }
 
 #[tokio::test]
@@ -133,17 +248,52 @@ async fn deleting_through_mcp_needs_a_confirmation_token() {
     let alice = app.sign_in("alice").await;
     let id = alice.new_claim("Mistake").await;
     let token = app.token("alice");
-    let preview = call_tool(&app, &token, "expense_claims_delete_draft", json!({"record_id": id})).await;
+    let preview = call_tool(
+        &app,
+        &token,
+        "expense_claims_delete_draft",
+        json!({"record_id": id}),
+    )
+    .await;
     assert_eq!(preview["structuredContent"]["applied"], false);
-    let confirm = preview["structuredContent"]["confirmation_token"].as_str().unwrap().to_string();
+    let confirm = preview["structuredContent"]["confirmation_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert_eq!(version_of(&alice, id).await, 1, "preview changed nothing");
-    let other = call_tool(&app, &token, "expense_claims_delete_draft", json!({"record_id": id + 1000, "confirmation_token": confirm})).await;
-    assert_eq!(other["structuredContent"]["error"]["code"], "confirmation_invalid", "bound to the arguments");
-    let done = call_tool(&app, &token, "expense_claims_delete_draft", json!({"record_id": id, "confirmation_token": confirm})).await;
+    let other = call_tool(
+        &app,
+        &token,
+        "expense_claims_delete_draft",
+        json!({"record_id": id + 1000, "confirmation_token": confirm}),
+    )
+    .await;
+    assert_eq!(
+        other["structuredContent"]["error"]["code"], "confirmation_invalid",
+        "bound to the arguments"
+    );
+    let done = call_tool(
+        &app,
+        &token,
+        "expense_claims_delete_draft",
+        json!({"record_id": id, "confirmation_token": confirm}),
+    )
+    .await;
     assert_eq!(done["structuredContent"]["applied"], true, "{done}");
-    let again = call_tool(&app, &token, "expense_claims_delete_draft", json!({"record_id": id, "confirmation_token": confirm})).await;
-    assert_eq!(again["structuredContent"]["error"]["code"], "confirmation_invalid", "single use");
-    let (status, _) = alice.get_text(&format!("/apps/expense_claims/records/{id}")).await;
+    let again = call_tool(
+        &app,
+        &token,
+        "expense_claims_delete_draft",
+        json!({"record_id": id, "confirmation_token": confirm}),
+    )
+    .await;
+    assert_eq!(
+        again["structuredContent"]["error"]["code"], "confirmation_invalid",
+        "single use"
+    );
+    let (status, _) = alice
+        .get_text(&format!("/apps/expense_claims/records/{id}"))
+        .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
@@ -152,7 +302,10 @@ async fn protocol_edges_behave_as_clients_expect() {
     let app = spawn_app().await;
     app.enable_mcp().await;
     let token = app.token("alice");
-    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
     let post = |body: &'static str| {
         http.post(app.url("/mcp"))
             .bearer_auth(&token)
@@ -162,17 +315,50 @@ async fn protocol_edges_behave_as_clients_expect() {
             .send()
     };
     let r = post("{not json").await.unwrap();
-    assert!(r.status().is_client_error() || r.status() == StatusCode::OK, "malformed JSON-RPC answered, not crashed: {}", r.status());
-    let r = post(r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#).await.unwrap();
+    assert!(
+        r.status().is_client_error() || r.status() == StatusCode::OK,
+        "malformed JSON-RPC answered, not crashed: {}",
+        r.status()
+    );
+    let r = post(r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#)
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::ACCEPTED);
-    let (_, body) = mcp(&app, &token, "tools/call", json!({"name": "no_such_tool", "arguments": {}})).await;
+    let (_, body) = mcp(
+        &app,
+        &token,
+        "tools/call",
+        json!({"name": "no_such_tool", "arguments": {}}),
+    )
+    .await;
     assert_eq!(body["error"]["code"], -32602);
-    let r = http.get(app.url("/mcp")).bearer_auth(&token).header("Accept", "text/event-stream").send().await.unwrap();
+    let r = http
+        .get(app.url("/mcp"))
+        .bearer_auth(&token)
+        .header("Accept", "text/event-stream")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED);
-    let r = http.post(app.url("/mcp")).bearer_auth(&token).header("Origin", "http://evil.example").header("Accept", "application/json, text/event-stream").json(&json!({"jsonrpc":"2.0","id":1,"method":"ping"})).send().await.unwrap();
-    assert_eq!(r.status(), StatusCode::FORBIDDEN, "foreign Origin refused (DNS rebinding)");
+    let r = http
+        .post(app.url("/mcp"))
+        .bearer_auth(&token)
+        .header("Origin", "http://evil.example")
+        .header("Accept", "application/json, text/event-stream")
+        .json(&json!({"jsonrpc":"2.0","id":1,"method":"ping"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::FORBIDDEN,
+        "foreign Origin refused (DNS rebinding)"
+    );
     let alice = app.sign_in("alice").await;
     let id = submitted_claim(&alice, "x").await;
     let r = call_tool(&app, &token, "expense_claims_fill_receipt_fields", json!({"record_id": id, "supplier": "y", "expense_date": "2026-01-01", "net": "1", "currency": "EUR"})).await;
-    assert_eq!(r["structuredContent"]["error"]["code"], "precondition_failed");
+    assert_eq!(
+        r["structuredContent"]["error"]["code"],
+        "precondition_failed"
+    );
 }

@@ -68,14 +68,21 @@ impl Auth {
     }
 
     /// Checks a username and password, with lockout after repeated failures.
-    pub async fn sign_in(&self, username: &str, password: &str, now: DateTime<Utc>) -> Result<UserRow, AuthError> {
+    pub async fn sign_in(
+        &self,
+        username: &str,
+        password: &str,
+        now: DateTime<Utc>,
+    ) -> Result<UserRow, AuthError> {
         let Some(user) = self.store.user_by_name(username.trim()).await? else {
             // Same work as a real check, so timing does not reveal which usernames exist.
             let _ = verify_password(password::DUMMY_HASH, password);
             return Err(AuthError::InvalidCredentials);
         };
         if let Some(until) = user.locked_until.filter(|u| *u > now) {
-            return Err(AuthError::Locked(until.format("%Y-%m-%d %H:%M").to_string()));
+            return Err(AuthError::Locked(
+                until.format("%Y-%m-%d %H:%M").to_string(),
+            ));
         }
         let pw = password.to_string();
         let hash = user.password_hash.clone();
@@ -84,7 +91,11 @@ impl Auth {
             .unwrap_or(false);
         if !ok {
             self.store
-                .record_failed_login(user.id, LOCKOUT_THRESHOLD, now + Duration::minutes(LOCKOUT_MINUTES))
+                .record_failed_login(
+                    user.id,
+                    LOCKOUT_THRESHOLD,
+                    now + Duration::minutes(LOCKOUT_MINUTES),
+                )
                 .await?;
             return Err(AuthError::InvalidCredentials);
         }
@@ -111,6 +122,9 @@ impl Auth {
             .await
             .map_err(|_| AuthError::InvalidCredentials)?
             .map_err(|_| AuthError::InvalidCredentials)?;
-        Ok(self.store.create_user(username, display_name, &hash, roles, now).await?)
+        Ok(self
+            .store
+            .create_user(username, display_name, &hash, roles, now)
+            .await?)
     }
 }

@@ -15,24 +15,43 @@ pub struct WebSession {
 
 impl Auth {
     /// Starts a session; returns the cookie value (shown to the browser only).
-    pub async fn start_session(&self, user_id: i64, now: DateTime<Utc>) -> Result<String, AuthError> {
+    pub async fn start_session(
+        &self,
+        user_id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<String, AuthError> {
         let cookie = random_secret(32);
         let csrf = random_secret(24);
         self.store()
-            .create_session(&secret_hash(&cookie), user_id, &csrf, now, now + Duration::hours(SESSION_HOURS))
+            .create_session(
+                &secret_hash(&cookie),
+                user_id,
+                &csrf,
+                now,
+                now + Duration::hours(SESSION_HOURS),
+            )
             .await?;
         Ok(cookie)
     }
 
     /// The session behind a cookie value, if live and its user enabled.
-    pub async fn session(&self, cookie: &str, now: DateTime<Utc>) -> Result<Option<WebSession>, AuthError> {
-        let Some(s) = self.store().session(&secret_hash(cookie)).await? else { return Ok(None) };
+    pub async fn session(
+        &self,
+        cookie: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<WebSession>, AuthError> {
+        let Some(s) = self.store().session(&secret_hash(cookie)).await? else {
+            return Ok(None);
+        };
         if s.expires_at < now {
             self.store().delete_session(&secret_hash(cookie)).await?;
             return Ok(None);
         }
         match self.store().user_by_id(s.user_id).await? {
-            Some(user) if !user.disabled => Ok(Some(WebSession { user, csrf_token: s.csrf_token })),
+            Some(user) if !user.disabled => Ok(Some(WebSession {
+                user,
+                csrf_token: s.csrf_token,
+            })),
             _ => Ok(None),
         }
     }

@@ -56,12 +56,22 @@ impl Auth {
         Ok(self.store().user_tokens(user_id, "pat").await?)
     }
 
-    pub async fn revoke_pat(&self, user_id: i64, id: i64, now: DateTime<Utc>) -> Result<bool, AuthError> {
+    pub async fn revoke_pat(
+        &self,
+        user_id: i64,
+        id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<bool, AuthError> {
         Ok(self.store().revoke_user_token(user_id, id, now).await?)
     }
 
     /// Checks a bearer token (PAT or OAuth access token) for `resource`.
-    pub async fn verify_bearer(&self, token: &str, resource: &str, now: DateTime<Utc>) -> Result<Principal, AuthError> {
+    pub async fn verify_bearer(
+        &self,
+        token: &str,
+        resource: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Principal, AuthError> {
         if token.len() > 200 || token.is_empty() {
             return Err(AuthError::InvalidToken);
         }
@@ -80,7 +90,11 @@ impl Auth {
         if row.user_disabled {
             return Err(AuthError::Disabled);
         }
-        let user = self.store().user_by_id(row.user_id).await?.ok_or(AuthError::InvalidToken)?;
+        let user = self
+            .store()
+            .user_by_id(row.user_id)
+            .await?
+            .ok_or(AuthError::InvalidToken)?;
         self.store().touch_token(row.id, now).await?;
         Ok(Principal {
             user,
@@ -139,7 +153,9 @@ impl Auth {
         if token.len() > 100 {
             return Ok(false);
         }
-        let Some(row) = self.store().token_by_hash(&secret_hash(token)).await? else { return Ok(false) };
+        let Some(row) = self.store().token_by_hash(&secret_hash(token)).await? else {
+            return Ok(false);
+        };
         let ok = row.kind == "confirm"
             && row.user_id == user_id
             && row.name == tool

@@ -33,16 +33,24 @@ impl Engine {
         file: NewFile,
     ) -> Result<StoredFile, EngineError> {
         let app = self.app(slug).await?;
-        let is_file = app.def.fields.get(field).is_some_and(|f| f.kind == FieldType::File);
+        let is_file = app
+            .def
+            .fields
+            .get(field)
+            .is_some_and(|f| f.kind == FieldType::File);
         let settable = app
             .def
             .operations
             .values()
             .any(|o| o.inputs.iter().any(|i| i == field) && actor.has_any(&o.roles));
         if !is_file || !settable {
-            return Err(EngineError::Forbidden(format!("you cannot upload files to `{field}` of {}", app.def.name)));
+            return Err(EngineError::Forbidden(format!(
+                "you cannot upload files to `{field}` of {}",
+                app.def.name
+            )));
         }
-        let io = |e: std::io::Error| EngineError::Conflict(format!("the file could not be stored: {e}"));
+        let io =
+            |e: std::io::Error| EngineError::Conflict(format!("the file could not be stored: {e}"));
         let sha256 = self.blobs().put(&file.bytes).await.map_err(io)?;
         let mut derivatives = serde_json::Map::new();
         for (kind, bytes) in &file.derivatives {
@@ -70,7 +78,11 @@ impl Engine {
                 self.now(),
             )
             .await?;
-        Ok(StoredFile { attachment_id, sha256, duplicate_of })
+        Ok(StoredFile {
+            attachment_id,
+            sha256,
+            duplicate_of,
+        })
     }
 
     /// Bytes of an attachment the actor may read: the original, or a derivative by kind.
@@ -87,7 +99,9 @@ impl Engine {
                 .ok()
                 .and_then(|m| m["derivatives"][k].as_str().map(String::from)),
         };
-        let Some(sha) = sha else { return Err(EngineError::RecordNotFound(id)) };
+        let Some(sha) = sha else {
+            return Err(EngineError::RecordNotFound(id));
+        };
         let bytes = self
             .blobs()
             .get(&sha)

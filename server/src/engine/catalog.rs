@@ -53,13 +53,26 @@ impl Catalog {
             let mut apps = Vec::new();
             for v in self.store.published_versions().await? {
                 match serde_json::from_str::<AppDef>(&v.definition) {
-                    Ok(def) => apps.push(Arc::new(PublishedApp { id: v.app_id, version: v.version, def })),
-                    Err(e) => tracing::error!(app_id = v.app_id, "published definition unreadable: {e}"),
+                    Ok(def) => apps.push(Arc::new(PublishedApp {
+                        id: v.app_id,
+                        version: v.version,
+                        def,
+                    })),
+                    Err(e) => {
+                        tracing::error!(app_id = v.app_id, "published definition unreadable: {e}")
+                    }
                 }
             }
             apps.sort_by(|a, b| a.def.name.cmp(&b.def.name));
-            let by_slug = apps.iter().map(|a| (a.def.slug.clone(), a.clone())).collect();
-            Arc::new(Snapshot { stamp, apps, by_slug })
+            let by_slug = apps
+                .iter()
+                .map(|a| (a.def.slug.clone(), a.clone()))
+                .collect();
+            Arc::new(Snapshot {
+                stamp,
+                apps,
+                by_slug,
+            })
         };
         if let Ok(mut g) = self.state.write() {
             *g = (Some(Instant::now()), snap.clone());
@@ -102,7 +115,9 @@ pub async fn ensure_indexes(store: &Store, app_id: i64, def: &AppDef) -> Result<
         fields.extend(sort);
         for f in &fields {
             if let Some(fd) = def.fields.get(*f) {
-                store.ensure_field_index(app_id, f, value_kind(fd.kind), owner).await?;
+                store
+                    .ensure_field_index(app_id, f, value_kind(fd.kind), owner)
+                    .await?;
             }
         }
         // Equality filters followed by the sort key: the common "status = X, newest first" page.
@@ -112,10 +127,17 @@ pub async fn ensure_indexes(store: &Store, app_id: i64, def: &AppDef) -> Result<
                 .values()
                 .filter(|p| p.op == super::definition::FilterOp::Eq)
                 .map(|p| p.field.as_str())
-                .chain(view.filters.iter().filter(|f| f.op == super::definition::FilterOp::Eq).map(|f| f.field.as_str()));
+                .chain(
+                    view.filters
+                        .iter()
+                        .filter(|f| f.op == super::definition::FilterOp::Eq)
+                        .map(|f| f.field.as_str()),
+                );
             for e in eq_fields {
                 if let Some(fd) = def.fields.get(e) {
-                    store.ensure_pair_index(app_id, (e, value_kind(fd.kind)), s, owner).await?;
+                    store
+                        .ensure_pair_index(app_id, (e, value_kind(fd.kind)), s, owner)
+                        .await?;
                 }
             }
         }

@@ -282,13 +282,14 @@ impl AppDef {
         let def: AppDef = if text.trim_start().starts_with('{') {
             let de = &mut serde_json::Deserializer::from_str(text);
             serde_path_to_error::deserialize(de).map_err(|e| {
-                vec![err(path_or_root(e.path().to_string()), e.inner().to_string())]
+                let msg = e.inner().to_string();
+                vec![err(locate(e.path().to_string(), &msg), msg)]
             })?
         } else {
             let de = toml::Deserializer::new(text);
             serde_path_to_error::deserialize(de).map_err(|e| {
                 let msg = e.inner().message().to_string();
-                vec![err(path_or_root(e.path().to_string()), msg)]
+                vec![err(locate(e.path().to_string(), &msg), msg)]
             })?
         };
         def.validate()?;
@@ -308,7 +309,10 @@ impl AppDef {
     pub fn validate(&self) -> Result<(), Vec<DefinitionError>> {
         let mut errors = Vec::new();
         if !is_ident(&self.slug) {
-            errors.push(err("slug", "use lowercase letters, digits and `_`, starting with a letter (at most 40)"));
+            errors.push(err(
+                "slug",
+                "use lowercase letters, digits and `_`, starting with a letter (at most 40)",
+            ));
         }
         for (name, f) in &self.fields {
             let p = format!("fields.{name}");
@@ -323,9 +327,11 @@ impl AppDef {
                     None => errors.push(err(format!("{p}.expr"), "a computed field needs `expr`")),
                     Some(expr) => {
                         if let Err(m) = parse_expr(expr).and_then(|terms| {
-                            terms.iter().try_for_each(|(_, t)| match self.fields.get(t).map(|f| f.kind) {
-                                Some(FieldType::Money | FieldType::Number) => Ok(()),
-                                _ => Err(format!("`{t}` is not a money or number field")),
+                            terms.iter().try_for_each(|(_, t)| {
+                                match self.fields.get(t).map(|f| f.kind) {
+                                    Some(FieldType::Money | FieldType::Number) => Ok(()),
+                                    _ => Err(format!("`{t}` is not a money or number field")),
+                                }
                             })
                         }) {
                             errors.push(err(format!("{p}.expr"), m));
@@ -335,7 +341,10 @@ impl AppDef {
                 FieldType::Money => {
                     if let Some(c) = &f.currency_field {
                         if self.fields.get(c).map(|f| f.kind) != Some(FieldType::Currency) {
-                            errors.push(err(format!("{p}.currency_field"), format!("`{c}` is not a currency field")));
+                            errors.push(err(
+                                format!("{p}.currency_field"),
+                                format!("`{c}` is not a currency field"),
+                            ));
                         }
                     }
                 }
@@ -343,7 +352,10 @@ impl AppDef {
             }
             if let (Some(d), FieldType::Choice) = (&f.default, f.kind) {
                 if !f.options.contains(d) {
-                    errors.push(err(format!("{p}.default"), format!("`{d}` is not one of the options")));
+                    errors.push(err(
+                        format!("{p}.default"),
+                        format!("`{d}` is not one of the options"),
+                    ));
                 }
             }
         }
@@ -366,16 +378,26 @@ impl AppDef {
                 errors.push(err(&p, "view names use lowercase letters, digits and `_`"));
             }
             if v.roles.is_empty() {
-                errors.push(err(format!("{p}.roles"), "grant the view to at least one role"));
+                errors.push(err(
+                    format!("{p}.roles"),
+                    "grant the view to at least one role",
+                ));
             }
             if v.columns.is_empty() {
-                errors.push(err(format!("{p}.columns"), "a view needs at least one column"));
+                errors.push(err(
+                    format!("{p}.columns"),
+                    "a view needs at least one column",
+                ));
             }
             for (i, c) in v.columns.iter().enumerate() {
                 self.check_field(&mut errors, &format!("{p}.columns[{i}]"), c);
             }
             for (i, s) in v.sort.iter().enumerate() {
-                self.check_field(&mut errors, &format!("{p}.sort[{i}]"), s.trim_start_matches('-'));
+                self.check_field(
+                    &mut errors,
+                    &format!("{p}.sort[{i}]"),
+                    s.trim_start_matches('-'),
+                );
             }
             for (i, f) in v.filters.iter().enumerate() {
                 self.check_filter(&mut errors, &format!("{p}.filters[{i}]"), &f.field, f.op);
@@ -388,22 +410,33 @@ impl AppDef {
                 self.check_filter(&mut errors, &pp, &param.field, param.op);
             }
             if v.per_page == 0 || v.per_page > 500 {
-                errors.push(err(format!("{p}.per_page"), "records per page must be between 1 and 500"));
+                errors.push(err(
+                    format!("{p}.per_page"),
+                    "records per page must be between 1 and 500",
+                ));
             }
         }
         for (name, o) in &self.operations {
             let p = format!("operations.{name}");
             if !is_ident(name) {
-                errors.push(err(&p, "operation names use lowercase letters, digits and `_`"));
+                errors.push(err(
+                    &p,
+                    "operation names use lowercase letters, digits and `_`",
+                ));
             }
             if o.roles.is_empty() {
-                errors.push(err(format!("{p}.roles"), "grant the operation to at least one role"));
+                errors.push(err(
+                    format!("{p}.roles"),
+                    "grant the operation to at least one role",
+                ));
             }
             for (i, f) in o.inputs.iter().enumerate() {
                 let fp = format!("{p}.inputs[{i}]");
                 match self.fields.get(f).map(|d| d.kind) {
                     None => errors.push(err(fp, format!("unknown field `{f}`"))),
-                    Some(FieldType::Computed) => errors.push(err(fp, format!("`{f}` is computed and cannot be an input"))),
+                    Some(FieldType::Computed) => {
+                        errors.push(err(fp, format!("`{f}` is computed and cannot be an input")))
+                    }
                     Some(_) if Some(f) == self.state_field.as_ref() => {
                         errors.push(err(fp, "the state field changes only through transitions"))
                     }
@@ -412,7 +445,10 @@ impl AppDef {
             }
             for (i, f) in o.required.iter().enumerate() {
                 if !o.inputs.contains(f) {
-                    errors.push(err(format!("{p}.required[{i}]"), format!("`{f}` is not among the inputs")));
+                    errors.push(err(
+                        format!("{p}.required[{i}]"),
+                        format!("`{f}` is not among the inputs"),
+                    ));
                 }
             }
             for (i, f) in o.requires.iter().enumerate() {
@@ -429,12 +465,16 @@ impl AppDef {
                     Some(opts) => {
                         for (i, s) in o.from.iter().enumerate() {
                             if !opts.contains(s) {
-                                errors.push(err(format!("{p}.from[{i}]"), format!("`{s}` is not a state")));
+                                errors.push(err(
+                                    format!("{p}.from[{i}]"),
+                                    format!("`{s}` is not a state"),
+                                ));
                             }
                         }
                         if let Some(t) = &o.to {
                             if !opts.contains(t) {
-                                errors.push(err(format!("{p}.to"), format!("`{t}` is not a state")));
+                                errors
+                                    .push(err(format!("{p}.to"), format!("`{t}` is not a state")));
                             }
                         }
                     }
@@ -444,9 +484,10 @@ impl AppDef {
                 OperationKind::Transition if o.to.is_none() => {
                     errors.push(err(format!("{p}.to"), "a transition needs a target state"))
                 }
-                OperationKind::Create if !o.from.is_empty() => {
-                    errors.push(err(format!("{p}.from"), "a create operation has no precondition state"))
-                }
+                OperationKind::Create if !o.from.is_empty() => errors.push(err(
+                    format!("{p}.from"),
+                    "a create operation has no precondition state",
+                )),
                 _ => {}
             }
         }
@@ -463,12 +504,22 @@ impl AppDef {
         }
     }
 
-    fn check_filter(&self, errors: &mut Vec<DefinitionError>, path: &str, field: &str, op: FilterOp) {
+    fn check_filter(
+        &self,
+        errors: &mut Vec<DefinitionError>,
+        path: &str,
+        field: &str,
+        op: FilterOp,
+    ) {
         match self.fields.get(field).map(|f| f.kind) {
-            None => errors.push(err(format!("{path}.field"), format!("unknown field `{field}`"))),
-            Some(FieldType::File | FieldType::LongText) => {
-                errors.push(err(format!("{path}.field"), format!("`{field}` cannot be filtered on")))
-            }
+            None => errors.push(err(
+                format!("{path}.field"),
+                format!("unknown field `{field}`"),
+            )),
+            Some(FieldType::File | FieldType::LongText) => errors.push(err(
+                format!("{path}.field"),
+                format!("`{field}` cannot be filtered on"),
+            )),
             Some(FieldType::Text) => {}
             Some(_) if op == FilterOp::Contains => errors.push(err(
                 format!("{path}.op"),
@@ -477,6 +528,21 @@ impl AppDef {
             Some(_) => {}
         }
     }
+}
+
+/// serde_path_to_error puts an unknown key into the path; the key belongs in the message only.
+fn locate(path: String, message: &str) -> String {
+    let p = match message
+        .strip_prefix("unknown field `")
+        .and_then(|m| m.split('`').next())
+    {
+        Some(key) => path
+            .strip_suffix(&format!(".{key}"))
+            .map(String::from)
+            .unwrap_or(path),
+        None => path,
+    };
+    path_or_root(p)
 }
 
 fn path_or_root(p: String) -> String {
@@ -514,7 +580,11 @@ pub fn parse_expr(expr: &str) -> Result<Vec<(i8, String)>, String> {
                 terms.push((sign, t.to_string()));
                 expect_term = false;
             }
-            (t, _) => return Err(format!("unexpected `{t}` in `{expr}`; write fields joined by + or -")),
+            (t, _) => {
+                return Err(format!(
+                    "unexpected `{t}` in `{expr}`; write fields joined by + or -"
+                ))
+            }
         }
     }
     if expect_term || terms.is_empty() {
@@ -553,7 +623,11 @@ parameters.p = { field = "status", op = "eq" }
         let bad = MINI.replace("field = \"status\"", "stat = \"status\"");
         let e = AppDef::parse(&bad).unwrap_err();
         assert_eq!(e[0].path, "views.v.parameters.p");
-        assert!(e[0].message.contains("unknown field `stat`"), "{}", e[0].message);
+        assert!(
+            e[0].message.contains("unknown field `stat`"),
+            "{}",
+            e[0].message
+        );
     }
 
     #[test]

@@ -75,7 +75,12 @@ pub fn view_instructions(def: &AppDef, view: &ViewDef) -> String {
             .iter()
             .map(|(n, p)| {
                 let f = &def.fields[p.field.as_str()];
-                format!("`{n}` ({} {}; {})", f.label, p.op.phrase(), field_format(def, f))
+                format!(
+                    "`{n}` ({} {}; {})",
+                    f.label,
+                    p.op.phrase(),
+                    field_format(def, f)
+                )
             })
             .collect();
         s.push_str(&p.join("; "));
@@ -125,17 +130,29 @@ pub fn operation_instructions(def: &AppDef, op: &OperationDef) -> String {
     }
     if !op.requires.is_empty() {
         let r: Vec<String> = op.requires.iter().map(|f| label(def, f)).collect();
-        parts.push(format!("These must already be filled in: {}.", r.join(", ")));
+        parts.push(format!(
+            "These must already be filled in: {}.",
+            r.join(", ")
+        ));
     }
     for i in &op.inputs {
         if let Some(f) = def.fields.get(i) {
-            let req = if op.required.contains(i) || (f.required && op.kind == OperationKind::Create) {
+            let req = if op.required.contains(i) || (f.required && op.kind == OperationKind::Create)
+            {
                 "required"
             } else {
                 "optional; omit to leave unchanged"
             };
-            let help = if f.help.is_empty() { String::new() } else { format!(" {}", f.help) };
-            parts.push(format!("`{i}` — {}: {} ({req}).{help}", f.label, field_format(def, f)));
+            let help = if f.help.is_empty() {
+                String::new()
+            } else {
+                format!(" {}", f.help)
+            };
+            parts.push(format!(
+                "`{i}` — {}: {} ({req}).{help}",
+                f.label,
+                field_format(def, f)
+            ));
         }
     }
     if op.not_own {
@@ -154,7 +171,10 @@ pub fn operation_instructions(def: &AppDef, op: &OperationDef) -> String {
 }
 
 fn label(def: &AppDef, field: &str) -> String {
-    def.fields.get(field).map(|f| f.label.clone()).unwrap_or_else(|| field.to_string())
+    def.fields
+        .get(field)
+        .map(|f| f.label.clone())
+        .unwrap_or_else(|| field.to_string())
 }
 
 fn sort_phrase(def: &AppDef, view: &ViewDef) -> String {

@@ -33,7 +33,11 @@ pub enum EngineError {
     #[error("{0}")]
     Precondition(String),
     #[error("record {id} changed since you read it: you have version {expected}, it is now at version {current}; read it again and retry")]
-    Stale { id: i64, expected: i64, current: i64 },
+    Stale {
+        id: i64,
+        expected: i64,
+        current: i64,
+    },
     #[error("{}", .0.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n"))]
     Definition(Vec<crate::engine::definition::DefinitionError>),
     #[error("{0}")]

@@ -55,7 +55,10 @@ impl Engine {
             .operations
             .get(op_name)
             .filter(|o| actor.has_any(&o.roles))
-            .ok_or_else(|| EngineError::OperationNotFound { app: slug.into(), operation: op_name.into() })?;
+            .ok_or_else(|| EngineError::OperationNotFound {
+                app: slug.into(),
+                operation: op_name.into(),
+            })?;
         let record = match (op.needs_record(), req.record_id) {
             (false, _) => None,
             (true, None) => {
@@ -78,7 +81,11 @@ impl Engine {
         }
         if let (Some(r), Some(expected)) = (&record, req.expected_version) {
             if r.version != expected {
-                return Err(EngineError::Stale { id: r.id, expected, current: r.version });
+                return Err(EngineError::Stale {
+                    id: r.id,
+                    expected,
+                    current: r.version,
+                });
             }
         }
         let now = self.now();
@@ -93,7 +100,11 @@ impl Engine {
                     message: if op.inputs.is_empty() {
                         format!("\"{}\" takes no inputs", op.title)
                     } else {
-                        format!("not an input of \"{}\"; it takes: {}", op.title, op.inputs.join(", "))
+                        format!(
+                            "not an input of \"{}\"; it takes: {}",
+                            op.title,
+                            op.inputs.join(", ")
+                        )
                     },
                 });
             }
@@ -117,14 +128,18 @@ impl Engine {
                 },
                 None => new.get(name).cloned().unwrap_or(Value::Null),
             };
-            let required = op.required.contains(name) || (field.required && op.kind == OperationKind::Create);
+            let required =
+                op.required.contains(name) || (field.required && op.kind == OperationKind::Create);
             if required && value.is_null() {
                 errors.push(fe(def, name, "is required".into()));
                 continue;
             }
             if field.kind == FieldType::File && raw.is_some() {
                 if let Some(att_id) = value.as_i64() {
-                    match self.check_attachment(actor, &app, name, att_id, record.as_ref()).await {
+                    match self
+                        .check_attachment(actor, &app, name, att_id, record.as_ref())
+                        .await
+                    {
                         Ok(()) => attach.push(att_id),
                         Err(message) => {
                             errors.push(fe(def, name, message));
@@ -144,7 +159,11 @@ impl Engine {
         compute(def, &mut new, &mut errors);
         for name in &op.requires {
             if new.get(name).is_none_or(|v| v.is_null()) {
-                errors.push(fe(def, name, format!("must be filled in before \"{}\"", op.title)));
+                errors.push(fe(
+                    def,
+                    name,
+                    format!("must be filled in before \"{}\"", op.title),
+                ));
             }
         }
         if !errors.is_empty() {
@@ -152,7 +171,12 @@ impl Engine {
         }
         let deleted = op.kind == OperationKind::Delete;
         let empty = Map::new();
-        let changes = diff(def, &old, if deleted { &empty } else { &new }, record.is_none());
+        let changes = diff(
+            def,
+            &old,
+            if deleted { &empty } else { &new },
+            record.is_none(),
+        );
         let data = Value::Object(new);
         if !apply {
             return Ok(OperationOutcome {
@@ -165,8 +189,15 @@ impl Engine {
             });
         }
         let write = match (&record, op.kind) {
-            (None, _) => RecordWrite::Create { app_id: app.id, owner_id: actor.user_id, data: data.clone() },
-            (Some(r), OperationKind::Delete) => RecordWrite::Delete { id: r.id, expected_version: r.version },
+            (None, _) => RecordWrite::Create {
+                app_id: app.id,
+                owner_id: actor.user_id,
+                data: data.clone(),
+            },
+            (Some(r), OperationKind::Delete) => RecordWrite::Delete {
+                id: r.id,
+                expected_version: r.version,
+            },
             (Some(r), _) => RecordWrite::Update {
                 id: r.id,
                 expected_version: r.version,
@@ -192,9 +223,11 @@ impl Engine {
             .apply_write(write, history, &attach, now)
             .await
             .map_err(|e| match (e, &record) {
-                (StoreError::Stale { current }, Some(r)) => {
-                    EngineError::Stale { id: r.id, expected: r.version, current }
-                }
+                (StoreError::Stale { current }, Some(r)) => EngineError::Stale {
+                    id: r.id,
+                    expected: r.version,
+                    current,
+                },
                 (StoreError::NotFound, Some(r)) => EngineError::RecordNotFound(r.id),
                 (e, _) => EngineError::Store(e),
             })?;
@@ -225,7 +258,9 @@ impl Engine {
         let mine = att.uploaded_by == actor.user_id && att.record_id.is_none();
         let here = record.is_some_and(|r| att.record_id == Some(r.id));
         if att.app_id != app.id || att.field != field || !(mine || here) {
-            return Err(format!("attachment {id} is not one of your uploads for this field"));
+            return Err(format!(
+                "attachment {id} is not one of your uploads for this field"
+            ));
         }
         Ok(())
     }
@@ -234,7 +269,11 @@ impl Engine {
 fn fe(def: &AppDef, field: &str, message: String) -> FieldError {
     FieldError {
         field: field.to_string(),
-        label: def.fields.get(field).map(|f| f.label.clone()).unwrap_or_else(|| field.to_string()),
+        label: def
+            .fields
+            .get(field)
+            .map(|f| f.label.clone())
+            .unwrap_or_else(|| field.to_string()),
         message,
     }
 }
@@ -260,7 +299,9 @@ fn check_money(def: &AppDef, data: &mut Map<String, Value>, errors: &mut Vec<Fie
         if f.kind != FieldType::Money {
             continue;
         }
-        let Some(amount) = data.get(name).and_then(stored_decimal) else { continue };
+        let Some(amount) = data.get(name).and_then(stored_decimal) else {
+            continue;
+        };
         let currency = f
             .currency_field
             .as_ref()
@@ -272,7 +313,13 @@ fn check_money(def: &AppDef, data: &mut Map<String, Value>, errors: &mut Vec<Fie
                 errors.push(fe(
                     def,
                     name,
-                    format!("{} has {} decimal places; {} amounts have at most {}", amount, amount.normalize().scale(), c.code(), c.minor_units()),
+                    format!(
+                        "{} has {} decimal places; {} amounts have at most {}",
+                        amount,
+                        amount.normalize().scale(),
+                        c.code(),
+                        c.minor_units()
+                    ),
                 ));
             }
         }
@@ -282,8 +329,12 @@ fn check_money(def: &AppDef, data: &mut Map<String, Value>, errors: &mut Vec<Fie
 /// Recomputes computed fields (`net + tax`); empty when any term is empty.
 fn compute(def: &AppDef, data: &mut Map<String, Value>, errors: &mut Vec<FieldError>) {
     for (name, f) in &def.fields {
-        let Some(expr) = f.expr.as_deref().filter(|_| f.kind == FieldType::Computed) else { continue };
-        let Ok(terms) = parse_expr(expr) else { continue };
+        let Some(expr) = f.expr.as_deref().filter(|_| f.kind == FieldType::Computed) else {
+            continue;
+        };
+        let Ok(terms) = parse_expr(expr) else {
+            continue;
+        };
         let mut sum = Some(Decimal::ZERO);
         for (sign, t) in &terms {
             sum = match (sum, data.get(t).and_then(stored_decimal)) {
@@ -307,13 +358,27 @@ fn compute(def: &AppDef, data: &mut Map<String, Value>, errors: &mut Vec<FieldEr
 }
 
 /// Field-by-field differences, in definition order.
-fn diff(def: &AppDef, old: &Map<String, Value>, new: &Map<String, Value>, created: bool) -> Vec<Change> {
+fn diff(
+    def: &AppDef,
+    old: &Map<String, Value>,
+    new: &Map<String, Value>,
+    created: bool,
+) -> Vec<Change> {
     let mut out = Vec::new();
     for (name, f) in &def.fields {
-        let before = if created { Value::Null } else { old.get(name).cloned().unwrap_or(Value::Null) };
+        let before = if created {
+            Value::Null
+        } else {
+            old.get(name).cloned().unwrap_or(Value::Null)
+        };
         let after = new.get(name).cloned().unwrap_or(Value::Null);
         if before != after {
-            out.push(Change { field: name.clone(), label: f.label.clone(), before, after });
+            out.push(Change {
+                field: name.clone(),
+                label: f.label.clone(),
+                before,
+                after,
+            });
         }
     }
     out

@@ -24,7 +24,8 @@ impl Engine {
     /// Whether any view or operation grant lets the actor see this record.
     pub fn can_read(&self, app: &PublishedApp, actor: &Actor, record: &RecordRow) -> bool {
         let own = record.owner_id == actor.user_id;
-        let covers = |roles: &[String], scope: Scope| actor.has_any(roles) && (scope == Scope::All || own);
+        let covers =
+            |roles: &[String], scope: Scope| actor.has_any(roles) && (scope == Scope::All || own);
         app.def.views.values().any(|v| covers(&v.roles, v.scope))
             || app
                 .def
@@ -65,7 +66,11 @@ impl Engine {
         }
         if !op.from.is_empty() {
             let state_field = app.def.state_field.as_deref().unwrap_or("status");
-            let state = record.data.get(state_field).and_then(|v| v.as_str()).unwrap_or("");
+            let state = record
+                .data
+                .get(state_field)
+                .and_then(|v| v.as_str())
+                .unwrap_or("");
             if !op.from.iter().any(|s| s == state) {
                 return Some(EngineError::Precondition(format!(
                     "\"{}\" needs the record's {} to be {}; it is {}",
@@ -98,10 +103,17 @@ impl Engine {
             .operations
             .iter()
             .filter(|(_, o)| o.needs_record())
-            .filter(|(_, o)| self.operation_refusal(&app, actor, o, Some(&record)).is_none())
+            .filter(|(_, o)| {
+                self.operation_refusal(&app, actor, o, Some(&record))
+                    .is_none()
+            })
             .map(|(n, _)| n.clone())
             .collect();
-        Ok(RecordAccess { app, record, operations })
+        Ok(RecordAccess {
+            app,
+            record,
+            operations,
+        })
     }
 
     /// A visible record's history, newest first; `surface` narrows it (e.g. "mcp").

@@ -46,7 +46,10 @@ impl CurrencyCode {
         match iso_currency::Currency::from_code(&up) {
             Some(c) if !c.is_fund() && c.is_superseded().is_none() => Ok(CurrencyCode(c)),
             Some(_) => Err(format!("`{up}` is not a currency in current use")),
-            None => Err(format!("`{}` is not an ISO 4217 currency code (e.g. EUR, USD, GBP)", s.trim())),
+            None => Err(format!(
+                "`{}` is not an ISO 4217 currency code (e.g. EUR, USD, GBP)",
+                s.trim()
+            )),
         }
     }
     pub fn code(self) -> &'static str {
@@ -60,7 +63,11 @@ impl CurrencyCode {
 
 /// Parses a money amount: a decimal with at most 4 fraction digits (tightened per currency later).
 pub fn parse_money(s: &str) -> Result<Decimal, String> {
-    let cleaned: String = s.trim().chars().filter(|c| !matches!(c, ' ' | '\u{a0}')).collect();
+    let cleaned: String = s
+        .trim()
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '\u{a0}'))
+        .collect();
     let d = Decimal::from_str(&cleaned)
         .map_err(|_| format!("`{}` is not an amount; write it like 12.50", s.trim()))?;
     if d.is_sign_negative() && !d.is_zero() {
@@ -89,15 +96,24 @@ pub fn parse_field(def: &FieldDef, raw: &Raw, today: NaiveDate) -> Result<Value,
     if raw.is_empty() {
         return Ok(Value::Null);
     }
-    let text = || raw.as_text().ok_or_else(|| "expected a single value".to_string());
+    let text = || {
+        raw.as_text()
+            .ok_or_else(|| "expected a single value".to_string())
+    };
     match def.kind {
         FieldType::Text | FieldType::LongText => {
             let s = text()?;
-            let limit = def.max_len.unwrap_or(if def.kind == FieldType::Text { 500 } else { 20_000 });
+            let limit = def.max_len.unwrap_or(if def.kind == FieldType::Text {
+                500
+            } else {
+                20_000
+            });
             if s.chars().count() > limit {
                 return Err(format!("at most {limit} characters"));
             }
-            if s.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
+            if s.chars()
+                .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+            {
                 return Err("contains control characters".into());
             }
             Ok(Value::String(s))
@@ -119,25 +135,38 @@ pub fn parse_field(def: &FieldDef, raw: &Raw, today: NaiveDate) -> Result<Value,
                 .map_err(|_| format!("`{s}` is not a date; use YYYY-MM-DD, e.g. 2026-03-05"))?;
             if let Some(max) = &def.max {
                 if max == "$today" && d > today {
-                    return Err(format!("{d} is in the future; the latest allowed date is {today}"));
+                    return Err(format!(
+                        "{d} is in the future; the latest allowed date is {today}"
+                    ));
                 }
             }
             if let Some(min) = &def.min {
-                let min_date = match min.strip_prefix("$today-").and_then(|y| y.strip_suffix('y')) {
+                let min_date = match min
+                    .strip_prefix("$today-")
+                    .and_then(|y| y.strip_suffix('y'))
+                {
                     Some(years) => years.parse::<i32>().ok().and_then(|y| {
-                        NaiveDate::from_ymd_opt(today.year() - y, today.month(), today.day().min(28))
+                        NaiveDate::from_ymd_opt(
+                            today.year() - y,
+                            today.month(),
+                            today.day().min(28),
+                        )
                     }),
                     None => NaiveDate::parse_from_str(min, "%Y-%m-%d").ok(),
                 };
                 if let Some(m) = min_date {
                     if d < m {
-                        return Err(format!("{d} is implausibly old; the earliest allowed date is {m}"));
+                        return Err(format!(
+                            "{d} is implausibly old; the earliest allowed date is {m}"
+                        ));
                     }
                 }
             }
             Ok(Value::String(d.format("%Y-%m-%d").to_string()))
         }
-        FieldType::Currency => Ok(Value::String(CurrencyCode::parse(&text()?)?.code().to_string())),
+        FieldType::Currency => Ok(Value::String(
+            CurrencyCode::parse(&text()?)?.code().to_string(),
+        )),
         FieldType::Choice => {
             let s = text()?;
             match def.options.iter().find(|o| o.eq_ignore_ascii_case(&s)) {
@@ -159,7 +188,6 @@ pub fn parse_field(def: &FieldDef, raw: &Raw, today: NaiveDate) -> Result<Value,
         FieldType::Computed => Err("this field is computed and cannot be set".into()),
     }
 }
-
 
 fn check_bounds(def: &FieldDef, d: Decimal) -> Result<(), String> {
     if let Some(min) = def.min.as_deref().and_then(|m| Decimal::from_str(m).ok()) {
@@ -198,6 +226,29 @@ pub fn display(def: &FieldDef, v: &Value, currency: Option<CurrencyCode>) -> Str
     }
 }
 
+/// Human display of one field of a record, money with its currency's minor units.
+pub fn display_value(def: &super::definition::AppDef, field: &str, data: &Value) -> String {
+    let Some(f) = def.fields.get(field) else {
+        return String::new();
+    };
+    let v = data.get(field).unwrap_or(&Value::Null);
+    let currency_field = f.currency_field.clone().or_else(|| {
+        // Computed money sums use the currency of their first term.
+        f.expr
+            .as_deref()
+            .and_then(|e| super::definition::parse_expr(e).ok())
+            .and_then(|t| {
+                t.first()
+                    .and_then(|(_, n)| def.fields.get(n))
+                    .and_then(|d| d.currency_field.clone())
+            })
+    });
+    let currency = currency_field
+        .and_then(|c| data.get(&c).and_then(|v| v.as_str()).map(String::from))
+        .and_then(|c| CurrencyCode::parse(&c).ok());
+    display(f, v, currency)
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -231,21 +282,4 @@ mod tests {
         assert_eq!(format_money(d, CurrencyCode::parse("USD").ok()), "5.00");
         assert_eq!(format_money(d, CurrencyCode::parse("JPY").ok()), "5");
     }
-}
-
-/// Human display of one field of a record, money with its currency's minor units.
-pub fn display_value(def: &super::definition::AppDef, field: &str, data: &Value) -> String {
-    let Some(f) = def.fields.get(field) else { return String::new() };
-    let v = data.get(field).unwrap_or(&Value::Null);
-    let currency_field = f.currency_field.clone().or_else(|| {
-        // Computed money sums use the currency of their first term.
-        f.expr
-            .as_deref()
-            .and_then(|e| super::definition::parse_expr(e).ok())
-            .and_then(|t| t.first().and_then(|(_, n)| def.fields.get(n)).and_then(|d| d.currency_field.clone()))
-    });
-    let currency = currency_field
-        .and_then(|c| data.get(&c).and_then(|v| v.as_str()).map(String::from))
-        .and_then(|c| CurrencyCode::parse(&c).ok());
-    display(f, v, currency)
 }

@@ -46,8 +46,16 @@ pub const MAX_LIMIT: u64 = 500;
 
 impl Engine {
     /// Views of an app that the actor may open.
-    pub fn views_for<'a>(&self, app: &'a PublishedApp, actor: &Actor) -> Vec<(&'a String, &'a ViewDef)> {
-        app.def.views.iter().filter(|(_, v)| actor.has_any(&v.roles)).collect()
+    pub fn views_for<'a>(
+        &self,
+        app: &'a PublishedApp,
+        actor: &Actor,
+    ) -> Vec<(&'a String, &'a ViewDef)> {
+        app.def
+            .views
+            .iter()
+            .filter(|(_, v)| actor.has_any(&v.roles))
+            .collect()
     }
 
     /// Looks up a published app and one of its views the actor may open.
@@ -64,7 +72,10 @@ impl Engine {
             .ok_or_else(|| EngineError::AppNotFound(slug.into()))?;
         match app.def.views.get(view) {
             Some(v) if actor.has_any(&v.roles) => Ok(app),
-            _ => Err(EngineError::ViewNotFound { app: slug.into(), view: view.into() }),
+            _ => Err(EngineError::ViewNotFound {
+                app: slug.into(),
+                view: view.into(),
+            }),
         }
     }
 
@@ -117,7 +128,11 @@ impl Engine {
                     match parsed {
                         Ok(v) => v,
                         Err(message) => {
-                            errors.push(FieldError { field: name.clone(), label, message });
+                            errors.push(FieldError {
+                                field: name.clone(),
+                                label,
+                                message,
+                            });
                             continue;
                         }
                     }
@@ -126,7 +141,11 @@ impl Engine {
             let text = match &value {
                 serde_json::Value::Null => {
                     if p.required {
-                        errors.push(FieldError { field: name.clone(), label, message: "this parameter is required".into() });
+                        errors.push(FieldError {
+                            field: name.clone(),
+                            label,
+                            message: "this parameter is required".into(),
+                        });
                     }
                     continue;
                 }
@@ -146,7 +165,11 @@ impl Engine {
         }
         for f in &view.filters {
             let field = &def.fields[f.field.as_str()];
-            let value = if f.value == "$me" { actor.username.clone() } else { f.value.clone() };
+            let value = if f.value == "$me" {
+                actor.username.clone()
+            } else {
+                f.value.clone()
+            };
             predicates.push(Predicate {
                 field: f.field.clone(),
                 kind: value_kind(field.kind),
@@ -155,7 +178,9 @@ impl Engine {
             });
         }
         let sort_spec: Vec<String> = match &req.sort {
-            Some(s) if view.columns.iter().any(|c| c == s.trim_start_matches('-')) => vec![s.clone()],
+            Some(s) if view.columns.iter().any(|c| c == s.trim_start_matches('-')) => {
+                vec![s.clone()]
+            }
             Some(s) => {
                 return Err(EngineError::Invalid(vec![FieldError {
                     field: "sort".into(),
@@ -188,14 +213,23 @@ impl Engine {
                     .filter(|c| {
                         matches!(
                             def.fields.get(c.as_str()).map(|f| f.kind),
-                            Some(FieldType::Text | FieldType::LongText | FieldType::Choice | FieldType::User | FieldType::Currency)
+                            Some(
+                                FieldType::Text
+                                    | FieldType::LongText
+                                    | FieldType::Choice
+                                    | FieldType::User
+                                    | FieldType::Currency
+                            )
                         )
                     })
                     .cloned()
                     .collect();
                 (fields, s.chars().take(200).collect::<String>())
             });
-        let limit = req.limit.unwrap_or(view.per_page as u64).clamp(1, MAX_LIMIT);
+        let limit = req
+            .limit
+            .unwrap_or(view.per_page as u64)
+            .clamp(1, MAX_LIMIT);
         let owner_id = match view.scope {
             Scope::Own => Some(actor.user_id),
             Scope::All => None,

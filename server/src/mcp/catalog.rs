@@ -1,6 +1,8 @@
 //! The tool catalog: one tool per MCP-enabled view and operation of each published app that the
 //! calling user may use, plus a read-only tool per file field for reading attachments.
-use crate::engine::definition::{AppDef, DataFormat, FieldDef, FieldType, OperationDef, OperationKind, ViewDef};
+use crate::engine::definition::{
+    AppDef, DataFormat, FieldDef, FieldType, OperationDef, OperationKind, ViewDef,
+};
 use crate::engine::{describe, Actor, PublishedApp};
 use rmcp::model::{Tool, ToolAnnotations};
 use serde_json::{json, Map, Value};
@@ -40,16 +42,28 @@ pub fn tool_name(app: &str, name: &str) -> String {
 /// The view's AI description and instructions (administrator's text or generated).
 pub fn view_texts(def: &AppDef, v: &ViewDef) -> (String, String) {
     (
-        v.mcp.description.clone().unwrap_or_else(|| describe::view_description(def, v)),
-        v.mcp.instructions.clone().unwrap_or_else(|| describe::view_instructions(def, v)),
+        v.mcp
+            .description
+            .clone()
+            .unwrap_or_else(|| describe::view_description(def, v)),
+        v.mcp
+            .instructions
+            .clone()
+            .unwrap_or_else(|| describe::view_instructions(def, v)),
     )
 }
 
 /// The operation's AI description and instructions (administrator's text or generated).
 pub fn operation_texts(def: &AppDef, o: &OperationDef) -> (String, String) {
     (
-        o.mcp.description.clone().unwrap_or_else(|| describe::operation_description(def, o)),
-        o.mcp.instructions.clone().unwrap_or_else(|| describe::operation_instructions(def, o)),
+        o.mcp
+            .description
+            .clone()
+            .unwrap_or_else(|| describe::operation_description(def, o)),
+        o.mcp
+            .instructions
+            .clone()
+            .unwrap_or_else(|| describe::operation_instructions(def, o)),
     )
 }
 
@@ -64,7 +78,9 @@ fn obj(v: Value) -> Arc<Map<String, Value>> {
 pub fn field_schema(def: &AppDef, f: &FieldDef) -> Value {
     let desc = describe::field_format(def, f);
     let mut s = match f.kind {
-        FieldType::Text | FieldType::LongText => json!({"type": "string", "maxLength": f.max_len.unwrap_or(if f.kind == FieldType::Text { 500 } else { 20000 })}),
+        FieldType::Text | FieldType::LongText => {
+            json!({"type": "string", "maxLength": f.max_len.unwrap_or(if f.kind == FieldType::Text { 500 } else { 20000 })})
+        }
         FieldType::Number | FieldType::Money | FieldType::Computed => {
             json!({"type": "string", "pattern": "^[0-9]+(\\.[0-9]{1,4})?$"})
         }
@@ -82,7 +98,11 @@ pub fn field_schema(def: &AppDef, f: &FieldDef) -> Value {
             "additionalProperties": false
         }),
     };
-    let title = if f.help.is_empty() { format!("{}: {desc}", f.label) } else { format!("{}: {desc}. {}", f.label, f.help) };
+    let title = if f.help.is_empty() {
+        format!("{}: {desc}", f.label)
+    } else {
+        format!("{}: {desc}. {}", f.label, f.help)
+    };
     if let Some(m) = s.as_object_mut() {
         m.insert("description".into(), Value::String(title));
     }
@@ -113,12 +133,22 @@ fn view_tool(def: &AppDef, name: &str, v: &ViewDef) -> Tool {
         }
     }
     props.insert("limit".into(), json!({"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT, "description": "Rows per page"}));
-    props.insert("cursor".into(), json!({"type": "string", "description": "The next_cursor of the previous page"}));
+    props.insert(
+        "cursor".into(),
+        json!({"type": "string", "description": "The next_cursor of the previous page"}),
+    );
     let input = json!({"type": "object", "properties": props, "required": required, "additionalProperties": false});
     let row_props: Map<String, Value> = match v.mcp.format {
         DataFormat::Columns => std::iter::once(("id".to_string(), json!({"type": "integer"})))
-            .chain(std::iter::once(("version".to_string(), json!({"type": "integer"}))))
-            .chain(v.columns.iter().map(|c| (c.clone(), json!({"type": ["string", "null"]}))))
+            .chain(std::iter::once((
+                "version".to_string(),
+                json!({"type": "integer"}),
+            )))
+            .chain(
+                v.columns
+                    .iter()
+                    .map(|c| (c.clone(), json!({"type": ["string", "null"]}))),
+            )
             .collect(),
         DataFormat::Full => [
             ("id".to_string(), json!({"type": "integer"})),
@@ -141,16 +171,20 @@ fn view_tool(def: &AppDef, name: &str, v: &ViewDef) -> Tool {
         "required": ["rows", "total", "returned", "truncated"]
     });
     let (d, i) = view_texts(def, v);
-    Tool::new(tool_name(&def.slug, name), format!("{d}\n\n{i}"), obj(input))
-        .with_title(format!("{}: {}", def.name, v.title))
-        .with_raw_output_schema(obj(output))
-        .with_annotations(
-            ToolAnnotations::with_title(format!("{}: {}", def.name, v.title))
-                .read_only(true)
-                .destructive(false)
-                .idempotent(true)
-                .open_world(false),
-        )
+    Tool::new(
+        tool_name(&def.slug, name),
+        format!("{d}\n\n{i}"),
+        obj(input),
+    )
+    .with_title(format!("{}: {}", def.name, v.title))
+    .with_raw_output_schema(obj(output))
+    .with_annotations(
+        ToolAnnotations::with_title(format!("{}: {}", def.name, v.title))
+            .read_only(true)
+            .destructive(false)
+            .idempotent(true)
+            .open_world(false),
+    )
 }
 
 fn operation_tool(def: &AppDef, name: &str, o: &OperationDef) -> Tool {
@@ -186,16 +220,20 @@ fn operation_tool(def: &AppDef, name: &str, o: &OperationDef) -> Tool {
     });
     let (d, i) = operation_texts(def, o);
     let destructive = o.kind == OperationKind::Delete;
-    Tool::new(tool_name(&def.slug, name), format!("{d}\n\n{i}"), obj(input))
-        .with_title(format!("{}: {}", def.name, o.title))
-        .with_raw_output_schema(obj(output))
-        .with_annotations(
-            ToolAnnotations::with_title(format!("{}: {}", def.name, o.title))
-                .read_only(false)
-                .destructive(destructive)
-                .idempotent(false)
-                .open_world(false),
-        )
+    Tool::new(
+        tool_name(&def.slug, name),
+        format!("{d}\n\n{i}"),
+        obj(input),
+    )
+    .with_title(format!("{}: {}", def.name, o.title))
+    .with_raw_output_schema(obj(output))
+    .with_annotations(
+        ToolAnnotations::with_title(format!("{}: {}", def.name, o.title))
+            .read_only(false)
+            .destructive(destructive)
+            .idempotent(false)
+            .open_world(false),
+    )
 }
 
 fn read_file_tool(def: &AppDef, field: &str, f: &FieldDef) -> Tool {
@@ -209,15 +247,19 @@ fn read_file_tool(def: &AppDef, field: &str, f: &FieldDef) -> Tool {
         "Returns the {} attached to a {} record: an image (JPEG, long edge at most 1568 px) you can read, plus the PDF's text layer when it has one, and suggested values read by the server as a cross-check, with the record's id and version. Use it before filling fields from the document.",
         f.label, def.name
     );
-    Tool::new(tool_name(&def.slug, &format!("read_{field}")), description, obj(input))
-        .with_title(format!("{}: read {}", def.name, f.label))
-        .with_annotations(
-            ToolAnnotations::with_title(format!("{}: read {}", def.name, f.label))
-                .read_only(true)
-                .destructive(false)
-                .idempotent(true)
-                .open_world(false),
-        )
+    Tool::new(
+        tool_name(&def.slug, &format!("read_{field}")),
+        description,
+        obj(input),
+    )
+    .with_title(format!("{}: read {}", def.name, f.label))
+    .with_annotations(
+        ToolAnnotations::with_title(format!("{}: read {}", def.name, f.label))
+            .read_only(true)
+            .destructive(false)
+            .idempotent(true)
+            .open_world(false),
+    )
 }
 
 /// Whether the actor may use a view or operation through MCP.
@@ -235,19 +277,31 @@ pub fn app_tools(app: &Arc<PublishedApp>, actor: Option<&Actor>) -> Vec<ToolEntr
     let mut out = Vec::new();
     for (n, v) in &def.views {
         if view_on(v, actor) {
-            out.push(ToolEntry { app: app.clone(), target: ToolTarget::View(n.clone()), tool: view_tool(def, n, v) });
+            out.push(ToolEntry {
+                app: app.clone(),
+                target: ToolTarget::View(n.clone()),
+                tool: view_tool(def, n, v),
+            });
         }
     }
     let any_view = out.iter().any(|t| matches!(t.target, ToolTarget::View(_)));
     for (n, o) in &def.operations {
         if op_on(o, actor) {
-            out.push(ToolEntry { app: app.clone(), target: ToolTarget::Operation(n.clone()), tool: operation_tool(def, n, o) });
+            out.push(ToolEntry {
+                app: app.clone(),
+                target: ToolTarget::Operation(n.clone()),
+                tool: operation_tool(def, n, o),
+            });
         }
     }
     if any_view {
         for (n, f) in &def.fields {
             if f.kind == FieldType::File {
-                out.push(ToolEntry { app: app.clone(), target: ToolTarget::ReadFile(n.clone()), tool: read_file_tool(def, n, f) });
+                out.push(ToolEntry {
+                    app: app.clone(),
+                    target: ToolTarget::ReadFile(n.clone()),
+                    tool: read_file_tool(def, n, f),
+                });
             }
         }
     }

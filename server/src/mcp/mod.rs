@@ -45,7 +45,11 @@ impl McpContext {
 /// Hosts the MCP endpoint answers to (DNS-rebinding protection): the public URL's host and
 /// loopback names.
 fn allowed_hosts(base_url: &str) -> Vec<String> {
-    let mut hosts = vec!["localhost".to_string(), "127.0.0.1".to_string(), "[::1]".to_string()];
+    let mut hosts = vec![
+        "localhost".to_string(),
+        "127.0.0.1".to_string(),
+        "[::1]".to_string(),
+    ];
     if let Ok(u) = url::Url::parse(base_url) {
         if let Some(h) = u.host_str() {
             hosts.push(h.to_string());
@@ -69,7 +73,11 @@ pub fn configure(ctx: Arc<McpContext>) -> impl FnOnce(&mut web::ServiceConfig) {
     move |cfg: &mut web::ServiceConfig| {
         let factory_ctx = ctx.clone();
         let service = StreamableHttpService::builder()
-            .service_factory(Arc::new(move || Ok(FormworkMcp { ctx: factory_ctx.clone() })))
+            .service_factory(Arc::new(move || {
+                Ok(FormworkMcp {
+                    ctx: factory_ctx.clone(),
+                })
+            }))
             .session_manager(Arc::new(LocalSessionManager::default()))
             .stateful_mode(false)
             .json_response(true)
@@ -97,17 +105,31 @@ fn json_error(status: actix_web::http::StatusCode, code: i64, message: &str) -> 
 }
 
 /// Bearer authentication (RFC 6750) and the site switch, before rmcp sees the request.
-async fn authenticate(req: ServiceRequest, next: Next<impl MessageBody + 'static>) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+async fn authenticate(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let Some(ctx) = req.app_data::<web::Data<McpContext>>().cloned() else {
-        return Err(actix_web::error::ErrorInternalServerError("MCP context missing"));
+        return Err(actix_web::error::ErrorInternalServerError(
+            "MCP context missing",
+        ));
     };
-    let header = req.headers().get("authorization").and_then(|h| h.to_str().ok()).map(str::to_string);
+    let header = req
+        .headers()
+        .get("authorization")
+        .and_then(|h| h.to_str().ok())
+        .map(str::to_string);
     let token = header.as_deref().and_then(|h| {
         let (scheme, value) = h.split_once(' ')?;
-        scheme.eq_ignore_ascii_case("bearer").then(|| value.trim().to_string())
+        scheme
+            .eq_ignore_ascii_case("bearer")
+            .then(|| value.trim().to_string())
     });
     let challenge = |err: Option<(&str, &str)>| {
-        let mut v = format!("Bearer resource_metadata=\"{}\"", ctx.resource_metadata_url());
+        let mut v = format!(
+            "Bearer resource_metadata=\"{}\"",
+            ctx.resource_metadata_url()
+        );
         if let Some((code, desc)) = err {
             v.push_str(&format!(", error=\"{code}\", error_description=\"{desc}\""));
         }
@@ -122,27 +144,47 @@ async fn authenticate(req: ServiceRequest, next: Next<impl MessageBody + 'static
                 .body(r#"{"error":"invalid_token","error_description":"send Authorization: Bearer <token> (OAuth access token or personal access token)"}"#);
             return Ok(req.into_response(resp));
         }
-        Some(t) => match ctx.auth.verify_bearer(&t, &ctx.mcp_url(), now).await {
-            Ok(p) => p,
-            Err(e) => {
-                let desc = match e {
-                    AuthError::Disabled => "the user account is disabled",
-                    AuthError::Store(_) => "the server could not check the token",
-                    _ => "the token is invalid, expired or revoked",
-                };
-                let _ = ctx.engine.store().log_mcp_event("auth_failed", None, None, desc, now).await;
-                let resp = HttpResponse::Unauthorized()
+        Some(t) => {
+            match ctx.auth.verify_bearer(&t, &ctx.mcp_url(), now).await {
+                Ok(p) => p,
+                Err(e) => {
+                    let desc = match e {
+                        AuthError::Disabled => "the user account is disabled",
+                        AuthError::Store(_) => "the server could not check the token",
+                        _ => "the token is invalid, expired or revoked",
+                    };
+                    let _ = ctx
+                        .engine
+                        .store()
+                        .log_mcp_event("auth_failed", None, None, desc, now)
+                        .await;
+                    let resp = HttpResponse::Unauthorized()
                     .insert_header(("WWW-Authenticate", challenge(Some(("invalid_token", desc)))))
                     .content_type("application/json")
                     .body(serde_json::json!({"error": "invalid_token", "error_description": desc}).to_string());
-                return Ok(req.into_response(resp));
+                    return Ok(req.into_response(resp));
+                }
             }
-        },
+        }
     };
     if !ctx.switch.enabled(ctx.engine.store()).await {
         let msg = "MCP access is turned off for this site: an administrator can allow it under Configure > Integration > MCP";
-        let _ = ctx.engine.store().log_mcp_event("surface_off", None, Some(&principal.user.username), msg, now).await;
-        return Ok(req.into_response(json_error(actix_web::http::StatusCode::FORBIDDEN, -32001, msg)));
+        let _ = ctx
+            .engine
+            .store()
+            .log_mcp_event(
+                "surface_off",
+                None,
+                Some(&principal.user.username),
+                msg,
+                now,
+            )
+            .await;
+        return Ok(req.into_response(json_error(
+            actix_web::http::StatusCode::FORBIDDEN,
+            -32001,
+            msg,
+        )));
     }
     req.extensions_mut().insert(principal);
     Ok(next.call(req).await?.map_into_boxed_body())

@@ -10,7 +10,9 @@ use serde_json::{json, Map, Value};
 
 /// Decodes a `cursor` argument into an offset.
 pub fn decode_cursor(c: &str) -> Option<u64> {
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(c).ok()?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(c)
+        .ok()?;
     let s = String::from_utf8(bytes).ok()?;
     s.strip_prefix("o:")?.parse().ok()
 }
@@ -32,7 +34,12 @@ pub fn limit_arg(v: Option<&Value>) -> Result<u64, String> {
 }
 
 /// One row in the view's data format.
-pub fn row_json(page: &ViewPage, view: &ViewDef, r: &RecordRow, attachments: &[crate::store::AttachmentRow]) -> Value {
+pub fn row_json(
+    page: &ViewPage,
+    view: &ViewDef,
+    r: &RecordRow,
+    attachments: &[crate::store::AttachmentRow],
+) -> Value {
     match view.mcp.format {
         DataFormat::Columns => columns_row(&page.app.def, view, r),
         DataFormat::Full => full_row(r, attachments),
@@ -40,13 +47,24 @@ pub fn row_json(page: &ViewPage, view: &ViewDef, r: &RecordRow, attachments: &[c
 }
 
 /// A row as the view's columns, display-formatted.
-pub fn columns_row(def: &crate::engine::definition::AppDef, view: &ViewDef, r: &RecordRow) -> Value {
+pub fn columns_row(
+    def: &crate::engine::definition::AppDef,
+    view: &ViewDef,
+    r: &RecordRow,
+) -> Value {
     let mut m = Map::new();
     m.insert("id".into(), r.id.into());
     m.insert("version".into(), r.version.into());
     for c in &view.columns {
         let s = display_value(def, c, &r.data);
-        m.insert(c.clone(), if s.is_empty() { Value::Null } else { Value::String(s) });
+        m.insert(
+            c.clone(),
+            if s.is_empty() {
+                Value::Null
+            } else {
+                Value::String(s)
+            },
+        );
     }
     Value::Object(m)
 }
@@ -81,8 +99,16 @@ pub fn view_result(page: &ViewPage, rows: Vec<Value>, budget: usize) -> CallTool
         kept.push(r);
     }
     let next_offset = page.offset + kept.len() as u64;
-    let next_cursor = (next_offset < page.total && !kept.is_empty()).then(|| encode_cursor(next_offset));
-    let text = text_table(&kept, view, page.total, page.offset, next_cursor.as_deref(), truncated);
+    let next_cursor =
+        (next_offset < page.total && !kept.is_empty()).then(|| encode_cursor(next_offset));
+    let text = text_table(
+        &kept,
+        view,
+        page.total,
+        page.offset,
+        next_cursor.as_deref(),
+        truncated,
+    );
     let structured = json!({
         "rows": kept,
         "total": page.total,
@@ -96,13 +122,25 @@ pub fn view_result(page: &ViewPage, rows: Vec<Value>, budget: usize) -> CallTool
     result
 }
 
-fn text_table(rows: &[Value], view: &ViewDef, total: u64, offset: u64, next: Option<&str>, truncated: bool) -> String {
+fn text_table(
+    rows: &[Value],
+    view: &ViewDef,
+    total: u64,
+    offset: u64,
+    next: Option<&str>,
+    truncated: bool,
+) -> String {
     let mut out = format!(
         "{} of {total} matching records (from #{}){}{}\n",
         rows.len(),
         offset + 1,
-        if truncated { "; cut short to fit the size budget" } else { "" },
-        next.map(|c| format!("; next_cursor: {c}")).unwrap_or_default()
+        if truncated {
+            "; cut short to fit the size budget"
+        } else {
+            ""
+        },
+        next.map(|c| format!("; next_cursor: {c}"))
+            .unwrap_or_default()
     );
     if view.mcp.format == DataFormat::Full {
         for r in rows {
@@ -131,7 +169,11 @@ fn text_table(rows: &[Value], view: &ViewDef, total: u64, offset: u64, next: Opt
 }
 
 /// An operation outcome as a tool result.
-pub fn operation_result(out: &OperationOutcome, title: &str, token: Option<String>) -> CallToolResult {
+pub fn operation_result(
+    out: &OperationOutcome,
+    title: &str,
+    token: Option<String>,
+) -> CallToolResult {
     let changes: Vec<Value> = out
         .changes
         .iter()
@@ -144,7 +186,10 @@ pub fn operation_result(out: &OperationOutcome, title: &str, token: Option<Strin
         .collect();
     let text = if out.applied {
         if out.deleted {
-            format!("\"{title}\" done: record {} deleted.", out.record_id.unwrap_or_default())
+            format!(
+                "\"{title}\" done: record {} deleted.",
+                out.record_id.unwrap_or_default()
+            )
         } else {
             format!(
                 "\"{title}\" done: record {} is now at version {}.\n{}",
@@ -185,7 +230,8 @@ fn short(v: &Value) -> String {
 pub fn tool_error(code: &str, message: impl Into<String>, fields: Option<Value>) -> CallToolResult {
     let message = message.into();
     let mut r = CallToolResult::error(vec![Content::text(message.clone())]);
-    r.structured_content = Some(json!({"error": {"code": code, "message": message, "fields": fields}}));
+    r.structured_content =
+        Some(json!({"error": {"code": code, "message": message, "fields": fields}}));
     r
 }
 
@@ -193,7 +239,9 @@ pub fn tool_error(code: &str, message: impl Into<String>, fields: Option<Value>)
 pub fn engine_error(e: &EngineError) -> (CallToolResult, &'static str) {
     let code = match e {
         EngineError::AppNotFound(_) => "app_unpublished",
-        EngineError::ViewNotFound { .. } | EngineError::OperationNotFound { .. } => "tool_unavailable",
+        EngineError::ViewNotFound { .. } | EngineError::OperationNotFound { .. } => {
+            "tool_unavailable"
+        }
         EngineError::RecordNotFound(_) => "not_found",
         EngineError::Forbidden(_) => "permission_denied",
         EngineError::Invalid(_) => "invalid_input",
@@ -209,9 +257,14 @@ pub fn engine_error(e: &EngineError) -> (CallToolResult, &'static str) {
     let msg = match e {
         EngineError::Invalid(errs) => format!(
             "Some values were refused; fix them and call again:\n{}",
-            errs.iter().map(|f| format!("- {}: {}", f.field, f.message)).collect::<Vec<_>>().join("\n")
+            errs.iter()
+                .map(|f| format!("- {}: {}", f.field, f.message))
+                .collect::<Vec<_>>()
+                .join("\n")
         ),
-        EngineError::Store(_) => "The server could not complete the request; try again shortly.".to_string(),
+        EngineError::Store(_) => {
+            "The server could not complete the request; try again shortly.".to_string()
+        }
         e => e.to_string(),
     };
     (tool_error(code, msg, fields), code)

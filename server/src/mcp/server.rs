@@ -1,15 +1,17 @@
 //! The MCP server handler: `tools/list` and `tools/call` built at run time from published apps,
 //! for the user the bearer token speaks for. Tool calls are the same engine calls as the web's.
 use super::catalog::{app_tools, ToolEntry, ToolTarget};
-use super::results::{decode_cursor, engine_error, limit_arg, operation_result, row_json, tool_error, view_result};
+use super::results::{
+    decode_cursor, engine_error, limit_arg, operation_result, row_json, tool_error, view_result,
+};
 use super::McpContext;
 use crate::auth::Principal;
 use crate::engine::{Actor, OperationRequest, Raw, Surface, ViewRequest};
 use base64::Engine as _;
 use chrono::Utc;
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock as Content, Implementation, ListToolsResult,
-    PaginatedRequestParams, ServerCapabilities, ServerConfig,
+    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock as Content,
+    Implementation, ListToolsResult, PaginatedRequestParams, ServerCapabilities, ServerConfig,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
@@ -30,7 +32,11 @@ fn actor_of(p: &Principal) -> Actor {
         display_name: p.user.display_name.clone(),
         roles: p.user.roles.clone(),
         surface: Surface::Mcp,
-        client_name: Some(p.client_name.clone().unwrap_or_else(|| format!("token \"{}\"", p.token_name))),
+        client_name: Some(
+            p.client_name
+                .clone()
+                .unwrap_or_else(|| format!("token \"{}\"", p.token_name)),
+        ),
     }
 }
 
@@ -51,16 +57,31 @@ impl FormworkMcp {
             .apps()
             .await
             .map_err(|e| McpError::internal_error(format!("catalog unavailable: {e}"), None))?;
-        Ok(apps.iter().flat_map(|a| app_tools(a, Some(actor))).collect())
+        Ok(apps
+            .iter()
+            .flat_map(|a| app_tools(a, Some(actor)))
+            .collect())
     }
 
     async fn note(&self, kind: &str, tool: Option<&str>, user: &str, message: &str) {
-        if let Err(e) = self.ctx.engine.store().log_mcp_event(kind, tool, Some(user), message, Utc::now()).await {
+        if let Err(e) = self
+            .ctx
+            .engine
+            .store()
+            .log_mcp_event(kind, tool, Some(user), message, Utc::now())
+            .await
+        {
             tracing::warn!("cannot record MCP event: {e}");
         }
     }
 
-    async fn run_view(&self, actor: &Actor, entry: &ToolEntry, view: &str, args: &Map<String, Value>) -> CallToolResult {
+    async fn run_view(
+        &self,
+        actor: &Actor,
+        entry: &ToolEntry,
+        view: &str,
+        args: &Map<String, Value>,
+    ) -> CallToolResult {
         let limit = match limit_arg(args.get("limit")) {
             Ok(l) => l,
             Err(m) => return tool_error("invalid_input", m, None),
@@ -78,7 +99,13 @@ impl FormworkMcp {
             .filter(|(k, _)| k.as_str() != "limit" && k.as_str() != "cursor")
             .map(|(k, v)| (k.clone(), Raw::Json(v.clone())))
             .collect();
-        let req = ViewRequest { params, search: None, sort: None, offset, limit: Some(limit) };
+        let req = ViewRequest {
+            params,
+            search: None,
+            sort: None,
+            offset,
+            limit: Some(limit),
+        };
         let slug = &entry.app.def.slug;
         match self.ctx.engine.run_view(actor, slug, view, &req).await {
             Ok(page) => {
@@ -89,45 +116,71 @@ impl FormworkMcp {
                         atts.extend(self.ctx.engine.attachments(r).await.unwrap_or_default());
                     }
                 }
-                let rows = page.rows.iter().map(|r| row_json(&page, &view_def, r, &atts)).collect();
+                let rows = page
+                    .rows
+                    .iter()
+                    .map(|r| row_json(&page, &view_def, r, &atts))
+                    .collect();
                 view_result(&page, rows, self.ctx.max_result_bytes)
             }
             Err(e) => {
                 let (r, code) = engine_error(&e);
-                self.note(code, Some(&entry.tool.name), &actor.username, &e.to_string()).await;
+                self.note(
+                    code,
+                    Some(&entry.tool.name),
+                    &actor.username,
+                    &e.to_string(),
+                )
+                .await;
                 r
             }
         }
     }
 
-    async fn run_operation(&self, actor: &Actor, entry: &ToolEntry, op: &str, args: &Map<String, Value>) -> CallToolResult {
+    async fn run_operation(
+        &self,
+        actor: &Actor,
+        entry: &ToolEntry,
+        op: &str,
+        args: &Map<String, Value>,
+    ) -> CallToolResult {
         let def = &entry.app.def;
         let Some(op_def) = def.operations.get(op) else {
-            return tool_error("tool_unavailable", "this operation is no longer published", None);
+            return tool_error(
+                "tool_unavailable",
+                "this operation is no longer published",
+                None,
+            );
         };
-        let int_arg = |name: &str| -> Result<Option<i64>, CallToolResult> {
+        let int_arg = |name: &str| -> Result<Option<i64>, String> {
             match args.get(name) {
                 None | Some(Value::Null) => Ok(None),
                 Some(Value::Number(n)) if n.as_i64().is_some() => Ok(n.as_i64()),
                 Some(Value::String(s)) if s.parse::<i64>().is_ok() => Ok(s.parse().ok()),
-                Some(_) => Err(tool_error("invalid_input", format!("`{name}` must be an integer"), None)),
+                Some(_) => Err(format!("`{name}` must be an integer")),
             }
         };
-        let record_id = match int_arg("record_id") {
-            Ok(v) => v,
-            Err(r) => return r,
-        };
-        let expected_version = match int_arg("expected_version") {
-            Ok(v) => v,
-            Err(r) => return r,
-        };
-        let token = args.get("confirmation_token").and_then(|v| v.as_str()).map(String::from);
+        let (record_id, expected_version) =
+            match (int_arg("record_id"), int_arg("expected_version")) {
+                (Ok(r), Ok(v)) => (r, v),
+                (Err(m), _) | (_, Err(m)) => return tool_error("invalid_input", m, None),
+            };
+        let token = args
+            .get("confirmation_token")
+            .and_then(|v| v.as_str())
+            .map(String::from);
         let mut inputs = BTreeMap::new();
         for (k, v) in args {
-            if matches!(k.as_str(), "record_id" | "expected_version" | "confirmation_token") {
+            if matches!(
+                k.as_str(),
+                "record_id" | "expected_version" | "confirmation_token"
+            ) {
                 continue;
             }
-            let is_file = def.fields.get(k).is_some_and(|f| f.kind == crate::engine::definition::FieldType::File);
+            let is_file = def
+                .fields
+                .get(k)
+                .is_some_and(|f| f.kind == crate::engine::definition::FieldType::File);
             if is_file && v.is_object() {
                 match self.upload(actor, &def.slug, k, v).await {
                     Ok(id) => {
@@ -139,7 +192,11 @@ impl FormworkMcp {
                 inputs.insert(k.clone(), Raw::Json(v.clone()));
             }
         }
-        let req = OperationRequest { record_id, expected_version, inputs };
+        let req = OperationRequest {
+            record_id,
+            expected_version,
+            inputs,
+        };
         let tool_name = entry.tool.name.to_string();
         let now = Utc::now();
         let args_hash = {
@@ -165,44 +222,91 @@ impl FormworkMcp {
         } else {
             true
         };
-        match self.ctx.engine.run_operation(actor, &def.slug, op, &req, apply).await {
-            Ok(out) if !apply => match self.ctx.auth.create_confirmation(actor.user_id, &tool_name, &args_hash, now).await {
+        match self
+            .ctx
+            .engine
+            .run_operation(actor, &def.slug, op, &req, apply)
+            .await
+        {
+            Ok(out) if !apply => match self
+                .ctx
+                .auth
+                .create_confirmation(actor.user_id, &tool_name, &args_hash, now)
+                .await
+            {
                 Ok(t) => operation_result(&out, &op_def.title, Some(t)),
                 Err(e) => tool_error("server_error", e.to_string(), None),
             },
             Ok(out) => operation_result(&out, &op_def.title, None),
             Err(e) => {
                 let (r, code) = engine_error(&e);
-                self.note(code, Some(&tool_name), &actor.username, &e.to_string()).await;
+                self.note(code, Some(&tool_name), &actor.username, &e.to_string())
+                    .await;
                 r
             }
         }
     }
 
-    async fn upload(&self, actor: &Actor, slug: &str, field: &str, v: &Value) -> Result<i64, CallToolResult> {
+    async fn upload(
+        &self,
+        actor: &Actor,
+        slug: &str,
+        field: &str,
+        v: &Value,
+    ) -> Result<i64, CallToolResult> {
         let filename = v["filename"].as_str().unwrap_or("upload");
         let Some(b64) = v["content_base64"].as_str() else {
-            return Err(tool_error("invalid_input", format!("`{field}` needs `content_base64`"), None));
+            return Err(tool_error(
+                "invalid_input",
+                format!("`{field}` needs `content_base64`"),
+                None,
+            ));
         };
         let max = self.ctx.uploads.limits.max_bytes;
         if b64.len() / 4 * 3 > max + 3 {
             return Err(tool_error(
                 "invalid_input",
-                format!("`{field}`: the file is larger than {} MB, the most a receipt may be", max / 1_000_000),
+                format!(
+                    "`{field}`: the file is larger than {} MB, the most a receipt may be",
+                    max / 1_000_000
+                ),
                 None,
             ));
         }
         let cleaned: String = b64.chars().filter(|c| !c.is_whitespace()).collect();
         let bytes = base64::engine::general_purpose::STANDARD
-            .decode(cleaned.trim_start_matches("data:").split(',').next_back().unwrap_or(""))
-            .map_err(|_| tool_error("invalid_input", format!("`{field}.content_base64` is not valid base64"), None))?;
-        match self.ctx.uploads.upload(&self.ctx.engine, actor, slug, field, filename, bytes).await {
+            .decode(
+                cleaned
+                    .trim_start_matches("data:")
+                    .split(',')
+                    .next_back()
+                    .unwrap_or(""),
+            )
+            .map_err(|_| {
+                tool_error(
+                    "invalid_input",
+                    format!("`{field}.content_base64` is not valid base64"),
+                    None,
+                )
+            })?;
+        match self
+            .ctx
+            .uploads
+            .upload(&self.ctx.engine, actor, slug, field, filename, bytes)
+            .await
+        {
             Ok(up) => Ok(up.stored.attachment_id),
             Err(e) => Err(tool_error("invalid_file", format!("`{field}`: {e}"), None)),
         }
     }
 
-    async fn read_file(&self, actor: &Actor, entry: &ToolEntry, field: &str, args: &Map<String, Value>) -> CallToolResult {
+    async fn read_file(
+        &self,
+        actor: &Actor,
+        entry: &ToolEntry,
+        field: &str,
+        args: &Map<String, Value>,
+    ) -> CallToolResult {
         let Some(id) = args.get("record_id").and_then(|v| v.as_i64()) else {
             return tool_error("invalid_input", "`record_id` (integer) is required", None);
         };
@@ -212,7 +316,11 @@ impl FormworkMcp {
             Err(e) => return engine_error(&e).0,
         };
         let Some(att_id) = access.record.data.get(field).and_then(|v| v.as_i64()) else {
-            return tool_error("no_file", format!("record {id} has no {field} attached yet"), None);
+            return tool_error(
+                "no_file",
+                format!("record {id} has no {field} attached yet"),
+                None,
+            );
         };
         let att = match self.ctx.engine.attachment(actor, att_id).await {
             Ok(a) => a,
@@ -228,10 +336,15 @@ impl FormworkMcp {
         kinds.extend((1..=pages).map(|p| format!("page{p}")));
         for k in &kinds {
             if let Ok((_, bytes)) = self.ctx.engine.file_bytes(actor, att_id, Some(k)).await {
-                content.push(Content::image(base64::engine::general_purpose::STANDARD.encode(bytes), "image/jpeg"));
+                content.push(Content::image(
+                    base64::engine::general_purpose::STANDARD.encode(bytes),
+                    "image/jpeg",
+                ));
             }
         }
-        let pdf_text = meta["pdf_text"].as_str().map(|t| t.chars().take(20_000).collect::<String>());
+        let pdf_text = meta["pdf_text"]
+            .as_str()
+            .map(|t| t.chars().take(20_000).collect::<String>());
         let summary = json!({
             "record_id": id,
             "version": access.record.version,
@@ -250,7 +363,10 @@ impl FormworkMcp {
         if let Some(t) = &pdf_text {
             text.push_str(&format!("\nPDF text layer:\n{t}"));
         }
-        text.push_str(&format!("\nServer suggestions (cross-check, may be wrong): {}", meta["suggestions"]));
+        text.push_str(&format!(
+            "\nServer suggestions (cross-check, may be wrong): {}",
+            meta["suggestions"]
+        ));
         content.insert(0, Content::text(text));
         let mut r = CallToolResult::success(content);
         r.structured_content = Some(summary);
@@ -274,7 +390,9 @@ impl ServerHandler for FormworkMcp {
     ) -> Result<ListToolsResult, McpError> {
         let p = principal(&context)?;
         let tools = self.tools_for(&actor_of(&p)).await?;
-        Ok(ListToolsResult::with_all_items(tools.into_iter().map(|t| t.tool).collect()))
+        Ok(ListToolsResult::with_all_items(
+            tools.into_iter().map(|t| t.tool).collect(),
+        ))
     }
 
     async fn call_tool(
@@ -288,11 +406,14 @@ impl ServerHandler for FormworkMcp {
         let tools = self.tools_for(&actor).await?;
         let Some(entry) = tools.into_iter().find(|t| t.tool.name == name) else {
             let msg = format!("unknown tool `{name}`: it does not exist, its app is not published, it is not enabled for MCP, or your role may not use it");
-            self.note("tool_unavailable", Some(&name), &actor.username, &msg).await;
+            self.note("tool_unavailable", Some(&name), &actor.username, &msg)
+                .await;
             return Err(McpError::invalid_params(msg, None));
         };
         let args = request.arguments.clone().unwrap_or_default();
-        if Value::Object(args.clone()).to_string().len() > self.ctx.uploads.limits.max_bytes * 4 / 3 + 64 * 1024 {
+        if Value::Object(args.clone()).to_string().len()
+            > self.ctx.uploads.limits.max_bytes * 4 / 3 + 64 * 1024
+        {
             return Ok(tool_error("invalid_input", "the arguments are too large", None).into());
         }
         let result = match &entry.target {

@@ -42,10 +42,10 @@ impl Amount {
 /// Currency signs and codes that may stand next to an amount (lower case,
 /// since lines are searched in lower case).
 const CURRENCY_MARKS: &[&str] = &[
-    "€", "£", "$", "¥", "￥", "円", "₹", "₩", "₽", "₺", "₪", "฿", "₱", "₫", "zł", "kč", "eur", "usd",
-    "gbp", "chf", "jpy", "cad", "aud", "nzd", "sek", "nok", "dkk", "pln", "czk", "huf", "inr",
-    "cny", "rmb", "hkd", "sgd", "zar", "mxn", "brl", "krw", "fr.", "sfr.", "kr.", "kr", "rs.",
-    "rs", "ft", "eu",
+    "€", "£", "$", "¥", "￥", "円", "₹", "₩", "₽", "₺", "₪", "฿", "₱", "₫", "zł", "kč", "eur",
+    "usd", "gbp", "chf", "jpy", "cad", "aud", "nzd", "sek", "nok", "dkk", "pln", "czk", "huf",
+    "inr", "cny", "rmb", "hkd", "sgd", "zar", "mxn", "brl", "krw", "fr.", "sfr.", "kr.", "kr",
+    "rs.", "rs", "ft", "eu",
 ];
 
 fn is_currency_word(word: &str) -> bool {
@@ -90,7 +90,11 @@ pub(crate) fn parse_number(raw: &str) -> Option<(Decimal, u32)> {
     let decimal_sep = matches!(last, '.' | ',')
         && (tail.len() <= 2 || (tail.len() == 3 && seps.len() == 1 && *first == "0"));
     let (int_groups, frac, thousands) = if decimal_sep {
-        (&groups[..groups.len() - 1], Some(*tail), &seps[..seps.len() - 1])
+        (
+            &groups[..groups.len() - 1],
+            Some(*tail),
+            &seps[..seps.len() - 1],
+        )
     } else if tail.len() == 3 {
         (&groups[..], None, &seps[..])
     } else {
@@ -180,12 +184,13 @@ pub(crate) fn scan_amounts(line: &str) -> Vec<Amount> {
             .collect();
         let glued = prev.is_some_and(char::is_alphabetic) && !is_currency_word(&word_before);
         let before_sign = before.trim_end_matches(|c: char| "€£$¥ ".contains(c));
-        let negative = before_sign.ends_with(['-', '−'])
-            && !before_sign[..before_sign.len() - 1]
-                .chars()
-                .next_back()
-                .is_some_and(char::is_alphanumeric)
-            || (after.starts_with('-') && !after[1..].starts_with(|c: char| c.is_ascii_digit()));
+        let leading_minus = before_sign
+            .strip_suffix(['-', '−'])
+            .is_some_and(|rest| !rest.chars().next_back().is_some_and(char::is_alphanumeric));
+        let trailing_minus = after
+            .strip_prefix('-')
+            .is_some_and(|rest| !rest.starts_with(|c: char| c.is_ascii_digit()));
+        let negative = leading_minus || trailing_minus;
         let percent = after.trim_start().starts_with('%');
         out.push(Amount {
             value,
@@ -270,8 +275,21 @@ mod tests {
     #[test]
     fn never_panics() {
         let samples = [
-            "", "1", ",", "1,", ",1", "1..2", "€€1", "1 2 3 4 5", "9'9'9", "−1", "1-", "%",
-            "１２３", "1’000.00", "99999999999999999999999999999999999.99",
+            "",
+            "1",
+            ",",
+            "1,",
+            ",1",
+            "1..2",
+            "€€1",
+            "1 2 3 4 5",
+            "9'9'9",
+            "−1",
+            "1-",
+            "%",
+            "１２３",
+            "1’000.00",
+            "99999999999999999999999999999999999.99",
         ];
         for s in samples {
             let _ = scan_amounts(s);

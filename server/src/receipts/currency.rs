@@ -62,7 +62,8 @@ static UK_POSTCODE: LazyLock<Option<Regex>> =
     LazyLock::new(|| Regex::new(r"\b[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}\b").ok());
 
 fn words(lower: &str) -> impl Iterator<Item = &str> {
-    lower.split(|c: char| !(c.is_alphanumeric() || c == '$' || c == '.' || c == '/'))
+    lower
+        .split(|c: char| !(c.is_alphanumeric() || c == '$' || c == '.' || c == '/'))
         .map(|w| w.trim_end_matches('.'))
         .filter(|w| !w.is_empty())
 }
@@ -82,7 +83,14 @@ fn is_code_at(line: &str, at: usize, len: usize) -> bool {
 /// Which dollar a plain `$` means, from hints in the whole text.
 fn resolve_dollar(all: &str, lower: &str) -> (&'static str, f32) {
     let ca_post = CA_POSTCODE.as_ref().is_some_and(|r| r.is_match(all));
-    if ca_post || has_word(lower, &["hst", "pst", "qst", "tps", "tvq", "canada", "ontario", "québec", "quebec"]) {
+    if ca_post
+        || has_word(
+            lower,
+            &[
+                "hst", "pst", "qst", "tps", "tvq", "canada", "ontario", "québec", "quebec",
+            ],
+        )
+    {
         return ("CAD", 0.75);
     }
     if has_word(lower, &["abn", "australia", "nsw", "vic", "qld"]) {
@@ -173,13 +181,21 @@ pub(crate) fn detect(lines: &[String]) -> Option<Suggestion<String>> {
         return Some(Suggestion {
             value: code.to_string(),
             confidence,
-            source: lines.get(line).map(|l| l.trim().to_string()).unwrap_or_default(),
+            source: lines
+                .get(line)
+                .map(|l| l.trim().to_string())
+                .unwrap_or_default(),
         });
     }
     // No sign at all: a weak guess from the language of tax labels.
-    let fallback = if has_word(&lower_all, &["mwst", "ust", "tva", "iva", "btw", "umsatzsteuer"]) {
+    let fallback = if has_word(
+        &lower_all,
+        &["mwst", "ust", "tva", "iva", "btw", "umsatzsteuer"],
+    ) {
         Some("EUR")
-    } else if has_word(&lower_all, &["vat"]) && UK_POSTCODE.as_ref().is_some_and(|r| r.is_match(&all)) {
+    } else if has_word(&lower_all, &["vat"])
+        && UK_POSTCODE.as_ref().is_some_and(|r| r.is_match(&all))
+    {
         Some("GBP")
     } else {
         None
@@ -207,8 +223,14 @@ mod tests {
         assert_eq!(code("Summe EUR 23,80").as_deref(), Some("EUR"));
         assert_eq!(code("Total £21.60").as_deref(), Some("GBP"));
         assert_eq!(code("Total $50.05").as_deref(), Some("USD"));
-        assert_eq!(code("HST 13% $195.00\nTotal $1,695.00").as_deref(), Some("CAD"));
-        assert_eq!(code("Toronto ON M5V 2T6\nTotal $134.40").as_deref(), Some("CAD"));
+        assert_eq!(
+            code("HST 13% $195.00\nTotal $1,695.00").as_deref(),
+            Some("CAD")
+        );
+        assert_eq!(
+            code("Toronto ON M5V 2T6\nTotal $134.40").as_deref(),
+            Some("CAD")
+        );
         assert_eq!(code("Total A$45.00").as_deref(), Some("AUD"));
         assert_eq!(code("Total $45.00 CAD").as_deref(), Some("CAD"));
         assert_eq!(code("Total CHF 86.50").as_deref(), Some("CHF"));

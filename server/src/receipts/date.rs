@@ -38,27 +38,60 @@ static YMD_CJK: LazyLock<Option<Regex>> =
 static NUMERIC: LazyLock<Option<Regex>> =
     LazyLock::new(|| re(r"\b(\d{1,2})\s?([-/.])\s?(\d{1,2})\s?([-/.])\s?(\d{4}|\d{2})\b"));
 static DAY_MONTH: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    re(r"(?i)\b(\d{1,2})(?:st|nd|rd|th|er)?\.?[\s\-/]*(?:(?:de|of)\s+)?(\p{L}{3,12})\.?[\s\-/,]*(?:de\s+)?['’]?(\d{4}|\d{2})\b")
+    re(
+        r"(?i)\b(\d{1,2})(?:st|nd|rd|th|er)?\.?[\s\-/]*(?:(?:de|of)\s+)?(\p{L}{3,12})\.?[\s\-/,]*(?:de\s+)?['’]?(\d{4}|\d{2})\b",
+    )
 });
-static MONTH_DAY: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    re(r"(?i)\b(\p{L}{3,12})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})\b")
-});
+static MONTH_DAY: LazyLock<Option<Regex>> =
+    LazyLock::new(|| re(r"(?i)\b(\p{L}{3,12})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})\b"));
 
 /// Month names and abbreviations (lower case, without a trailing dot).
 fn month_number(name: &str) -> Option<u32> {
     const MONTHS: [&[&str]; 12] = [
-        &["jan", "january", "januar", "jänner", "janvier", "janv", "enero", "ene", "gennaio", "gen", "januari"],
-        &["feb", "february", "februar", "février", "fevrier", "févr", "fevr", "febrero", "febbraio", "februari"],
-        &["mar", "march", "märz", "maerz", "mrz", "mars", "marzo", "maart"],
+        &[
+            "jan", "january", "januar", "jänner", "janvier", "janv", "enero", "ene", "gennaio",
+            "gen", "januari",
+        ],
+        &[
+            "feb", "february", "februar", "février", "fevrier", "févr", "fevr", "febrero",
+            "febbraio", "februari",
+        ],
+        &[
+            "mar", "march", "märz", "maerz", "mrz", "mars", "marzo", "maart",
+        ],
         &["apr", "april", "avril", "avr", "abril", "abr", "aprile"],
         &["may", "mai", "mayo", "maggio", "mag", "mei"],
         &["jun", "june", "juni", "juin", "junio", "giugno", "giu"],
-        &["jul", "july", "juli", "juillet", "juil", "julio", "luglio", "lug"],
+        &[
+            "jul", "july", "juli", "juillet", "juil", "julio", "luglio", "lug",
+        ],
         &["aug", "august", "août", "aout", "agosto", "ago", "augustus"],
-        &["sep", "sept", "september", "septembre", "septiembre", "setiembre", "settembre", "set"],
-        &["oct", "october", "oktober", "okt", "octobre", "octubre", "ottobre", "ott"],
+        &[
+            "sep",
+            "sept",
+            "september",
+            "septembre",
+            "septiembre",
+            "setiembre",
+            "settembre",
+            "set",
+        ],
+        &[
+            "oct", "october", "oktober", "okt", "octobre", "octubre", "ottobre", "ott",
+        ],
         &["nov", "november", "novembre", "noviembre"],
-        &["dec", "december", "dezember", "dez", "décembre", "decembre", "déc", "diciembre", "dic", "dicembre"],
+        &[
+            "dec",
+            "december",
+            "dezember",
+            "dez",
+            "décembre",
+            "decembre",
+            "déc",
+            "diciembre",
+            "dic",
+            "dicembre",
+        ],
     ];
     let name = name.trim_end_matches('.').to_lowercase();
     MONTHS
@@ -72,7 +105,11 @@ fn year_of(text: &str, today: NaiveDate) -> Option<i32> {
     if text.trim_start_matches(['\'', '’']).len() == 2 {
         // Two-digit years: this century unless that is well in the future.
         let this_century = 2000 + y;
-        Some(if this_century > today.year() + 1 { 1900 + y } else { this_century })
+        Some(if this_century > today.year() + 1 {
+            1900 + y
+        } else {
+            this_century
+        })
     } else {
         Some(y)
     }
@@ -90,13 +127,23 @@ fn dates_in(line: &str, index: usize, prefer_mdy: bool, today: NaiveDate) -> Vec
             let (s, e) = (m.start(), m.end());
             if out.iter().all(|(os, oe, _)| e <= *os || s >= *oe) {
                 let text = m.as_str().to_string();
-                out.push((s, e, Found { date, form, line: index, text }));
+                out.push((
+                    s,
+                    e,
+                    Found {
+                        date,
+                        form,
+                        line: index,
+                        text,
+                    },
+                ));
             }
         }
     };
     for regex in [&*YMD, &*YMD_CJK].into_iter().flatten() {
         for c in regex.captures_iter(line) {
-            let seps_ok = regex.captures_len() < 6 || c.get(2).map(|m| m.as_str()) == c.get(4).map(|m| m.as_str());
+            let seps_ok = regex.captures_len() < 6
+                || c.get(2).map(|m| m.as_str()) == c.get(4).map(|m| m.as_str());
             let (y, m, d) = if regex.captures_len() >= 6 {
                 (number(c.get(1)), number(c.get(3)), number(c.get(5)))
             } else {
@@ -129,10 +176,25 @@ fn dates_in(line: &str, index: usize, prefer_mdy: bool, today: NaiveDate) -> Vec
                 (Some(d), Some(m)) if d == m => (Some(d), Form::Numeric),
                 (Some(d), Some(m)) => {
                     let dotted = sep.as_str() == ".";
-                    let (first, second) = if prefer_mdy && !dotted { (m, d) } else { (d, m) };
+                    let (first, second) = if prefer_mdy && !dotted {
+                        (m, d)
+                    } else {
+                        (d, m)
+                    };
                     // Receipts are not dated in the future.
-                    let chosen = if first > today && second <= today { second } else { first };
-                    (Some(chosen), if dotted { Form::Numeric } else { Form::Ambiguous })
+                    let chosen = if first > today && second <= today {
+                        second
+                    } else {
+                        first
+                    };
+                    (
+                        Some(chosen),
+                        if dotted {
+                            Form::Numeric
+                        } else {
+                            Form::Ambiguous
+                        },
+                    )
                 }
                 (None, None) => (None, Form::Ambiguous),
             };
@@ -170,14 +232,54 @@ fn dates_in(line: &str, index: usize, prefer_mdy: bool, today: NaiveDate) -> Vec
 }
 
 const DATE_WORDS: &[&str] = &[
-    "date", "datum", "fecha", "data", "dated", "issued", "le", "du", "rechnungsdatum",
-    "belegdatum", "invoice date", "date de facture", "fecha de emisión", "date of issue",
+    "date",
+    "datum",
+    "fecha",
+    "data",
+    "dated",
+    "issued",
+    "le",
+    "du",
+    "rechnungsdatum",
+    "belegdatum",
+    "invoice date",
+    "date de facture",
+    "fecha de emisión",
+    "date of issue",
 ];
 const OTHER_DATE_WORDS: &[&str] = &[
-    "due", "fällig", "faellig", "zahlbar", "échéance", "echeance", "payable", "vencimiento",
-    "valid", "gültig", "expires", "expiry", "exp", "best", "mhd", "delivery", "lieferdatum",
-    "leistungsdatum", "period", "from", "until", "bis", "check-in", "check-out", "arrival",
-    "departure", "anreise", "abreise", "arrivée", "départ", "birth", "geburtsdatum",
+    "due",
+    "fällig",
+    "faellig",
+    "zahlbar",
+    "échéance",
+    "echeance",
+    "payable",
+    "vencimiento",
+    "valid",
+    "gültig",
+    "expires",
+    "expiry",
+    "exp",
+    "best",
+    "mhd",
+    "delivery",
+    "lieferdatum",
+    "leistungsdatum",
+    "period",
+    "from",
+    "until",
+    "bis",
+    "check-in",
+    "check-out",
+    "arrival",
+    "departure",
+    "anreise",
+    "abreise",
+    "arrivée",
+    "départ",
+    "birth",
+    "geburtsdatum",
 ];
 
 fn has_any_word(lower: &str, words: &[&str]) -> bool {
@@ -232,7 +334,10 @@ pub(crate) fn pick_date(
     Some(Suggestion {
         value: found.date,
         confidence: score.clamp(0.05, 0.95),
-        source: lines.get(found.line).map(|l| l.trim().to_string()).unwrap_or(found.text),
+        source: lines
+            .get(found.line)
+            .map(|l| l.trim().to_string())
+            .unwrap_or(found.text),
     })
 }
 

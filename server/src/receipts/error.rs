@@ -41,7 +41,9 @@ pub enum ReceiptError {
     #[error("the PDF has {pages} pages; at most {max} are accepted")]
     PdfTooManyPages { pages: u32, max: u32 },
 
-    #[error("the PDF's structure loops back on itself or is nested too deeply, so it cannot be read")]
+    #[error(
+        "the PDF's structure loops back on itself or is nested too deeply, so it cannot be read"
+    )]
     PdfStructureLoop,
 
     #[error("the PDF could not be read within {}", seconds(.timeout))]
@@ -172,7 +174,10 @@ mod tests {
             e.to_string(),
             "the image is 30000×30000 pixels; at most 40 megapixels are accepted"
         );
-        let e = ReceiptError::PdfTooManyPages { pages: 120, max: 50 };
+        let e = ReceiptError::PdfTooManyPages {
+            pages: 120,
+            max: 50,
+        };
         assert_eq!(
             e.to_string(),
             "the PDF has 120 pages; at most 50 are accepted"

@@ -43,7 +43,9 @@ fn format_of(kind: Kind) -> Option<ImageFormat> {
 /// Bytes the decoder may allocate for an image of `max_pixels` pixels
 /// (8-bit RGBA), plus a little room for the decoder's own tables.
 pub(crate) fn alloc_budget(max_pixels: u64) -> u64 {
-    max_pixels.saturating_mul(4).saturating_add(16 * 1024 * 1024)
+    max_pixels
+        .saturating_mul(4)
+        .saturating_add(16 * 1024 * 1024)
 }
 
 /// Decodes an image from `bytes`, refusing it before allocation when its
@@ -84,9 +86,17 @@ pub(crate) fn decode_limited(
     limits.max_image_height = Some(height);
     limits.max_alloc = Some(max_alloc);
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
-    reader.limits(limits);
+    reader.limits(limits.clone());
     let mut decoder = reader
         .into_decoder()
+        .map_err(|e| map_image_error(e, max_alloc))?;
+    // The output buffer counts against the budget (as `ImageReader::decode`
+    // does it); the decoder gets what remains for its own allocations.
+    limits
+        .reserve(decoder.total_bytes())
+        .map_err(|e| map_image_error(e, max_alloc))?;
+    decoder
+        .set_limits(limits)
         .map_err(|e| map_image_error(e, max_alloc))?;
     let orientation = decoder
         .orientation()
@@ -100,7 +110,9 @@ fn map_image_error(err: ImageError, max_alloc: u64) -> ReceiptError {
     match err {
         ImageError::Limits(_) => ReceiptError::ImageNeedsTooMuchMemory { max_alloc },
         ImageError::IoError(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
-            ReceiptError::CorruptImage("the data ends early; the upload may have been cut off".into())
+            ReceiptError::CorruptImage(
+                "the data ends early; the upload may have been cut off".into(),
+            )
         }
         other => ReceiptError::CorruptImage(other.to_string()),
     }
@@ -202,7 +214,9 @@ pub(crate) fn jpeg_is_complete(bytes: &[u8]) -> Result<(), String> {
                     loop {
                         match bytes.get(pos..pos + 2) {
                             None => return Err(ENDS_EARLY.into()),
-                            Some([0xFF, next]) if *next != 0x00 && !(0xD0..=0xD7).contains(next) => {
+                            Some([0xFF, next])
+                                if *next != 0x00 && !(0xD0..=0xD7).contains(next) =>
+                            {
                                 break
                             }
                             Some(_) => pos += 1,
@@ -233,7 +247,9 @@ mod tests {
         assert!(jpeg_is_complete(cut).is_err());
         let err = decode_limited(cut, Kind::Jpeg, 1_000_000, alloc_budget(1_000_000)).unwrap_err();
         assert!(matches!(err, ReceiptError::CorruptImage(_)), "{err:?}");
-        assert!(err.to_string().starts_with("the image is truncated or corrupt: "));
+        assert!(err
+            .to_string()
+            .starts_with("the image is truncated or corrupt: "));
         // Only the header.
         assert!(jpeg_is_complete(&jpeg[..20]).is_err());
     }
@@ -261,7 +277,9 @@ mod tests {
             .unwrap();
         let out = process_image(&png, Kind::Png, 100).unwrap();
         let back = image::load_from_memory(&out.mcp_image).unwrap().to_rgb8();
-        assert!(back.pixels().all(|p| p[0] > 240 && p[1] > 240 && p[2] > 240));
+        assert!(back
+            .pixels()
+            .all(|p| p[0] > 240 && p[1] > 240 && p[2] > 240));
     }
 
     #[test]
@@ -273,10 +291,10 @@ mod tests {
         image::codecs::png::PngEncoder::new(&mut png)
             .write_image(img.as_raw(), 1000, 1000, image::ExtendedColorType::Rgb8)
             .unwrap();
-        let err = decode_limited(&png, Kind::Png, 10_000_000, 100_000).unwrap_err();
+        let result = decode_limited(&png, Kind::Png, 10_000_000, 100_000);
         assert!(
-            matches!(err, ReceiptError::ImageNeedsTooMuchMemory { .. }),
-            "{err:?}"
+            matches!(result, Err(ReceiptError::ImageNeedsTooMuchMemory { .. })),
+            "expected a memory-limit error"
         );
     }
 

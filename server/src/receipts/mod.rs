@@ -179,9 +179,10 @@ pub(crate) async fn process_on(
     if kind.is_image() {
         let owned = bytes.to_vec();
         let max_pixels = limits.max_pixels;
-        let out = tokio::task::spawn_blocking(move || image::process_image(&owned, kind, max_pixels))
-            .await
-            .map_err(join_error)??;
+        let out =
+            tokio::task::spawn_blocking(move || image::process_image(&owned, kind, max_pixels))
+                .await
+                .map_err(join_error)??;
         processed.width = Some(out.width);
         processed.height = Some(out.height);
         processed.thumbnail = out.thumbnail;

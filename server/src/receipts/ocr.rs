@@ -113,10 +113,15 @@ pub async fn ocr_image(jpeg: &[u8], timeout: Duration) -> Result<String, Receipt
             return Err(ReceiptError::OcrTimeout { timeout });
         }
     };
-    let status = status.map_err(|e| ReceiptError::OcrFailed(format!("tesseract did not finish: {e}")))?;
+    let status =
+        status.map_err(|e| ReceiptError::OcrFailed(format!("tesseract did not finish: {e}")))?;
     if !status.success() {
         let msg = String::from_utf8_lossy(&err);
-        let msg = msg.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("");
+        let msg = msg
+            .lines()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("");
         return Err(ReceiptError::OcrFailed(format!(
             "tesseract exited with {status}{}{}",
             if msg.is_empty() { "" } else { ": " },
@@ -151,6 +156,9 @@ mod tests {
             return;
         }
         let result = ocr_image(b"not an image at all", Duration::from_secs(30)).await;
-        assert!(matches!(result, Err(ReceiptError::OcrFailed(_))), "{result:?}");
+        assert!(
+            matches!(result, Err(ReceiptError::OcrFailed(_))),
+            "{result:?}"
+        );
     }
 }

@@ -104,7 +104,9 @@ fn extract(bytes: &[u8], limits: &Limits) -> Result<PdfContent, ReceiptError> {
     };
     match catch_unwind(AssertUnwindSafe(|| extract_text(&doc))) {
         Ok(Ok(text)) => content.text = text,
-        Ok(Err(e)) => content.notes.push(format!("the text layer could not be read: {e}")),
+        Ok(Err(e)) => content
+            .notes
+            .push(format!("the text layer could not be read: {e}")),
         Err(payload) => {
             tracing::warn!(panic = %panic_message(payload.as_ref()), "PDF text extraction panicked");
             content
@@ -285,11 +287,7 @@ fn walk_forms(
         return Ok(());
     };
     for name in names {
-        let Some(id) = xobjects
-            .get(name)
-            .ok()
-            .and_then(|o| o.as_reference().ok())
-        else {
+        let Some(id) = xobjects.get(name).ok().and_then(|o| o.as_reference().ok()) else {
             continue;
         };
         let Ok(stream) = doc.get_object(id).and_then(Object::as_stream) else {
@@ -309,7 +307,9 @@ fn walk_forms(
         if path.contains(&id) || path.len() >= MAX_FORM_DEPTH {
             return Err(ReceiptError::PdfStructureLoop);
         }
-        *budget = budget.checked_sub(1).ok_or(ReceiptError::PdfStructureLoop)?;
+        *budget = budget
+            .checked_sub(1)
+            .ok_or(ReceiptError::PdfStructureLoop)?;
         let inner = dict_at(doc, &stream.dict, b"Resources").unwrap_or(resources);
         let invoked = invoked_xobjects(stream);
         path.push(id);
@@ -354,7 +354,11 @@ fn extract_images(doc: &Document, pages: &[ObjectId], limits: &Limits) -> Vec<Ve
 }
 
 /// Decodes one image XObject (JPEG, or 8-bit Flate/uncompressed gray or RGB).
-fn picture_of(doc: &Document, stream: &pdf_extract::Stream, limits: &Limits) -> Option<DynamicImage> {
+fn picture_of(
+    doc: &Document,
+    stream: &pdf_extract::Stream,
+    limits: &Limits,
+) -> Option<DynamicImage> {
     let dict = &stream.dict;
     if dict.get(b"Subtype").and_then(Object::as_name).ok()? != b"Image" {
         return None;
@@ -384,7 +388,12 @@ fn picture_of(doc: &Document, stream: &pdf_extract::Stream, limits: &Limits) -> 
     if filters.iter().any(|f| *f != b"FlateDecode") {
         return None; // JPX, JBIG2, CCITT … are not rendered
     }
-    if dict.get(b"BitsPerComponent").and_then(Object::as_i64).ok()? != 8 {
+    if dict
+        .get(b"BitsPerComponent")
+        .and_then(Object::as_i64)
+        .ok()?
+        != 8
+    {
         return None;
     }
     let components = match deref(doc, dict.get(b"ColorSpace").ok()?)? {
@@ -402,7 +411,9 @@ fn picture_of(doc: &Document, stream: &pdf_extract::Stream, limits: &Limits) -> 
         stream.decompressed_content().ok()?
     };
     let (w, h) = (u32::try_from(width).ok()?, u32::try_from(height).ok()?);
-    let needed = usize::try_from(pixels).ok()?.checked_mul(usize::try_from(components).ok()?)?;
+    let needed = usize::try_from(pixels)
+        .ok()?
+        .checked_mul(usize::try_from(components).ok()?)?;
     let data = data.get(..needed)?.to_vec();
     match components {
         3 => RgbImage::from_raw(w, h, data).map(DynamicImage::ImageRgb8),

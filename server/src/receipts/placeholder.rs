@@ -19,9 +19,15 @@ const BADGE: Rgb<u8> = Rgb([200, 38, 38]);
 
 /// 5×7 bitmaps of the letters P, D and F (one byte per row, low 5 bits).
 const GLYPHS: [[u8; 7]; 3] = [
-    [0b11110, 0b10001, 0b10001, 0b11110, 0b10000, 0b10000, 0b10000],
-    [0b11110, 0b10001, 0b10001, 0b10001, 0b10001, 0b10001, 0b11110],
-    [0b11111, 0b10000, 0b10000, 0b11110, 0b10000, 0b10000, 0b10000],
+    [
+        0b11110, 0b10001, 0b10001, 0b11110, 0b10000, 0b10000, 0b10000,
+    ],
+    [
+        0b11110, 0b10001, 0b10001, 0b10001, 0b10001, 0b10001, 0b11110,
+    ],
+    [
+        0b11111, 0b10000, 0b10000, 0b11110, 0b10000, 0b10000, 0b10000,
+    ],
 ];
 
 fn fill(img: &mut RgbImage, x0: u32, y0: u32, x1: u32, y1: u32, color: Rgb<u8>) {
@@ -107,6 +113,6 @@ mod tests {
         assert_eq!((img.width(), img.height()), (W, H));
         let raw = placeholder_image();
         assert_eq!(*raw.get_pixel(0, 0), BACKGROUND);
-        assert_eq!(*raw.get_pixel(60, 200), PAPER);
+        assert_eq!(*raw.get_pixel(45, 100), PAPER);
     }
 }

@@ -5,7 +5,9 @@ use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
 
-use super::test_support::{corpus_file, parent_loop_pdf, self_drawing_form_pdf, test_worker, text_pdf};
+use super::test_support::{
+    corpus_file, parent_loop_pdf, self_drawing_form_pdf, test_worker, text_pdf,
+};
 use super::*;
 
 fn today() -> NaiveDate {
@@ -30,8 +32,14 @@ fn sniffs_corpus_and_hostile_files() {
         ("hostile/truncated.jpg", Ok(Kind::Jpeg)),
         ("hostile/png_bomb.png", Ok(Kind::Png)),
         ("hostile/loop_kids.pdf", Ok(Kind::Pdf)),
-        ("hostile/invoice.exe.jpg", Err("it looks like a Windows executable")),
-        ("hostile/random.bin", Err("its contents were not recognised")),
+        (
+            "hostile/invoice.exe.jpg",
+            Err("it looks like a Windows executable"),
+        ),
+        (
+            "hostile/random.bin",
+            Err("its contents were not recognised"),
+        ),
     ];
     for (file, want) in cases {
         let got = sniff(&corpus_file(file));
@@ -68,11 +76,17 @@ async fn png_bomb_is_refused_before_allocation() {
 
 #[tokio::test]
 async fn truncated_jpeg_is_refused() {
-    let err = process(&corpus_file("hostile/truncated.jpg"), &no_ocr(), &test_worker())
-        .await
-        .unwrap_err();
+    let err = process(
+        &corpus_file("hostile/truncated.jpg"),
+        &no_ocr(),
+        &test_worker(),
+    )
+    .await
+    .unwrap_err();
     assert!(matches!(err, ReceiptError::CorruptImage(_)), "{err:?}");
-    assert!(err.to_string().starts_with("the image is truncated or corrupt: "));
+    assert!(err
+        .to_string()
+        .starts_with("the image is truncated or corrupt: "));
 }
 
 #[tokio::test]
@@ -94,25 +108,41 @@ async fn exif_rotated_photos_come_out_upright() {
         if orientation == 3 {
             assert_eq!((w, h), (stored_w, stored_h), "{file}");
         } else {
-            assert_eq!((w, h), (stored_h, stored_w), "{file}: width and height swap");
-            assert!(h > w, "{file}: a receipt is portrait once upright");
+            assert_eq!(
+                (w, h),
+                (stored_h, stored_w),
+                "{file}: width and height swap"
+            );
         }
         let mcp = ::image::load_from_memory(p.mcp_image.as_ref().unwrap()).unwrap();
-        assert_eq!(mcp.width() > mcp.height(), w > h, "{file}: MCP rendition upright");
+        assert_eq!(
+            mcp.width() > mcp.height(),
+            w > h,
+            "{file}: MCP rendition upright"
+        );
         let thumb = ::image::load_from_memory(&p.thumbnail).unwrap();
         assert!(thumb.width().max(thumb.height()) <= THUMBNAIL_EDGE);
         assert_eq!(p.sha256.len(), 64);
-        assert!(p.sha256.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+        assert!(p
+            .sha256
+            .chars()
+            .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
     }
 }
 
 #[test]
 fn pdf_text_is_extracted_in_process() {
-    let content = extract_pdf_in_process(&corpus_file("09_hotel_munich.pdf"), &Limits::default()).unwrap();
+    let content =
+        extract_pdf_in_process(&corpus_file("09_hotel_munich.pdf"), &Limits::default()).unwrap();
     assert_eq!(content.pages, 1);
-    assert!(content.text.contains("Hotel Alpenblick GmbH"), "{}", content.text);
+    assert!(
+        content.text.contains("Hotel Alpenblick GmbH"),
+        "{}",
+        content.text
+    );
     assert!(content.text.contains("1.269,87"));
-    let content = extract_pdf_in_process(&corpus_file("04_hotel_paris.pdf"), &Limits::default()).unwrap();
+    let content =
+        extract_pdf_in_process(&corpus_file("04_hotel_paris.pdf"), &Limits::default()).unwrap();
     assert_eq!(content.pages, 2);
     assert!(content.text.contains("Total TTC"));
     assert!(content.images.is_empty());
@@ -141,7 +171,10 @@ fn looping_pdfs_are_errors_in_process() {
     ];
     for (name, pdf) in cases {
         let err = extract_pdf_in_process(&pdf, &limits).unwrap_err();
-        assert!(matches!(err, ReceiptError::PdfStructureLoop), "{name}: {err:?}");
+        assert!(
+            matches!(err, ReceiptError::PdfStructureLoop),
+            "{name}: {err:?}"
+        );
     }
     let err = extract_pdf_in_process(&corpus_file("hostile/garbage.pdf"), &limits).unwrap_err();
     assert!(matches!(err, ReceiptError::CorruptPdf(_)), "{err:?}");
@@ -151,18 +184,29 @@ fn looping_pdfs_are_errors_in_process() {
 fn page_limit() {
     let pages: Vec<Vec<String>> = (1..=60).map(|i| vec![format!("Page {i}")]).collect();
     let err = extract_pdf_in_process(&text_pdf(&pages), &Limits::default()).unwrap_err();
-    assert_eq!(err.to_string(), "the PDF has 60 pages; at most 50 are accepted");
+    assert_eq!(
+        err.to_string(),
+        "the PDF has 60 pages; at most 50 are accepted"
+    );
 }
 
 #[tokio::test]
 async fn pdf_through_the_worker_process() {
-    let p = process_on(&corpus_file("08_software_invoice.pdf"), &no_ocr(), &test_worker(), today())
-        .await
-        .unwrap();
+    let p = process_on(
+        &corpus_file("08_software_invoice.pdf"),
+        &no_ocr(),
+        &test_worker(),
+        today(),
+    )
+    .await
+    .unwrap();
     assert_eq!(p.kind, Kind::Pdf);
     assert_eq!(p.pdf_pages, Some(1));
     assert!(p.pdf_text.as_deref().unwrap().contains("Cloudbright"));
-    assert_eq!(p.suggestions.total.as_ref().unwrap().value.to_string(), "212.93");
+    assert_eq!(
+        p.suggestions.total.as_ref().unwrap().value.to_string(),
+        "212.93"
+    );
     // No picture in the PDF: the generated placeholder is the thumbnail.
     let thumb = ::image::load_from_memory(&p.thumbnail).unwrap();
     assert_eq!((thumb.width(), thumb.height()), (240, 320));
@@ -176,17 +220,30 @@ async fn hostile_pdfs_through_the_worker_are_errors_not_crashes() {
     let started = Instant::now();
     // Needs the child: lopdf's recursive parser overflows the stack, which
     // aborts the (child) process.
-    let err = process(&corpus_file("hostile/deep_nesting.pdf"), &limits, &worker).await.unwrap_err();
+    let err = process(&corpus_file("hostile/deep_nesting.pdf"), &limits, &worker)
+        .await
+        .unwrap_err();
     assert!(
-        matches!(err, ReceiptError::PdfStructureLoop | ReceiptError::CorruptPdf(_) | ReceiptError::PdfReaderFailed(_)),
+        matches!(
+            err,
+            ReceiptError::PdfStructureLoop
+                | ReceiptError::CorruptPdf(_)
+                | ReceiptError::PdfReaderFailed(_)
+        ),
         "{err:?}"
     );
-    let err = process(&corpus_file("hostile/loop_kids.pdf"), &limits, &worker).await.unwrap_err();
+    let err = process(&corpus_file("hostile/loop_kids.pdf"), &limits, &worker)
+        .await
+        .unwrap_err();
     assert!(matches!(err, ReceiptError::PdfStructureLoop), "{err:?}");
-    let err = process(&self_drawing_form_pdf(), &limits, &worker).await.unwrap_err();
+    let err = process(&self_drawing_form_pdf(), &limits, &worker)
+        .await
+        .unwrap_err();
     assert!(matches!(err, ReceiptError::PdfStructureLoop), "{err:?}");
     let pages: Vec<Vec<String>> = (1..=51).map(|i| vec![format!("Page {i}")]).collect();
-    let err = process(&text_pdf(&pages), &limits, &worker).await.unwrap_err();
+    let err = process(&text_pdf(&pages), &limits, &worker)
+        .await
+        .unwrap_err();
     assert_eq!(err, ReceiptError::PdfTooManyPages { pages: 51, max: 50 });
     assert!(started.elapsed() < Duration::from_secs(30));
 }
@@ -207,31 +264,67 @@ async fn worker_failures_map_to_errors() {
     assert_eq!(err.to_string(), "the PDF could not be read within 0.5 s");
     assert!(started.elapsed() < Duration::from_secs(5));
 
-    let err = sh("cat >/dev/null; kill -SEGV $$").extract(&pdf, &limits).await.unwrap_err();
+    let err = sh("cat >/dev/null; kill -SEGV $$")
+        .extract(&pdf, &limits)
+        .await
+        .unwrap_err();
     assert!(matches!(err, ReceiptError::PdfReaderFailed(_)), "{err:?}");
     let script = "cat >/dev/null; echo 'memory allocation of 99 bytes failed' >&2; kill -ABRT $$";
     let err = sh(script).extract(&pdf, &limits).await.unwrap_err();
-    assert!(matches!(err, ReceiptError::PdfTooMuchMemory { .. }), "{err:?}");
-    let err = sh("echo not json").extract(&pdf, &limits).await.unwrap_err();
+    assert!(
+        matches!(err, ReceiptError::PdfTooMuchMemory { .. }),
+        "{err:?}"
+    );
+    let err = sh("echo not json")
+        .extract(&pdf, &limits)
+        .await
+        .unwrap_err();
     assert!(matches!(err, ReceiptError::PdfReaderFailed(_)), "{err:?}");
     let missing = PdfWorker {
         exe: "/nonexistent/formwork".into(),
         args: vec![],
     };
-    assert!(matches!(missing.extract(&pdf, &limits).await, Err(ReceiptError::Internal(_))));
+    assert!(matches!(
+        missing.extract(&pdf, &limits).await,
+        Err(ReceiptError::Internal(_))
+    ));
 }
 
 #[tokio::test]
-async fn worker_memory_limit_is_enforced() {
-    // 64 MiB of address space is too little for the test binary to even
-    // start its work; whatever happens, it is an error and not a hang.
+async fn worker_runs_under_resource_limits() {
+    // The limits set in pre_exec are visible to the child.
+    let probe = PdfWorker {
+        exe: "/bin/sh".into(),
+        args: vec![
+            "-c".to_string(),
+            r#"cat >/dev/null; printf '{"text":"%s %s %s","pages":1,"images":[]}\n' "$(ulimit -v)" "$(ulimit -t)" "$(ulimit -c)""#.to_string(),
+        ],
+    };
+    let limits = Limits {
+        pdf_memory_bytes: 96 * 1024 * 1024,
+        pdf_timeout: Duration::from_secs(4),
+        ..no_ocr()
+    };
+    let content = probe.extract(b"%PDF-1.4", &limits).await.unwrap();
+    assert_eq!(content.text, "98304 5 0");
+}
+
+#[tokio::test]
+async fn worker_memory_limit_stops_an_inflation_bomb() {
+    // A 100 MB page content stream compressed to about 100 KB: the child
+    // cannot inflate it within 64 MiB of address space and is stopped.
+    let pdf = super::test_support::inflating_pdf(100 * 1024 * 1024);
+    assert!(pdf.len() < 1024 * 1024);
     let limits = Limits {
         pdf_memory_bytes: 64 * 1024 * 1024,
         ..no_ocr()
     };
-    let pdf = corpus_file("09_hotel_munich.pdf");
     let result = test_worker().extract(&pdf, &limits).await;
-    assert!(result.is_err(), "{result:?}");
+    assert!(
+        matches!(result, Err(ReceiptError::PdfTooMuchMemory { .. })),
+        "{:?}",
+        result.map(|c| c.text.len())
+    );
 }
 
 /// Timing of `process` (dev profile). Run with
@@ -252,7 +345,10 @@ async fn timing() {
     });
     let jpeg = image::encode_jpeg(&DynamicImage::ImageRgb8(img), 90).unwrap();
     let worker = test_worker();
-    for (label, limits) in [("without OCR", no_ocr()), ("with OCR if installed", Limits::default())] {
+    for (label, limits) in [
+        ("without OCR", no_ocr()),
+        ("with OCR if installed", Limits::default()),
+    ] {
         let started = Instant::now();
         let p = process(&jpeg, &limits, &worker).await.unwrap();
         println!(

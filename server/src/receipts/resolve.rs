@@ -97,9 +97,9 @@ pub(crate) fn resolve(candidates: &[Candidate], lines: &[String], zero_decimal: 
     }
     if let Some((t, n, x)) = consistent {
         return Money {
-            total: Some(suggestion(t, t.confidence + 0.15, lines)),
-            net: Some(suggestion(n, n.confidence + 0.15, lines)),
-            tax: Some(suggestion(x, x.confidence + 0.15, lines)),
+            total: Some(suggestion(t, t.confidence + 0.2, lines)),
+            net: Some(suggestion(n, n.confidence + 0.2, lines)),
+            tax: Some(suggestion(x, x.confidence + 0.2, lines)),
         };
     }
 
@@ -159,15 +159,25 @@ pub(crate) fn resolve(candidates: &[Candidate], lines: &[String], zero_decimal: 
 }
 
 /// No total label: the largest amount of money in the text, as a guess.
-fn fallback_total(candidates: &[Candidate], lines: &[String], zero_decimal: bool) -> Option<Suggestion<Decimal>> {
+fn fallback_total(
+    candidates: &[Candidate],
+    lines: &[String],
+    zero_decimal: bool,
+) -> Option<Suggestion<Decimal>> {
     let mut best: Option<(Decimal, usize)> = None;
     for (index, line) in lines.iter().enumerate() {
         let lower = line.to_lowercase();
-        if label_hits(&lower).iter().any(|h| h.role == Role::Id || h.role == Role::Payment) {
+        if label_hits(&lower)
+            .iter()
+            .any(|h| h.role == Role::Id || h.role == Role::Payment)
+        {
             continue;
         }
         for a in scan_amounts(&lower) {
-            if a.is_money(zero_decimal) && (a.currency || a.decimals == 2) && best.is_none_or(|(v, _)| a.value > v) {
+            if a.is_money(zero_decimal)
+                && (a.currency || a.decimals == 2)
+                && best.is_none_or(|(v, _)| a.value > v)
+            {
                 best = Some((a.value, index));
             }
         }
@@ -179,6 +189,9 @@ fn fallback_total(candidates: &[Candidate], lines: &[String], zero_decimal: bool
     Some(Suggestion {
         value,
         confidence: if paid { 0.45 } else { 0.3 },
-        source: lines.get(line).map(|l| l.trim().to_string()).unwrap_or_default(),
+        source: lines
+            .get(line)
+            .map(|l| l.trim().to_string())
+            .unwrap_or_default(),
     })
 }

@@ -90,7 +90,10 @@ pub(crate) fn describe(bytes: &[u8]) -> Option<&'static str> {
         (b"8BPS", "a Photoshop document"),
         (b"PK\x03\x04", "a ZIP archive or Office document"),
         (b"PK\x05\x06", "a ZIP archive"),
-        (b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", "a legacy Microsoft Office document"),
+        (
+            b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1",
+            "a legacy Microsoft Office document",
+        ),
         (b"Rar!", "a RAR archive"),
         (b"7z\xBC\xAF\x27\x1C", "a 7-Zip archive"),
         (b"\x1F\x8B", "a gzip archive"),
@@ -142,7 +145,10 @@ fn describe_text(bytes: &[u8]) -> Option<&'static str> {
     if text.is_empty() || text.chars().any(|c| c.is_control() && !c.is_whitespace()) {
         return None;
     }
-    let lower = text.trim_start_matches('\u{feff}').trim_start().to_lowercase();
+    let lower = text
+        .trim_start_matches('\u{feff}')
+        .trim_start()
+        .to_lowercase();
     if lower.starts_with("<svg") || (lower.starts_with("<?xml") && lower.contains("<svg")) {
         Some("an SVG image")
     } else if lower.starts_with("<!doctype html") || lower.starts_with("<html") {
@@ -164,7 +170,10 @@ mod tests {
     #[test]
     fn sniffs_each_kind() {
         assert_eq!(sniff(b"\xFF\xD8\xFF\xE0\0\x10JFIF").unwrap(), Kind::Jpeg);
-        assert_eq!(sniff(b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR").unwrap(), Kind::Png);
+        assert_eq!(
+            sniff(b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR").unwrap(),
+            Kind::Png
+        );
         assert_eq!(sniff(b"RIFF\x10\0\0\0WEBPVP8 ").unwrap(), Kind::Webp);
         assert_eq!(sniff(b"%PDF-1.7\n%\xE2\xE3").unwrap(), Kind::Pdf);
         assert_eq!(sniff(b"\xEF\xBB\xBF%PDF-1.4\n").unwrap(), Kind::Pdf);
@@ -183,7 +192,10 @@ mod tests {
         assert!(matches!(sniff(b""), Err(ReceiptError::Empty)));
         let heic = b"\0\0\0\x18ftypheic\0\0\0\0mif1heic";
         assert!(sniff(heic).unwrap_err().to_string().contains("HEIC"));
-        assert!(sniff(b"GIF89a\x01\0").unwrap_err().to_string().contains("GIF"));
+        assert!(sniff(b"GIF89a\x01\0")
+            .unwrap_err()
+            .to_string()
+            .contains("GIF"));
         assert!(sniff(b"hello, world\n")
             .unwrap_err()
             .to_string()

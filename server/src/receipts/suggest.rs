@@ -108,8 +108,25 @@ pub(crate) struct Candidate {
 
 /// Words that may stand on a label-only line besides the label itself.
 const LABEL_FILLERS: &[&str] = &[
-    "eur", "usd", "gbp", "chf", "jpy", "cad", "aud", "incl", "inkl", "excl", "exkl", "including",
-    "the", "fr", "sfr", "kr", "all", "due", "now",
+    "eur",
+    "usd",
+    "gbp",
+    "chf",
+    "jpy",
+    "cad",
+    "aud",
+    "incl",
+    "inkl",
+    "excl",
+    "exkl",
+    "including",
+    "the",
+    "fr",
+    "sfr",
+    "kr",
+    "all",
+    "due",
+    "now",
 ];
 
 fn is_label_only(lower: &str, hits: &[Hit]) -> bool {
@@ -127,14 +144,21 @@ fn is_label_only(lower: &str, hits: &[Hit]) -> bool {
 }
 
 /// Column headers ("MwSt%  Netto  MwSt  Brutto") with rows of amounts below.
-fn table_rows(lowers: &[String], header: usize, hits: &[Hit], zero_decimal: bool) -> Vec<Candidate> {
+fn table_rows(
+    lowers: &[String],
+    header: usize,
+    hits: &[Hit],
+    zero_decimal: bool,
+) -> Vec<Candidate> {
     let header_line = &lowers[header];
     let columns: Vec<(Role, bool)> = hits
         .iter()
         .map(|h| {
             let after = header_line[h.end..].trim_start();
             let rate = after.starts_with('%')
-                || ["satz", "rate", "taux", "%"].iter().any(|w| after.starts_with(w));
+                || ["satz", "rate", "taux", "%"]
+                    .iter()
+                    .any(|w| after.starts_with(w));
             (h.role, rate)
         })
         .collect();
@@ -161,7 +185,10 @@ fn table_rows(lowers: &[String], header: usize, hits: &[Hit], zero_decimal: bool
             cols.into_iter().zip(vals).collect()
         };
         for ((role, rate), amount) in pairs {
-            if !rate && matches!(role, Role::Net | Role::Tax | Role::Total) && amount.is_money(zero_decimal) {
+            if !rate
+                && matches!(role, Role::Net | Role::Tax | Role::Total)
+                && amount.is_money(zero_decimal)
+            {
                 out.push(Candidate {
                     role: *role,
                     value: amount.value,
@@ -184,7 +211,9 @@ pub(crate) fn collect_candidates(lines: &[String], zero_decimal: bool) -> Vec<Ca
             continue;
         }
         let amounts = scan_amounts(lower);
-        let keyword_hits = hits.iter().filter(|h| h.role != Role::Id && h.role != Role::Payment);
+        let keyword_hits = hits
+            .iter()
+            .filter(|h| h.role != Role::Id && h.role != Role::Payment);
         if amounts.is_empty() && keyword_hits.count() >= 2 {
             let rows = table_rows(&lowers, index, &hits, zero_decimal);
             if !rows.is_empty() {
@@ -196,7 +225,9 @@ pub(crate) fn collect_candidates(lines: &[String], zero_decimal: bool) -> Vec<Ca
         let mut groups: Vec<Vec<Hit>> = Vec::new();
         for hit in &hits {
             let joins = groups.last().and_then(|g| g.last()).is_some_and(|prev| {
-                !amounts.iter().any(|a| a.start >= prev.end && a.end <= hit.start)
+                !amounts
+                    .iter()
+                    .any(|a| a.start >= prev.end && a.end <= hit.start)
             });
             match groups.last_mut() {
                 Some(g) if joins => g.push(*hit),
@@ -234,7 +265,12 @@ pub(crate) fn collect_candidates(lines: &[String], zero_decimal: bool) -> Vec<Ca
                 && is_label_only(lower, &hits)
             {
                 // The value stands on the next line.
-                let next = lowers.iter().enumerate().skip(index + 1).take(2).find(|(_, l)| !l.is_empty());
+                let next = lowers
+                    .iter()
+                    .enumerate()
+                    .skip(index + 1)
+                    .take(2)
+                    .find(|(_, l)| !l.is_empty());
                 if let Some((j, next)) = next {
                     let value = label_hits(next)
                         .is_empty()

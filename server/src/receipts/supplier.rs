@@ -7,16 +7,77 @@ use super::suggest::Suggestion;
 const TOP_LINES: usize = 10;
 
 const HEADINGS: &[&str] = &[
-    "receipt", "invoice", "tax", "sales", "simplified", "rechnung", "quittung", "kassenbon",
-    "kassenbeleg", "beleg", "bon", "facture", "reçu", "recu", "ticket", "de", "caisse", "factura",
-    "recibo", "ricevuta", "scontrino", "fattura", "fiscale", "simplificada", "copy", "customer",
-    "merchant", "duplicate", "original", "welcome", "to", "willkommen", "bienvenue", "bienvenido",
-    "thank", "you", "thanks", "danke", "merci", "gracias", "order", "page", "seite", "of", "von",
-    "statement", "bill", "note", "quote", "the", "a", "and", "for", "your", "visit", "nr", "no",
+    "receipt",
+    "invoice",
+    "tax",
+    "sales",
+    "simplified",
+    "rechnung",
+    "quittung",
+    "kassenbon",
+    "kassenbeleg",
+    "beleg",
+    "bon",
+    "facture",
+    "reçu",
+    "recu",
+    "ticket",
+    "de",
+    "caisse",
+    "factura",
+    "recibo",
+    "ricevuta",
+    "scontrino",
+    "fattura",
+    "fiscale",
+    "simplificada",
+    "copy",
+    "customer",
+    "merchant",
+    "duplicate",
+    "original",
+    "welcome",
+    "to",
+    "willkommen",
+    "bienvenue",
+    "bienvenido",
+    "thank",
+    "you",
+    "thanks",
+    "danke",
+    "merci",
+    "gracias",
+    "order",
+    "page",
+    "seite",
+    "of",
+    "von",
+    "statement",
+    "bill",
+    "note",
+    "quote",
+    "the",
+    "a",
+    "and",
+    "for",
+    "your",
+    "visit",
+    "nr",
+    "no",
 ];
 const BUYER_MARKERS: &[&str] = &[
-    "bill to", "billed to", "sold to", "ship to", "invoice to", "customer:", "kunde", "client :",
-    "client:", "rechnungsempfänger", "destinataire", "cliente",
+    "bill to",
+    "billed to",
+    "sold to",
+    "ship to",
+    "invoice to",
+    "customer:",
+    "kunde",
+    "client :",
+    "client:",
+    "rechnungsempfänger",
+    "destinataire",
+    "cliente",
 ];
 const CONTACT_MARKERS: &[&str] = &[
     "tel", "tél", "phone", "fax", "telefon", "mobile", "email", "e-mail", "mail", "web", "www",
@@ -24,16 +85,89 @@ const CONTACT_MARKERS: &[&str] = &[
     "cif", "steuer", "reg", "hrb", "rcs", "iban",
 ];
 const STREET_WORDS: &[&str] = &[
-    "street", "st", "road", "rd", "avenue", "ave", "av", "blvd", "boulevard", "lane", "ln",
-    "drive", "dr", "way", "suite", "floor", "unit", "straße", "strasse", "str", "weg", "platz",
-    "allee", "gasse", "ring", "damm", "rue", "chemin", "place", "bd", "quai", "calle", "avda",
-    "plaza", "via", "piazza", "corso", "po", "box", "square", "sq", "high",
+    "street",
+    "st",
+    "road",
+    "rd",
+    "avenue",
+    "ave",
+    "av",
+    "blvd",
+    "boulevard",
+    "lane",
+    "ln",
+    "drive",
+    "dr",
+    "way",
+    "suite",
+    "floor",
+    "unit",
+    "straße",
+    "strasse",
+    "str",
+    "weg",
+    "platz",
+    "allee",
+    "gasse",
+    "ring",
+    "damm",
+    "rue",
+    "chemin",
+    "place",
+    "bd",
+    "quai",
+    "calle",
+    "avda",
+    "plaza",
+    "via",
+    "piazza",
+    "corso",
+    "po",
+    "box",
+    "square",
+    "sq",
+    "high",
 ];
 const LEGAL_SUFFIXES: &[&str] = &[
-    "gmbh", "ltd", "ltd.", "limited", "inc", "inc.", "llc", "llp", "plc", "corp", "corporation",
-    "co.", "company", "sarl", "s.a.r.l.", "sas", "s.a.s.", "sa", "s.a.", "ag", "kg", "ohg", "ug",
-    "e.k.", "bv", "b.v.", "nv", "oy", "ab", "as", "a/s", "pty", "srl", "s.r.l.", "spa", "s.p.a.",
-    "s.l.", "sl", "k.k.",
+    "gmbh",
+    "ltd",
+    "ltd.",
+    "limited",
+    "inc",
+    "inc.",
+    "llc",
+    "llp",
+    "plc",
+    "corp",
+    "corporation",
+    "co.",
+    "company",
+    "sarl",
+    "s.a.r.l.",
+    "sas",
+    "s.a.s.",
+    "sa",
+    "s.a.",
+    "ag",
+    "kg",
+    "ohg",
+    "ug",
+    "e.k.",
+    "bv",
+    "b.v.",
+    "nv",
+    "oy",
+    "ab",
+    "as",
+    "a/s",
+    "pty",
+    "srl",
+    "s.r.l.",
+    "spa",
+    "s.p.a.",
+    "s.l.",
+    "sl",
+    "k.k.",
 ];
 
 fn tokens(lower: &str) -> Vec<&str> {
@@ -63,7 +197,11 @@ fn looks_like_domain(lower: &str) -> bool {
     ];
     TLDS.iter().any(|t| {
         lower.match_indices(t).any(|(i, _)| {
-            i > 0 && !lower[i + t.len()..].chars().next().is_some_and(char::is_alphanumeric)
+            i > 0
+                && !lower[i + t.len()..]
+                    .chars()
+                    .next()
+                    .is_some_and(char::is_alphanumeric)
         })
     })
 }
@@ -94,10 +232,15 @@ fn rejected(line: &str) -> Option<&'static str> {
         return Some("heading");
     }
     if digits > 0 {
-        let street = words
-            .iter()
-            .any(|w| STREET_WORDS.contains(&w.trim_end_matches('.')) || w.ends_with("str.") || w.ends_with("straße") || w.ends_with("strasse"));
-        let starts_with_number = words.first().is_some_and(|w| w.chars().next().is_some_and(|c| c.is_ascii_digit()));
+        let street = words.iter().any(|w| {
+            STREET_WORDS.contains(&w.trim_end_matches('.'))
+                || w.ends_with("str.")
+                || w.ends_with("straße")
+                || w.ends_with("strasse")
+        });
+        let starts_with_number = words
+            .first()
+            .is_some_and(|w| w.chars().next().is_some_and(|c| c.is_ascii_digit()));
         if street || starts_with_number {
             return Some("address");
         }
@@ -116,7 +259,11 @@ fn clean(line: &str) -> String {
 pub(crate) fn pick_supplier(lines: &[String]) -> Option<Suggestion<String>> {
     let mut position = 0usize;
     let mut skip_buyer_lines = 0usize;
-    for line in lines.iter().filter(|l| !l.trim().is_empty()).take(TOP_LINES) {
+    for line in lines
+        .iter()
+        .filter(|l| !l.trim().is_empty())
+        .take(TOP_LINES)
+    {
         position += 1;
         let lower = line.to_lowercase();
         if contains_marker(&lower, BUYER_MARKERS) {

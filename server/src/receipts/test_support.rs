@@ -23,7 +23,8 @@ pub(crate) fn corpus_dir() -> Option<PathBuf> {
 }
 
 pub(crate) fn corpus_file(name: &str) -> Vec<u8> {
-    let dir = corpus_dir().expect("seed-data/receipts not found; run seed-data/receipts/generate.py");
+    let dir =
+        corpus_dir().expect("seed-data/receipts not found; run seed-data/receipts/generate.py");
     std::fs::read(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
@@ -82,7 +83,9 @@ pub(crate) fn raw_pdf(objects: &[Vec<u8>]) -> Vec<u8> {
         out.extend_from_slice(b"\nendobj\n");
     }
     let xref = out.len();
-    out.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes());
+    out.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
     for off in offsets {
         out.extend_from_slice(format!("{off:010} 00000 n \n").as_bytes());
     }
@@ -110,7 +113,8 @@ pub(crate) fn text_pdf(pages: &[Vec<String>]) -> Vec<u8> {
     let mut objects = vec![
         b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
         format!("<< /Type /Pages /Kids [{}] /Count {n} >>", kids.join(" ")).into_bytes(),
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>".to_vec(),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"
+            .to_vec(),
     ];
     for (i, lines) in pages.iter().enumerate() {
         objects.push(
@@ -157,7 +161,22 @@ pub(crate) fn parent_loop_pdf() -> Vec<u8> {
     ])
 }
 
-/// Lines of a plain test receipt.
-pub(crate) fn lines(text: &str) -> Vec<String> {
-    text.lines().map(str::to_string).collect()
+/// One page whose content stream inflates to `size` bytes of spaces.
+pub(crate) fn inflating_pdf(size: usize) -> Vec<u8> {
+    let mut stream = pdf_extract::Stream::new(pdf_extract::Dictionary::new(), vec![b' '; size]);
+    stream.compress().unwrap();
+    let data = stream.content;
+    let mut content = format!(
+        "<< /Length {} /Filter /FlateDecode >>\nstream\n",
+        data.len()
+    )
+    .into_bytes();
+    content.extend_from_slice(&data);
+    content.extend_from_slice(b"\nendstream");
+    raw_pdf(&[
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] /Contents 4 0 R >>".to_vec(),
+        content,
+    ])
 }

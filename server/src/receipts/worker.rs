@@ -85,11 +85,9 @@ impl WireError {
                 (Some(d.clone()), None, None)
             }
             ReceiptError::PdfTooManyPages { pages, max } => (None, Some(*pages), Some(*max)),
-            ReceiptError::TooLarge { size, max } => (
-                None,
-                u32::try_from(*size).ok(),
-                u32::try_from(*max).ok(),
-            ),
+            ReceiptError::TooLarge { size, max } => {
+                (None, u32::try_from(*size).ok(), u32::try_from(*max).ok())
+            }
             _ => (None, None, None),
         };
         WireError {
@@ -159,9 +157,13 @@ pub fn run_pdf_worker_stdio() -> ExitCode {
 
 fn worker_reply(limits: &Limits) -> String {
     let mut input = Vec::new();
-    let cap = u64::try_from(limits.max_bytes).unwrap_or(u64::MAX).saturating_add(1);
+    let cap = u64::try_from(limits.max_bytes)
+        .unwrap_or(u64::MAX)
+        .saturating_add(1);
     let result = match std::io::stdin().lock().take(cap).read_to_end(&mut input) {
-        Err(e) => Err(ReceiptError::PdfReaderFailed(format!("could not read the input: {e}"))),
+        Err(e) => Err(ReceiptError::PdfReaderFailed(format!(
+            "could not read the input: {e}"
+        ))),
         Ok(n) if n > limits.max_bytes => Err(ReceiptError::TooLarge {
             size: n as u64,
             max: limits.max_bytes as u64,
@@ -183,7 +185,9 @@ fn worker_reply(limits: &Limits) -> String {
             error: WireError::from_error(&e),
         }),
     };
-    json.unwrap_or_else(|_| r#"{"error":{"code":"internal","message":"could not encode the reply"}}"#.to_string())
+    json.unwrap_or_else(|_| {
+        r#"{"error":{"code":"internal","message":"could not encode the reply"}}"#.to_string()
+    })
 }
 
 /// Limits applied in the forked child before `exec`.
@@ -207,7 +211,11 @@ fn apply_rlimits(memory: u64, cpu_seconds: u64) -> std::io::Result<()> {
     Ok(())
 }
 
-async fn run_child(worker: &PdfWorker, bytes: &[u8], limits: &Limits) -> Result<PdfContent, ReceiptError> {
+async fn run_child(
+    worker: &PdfWorker,
+    bytes: &[u8],
+    limits: &Limits,
+) -> Result<PdfContent, ReceiptError> {
     let mut cmd = tokio::process::Command::new(&worker.exe);
     cmd.args(&worker.args)
         .env_clear()
@@ -279,8 +287,8 @@ async fn run_child(worker: &PdfWorker, bytes: &[u8], limits: &Limits) -> Result<
     if !stderr_text.trim().is_empty() {
         tracing::debug!(stderr = %stderr_text, "PDF worker stderr");
     }
-    let status =
-        status.map_err(|e| ReceiptError::Internal(format!("could not wait for the PDF worker: {e}")))?;
+    let status = status
+        .map_err(|e| ReceiptError::Internal(format!("could not wait for the PDF worker: {e}")))?;
     if let Some(reply) = parse_reply(&out) {
         return reply;
     }
@@ -291,7 +299,10 @@ async fn run_child(worker: &PdfWorker, bytes: &[u8], limits: &Limits) -> Result<
 /// it, e.g. by a test harness, is ignored).
 fn parse_reply(out: &[u8]) -> Option<Result<PdfContent, ReceiptError>> {
     let text = String::from_utf8_lossy(out);
-    let line = text.lines().rev().find(|l| l.trim_start().starts_with('{'))?;
+    let line = text
+        .lines()
+        .rev()
+        .find(|l| l.trim_start().starts_with('{'))?;
     if let Ok(fail) = serde_json::from_str::<WireFailure>(line) {
         return Some(Err(fail.error.into_error()));
     }
@@ -311,7 +322,11 @@ fn parse_reply(out: &[u8]) -> Option<Result<PdfContent, ReceiptError>> {
     }))
 }
 
-fn classify_failure(status: std::process::ExitStatus, stderr: &str, limits: &Limits) -> ReceiptError {
+fn classify_failure(
+    status: std::process::ExitStatus,
+    stderr: &str,
+    limits: &Limits,
+) -> ReceiptError {
     let lower = stderr.to_ascii_lowercase();
     if lower.contains("memory allocation of") || lower.contains("out of memory") {
         return ReceiptError::PdfTooMuchMemory {

@@ -72,7 +72,11 @@ impl Store {
 
     pub async fn list_apps(&self) -> Result<Vec<AppRow>> {
         let sql = format!("SELECT {APP_COLS} FROM apps ORDER BY name");
-        self.all(&sql, vec![]).await?.iter().map(AppRow::from_row).collect()
+        self.all(&sql, vec![])
+            .await?
+            .iter()
+            .map(AppRow::from_row)
+            .collect()
     }
 
     pub async fn app_by_slug(&self, slug: &str) -> Result<Option<AppRow>> {
@@ -87,7 +91,11 @@ impl Store {
     pub async fn publish(&self, app_id: i64, by: Option<i64>, now: DateTime<Utc>) -> Result<i64> {
         let tx = self.begin().await?;
         let draft = self
-            .tx_one(&tx, "SELECT draft_definition FROM apps WHERE id = ?", vec![app_id.into()])
+            .tx_one(
+                &tx,
+                "SELECT draft_definition FROM apps WHERE id = ?",
+                vec![app_id.into()],
+            )
             .await?
             .ok_or(StoreError::NotFound)?;
         let definition: String = get(&draft, "draft_definition")?;

@@ -11,7 +11,9 @@ pub struct BlobStore {
 
 impl BlobStore {
     pub fn new(data_dir: &Path) -> BlobStore {
-        BlobStore { root: data_dir.join("blobs") }
+        BlobStore {
+            root: data_dir.join("blobs"),
+        }
     }
 
     fn path(&self, sha: &str) -> Option<PathBuf> {
@@ -24,7 +26,9 @@ impl BlobStore {
     /// Stores bytes; returns their SHA-256 (hex).
     pub async fn put(&self, bytes: &[u8]) -> std::io::Result<String> {
         let sha = hex::encode(Sha256::digest(bytes));
-        let Some(path) = self.path(&sha) else { return Err(std::io::Error::other("bad hash")) };
+        let Some(path) = self.path(&sha) else {
+            return Err(std::io::Error::other("bad hash"));
+        };
         if tokio::fs::try_exists(&path).await.unwrap_or(false) {
             return Ok(sha);
         }
@@ -39,7 +43,9 @@ impl BlobStore {
 
     /// Reads a blob; `None` when absent.
     pub async fn get(&self, sha: &str) -> std::io::Result<Option<Vec<u8>>> {
-        let Some(path) = self.path(sha) else { return Ok(None) };
+        let Some(path) = self.path(sha) else {
+            return Ok(None);
+        };
         match tokio::fs::read(&path).await {
             Ok(b) => Ok(Some(b)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),

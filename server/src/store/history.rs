@@ -36,7 +36,11 @@ pub struct HistoryRow {
 }
 
 impl Store {
-    pub(super) async fn insert_history(&self, tx: &DatabaseTransaction, h: &NewHistory) -> Result<()> {
+    pub(super) async fn insert_history(
+        &self,
+        tx: &DatabaseTransaction,
+        h: &NewHistory,
+    ) -> Result<()> {
         self.tx_exec(
             tx,
             "INSERT INTO history (record_id, app_id, record_version, at, actor_id, actor_name, surface, client_name, operation, operation_title, changes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

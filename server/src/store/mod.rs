@@ -140,14 +140,23 @@ impl Store {
     }
 
     async fn exec(&self, sql: &str, values: Vec<Value>) -> Result<u64> {
-        Ok(self.db.execute(self.stmt(sql, values)).await?.rows_affected())
+        Ok(self
+            .db
+            .execute(self.stmt(sql, values))
+            .await?
+            .rows_affected())
     }
 
     async fn begin(&self) -> Result<DatabaseTransaction> {
         Ok(self.db.begin().await?)
     }
 
-    async fn tx_exec(&self, tx: &DatabaseTransaction, sql: &str, values: Vec<Value>) -> Result<u64> {
+    async fn tx_exec(
+        &self,
+        tx: &DatabaseTransaction,
+        sql: &str,
+        values: Vec<Value>,
+    ) -> Result<u64> {
         Ok(tx.execute(self.stmt(sql, values)).await?.rows_affected())
     }
 

@@ -138,7 +138,13 @@ impl RecordQuery {
             if !fields.is_empty() {
                 let parts: Vec<String> = fields
                     .iter()
-                    .map(|f| format!("{} {} ? ESCAPE '\\'", d.field_expr(f, ValueKind::Text), d.like()))
+                    .map(|f| {
+                        format!(
+                            "{} {} ? ESCAPE '\\'",
+                            d.field_expr(f, ValueKind::Text),
+                            d.like()
+                        )
+                    })
                     .collect();
                 sql.push_str(&format!(" AND ({})", parts.join(" OR ")));
                 for _ in fields {
@@ -176,9 +182,15 @@ impl Store {
     ) -> super::Result<()> {
         let expr = self.dialect.field_expr(field, kind);
         let (name, cols) = if owner {
-            (format!("ix_rec_{app_id}_o_{field}"), format!("app_id, owner_id, {expr}"))
+            (
+                format!("ix_rec_{app_id}_o_{field}"),
+                format!("app_id, owner_id, {expr}"),
+            )
         } else {
-            (format!("ix_rec_{app_id}_{field}"), format!("app_id, {expr}"))
+            (
+                format!("ix_rec_{app_id}_{field}"),
+                format!("app_id, {expr}"),
+            )
         };
         let sql = format!("CREATE INDEX IF NOT EXISTS {name} ON records ({cols})");
         self.exec(&sql, vec![]).await?;

@@ -74,7 +74,11 @@ impl Store {
     ) -> Result<(i64, i64)> {
         let tx = self.begin().await?;
         let (id, version) = match write {
-            RecordWrite::Create { app_id, owner_id, data } => {
+            RecordWrite::Create {
+                app_id,
+                owner_id,
+                data,
+            } => {
                 let row = self
                     .tx_one(
                         &tx,
@@ -85,7 +89,12 @@ impl Store {
                     .ok_or(StoreError::NotFound)?;
                 (get::<i64>(&row, "id")?, 1)
             }
-            RecordWrite::Update { id, expected_version, owner_id, data } => {
+            RecordWrite::Update {
+                id,
+                expected_version,
+                owner_id,
+                data,
+            } => {
                 let n = self
                     .tx_exec(
                         &tx,
@@ -98,7 +107,10 @@ impl Store {
                 }
                 (id, expected_version + 1)
             }
-            RecordWrite::Delete { id, expected_version } => {
+            RecordWrite::Delete {
+                id,
+                expected_version,
+            } => {
                 let n = self
                     .tx_exec(
                         &tx,
@@ -135,7 +147,11 @@ impl Store {
 
     async fn stale_or_missing(&self, tx: &sea_orm::DatabaseTransaction, id: i64) -> StoreError {
         match self
-            .tx_one(tx, "SELECT version FROM records WHERE id = ?", vec![id.into()])
+            .tx_one(
+                tx,
+                "SELECT version FROM records WHERE id = ?",
+                vec![id.into()],
+            )
             .await
         {
             Ok(Some(r)) => match get::<i64>(&r, "version") {
@@ -156,13 +172,19 @@ impl Store {
             q.limit, q.offset
         );
         let rows = self.all(&page_sql, values.clone()).await?;
-        let rows: Vec<RecordRow> = rows.iter().map(RecordRow::from_row).collect::<Result<_>>()?;
+        let rows: Vec<RecordRow> = rows
+            .iter()
+            .map(RecordRow::from_row)
+            .collect::<Result<_>>()?;
         // The first page that is not full tells the total without a second query.
         let total = if q.offset == 0 && (rows.len() as u64) < q.limit {
             rows.len() as u64
         } else {
             let count_sql = format!("SELECT COUNT(*) AS n FROM records WHERE {where_sql}");
-            let row = self.one(&count_sql, values).await?.ok_or(StoreError::NotFound)?;
+            let row = self
+                .one(&count_sql, values)
+                .await?
+                .ok_or(StoreError::NotFound)?;
             get::<i64>(&row, "n")?.max(0) as u64
         };
         Ok((rows, total))
@@ -202,7 +224,10 @@ impl Store {
 
     pub async fn count_records(&self, app_id: i64) -> Result<u64> {
         let row = self
-            .one("SELECT COUNT(*) AS n FROM records WHERE app_id = ?", vec![app_id.into()])
+            .one(
+                "SELECT COUNT(*) AS n FROM records WHERE app_id = ?",
+                vec![app_id.into()],
+            )
             .await?
             .ok_or(StoreError::NotFound)?;
         Ok(get::<i64>(&row, "n")?.max(0) as u64)

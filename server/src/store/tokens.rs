@@ -169,7 +169,12 @@ impl Store {
     }
 
     /// Revokes one token of a user; false when there was none to revoke.
-    pub async fn revoke_user_token(&self, user_id: i64, id: i64, now: DateTime<Utc>) -> Result<bool> {
+    pub async fn revoke_user_token(
+        &self,
+        user_id: i64,
+        id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
         Ok(self
             .exec(
                 "UPDATE tokens SET revoked_at = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL",
@@ -233,7 +238,11 @@ impl Store {
     }
 
     /// Users holding live tokens of a client, with the latest use.
-    pub async fn client_users(&self, client_id: i64, now: DateTime<Utc>) -> Result<Vec<(i64, String, Option<DateTime<Utc>>)>> {
+    pub async fn client_users(
+        &self,
+        client_id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<(i64, String, Option<DateTime<Utc>>)>> {
         let rows = self
             .all(
                 "SELECT u.id, u.username, MAX(t.last_used_at) AS last_used FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.client_id = ? AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > ?) GROUP BY u.id, u.username ORDER BY u.username",
@@ -278,7 +287,11 @@ impl Store {
 
     pub async fn list_clients(&self) -> Result<Vec<ClientRow>> {
         let sql = format!("SELECT {CLIENT_COLS} FROM mcp_clients ORDER BY name, id");
-        self.all(&sql, vec![]).await?.iter().map(ClientRow::from_row).collect()
+        self.all(&sql, vec![])
+            .await?
+            .iter()
+            .map(ClientRow::from_row)
+            .collect()
     }
 
     pub async fn client_by_client_id(&self, client_id: &str) -> Result<Option<ClientRow>> {
@@ -327,9 +340,20 @@ impl Store {
     /// Deletes a client and every token and code it holds.
     pub async fn delete_client(&self, id: i64) -> Result<()> {
         let tx = self.begin().await?;
-        self.tx_exec(&tx, "DELETE FROM tokens WHERE client_id = ?", vec![id.into()]).await?;
-        self.tx_exec(&tx, "DELETE FROM oauth_codes WHERE client_id = ?", vec![id.into()]).await?;
-        self.tx_exec(&tx, "DELETE FROM mcp_clients WHERE id = ?", vec![id.into()]).await?;
+        self.tx_exec(
+            &tx,
+            "DELETE FROM tokens WHERE client_id = ?",
+            vec![id.into()],
+        )
+        .await?;
+        self.tx_exec(
+            &tx,
+            "DELETE FROM oauth_codes WHERE client_id = ?",
+            vec![id.into()],
+        )
+        .await?;
+        self.tx_exec(&tx, "DELETE FROM mcp_clients WHERE id = ?", vec![id.into()])
+            .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -368,7 +392,11 @@ impl Store {
     }
 
     /// Marks a code used and returns it with whether this call was the first use.
-    pub async fn take_code(&self, code_hash: &str, now: DateTime<Utc>) -> Result<Option<(CodeRow, bool)>> {
+    pub async fn take_code(
+        &self,
+        code_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<(CodeRow, bool)>> {
         let first = self
             .exec(
                 "UPDATE oauth_codes SET used_at = ? WHERE code_hash = ? AND used_at IS NULL",
@@ -431,7 +459,18 @@ impl Store {
     }
 
     /// The latest MCP events, newest first.
-    pub async fn mcp_events(&self, limit: u64) -> Result<Vec<(DateTime<Utc>, String, Option<String>, Option<String>, String)>> {
+    pub async fn mcp_events(
+        &self,
+        limit: u64,
+    ) -> Result<
+        Vec<(
+            DateTime<Utc>,
+            String,
+            Option<String>,
+            Option<String>,
+            String,
+        )>,
+    > {
         let sql = format!(
             "SELECT at, kind, tool, username, message FROM mcp_events ORDER BY id DESC LIMIT {limit}"
         );

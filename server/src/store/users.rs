@@ -25,7 +25,11 @@ impl UserRow {
             username: get(r, "username")?,
             display_name: get(r, "display_name")?,
             password_hash: get(r, "password_hash")?,
-            roles: roles.split(',').filter(|s| !s.is_empty()).map(String::from).collect(),
+            roles: roles
+                .split(',')
+                .filter(|s| !s.is_empty())
+                .map(String::from)
+                .collect(),
             disabled: get(r, "disabled")?,
             failed_logins: get(r, "failed_logins")?,
             locked_until: get(r, "locked_until")?,
@@ -93,7 +97,11 @@ impl Store {
 
     pub async fn list_users(&self) -> Result<Vec<UserRow>> {
         let sql = format!("SELECT {USER_COLS} FROM users ORDER BY username");
-        self.all(&sql, vec![]).await?.iter().map(UserRow::from_row).collect()
+        self.all(&sql, vec![])
+            .await?
+            .iter()
+            .map(UserRow::from_row)
+            .collect()
     }
 
     pub async fn update_user(
@@ -105,11 +113,20 @@ impl Store {
     ) -> Result<()> {
         self.exec(
             "UPDATE users SET display_name = ?, roles = ?, disabled = ? WHERE id = ?",
-            vec![display_name.into(), roles.join(",").into(), disabled.into(), id.into()],
+            vec![
+                display_name.into(),
+                roles.join(",").into(),
+                disabled.into(),
+                id.into(),
+            ],
         )
         .await?;
         if disabled {
-            self.exec("DELETE FROM web_sessions WHERE user_id = ?", vec![id.into()]).await?;
+            self.exec(
+                "DELETE FROM web_sessions WHERE user_id = ?",
+                vec![id.into()],
+            )
+            .await?;
         }
         Ok(())
     }
@@ -181,11 +198,19 @@ impl Store {
     }
 
     pub async fn delete_session(&self, id_hash: &str) -> Result<()> {
-        self.exec("DELETE FROM web_sessions WHERE id = ?", vec![id_hash.into()]).await?;
+        self.exec(
+            "DELETE FROM web_sessions WHERE id = ?",
+            vec![id_hash.into()],
+        )
+        .await?;
         Ok(())
     }
 
     pub async fn delete_expired_sessions(&self, now: DateTime<Utc>) -> Result<u64> {
-        self.exec("DELETE FROM web_sessions WHERE expires_at < ?", vec![now.into()]).await
+        self.exec(
+            "DELETE FROM web_sessions WHERE expires_at < ?",
+            vec![now.into()],
+        )
+        .await
     }
 }

@@ -40,7 +40,10 @@ pub async fn home(state: web::Data<AppState>, signed: Signed) -> Result<HttpResp
     if apps.len() == 1 && !signed.is_admin() {
         return Ok(super::redirect(&apps[0].href));
     }
-    render(&HomePage { layout: Layout::new("Apps", &signed), apps })
+    render(&HomePage {
+        layout: Layout::new("Apps", &signed),
+        apps,
+    })
 }
 
 #[derive(Template)]
@@ -82,11 +85,18 @@ pub async fn app_home(
     })
 }
 
-fn create_links(def: &crate::engine::definition::AppDef, actor: &crate::engine::Actor) -> Vec<Link> {
+fn create_links(
+    def: &crate::engine::definition::AppDef,
+    actor: &crate::engine::Actor,
+) -> Vec<Link> {
     def.operations
         .iter()
         .filter(|(_, o)| o.kind == OperationKind::Create && actor.has_any(&o.roles))
-        .map(|(n, o)| Link { href: format!("/apps/{}/ops/{n}", def.slug), label: o.title.clone(), note: String::new() })
+        .map(|(n, o)| Link {
+            href: format!("/apps/{}/ops/{n}", def.slug),
+            label: o.title.clone(),
+            note: String::new(),
+        })
         .collect()
 }
 
@@ -141,12 +151,21 @@ pub async fn view(
     let base = format!("/apps/{slug}/views/{view_name}");
     let (page, error) = match state.engine.run_view(&actor, &slug, &view_name, &req).await {
         Ok(p) => (Some(p), None),
-        Err(crate::engine::EngineError::Invalid(errs)) => {
-            (None, Some(errs.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; ")))
-        }
+        Err(crate::engine::EngineError::Invalid(errs)) => (
+            None,
+            Some(
+                errs.iter()
+                    .map(|e| e.to_string())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
+        ),
         Err(e) => return Err(e.into()),
     };
-    let current_sort = page.as_ref().and_then(|p| p.sort.clone()).unwrap_or_default();
+    let current_sort = page
+        .as_ref()
+        .and_then(|p| p.sort.clone())
+        .unwrap_or_default();
     let columns = view
         .columns
         .iter()
@@ -161,7 +180,10 @@ pub async fn view(
             };
             Column {
                 label: f.label.clone(),
-                sort_href: format!("{base}?{}", query_with(&q, &[("sort", next), ("page", String::new())])),
+                sort_href: format!(
+                    "{base}?{}",
+                    query_with(&q, &[("sort", next), ("page", String::new())])
+                ),
                 arrow,
                 numeric: matches!(
                     f.kind,
@@ -178,7 +200,11 @@ pub async fn view(
                 .iter()
                 .map(|r| Row {
                     href: format!("/apps/{slug}/records/{}", r.id),
-                    cells: view.columns.iter().map(|c| display_value(def, c, &r.data)).collect(),
+                    cells: view
+                        .columns
+                        .iter()
+                        .map(|c| display_value(def, c, &r.data))
+                        .collect(),
                 })
                 .collect(),
             p.total,
@@ -186,7 +212,11 @@ pub async fn view(
         None => (vec![], 0),
     };
     let per = view.per_page as u64;
-    let first = if total == 0 { 0 } else { (page_no - 1) * per + 1 };
+    let first = if total == 0 {
+        0
+    } else {
+        (page_no - 1) * per + 1
+    };
     let last = ((page_no - 1) * per + rows.len() as u64).min(total);
     let link = |p: u64| format!("{base}?{}", query_with(&q, &[("page", p.to_string())]));
     render(&ViewPageT {
@@ -205,7 +235,10 @@ pub async fn view(
         last,
         prev_href: (page_no > 1).then(|| link(page_no - 1)),
         next_href: (last < total).then(|| link(page_no + 1)),
-        csv_href: format!("{base}/export.csv?{}", query_with(&q, &[("page", String::new())])),
+        csv_href: format!(
+            "{base}/export.csv?{}",
+            query_with(&q, &[("page", String::new())])
+        ),
         creates: create_links(def, &actor),
         error,
     })
@@ -229,27 +262,46 @@ pub async fn export_csv(
     req.limit = Some(crate::engine::views::MAX_LIMIT);
     let mut w = csv::Writer::from_writer(Vec::new());
     let header: Vec<String> = std::iter::once("id".to_string())
-        .chain(view.columns.iter().map(|c| app.def.fields[c.as_str()].label.clone()))
+        .chain(
+            view.columns
+                .iter()
+                .map(|c| app.def.fields[c.as_str()].label.clone()),
+        )
         .collect();
-    w.write_record(&header).map_err(|e| WebError::Internal(e.to_string()))?;
+    w.write_record(&header)
+        .map_err(|e| WebError::Internal(e.to_string()))?;
     loop {
-        let page = state.engine.run_view(&actor, &slug, &view_name, &ViewRequest { ..req.clone() }).await?;
+        let page = state
+            .engine
+            .run_view(&actor, &slug, &view_name, &ViewRequest { ..req.clone() })
+            .await?;
         for r in &page.rows {
             let mut rec = vec![r.id.to_string()];
-            rec.extend(view.columns.iter().map(|c| csv_safe(display_value(&app.def, c, &r.data))));
-            w.write_record(&rec).map_err(|e| WebError::Internal(e.to_string()))?;
+            rec.extend(
+                view.columns
+                    .iter()
+                    .map(|c| csv_safe(display_value(&app.def, c, &r.data))),
+            );
+            w.write_record(&rec)
+                .map_err(|e| WebError::Internal(e.to_string()))?;
         }
         req.offset += page.rows.len() as u64;
         if page.rows.is_empty() || req.offset >= page.total || req.offset >= CSV_MAX_ROWS {
             break;
         }
     }
-    let body = w.into_inner().map_err(|e| WebError::Internal(e.to_string()))?;
+    let body = w
+        .into_inner()
+        .map_err(|e| WebError::Internal(e.to_string()))?;
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header((
             "Content-Disposition",
-            format!("attachment; filename=\"{}-{}.csv\"", enc(&slug), enc(&view_name)),
+            format!(
+                "attachment; filename=\"{}-{}.csv\"",
+                enc(&slug),
+                enc(&view_name)
+            ),
         ))
         .body(body))
 }

@@ -34,7 +34,9 @@ impl From<EngineError> for WebError {
             EngineError::Stale { .. } | EngineError::Precondition(_) | EngineError::Conflict(_) => {
                 WebError::Conflict(e.to_string())
             }
-            EngineError::Invalid(_) | EngineError::Definition(_) => WebError::BadRequest(e.to_string()),
+            EngineError::Invalid(_) | EngineError::Definition(_) => {
+                WebError::BadRequest(e.to_string())
+            }
             EngineError::Store(s) => WebError::Internal(s.to_string()),
         }
     }
@@ -83,6 +85,8 @@ impl ResponseError for WebError {
             message: self.to_string(),
         };
         let body = page.render().unwrap_or_else(|_| self.to_string());
-        HttpResponse::build(self.status_code()).content_type("text/html; charset=utf-8").body(body)
+        HttpResponse::build(self.status_code())
+            .content_type("text/html; charset=utf-8")
+            .body(body)
     }
 }

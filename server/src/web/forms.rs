@@ -14,7 +14,11 @@ pub fn view_request(view: &ViewDef, q: &HashMap<String, String>) -> (ViewRequest
                 .map(|v| (n.clone(), Raw::Text(v.clone())))
         })
         .collect();
-    let page = q.get("page").and_then(|p| p.parse::<u64>().ok()).unwrap_or(1).max(1);
+    let page = q
+        .get("page")
+        .and_then(|p| p.parse::<u64>().ok())
+        .unwrap_or(1)
+        .max(1);
     let per = view.per_page as u64;
     (
         ViewRequest {
@@ -66,7 +70,11 @@ pub fn query_with(q: &HashMap<String, String>, set: &[(&str, String)]) -> String
         .filter(|(k, _)| !set.iter().any(|(s, _)| s == k))
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
-    pairs.extend(set.iter().filter(|(_, v)| !v.is_empty()).map(|(k, v)| (k.to_string(), v.clone())));
+    pairs.extend(
+        set.iter()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(k, v)| (k.to_string(), v.clone())),
+    );
     pairs.sort();
     let mut ser = url::form_urlencoded::Serializer::new(String::new());
     for (k, v) in pairs {

@@ -47,34 +47,51 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/logout", web::post().to(sign_in::sign_out))
         .route("/apps/{app}", web::get().to(apps::app_home))
         .route("/apps/{app}/views/{view}", web::get().to(apps::view))
-        .route("/apps/{app}/views/{view}/export.csv", web::get().to(apps::export_csv))
+        .route(
+            "/apps/{app}/views/{view}/export.csv",
+            web::get().to(apps::export_csv),
+        )
         .route("/apps/{app}/records/{id}", web::get().to(records::show))
         .route("/apps/{app}/ops/{op}", web::get().to(operations::form))
         .route("/apps/{app}/ops/{op}", web::post().to(operations::submit))
         .route("/files/{id}", web::get().to(records::file))
-        .route("/files/{id}/{kind}", web::get().to(records::file_derivative))
+        .route(
+            "/files/{id}/{kind}",
+            web::get().to(records::file_derivative),
+        )
         .route("/profile", web::get().to(profile::show))
         .route("/profile/tokens", web::post().to(profile::create_token))
-        .route("/profile/tokens/{id}/revoke", web::post().to(profile::revoke_token))
+        .route(
+            "/profile/tokens/{id}/revoke",
+            web::post().to(profile::revoke_token),
+        )
         .configure(admin::configure);
 }
 
 async fn health(state: web::Data<AppState>) -> HttpResponse {
     match state.engine.store().ping().await {
         Ok(()) => HttpResponse::Ok().content_type("text/plain").body("ok"),
-        Err(_) => HttpResponse::ServiceUnavailable().content_type("text/plain").body("database unavailable"),
+        Err(_) => HttpResponse::ServiceUnavailable()
+            .content_type("text/plain")
+            .body("database unavailable"),
     }
 }
 
 /// A 303 redirect (after a POST, or to sign in).
 pub fn redirect(to: &str) -> HttpResponse {
-    HttpResponse::SeeOther().insert_header(("Location", to)).finish()
+    HttpResponse::SeeOther()
+        .insert_header(("Location", to))
+        .finish()
 }
 
 /// Renders a template into an HTML response.
 pub fn render<T: askama::Template>(t: &T) -> Result<HttpResponse, WebError> {
-    let html = t.render().map_err(|e| WebError::Internal(format!("template: {e}")))?;
-    Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(html))
+    let html = t
+        .render()
+        .map_err(|e| WebError::Internal(format!("template: {e}")))?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(html))
 }
 
 /// Percent-encodes a query value.

@@ -86,8 +86,14 @@ fn page(
                 kind: input_kind(f.kind),
                 value,
                 options: f.options.clone(),
-                required: op.required.contains(n) || (f.required && op.kind == OperationKind::Create),
-                error: errors.iter().filter(|e| &e.field == n).map(|e| e.message.clone()).collect::<Vec<_>>().join("; "),
+                required: op.required.contains(n)
+                    || (f.required && op.kind == OperationKind::Create),
+                error: errors
+                    .iter()
+                    .filter(|e| &e.field == n)
+                    .map(|e| e.message.clone())
+                    .collect::<Vec<_>>()
+                    .join("; "),
                 help: f.help.clone(),
                 accept: f.accept.join(","),
             }
@@ -129,7 +135,9 @@ fn raw_value(data: &serde_json::Value, field: &str) -> String {
 
 /// Suggested receipt fields from the record's attachments, for display beside the form.
 async fn suggestions(state: &AppState, record: &crate::store::RecordRow) -> Vec<(String, String)> {
-    let Ok(atts) = state.engine.attachments(record).await else { return vec![] };
+    let Ok(atts) = state.engine.attachments(record).await else {
+        return vec![];
+    };
     let Some(a) = atts.last() else { return vec![] };
     let meta: serde_json::Value = serde_json::from_str(&a.meta).unwrap_or_default();
     meta["suggestions"]
@@ -138,7 +146,12 @@ async fn suggestions(state: &AppState, record: &crate::store::RecordRow) -> Vec<
             o.iter()
                 .filter_map(|(k, v)| {
                     let val = v.get("value")?;
-                    Some((k.clone(), val.as_str().map(String::from).unwrap_or_else(|| val.to_string())))
+                    Some((
+                        k.clone(),
+                        val.as_str()
+                            .map(String::from)
+                            .unwrap_or_else(|| val.to_string()),
+                    ))
                 })
                 .collect()
         })
@@ -163,7 +176,11 @@ pub async fn form(
     let (record, sugg) = match (op.needs_record(), q.record) {
         (true, Some(id)) => {
             let access = state.engine.record(&actor, &slug, id).await?;
-            if let Some(refusal) = state.engine.operation_refusal(&app, &actor, op, Some(&access.record)) {
+            if let Some(refusal) =
+                state
+                    .engine
+                    .operation_refusal(&app, &actor, op, Some(&access.record))
+            {
                 return Err(refusal.into());
             }
             let s = suggestions(&state, &access.record).await;
@@ -173,7 +190,17 @@ pub async fn form(
         (false, _) => (None, vec![]),
     };
     let rec = record.as_ref().map(|r| (r.id, r.version, &r.data));
-    render(&page(&signed, &app.def, &op_name, op, rec, &HashMap::new(), &[], vec![], sugg))
+    render(&page(
+        &signed,
+        &app.def,
+        &op_name,
+        op,
+        rec,
+        &HashMap::new(),
+        &[],
+        vec![],
+        sugg,
+    ))
 }
 
 /// The parts of a submitted operation form.
@@ -187,17 +214,32 @@ struct Submitted {
 }
 
 async fn read_form(mut mp: Multipart, max_file: usize) -> Result<Submitted, WebError> {
-    let mut s = Submitted { csrf: String::new(), version: None, record: None, text: HashMap::new(), files: vec![], too_large: None };
+    let mut s = Submitted {
+        csrf: String::new(),
+        version: None,
+        record: None,
+        text: HashMap::new(),
+        files: vec![],
+        too_large: None,
+    };
     let mut total_text = 0usize;
     while let Some(item) = mp.next().await {
-        let mut field = item.map_err(|e| WebError::BadRequest(format!("the form could not be read: {e}")))?;
+        let mut field =
+            item.map_err(|e| WebError::BadRequest(format!("the form could not be read: {e}")))?;
         let name = field.name().unwrap_or_default().to_string();
-        let filename = field.content_disposition().and_then(|cd| cd.get_filename().map(String::from));
+        let filename = field
+            .content_disposition()
+            .and_then(|cd| cd.get_filename().map(String::from));
         let mut buf = Vec::new();
-        let limit = if filename.is_some() { max_file } else { 64 * 1024 };
+        let limit = if filename.is_some() {
+            max_file
+        } else {
+            64 * 1024
+        };
         let mut over = false;
         while let Some(chunk) = field.next().await {
-            let chunk = chunk.map_err(|e| WebError::BadRequest(format!("the upload was interrupted: {e}")))?;
+            let chunk = chunk
+                .map_err(|e| WebError::BadRequest(format!("the upload was interrupted: {e}")))?;
             if buf.len() + chunk.len() > limit {
                 over = true;
                 continue; // drain the rest without keeping it
@@ -218,13 +260,16 @@ async fn read_form(mut mp: Multipart, max_file: usize) -> Result<Submitted, WebE
             Some(_) => {}
             None => {
                 if over {
-                    return Err(WebError::BadRequest(format!("the value of `{name}` is too long")));
+                    return Err(WebError::BadRequest(format!(
+                        "the value of `{name}` is too long"
+                    )));
                 }
                 total_text += buf.len();
                 if total_text > 1024 * 1024 {
                     return Err(WebError::BadRequest("the form is too large".into()));
                 }
-                let v = String::from_utf8(buf).map_err(|_| WebError::BadRequest(format!("`{name}` is not valid text")))?;
+                let v = String::from_utf8(buf)
+                    .map_err(|_| WebError::BadRequest(format!("`{name}` is not valid text")))?;
                 match name.as_str() {
                     "csrf" => s.csrf = v,
                     "_version" => s.version = v.parse().ok(),
@@ -259,14 +304,26 @@ pub async fn submit(
     let mut inputs: BTreeMap<String, Raw> = BTreeMap::new();
     let mut upload_errors = Vec::new();
     for (name, value) in &form.text {
-        let is_file = app.def.fields.get(name).is_some_and(|f| f.kind == FieldType::File);
+        let is_file = app
+            .def
+            .fields
+            .get(name)
+            .is_some_and(|f| f.kind == FieldType::File);
         if op.inputs.contains(name) && !is_file {
             inputs.insert(name.clone(), Raw::Text(value.clone()));
         }
     }
     if let Some(msg) = &form.too_large {
-        if let Some(f) = op.inputs.iter().find(|i| app.def.fields[i.as_str()].kind == FieldType::File) {
-            upload_errors.push(FieldError { field: f.clone(), label: app.def.fields[f.as_str()].label.clone(), message: msg.clone() });
+        if let Some(f) = op
+            .inputs
+            .iter()
+            .find(|i| app.def.fields[i.as_str()].kind == FieldType::File)
+        {
+            upload_errors.push(FieldError {
+                field: f.clone(),
+                label: app.def.fields[f.as_str()].label.clone(),
+                message: msg.clone(),
+            });
         }
     }
     let mut notes = Vec::new();
@@ -274,30 +331,59 @@ pub async fn submit(
         if !op.inputs.contains(&name) {
             continue;
         }
-        match state.uploads.upload(&state.engine, &actor, &slug, &name, &filename, bytes).await {
+        match state
+            .uploads
+            .upload(&state.engine, &actor, &slug, &name, &filename, bytes)
+            .await
+        {
             Ok(up) => {
-                let others: Vec<String> = up.stored.duplicate_of.iter().filter(|d| Some(**d) != form.record).map(|d| format!("#{d}")).collect();
+                let others: Vec<String> = up
+                    .stored
+                    .duplicate_of
+                    .iter()
+                    .filter(|d| Some(**d) != form.record)
+                    .map(|d| format!("#{d}"))
+                    .collect();
                 if !others.is_empty() {
-                    notes.push(format!("Note: the same receipt is already attached to claim {}.", others.join(", ")));
+                    notes.push(format!(
+                        "Note: the same receipt is already attached to claim {}.",
+                        others.join(", ")
+                    ));
                 }
                 inputs.insert(name, Raw::Json(up.stored.attachment_id.into()));
             }
             Err(e) => upload_errors.push(FieldError {
                 field: name.clone(),
-                label: app.def.fields.get(&name).map(|f| f.label.clone()).unwrap_or(name.clone()),
+                label: app
+                    .def
+                    .fields
+                    .get(&name)
+                    .map(|f| f.label.clone())
+                    .unwrap_or(name.clone()),
                 message: e.to_string(),
             }),
         }
     }
-    let req = OperationRequest { record_id: form.record, expected_version: form.version, inputs };
+    let req = OperationRequest {
+        record_id: form.record,
+        expected_version: form.version,
+        inputs,
+    };
     let result = if upload_errors.is_empty() {
-        state.engine.run_operation(&actor, &slug, &op_name, &req, true).await
+        state
+            .engine
+            .run_operation(&actor, &slug, &op_name, &req, true)
+            .await
     } else {
         Err(EngineError::Invalid(upload_errors))
     };
     match result {
         Ok(out) if out.deleted => {
-            let first_view = state.engine.views_for(&app, &actor).first().map(|(n, _)| n.to_string());
+            let first_view = state
+                .engine
+                .views_for(&app, &actor)
+                .first()
+                .map(|(n, _)| n.to_string());
             Ok(redirect(&match first_view {
                 Some(v) => format!("/apps/{slug}/views/{v}"),
                 None => format!("/apps/{slug}"),
@@ -308,16 +394,18 @@ pub async fn submit(
             if notes.is_empty() {
                 Ok(redirect(&format!("/apps/{slug}/records/{id}")))
             } else {
-                Ok(redirect(&format!("/apps/{slug}/records/{id}?note=duplicate")))
+                Ok(redirect(&format!(
+                    "/apps/{slug}/records/{id}?note=duplicate"
+                )))
             }
         }
         Err(e) => {
             let stale = matches!(e, EngineError::Stale { .. });
             let (errors, general, status) = match e {
                 EngineError::Invalid(errs) => (errs, vec![], 422),
-                e @ (EngineError::Stale { .. } | EngineError::Precondition(_) | EngineError::Forbidden(_)) => {
-                    (vec![], vec![e.to_string()], 409)
-                }
+                e @ (EngineError::Stale { .. }
+                | EngineError::Precondition(_)
+                | EngineError::Forbidden(_)) => (vec![], vec![e.to_string()], 409),
                 e => return Err(e.into()),
             };
             let record = match form.record {
@@ -325,11 +413,30 @@ pub async fn submit(
                 None => None,
             };
             // After a stale refusal the form carries the current version: the user has seen the message.
-            let rec = record
-                .as_ref()
-                .map(|r| (r.id, if stale { r.version } else { form.version.unwrap_or(r.version) }, &r.data));
-            let mut resp = render(&page(&signed, &app.def, &op_name, op, rec, &form.text, &errors, general, vec![]))?;
-            *resp.status_mut() = actix_web::http::StatusCode::from_u16(status).unwrap_or(actix_web::http::StatusCode::BAD_REQUEST);
+            let rec = record.as_ref().map(|r| {
+                (
+                    r.id,
+                    if stale {
+                        r.version
+                    } else {
+                        form.version.unwrap_or(r.version)
+                    },
+                    &r.data,
+                )
+            });
+            let mut resp = render(&page(
+                &signed,
+                &app.def,
+                &op_name,
+                op,
+                rec,
+                &form.text,
+                &errors,
+                general,
+                vec![],
+            ))?;
+            *resp.status_mut() = actix_web::http::StatusCode::from_u16(status)
+                .unwrap_or(actix_web::http::StatusCode::BAD_REQUEST);
             Ok(resp)
         }
     }

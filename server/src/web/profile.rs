@@ -28,7 +28,11 @@ struct ProfilePage {
     new_token: Option<String>,
 }
 
-async fn profile_page(state: &AppState, signed: &Signed, new_token: Option<String>) -> Result<HttpResponse, WebError> {
+async fn profile_page(
+    state: &AppState,
+    signed: &Signed,
+    new_token: Option<String>,
+) -> Result<HttpResponse, WebError> {
     let tokens = state
         .auth
         .list_pats(signed.user.id)
@@ -39,8 +43,14 @@ async fn profile_page(state: &AppState, signed: &Signed, new_token: Option<Strin
             name: t.name,
             prefix: t.prefix,
             created: t.created_at.format("%Y-%m-%d").to_string(),
-            last_used: t.last_used_at.map(|d| d.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_else(|| "never".into()),
-            expires: t.expires_at.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_else(|| "never".into()),
+            last_used: t
+                .last_used_at
+                .map(|d| d.format("%Y-%m-%d %H:%M").to_string())
+                .unwrap_or_else(|| "never".into()),
+            expires: t
+                .expires_at
+                .map(|d| d.format("%Y-%m-%d").to_string())
+                .unwrap_or_else(|| "never".into()),
             revoked: t.revoked_at.is_some(),
         })
         .collect();
@@ -80,11 +90,25 @@ pub async fn create_token(
     signed.check_csrf(&form.csrf)?;
     let name = form.name.trim();
     if name.is_empty() || name.chars().count() > 80 {
-        return Err(WebError::BadRequest("give the token a name of at most 80 characters".into()));
+        return Err(WebError::BadRequest(
+            "give the token a name of at most 80 characters".into(),
+        ));
     }
     let now = Utc::now();
-    let days = form.days.as_deref().and_then(|d| d.trim().parse::<i64>().ok()).filter(|d| *d > 0 && *d <= 3650);
-    let (_, token) = state.auth.create_pat(signed.user.id, name, days.map(|d| now + Duration::days(d)), now).await?;
+    let days = form
+        .days
+        .as_deref()
+        .and_then(|d| d.trim().parse::<i64>().ok())
+        .filter(|d| *d > 0 && *d <= 3650);
+    let (_, token) = state
+        .auth
+        .create_pat(
+            signed.user.id,
+            name,
+            days.map(|d| now + Duration::days(d)),
+            now,
+        )
+        .await?;
     profile_page(&state, &signed, Some(token)).await
 }
 
@@ -100,6 +124,9 @@ pub async fn revoke_token(
     form: web::Form<CsrfForm>,
 ) -> Result<HttpResponse, WebError> {
     signed.check_csrf(&form.csrf)?;
-    state.auth.revoke_pat(signed.user.id, *path, Utc::now()).await?;
+    state
+        .auth
+        .revoke_pat(signed.user.id, *path, Utc::now())
+        .await?;
     Ok(redirect("/profile"))
 }

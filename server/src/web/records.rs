@@ -83,13 +83,24 @@ pub async fn show(
         .fields
         .iter()
         .filter(|(_, f)| f.kind != FieldType::File)
-        .map(|(n, f)| FieldRow { label: f.label.clone(), value: display_value(def, n, data) })
+        .map(|(n, f)| FieldRow {
+            label: f.label.clone(),
+            value: display_value(def, n, data),
+        })
         .collect();
     let mut attachments = Vec::new();
     for a in state.engine.attachments(&access.record).await? {
         let meta: serde_json::Value = serde_json::from_str(&a.meta).unwrap_or_default();
-        let dups = state.engine.store().records_with_sha(a.app_id, &a.sha256).await?;
-        let others: Vec<String> = dups.iter().filter(|d| **d != id).map(|d| format!("#{d}")).collect();
+        let dups = state
+            .engine
+            .store()
+            .records_with_sha(a.app_id, &a.sha256)
+            .await?;
+        let others: Vec<String> = dups
+            .iter()
+            .filter(|d| **d != id)
+            .map(|d| format!("#{d}"))
+            .collect();
         let suggestions = meta["suggestions"]
             .as_object()
             .map(|o| {
@@ -97,8 +108,14 @@ pub async fn show(
                     .filter_map(|(k, v)| {
                         let val = v.get("value")?;
                         let conf = v.get("confidence").and_then(|c| c.as_f64()).unwrap_or(0.0);
-                        let shown = val.as_str().map(String::from).unwrap_or_else(|| val.to_string());
-                        Some((k.replace('_', " "), format!("{shown} ({:.0}%)", conf * 100.0)))
+                        let shown = val
+                            .as_str()
+                            .map(String::from)
+                            .unwrap_or_else(|| val.to_string());
+                        Some((
+                            k.replace('_', " "),
+                            format!("{shown} ({:.0}%)", conf * 100.0),
+                        ))
                     })
                     .collect()
             })
@@ -112,7 +129,10 @@ pub async fn show(
             duplicate_note: if others.is_empty() {
                 String::new()
             } else {
-                format!("The same file is attached to claim {} — possible duplicate claim.", others.join(", "))
+                format!(
+                    "The same file is attached to claim {} — possible duplicate claim.",
+                    others.join(", ")
+                )
             },
             suggestions,
         });
@@ -168,7 +188,11 @@ pub async fn show(
         app_name: def.name.clone(),
         id,
         version: access.record.version,
-        status: def.state_field.as_ref().map(|s| display_value(def, s, data)).unwrap_or_default(),
+        status: def
+            .state_field
+            .as_ref()
+            .map(|s| display_value(def, s, data))
+            .unwrap_or_default(),
         title,
         fields,
         attachments,
@@ -178,7 +202,11 @@ pub async fn show(
     })
 }
 
-fn show_json(def: &crate::engine::definition::AppDef, field: &str, v: &serde_json::Value) -> String {
+fn show_json(
+    def: &crate::engine::definition::AppDef,
+    field: &str,
+    v: &serde_json::Value,
+) -> String {
     let mut obj = serde_json::Map::new();
     obj.insert(field.to_string(), v.clone());
     let s = display_value(def, field, &serde_json::Value::Object(obj));
@@ -201,11 +229,22 @@ pub fn human_size(n: i64) -> String {
     }
 }
 
-fn file_response(att: &crate::store::AttachmentRow, bytes: Vec<u8>, content_type: &str, inline: bool) -> HttpResponse {
+fn file_response(
+    att: &crate::store::AttachmentRow,
+    bytes: Vec<u8>,
+    content_type: &str,
+    inline: bool,
+) -> HttpResponse {
     let safe_name: String = att
         .filename
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     HttpResponse::Ok()
         .content_type(content_type)
@@ -214,13 +253,23 @@ fn file_response(att: &crate::store::AttachmentRow, bytes: Vec<u8>, content_type
         .insert_header(("Cache-Control", "private, max-age=3600"))
         .insert_header((
             "Content-Disposition",
-            format!("{}; filename=\"{safe_name}\"", if inline { "inline" } else { "attachment" }),
+            format!(
+                "{}; filename=\"{safe_name}\"",
+                if inline { "inline" } else { "attachment" }
+            ),
         ))
         .body(bytes)
 }
 
-pub async fn file(state: web::Data<AppState>, signed: Signed, path: web::Path<i64>) -> Result<HttpResponse, WebError> {
-    let (att, bytes) = state.engine.file_bytes(&signed.actor(), *path, None).await?;
+pub async fn file(
+    state: web::Data<AppState>,
+    signed: Signed,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, WebError> {
+    let (att, bytes) = state
+        .engine
+        .file_bytes(&signed.actor(), *path, None)
+        .await?;
     let ct = att.content_type.clone();
     Ok(file_response(&att, bytes, &ct, true))
 }
@@ -234,6 +283,9 @@ pub async fn file_derivative(
     if !(kind == "thumb" || kind == "mcp" || kind.starts_with("page")) {
         return Err(WebError::NotFound("no such rendition".into()));
     }
-    let (att, bytes) = state.engine.file_bytes(&signed.actor(), id, Some(&kind)).await?;
+    let (att, bytes) = state
+        .engine
+        .file_bytes(&signed.actor(), id, Some(&kind))
+        .await?;
     Ok(file_response(&att, bytes, "image/jpeg", true))
 }

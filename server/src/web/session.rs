@@ -49,13 +49,26 @@ impl FromRequest for Signed {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let cookie = req.cookie(SESSION_COOKIE).map(|c| c.value().to_string());
-        let next = req.uri().path_and_query().map(|p| p.to_string()).unwrap_or_else(|| "/".into());
-        let next = if req.method() == actix_web::http::Method::GET { next } else { "/".into() };
+        let next = req
+            .uri()
+            .path_and_query()
+            .map(|p| p.to_string())
+            .unwrap_or_else(|| "/".into());
+        let next = if req.method() == actix_web::http::Method::GET {
+            next
+        } else {
+            "/".into()
+        };
         Box::pin(async move {
             let state = state.ok_or_else(|| WebError::Internal("state missing".into()))?;
-            let Some(cookie) = cookie else { return Err(WebError::SignIn(next)) };
+            let Some(cookie) = cookie else {
+                return Err(WebError::SignIn(next));
+            };
             match state.auth.session(&cookie, Utc::now()).await? {
-                Some(s) => Ok(Signed { user: s.user, csrf: s.csrf_token }),
+                Some(s) => Ok(Signed {
+                    user: s.user,
+                    csrf: s.csrf_token,
+                }),
                 None => Err(WebError::SignIn(next)),
             }
         })
@@ -76,7 +89,9 @@ impl FromRequest for Admin {
             if s.is_admin() {
                 Ok(Admin(s))
             } else {
-                Err(WebError::Forbidden("this page is for administrators".into()))
+                Err(WebError::Forbidden(
+                    "this page is for administrators".into(),
+                ))
             }
         })
     }

@@ -31,13 +31,25 @@ pub struct NextQuery {
 /// Keeps redirects on this site: a path starting with one `/`, no scheme, no backslash.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && !n.contains("://") => n.to_string(),
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.contains('\\')
+                && !n.contains("://") =>
+        {
+            n.to_string()
+        }
         _ => "/".to_string(),
     }
 }
 
 /// Builds a cookie with the site's security attributes.
-pub fn cookie<'a>(state: &AppState, name: &'a str, value: String, max_age: Option<CookieDuration>) -> Cookie<'a> {
+pub fn cookie<'a>(
+    state: &AppState,
+    name: &'a str,
+    value: String,
+    max_age: Option<CookieDuration>,
+) -> Cookie<'a> {
     let mut c = Cookie::build(name, value)
         .path("/")
         .http_only(true)
@@ -50,7 +62,12 @@ pub fn cookie<'a>(state: &AppState, name: &'a str, value: String, max_age: Optio
     c
 }
 
-fn login_page(state: &AppState, next: String, error: Option<String>, username: String) -> Result<HttpResponse, WebError> {
+fn login_page(
+    state: &AppState,
+    next: String,
+    error: Option<String>,
+    username: String,
+) -> Result<HttpResponse, WebError> {
     let csrf = random_secret(24);
     let page = LoginPage {
         layout: Layout::anonymous("Sign in"),
@@ -61,12 +78,20 @@ fn login_page(state: &AppState, next: String, error: Option<String>, username: S
         demo: state.config.demo,
     };
     let mut resp = render(&page)?;
-    resp.add_cookie(&cookie(state, LOGIN_CSRF_COOKIE, csrf, Some(CookieDuration::hours(1))))
-        .map_err(|e| WebError::Internal(e.to_string()))?;
+    resp.add_cookie(&cookie(
+        state,
+        LOGIN_CSRF_COOKIE,
+        csrf,
+        Some(CookieDuration::hours(1)),
+    ))
+    .map_err(|e| WebError::Internal(e.to_string()))?;
     Ok(resp)
 }
 
-pub async fn form(state: web::Data<AppState>, q: web::Query<NextQuery>) -> Result<HttpResponse, WebError> {
+pub async fn form(
+    state: web::Data<AppState>,
+    q: web::Query<NextQuery>,
+) -> Result<HttpResponse, WebError> {
     login_page(&state, safe_next(q.next.as_deref()), None, String::new())
 }
 
@@ -84,20 +109,29 @@ pub async fn submit(
     form: web::Form<LoginForm>,
 ) -> Result<HttpResponse, WebError> {
     let next = safe_next(form.next.as_deref());
-    let cookie_csrf = req.cookie(LOGIN_CSRF_COOKIE).map(|c| c.value().to_string()).unwrap_or_default();
+    let cookie_csrf = req
+        .cookie(LOGIN_CSRF_COOKIE)
+        .map(|c| c.value().to_string())
+        .unwrap_or_default();
     if cookie_csrf.is_empty() || !crate::auth::same(&cookie_csrf, &form.csrf) {
         return Err(WebError::Csrf);
     }
     let now = Utc::now();
-    match state.auth.sign_in(&form.username, &form.password, now).await {
+    match state
+        .auth
+        .sign_in(&form.username, &form.password, now)
+        .await
+    {
         Ok(user) => {
             let value = state.auth.start_session(user.id, now).await?;
             let mut resp = redirect(&next);
             let c = cookie(&state, SESSION_COOKIE, value, None);
-            resp.add_cookie(&c).map_err(|e| WebError::Internal(e.to_string()))?;
+            resp.add_cookie(&c)
+                .map_err(|e| WebError::Internal(e.to_string()))?;
             let mut gone = cookie(&state, LOGIN_CSRF_COOKIE, String::new(), None);
             gone.make_removal();
-            resp.add_cookie(&gone).map_err(|e| WebError::Internal(e.to_string()))?;
+            resp.add_cookie(&gone)
+                .map_err(|e| WebError::Internal(e.to_string()))?;
             Ok(resp)
         }
         Err(e @ (AuthError::InvalidCredentials | AuthError::Locked(_) | AuthError::Disabled)) => {
@@ -127,7 +161,8 @@ pub async fn sign_out(
     let mut resp = redirect("/login");
     let mut gone = cookie(&state, SESSION_COOKIE, String::new(), None);
     gone.make_removal();
-    resp.add_cookie(&gone).map_err(|e| WebError::Internal(e.to_string()))?;
+    resp.add_cookie(&gone)
+        .map_err(|e| WebError::Internal(e.to_string()))?;
     Ok(resp)
 }
 

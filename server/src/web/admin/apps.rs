@@ -28,7 +28,12 @@ struct AppsPage {
     source: String,
 }
 
-async fn list_page(state: &AppState, admin: &Admin, errors: Vec<String>, source: String) -> Result<HttpResponse, WebError> {
+async fn list_page(
+    state: &AppState,
+    admin: &Admin,
+    errors: Vec<String>,
+    source: String,
+) -> Result<HttpResponse, WebError> {
     let published = state.engine.catalog().apps().await?;
     let apps = state
         .engine
@@ -40,7 +45,10 @@ async fn list_page(state: &AppState, admin: &Admin, errors: Vec<String>, source:
             let pubdef = published.iter().find(|p| p.id == a.id);
             let draft_differs = pubdef.is_none_or(|p| p.def.to_json() != a.draft_definition);
             AppView {
-                published: a.published_version.map(|v| format!("version {v}")).unwrap_or_else(|| "not published".into()),
+                published: a
+                    .published_version
+                    .map(|v| format!("version {v}"))
+                    .unwrap_or_else(|| "not published".into()),
                 updated: a.updated_at.format("%Y-%m-%d %H:%M").to_string(),
                 draft_differs,
                 slug: a.slug,
@@ -49,7 +57,12 @@ async fn list_page(state: &AppState, admin: &Admin, errors: Vec<String>, source:
         })
         .collect();
     let status = if errors.is_empty() { 200 } else { 422 };
-    let mut resp = render(&AppsPage { layout: Layout::new("Apps", &admin.0), apps, errors, source })?;
+    let mut resp = render(&AppsPage {
+        layout: Layout::new("Apps", &admin.0),
+        apps,
+        errors,
+        source,
+    })?;
     *resp.status_mut() = actix_web::http::StatusCode::from_u16(status).unwrap_or_default();
     Ok(resp)
 }
@@ -59,7 +72,11 @@ pub async fn list(state: web::Data<AppState>, admin: Admin) -> Result<HttpRespon
 }
 
 /// Import: a pasted definition or an uploaded file (TOML or JSON), multipart.
-pub async fn import(state: web::Data<AppState>, admin: Admin, mut mp: Multipart) -> Result<HttpResponse, WebError> {
+pub async fn import(
+    state: web::Data<AppState>,
+    admin: Admin,
+    mut mp: Multipart,
+) -> Result<HttpResponse, WebError> {
     let mut csrf = String::new();
     let mut source = String::new();
     while let Some(item) = mp.next().await {
@@ -69,11 +86,14 @@ pub async fn import(state: web::Data<AppState>, admin: Admin, mut mp: Multipart)
         while let Some(chunk) = field.next().await {
             let chunk = chunk.map_err(|e| WebError::BadRequest(e.to_string()))?;
             if buf.len() + chunk.len() > 1024 * 1024 {
-                return Err(WebError::BadRequest("definition files may be at most 1 MB".into()));
+                return Err(WebError::BadRequest(
+                    "definition files may be at most 1 MB".into(),
+                ));
             }
             buf.extend_from_slice(&chunk);
         }
-        let text = String::from_utf8(buf).map_err(|_| WebError::BadRequest("the definition is not UTF-8 text".into()))?;
+        let text = String::from_utf8(buf)
+            .map_err(|_| WebError::BadRequest("the definition is not UTF-8 text".into()))?;
         match name.as_str() {
             "csrf" => csrf = text,
             "definition" if !text.trim().is_empty() => source = text,
@@ -83,12 +103,24 @@ pub async fn import(state: web::Data<AppState>, admin: Admin, mut mp: Multipart)
     }
     admin.0.check_csrf(&csrf)?;
     if source.trim().is_empty() {
-        return list_page(&state, &admin, vec!["paste a definition or choose a file".into()], source).await;
+        return list_page(
+            &state,
+            &admin,
+            vec!["paste a definition or choose a file".into()],
+            source,
+        )
+        .await;
     }
     match state.engine.import_draft(&source, Utc::now()).await {
         Ok(def) => Ok(redirect(&format!("/admin/apps/{}", def.slug))),
         Err(crate::engine::EngineError::Definition(errs)) => {
-            list_page(&state, &admin, errs.iter().map(|e| e.to_string()).collect(), source).await
+            list_page(
+                &state,
+                &admin,
+                errs.iter().map(|e| e.to_string()).collect(),
+                source,
+            )
+            .await
         }
         Err(e) => Err(e.into()),
     }
@@ -118,7 +150,11 @@ struct AppPage {
     record_count: u64,
 }
 
-pub async fn show(state: web::Data<AppState>, admin: Admin, path: web::Path<String>) -> Result<HttpResponse, WebError> {
+pub async fn show(
+    state: web::Data<AppState>,
+    admin: Admin,
+    path: web::Path<String>,
+) -> Result<HttpResponse, WebError> {
     let (row, draft) = state.engine.draft(&path).await?;
     let published = state.engine.catalog().app(&path).await?;
     let pdef: Option<&AppDef> = published.as_ref().map(|p| &p.def);
@@ -153,7 +189,10 @@ pub async fn show(state: web::Data<AppState>, admin: Admin, path: web::Path<Stri
         layout: Layout::new(format!("{} — customize", draft.name), &admin.0),
         slug: draft.slug.clone(),
         name: draft.name.clone(),
-        published: row.published_version.map(|v| format!("version {v}")).unwrap_or_else(|| "not published".into()),
+        published: row
+            .published_version
+            .map(|v| format!("version {v}"))
+            .unwrap_or_else(|| "not published".into()),
         draft_differs: pdef.is_none_or(|p| p.to_json() != row.draft_definition),
         field_count: draft.fields.len(),
         views,
@@ -174,15 +213,25 @@ pub async fn publish(
     form: web::Form<CsrfForm>,
 ) -> Result<HttpResponse, WebError> {
     admin.0.check_csrf(&form.csrf)?;
-    state.engine.publish(&path, Some(admin.0.user.id), Utc::now()).await?;
+    state
+        .engine
+        .publish(&path, Some(admin.0.user.id), Utc::now())
+        .await?;
     Ok(redirect(&format!("/admin/apps/{}", path.as_str())))
 }
 
-pub async fn download(state: web::Data<AppState>, _admin: Admin, path: web::Path<String>) -> Result<HttpResponse, WebError> {
+pub async fn download(
+    state: web::Data<AppState>,
+    _admin: Admin,
+    path: web::Path<String>,
+) -> Result<HttpResponse, WebError> {
     let (_, def) = state.engine.draft(&path).await?;
     let body = serde_json::to_string_pretty(&def).map_err(|e| WebError::Internal(e.to_string()))?;
     Ok(HttpResponse::Ok()
         .content_type("application/json")
-        .insert_header(("Content-Disposition", format!("attachment; filename=\"{}.json\"", def.slug)))
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"{}.json\"", def.slug),
+        ))
         .body(body))
 }

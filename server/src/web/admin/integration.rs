@@ -41,13 +41,23 @@ fn published_state(enabled: Option<bool>) -> String {
     }
 }
 
-pub async fn view_form(state: web::Data<AppState>, admin: Admin, path: web::Path<(String, String)>) -> Result<HttpResponse, WebError> {
+pub async fn view_form(
+    state: web::Data<AppState>,
+    admin: Admin,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, WebError> {
     let (slug, name) = path.into_inner();
     let (_, def) = state.engine.draft(&slug).await?;
-    let v = def.views.get(&name).ok_or_else(|| WebError::NotFound(format!("no view `{name}`")))?;
+    let v = def
+        .views
+        .get(&name)
+        .ok_or_else(|| WebError::NotFound(format!("no view `{name}`")))?;
     let published = state.engine.catalog().app(&slug).await?;
     let pv = published.as_ref().map(|p| p.def.views.get(&name).cloned());
-    let (gd, gi) = (describe::view_description(&def, v), describe::view_instructions(&def, v));
+    let (gd, gi) = (
+        describe::view_description(&def, v),
+        describe::view_instructions(&def, v),
+    );
     let draft_differs = match &pv {
         Some(Some(p)) => serde_json::to_string(p).ok() != serde_json::to_string(v).ok(),
         _ => true,
@@ -73,13 +83,25 @@ pub async fn view_form(state: web::Data<AppState>, admin: Admin, path: web::Path
     })
 }
 
-pub async fn operation_form(state: web::Data<AppState>, admin: Admin, path: web::Path<(String, String)>) -> Result<HttpResponse, WebError> {
+pub async fn operation_form(
+    state: web::Data<AppState>,
+    admin: Admin,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, WebError> {
     let (slug, name) = path.into_inner();
     let (_, def) = state.engine.draft(&slug).await?;
-    let o = def.operations.get(&name).ok_or_else(|| WebError::NotFound(format!("no operation `{name}`")))?;
+    let o = def
+        .operations
+        .get(&name)
+        .ok_or_else(|| WebError::NotFound(format!("no operation `{name}`")))?;
     let published = state.engine.catalog().app(&slug).await?;
-    let po = published.as_ref().map(|p| p.def.operations.get(&name).cloned());
-    let (gd, gi) = (describe::operation_description(&def, o), describe::operation_instructions(&def, o));
+    let po = published
+        .as_ref()
+        .map(|p| p.def.operations.get(&name).cloned());
+    let (gd, gi) = (
+        describe::operation_description(&def, o),
+        describe::operation_instructions(&def, o),
+    );
     let draft_differs = match &po {
         Some(Some(p)) => serde_json::to_string(p).ok() != serde_json::to_string(o).ok(),
         _ => true,
@@ -132,16 +154,33 @@ pub async fn view_save(
     let (slug, name) = path.into_inner();
     let (_, mut def) = state.engine.draft(&slug).await?;
     let snapshot = def.clone();
-    let v = def.views.get_mut(&name).ok_or_else(|| WebError::NotFound(format!("no view `{name}`")))?;
-    let base = snapshot.views.get(&name).cloned().ok_or_else(|| WebError::NotFound(name.clone()))?;
+    let v = def
+        .views
+        .get_mut(&name)
+        .ok_or_else(|| WebError::NotFound(format!("no view `{name}`")))?;
+    let base = snapshot
+        .views
+        .get(&name)
+        .cloned()
+        .ok_or_else(|| WebError::NotFound(name.clone()))?;
     v.mcp.enabled = form.enabled.is_some();
-    v.mcp.format = if form.format.as_deref() == Some("full") { DataFormat::Full } else { DataFormat::Columns };
+    v.mcp.format = if form.format.as_deref() == Some("full") {
+        DataFormat::Full
+    } else {
+        DataFormat::Columns
+    };
     if form.action.as_deref() == Some("regenerate") {
         v.mcp.description = None;
         v.mcp.instructions = None;
     } else {
-        v.mcp.description = custom(&form.description, &describe::view_description(&snapshot, &base));
-        v.mcp.instructions = custom(&form.instructions, &describe::view_instructions(&snapshot, &base));
+        v.mcp.description = custom(
+            &form.description,
+            &describe::view_description(&snapshot, &base),
+        );
+        v.mcp.instructions = custom(
+            &form.instructions,
+            &describe::view_instructions(&snapshot, &base),
+        );
     }
     state.engine.save_draft(&def, Utc::now()).await?;
     Ok(redirect(&format!("/admin/apps/{slug}/views/{name}")))
@@ -157,8 +196,15 @@ pub async fn operation_save(
     let (slug, name) = path.into_inner();
     let (_, mut def) = state.engine.draft(&slug).await?;
     let snapshot = def.clone();
-    let o = def.operations.get_mut(&name).ok_or_else(|| WebError::NotFound(format!("no operation `{name}`")))?;
-    let base = snapshot.operations.get(&name).cloned().ok_or_else(|| WebError::NotFound(name.clone()))?;
+    let o = def
+        .operations
+        .get_mut(&name)
+        .ok_or_else(|| WebError::NotFound(format!("no operation `{name}`")))?;
+    let base = snapshot
+        .operations
+        .get(&name)
+        .cloned()
+        .ok_or_else(|| WebError::NotFound(name.clone()))?;
     o.mcp.enabled = form.enabled.is_some();
     o.mcp.require_confirmation = Some(form.require_confirmation.is_some());
     if form.action.as_deref() == Some("regenerate") {
@@ -168,8 +214,14 @@ pub async fn operation_save(
         // Compare against the text generated with the new confirmation setting.
         let mut probe = base.clone();
         probe.mcp.require_confirmation = o.mcp.require_confirmation;
-        o.mcp.description = custom(&form.description, &describe::operation_description(&snapshot, &probe));
-        o.mcp.instructions = custom(&form.instructions, &describe::operation_instructions(&snapshot, &base));
+        o.mcp.description = custom(
+            &form.description,
+            &describe::operation_description(&snapshot, &probe),
+        );
+        o.mcp.instructions = custom(
+            &form.instructions,
+            &describe::operation_instructions(&snapshot, &base),
+        );
     }
     state.engine.save_draft(&def, Utc::now()).await?;
     Ok(redirect(&format!("/admin/apps/{slug}/operations/{name}")))

@@ -53,24 +53,39 @@ pub async fn show(state: web::Data<AppState>, admin: Admin) -> Result<HttpRespon
     let mut apps = Vec::new();
     for app in state.engine.catalog().apps().await? {
         let tools = app_tools(&app, None);
-        let bytes: usize = tools.iter().map(|t| serde_json::to_string(&t.tool).map(|s| s.len()).unwrap_or(0)).sum();
+        let bytes: usize = tools
+            .iter()
+            .map(|t| serde_json::to_string(&t.tool).map(|s| s.len()).unwrap_or(0))
+            .sum();
         let sample = store
-            .query_records(&RecordQuery { app_id: app.id, limit: 50, ..Default::default() })
+            .query_records(&RecordQuery {
+                app_id: app.id,
+                limit: 50,
+                ..Default::default()
+            })
             .await?
             .0;
         let view = tools.iter().find_map(|t| match &t.target {
             ToolTarget::View(v) => app.def.views.get(v),
             _ => None,
         });
-        let view = view.or_else(|| app.def.views.values().find(|v| v.scope == Scope::All)).or_else(|| app.def.views.values().next());
+        let view = view
+            .or_else(|| app.def.views.values().find(|v| v.scope == Scope::All))
+            .or_else(|| app.def.views.values().next());
         let (cols, full) = match (view, sample.len()) {
             (Some(v), n) if n > 0 => {
                 let mut atts = Vec::new();
                 for r in &sample {
                     atts.extend(store.attachments_of(r.id).await?);
                 }
-                let c: usize = sample.iter().map(|r| columns_row(&app.def, v, r).to_string().len()).sum();
-                let f: usize = sample.iter().map(|r| full_row(r, &atts).to_string().len()).sum();
+                let c: usize = sample
+                    .iter()
+                    .map(|r| columns_row(&app.def, v, r).to_string().len())
+                    .sum();
+                let f: usize = sample
+                    .iter()
+                    .map(|r| full_row(r, &atts).to_string().len())
+                    .sum();
                 (format!("{} bytes", c / n), format!("{} bytes", f / n))
             }
             _ => ("no records yet".to_string(), "no records yet".to_string()),
@@ -123,9 +138,17 @@ pub struct SwitchForm {
     enabled: Option<String>,
 }
 
-pub async fn save(state: web::Data<AppState>, admin: Admin, form: web::Form<SwitchForm>) -> Result<HttpResponse, WebError> {
+pub async fn save(
+    state: web::Data<AppState>,
+    admin: Admin,
+    form: web::Form<SwitchForm>,
+) -> Result<HttpResponse, WebError> {
     admin.0.check_csrf(&form.csrf)?;
-    let v = if form.enabled.is_some() { "true" } else { "false" };
+    let v = if form.enabled.is_some() {
+        "true"
+    } else {
+        "false"
+    };
     state.engine.store().set_setting(MCP_ENABLED_KEY, v).await?;
     Ok(redirect("/admin/integration/mcp"))
 }

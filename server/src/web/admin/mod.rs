@@ -7,19 +7,37 @@ mod users;
 use actix_web::web;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/admin", web::get().to(|| async { super::redirect("/admin/apps") }))
-        .route("/admin/users", web::get().to(users::list))
-        .route("/admin/users", web::post().to(users::create))
-        .route("/admin/users/{id}", web::post().to(users::update))
-        .route("/admin/apps", web::get().to(apps::list))
-        .route("/admin/apps/import", web::post().to(apps::import))
-        .route("/admin/apps/{app}", web::get().to(apps::show))
-        .route("/admin/apps/{app}/publish", web::post().to(apps::publish))
-        .route("/admin/apps/{app}/definition.json", web::get().to(apps::download))
-        .route("/admin/apps/{app}/views/{view}", web::get().to(integration::view_form))
-        .route("/admin/apps/{app}/views/{view}", web::post().to(integration::view_save))
-        .route("/admin/apps/{app}/operations/{op}", web::get().to(integration::operation_form))
-        .route("/admin/apps/{app}/operations/{op}", web::post().to(integration::operation_save))
-        .route("/admin/integration/mcp", web::get().to(mcp::show))
-        .route("/admin/integration/mcp", web::post().to(mcp::save));
+    cfg.route(
+        "/admin",
+        web::get().to(|| async { super::redirect("/admin/apps") }),
+    )
+    .route("/admin/users", web::get().to(users::list))
+    .route("/admin/users", web::post().to(users::create))
+    .route("/admin/users/{id}", web::post().to(users::update))
+    .route("/admin/apps", web::get().to(apps::list))
+    .route("/admin/apps/import", web::post().to(apps::import))
+    .route("/admin/apps/{app}", web::get().to(apps::show))
+    .route("/admin/apps/{app}/publish", web::post().to(apps::publish))
+    .route(
+        "/admin/apps/{app}/definition.json",
+        web::get().to(apps::download),
+    )
+    .route(
+        "/admin/apps/{app}/views/{view}",
+        web::get().to(integration::view_form),
+    )
+    .route(
+        "/admin/apps/{app}/views/{view}",
+        web::post().to(integration::view_save),
+    )
+    .route(
+        "/admin/apps/{app}/operations/{op}",
+        web::get().to(integration::operation_form),
+    )
+    .route(
+        "/admin/apps/{app}/operations/{op}",
+        web::post().to(integration::operation_save),
+    )
+    .route("/admin/integration/mcp", web::get().to(mcp::show))
+    .route("/admin/integration/mcp", web::post().to(mcp::save));
 }

@@ -24,7 +24,11 @@ struct UsersPage {
     error: Option<String>,
 }
 
-async fn page(state: &AppState, admin: &Admin, error: Option<String>) -> Result<HttpResponse, WebError> {
+async fn page(
+    state: &AppState,
+    admin: &Admin,
+    error: Option<String>,
+) -> Result<HttpResponse, WebError> {
     let now = Utc::now();
     let users = state
         .engine
@@ -41,7 +45,11 @@ async fn page(state: &AppState, admin: &Admin, error: Option<String>) -> Result<
             disabled: u.disabled,
         })
         .collect();
-    render(&UsersPage { layout: Layout::new("Users", &admin.0), users, error })
+    render(&UsersPage {
+        layout: Layout::new("Users", &admin.0),
+        users,
+        error,
+    })
 }
 
 pub async fn list(state: web::Data<AppState>, admin: Admin) -> Result<HttpResponse, WebError> {
@@ -64,12 +72,18 @@ pub struct NewUser {
     password: String,
 }
 
-pub async fn create(state: web::Data<AppState>, admin: Admin, form: web::Form<NewUser>) -> Result<HttpResponse, WebError> {
+pub async fn create(
+    state: web::Data<AppState>,
+    admin: Admin,
+    form: web::Form<NewUser>,
+) -> Result<HttpResponse, WebError> {
     admin.0.check_csrf(&form.csrf)?;
     let username = form.username.trim();
     let valid_name = !username.is_empty()
         && username.len() <= 64
-        && username.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'));
+        && username
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'));
     let error = if !valid_name {
         Some("usernames use letters, digits and . _ - @ (at most 64)".to_string())
     } else if form.password.chars().count() < 8 {
@@ -82,11 +96,30 @@ pub async fn create(state: web::Data<AppState>, admin: Admin, form: web::Form<Ne
     if error.is_some() {
         return page(&state, &admin, error).await;
     }
-    let display = if form.display_name.trim().is_empty() { username } else { form.display_name.trim() };
-    match state.auth.create_user(username, display, &form.password, &parse_roles(&form.roles), Utc::now()).await {
+    let display = if form.display_name.trim().is_empty() {
+        username
+    } else {
+        form.display_name.trim()
+    };
+    match state
+        .auth
+        .create_user(
+            username,
+            display,
+            &form.password,
+            &parse_roles(&form.roles),
+            Utc::now(),
+        )
+        .await
+    {
         Ok(_) => Ok(redirect("/admin/users")),
         Err(crate::auth::AuthError::Store(crate::store::StoreError::Conflict)) => {
-            page(&state, &admin, Some(format!("a user named `{username}` already exists"))).await
+            page(
+                &state,
+                &admin,
+                Some(format!("a user named `{username}` already exists")),
+            )
+            .await
         }
         Err(e) => Err(e.into()),
     }
@@ -109,13 +142,24 @@ pub async fn update(
     admin.0.check_csrf(&form.csrf)?;
     let id = *path;
     let disabled = form.disabled.is_some();
-    if id == admin.0.user.id && (disabled || !parse_roles(&form.roles).iter().any(|r| r == "admin")) {
-        return page(&state, &admin, Some("you cannot disable yourself or remove your own admin role".into())).await;
+    if id == admin.0.user.id && (disabled || !parse_roles(&form.roles).iter().any(|r| r == "admin"))
+    {
+        return page(
+            &state,
+            &admin,
+            Some("you cannot disable yourself or remove your own admin role".into()),
+        )
+        .await;
     }
     state
         .engine
         .store()
-        .update_user(id, form.display_name.trim(), &parse_roles(&form.roles), disabled)
+        .update_user(
+            id,
+            form.display_name.trim(),
+            &parse_roles(&form.roles),
+            disabled,
+        )
         .await?;
     if !disabled {
         state.engine.store().clear_failed_logins(id).await?;

@@ -1,0 +1,233 @@
+//! Format tests of the suggester on small texts, and a no-panic fuzz loop.
+#![allow(clippy::unwrap_used)]
+
+use chrono::NaiveDate;
+
+use super::suggest::{suggest, Suggestions};
+
+fn today() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2024, 12, 31).unwrap()
+}
+
+fn s(text: &str) -> Suggestions {
+    suggest(text, today())
+}
+
+fn money(v: &Option<super::Suggestion<rust_decimal::Decimal>>) -> Option<String> {
+    v.as_ref().map(|s| s.value.to_string())
+}
+
+#[test]
+fn english_till_receipt() {
+    let r = s("ACME GROCERY\n12 High St\n03/14/2024 10:22\nMilk 1.99\nBread 2.50\nSUBTOTAL 4.49\nTAX 0.36\nTOTAL 4.85\nCASH 10.00\nCHANGE 5.15");
+    assert_eq!(r.supplier.unwrap().value, "ACME GROCERY");
+    assert_eq!(r.expense_date.unwrap().value.to_string(), "2024-03-14");
+    assert_eq!(money(&r.net).as_deref(), Some("4.49"));
+    assert_eq!(money(&r.tax).as_deref(), Some("0.36"));
+    let total = r.total.unwrap();
+    assert_eq!(total.value.to_string(), "4.85");
+    assert!(total.confidence > 0.9, "net + tax = total confirms it");
+    assert_eq!(total.source, "TOTAL 4.85");
+}
+
+#[test]
+fn german_receipt_with_thousands() {
+    let r = s("Möbelhaus Krause GmbH\nDatum: 02.01.2024\nGesamtbetrag 1.234,56 EUR\nenthaltene MwSt 19% 197,11\nNetto 1.037,45");
+    assert_eq!(money(&r.total).as_deref(), Some("1234.56"));
+    assert_eq!(money(&r.tax).as_deref(), Some("197.11"));
+    assert_eq!(money(&r.net).as_deref(), Some("1037.45"));
+    assert_eq!(r.currency.unwrap().value, "EUR");
+    assert_eq!(r.expense_date.unwrap().value.to_string(), "2024-01-02");
+}
+
+#[test]
+fn french_invoice_with_spaces_as_thousands() {
+    let r = s("Garage Dupont SARL\nFacture du 5 mars 2024\nTotal HT 1 250,00 €\nTVA 20 % 250,00 €\nTotal TTC 1 500,00 €");
+    assert_eq!(money(&r.net).as_deref(), Some("1250.00"));
+    assert_eq!(money(&r.tax).as_deref(), Some("250.00"));
+    assert_eq!(money(&r.total).as_deref(), Some("1500.00"));
+    assert_eq!(r.expense_date.unwrap().value.to_string(), "2024-03-05");
+    assert_eq!(r.supplier.unwrap().value, "Garage Dupont SARL");
+}
+
+#[test]
+fn spanish_ticket() {
+    let r = s("Bar Pepe\nFecha: 7 de marzo de 2024\nBase imponible 9,09\nIVA 10% 0,91\nImporte total 10,00 €");
+    assert_eq!(money(&r.total).as_deref(), Some("10.00"));
+    assert_eq!(money(&r.net).as_deref(), Some("9.09"));
+    assert_eq!(r.expense_date.unwrap().value.to_string(), "2024-03-07");
+}
+
+#[test]
+fn net_is_inferred_from_total_and_tax() {
+    let r = s("Taxi\nFare £18.00\nVAT £3.00\nTotal £21.00");
+    let net = r.net.unwrap();
+    assert_eq!(net.value.to_string(), "18.00");
+    assert!(net.source.starts_with("calculated"));
+    assert!(net.confidence < r.total.unwrap().confidence);
+}
+
+#[test]
+fn total_inferred_from_net_and_tax() {
+    let r = s("Subtotal 100.00\nVAT 20.00");
+    let t = r.total.unwrap();
+    assert_eq!(t.value.to_string(), "120.00");
+    assert!(t.source.starts_with("calculated"));
+}
+
+#[test]
+fn prefers_the_total_that_adds_up() {
+    let text = "Subtotal 50.00\nTax 5.00\nTotal 55.00\nTotal savings 12.00\nTotal 5 items\nAmount tendered 60.00";
+    let r = s(text);
+    assert_eq!(money(&r.total).as_deref(), Some("55.00"));
+}
+
+#[test]
+fn several_taxes_are_added() {
+    let r = s("Subtotal $120.00\nGST 5% $6.00\nPST 7% $8.40\nTotal $134.40");
+    assert_eq!(money(&r.tax).as_deref(), Some("14.40"));
+    assert_eq!(r.currency.unwrap().value, "CAD");
+}
+
+#[test]
+fn label_and_value_on_separate_lines() {
+    let r = s("Invoice\nTotal amount due\n$1,024.50\nThank you");
+    assert_eq!(money(&r.total).as_deref(), Some("1024.50"));
+}
+
+#[test]
+fn vat_table_columns() {
+    let r = s("Summe 11,90\nMwSt%  Netto  MwSt  Brutto\n19%  10,00  1,90  11,90");
+    assert_eq!(money(&r.net).as_deref(), Some("10.00"));
+    assert_eq!(money(&r.tax).as_deref(), Some("1.90"));
+    assert_eq!(money(&r.total).as_deref(), Some("11.90"));
+}
+
+#[test]
+fn registration_numbers_and_percentages_are_not_money() {
+    let r = s("VAT No. GB 123 4567 89\nVAT 20%\nTotal 12.00\nUSt-IdNr. DE 123456789");
+    assert_eq!(money(&r.total).as_deref(), Some("12.00"));
+    assert!(r.tax.is_none());
+}
+
+#[test]
+fn yen_without_decimals() {
+    let r = s("Sakura Mart\n2024/05/10\nSubtotal ¥1,800\nTax ¥180\nTotal ¥1,980");
+    assert_eq!(money(&r.total).as_deref(), Some("1980"));
+    assert_eq!(money(&r.tax).as_deref(), Some("180"));
+    assert_eq!(r.currency.unwrap().value, "JPY");
+}
+
+#[test]
+fn no_labels_gives_a_low_confidence_guess() {
+    let r = s("Corner Shop\nApples 2.40\nPears 3.10\n5.50");
+    let t = r.total.unwrap();
+    assert_eq!(t.value.to_string(), "5.50");
+    assert!(t.confidence <= 0.5);
+}
+
+#[test]
+fn due_date_is_not_the_expense_date() {
+    let r = s("Cloudbright Software LLC\nDue date: April 4, 2024\nInvoice date: March 5, 2024\nAmount due $212.93");
+    assert_eq!(r.expense_date.unwrap().value.to_string(), "2024-03-05");
+}
+
+#[test]
+fn empty_and_junk_text() {
+    assert!(s("").is_empty());
+    assert!(s("   \n\n\t").is_empty());
+    let r = s("%%%% ---- ####");
+    assert!(r.total.is_none() && r.expense_date.is_none() && r.supplier.is_none());
+}
+
+#[test]
+fn serialises_money_as_strings_and_dates_as_iso() {
+    let r = s("Shop Ltd\n2024-03-05\nTotal €23.80");
+    let json = serde_json::to_value(&r).unwrap();
+    assert_eq!(json["total"]["value"], "23.80");
+    assert_eq!(json["expense_date"]["value"], "2024-03-05");
+    assert_eq!(json["currency"]["value"], "EUR");
+    assert!(json["total"]["confidence"].as_f64().unwrap() > 0.0);
+    assert_eq!(json["net"], serde_json::Value::Null);
+}
+
+/// A small deterministic generator (xorshift) for the fuzz loops.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+}
+
+#[test]
+fn never_panics_on_random_input() {
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    // Random bytes, lossily decoded.
+    for _ in 0..400 {
+        let len = (rng.next() % 600) as usize;
+        let bytes: Vec<u8> = (0..len).map(|_| rng.next() as u8).collect();
+        let _ = suggest(&String::from_utf8_lossy(&bytes), today());
+    }
+    // Random mixes of receipt-like tokens, which reach deeper code paths.
+    let tokens = [
+        "Total",
+        "TOTAL DUE",
+        "Summe",
+        "MwSt",
+        "19%",
+        "VAT",
+        "Net",
+        "Subtotal",
+        "€",
+        "$",
+        "£",
+        "¥",
+        "CHF",
+        "1.234,56",
+        "1,234.56",
+        "1 234,56",
+        "0,00",
+        "12.5",
+        "-3.00",
+        "05/03/2024",
+        "2024-02-30",
+        "31.12.99",
+        "März",
+        "de",
+        "5",
+        "\n",
+        "\n",
+        "Tel",
+        "GmbH",
+        "%",
+        ",",
+        ".",
+        "99999999999999999999999.99",
+        "’",
+        "Brutto",
+        "Netto",
+        "Rückgeld",
+        "ÄÖÜ",
+        "İ",
+        "ß",
+    ];
+    for _ in 0..3000 {
+        let n = (rng.next() % 40) as usize;
+        let text: Vec<&str> = (0..n)
+            .map(|_| tokens[(rng.next() % tokens.len() as u64) as usize])
+            .collect();
+        let r = suggest(&text.join(" "), today());
+        for v in [&r.net, &r.tax, &r.total].into_iter().flatten() {
+            assert!((0.0..=1.0).contains(&v.confidence));
+        }
+    }
+    // Very long input is cut, not slow.
+    let long = "Total 1.00 ".repeat(200_000);
+    let started = std::time::Instant::now();
+    let _ = suggest(&long, today());
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+}
