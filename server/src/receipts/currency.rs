@@ -58,6 +58,13 @@ pub(crate) fn prefers_month_first(code: Option<&str>) -> bool {
 
 static CA_POSTCODE: LazyLock<Option<Regex>> =
     LazyLock::new(|| Regex::new(r"\b[A-Z]\d[A-Z] ?\d[A-Z]\d\b").ok());
+static US_STATE_ZIP: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r"\b(?:AL|AK|AZ|AR|CA|CO|CT|DE|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|",
+        r"NE|NV|NH|NJ|NM|NY|NC|ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY),? \d{5}(?:-\d{4})?\b"
+    ))
+    .ok()
+});
 static UK_POSTCODE: LazyLock<Option<Regex>> =
     LazyLock::new(|| Regex::new(r"\b[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}\b").ok());
 
@@ -187,23 +194,23 @@ pub(crate) fn detect(lines: &[String]) -> Option<Suggestion<String>> {
                 .unwrap_or_default(),
         });
     }
-    // No sign at all: a weak guess from the language of tax labels.
-    let fallback = if has_word(
-        &lower_all,
-        &["mwst", "ust", "tva", "iva", "btw", "umsatzsteuer"],
-    ) {
-        Some("EUR")
-    } else if has_word(&lower_all, &["vat"])
-        && UK_POSTCODE.as_ref().is_some_and(|r| r.is_match(&all))
-    {
-        Some("GBP")
+    // No sign at all: a weak guess from the address or the tax labels.
+    let matches = |re: &LazyLock<Option<Regex>>| re.as_ref().is_some_and(|r| r.is_match(&all));
+    let fallback = if matches(&US_STATE_ZIP) {
+        Some(("USD", 0.45, "United States address"))
+    } else if matches(&CA_POSTCODE) {
+        Some(("CAD", 0.45, "Canadian address"))
+    } else if has_word(&lower_all, &["vat"]) && matches(&UK_POSTCODE) {
+        Some(("GBP", 0.4, "United Kingdom address"))
+    } else if has_word(&lower_all, &["mwst", "ust", "tva", "iva", "btw", "umsatzsteuer"]) {
+        Some(("EUR", 0.3, "language of the tax labels"))
     } else {
         None
     };
-    fallback.map(|code| Suggestion {
+    fallback.map(|(code, confidence, why)| Suggestion {
         value: code.to_string(),
-        confidence: 0.3,
-        source: "language of the tax labels".to_string(),
+        confidence,
+        source: why.to_string(),
     })
 }
 
@@ -242,6 +249,8 @@ mod tests {
         assert_eq!(code("Totalt 120,00 kr\nMVA 25%").as_deref(), Some("NOK"));
         assert_eq!(code("MwSt 19% 3,80\nSumme 23,80").as_deref(), Some("EUR"));
         assert_eq!(code("Coffee 3.50"), None);
+        assert_eq!(code("Austin, TX 78701\nTotal 35.18").as_deref(), Some("USD"));
+        assert_eq!(code("London WC2A 1LS\nVAT 3.00\nTotal 18.00").as_deref(), Some("GBP"));
         assert_eq!(code("Euro-Pallet"), None);
     }
 
