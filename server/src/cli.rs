@@ -92,6 +92,9 @@ pub enum Command {
     /// Demo data.
     #[command(subcommand)]
     Demo(DemoCommand),
+    /// The site-wide MCP switch ("Allow external MCP clients to access your apps").
+    #[command(subcommand)]
+    Mcp(McpCommand),
     /// Internal helpers run by the server itself.
     #[command(subcommand, hide = true)]
     Internal(InternalCommand),
@@ -149,6 +152,16 @@ pub enum DemoCommand {
         #[arg(long, default_value_t = 50)]
         users: u32,
     },
+}
+
+#[derive(Subcommand)]
+pub enum McpCommand {
+    /// Allow external MCP clients to access the published apps.
+    Enable,
+    /// Refuse every MCP request.
+    Disable,
+    /// Print whether the MCP surface is on.
+    Status,
 }
 
 #[derive(Subcommand)]
@@ -320,6 +333,18 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Demo(DemoCommand::Generate { claims, users }) => {
             let engine = cli.db.engine().await?;
             crate::demo::generate(&engine, claims, users).await
+        }
+        Command::Mcp(cmd) => {
+            let store = cli.db.store().await?;
+            let key = crate::mcp::MCP_ENABLED_KEY;
+            match cmd {
+                McpCommand::Enable => store.set_setting(key, "true").await.map_err(|e| e.to_string())?,
+                McpCommand::Disable => store.set_setting(key, "false").await.map_err(|e| e.to_string())?,
+                McpCommand::Status => {}
+            }
+            let on = store.setting(key).await.map_err(|e| e.to_string())?.as_deref() == Some("true");
+            println!("MCP surface: {}", if on { "on" } else { "off" });
+            Ok(())
         }
         Command::Internal(InternalCommand::PdfWorker) => Ok(()),
     }
