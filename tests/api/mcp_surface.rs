@@ -362,3 +362,132 @@ async fn protocol_edges_behave_as_clients_expect() {
         "precondition_failed"
     );
 }
+
+#[tokio::test]
+async fn disabling_a_view_takes_effect_only_when_published_and_is_diagnosed() {
+    let app = spawn_app().await;
+    app.enable_mcp().await;
+    let token = app.token("alice");
+    let admin = app.sign_in("admin").await;
+    let (_, tab) = admin
+        .get_text("/admin/apps/expense_claims/views/my_claims")
+        .await;
+    assert!(tab.contains("Allow AI assistants and LLM tools to access this view through MCP"));
+    assert!(tab.contains("View Columns"));
+    let r = admin
+        .post_form(
+            "/admin/apps/expense_claims/views/my_claims",
+            &[
+                ("format", "columns"),
+                ("description", "Mine"),
+                ("instructions", "Use it"),
+                ("action", "save"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(
+        tool_names(&app, &token)
+            .await
+            .contains(&"expense_claims_my_claims".into()),
+        "the draft is not live yet"
+    );
+    let (_, page) = admin.get_text("/admin/apps/expense_claims").await;
+    assert!(page.contains("unpublished changes"));
+    let r = admin
+        .post_form("/admin/apps/expense_claims/publish", &[])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(
+        !tool_names(&app, &token)
+            .await
+            .contains(&"expense_claims_my_claims".into()),
+        "gone once published"
+    );
+    let (_, body) = mcp(
+        &app,
+        &token,
+        "tools/call",
+        json!({"name": "expense_claims_my_claims", "arguments": {}}),
+    )
+    .await;
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("not enabled for MCP"));
+    let (_, diag) = admin.get_text("/admin/integration/mcp").await;
+    assert!(
+        diag.contains("tool_unavailable") && diag.contains("expense_claims_my_claims"),
+        "the refusal shows in diagnostics"
+    );
+    assert!(diag.contains("tools/list bytes"), "context budget shown");
+    // Custom texts survive and "regenerate" restores the generated ones.
+    let (_, tab) = admin
+        .get_text("/admin/apps/expense_claims/views/my_claims")
+        .await;
+    assert!(tab.contains(">Mine</textarea>") && tab.contains("edited"));
+    admin
+        .post_form(
+            "/admin/apps/expense_claims/views/my_claims",
+            &[
+                ("enabled", "on"),
+                ("format", "full"),
+                ("description", ""),
+                ("instructions", ""),
+                ("action", "regenerate"),
+            ],
+        )
+        .await;
+    admin
+        .post_form("/admin/apps/expense_claims/publish", &[])
+        .await;
+    let (_, listed) = mcp(&app, &token, "tools/list", json!({})).await;
+    let t = listed["result"]["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "expense_claims_my_claims")
+        .cloned()
+        .expect("back after publish");
+    assert!(
+        t["description"]
+            .as_str()
+            .unwrap()
+            .starts_with("Lists your own records"),
+        "generated description restored"
+    );
+    let alice = app.sign_in("alice").await;
+    alice.new_claim("Full format").await;
+    let r = call_tool(&app, &token, "expense_claims_my_claims", json!({})).await;
+    assert_eq!(
+        r["structuredContent"]["rows"][0]["fields"]["purpose"], "Full format",
+        "full records nest the fields"
+    );
+}
+
+#[tokio::test]
+async fn results_never_exceed_the_byte_budget() {
+    let app = spawn_app_with(&["--mcp-max-result-bytes", "2000"]).await;
+    app.enable_mcp().await;
+    let alice = app.sign_in("alice").await;
+    for i in 0..12 {
+        alice
+            .new_claim(&format!(
+                "A fairly long purpose text to fill the budget quickly, number {i}"
+            ))
+            .await;
+    }
+    let token = app.token("alice");
+    let r = call_tool(
+        &app,
+        &token,
+        "expense_claims_my_claims",
+        json!({"limit": 12}),
+    )
+    .await;
+    let sc = &r["structuredContent"];
+    assert_eq!(sc["truncated"], true);
+    assert!(sc["returned"].as_u64().unwrap() < 12);
+    assert!(sc["next_cursor"].is_string(), "a cursor to continue");
+    assert!(serde_json::to_string(&r).unwrap().len() < 4000);
+}

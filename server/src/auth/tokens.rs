@@ -95,7 +95,13 @@ impl Auth {
             .user_by_id(row.user_id)
             .await?
             .ok_or(AuthError::InvalidToken)?;
-        self.store().touch_token(row.id, now).await?;
+        // Note the use at most once a minute: a write on every call would serialise readers.
+        if row
+            .last_used_at
+            .is_none_or(|t| now - t > chrono::Duration::seconds(60))
+        {
+            self.store().touch_token(row.id, now).await?;
+        }
         Ok(Principal {
             user,
             token_id: row.id,
