@@ -491,3 +491,42 @@ async fn results_never_exceed_the_byte_budget() {
     assert!(sc["next_cursor"].is_string(), "a cursor to continue");
     assert!(serde_json::to_string(&r).unwrap().len() < 4000);
 }
+
+#[tokio::test]
+async fn a_total_sent_for_verification_must_match_net_plus_tax() {
+    let app = spawn_app().await;
+    app.enable_mcp().await;
+    let alice = app.sign_in("alice").await;
+    let id = alice.new_claim("Dinner").await;
+    let token = app.token("alice");
+    let args = |total: &str| json!({"record_id": id, "supplier": "Bistro", "expense_date": "2026-03-01", "net": "100.00", "tax": "19.00", "currency": "EUR", "total": total});
+    let r = call_tool(
+        &app,
+        &token,
+        "expense_claims_fill_receipt_fields",
+        args("120.00"),
+    )
+    .await;
+    assert_eq!(r["isError"], true);
+    assert_eq!(
+        r["structuredContent"]["error"]["fields"][0]["field"],
+        "total"
+    );
+    assert!(r["content"][0]["text"]
+        .as_str()
+        .unwrap()
+        .contains("does not match net + tax = 119"));
+    assert_eq!(version_of(&alice, id).await, 1, "nothing written");
+    let r = call_tool(
+        &app,
+        &token,
+        "expense_claims_fill_receipt_fields",
+        args("119.01"),
+    )
+    .await;
+    assert_eq!(r["isError"], false, "within one minor unit: {r}");
+    assert_eq!(
+        r["structuredContent"]["record"]["total"], "119",
+        "the computed total is stored, not the sent one"
+    );
+}

@@ -243,6 +243,13 @@ pub struct OperationDef {
     /// The acting user may not run this on their own record (e.g. approving one's own claim).
     #[serde(default)]
     pub not_own: bool,
+    /// Computed fields a caller may send as a cross-check: a given value must equal the computed
+    /// one within one minor unit of the currency, and is never stored.
+    #[serde(default)]
+    pub verify: Vec<String>,
+    /// Compare the inputs with the values read from an attached file and note differences.
+    #[serde(default)]
+    pub cross_check: Option<CrossCheck>,
     #[serde(default)]
     pub mcp: OperationMcp,
 }
@@ -259,6 +266,16 @@ impl OperationDef {
     pub fn needs_record(&self) -> bool {
         self.kind != OperationKind::Create
     }
+}
+
+/// Where the values read from a file are compared, and where differences are noted.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CrossCheck {
+    /// The file field whose suggestions are compared.
+    pub file: String,
+    /// The text field that receives the differences (cleared when there are none).
+    pub into: String,
 }
 
 /// A definition problem, located by its path in the file.
@@ -453,6 +470,30 @@ impl AppDef {
             }
             for (i, f) in o.requires.iter().enumerate() {
                 self.check_field(&mut errors, &format!("{p}.requires[{i}]"), f);
+            }
+            for (i, f) in o.verify.iter().enumerate() {
+                if self.fields.get(f).map(|d| d.kind) != Some(FieldType::Computed) {
+                    errors.push(err(
+                        format!("{p}.verify[{i}]"),
+                        format!("`{f}` is not a computed field"),
+                    ));
+                }
+            }
+            if let Some(cc) = &o.cross_check {
+                if self.fields.get(&cc.file).map(|d| d.kind) != Some(FieldType::File) {
+                    errors.push(err(
+                        format!("{p}.cross_check.file"),
+                        format!("`{}` is not a file field", cc.file),
+                    ));
+                }
+                match self.fields.get(&cc.into).map(|d| d.kind) {
+                    Some(FieldType::Text | FieldType::LongText) if !o.inputs.contains(&cc.into) => {
+                    }
+                    _ => errors.push(err(
+                        format!("{p}.cross_check.into"),
+                        format!("`{}` must be a text field that is not an input", cc.into),
+                    )),
+                }
             }
             let states = self
                 .state_field

@@ -155,6 +155,23 @@ pub fn operation_instructions(def: &AppDef, op: &OperationDef) -> String {
             ));
         }
     }
+    for v in &op.verify {
+        if let Some(f) = def.fields.get(v) {
+            parts.push(format!(
+                "`{v}` — optional: the {} printed on the document, as a cross-check; the call is refused if it differs from {} by more than one minor unit.",
+                f.label,
+                f.expr.as_deref().unwrap_or("")
+            ));
+        }
+    }
+    if let Some(cc) = &op.cross_check {
+        parts.push(format!(
+            "Read the {} first with the `{}_read_{}` tool and send the values as printed; Formwork compares them with its own reading and notes differences for the approver.",
+            label(def, &cc.file),
+            def.slug,
+            cc.file
+        ));
+    }
     if op.not_own {
         parts.push("A user cannot run this on their own record.".into());
     }

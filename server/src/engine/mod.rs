@@ -4,6 +4,7 @@
 mod admin;
 mod attachments;
 pub mod catalog;
+mod checks;
 pub mod definition;
 pub mod describe;
 mod error;

@@ -93,7 +93,7 @@ impl Engine {
         let def = &app.def;
         let mut errors = Vec::new();
         for name in req.inputs.keys() {
-            if !op.inputs.contains(name) {
+            if !op.inputs.contains(name) && !op.verify.contains(name) {
                 errors.push(FieldError {
                     field: name.clone(),
                     label: name.clone(),
@@ -157,6 +157,14 @@ impl Engine {
         }
         check_money(def, &mut new, &mut errors);
         compute(def, &mut new, &mut errors);
+        super::checks::verify_computed(def, op, &req.inputs, &new, &mut errors);
+        if let Some(cc) = &op.cross_check {
+            let note = super::checks::cross_check(self, def, op, &new).await;
+            new.insert(
+                cc.into.clone(),
+                note.map(Value::String).unwrap_or(Value::Null),
+            );
+        }
         for name in &op.requires {
             if new.get(name).is_none_or(|v| v.is_null()) {
                 errors.push(fe(

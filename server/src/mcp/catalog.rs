@@ -202,6 +202,22 @@ fn operation_tool(def: &AppDef, name: &str, o: &OperationDef) -> Tool {
             required.push(i.clone());
         }
     }
+    for v in &o.verify {
+        if let Some(f) = def.fields.get(v) {
+            props.insert(
+                v.clone(),
+                json!({
+                    "type": "string",
+                    "pattern": "^[0-9]+(\\.[0-9]{1,4})?$",
+                    "description": format!(
+                        "Optional cross-check, not stored: the {} printed on the document; refused unless it equals {} within one minor unit",
+                        f.label,
+                        f.expr.as_deref().unwrap_or("")
+                    )
+                }),
+            );
+        }
+    }
     if o.requires_confirmation() {
         props.insert("confirmation_token".into(), json!({"type": "string", "description": "Token from the preview returned by the first call; repeat the same arguments with it to apply the change"}));
     }

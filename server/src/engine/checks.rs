@@ -1,0 +1,143 @@
+//! Cross-checks of an operation's inputs: computed totals a caller sends for verification, and
+//! the comparison of entered values with what was read from an attached file.
+use super::definition::{AppDef, FieldType, OperationDef};
+use super::value::{parse_money, stored_decimal, CurrencyCode, Raw};
+use super::{Engine, FieldError};
+use rust_decimal::Decimal;
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+
+/// The currency of a money or computed field in `data`.
+fn currency_of(def: &AppDef, field: &str, data: &Map<String, Value>) -> Option<CurrencyCode> {
+    let f = def.fields.get(field)?;
+    let cf = f.currency_field.clone().or_else(|| {
+        let terms = super::definition::parse_expr(f.expr.as_deref()?).ok()?;
+        terms
+            .iter()
+            .find_map(|(_, t)| def.fields.get(t)?.currency_field.clone())
+    })?;
+    CurrencyCode::parse(data.get(&cf)?.as_str()?).ok()
+}
+
+/// Checks each given `verify` input against the computed value (within one minor unit).
+pub fn verify_computed(
+    def: &AppDef,
+    op: &OperationDef,
+    inputs: &BTreeMap<String, Raw>,
+    data: &Map<String, Value>,
+    errors: &mut Vec<FieldError>,
+) {
+    for name in &op.verify {
+        let Some(raw) = inputs.get(name) else {
+            continue;
+        };
+        let label = def
+            .fields
+            .get(name)
+            .map(|f| f.label.clone())
+            .unwrap_or_else(|| name.clone());
+        let text = match raw {
+            Raw::Text(s) => s.clone(),
+            Raw::Json(Value::String(s)) => s.clone(),
+            Raw::Json(Value::Number(n)) => n.to_string(),
+            Raw::Json(Value::Null) => continue,
+            Raw::Json(_) => String::from("?"),
+        };
+        let given = match parse_money(&text) {
+            Ok(d) => d,
+            Err(message) => {
+                errors.push(FieldError {
+                    field: name.clone(),
+                    label,
+                    message,
+                });
+                continue;
+            }
+        };
+        let units = currency_of(def, name, data)
+            .map(|c| c.minor_units())
+            .unwrap_or(2);
+        let tolerance = Decimal::new(1, units);
+        let expr = def
+            .fields
+            .get(name)
+            .and_then(|f| f.expr.clone())
+            .unwrap_or_default();
+        match data.get(name).and_then(stored_decimal) {
+            Some(computed) if (computed - given).abs() <= tolerance => {}
+            Some(computed) => errors.push(FieldError {
+                field: name.clone(),
+                label,
+                message: format!(
+                    "{given} does not match {expr} = {computed} (allowed difference {tolerance}); check the amounts"
+                ),
+            }),
+            None => errors.push(FieldError {
+                field: name.clone(),
+                label,
+                message: format!("cannot be checked: {expr} is incomplete"),
+            }),
+        }
+    }
+}
+
+/// Compares the values in `data` with the suggestions stored for the attached file; returns a
+/// note of the differences (`None` when they agree or nothing was read).
+pub async fn cross_check(
+    engine: &Engine,
+    def: &AppDef,
+    op: &OperationDef,
+    data: &Map<String, Value>,
+) -> Option<String> {
+    let cc = op.cross_check.as_ref()?;
+    let att_id = data.get(&cc.file)?.as_i64()?;
+    let att = engine.store().attachment(att_id).await.ok()??;
+    let meta: Value = serde_json::from_str(&att.meta).ok()?;
+    let suggestions = meta.get("suggestions")?.as_object()?;
+    let mut diffs = Vec::new();
+    for (name, s) in suggestions {
+        let Some(f) = def.fields.get(name) else {
+            continue;
+        };
+        let (Some(read), Some(entered)) = (s.get("value"), data.get(name)) else {
+            continue;
+        };
+        if entered.is_null() {
+            continue;
+        }
+        let confidence = s.get("confidence").and_then(Value::as_f64).unwrap_or(0.0);
+        if confidence < 0.5 {
+            continue;
+        }
+        let same = match f.kind {
+            FieldType::Money | FieldType::Number | FieldType::Computed => {
+                match (stored_decimal(read), stored_decimal(entered)) {
+                    (Some(a), Some(b)) => (a - b).abs() <= Decimal::new(1, 2),
+                    _ => true,
+                }
+            }
+            FieldType::Text => {
+                let (a, b) = (text(read).to_lowercase(), text(entered).to_lowercase());
+                a.contains(&b) || b.contains(&a)
+            }
+            _ => text(read).eq_ignore_ascii_case(&text(entered)),
+        };
+        if !same {
+            diffs.push(format!(
+                "{}: entered {}, the receipt seems to say {} ({:.0}% sure)",
+                f.label,
+                text(entered),
+                text(read),
+                confidence * 100.0
+            ));
+        }
+    }
+    (!diffs.is_empty()).then(|| format!("Check against the receipt — {}", diffs.join("; ")))
+}
+
+fn text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
