@@ -25,6 +25,13 @@ pub struct ToolEntry {
     pub tool: Tool,
 }
 
+/// A resolved tool call: the app and what the tool runs.
+pub struct ToolCall {
+    pub app: Arc<PublishedApp>,
+    pub name: String,
+    pub target: ToolTarget,
+}
+
 /// Default and largest page size of view tools.
 pub const DEFAULT_LIMIT: u64 = 25;
 pub const MAX_LIMIT: u64 = 200;
@@ -287,39 +294,51 @@ fn op_on(o: &OperationDef, actor: Option<&Actor>) -> bool {
     o.mcp.enabled && actor.is_none_or(|a| a.has_any(&o.roles))
 }
 
-/// The tools of one app for an actor (`None`: every enabled tool, for the admin's budget view).
-pub fn app_tools(app: &Arc<PublishedApp>, actor: Option<&Actor>) -> Vec<ToolEntry> {
+/// Names and targets of one app's tools for an actor (`None`: every enabled tool). Cheap: no
+/// schemas are built, so a tool call can find its target without building the whole catalog.
+pub fn app_targets(app: &PublishedApp, actor: Option<&Actor>) -> Vec<(String, ToolTarget)> {
     let def = &app.def;
     let mut out = Vec::new();
     for (n, v) in &def.views {
         if view_on(v, actor) {
-            out.push(ToolEntry {
-                app: app.clone(),
-                target: ToolTarget::View(n.clone()),
-                tool: view_tool(def, n, v),
-            });
+            out.push((tool_name(&def.slug, n), ToolTarget::View(n.clone())));
         }
     }
-    let any_view = out.iter().any(|t| matches!(t.target, ToolTarget::View(_)));
+    let any_view = !out.is_empty();
     for (n, o) in &def.operations {
         if op_on(o, actor) {
-            out.push(ToolEntry {
-                app: app.clone(),
-                target: ToolTarget::Operation(n.clone()),
-                tool: operation_tool(def, n, o),
-            });
+            out.push((tool_name(&def.slug, n), ToolTarget::Operation(n.clone())));
         }
     }
     if any_view {
         for (n, f) in &def.fields {
             if f.kind == FieldType::File {
-                out.push(ToolEntry {
-                    app: app.clone(),
-                    target: ToolTarget::ReadFile(n.clone()),
-                    tool: read_file_tool(def, n, f),
-                });
+                out.push((
+                    tool_name(&def.slug, &format!("read_{n}")),
+                    ToolTarget::ReadFile(n.clone()),
+                ));
             }
         }
     }
     out
+}
+
+/// The tools of one app for an actor (`None`: every enabled tool, for the admin's budget view).
+pub fn app_tools(app: &Arc<PublishedApp>, actor: Option<&Actor>) -> Vec<ToolEntry> {
+    let def = &app.def;
+    app_targets(app, actor)
+        .into_iter()
+        .map(|(_, target)| {
+            let tool = match &target {
+                ToolTarget::View(n) => view_tool(def, n, &def.views[n.as_str()]),
+                ToolTarget::Operation(n) => operation_tool(def, n, &def.operations[n.as_str()]),
+                ToolTarget::ReadFile(n) => read_file_tool(def, n, &def.fields[n.as_str()]),
+            };
+            ToolEntry {
+                app: app.clone(),
+                target,
+                tool,
+            }
+        })
+        .collect()
 }

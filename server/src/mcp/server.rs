@@ -1,6 +1,6 @@
 //! The MCP server handler: `tools/list` and `tools/call` built at run time from published apps,
 //! for the user the bearer token speaks for. Tool calls are the same engine calls as the web's.
-use super::catalog::{app_tools, ToolEntry, ToolTarget};
+use super::catalog::{app_tools, ToolCall, ToolEntry, ToolTarget};
 use super::results::{
     decode_cursor, engine_error, limit_arg, operation_result, row_json, tool_error, view_result,
 };
@@ -78,7 +78,7 @@ impl FormworkMcp {
     async fn run_view(
         &self,
         actor: &Actor,
-        entry: &ToolEntry,
+        entry: &ToolCall,
         view: &str,
         args: &Map<String, Value>,
     ) -> CallToolResult {
@@ -125,13 +125,8 @@ impl FormworkMcp {
             }
             Err(e) => {
                 let (r, code) = engine_error(&e);
-                self.note(
-                    code,
-                    Some(&entry.tool.name),
-                    &actor.username,
-                    &e.to_string(),
-                )
-                .await;
+                self.note(code, Some(&entry.name), &actor.username, &e.to_string())
+                    .await;
                 r
             }
         }
@@ -140,7 +135,7 @@ impl FormworkMcp {
     async fn run_operation(
         &self,
         actor: &Actor,
-        entry: &ToolEntry,
+        entry: &ToolCall,
         op: &str,
         args: &Map<String, Value>,
     ) -> CallToolResult {
@@ -197,7 +192,7 @@ impl FormworkMcp {
             expected_version,
             inputs,
         };
-        let tool_name = entry.tool.name.to_string();
+        let tool_name = entry.name.clone();
         let now = Utc::now();
         let args_hash = {
             let mut a = args.clone();
@@ -303,7 +298,7 @@ impl FormworkMcp {
     async fn read_file(
         &self,
         actor: &Actor,
-        entry: &ToolEntry,
+        entry: &ToolCall,
         field: &str,
         args: &Map<String, Value>,
     ) -> CallToolResult {
@@ -403,12 +398,29 @@ impl ServerHandler for FormworkMcp {
         let p = principal(&context)?;
         let actor = actor_of(&p);
         let name = request.name.to_string();
-        let tools = self.tools_for(&actor).await?;
-        let Some(entry) = tools.into_iter().find(|t| t.tool.name == name) else {
+        let apps = self
+            .ctx
+            .engine
+            .catalog()
+            .apps()
+            .await
+            .map_err(|e| McpError::internal_error(format!("catalog unavailable: {e}"), None))?;
+        let found = apps.iter().find_map(|a| {
+            super::catalog::app_targets(a, Some(&actor))
+                .into_iter()
+                .find(|(n, _)| *n == name)
+                .map(|(n, target)| (a.clone(), n, target))
+        });
+        let Some((app, tool_name, target)) = found else {
             let msg = format!("unknown tool `{name}`: it does not exist, its app is not published, it is not enabled for MCP, or your role may not use it");
             self.note("tool_unavailable", Some(&name), &actor.username, &msg)
                 .await;
             return Err(McpError::invalid_params(msg, None));
+        };
+        let entry = super::catalog::ToolCall {
+            app,
+            name: tool_name,
+            target,
         };
         let args = request.arguments.clone().unwrap_or_default();
         if Value::Object(args.clone()).to_string().len()
