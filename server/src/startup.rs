@@ -72,7 +72,6 @@ impl Application {
             base_url,
             switch: SiteSwitch::default(),
         });
-        let static_dir = std::env::var("FORMWORK_STATIC_DIR").unwrap_or_else(|_| "static".into());
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
@@ -85,7 +84,6 @@ impl Application {
                 )
                 .configure(crate::mcp::configure(mcp.clone()))
                 .configure(crate::oauth_metadata::configure)
-                .service(actix_files::Files::new("/static", &static_dir))
                 .configure(crate::web::configure)
         })
         .listen(listener)

@@ -1,10 +1,13 @@
 //! The web surface: server-rendered pages (askama), forms that work without JavaScript, CSRF on
 //! every form, uploads through `uploads`. Routes are thin adapters over engine calls.
+mod address;
 mod admin;
 mod apps;
+mod assets;
 mod error;
 mod forms;
 mod layout;
+mod oauth;
 mod operations;
 mod profile;
 mod records;
@@ -42,6 +45,7 @@ impl AppState {
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(apps::home))
         .route("/healthz", web::get().to(health))
+        .route("/static/{path:.*}", web::get().to(assets::serve))
         .route("/login", web::get().to(sign_in::form))
         .route("/login", web::post().to(sign_in::submit))
         .route("/logout", web::post().to(sign_in::sign_out))
@@ -65,7 +69,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/profile/tokens/{id}/revoke",
             web::post().to(profile::revoke_token),
         )
-        .configure(admin::configure);
+        .configure(admin::configure)
+        .configure(oauth::configure);
 }
 
 async fn health(state: web::Data<AppState>) -> HttpResponse {
