@@ -75,6 +75,9 @@ fn starts_with_currency(after: &str) -> bool {
     })
 }
 
+/// Longest integer part accepted as an amount.
+const MAX_INTEGER_DIGITS: usize = 15;
+
 /// Parses one number token. Returns the value and the count of decimals.
 pub(crate) fn parse_number(raw: &str) -> Option<(Decimal, u32)> {
     let groups: Vec<&str> = raw.split(|c: char| !c.is_ascii_digit()).collect();
@@ -108,6 +111,11 @@ pub(crate) fn parse_number(raw: &str) -> Option<(Decimal, u32)> {
         }
     }
     let digits: String = int_groups.concat();
+    // No receipt reaches a quadrillion; this also keeps sums far from
+    // Decimal's range limit.
+    if digits.trim_start_matches('0').len() > MAX_INTEGER_DIGITS {
+        return None;
+    }
     let text = match frac {
         Some(f) => format!("{digits}.{f}"),
         None => digits,

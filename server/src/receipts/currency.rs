@@ -202,7 +202,10 @@ pub(crate) fn detect(lines: &[String]) -> Option<Suggestion<String>> {
         Some(("CAD", 0.45, "Canadian address"))
     } else if has_word(&lower_all, &["vat"]) && matches(&UK_POSTCODE) {
         Some(("GBP", 0.4, "United Kingdom address"))
-    } else if has_word(&lower_all, &["mwst", "ust", "tva", "iva", "btw", "umsatzsteuer"]) {
+    } else if has_word(
+        &lower_all,
+        &["mwst", "ust", "tva", "iva", "btw", "umsatzsteuer"],
+    ) {
         Some(("EUR", 0.3, "language of the tax labels"))
     } else {
         None
@@ -249,8 +252,14 @@ mod tests {
         assert_eq!(code("Totalt 120,00 kr\nMVA 25%").as_deref(), Some("NOK"));
         assert_eq!(code("MwSt 19% 3,80\nSumme 23,80").as_deref(), Some("EUR"));
         assert_eq!(code("Coffee 3.50"), None);
-        assert_eq!(code("Austin, TX 78701\nTotal 35.18").as_deref(), Some("USD"));
-        assert_eq!(code("London WC2A 1LS\nVAT 3.00\nTotal 18.00").as_deref(), Some("GBP"));
+        assert_eq!(
+            code("Austin, TX 78701\nTotal 35.18").as_deref(),
+            Some("USD")
+        );
+        assert_eq!(
+            code("London WC2A 1LS\nVAT 3.00\nTotal 18.00").as_deref(),
+            Some("GBP")
+        );
         assert_eq!(code("Euro-Pallet"), None);
     }
 

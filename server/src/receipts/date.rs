@@ -47,51 +47,23 @@ static MONTH_DAY: LazyLock<Option<Regex>> =
 
 /// Month names and abbreviations (lower case, without a trailing dot).
 fn month_number(name: &str) -> Option<u32> {
+    #[rustfmt::skip]
     const MONTHS: [&[&str]; 12] = [
-        &[
-            "jan", "january", "januar", "jänner", "janvier", "janv", "enero", "ene", "gennaio",
-            "gen", "januari",
-        ],
-        &[
-            "feb", "february", "februar", "février", "fevrier", "févr", "fevr", "febrero",
-            "febbraio", "februari",
-        ],
-        &[
-            "mar", "march", "märz", "maerz", "mrz", "mars", "marzo", "maart",
-        ],
+        &["jan", "january", "januar", "jänner", "janvier", "janv", "enero", "ene", "gennaio",
+          "gen", "januari"],
+        &["feb", "february", "februar", "février", "fevrier", "févr", "fevr", "febrero",
+          "febbraio", "februari"],
+        &["mar", "march", "märz", "maerz", "mrz", "mars", "marzo", "maart"],
         &["apr", "april", "avril", "avr", "abril", "abr", "aprile"],
         &["may", "mai", "mayo", "maggio", "mag", "mei"],
         &["jun", "june", "juni", "juin", "junio", "giugno", "giu"],
-        &[
-            "jul", "july", "juli", "juillet", "juil", "julio", "luglio", "lug",
-        ],
+        &["jul", "july", "juli", "juillet", "juil", "julio", "luglio", "lug"],
         &["aug", "august", "août", "aout", "agosto", "ago", "augustus"],
-        &[
-            "sep",
-            "sept",
-            "september",
-            "septembre",
-            "septiembre",
-            "setiembre",
-            "settembre",
-            "set",
-        ],
-        &[
-            "oct", "october", "oktober", "okt", "octobre", "octubre", "ottobre", "ott",
-        ],
+        &["sep", "sept", "september", "septembre", "septiembre", "setiembre", "settembre", "set"],
+        &["oct", "october", "oktober", "okt", "octobre", "octubre", "ottobre", "ott"],
         &["nov", "november", "novembre", "noviembre"],
-        &[
-            "dec",
-            "december",
-            "dezember",
-            "dez",
-            "décembre",
-            "decembre",
-            "déc",
-            "diciembre",
-            "dic",
-            "dicembre",
-        ],
+        &["dec", "december", "dezember", "dez", "décembre", "decembre", "déc", "diciembre", "dic",
+          "dicembre"],
     ];
     let name = name.trim_end_matches('.').to_lowercase();
     MONTHS

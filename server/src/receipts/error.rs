@@ -111,7 +111,7 @@ fn mb(bytes: u64, precise: bool) -> String {
     let value = bytes as f64 / (1024.0 * 1024.0);
     if precise {
         format!("{value:.1} MB")
-    } else if bytes % (1024 * 1024) == 0 {
+    } else if bytes.is_multiple_of(1024 * 1024) {
         format!("{} MB", bytes / (1024 * 1024))
     } else {
         format!("{value:.1} MB")
@@ -119,7 +119,7 @@ fn mb(bytes: u64, precise: bool) -> String {
 }
 
 fn megapixels(pixels: u64) -> String {
-    if pixels % 1_000_000 == 0 {
+    if pixels.is_multiple_of(1_000_000) {
         (pixels / 1_000_000).to_string()
     } else {
         format!("{:.1}", pixels as f64 / 1_000_000.0)

@@ -19,7 +19,11 @@
 //!     return formwork::receipts::run_pdf_worker_stdio();
 //! }
 //! ```
-//! and build the worker handle once: `PdfWorker::from_current_exe()?`.
+//! (a clap subcommand `internal pdf-worker` dispatched first thing works
+//! too, provided nothing on the command line is required: the worker runs
+//! with an empty environment). Build the worker handle once with
+//! `PdfWorker::from_current_exe()?`. Panics in the PDF reader are caught
+//! with `catch_unwind`, so the profile must keep `panic = "unwind"`.
 
 mod amount;
 mod currency;
@@ -29,15 +33,19 @@ mod image;
 mod keywords;
 pub mod ocr;
 mod pdf;
+mod pdf_images;
 mod placeholder;
 mod resolve;
 mod sniff;
 pub mod suggest;
 mod supplier;
+mod wire;
 mod worker;
 
 #[cfg(test)]
 mod corpus_tests;
+#[cfg(test)]
+mod pdf_tests;
 #[cfg(test)]
 mod process_tests;
 #[cfg(test)]

@@ -67,10 +67,42 @@ pub async fn ocr_image(jpeg: &[u8], timeout: Duration) -> Result<String, Receipt
     let langs = tokio::task::spawn_blocking(languages)
         .await
         .map_err(|e| ReceiptError::Internal(format!("OCR set-up failed: {e}")))?;
-    let mut child = tokio::process::Command::new(PROGRAM)
-        .args(["stdin", "stdout", "-l", langs, "--psm", PAGE_SEGMENTATION])
+    run_tesseract(PROGRAM, langs, jpeg, timeout).await
+}
+
+async fn run_tesseract(
+    program: &str,
+    langs: &str,
+    jpeg: &[u8],
+    timeout: Duration,
+) -> Result<String, ReceiptError> {
+    let mut cmd = tokio::process::Command::new(program);
+    cmd.args(["stdin", "stdout", "-l", langs, "--psm", PAGE_SEGMENTATION])
         // One thread: the server has other work; OpenMP threads mostly spin.
-        .env("OMP_THREAD_LIMIT", "1")
+        .env("OMP_THREAD_LIMIT", "1");
+    exchange(cmd, jpeg, timeout).await
+}
+
+/// At most this many tesseract processes run at once (one per CPU).
+fn ocr_slots() -> &'static tokio::sync::Semaphore {
+    static SLOTS: OnceLock<tokio::sync::Semaphore> = OnceLock::new();
+    SLOTS.get_or_init(|| {
+        tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
+    })
+}
+
+/// Runs `cmd` with `input` on stdin and returns its stdout, killing it when
+/// `timeout` passes.
+async fn exchange(
+    mut cmd: tokio::process::Command,
+    input: &[u8],
+    timeout: Duration,
+) -> Result<String, ReceiptError> {
+    let _slot = ocr_slots()
+        .acquire()
+        .await
+        .map_err(|e| ReceiptError::Internal(format!("OCR slots closed: {e}")))?;
+    let mut child = cmd
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -83,10 +115,10 @@ pub async fn ocr_image(jpeg: &[u8], timeout: Duration) -> Result<String, Receipt
     let stdin = child.stdin.take();
     let stdout = child.stdout.take();
     let stderr = child.stderr.take();
-    let exchange = async {
+    let conversation = async {
         let write = async {
             if let Some(mut stdin) = stdin {
-                let _ = stdin.write_all(jpeg).await;
+                let _ = stdin.write_all(input).await;
                 let _ = stdin.shutdown().await;
             }
         };
@@ -107,7 +139,7 @@ pub async fn ocr_image(jpeg: &[u8], timeout: Duration) -> Result<String, Receipt
         let ((), out, err) = tokio::join!(write, read_out, read_err);
         (out, err, child.wait().await)
     };
-    let (out, err, status) = match tokio::time::timeout(timeout, exchange).await {
+    let (out, err, status) = match tokio::time::timeout(timeout, conversation).await {
         Ok(done) => done,
         Err(_) => {
             let _ = child.start_kill();
@@ -149,6 +181,25 @@ mod tests {
         } else {
             assert!(matches!(result, Err(ReceiptError::OcrUnavailable)));
         }
+    }
+
+    #[tokio::test]
+    async fn missing_program_and_timeout() {
+        let r = run_tesseract(
+            "/nonexistent/tesseract",
+            "eng",
+            b"x",
+            Duration::from_secs(5),
+        )
+        .await;
+        assert!(matches!(r, Err(ReceiptError::OcrUnavailable)), "{r:?}");
+        // A program that does not finish is killed when the timeout passes.
+        let started = std::time::Instant::now();
+        let mut sleeper = tokio::process::Command::new("sleep");
+        sleeper.arg("30");
+        let r = exchange(sleeper, b"x", Duration::from_millis(300)).await;
+        assert!(matches!(r, Err(ReceiptError::OcrTimeout { .. })), "{r:?}");
+        assert!(started.elapsed() < Duration::from_secs(5));
     }
 
     #[tokio::test]

@@ -18,21 +18,16 @@
 use std::collections::HashSet;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use image::{DynamicImage, GrayImage, RgbImage};
 use pdf_extract::{Dictionary, Document, Object, ObjectId};
 use serde::{Deserialize, Serialize};
 
 use super::error::ReceiptError;
-use super::image::{alloc_budget, decode_limited, encode_jpeg, shrink, JPEG_QUALITY, MCP_EDGE};
-use super::sniff::Kind;
 use super::Limits;
 
 /// At most this many embedded pictures are rendered.
 pub const MAX_PAGE_IMAGES: usize = 3;
 /// Extracted text is cut at this many bytes.
 pub const MAX_TEXT_BYTES: usize = 1 << 20;
-/// Pictures smaller than this (logos, icons) are skipped.
-const MIN_IMAGE_PIXELS: i64 = 100_000;
 /// Bounds for walks over the object graph.
 const MAX_DEPTH: usize = 64;
 const MAX_VISITS: usize = 100_000;
@@ -114,7 +109,9 @@ fn extract(bytes: &[u8], limits: &Limits) -> Result<PdfContent, ReceiptError> {
                 .push("the text layer could not be read".to_string());
         }
     }
-    match catch_unwind(AssertUnwindSafe(|| extract_images(&doc, &pages, limits))) {
+    match catch_unwind(AssertUnwindSafe(|| {
+        super::pdf_images::extract_images(&doc, &pages, limits)
+    })) {
         Ok(images) => content.images = images,
         Err(_) => content
             .notes
@@ -147,11 +144,15 @@ fn extract_text(doc: &Document) -> Result<String, String> {
     Ok(text)
 }
 
-fn deref<'a>(doc: &'a Document, obj: &'a Object) -> Option<&'a Object> {
+pub(crate) fn deref<'a>(doc: &'a Document, obj: &'a Object) -> Option<&'a Object> {
     doc.dereference(obj).ok().map(|(_, o)| o)
 }
 
-fn dict_at<'a>(doc: &'a Document, dict: &'a Dictionary, key: &[u8]) -> Option<&'a Dictionary> {
+pub(crate) fn dict_at<'a>(
+    doc: &'a Document,
+    dict: &'a Dictionary,
+    key: &[u8],
+) -> Option<&'a Dictionary> {
     deref(doc, dict.get(key).ok()?)?.as_dict().ok()
 }
 
@@ -224,7 +225,7 @@ fn check_parent_chain(doc: &Document, page: ObjectId) -> Result<(), ReceiptError
 }
 
 /// The page's resources, possibly inherited from an ancestor.
-fn page_resources(doc: &Document, page: ObjectId) -> Option<&Dictionary> {
+pub(crate) fn page_resources(doc: &Document, page: ObjectId) -> Option<&Dictionary> {
     let mut current = page;
     for _ in 0..MAX_DEPTH {
         let dict = doc.get_dictionary(current).ok()?;
@@ -317,107 +318,4 @@ fn walk_forms(
         path.pop();
     }
     Ok(())
-}
-
-/// JPEG renditions of the first large pictures on the pages.
-fn extract_images(doc: &Document, pages: &[ObjectId], limits: &Limits) -> Vec<Vec<u8>> {
-    let mut out = Vec::new();
-    let mut seen = HashSet::new();
-    for &page in pages {
-        let Some(xobjects) = page_resources(doc, page).and_then(|r| dict_at(doc, r, b"XObject"))
-        else {
-            continue;
-        };
-        for (_, value) in xobjects.iter() {
-            if out.len() >= MAX_PAGE_IMAGES {
-                return out;
-            }
-            let Ok(id) = value.as_reference() else {
-                continue;
-            };
-            if !seen.insert(id) {
-                continue;
-            }
-            let Ok(stream) = doc.get_object(id).and_then(Object::as_stream) else {
-                continue;
-            };
-            match picture_of(doc, stream, limits) {
-                Some(img) => match encode_jpeg(&shrink(&img, MCP_EDGE), JPEG_QUALITY) {
-                    Ok(jpeg) => out.push(jpeg),
-                    Err(e) => tracing::debug!(error = %e, "could not encode PDF picture"),
-                },
-                None => continue,
-            }
-        }
-    }
-    out
-}
-
-/// Decodes one image XObject (JPEG, or 8-bit Flate/uncompressed gray or RGB).
-fn picture_of(
-    doc: &Document,
-    stream: &pdf_extract::Stream,
-    limits: &Limits,
-) -> Option<DynamicImage> {
-    let dict = &stream.dict;
-    if dict.get(b"Subtype").and_then(Object::as_name).ok()? != b"Image" {
-        return None;
-    }
-    let width = dict.get(b"Width").and_then(Object::as_i64).ok()?;
-    let height = dict.get(b"Height").and_then(Object::as_i64).ok()?;
-    let pixels = width.checked_mul(height)?;
-    if width <= 0 || height <= 0 || pixels < MIN_IMAGE_PIXELS {
-        return None;
-    }
-    if u64::try_from(pixels).ok()? > limits.max_pixels {
-        return None;
-    }
-    let filters = stream.filters().unwrap_or_default();
-    if filters.last().is_some_and(|f| *f == b"DCTDecode") {
-        if filters.len() != 1 {
-            return None;
-        }
-        return decode_limited(
-            &stream.content,
-            Kind::Jpeg,
-            limits.max_pixels,
-            alloc_budget(limits.max_pixels),
-        )
-        .ok();
-    }
-    if filters.iter().any(|f| *f != b"FlateDecode") {
-        return None; // JPX, JBIG2, CCITT … are not rendered
-    }
-    if dict
-        .get(b"BitsPerComponent")
-        .and_then(Object::as_i64)
-        .ok()?
-        != 8
-    {
-        return None;
-    }
-    let components = match deref(doc, dict.get(b"ColorSpace").ok()?)? {
-        Object::Name(n) if n == b"DeviceRGB" => 3,
-        Object::Name(n) if n == b"DeviceGray" => 1,
-        Object::Array(a) if a.first().and_then(|o| o.as_name().ok()) == Some(b"ICCBased") => {
-            let icc = deref(doc, a.get(1)?)?.as_stream().ok()?;
-            icc.dict.get(b"N").and_then(Object::as_i64).ok()?
-        }
-        _ => return None,
-    };
-    let data = if filters.is_empty() {
-        stream.content.clone()
-    } else {
-        stream.decompressed_content().ok()?
-    };
-    let (w, h) = (u32::try_from(width).ok()?, u32::try_from(height).ok()?);
-    let needed = usize::try_from(pixels)
-        .ok()?
-        .checked_mul(usize::try_from(components).ok()?)?;
-    let data = data.get(..needed)?.to_vec();
-    match components {
-        3 => RgbImage::from_raw(w, h, data).map(DynamicImage::ImageRgb8),
-        1 => GrayImage::from_raw(w, h, data).map(DynamicImage::ImageLuma8),
-        _ => None,
-    }
 }

@@ -5,9 +5,7 @@ use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
 
-use super::test_support::{
-    corpus_file, parent_loop_pdf, self_drawing_form_pdf, test_worker, text_pdf,
-};
+use super::test_support::{corpus_file, self_drawing_form_pdf, test_worker, text_pdf};
 use super::*;
 
 fn today() -> NaiveDate {
@@ -128,66 +126,6 @@ async fn exif_rotated_photos_come_out_upright() {
             .chars()
             .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
     }
-}
-
-#[test]
-fn pdf_text_is_extracted_in_process() {
-    let content =
-        extract_pdf_in_process(&corpus_file("09_hotel_munich.pdf"), &Limits::default()).unwrap();
-    assert_eq!(content.pages, 1);
-    assert!(
-        content.text.contains("Hotel Alpenblick GmbH"),
-        "{}",
-        content.text
-    );
-    assert!(content.text.contains("1.269,87"));
-    let content =
-        extract_pdf_in_process(&corpus_file("04_hotel_paris.pdf"), &Limits::default()).unwrap();
-    assert_eq!(content.pages, 2);
-    assert!(content.text.contains("Total TTC"));
-    assert!(content.images.is_empty());
-}
-
-#[test]
-fn scanned_pdf_yields_its_picture() {
-    let content =
-        extract_pdf_in_process(&corpus_file("10_taxi_lyon_scan.pdf"), &Limits::default()).unwrap();
-    assert_eq!(content.pages, 1);
-    assert!(content.text.trim().is_empty());
-    assert_eq!(content.images.len(), 1);
-    let img = ::image::load_from_memory(&content.images[0]).unwrap();
-    assert!(img.width().max(img.height()) <= MCP_EDGE && img.height() > 500);
-}
-
-#[test]
-fn looping_pdfs_are_errors_in_process() {
-    // These would recurse without end in pdf-extract/lopdf; the bounded
-    // structure checks refuse them before text extraction.
-    let limits = Limits::default();
-    let cases = [
-        ("loop_kids", corpus_file("hostile/loop_kids.pdf")),
-        ("parent_loop", parent_loop_pdf()),
-        ("self_drawing_form", self_drawing_form_pdf()),
-    ];
-    for (name, pdf) in cases {
-        let err = extract_pdf_in_process(&pdf, &limits).unwrap_err();
-        assert!(
-            matches!(err, ReceiptError::PdfStructureLoop),
-            "{name}: {err:?}"
-        );
-    }
-    let err = extract_pdf_in_process(&corpus_file("hostile/garbage.pdf"), &limits).unwrap_err();
-    assert!(matches!(err, ReceiptError::CorruptPdf(_)), "{err:?}");
-}
-
-#[test]
-fn page_limit() {
-    let pages: Vec<Vec<String>> = (1..=60).map(|i| vec![format!("Page {i}")]).collect();
-    let err = extract_pdf_in_process(&text_pdf(&pages), &Limits::default()).unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        "the PDF has 60 pages; at most 50 are accepted"
-    );
 }
 
 #[tokio::test]
@@ -311,12 +249,13 @@ async fn worker_runs_under_resource_limits() {
 
 #[tokio::test]
 async fn worker_memory_limit_stops_an_inflation_bomb() {
-    // A 100 MB page content stream compressed to about 100 KB: the child
-    // cannot inflate it within 64 MiB of address space and is stopped.
-    let pdf = super::test_support::inflating_pdf(100 * 1024 * 1024);
-    assert!(pdf.len() < 1024 * 1024);
+    // A 512 MB page content stream compressed to about 0.5 MB: the child
+    // cannot inflate it within 256 MiB of address space and is stopped.
+    // (The margin leaves room for a large test binary.)
+    let pdf = super::test_support::inflating_pdf(512 * 1024 * 1024);
+    assert!(pdf.len() < 2 * 1024 * 1024);
     let limits = Limits {
-        pdf_memory_bytes: 64 * 1024 * 1024,
+        pdf_memory_bytes: 256 * 1024 * 1024,
         ..no_ocr()
     };
     let result = test_worker().extract(&pdf, &limits).await;
@@ -332,27 +271,27 @@ async fn worker_memory_limit_stops_an_inflation_bomb() {
 #[tokio::test]
 #[ignore]
 async fn timing() {
-    use ::image::{DynamicImage, Rgb, RgbImage};
-    // ~12 MP photo-like JPEG: smooth gradients plus receipt-like text bars.
-    let (w, h) = (4000u32, 3000u32);
-    let img = RgbImage::from_fn(w, h, |x, y| {
-        let text = (y / 40) % 3 == 0 && (x / 7) % 5 != 0 && x > 800 && x < 3200;
-        if text {
-            Rgb([30, 30, 30])
-        } else {
-            Rgb([(200 + x % 40) as u8, (190 + y % 50) as u8, 180])
-        }
-    });
-    let jpeg = image::encode_jpeg(&DynamicImage::ImageRgb8(img), 90).unwrap();
+    // A ~12 MP photo: a corpus receipt photo (turned upright) scaled up.
+    let bytes = corpus_file("13_electronics_berlin.jpg");
+    let small = image::decode_limited(&bytes, Kind::Jpeg, 40_000_000, 1 << 30).unwrap();
+    let scale = (12.0e6 / f64::from(small.width() * small.height())).sqrt();
+    let (w, h) = (
+        (f64::from(small.width()) * scale) as u32,
+        (f64::from(small.height()) * scale) as u32,
+    );
+    let big = small.resize_exact(w, h, ::image::imageops::FilterType::Triangle);
+    let jpeg = image::encode_jpeg(&big, 90).unwrap();
     let worker = test_worker();
     for (label, limits) in [
         ("without OCR", no_ocr()),
+        ("without OCR", no_ocr()),
+        ("with OCR if installed", Limits::default()),
         ("with OCR if installed", Limits::default()),
     ] {
         let started = Instant::now();
         let p = process(&jpeg, &limits, &worker).await.unwrap();
         println!(
-            "12 MP JPEG ({:.1} MB) {label}: {:?} (ocr_text: {})",
+            "{w}×{h} JPEG ({:.1} MB) {label}: {:?} (ocr_text: {})",
             jpeg.len() as f64 / 1e6,
             started.elapsed(),
             p.ocr_text.is_some()
@@ -366,15 +305,17 @@ async fn timing() {
         })
         .collect();
     let pdf = text_pdf(&pages);
-    let started = Instant::now();
-    let p = process(&pdf, &no_ocr(), &worker).await.unwrap();
-    println!(
-        "10-page text PDF ({} KB): {:?} ({} chars of text)",
-        pdf.len() / 1024,
-        started.elapsed(),
-        p.pdf_text.as_deref().map_or(0, str::len)
-    );
+    for _ in 0..2 {
+        let started = Instant::now();
+        let p = process(&pdf, &no_ocr(), &worker).await.unwrap();
+        println!(
+            "10-page text PDF ({} KB): {:?} ({} chars of text)",
+            pdf.len() / 1024,
+            started.elapsed(),
+            p.pdf_text.as_deref().map_or(0, str::len)
+        );
+    }
     let started = Instant::now();
     let _ = extract_pdf_in_process(&pdf, &Limits::default()).unwrap();
-    println!("  of which in-process extraction: {:?}", started.elapsed());
+    println!("  in-process extraction alone: {:?}", started.elapsed());
 }

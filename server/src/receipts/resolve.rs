@@ -54,7 +54,9 @@ fn options(candidates: &[Candidate], role: Role) -> Vec<Choice> {
         }
     }
     if out.len() > 1 && out.len() <= 4 {
-        let sum = out.iter().map(|o| o.value).sum();
+        let sum = out
+            .iter()
+            .fold(Decimal::ZERO, |acc, o| acc.saturating_add(o.value));
         let confidence = out.iter().map(|o| o.confidence).fold(1.0f32, f32::min) * 0.8;
         let lines = out.iter().flat_map(|o| o.lines.clone()).collect();
         out.push(Choice {
@@ -87,7 +89,7 @@ pub(crate) fn resolve(candidates: &[Candidate], lines: &[String], zero_decimal: 
     for t in &totals {
         for n in &nets {
             for x in &taxes {
-                if n.value + x.value == t.value
+                if n.value.checked_add(x.value) == Some(t.value)
                     && consistent.is_none_or(|(bt, _, _)| t.value > bt.value)
                 {
                     consistent = Some((t, n, x));
@@ -125,7 +127,7 @@ pub(crate) fn resolve(candidates: &[Candidate], lines: &[String], zero_decimal: 
             money.total = Some(suggestion(t, t.confidence, lines));
             money.tax = Some(suggestion(x, x.confidence, lines));
             money.net = Some(Suggestion {
-                value: t.value - x.value,
+                value: t.value.saturating_sub(x.value),
                 confidence: t.confidence.min(x.confidence) * 0.75,
                 source: format!("calculated: total {} − tax {}", t.value, x.value),
             });
@@ -134,7 +136,7 @@ pub(crate) fn resolve(candidates: &[Candidate], lines: &[String], zero_decimal: 
             money.total = Some(suggestion(t, t.confidence, lines));
             money.net = Some(suggestion(n, n.confidence, lines));
             money.tax = Some(Suggestion {
-                value: t.value - n.value,
+                value: t.value.saturating_sub(n.value),
                 confidence: t.confidence.min(n.confidence) * 0.6,
                 source: format!("calculated: total {} − net {}", t.value, n.value),
             });
@@ -144,7 +146,7 @@ pub(crate) fn resolve(candidates: &[Candidate], lines: &[String], zero_decimal: 
             money.net = Some(suggestion(n, n.confidence, lines));
             money.tax = Some(suggestion(x, x.confidence, lines));
             money.total = Some(Suggestion {
-                value: n.value + x.value,
+                value: n.value.saturating_add(x.value),
                 confidence: n.confidence.min(x.confidence) * 0.7,
                 source: format!("calculated: net {} + tax {}", n.value, x.value),
             });

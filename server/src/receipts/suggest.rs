@@ -251,8 +251,8 @@ pub(crate) fn collect_candidates(lines: &[String], zero_decimal: bool) -> Vec<Ca
             }
             let money = amounts
                 .iter()
-                .filter(|a| a.start >= last.end && a.end <= span_end && a.is_money(zero_decimal))
-                .last();
+                .rev()
+                .find(|a| a.start >= last.end && a.end <= span_end && a.is_money(zero_decimal));
             if let Some(a) = money {
                 out.push(Candidate {
                     role,
@@ -275,7 +275,7 @@ pub(crate) fn collect_candidates(lines: &[String], zero_decimal: bool) -> Vec<Ca
                     let value = label_hits(next)
                         .is_empty()
                         .then(|| scan_amounts(next))
-                        .and_then(|a| a.into_iter().filter(|a| a.is_money(zero_decimal)).last());
+                        .and_then(|a| a.into_iter().rev().find(|a| a.is_money(zero_decimal)));
                     if let Some(a) = value {
                         out.push(Candidate {
                             role,

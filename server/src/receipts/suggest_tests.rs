@@ -151,6 +151,70 @@ fn serialises_money_as_strings_and_dates_as_iso() {
     assert_eq!(json["net"], serde_json::Value::Null);
 }
 
+/// Layouts written after the suggester, to check it generalises: a UK
+/// supermarket with a VAT table, a German till receipt with two rates, a
+/// French bistro with HT/TVA on one line, an Irish invoice, a US fuel
+/// receipt and a Québec receipt with TPS + TVQ.
+#[test]
+fn held_out_layouts() {
+    let cases: [(&str, [&str; 6]); 6] = [
+        (
+            "GreenLeaf Supermarkets\nStore 0421 Camden\nTel 020 7946 0018\nVAT No 123 4567 89\n\
+             BANANAS LOOSE £0.68\nSEMI SKIMMED MILK £1.25\nSOURDOUGH LOAF £2.50\n*WINE RED £7.00\n\
+             BALANCE DUE £11.43\nVISA DEBIT £11.43\nCHANGE £0.00\nVAT RATE  NET   VAT  TOTAL\n\
+             A 20%    5.83  1.17  7.00\nZ 0%     4.43  0.00  4.43\n15/05/2024 13:47  ST:0421 OP:12",
+            ["GreenLeaf Supermarkets", "2024-05-15", "10.26", "1.17", "11.43", "GBP"],
+        ),
+        (
+            "FRISCHMARKT\nFiliale 123\nBahnhofstr. 5\n80335 München\nEUR\nBio Vollmilch 1,19 B\n\
+             Brot 2,49 B\nWaschmittel 5,99 A\n--------\nSUMME EUR 9,67\nGeg. Bar EUR 20,00\n\
+             Rückgeld EUR 10,33\nSteuer % Netto Steuer Brutto\nA= 19,0% 5,03 0,96 5,99\n\
+             B= 7,0% 3,44 0,24 3,68\nGesamtbetrag 8,47 1,20 9,67\n12.03.2024 18:22 Bon-Nr.: 4711",
+            ["FRISCHMARKT", "2024-03-12", "8.47", "1.20", "9.67", "EUR"],
+        ),
+        (
+            "LE PETIT BISTROT\n12, place du Marché\n69002 LYON\nSIRET 812 345 678 00019\n\
+             Table 5 - Couverts 2\nLe 21/06/2024 à 13:05\n2 Menu du jour 39,00\n\
+             1 Carafe de vin 12,00\n2 Café 5,00\nTOTAL TTC 56,00 EUR\n\
+             TVA 10,00%  HT 50,91  TVA 5,09\nCB 56,00",
+            ["LE PETIT BISTROT", "2024-06-21", "50.91", "5.09", "56.00", "EUR"],
+        ),
+        (
+            "Invoice\nBrightwave Design Ltd\nUnit 4, Docklands Innovation Park\nDublin 1, D01 K7W2\n\
+             VAT Reg: IE1234567T\nInvoice Number: INV-2291\nInvoice Date: 3rd July 2024\n\
+             Payment Terms: 30 days\nDescription    Amount\nWebsite maintenance (June) €850.00\n\
+             Hosting (annual) €240.00\nNet Total €1,090.00\nVAT @ 23% €250.70\nTotal Due €1,340.70",
+            ["Brightwave Design Ltd", "2024-07-03", "1090.00", "250.70", "1340.70", "EUR"],
+        ),
+        (
+            "QUICKFUEL #2231\n1800 W Broadway\nLouisville KY 40203\n06/22/24  07:14:55\n\
+             PUMP 04  REGULAR\nGALLONS 11.204\nPRICE/GAL $3.299\nFUEL TOTAL $36.96\n\
+             TOTAL $36.96\nCREDIT $36.96",
+            ["QUICKFUEL", "2024-06-22", "-", "-", "36.96", "USD"],
+        ),
+        (
+            "Librairie du Quartier\n1234, rue Saint-Denis\nMontréal (Québec) H2X 3K4\n\
+             TPS: 123456789 RT0001\nTVQ: 1234567890 TQ0001\n2024-10-02 15:31\n\
+             Livre - Roman 24,95\nCarnet 8,00\nSous-total 32,95\nTPS 5% 1,65\n\
+             TVQ 9,975% 3,29\nTotal 37,89\nVisa 37,89",
+            ["Librairie du Quartier", "2024-10-02", "32.95", "4.94", "37.89", "CAD"],
+        ),
+    ];
+    for (text, want) in cases {
+        let r = s(text);
+        let got = [
+            r.supplier.map(|v| v.value),
+            r.expense_date.map(|v| v.value.to_string()),
+            money(&r.net),
+            money(&r.tax),
+            money(&r.total),
+            r.currency.map(|v| v.value),
+        ]
+        .map(|v| v.unwrap_or_else(|| "-".to_string()));
+        assert_eq!(got, want.map(str::to_string), "{text}");
+    }
+}
+
 /// A small deterministic generator (xorshift) for the fuzz loops.
 struct Rng(u64);
 
@@ -207,6 +271,9 @@ fn never_panics_on_random_input() {
         ",",
         ".",
         "99999999999999999999999.99",
+        "79228162514264337593543950335",
+        "999999999999999.99",
+        "7922816251426433759354395033,5",
         "’",
         "Brutto",
         "Netto",
@@ -230,4 +297,11 @@ fn never_panics_on_random_input() {
     let started = std::time::Instant::now();
     let _ = suggest(&long, today());
     assert!(started.elapsed() < std::time::Duration::from_secs(10));
+}
+
+#[test]
+fn huge_numbers_are_not_amounts() {
+    let r = s("Subtotal 79228162514264337593543950335.00\nTax 79228162514264337593543950335.00\nTotal 5.00");
+    assert_eq!(money(&r.total).as_deref(), Some("5.00"));
+    assert!(r.net.is_none());
 }

@@ -206,6 +206,40 @@ fn looks_like_domain(lower: &str) -> bool {
     })
 }
 
+/// The line without a store or branch number ("QUICKFUEL #2231",
+/// "Filiale 123"), which says nothing about the name.
+fn without_store_number(line: &str) -> String {
+    const MARKERS: &[&str] = &[
+        "store",
+        "filiale",
+        "branch",
+        "succursale",
+        "no.",
+        "nr.",
+        "n°",
+    ];
+    let is_number = |w: &str| !w.is_empty() && w.chars().all(|c| c.is_ascii_digit());
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let mut kept = Vec::with_capacity(words.len());
+    let mut i = 0;
+    while i < words.len() {
+        let w = words[i];
+        if w.strip_prefix('#').is_some_and(is_number) {
+            i += 1;
+        } else if MARKERS.contains(&w.to_lowercase().as_str())
+            && words
+                .get(i + 1)
+                .is_some_and(|n| is_number(n.trim_start_matches('#')))
+        {
+            i += 2;
+        } else {
+            kept.push(w);
+            i += 1;
+        }
+    }
+    kept.join(" ")
+}
+
 /// Why a line is not a supplier name (None: it may be one).
 fn rejected(line: &str) -> Option<&'static str> {
     let lower = line.to_lowercase();
@@ -274,6 +308,7 @@ pub(crate) fn pick_supplier(lines: &[String]) -> Option<Suggestion<String>> {
             skip_buyer_lines -= 1;
             continue;
         }
+        let line = &without_store_number(line);
         if let Some(why) = rejected(line) {
             tracing::trace!(line = %line, why, "not a supplier line");
             continue;
@@ -318,6 +353,8 @@ mod tests {
         assert_eq!(supplier(text).as_deref(), Some("Restaurant Zum Löwen AG"));
         let text = "TAX INVOICE\nInvoice No. 1234\nBill to:\nJane Doe\nAcme Ltd\n5 Road\nNorthwind Traders";
         assert_eq!(supplier(text).as_deref(), Some("Northwind Traders"));
+        let text = "QUICKFUEL #2231\n1800 W Broadway\nLouisville KY 40203";
+        assert_eq!(supplier(text).as_deref(), Some("QUICKFUEL"));
         let text = "12 rue de Rivoli\n75004 Paris\nHôtel du Marais";
         assert_eq!(supplier(text).as_deref(), Some("Hôtel du Marais"));
     }

@@ -14,11 +14,11 @@ use std::path::PathBuf;
 use std::process::{ExitCode, Stdio};
 
 use base64::Engine as _;
-use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::error::ReceiptError;
 use super::pdf::{extract_pdf_in_process, panic_message, PdfContent};
+use super::wire::{parse_reply, WireContent, WireError, WireFailure};
 use super::Limits;
 
 const ENV_MAX_PAGES: &str = "FORMWORK_PDF_MAX_PAGES";
@@ -49,72 +49,6 @@ impl PdfWorker {
     /// Parses `bytes` in a sandboxed child process.
     pub async fn extract(&self, bytes: &[u8], limits: &Limits) -> Result<PdfContent, ReceiptError> {
         run_child(self, bytes, limits).await
-    }
-}
-
-#[derive(Serialize, Deserialize)]
-struct WireContent {
-    text: String,
-    pages: u32,
-    images: Vec<String>,
-    #[serde(default)]
-    notes: Vec<String>,
-}
-
-#[derive(Serialize, Deserialize)]
-struct WireFailure {
-    error: WireError,
-}
-
-#[derive(Serialize, Deserialize)]
-struct WireError {
-    code: String,
-    message: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    detail: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pages: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    max: Option<u32>,
-}
-
-impl WireError {
-    fn from_error(e: &ReceiptError) -> WireError {
-        let (detail, pages, max) = match e {
-            ReceiptError::CorruptPdf(d) | ReceiptError::PdfReaderFailed(d) => {
-                (Some(d.clone()), None, None)
-            }
-            ReceiptError::PdfTooManyPages { pages, max } => (None, Some(*pages), Some(*max)),
-            ReceiptError::TooLarge { size, max } => {
-                (None, u32::try_from(*size).ok(), u32::try_from(*max).ok())
-            }
-            _ => (None, None, None),
-        };
-        WireError {
-            code: e.code().to_string(),
-            message: e.to_string(),
-            detail,
-            pages,
-            max,
-        }
-    }
-
-    fn into_error(self) -> ReceiptError {
-        let detail = self.detail.unwrap_or_else(|| self.message.clone());
-        match (self.code.as_str(), self.pages, self.max) {
-            ("encrypted_pdf", _, _) => ReceiptError::EncryptedPdf,
-            ("pdf_no_pages", _, _) => ReceiptError::PdfNoPages,
-            ("pdf_too_many_pages", Some(pages), Some(max)) => {
-                ReceiptError::PdfTooManyPages { pages, max }
-            }
-            ("pdf_structure_loop", _, _) => ReceiptError::PdfStructureLoop,
-            ("corrupt_pdf", _, _) => ReceiptError::CorruptPdf(detail),
-            ("too_large", Some(size), Some(max)) => ReceiptError::TooLarge {
-                size: u64::from(size),
-                max: u64::from(max),
-            },
-            _ => ReceiptError::PdfReaderFailed(detail),
-        }
     }
 }
 
@@ -211,6 +145,15 @@ fn apply_rlimits(memory: u64, cpu_seconds: u64) -> std::io::Result<()> {
     Ok(())
 }
 
+/// At most this many PDF workers run at once (one per CPU); further
+/// uploads wait for a free slot before their timeout starts.
+fn worker_slots() -> &'static tokio::sync::Semaphore {
+    static SLOTS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    SLOTS.get_or_init(|| {
+        tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
+    })
+}
+
 async fn run_child(
     worker: &PdfWorker,
     bytes: &[u8],
@@ -240,6 +183,10 @@ async fn run_child(
             cmd.pre_exec(move || apply_rlimits(memory, cpu));
         }
     }
+    let _slot = worker_slots()
+        .acquire()
+        .await
+        .map_err(|e| ReceiptError::Internal(format!("PDF worker slots closed: {e}")))?;
     let mut child = cmd
         .spawn()
         .map_err(|e| ReceiptError::Internal(format!("could not start the PDF worker: {e}")))?;
@@ -293,33 +240,6 @@ async fn run_child(
         return reply;
     }
     Err(classify_failure(status, &stderr_text, limits))
-}
-
-/// The last line of stdout that parses as a reply (anything printed before
-/// it, e.g. by a test harness, is ignored).
-fn parse_reply(out: &[u8]) -> Option<Result<PdfContent, ReceiptError>> {
-    let text = String::from_utf8_lossy(out);
-    let line = text
-        .lines()
-        .rev()
-        .find(|l| l.trim_start().starts_with('{'))?;
-    if let Ok(fail) = serde_json::from_str::<WireFailure>(line) {
-        return Some(Err(fail.error.into_error()));
-    }
-    let wire = serde_json::from_str::<WireContent>(line).ok()?;
-    let mut images = Vec::with_capacity(wire.images.len());
-    for b64 in &wire.images {
-        match base64::engine::general_purpose::STANDARD.decode(b64) {
-            Ok(jpeg) => images.push(jpeg),
-            Err(_) => return None,
-        }
-    }
-    Some(Ok(PdfContent {
-        text: wire.text,
-        pages: wire.pages,
-        images,
-        notes: wire.notes,
-    }))
 }
 
 fn classify_failure(
