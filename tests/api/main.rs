@@ -7,4 +7,5 @@ mod helpers;
 
 mod engine_rules;
 mod mcp_surface;
+mod receipts;
 mod web_flow;

@@ -117,7 +117,7 @@ pub async fn cross_check(
                 }
             }
             FieldType::Text => {
-                let (a, b) = (text(read).to_lowercase(), text(entered).to_lowercase());
+                let (a, b) = (fold(&text(read)), fold(&text(entered)));
                 a.contains(&b) || b.contains(&a)
             }
             _ => text(read).eq_ignore_ascii_case(&text(entered)),
@@ -133,6 +133,15 @@ pub async fn cross_check(
         }
     }
     (!diffs.is_empty()).then(|| format!("Check against the receipt — {}", diffs.join("; ")))
+}
+
+/// Lowercase letters and digits without accents: OCR often drops diacritics ("Löwen" → "Lowen").
+fn fold(s: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    s.nfkd()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
 }
 
 fn text(v: &Value) -> String {

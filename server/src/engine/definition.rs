@@ -661,7 +661,7 @@ parameters.p = { field = "status", op = "eq" }
 
     #[test]
     fn unknown_keys_are_reported_with_their_path() {
-        let bad = MINI.replace("field = \"status\"", "stat = \"status\"");
+        let bad = MINI.replace("{ field = \"status\"", "{ stat = \"status\"");
         let e = AppDef::parse(&bad).unwrap_err();
         assert_eq!(e[0].path, "views.v.parameters.p");
         assert!(
