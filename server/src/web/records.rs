@@ -89,7 +89,10 @@ pub async fn show(
         })
         .collect();
     let mut attachments = Vec::new();
-    for a in state.engine.attachments(&access.record).await? {
+    let files = state.engine.attachments(&access.record).await?;
+    let file_names: std::collections::HashMap<i64, String> =
+        files.iter().map(|a| (a.id, a.filename.clone())).collect();
+    for a in files {
         let meta: serde_json::Value = serde_json::from_str(&a.meta).unwrap_or_default();
         let dups = state
             .engine
@@ -168,8 +171,8 @@ pub async fn show(
                 changes: changes
                     .into_iter()
                     .map(|c| ChangeView {
-                        before: show_json(def, &c.field, &c.before),
-                        after: show_json(def, &c.field, &c.after),
+                        before: show_change(def, &c.field, &c.before, &file_names),
+                        after: show_change(def, &c.field, &c.after, &file_names),
                         label: c.label,
                     })
                     .collect(),
@@ -200,6 +203,26 @@ pub async fn show(
         history,
         mcp_only,
     })
+}
+
+/// One side of a change, with attachments named by their file name when still attached.
+fn show_change(
+    def: &crate::engine::definition::AppDef,
+    field: &str,
+    v: &serde_json::Value,
+    files: &std::collections::HashMap<i64, String>,
+) -> String {
+    match v.as_i64().and_then(|id| files.get(&id)) {
+        Some(name)
+            if def
+                .fields
+                .get(field)
+                .is_some_and(|f| f.kind == FieldType::File) =>
+        {
+            name.clone()
+        }
+        _ => show_json(def, field, v),
+    }
 }
 
 fn show_json(
