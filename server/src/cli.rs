@@ -1,4 +1,4 @@
-//! Command line: `serve`, `migrate`, `user`, `app`, `token`, `demo`.
+//! Command line: `serve`, `migrate`, `user`, `app`, `token`, `mcp`, `mcp-client`, `demo`.
 use crate::auth::Auth;
 use crate::config::Config;
 use crate::engine::Engine;
@@ -8,6 +8,8 @@ use clap::{Args, Parser, Subcommand};
 use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
 use std::process::ExitCode;
+
+mod mcp_client;
 
 /// Formwork: forms, views and operations, with an MCP surface for AI assistants.
 #[derive(Parser)]
@@ -95,6 +97,9 @@ pub enum Command {
     /// The site-wide MCP switch ("Allow external MCP clients to access your apps").
     #[command(subcommand)]
     Mcp(McpCommand),
+    /// Registered MCP (OAuth) clients such as Claude.
+    #[command(subcommand, name = "mcp-client")]
+    McpClient(mcp_client::McpClientCommand),
     /// Internal helpers run by the server itself.
     #[command(subcommand, hide = true)]
     Internal(InternalCommand),
@@ -338,14 +343,26 @@ async fn run(cli: Cli) -> Result<(), String> {
             let store = cli.db.store().await?;
             let key = crate::mcp::MCP_ENABLED_KEY;
             match cmd {
-                McpCommand::Enable => store.set_setting(key, "true").await.map_err(|e| e.to_string())?,
-                McpCommand::Disable => store.set_setting(key, "false").await.map_err(|e| e.to_string())?,
+                McpCommand::Enable => store
+                    .set_setting(key, "true")
+                    .await
+                    .map_err(|e| e.to_string())?,
+                McpCommand::Disable => store
+                    .set_setting(key, "false")
+                    .await
+                    .map_err(|e| e.to_string())?,
                 McpCommand::Status => {}
             }
-            let on = store.setting(key).await.map_err(|e| e.to_string())?.as_deref() == Some("true");
+            let on = store
+                .setting(key)
+                .await
+                .map_err(|e| e.to_string())?
+                .as_deref()
+                == Some("true");
             println!("MCP surface: {}", if on { "on" } else { "off" });
             Ok(())
         }
+        Command::McpClient(cmd) => mcp_client::run(cmd, cli.db.store().await?, now).await,
         Command::Internal(InternalCommand::PdfWorker) => Ok(()),
     }
 }

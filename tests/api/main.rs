@@ -7,5 +7,9 @@ mod helpers;
 
 mod engine_rules;
 mod mcp_surface;
+mod oauth;
+mod oauth_attacks;
+mod oauth_helpers;
+mod oauth_limits;
 mod receipts;
 mod web_flow;

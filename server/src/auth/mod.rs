@@ -1,7 +1,9 @@
 //! Users, password hashing (argon2id), web sessions and bearer tokens. The only module that mints
 //! or checks secrets; everything secret is stored as a hash.
+pub mod oauth;
 mod password;
 mod sessions;
+pub mod throttle;
 mod tokens;
 
 pub use password::{hash_password, verify_password};
@@ -30,6 +32,8 @@ pub enum AuthError {
     Disabled,
     #[error("the token is invalid, expired or revoked")]
     InvalidToken,
+    #[error("too many failed attempts from your network address: try again in {0} minutes")]
+    TooManyAttempts(i64),
     #[error(transparent)]
     Store(#[from] StoreError),
 }

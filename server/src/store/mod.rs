@@ -7,6 +7,7 @@ mod history;
 mod query;
 mod records;
 mod settings;
+mod throttle;
 mod tokens;
 mod users;
 

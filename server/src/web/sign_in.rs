@@ -117,9 +117,10 @@ pub async fn submit(
         return Err(WebError::Csrf);
     }
     let now = Utc::now();
+    let address = super::address::client_address(&req, &state);
     match state
         .auth
-        .sign_in(&form.username, &form.password, now)
+        .sign_in_from(&address, &form.username, &form.password, now)
         .await
     {
         Ok(user) => {
@@ -134,9 +135,18 @@ pub async fn submit(
                 .map_err(|e| WebError::Internal(e.to_string()))?;
             Ok(resp)
         }
-        Err(e @ (AuthError::InvalidCredentials | AuthError::Locked(_) | AuthError::Disabled)) => {
+        Err(
+            e @ (AuthError::InvalidCredentials
+            | AuthError::Locked(_)
+            | AuthError::Disabled
+            | AuthError::TooManyAttempts(_)),
+        ) => {
+            let status = match e {
+                AuthError::TooManyAttempts(_) => actix_web::http::StatusCode::TOO_MANY_REQUESTS,
+                _ => actix_web::http::StatusCode::UNAUTHORIZED,
+            };
             let mut resp = login_page(&state, next, Some(e.to_string()), form.username.clone())?;
-            *resp.status_mut() = actix_web::http::StatusCode::UNAUTHORIZED;
+            *resp.status_mut() = status;
             Ok(resp)
         }
         Err(e) => Err(e.into()),

@@ -40,6 +40,7 @@ struct McpPage {
     total_tokens: usize,
     unpublished: Vec<String>,
     events: Vec<EventView>,
+    clients: super::clients::ClientsSection,
 }
 
 /// A rough token estimate: about four bytes of JSON per token.
@@ -129,6 +130,7 @@ pub async fn show(state: web::Data<AppState>, admin: Admin) -> Result<HttpRespon
         apps,
         unpublished,
         events,
+        clients: super::clients::section(&state).await?,
     })
 }
 

@@ -1,5 +1,6 @@
 //! Administration: users, apps (import, publish, Integration tabs) and Configure > Integration > MCP.
 mod apps;
+mod clients;
 mod integration;
 mod mcp;
 mod users;
@@ -39,5 +40,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::post().to(integration::operation_save),
     )
     .route("/admin/integration/mcp", web::get().to(mcp::show))
-    .route("/admin/integration/mcp", web::post().to(mcp::save));
+    .route("/admin/integration/mcp", web::post().to(mcp::save))
+    .configure(clients::configure);
 }

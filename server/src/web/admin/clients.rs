@@ -1,0 +1,355 @@
+//! Configure > Integration > MCP: registered MCP clients — add, view activation information,
+//! regenerate the secret, activate or deactivate, delete, revoke one user's access — and the
+//! switch for dynamic client registration.
+use crate::auth::oauth::redirect::parse_list;
+use crate::auth::oauth::{ClientType, OAuthError, CLAUDE_REDIRECT_URIS, DCR_ENABLED_KEY};
+use crate::store::ClientRow;
+use crate::web::layout::Layout;
+use crate::web::session::Admin;
+use crate::web::{redirect, render, AppState, WebError};
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+
+const MCP_PAGE: &str = "/admin/integration/mcp";
+
+fn when(t: Option<DateTime<Utc>>) -> String {
+    t.map(|d| d.format("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_else(|| "never".into())
+}
+
+/// One row of the client list.
+pub struct ClientSummary {
+    pub id: i64,
+    pub name: String,
+    pub type_label: &'static str,
+    pub active: bool,
+    pub dynamic: bool,
+    pub last_used: String,
+    pub users: usize,
+}
+
+/// The "MCP clients" section of the MCP page.
+pub struct ClientsSection {
+    pub items: Vec<ClientSummary>,
+    pub dcr_enabled: bool,
+}
+
+/// Reads what the MCP page shows about clients.
+pub async fn section(state: &AppState) -> Result<ClientsSection, WebError> {
+    let store = state.engine.store();
+    let now = Utc::now();
+    let mut items = Vec::new();
+    for c in store.list_clients().await? {
+        items.push(ClientSummary {
+            users: store.client_users(c.id, now).await?.len(),
+            id: c.id,
+            type_label: ClientType::stored(&c.client_type).label(),
+            active: c.active,
+            dynamic: c.dynamic,
+            last_used: when(c.last_used_at),
+            name: c.name,
+        });
+    }
+    Ok(ClientsSection {
+        items,
+        dcr_enabled: store.setting(DCR_ENABLED_KEY).await?.as_deref() == Some("true"),
+    })
+}
+
+fn oauth_to_web(e: OAuthError) -> WebError {
+    match e {
+        OAuthError::ServerError(d) => WebError::Internal(d),
+        other => WebError::BadRequest(other.description().to_string()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin/mcp_client_new.html")]
+struct NewClientPage {
+    layout: Layout,
+    error: Option<String>,
+    name: String,
+    kind: String,
+    redirect_uris: String,
+    claude_uris: String,
+}
+
+fn new_page(
+    admin: &Admin,
+    error: Option<String>,
+    form: Option<&NewClientForm>,
+) -> Result<HttpResponse, WebError> {
+    render(&NewClientPage {
+        layout: Layout::new("Add MCP Client", &admin.0),
+        error,
+        name: form.map(|f| f.name.clone()).unwrap_or_default(),
+        kind: form
+            .map(|f| f.kind.clone())
+            .unwrap_or_else(|| "claude".into()),
+        redirect_uris: form
+            .map(|f| f.redirect_uris.clone())
+            .unwrap_or_else(|| CLAUDE_REDIRECT_URIS.join("\n")),
+        claude_uris: CLAUDE_REDIRECT_URIS.join("\n"),
+    })
+}
+
+pub async fn new_form(admin: Admin) -> Result<HttpResponse, WebError> {
+    new_page(&admin, None, None)
+}
+
+#[derive(Deserialize)]
+pub struct NewClientForm {
+    csrf: String,
+    name: String,
+    kind: String,
+    #[serde(default)]
+    redirect_uris: String,
+}
+
+pub async fn create(
+    state: web::Data<AppState>,
+    admin: Admin,
+    form: web::Form<NewClientForm>,
+) -> Result<HttpResponse, WebError> {
+    admin.0.check_csrf(&form.csrf)?;
+    let kind = match ClientType::parse(&form.kind) {
+        Ok(k) => k,
+        Err(e) => return new_page(&admin, Some(e), Some(&form)),
+    };
+    let uris = if form.redirect_uris.trim().is_empty() && kind == ClientType::Claude {
+        kind.default_redirect_uris()
+    } else {
+        match parse_list([form.redirect_uris.as_str()]) {
+            Ok(u) => u,
+            Err(e) => return new_page(&admin, Some(e), Some(&form)),
+        }
+    };
+    match state
+        .auth
+        .register_client(&form.name, kind, &uris, false, Utc::now())
+        .await
+    {
+        Ok((client, secret)) => client_page(&state, &admin, client, secret).await,
+        Err(OAuthError::ServerError(d)) => Err(WebError::Internal(d)),
+        Err(e) => new_page(&admin, Some(e.description().to_string()), Some(&form)),
+    }
+}
+
+struct UserAccess {
+    id: i64,
+    username: String,
+    last_used: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/mcp_client.html")]
+struct ClientPage {
+    layout: Layout,
+    id: i64,
+    name: String,
+    type_label: &'static str,
+    public: bool,
+    active: bool,
+    dynamic: bool,
+    mcp_url: String,
+    client_id: String,
+    secret: Option<String>,
+    redirect_uris: Vec<String>,
+    created: String,
+    last_used: String,
+    users: Vec<UserAccess>,
+}
+
+async fn client_page(
+    state: &AppState,
+    admin: &Admin,
+    c: ClientRow,
+    secret: Option<String>,
+) -> Result<HttpResponse, WebError> {
+    let users = state
+        .engine
+        .store()
+        .client_users(c.id, Utc::now())
+        .await?
+        .into_iter()
+        .map(|(id, username, last)| UserAccess {
+            id,
+            username,
+            last_used: when(last),
+        })
+        .collect();
+    let kind = ClientType::stored(&c.client_type);
+    let mut resp = render(&ClientPage {
+        layout: Layout::new(format!("MCP client {}", c.name), &admin.0),
+        id: c.id,
+        type_label: kind.label(),
+        public: kind == ClientType::Public,
+        active: c.active,
+        dynamic: c.dynamic,
+        mcp_url: state.mcp_url(),
+        client_id: c.client_id,
+        secret,
+        redirect_uris: c.redirect_uris,
+        created: c.created_at.format("%Y-%m-%d %H:%M").to_string(),
+        last_used: when(c.last_used_at),
+        name: c.name,
+        users,
+    })?;
+    // The page may carry a secret: no cache keeps it.
+    resp.headers_mut().insert(
+        actix_web::http::header::CACHE_CONTROL,
+        actix_web::http::header::HeaderValue::from_static("no-store"),
+    );
+    Ok(resp)
+}
+
+pub async fn show(
+    state: web::Data<AppState>,
+    admin: Admin,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, WebError> {
+    let c =
+        state.auth.client(*path).await.map_err(|_| {
+            WebError::NotFound("no such MCP client (it may have been deleted)".into())
+        })?;
+    client_page(&state, &admin, c, None).await
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    csrf: String,
+}
+
+pub async fn rotate_secret(
+    state: web::Data<AppState>,
+    admin: Admin,
+    path: web::Path<i64>,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, WebError> {
+    admin.0.check_csrf(&form.csrf)?;
+    let secret = state
+        .auth
+        .rotate_client_secret(*path)
+        .await
+        .map_err(oauth_to_web)?;
+    let c = state.auth.client(*path).await.map_err(oauth_to_web)?;
+    client_page(&state, &admin, c, Some(secret)).await
+}
+
+#[derive(Deserialize)]
+pub struct StatusForm {
+    csrf: String,
+    active: String,
+    back: Option<String>,
+}
+
+pub async fn set_status(
+    state: web::Data<AppState>,
+    admin: Admin,
+    path: web::Path<i64>,
+    form: web::Form<StatusForm>,
+) -> Result<HttpResponse, WebError> {
+    admin.0.check_csrf(&form.csrf)?;
+    state
+        .auth
+        .set_client_status(*path, form.active == "true", Utc::now())
+        .await
+        .map_err(oauth_to_web)?;
+    Ok(match form.back.as_deref() {
+        Some("client") => redirect(&format!("{MCP_PAGE}/clients/{}", *path)),
+        _ => redirect(&format!("{MCP_PAGE}#clients")),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct DeleteForm {
+    csrf: String,
+    confirm: Option<String>,
+}
+
+pub async fn delete(
+    state: web::Data<AppState>,
+    admin: Admin,
+    path: web::Path<i64>,
+    form: web::Form<DeleteForm>,
+) -> Result<HttpResponse, WebError> {
+    admin.0.check_csrf(&form.csrf)?;
+    if form.confirm.is_none() {
+        return Err(WebError::BadRequest(
+            "tick the confirmation box to delete the client".into(),
+        ));
+    }
+    state
+        .auth
+        .delete_client(*path)
+        .await
+        .map_err(oauth_to_web)?;
+    Ok(redirect(&format!("{MCP_PAGE}#clients")))
+}
+
+pub async fn revoke_user(
+    state: web::Data<AppState>,
+    admin: Admin,
+    path: web::Path<(i64, i64)>,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, WebError> {
+    admin.0.check_csrf(&form.csrf)?;
+    let (id, user) = *path;
+    state
+        .auth
+        .revoke_client_user(id, user, Utc::now())
+        .await
+        .map_err(oauth_to_web)?;
+    Ok(redirect(&format!("{MCP_PAGE}/clients/{id}")))
+}
+
+#[derive(Deserialize)]
+pub struct RegistrationForm {
+    csrf: String,
+    enabled: Option<String>,
+}
+
+pub async fn set_registration(
+    state: web::Data<AppState>,
+    admin: Admin,
+    form: web::Form<RegistrationForm>,
+) -> Result<HttpResponse, WebError> {
+    admin.0.check_csrf(&form.csrf)?;
+    let v = if form.enabled.is_some() {
+        "true"
+    } else {
+        "false"
+    };
+    state.engine.store().set_setting(DCR_ENABLED_KEY, v).await?;
+    Ok(redirect(&format!("{MCP_PAGE}#clients")))
+}
+
+/// The routes of this page.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    let base = "/admin/integration/mcp";
+    cfg.route(&format!("{base}/clients/new"), web::get().to(new_form))
+        .route(&format!("{base}/clients"), web::post().to(create))
+        .route(&format!("{base}/clients/{{id}}"), web::get().to(show))
+        .route(
+            &format!("{base}/clients/{{id}}/secret"),
+            web::post().to(rotate_secret),
+        )
+        .route(
+            &format!("{base}/clients/{{id}}/status"),
+            web::post().to(set_status),
+        )
+        .route(
+            &format!("{base}/clients/{{id}}/delete"),
+            web::post().to(delete),
+        )
+        .route(
+            &format!("{base}/clients/{{id}}/users/{{user}}/revoke"),
+            web::post().to(revoke_user),
+        )
+        .route(
+            &format!("{base}/registration"),
+            web::post().to(set_registration),
+        );
+}
