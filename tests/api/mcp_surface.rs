@@ -530,3 +530,31 @@ async fn a_total_sent_for_verification_must_match_net_plus_tax() {
         "the computed total is stored, not the sent one"
     );
 }
+
+#[tokio::test]
+async fn protocol_versions_are_negotiated_and_unknown_headers_refused() {
+    let app = spawn_app().await;
+    app.enable_mcp().await;
+    let token = app.token("alice");
+    for v in ["2025-11-25", "2025-06-18"] {
+        let (status, body) = mcp(&app, &token, "initialize", json!({"protocolVersion": v, "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}})).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(body["result"]["protocolVersion"], v);
+        assert_eq!(body["result"]["serverInfo"]["name"], "formwork");
+    }
+    let r = reqwest::Client::new()
+        .post(app.url("/mcp"))
+        .bearer_auth(&token)
+        .header("Accept", "application/json, text/event-stream")
+        .header("Mcp-Protocol-Version", "1999-01-01")
+        .json(&json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("Unsupported MCP-Protocol-Version"));
+}
