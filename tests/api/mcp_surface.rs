@@ -537,8 +537,17 @@ async fn protocol_versions_are_negotiated_and_unknown_headers_refused() {
     app.enable_mcp().await;
     let token = app.token("alice");
     for v in ["2025-11-25", "2025-06-18"] {
-        let (status, body) = mcp(&app, &token, "initialize", json!({"protocolVersion": v, "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}})).await;
-        assert_eq!(status, StatusCode::OK);
+        // Clients send no Mcp-Protocol-Version header before the version is negotiated.
+        let r = reqwest::Client::new()
+            .post(app.url("/mcp"))
+            .bearer_auth(&token)
+            .header("Accept", "application/json, text/event-stream")
+            .json(&json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"protocolVersion": v, "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        let body: serde_json::Value = r.json().await.unwrap();
         assert_eq!(body["result"]["protocolVersion"], v);
         assert_eq!(body["result"]["serverInfo"]["name"], "formwork");
     }
