@@ -70,6 +70,7 @@ impl Application {
             uploads,
             max_result_bytes: config.mcp_max_result_bytes,
             base_url,
+            local_port: addr.port(),
             switch: SiteSwitch::default(),
         });
         let server = HttpServer::new(move || {

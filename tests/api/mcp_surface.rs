@@ -526,7 +526,7 @@ async fn a_total_sent_for_verification_must_match_net_plus_tax() {
     .await;
     assert_eq!(r["isError"], false, "within one minor unit: {r}");
     assert_eq!(
-        r["structuredContent"]["record"]["total"], "119",
+        r["structuredContent"]["record"]["total"], "119.00",
         "the computed total is stored, not the sent one"
     );
 }

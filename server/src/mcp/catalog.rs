@@ -116,6 +116,19 @@ pub fn field_schema(def: &AppDef, f: &FieldDef) -> Value {
     s
 }
 
+/// The `error` object of a failed tool call: a stable code, the message, and per-field problems.
+fn error_schema() -> Value {
+    json!({
+        "type": "object",
+        "properties": {
+            "code": {"type": "string"},
+            "message": {"type": "string"},
+            "fields": {"type": ["array", "null"]}
+        },
+        "required": ["code", "message"]
+    })
+}
+
 fn view_tool(def: &AppDef, name: &str, v: &ViewDef) -> Tool {
     let mut props = Map::new();
     let mut required = Vec::new();
@@ -173,9 +186,11 @@ fn view_tool(def: &AppDef, name: &str, v: &ViewDef) -> Tool {
             "total": {"type": "integer"},
             "returned": {"type": "integer"},
             "next_cursor": {"type": ["string", "null"]},
-            "truncated": {"type": "boolean"}
+            "truncated": {"type": "boolean"},
+            "error": error_schema()
         },
-        "required": ["rows", "total", "returned", "truncated"]
+        // A failed call carries `error` instead (with isError), and still conforms.
+        "anyOf": [{"required": ["rows", "total", "returned", "truncated"]}, {"required": ["error"]}]
     });
     let (d, i) = view_texts(def, v);
     Tool::new(
@@ -237,9 +252,10 @@ fn operation_tool(def: &AppDef, name: &str, o: &OperationDef) -> Tool {
             "version": {"type": "integer"},
             "changes": {"type": "array"},
             "record": {"type": ["object", "null"]},
-            "confirmation_token": {"type": ["string", "null"]}
+            "confirmation_token": {"type": ["string", "null"]},
+            "error": error_schema()
         },
-        "required": ["applied"]
+        "anyOf": [{"required": ["applied"]}, {"required": ["error"]}]
     });
     let (d, i) = operation_texts(def, o);
     let destructive = o.kind == OperationKind::Delete;

@@ -28,6 +28,8 @@ pub struct McpContext {
     pub uploads: Uploads,
     pub max_result_bytes: usize,
     pub base_url: String,
+    /// The port the server listens on, for loopback Host/Origin spellings.
+    pub local_port: u16,
     pub switch: SiteSwitch,
 }
 
@@ -61,11 +63,17 @@ fn allowed_hosts(base_url: &str) -> Vec<String> {
     hosts
 }
 
-fn allowed_origins(base_url: &str) -> Vec<String> {
-    match url::Url::parse(base_url) {
-        Ok(u) => vec![u.origin().ascii_serialization()],
-        Err(_) => vec![],
+/// Origins a browser-based client may call from: the public URL's, and this server's own port
+/// under each loopback spelling (pages served by Formwork itself).
+fn allowed_origins(base_url: &str, port: u16) -> Vec<String> {
+    let mut origins: Vec<String> = ["localhost", "127.0.0.1", "[::1]"]
+        .iter()
+        .map(|h| format!("http://{h}:{port}"))
+        .collect();
+    if let Ok(u) = url::Url::parse(base_url) {
+        origins.push(u.origin().ascii_serialization());
     }
+    origins
 }
 
 /// Mounts `/mcp` with its authentication middleware.
@@ -82,7 +90,7 @@ pub fn configure(ctx: Arc<McpContext>) -> impl FnOnce(&mut web::ServiceConfig) {
             .stateful_mode(false)
             .json_response(true)
             .allowed_hosts(allowed_hosts(&ctx.base_url))
-            .allowed_origins(allowed_origins(&ctx.base_url))
+            .allowed_origins(allowed_origins(&ctx.base_url, ctx.local_port))
             .max_request_body_bytes(ctx.uploads.limits.max_bytes * 4 / 3 + 1024 * 1024)
             .on_request_fn(|req, ext| {
                 if let Some(p) = req.extensions().get::<crate::auth::Principal>() {

@@ -1,8 +1,8 @@
 //! Shaping tool results: view pages within a byte budget, operation outcomes, errors.
 use super::catalog::{DEFAULT_LIMIT, MAX_LIMIT};
-use crate::engine::definition::{DataFormat, ViewDef};
+use crate::engine::definition::{AppDef, DataFormat, FieldType, ViewDef};
 use crate::engine::value::display_value;
-use crate::engine::{EngineError, OperationOutcome, ViewPage};
+use crate::engine::{Change, EngineError, OperationOutcome, ViewPage};
 use crate::store::RecordRow;
 use base64::Engine as _;
 use rmcp::model::{CallToolResult, ContentBlock as Content};
@@ -168,19 +168,54 @@ fn text_table(
     out
 }
 
+/// A field's value as shown to people and models: money with its currency's minor units.
+fn shown(def: &AppDef, field: &str, value: &Value, record: &Value) -> Value {
+    let money = def.fields.get(field).is_some_and(|f| {
+        matches!(
+            f.kind,
+            FieldType::Money | FieldType::Computed | FieldType::Number
+        )
+    });
+    if !money || value.is_null() {
+        return value.clone();
+    }
+    let mut probe = record.as_object().cloned().unwrap_or_default();
+    probe.insert(field.to_string(), value.clone());
+    Value::String(display_value(def, field, &Value::Object(probe)))
+}
+
 /// An operation outcome as a tool result.
 pub fn operation_result(
+    def: &AppDef,
     out: &OperationOutcome,
     title: &str,
     token: Option<String>,
 ) -> CallToolResult {
-    let changes: Vec<Value> = out
+    let empty = Value::Null;
+    let data = out.data.as_ref().unwrap_or(&empty);
+    let record = out.data.as_ref().map(|d| match d {
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .map(|(k, v)| (k.clone(), shown(def, k, v, d)))
+                .collect(),
+        ),
+        other => other.clone(),
+    });
+    let summary_changes: Vec<Change> = out
         .changes
+        .iter()
+        .map(|c| Change {
+            field: c.field.clone(),
+            label: c.label.clone(),
+            before: shown(def, &c.field, &c.before, data),
+            after: shown(def, &c.field, &c.after, data),
+        })
+        .collect();
+    let changes: Vec<Value> = summary_changes
         .iter()
         .map(|c| json!({"field": c.field, "label": c.label, "before": c.before, "after": c.after}))
         .collect();
-    let summary: Vec<String> = out
-        .changes
+    let summary: Vec<String> = summary_changes
         .iter()
         .map(|c| format!("{}: {} → {}", c.label, short(&c.before), short(&c.after)))
         .collect();
@@ -212,7 +247,7 @@ pub fn operation_result(
         "version": out.version,
         "deleted": out.deleted,
         "changes": changes,
-        "record": out.data,
+        "record": record,
         "confirmation_token": token,
     }));
     result

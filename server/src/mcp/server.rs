@@ -229,10 +229,10 @@ impl FormworkMcp {
                 .create_confirmation(actor.user_id, &tool_name, &args_hash, now)
                 .await
             {
-                Ok(t) => operation_result(&out, &op_def.title, Some(t)),
+                Ok(t) => operation_result(def, &out, &op_def.title, Some(t)),
                 Err(e) => tool_error("server_error", e.to_string(), None),
             },
-            Ok(out) => operation_result(&out, &op_def.title, None),
+            Ok(out) => operation_result(def, &out, &op_def.title, None),
             Err(e) => {
                 let (r, code) = engine_error(&e);
                 self.note(code, Some(&tool_name), &actor.username, &e.to_string())

@@ -51,7 +51,8 @@ fn input_kind(kind: FieldType) -> &'static str {
         FieldType::LongText => "textarea",
         FieldType::Choice => "select",
         FieldType::Date => "date",
-        FieldType::Money | FieldType::Number => "decimal",
+        FieldType::Money => "decimal",
+        FieldType::Number => "number",
         FieldType::File => "file",
         FieldType::Currency => "currency",
         _ => "text",
@@ -78,7 +79,7 @@ fn page(
             let value = entered
                 .get(n)
                 .cloned()
-                .or_else(|| record.map(|(_, _, d)| raw_value(d, n)))
+                .or_else(|| record.map(|(_, _, d)| form_value(def, d, n)))
                 .unwrap_or_default();
             InputView {
                 name: n.clone(),
@@ -125,6 +126,14 @@ fn page(
     }
 }
 
+/// A stored value as a form shows it: money with the currency's minor units ("20.00").
+fn form_value(def: &AppDef, data: &serde_json::Value, field: &str) -> String {
+    match def.fields.get(field).map(|f| f.kind) {
+        Some(FieldType::Money) => display_value(def, field, data),
+        _ => raw_value(data, field),
+    }
+}
+
 fn raw_value(data: &serde_json::Value, field: &str) -> String {
     match data.get(field) {
         Some(serde_json::Value::String(s)) => s.clone(),
@@ -133,8 +142,13 @@ fn raw_value(data: &serde_json::Value, field: &str) -> String {
     }
 }
 
-/// Suggested receipt fields from the record's attachments, for display beside the form.
-async fn suggestions(state: &AppState, record: &crate::store::RecordRow) -> Vec<(String, String)> {
+/// Suggested values (read from the record's latest attachment) for this operation's inputs, by label.
+async fn suggestions(
+    state: &AppState,
+    def: &AppDef,
+    op: &OperationDef,
+    record: &crate::store::RecordRow,
+) -> Vec<(String, String)> {
     let Ok(atts) = state.engine.attachments(record).await else {
         return vec![];
     };
@@ -144,10 +158,16 @@ async fn suggestions(state: &AppState, record: &crate::store::RecordRow) -> Vec<
         .as_object()
         .map(|o| {
             o.iter()
+                .filter(|(k, _)| op.inputs.contains(k))
                 .filter_map(|(k, v)| {
                     let val = v.get("value")?;
+                    let label = def
+                        .fields
+                        .get(k)
+                        .map(|f| f.label.clone())
+                        .unwrap_or_else(|| k.clone());
                     Some((
-                        k.clone(),
+                        label,
                         val.as_str()
                             .map(String::from)
                             .unwrap_or_else(|| val.to_string()),
@@ -183,7 +203,7 @@ pub async fn form(
             {
                 return Err(refusal.into());
             }
-            let s = suggestions(&state, &access.record).await;
+            let s = suggestions(&state, &app.def, op, &access.record).await;
             (Some(access.record), s)
         }
         (true, None) => return Err(WebError::BadRequest("choose a record first".into())),
