@@ -36,13 +36,10 @@ pub fn verify_computed(
             .get(name)
             .map(|f| f.label.clone())
             .unwrap_or_else(|| name.clone());
-        let text = match raw {
-            Raw::Text(s) => s.clone(),
-            Raw::Json(Value::String(s)) => s.clone(),
-            Raw::Json(Value::Number(n)) => n.to_string(),
-            Raw::Json(Value::Null) => continue,
-            Raw::Json(_) => String::from("?"),
-        };
+        if raw.is_empty() {
+            continue;
+        }
+        let text = raw.as_text().unwrap_or_else(|| "?".into());
         let given = match parse_money(&text) {
             Ok(d) => d,
             Err(message) => {

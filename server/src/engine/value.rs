@@ -16,7 +16,8 @@ pub enum Raw {
 }
 
 impl Raw {
-    fn as_text(&self) -> Option<String> {
+    /// The input as one trimmed string, when it is a single value.
+    pub fn as_text(&self) -> Option<String> {
         match self {
             Raw::Text(s) => Some(s.trim().to_string()),
             Raw::Json(Value::String(s)) => Some(s.trim().to_string()),
@@ -26,7 +27,8 @@ impl Raw {
         }
     }
 
-    fn is_empty(&self) -> bool {
+    /// Whether the input is absent or blank.
+    pub fn is_empty(&self) -> bool {
         match self {
             Raw::Text(s) => s.trim().is_empty(),
             Raw::Json(Value::Null) => true,

@@ -48,15 +48,18 @@ fn principal(ctx: &RequestContext<RoleServer>) -> Result<Principal, McpError> {
 }
 
 impl FormworkMcp {
-    /// Every tool the actor may use right now.
-    pub async fn tools_for(&self, actor: &Actor) -> Result<Vec<ToolEntry>, McpError> {
-        let apps = self
-            .ctx
+    async fn published_apps(&self) -> Result<Vec<Arc<crate::engine::PublishedApp>>, McpError> {
+        self.ctx
             .engine
             .catalog()
             .apps()
             .await
-            .map_err(|e| McpError::internal_error(format!("catalog unavailable: {e}"), None))?;
+            .map_err(|e| McpError::internal_error(format!("catalog unavailable: {e}"), None))
+    }
+
+    /// Every tool the actor may use right now.
+    pub async fn tools_for(&self, actor: &Actor) -> Result<Vec<ToolEntry>, McpError> {
+        let apps = self.published_apps().await?;
         Ok(apps
             .iter()
             .flat_map(|a| app_tools(a, Some(actor)))
@@ -398,13 +401,7 @@ impl ServerHandler for FormworkMcp {
         let p = principal(&context)?;
         let actor = actor_of(&p);
         let name = request.name.to_string();
-        let apps = self
-            .ctx
-            .engine
-            .catalog()
-            .apps()
-            .await
-            .map_err(|e| McpError::internal_error(format!("catalog unavailable: {e}"), None))?;
+        let apps = self.published_apps().await?;
         let found = apps.iter().find_map(|a| {
             super::catalog::app_targets(a, Some(&actor))
                 .into_iter()

@@ -305,24 +305,12 @@ pub async fn revoke_user(
     Ok(redirect(&format!("{MCP_PAGE}/clients/{id}")))
 }
 
-#[derive(Deserialize)]
-pub struct RegistrationForm {
-    csrf: String,
-    enabled: Option<String>,
-}
-
 pub async fn set_registration(
     state: web::Data<AppState>,
     admin: Admin,
-    form: web::Form<RegistrationForm>,
+    form: web::Form<super::mcp::SwitchForm>,
 ) -> Result<HttpResponse, WebError> {
-    admin.0.check_csrf(&form.csrf)?;
-    let v = if form.enabled.is_some() {
-        "true"
-    } else {
-        "false"
-    };
-    state.engine.store().set_setting(DCR_ENABLED_KEY, v).await?;
+    form.save(&state, &admin, DCR_ENABLED_KEY).await?;
     Ok(redirect(&format!("{MCP_PAGE}#clients")))
 }
 

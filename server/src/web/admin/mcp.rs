@@ -134,10 +134,25 @@ pub async fn show(state: web::Data<AppState>, admin: Admin) -> Result<HttpRespon
     })
 }
 
+/// A form with one site-wide checkbox.
 #[derive(Deserialize)]
 pub struct SwitchForm {
     csrf: String,
     enabled: Option<String>,
+}
+
+impl SwitchForm {
+    /// Saves the checkbox as a `true`/`false` setting, after the CSRF check.
+    pub async fn save(&self, state: &AppState, admin: &Admin, key: &str) -> Result<(), WebError> {
+        admin.0.check_csrf(&self.csrf)?;
+        let v = if self.enabled.is_some() {
+            "true"
+        } else {
+            "false"
+        };
+        state.engine.store().set_setting(key, v).await?;
+        Ok(())
+    }
 }
 
 pub async fn save(
@@ -145,12 +160,6 @@ pub async fn save(
     admin: Admin,
     form: web::Form<SwitchForm>,
 ) -> Result<HttpResponse, WebError> {
-    admin.0.check_csrf(&form.csrf)?;
-    let v = if form.enabled.is_some() {
-        "true"
-    } else {
-        "false"
-    };
-    state.engine.store().set_setting(MCP_ENABLED_KEY, v).await?;
+    form.save(&state, &admin, MCP_ENABLED_KEY).await?;
     Ok(redirect("/admin/integration/mcp"))
 }
