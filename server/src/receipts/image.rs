@@ -21,6 +21,10 @@ pub const MCP_EDGE: u32 = 1568;
 /// JPEG quality of all renditions.
 pub const JPEG_QUALITY: u8 = 85;
 
+/// Largest MCP rendition in bytes: clients refuse large images (Claude's limit is 5 MB), and a
+/// photo of a receipt reads fine well below this.
+pub const MCP_MAX_BYTES: usize = 1_500_000;
+
 /// The renditions made from one receipt image.
 #[derive(Debug, Clone)]
 pub(crate) struct ImageOutput {
@@ -132,7 +136,7 @@ pub(crate) fn process_image(
     Ok(ImageOutput {
         width,
         height,
-        mcp_image: encode_jpeg(&mcp, JPEG_QUALITY)?,
+        mcp_image: encode_jpeg_within(&mcp, MCP_MAX_BYTES)?,
         thumbnail: encode_jpeg(&thumb, JPEG_QUALITY)?,
     })
 }
@@ -144,6 +148,27 @@ pub(crate) fn shrink(img: &DynamicImage, edge: u32) -> DynamicImage {
     } else {
         img.thumbnail(edge, edge)
     }
+}
+
+/// Encodes as JPEG at the usual quality, lowering it (then the size) until the bytes fit
+/// `max_bytes`: noisy scans otherwise come out several megabytes even at 1568 px.
+pub(crate) fn encode_jpeg_within(
+    img: &DynamicImage,
+    max_bytes: usize,
+) -> Result<Vec<u8>, ReceiptError> {
+    let mut out = encode_jpeg(img, JPEG_QUALITY)?;
+    for quality in [70, 55, 40] {
+        if out.len() <= max_bytes {
+            return Ok(out);
+        }
+        out = encode_jpeg(img, quality)?;
+    }
+    let mut edge = img.width().max(img.height());
+    while out.len() > max_bytes && edge > 400 {
+        edge = edge * 3 / 4;
+        out = encode_jpeg(&shrink(img, edge), 40)?;
+    }
+    Ok(out)
 }
 
 /// Encodes as baseline JPEG; transparency is flattened onto white so dark
@@ -237,6 +262,25 @@ mod tests {
     fn sample_jpeg(w: u32, h: u32) -> Vec<u8> {
         let img = RgbImage::from_fn(w, h, |x, y| Rgb([(x % 256) as u8, (y % 256) as u8, 128]));
         encode_jpeg(&DynamicImage::ImageRgb8(img), 90).unwrap()
+    }
+
+    #[test]
+    fn a_noisy_scan_still_fits_the_mcp_byte_budget() {
+        let mut seed = 0x2545_f491_u32;
+        let noise = RgbImage::from_fn(MCP_EDGE, MCP_EDGE, |_, _| {
+            seed ^= seed << 13;
+            seed ^= seed >> 17;
+            seed ^= seed << 5;
+            Rgb([seed as u8, (seed >> 8) as u8, (seed >> 16) as u8])
+        });
+        let img = DynamicImage::ImageRgb8(noise);
+        assert!(
+            encode_jpeg(&img, JPEG_QUALITY).unwrap().len() > MCP_MAX_BYTES,
+            "the test image is hard to compress"
+        );
+        let out = encode_jpeg_within(&img, MCP_MAX_BYTES).unwrap();
+        assert!(out.len() <= MCP_MAX_BYTES, "{} bytes", out.len());
+        assert!(::image::load_from_memory(&out).is_ok());
     }
 
     #[test]

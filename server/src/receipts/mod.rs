@@ -58,7 +58,7 @@ use std::time::Duration;
 use sha2::{Digest, Sha256};
 
 pub use self::error::ReceiptError;
-pub use self::image::{JPEG_QUALITY, MCP_EDGE, THUMBNAIL_EDGE};
+pub use self::image::{JPEG_QUALITY, MCP_EDGE, MCP_MAX_BYTES, THUMBNAIL_EDGE};
 pub use self::ocr::{ocr_image, tesseract_available};
 pub use self::pdf::{extract_pdf_in_process, PdfContent, MAX_PAGE_IMAGES};
 pub use self::sniff::{sniff, Kind};
@@ -93,7 +93,7 @@ impl Default for Limits {
             pdf_timeout: Duration::from_secs(10),
             pdf_memory_bytes: 512 * 1024 * 1024,
             ocr: true,
-            ocr_timeout: Duration::from_secs(30),
+            ocr_timeout: Duration::from_secs(10),
         }
     }
 }

@@ -5,7 +5,9 @@ use std::collections::HashSet;
 use image::{DynamicImage, GrayImage, RgbImage};
 use pdf_extract::{Document, Object, ObjectId};
 
-use super::image::{alloc_budget, decode_limited, encode_jpeg, shrink, JPEG_QUALITY, MCP_EDGE};
+use super::image::{
+    alloc_budget, decode_limited, encode_jpeg_within, shrink, MCP_EDGE, MCP_MAX_BYTES,
+};
 use super::pdf::{deref, dict_at, page_resources, MAX_PAGE_IMAGES};
 use super::sniff::Kind;
 use super::Limits;
@@ -36,7 +38,7 @@ pub(crate) fn extract_images(doc: &Document, pages: &[ObjectId], limits: &Limits
                 continue;
             };
             match picture_of(doc, stream, limits) {
-                Some(img) => match encode_jpeg(&shrink(&img, MCP_EDGE), JPEG_QUALITY) {
+                Some(img) => match encode_jpeg_within(&shrink(&img, MCP_EDGE), MCP_MAX_BYTES) {
                     Ok(jpeg) => out.push(jpeg),
                     Err(e) => tracing::debug!(error = %e, "could not encode PDF picture"),
                 },
