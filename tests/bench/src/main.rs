@@ -38,6 +38,11 @@ enum Cmd {
         /// Label printed with the results.
         #[arg(long, default_value = "")]
         label: String,
+        /// Unrecorded calls before each concurrency level (default: 2 per client, at least 20).
+        #[arg(long)]
+        warmup: Option<usize>,
+        #[command(flatten)]
+        out: Output,
     },
     /// GET a web page with a signed-in session.
     Web {
@@ -55,6 +60,8 @@ enum Cmd {
         requests: usize,
         #[arg(long, default_value = "")]
         label: String,
+        #[command(flatten)]
+        out: Output,
     },
     /// The same view in-process: engine call, then the bare SQL query.
     Engine {
@@ -64,7 +71,176 @@ enum Cmd {
         user: String,
         #[arg(long, default_value_t = 1000)]
         requests: usize,
+        #[command(flatten)]
+        out: Output,
     },
+}
+
+/// Machine-readable output: one JSON object per measured level, appended to a file.
+#[derive(clap::Args, Clone, Default)]
+struct Output {
+    /// Append results as JSON lines to this file.
+    #[arg(long)]
+    json_out: Option<std::path::PathBuf>,
+    /// Extra `key=value` pairs (comma-separated) copied into every JSON line, e.g.
+    /// `target=formwork,db=sqlite,scenario=my_claims_status`.
+    #[arg(long, default_value = "")]
+    tags: String,
+    /// Server processes to measure (comma-separated pids; their child processes are included):
+    /// CPU time used during each level and resident memory after it.
+    #[arg(long, default_value = "")]
+    server_pids: String,
+    /// A shell command printing more pids to measure, run at each sample (e.g. the database
+    /// server's backends for this database, which come and go with the connection pool).
+    #[arg(long)]
+    pid_cmd: Option<String>,
+}
+
+/// CPU time (user + system) and resident memory of some processes, read from /proc.
+#[derive(Clone, Copy, Default)]
+struct ProcSample {
+    cpu_ticks: u64,
+    rss_kb: u64,
+    hwm_kb: u64,
+}
+
+/// The given pids and all their descendants.
+fn process_tree(roots: &[u32]) -> Vec<u32> {
+    let mut parent_of: Vec<(u32, u32)> = Vec::new();
+    if let Ok(dir) = std::fs::read_dir("/proc") {
+        for e in dir.flatten() {
+            let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
+                continue;
+            };
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+            // Fields after the command name, which is in parentheses and may hold spaces.
+            let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+            if let Some(ppid) = rest.split_whitespace().nth(1).and_then(|p| p.parse().ok()) {
+                parent_of.push((pid, ppid));
+            }
+        }
+    }
+    let mut all: Vec<u32> = roots.to_vec();
+    let mut i = 0;
+    while i < all.len() {
+        let p = all[i];
+        for (c, pp) in &parent_of {
+            if *pp == p && !all.contains(c) {
+                all.push(*c);
+            }
+        }
+        i += 1;
+    }
+    all
+}
+
+fn sample(pids: &[u32]) -> ProcSample {
+    let mut s = ProcSample::default();
+    for pid in process_tree(pids) {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+        let f: Vec<&str> = rest.split_whitespace().collect();
+        // utime and stime are fields 14 and 15 of the whole line: 12 and 13 after the name.
+        for k in [11, 12] {
+            s.cpu_ticks += f.get(k).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+        }
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+        for line in status.lines() {
+            let kb = |l: &str| {
+                l.split_whitespace()
+                    .nth(1)
+                    .and_then(|v| v.parse::<u64>().ok())
+                    .unwrap_or(0)
+            };
+            if line.starts_with("VmRSS:") {
+                s.rss_kb += kb(line);
+            } else if line.starts_with("VmHWM:") {
+                s.hwm_kb += kb(line);
+            }
+        }
+    }
+    s
+}
+
+impl Output {
+    fn pids(&self) -> Vec<u32> {
+        let mut pids: Vec<u32> = self
+            .server_pids
+            .split(',')
+            .filter_map(|p| p.trim().parse().ok())
+            .collect();
+        if let Some(cmd) = &self.pid_cmd {
+            if let Ok(out) = std::process::Command::new("sh").arg("-c").arg(cmd).output() {
+                pids.extend(
+                    String::from_utf8_lossy(&out.stdout)
+                        .split_whitespace()
+                        .filter_map(|p| p.parse::<u32>().ok()),
+                );
+            }
+        }
+        pids
+    }
+
+    fn sample(&self) -> Option<ProcSample> {
+        let pids = self.pids();
+        (!pids.is_empty()).then(|| sample(&pids))
+    }
+
+    /// Prints the server's figures for a level and appends the level's JSON line.
+    fn record(&self, stats: &Stats, before: Option<ProcSample>, extra: Value) {
+        let mut line = stats.json();
+        if let Some(m) = line.as_object_mut() {
+            for kv in self.tags.split(',').filter(|t| !t.is_empty()) {
+                if let Some((k, v)) = kv.split_once('=') {
+                    m.insert(k.trim().to_string(), Value::String(v.trim().to_string()));
+                }
+            }
+            if let Value::Object(e) = extra {
+                m.extend(e);
+            }
+            if let (Some(b), Some(a)) = (before, self.sample()) {
+                let ticks = a.cpu_ticks.saturating_sub(b.cpu_ticks) as f64;
+                let cpu_s = ticks / clock_ticks_per_second();
+                let calls = (stats.ok + stats.errors).max(1) as f64;
+                println!(
+                    "{:<40} server: {:.2} CPU s ({:.2} ms/call, {:.0}% of one core), RSS {} MB (peak {} MB)",
+                    "",
+                    cpu_s,
+                    cpu_s * 1000.0 / calls,
+                    cpu_s * 100.0 / stats.elapsed.as_secs_f64(),
+                    a.rss_kb / 1024,
+                    a.hwm_kb / 1024
+                );
+                m.insert("server_cpu_s".into(), json!(cpu_s));
+                m.insert(
+                    "server_cpu_ms_per_call".into(),
+                    json!(cpu_s * 1000.0 / calls),
+                );
+                m.insert("server_rss_kb".into(), json!(a.rss_kb));
+                m.insert("server_hwm_kb".into(), json!(a.hwm_kb));
+            }
+        }
+        if let Some(path) = &self.json_out {
+            use std::io::Write;
+            let file = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path);
+            match file {
+                Ok(mut f) => {
+                    if let Err(e) = writeln!(f, "{line}") {
+                        eprintln!("cannot write {}: {e}", path.display());
+                    }
+                }
+                Err(e) => eprintln!("cannot open {}: {e}", path.display()),
+            }
+        }
+    }
+}
+
+/// USER_HZ, the unit of utime/stime in /proc: 100 on every Linux architecture that matters here.
+fn clock_ticks_per_second() -> f64 {
+    100.0
 }
 
 struct Stats {
@@ -99,6 +275,35 @@ impl Stats {
             self.pct(0.90),
             self.pct(0.99),
         );
+    }
+
+    /// The level's figures as JSON (latencies sorted by `print` first).
+    fn json(&self) -> Value {
+        let calls = self.ok + self.errors;
+        let mean = if self.latencies.is_empty() {
+            f64::NAN
+        } else {
+            self.latencies
+                .iter()
+                .map(Duration::as_secs_f64)
+                .sum::<f64>()
+                * 1000.0
+                / self.latencies.len() as f64
+        };
+        json!({
+            "label": self.label,
+            "concurrency": self.concurrency,
+            "requests": calls,
+            "ok": self.ok,
+            "errors": self.errors,
+            "elapsed_s": self.elapsed.as_secs_f64(),
+            "calls_per_s": calls as f64 / self.elapsed.as_secs_f64(),
+            "mean_ms": mean,
+            "p50_ms": self.pct(0.50),
+            "p90_ms": self.pct(0.90),
+            "p99_ms": self.pct(0.99),
+            "max_ms": self.pct(1.0),
+        })
     }
 }
 
@@ -141,28 +346,77 @@ where
             errors += e;
         }
     }
-    Stats { label: label.to_string(), concurrency, ok: latencies.len() - errors, errors, elapsed: started.elapsed(), latencies }
+    Stats {
+        label: label.to_string(),
+        concurrency,
+        ok: latencies.len() - errors,
+        errors,
+        elapsed: started.elapsed(),
+        latencies,
+    }
+}
+
+/// Prints the first failed call's answer (once per process), so errors in a run are explained.
+fn first_error(what: &str) {
+    static SHOWN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if !SHOWN.swap(true, Ordering::Relaxed) {
+        let short: String = what.chars().take(400).collect();
+        eprintln!("first error: {short}");
+    }
 }
 
 fn levels(s: &str) -> Vec<usize> {
-    s.split(',').filter_map(|c| c.trim().parse().ok()).filter(|c| *c > 0).collect()
+    s.split(',')
+        .filter_map(|c| c.trim().parse().ok())
+        .filter(|c| *c > 0)
+        .collect()
 }
 
 fn http_client() -> reqwest::Client {
-    reqwest::Client::builder().tcp_nodelay(true).pool_max_idle_per_host(256).build().unwrap_or_default()
+    reqwest::Client::builder()
+        .tcp_nodelay(true)
+        .pool_max_idle_per_host(256)
+        .build()
+        .unwrap_or_default()
 }
 
-async fn mcp_scenario(url: String, tokens: String, tool: String, args: String, records: Option<String>, conc: &str, requests: usize, label: String) {
+#[allow(clippy::too_many_arguments)]
+async fn mcp_scenario(
+    url: String,
+    tokens: String,
+    tool: String,
+    args: String,
+    records: Option<String>,
+    conc: &str,
+    requests: usize,
+    label: String,
+    warmup: Option<usize>,
+    out: Output,
+) {
     let tokens: Arc<Vec<String>> = Arc::new(tokens.split(',').map(str::to_string).collect());
-    let records: Arc<Vec<String>> = Arc::new(records.map(|r| r.split(',').map(str::to_string).collect()).unwrap_or_default());
-    let label = if label.is_empty() { tool.clone() } else { label };
+    let records: Arc<Vec<String>> = Arc::new(
+        records
+            .map(|r| r.split(',').map(str::to_string).collect())
+            .unwrap_or_default(),
+    );
+    let label = if label.is_empty() {
+        tool.clone()
+    } else {
+        label
+    };
     let mut sizes = Vec::new();
     for c in levels(conc) {
         let client = http_client();
-        let (url, tokens, records, tool, args) = (url.clone(), tokens.clone(), records.clone(), tool.clone(), args.clone());
+        let (url, tokens, records, tool, args) = (
+            url.clone(),
+            tokens.clone(),
+            records.clone(),
+            tool.clone(),
+            args.clone(),
+        );
         let bytes = Arc::new(AtomicUsize::new(0));
         let b2 = bytes.clone();
-        let mut stats = drive(&label, c, requests, move |w, i| {
+        let one = move |w: usize, i: usize| {
             let client = client.clone();
             let token = tokens[w % tokens.len()].clone();
             let mut a = args.clone();
@@ -189,39 +443,93 @@ async fn mcp_scenario(url: String, tokens: String, tool: String, args: String, r
                         Ok(b) => {
                             bytes.fetch_add(b.len(), Ordering::Relaxed);
                             let v: Value = serde_json::from_slice(&b).unwrap_or(Value::Null);
-                            v["result"]["isError"] == json!(false)
+                            let ok = v["result"]["isError"] == json!(false);
+                            if !ok {
+                                first_error(&String::from_utf8_lossy(&b));
+                            }
+                            ok
                         }
-                        Err(_) => false,
+                        Err(e) => {
+                            first_error(&e.to_string());
+                            false
+                        }
                     },
-                    _ => false,
+                    Ok(r) => {
+                        first_error(&format!("HTTP {}", r.status()));
+                        false
+                    }
+                    Err(e) => {
+                        first_error(&e.to_string());
+                        false
+                    }
                 }
             }
-        })
-        .await;
+        };
+        let one = Arc::new(one);
+        let warm = warmup.unwrap_or((2 * c).max(20));
+        if warm > 0 {
+            let o = one.clone();
+            drive("warm-up", c, warm, move |w, i| o(w, i)).await;
+        }
+        bytes.store(0, Ordering::Relaxed);
+        let before = out.sample();
+        let o = one.clone();
+        let mut stats = drive(&label, c, requests, move |w, i| o(w, i)).await;
         stats.print();
-        sizes.push(bytes.load(Ordering::Relaxed) / requests.max(1));
+        let mean_bytes = bytes.load(Ordering::Relaxed) / requests.max(1);
+        sizes.push(mean_bytes);
+        out.record(&stats, before, json!({"mean_response_bytes": mean_bytes}));
     }
     if let Some(s) = sizes.first() {
         println!("{label:<40} mean response {s} bytes");
     }
 }
 
-async fn web_scenario(base: String, user: String, password: String, path: String, conc: &str, requests: usize, label: String) {
-    let client = reqwest::Client::builder().cookie_store(true).tcp_nodelay(true).redirect(reqwest::redirect::Policy::none()).build().unwrap_or_default();
+#[allow(clippy::too_many_arguments)]
+async fn web_scenario(
+    base: String,
+    user: String,
+    password: String,
+    path: String,
+    conc: &str,
+    requests: usize,
+    label: String,
+    out: Output,
+) {
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .tcp_nodelay(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap_or_default();
     let page = client.get(format!("{base}/login")).send().await.ok();
     let html = match page {
         Some(p) => p.text().await.unwrap_or_default(),
         None => String::new(),
     };
-    let csrf = html.split("name=\"csrf\" value=\"").nth(1).and_then(|s| s.split('"').next()).unwrap_or("").to_string();
+    let csrf = html
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap_or("")
+        .to_string();
     let _ = client
         .post(format!("{base}/login"))
-        .form(&[("username", user.as_str()), ("password", password.as_str()), ("csrf", csrf.as_str())])
+        .form(&[
+            ("username", user.as_str()),
+            ("password", password.as_str()),
+            ("csrf", csrf.as_str()),
+        ])
         .send()
         .await;
-    let label = if label.is_empty() { path.clone() } else { label };
+    let label = if label.is_empty() {
+        path.clone()
+    } else {
+        label
+    };
     for c in levels(conc) {
         let (client, url) = (client.clone(), format!("{base}{path}"));
+        let before = out.sample();
         let mut stats = drive(&label, c, requests, move |_, _| {
             let client = client.clone();
             let url = url.clone();
@@ -234,30 +542,80 @@ async fn web_scenario(base: String, user: String, password: String, path: String
         })
         .await;
         stats.print();
+        out.record(&stats, before, json!({}));
     }
 }
 
-async fn engine_scenario(database_url: String, user: String, requests: usize) -> Result<(), String> {
+async fn engine_scenario(
+    database_url: String,
+    user: String,
+    requests: usize,
+    out: Output,
+) -> Result<(), String> {
     use formwork::engine::{Actor, Engine, Raw, Surface, ViewRequest};
-    let store = formwork::store::Store::connect(&database_url).await.map_err(|e| e.to_string())?;
-    let u = store.user_by_name(&user).await.map_err(|e| e.to_string())?.ok_or("no such user")?;
-    let engine = Engine::new(store.clone(), formwork::store::BlobStore::new(std::path::Path::new("/tmp")));
-    let actor = Actor { user_id: u.id, username: u.username.clone(), display_name: u.display_name, roles: u.roles, surface: Surface::Cli, client_name: None };
-    let req = ViewRequest { params: [("status".to_string(), Raw::Text("Approved".into()))].into(), limit: Some(25), ..Default::default() };
+    let store = formwork::store::Store::connect(&database_url)
+        .await
+        .map_err(|e| e.to_string())?;
+    let u = store
+        .user_by_name(&user)
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or("no such user")?;
+    let engine = Engine::new(
+        store.clone(),
+        formwork::store::BlobStore::new(std::path::Path::new("/tmp")),
+    );
+    let actor = Actor {
+        user_id: u.id,
+        username: u.username.clone(),
+        display_name: u.display_name,
+        roles: u.roles,
+        surface: Surface::Cli,
+        client_name: None,
+    };
+    let req = ViewRequest {
+        params: [("status".to_string(), Raw::Text("Approved".into()))].into(),
+        limit: Some(25),
+        ..Default::default()
+    };
     let mut lat = Vec::with_capacity(requests);
     let started = Instant::now();
     for _ in 0..requests {
         let t = Instant::now();
-        engine.run_view(&actor, "expense_claims", "my_claims", &req).await.map_err(|e| e.to_string())?;
+        engine
+            .run_view(&actor, "expense_claims", "my_claims", &req)
+            .await
+            .map_err(|e| e.to_string())?;
         lat.push(t.elapsed());
     }
-    Stats { label: "engine.run_view my_claims status=Approved".into(), concurrency: 1, ok: requests, errors: 0, elapsed: started.elapsed(), latencies: lat }.print();
-    let app = engine.app("expense_claims").await.map_err(|e| e.to_string())?;
+    let mut stats = Stats {
+        label: "engine.run_view my_claims status=Approved".into(),
+        concurrency: 1,
+        ok: requests,
+        errors: 0,
+        elapsed: started.elapsed(),
+        latencies: lat,
+    };
+    stats.print();
+    out.record(&stats, None, json!({"layer": "engine"}));
+    let app = engine
+        .app("expense_claims")
+        .await
+        .map_err(|e| e.to_string())?;
     let q = formwork::store::RecordQuery {
         app_id: app.id,
         owner_id: Some(u.id),
-        predicates: vec![formwork::store::Predicate { field: "status".into(), kind: formwork::store::ValueKind::Text, op: formwork::store::PredicateOp::Eq, value: "Approved".into() }],
-        sort: vec![formwork::store::SortKey { field: "expense_date".into(), kind: formwork::store::ValueKind::Text, desc: true }],
+        predicates: vec![formwork::store::Predicate {
+            field: "status".into(),
+            kind: formwork::store::ValueKind::Text,
+            op: formwork::store::PredicateOp::Eq,
+            value: "Approved".into(),
+        }],
+        sort: vec![formwork::store::SortKey {
+            field: "expense_date".into(),
+            kind: formwork::store::ValueKind::Text,
+            desc: true,
+        }],
         limit: 25,
         ..Default::default()
     };
@@ -268,7 +626,118 @@ async fn engine_scenario(database_url: String, user: String, requests: usize) ->
         store.query_records(&q).await.map_err(|e| e.to_string())?;
         lat.push(t.elapsed());
     }
-    Stats { label: "store.query_records (page + count)".into(), concurrency: 1, ok: requests, errors: 0, elapsed: started.elapsed(), latencies: lat }.print();
+    let mut stats = Stats {
+        label: "store.query_records (page + count)".into(),
+        concurrency: 1,
+        ok: requests,
+        errors: 0,
+        elapsed: started.elapsed(),
+        latencies: lat,
+    };
+    stats.print();
+    out.record(&stats, None, json!({"layer": "sql"}));
+    bare_sql(&database_url, app.id, u.id, requests, &out).await
+}
+
+/// The view's two statements (page, then count) on a connection of their own, for each filter
+/// of the benchmark: how the database time of one call splits.
+async fn bare_sql(
+    url: &str,
+    app_id: i64,
+    owner_id: i64,
+    requests: usize,
+    out: &Output,
+) -> Result<(), String> {
+    use sea_orm::{ConnectionTrait, Database, DatabaseBackend, Statement};
+    let db = Database::connect(url).await.map_err(|e| e.to_string())?;
+    let pg = url.starts_with("postgres");
+    let backend = if pg {
+        DatabaseBackend::Postgres
+    } else {
+        DatabaseBackend::Sqlite
+    };
+    let field = |f: &str| {
+        if pg {
+            format!("(data->>'{f}')")
+        } else {
+            format!("json_extract(data, '$.{f}')")
+        }
+    };
+    let (p1, p2, p3) = if pg {
+        ("$1", "$2", "$3")
+    } else {
+        ("?", "?", "?")
+    };
+    let like = if pg { "ILIKE" } else { "LIKE" };
+    let filters = [
+        (
+            "status = Approved",
+            format!("{} = {p3}", field("status")),
+            "Approved".to_string(),
+        ),
+        (
+            "supplier contains inn",
+            format!("{} {like} {p3} ESCAPE '\\'", field("supplier")),
+            "%inn%".to_string(),
+        ),
+    ];
+    for (name, cond, value) in filters {
+        let wh = format!("app_id = {p1} AND owner_id = {p2} AND {cond}");
+        let page = format!(
+            "SELECT id, app_id, owner_id, version, data, created_at, updated_at FROM records WHERE {wh} ORDER BY {} DESC, id DESC LIMIT 25",
+            field("expense_date")
+        );
+        let count = format!("SELECT COUNT(*) AS n FROM records WHERE {wh}");
+        for (what, sql) in [("page", page), ("count", count)] {
+            let explain = if pg {
+                format!("EXPLAIN {sql}")
+            } else {
+                format!("EXPLAIN QUERY PLAN {sql}")
+            };
+            let st = Statement::from_sql_and_values(
+                backend,
+                &explain,
+                [app_id.into(), owner_id.into(), value.clone().into()],
+            );
+            let plan: Vec<String> = db
+                .query_all(st)
+                .await
+                .map_err(|e| e.to_string())?
+                .iter()
+                .filter_map(|r| {
+                    let col = if pg { "QUERY PLAN" } else { "detail" };
+                    r.try_get::<String>("", col).ok()
+                })
+                .collect();
+            println!("plan of the {what} ({name}): {}", plan.join(" / "));
+            let mut lat = Vec::with_capacity(requests);
+            let started = Instant::now();
+            for _ in 0..requests {
+                let st = Statement::from_sql_and_values(
+                    backend,
+                    &sql,
+                    [app_id.into(), owner_id.into(), value.clone().into()],
+                );
+                let t = Instant::now();
+                db.query_all(st).await.map_err(|e| e.to_string())?;
+                lat.push(t.elapsed());
+            }
+            let mut stats = Stats {
+                label: format!("bare SQL {what}: {name}"),
+                concurrency: 1,
+                ok: requests,
+                errors: 0,
+                elapsed: started.elapsed(),
+                latencies: lat,
+            };
+            stats.print();
+            out.record(
+                &stats,
+                None,
+                json!({"layer": format!("bare_{what}"), "filter": name}),
+            );
+        }
+    }
     Ok(())
 }
 
@@ -276,14 +745,61 @@ async fn engine_scenario(database_url: String, user: String, requests: usize) ->
 async fn main() {
     let cli = Cli::parse();
     match cli.command {
-        Cmd::Mcp { url, tokens, tool, args, records, concurrency, requests, label } => {
-            mcp_scenario(url, tokens, tool, args, records, &concurrency, requests, label).await
+        Cmd::Mcp {
+            url,
+            tokens,
+            tool,
+            args,
+            records,
+            concurrency,
+            requests,
+            label,
+            warmup,
+            out,
+        } => {
+            mcp_scenario(
+                url,
+                tokens,
+                tool,
+                args,
+                records,
+                &concurrency,
+                requests,
+                label,
+                warmup,
+                out,
+            )
+            .await
         }
-        Cmd::Web { base, user, password, path, concurrency, requests, label } => {
-            web_scenario(base, user, password, path, &concurrency, requests, label).await
+        Cmd::Web {
+            base,
+            user,
+            password,
+            path,
+            concurrency,
+            requests,
+            label,
+            out,
+        } => {
+            web_scenario(
+                base,
+                user,
+                password,
+                path,
+                &concurrency,
+                requests,
+                label,
+                out,
+            )
+            .await
         }
-        Cmd::Engine { database_url, user, requests } => {
-            if let Err(e) = engine_scenario(database_url, user, requests).await {
+        Cmd::Engine {
+            database_url,
+            user,
+            requests,
+            out,
+        } => {
+            if let Err(e) = engine_scenario(database_url, user, requests, out).await {
                 eprintln!("error: {e}");
                 std::process::exit(1);
             }
