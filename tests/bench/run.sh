@@ -210,20 +210,21 @@ for DB in $DBS; do
     --concurrency 1 --requests "$REQUESTS" --label "web my_claims status=Approved" \
     --json-out "$RESULTS" --server-pids "$FW_PID" --tags "db=$DB,claims=$CLAIMS,target=formwork,scenario=web_my_claims" "${PGX[@]}"
 
+  # Formwork and the peer take turns level by level, so a busy machine weighs on both alike.
+  compare_reads() { # scenario label-suffix args
+    local c
+    for c in $(echo "$CONC" | tr , ' '); do
+      BCONC=$c bench_mcp formwork "$FW_PID" "$BASE/mcp" "$TOKENS" "$1" "formwork $2" expense_claims_my_claims "$3"
+      if [ "$PEER" = 1 ]; then
+        BCONC=$c bench_mcp peer-1w "$PEER1_PID" "$PEER1_URL" "$PTOKENS" "$1" "peer 1w $2" expense_claims_my_claims "$3"
+        BCONC=$c bench_mcp peer-2w "$PEER2_PID" "$PEER2_URL" "$PTOKENS" "$1" "peer 2w $2" expense_claims_my_claims "$3"
+      fi
+    done
+  }
   echo "## MCP tools/call: My claims, status=Approved (index-backed)"
-  A='{"status":"Approved"}'
-  bench_mcp formwork "$FW_PID" "$BASE/mcp" "$TOKENS" my_claims_status "formwork my_claims status" expense_claims_my_claims "$A"
-  if [ "$PEER" = 1 ]; then
-    bench_mcp peer-1w "$PEER1_PID" "$PEER1_URL" "$PTOKENS" my_claims_status "peer 1w my_claims status" expense_claims_my_claims "$A"
-    bench_mcp peer-2w "$PEER2_PID" "$PEER2_URL" "$PTOKENS" my_claims_status "peer 2w my_claims status" expense_claims_my_claims "$A"
-  fi
+  compare_reads my_claims_status "my_claims status" '{"status":"Approved"}'
   echo "## MCP tools/call: My claims, supplier contains \"inn\" (scans the user's rows)"
-  A='{"supplier":"inn"}'
-  bench_mcp formwork "$FW_PID" "$BASE/mcp" "$TOKENS" my_claims_supplier "formwork my_claims supplier" expense_claims_my_claims "$A"
-  if [ "$PEER" = 1 ]; then
-    bench_mcp peer-1w "$PEER1_PID" "$PEER1_URL" "$PTOKENS" my_claims_supplier "peer 1w my_claims supplier" expense_claims_my_claims "$A"
-    bench_mcp peer-2w "$PEER2_PID" "$PEER2_URL" "$PTOKENS" my_claims_supplier "peer 2w my_claims supplier" expense_claims_my_claims "$A"
-  fi
+  compare_reads my_claims_supplier "my_claims supplier" '{"supplier":"inn"}'
   echo "## MCP tools/call: Claims to approve (manager, all users' Submitted claims)"
   bench_mcp formwork "$FW_PID" "$BASE/mcp" "$MTOKEN" claims_to_approve "formwork claims_to_approve" expense_claims_claims_to_approve '{}'
   echo "## MCP tools/call: Fill receipt fields (write)"
