@@ -18,16 +18,12 @@
 //   CHROMIUM            the browser binary (default /usr/bin/chromium; never downloaded)
 // Prints one JSON line with what it saw; exits non-zero on the first failed check.
 import { chromium } from "playwright-core";
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import assert from "node:assert/strict";
+import { env, prepare, CHROMIUM, FLAGS, LAPTOP } from "./chromium.mjs";
 
-const env = (name, fallback) => {
-  const v = process.env[name] ?? fallback;
-  if (v === undefined) throw new Error(`${name} is not set`);
-  return v;
-};
 const BASE = env("FORMWORK_URL").replace(/\/$/, "");
 const USER = env("FORMWORK_USER", "alice");
 const PASSWORD = env("FORMWORK_PASSWORD");
@@ -36,26 +32,10 @@ const RECEIPT = env("RECEIPT");
 const TRUTH = JSON.parse(env("RECEIPT_TRUTH"));
 const ARTIFACTS = env("ARTIFACTS");
 const SCREENSHOT = env("SCREENSHOT");
-const CHROMIUM = env("CHROMIUM", "/usr/bin/chromium");
 
-if (!existsSync(CHROMIUM)) {
-  console.error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium`);
-  process.exit(2);
-}
-mkdirSync(ARTIFACTS, { recursive: true });
+prepare(ARTIFACTS);
 
-const LAPTOP = { width: 1280, height: 800 };
 const PHONE = { width: 390, height: 844 };
-const FLAGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-  "--disable-dev-shm-usage",
-];
 
 const seen = { pages: [], problems: [] };
 

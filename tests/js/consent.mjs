@@ -17,16 +17,12 @@
 //   CHROMIUM            the browser binary (default /usr/bin/chromium; never downloaded)
 // Prints one JSON line with what it saw; exits non-zero on the first failed check.
 import { chromium } from "playwright-core";
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import assert from "node:assert/strict";
+import { env, prepare, CHROMIUM, FLAGS, LAPTOP } from "./chromium.mjs";
 
-const env = (name, fallback) => {
-  const v = process.env[name] ?? fallback;
-  if (v === undefined) throw new Error(`${name} is not set`);
-  return v;
-};
 const BASE = env("FORMWORK_URL").replace(/\/$/, "");
 const AUTHORIZE_URL = env("AUTHORIZE_URL");
 const REDIRECT_URI = env("REDIRECT_URI");
@@ -36,28 +32,12 @@ const PASSWORD = env("FORMWORK_PASSWORD");
 const DECISION = env("DECISION", "allow");
 const MISTYPE = env("MISTYPE_PASSWORD_FIRST", "") === "1";
 const ARTIFACTS = env("ARTIFACTS");
-const CHROMIUM = env("CHROMIUM", "/usr/bin/chromium");
 assert.ok(DECISION === "allow" || DECISION === "deny", `DECISION must be allow or deny, not ${DECISION}`);
 
-if (!existsSync(CHROMIUM)) {
-  console.error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium`);
-  process.exit(2);
-}
-mkdirSync(ARTIFACTS, { recursive: true });
+prepare(ARTIFACTS);
 
-const LAPTOP = { width: 1280, height: 800 };
 // Claude and other clients open the sign-in in a popup window about this size.
 const POPUP = { width: 480, height: 720 };
-const FLAGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-  "--disable-dev-shm-usage",
-];
 
 const seen = { pages: [], problems: [], consent: {} };
 const expected = []; // problems that a step causes on purpose (the 401 of a mistyped password)
