@@ -139,6 +139,18 @@ def main() -> None:
             w(f"| engine in-process (`engine.run_view`: + definition, rows) | {f2(eng['p50_ms'])} | {eng['p50_ms'] / h:.0%} |")
             w(f"| MCP over HTTP (+ HTTP, JSON-RPC, bearer check, result shaping) | {f2(h)} | 100% |")
             w("")
+        bare = [r for r in levels if r.get("db") == db and str(r.get("layer", "")).startswith("bare_") and r.get("claims") == main_claims]
+        if bare:
+            w(f"### {db}: the view's two SQL statements alone (1 client, one user's claims)")
+            w("")
+            w("| filter | statement | p50 ms | p99 ms | plan |")
+            w("|---|---|---:|---:|---|")
+            for r in bare:
+                plan = str(r.get("plan", "")).replace("|", "/")
+                if len(plan) > 160:
+                    plan = plan[:157] + "…"
+                w(f"| {r.get('filter')} | {r['layer'][5:]} | {f2(r['p50_ms'])} | {f2(r['p99_ms'])} | {plan or '–'} |")
+            w("")
         # Resources.
         srv = [r for r in rows if r.get("kind") in ("server", "server_after") and r.get("db") == db and r.get("claims") == main_claims and not r.get("scale")]
         if srv:

@@ -734,7 +734,7 @@ async fn bare_sql(
             out.record(
                 &stats,
                 None,
-                json!({"layer": format!("bare_{what}"), "filter": name}),
+                json!({"layer": format!("bare_{what}"), "filter": name, "plan": plan.join(" / ")}),
             );
         }
     }
