@@ -3,6 +3,12 @@ use crate::engine::definition::{AppDef, FieldType, ViewDef};
 use crate::engine::{Raw, ViewRequest};
 use std::collections::{BTreeMap, HashMap};
 
+/// A POST form that carries only its CSRF token (buttons such as Publish or Revoke).
+#[derive(serde::Deserialize)]
+pub struct CsrfForm {
+    pub csrf: String,
+}
+
 /// Query-string names: parameters are `p_<name>`, plus `q` (search), `sort` and `page`.
 pub fn view_request(view: &ViewDef, q: &HashMap<String, String>) -> (ViewRequest, u64) {
     let params: BTreeMap<String, Raw> = view

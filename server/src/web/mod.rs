@@ -5,7 +5,7 @@ mod admin;
 mod apps;
 mod assets;
 mod error;
-mod forms;
+pub(crate) mod forms;
 mod layout;
 mod oauth;
 mod operations;

@@ -1,6 +1,7 @@
 //! The user's profile: personal access tokens for MCP clients and scripts.
 use super::layout::Layout;
 use super::{redirect, render, AppState, Signed, WebError};
+use crate::web::forms::CsrfForm;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use chrono::{Duration, Utc};
@@ -110,11 +111,6 @@ pub async fn create_token(
         )
         .await?;
     profile_page(&state, &signed, Some(token)).await
-}
-
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    csrf: String,
 }
 
 pub async fn revoke_token(

@@ -1,6 +1,7 @@
 //! Admin: apps — list, import a definition as a new draft, see views and operations (draft vs
 //! published), publish.
 use crate::engine::definition::AppDef;
+use crate::web::forms::CsrfForm;
 use crate::web::layout::Layout;
 use crate::web::session::Admin;
 use crate::web::{redirect, render, AppState, WebError};
@@ -9,7 +10,6 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 use chrono::Utc;
 use futures_util::StreamExt;
-use serde::Deserialize;
 
 struct AppView {
     slug: String,
@@ -199,11 +199,6 @@ pub async fn show(
         operations,
         record_count,
     })
-}
-
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    csrf: String,
 }
 
 pub async fn publish(

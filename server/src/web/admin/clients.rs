@@ -4,6 +4,7 @@
 use crate::auth::oauth::redirect::parse_list;
 use crate::auth::oauth::{ClientType, OAuthError, CLAUDE_REDIRECT_URIS, DCR_ENABLED_KEY};
 use crate::store::ClientRow;
+use crate::web::forms::CsrfForm;
 use crate::web::layout::Layout;
 use crate::web::session::Admin;
 use crate::web::{redirect, render, AppState, WebError};
@@ -215,11 +216,6 @@ pub async fn show(
             WebError::NotFound("no such MCP client (it may have been deleted)".into())
         })?;
     client_page(&state, &admin, c, None).await
-}
-
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    csrf: String,
 }
 
 pub async fn rotate_secret(
