@@ -87,6 +87,9 @@ impl Application {
                 .configure(crate::oauth_metadata::configure)
                 .configure(crate::web::configure)
         })
+        // Responses leave in one write without waiting for the client's delayed ACK (a large
+        // page written in pieces otherwise stalls ~40 ms under Nagle's algorithm).
+        .tcp_nodelay(true)
         .listen(listener)
         .map_err(|e| e.to_string())?
         .shutdown_timeout(5)

@@ -430,3 +430,27 @@ pub async fn tool_names(app: &TestApp, token: &str) -> Vec<String> {
         .map(|t| t["name"].as_str().unwrap().to_string())
         .collect()
 }
+
+/// The rows of a view tool's `structuredContent` as objects: View Columns rows are arrays in the
+/// order of `columns`; Full rows are objects already.
+pub fn rows_of(sc: &Value) -> Vec<Value> {
+    let names: Vec<String> = sc["columns"]
+        .as_array()
+        .map(|c| {
+            c.iter()
+                .filter_map(|n| n.as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default();
+    sc["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|r| match r.as_array() {
+            Some(cells) => {
+                Value::Object(names.iter().cloned().zip(cells.iter().cloned()).collect())
+            }
+            None => r.clone(),
+        })
+        .collect()
+}

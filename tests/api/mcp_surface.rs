@@ -123,7 +123,7 @@ async fn an_employee_token_never_returns_another_employees_claims() {
     bob.new_claim("Bob only").await;
     let token = app.token("bob");
     let r = call_tool(&app, &token, "expense_claims_my_claims", json!({})).await;
-    let rows = r["structuredContent"]["rows"].as_array().unwrap();
+    let rows = rows_of(&r["structuredContent"]);
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0]["purpose"], "Bob only");
     let r = call_tool(&app, &token, "expense_claims_fill_receipt_fields", json!({"record_id": a, "supplier": "x", "expense_date": "2026-01-01", "net": "1", "currency": "EUR"})).await;
@@ -169,7 +169,12 @@ async fn view_tools_filter_in_the_database_and_page_with_a_cursor() {
     let sc = &r["structuredContent"];
     assert_eq!(sc["total"], 3);
     assert_eq!(sc["rows"].as_array().unwrap().len(), 2);
-    assert_eq!(sc["rows"][0]["total"], "9.00", "money with minor units");
+    assert_eq!(rows_of(sc)[0]["total"], "9.00", "money with minor units");
+    assert_eq!(
+        sc["columns"][0], "id",
+        "View Columns: names once, rows as arrays"
+    );
+    assert!(sc["rows"][0].is_array());
     let cursor = sc["next_cursor"].as_str().unwrap().to_string();
     let r = call_tool(
         &app,
@@ -335,11 +340,26 @@ async fn protocol_edges_behave_as_clients_expect() {
     let r = http
         .get(app.url("/mcp"))
         .bearer_auth(&token)
-        .header("Accept", "text/event-stream")
+        .header("Accept", "application/json")
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(
+        r.status(),
+        StatusCode::NOT_ACCEPTABLE,
+        "GET is only the event stream"
+    );
+    let r = http
+        .delete(app.url("/mcp"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::METHOD_NOT_ALLOWED,
+        "no sessions to delete"
+    );
     let r = http
         .post(app.url("/mcp"))
         .bearer_auth(&token)
@@ -566,4 +586,98 @@ async fn protocol_versions_are_negotiated_and_unknown_headers_refused() {
         .await
         .unwrap()
         .contains("Unsupported MCP-Protocol-Version"));
+}
+
+/// Reads an event stream until `needle` shows up or `secs` pass; returns what was read.
+async fn read_stream_until(r: &mut reqwest::Response, needle: &str, secs: u64) -> String {
+    let mut seen = String::new();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(secs);
+    while !seen.contains(needle) {
+        match tokio::time::timeout_at(deadline, r.chunk()).await {
+            Ok(Ok(Some(c))) => seen.push_str(&String::from_utf8_lossy(&c)),
+            _ => break,
+        }
+    }
+    seen
+}
+
+#[tokio::test]
+async fn a_publish_that_changes_the_catalog_is_announced_on_the_event_stream() {
+    let app = spawn_app().await;
+    app.enable_mcp().await;
+    let token = app.token("alice");
+    let (_, init) = mcp(
+        &app,
+        &token,
+        "initialize",
+        json!({"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}),
+    )
+    .await;
+    assert_eq!(
+        init["result"]["capabilities"]["tools"]["listChanged"], true,
+        "{init}"
+    );
+    let mut stream = client()
+        .get(app.url("/mcp"))
+        .bearer_auth(&token)
+        .header("Accept", "text/event-stream")
+        .header("MCP-Protocol-Version", "2025-11-25")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stream.status(), StatusCode::OK);
+    assert!(stream.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/event-stream"));
+    let opened = read_stream_until(&mut stream, "\n\n", 5).await;
+    assert!(
+        opened.starts_with(':'),
+        "a comment opens the stream: {opened:?}"
+    );
+
+    // A draft change announces nothing; publishing it does.
+    let admin = app.sign_in("admin").await;
+    let r = admin
+        .post_form(
+            "/admin/apps/expense_claims/views/my_claims",
+            &[
+                ("format", "columns"),
+                ("description", "Mine"),
+                ("instructions", "Use it"),
+                ("action", "save"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let quiet = read_stream_until(&mut stream, "list_changed", 3).await;
+    assert!(!quiet.contains("list_changed"), "{quiet:?}");
+    let r = admin
+        .post_form("/admin/apps/expense_claims/publish", &[])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let told = read_stream_until(&mut stream, "list_changed", 10).await;
+    assert!(
+        told.contains(
+            "data: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/tools/list_changed\"}"
+        ),
+        "{told:?}"
+    );
+    let (_, diag) = admin.get_text("/admin/integration/mcp").await;
+    assert!(diag.contains("Clients listening for tool-list changes"));
+
+    // Without a token there is no stream.
+    let r = client()
+        .get(app.url("/mcp"))
+        .header("Accept", "text/event-stream")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    // Turning the site switch off tells the listener, then ends the stream.
+    app.cli(&["mcp", "disable"], None);
+    let last = read_stream_until(&mut stream, "list_changed", 10).await;
+    assert!(last.contains("list_changed"), "{last:?}");
+    let end = tokio::time::timeout(std::time::Duration::from_secs(10), stream.chunk()).await;
+    assert!(matches!(end, Ok(Ok(None))), "the stream ends: {end:?}");
 }

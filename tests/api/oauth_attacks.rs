@@ -322,6 +322,8 @@ async fn oauth_expired_and_foreign_resource_tokens_are_refused() {
         vec!["https://other.example/mcp".into()],
     )
     .await;
+    // Edited behind the server's back: its cache of verified tokens notices within a second.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     assert!(
         !mcp_accepts(&app, access).await,
         "a token for another resource"
@@ -332,6 +334,7 @@ async fn oauth_expired_and_foreign_resource_tokens_are_refused() {
     assert!(mcp_accepts(&app, &fresh).await);
     let past = chrono::Utc::now() - chrono::Duration::minutes(1);
     sql(&app, "UPDATE tokens SET expires_at = ?", vec![past.into()]).await;
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     assert!(!mcp_accepts(&app, &fresh).await, "an expired access token");
     let (s, body) = refresh(&app, &client, body["refresh_token"].as_str().unwrap()).await;
     assert_error(s, &body, StatusCode::BAD_REQUEST, "invalid_grant");

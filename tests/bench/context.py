@@ -44,11 +44,16 @@ def call(url: str, token: str, args: dict) -> tuple[bytes, dict]:
 
 
 def rows_of(result: dict) -> list:
+    """The page's rows as sent: arrays (Formwork's View Columns, names once in `columns`) or objects."""
     sc = result.get("structuredContent") or {}
-    for v in sc.values():
-        if isinstance(v, list):
-            return v
-    return []
+    rows = sc.get("rows")
+    if rows is None:  # a server that names its list otherwise
+        rows = next((v for v in sc.values() if isinstance(v, list)), [])
+    return rows
+
+
+def id_of(row) -> object:
+    return row[0] if isinstance(row, list) else row.get("id")
 
 
 def compact(v) -> int:
@@ -104,8 +109,8 @@ def main() -> None:
 
     if a.compare:
         _, other = call(a.compare, a.compare_token or a.token, {"status": "Approved"})
-        mine = [r.get("id") for r in rows_of(res25)]
-        theirs = [r.get("id") for r in rows_of(other)]
+        mine = [id_of(r) for r in rows_of(res25)]
+        theirs = [id_of(r) for r in rows_of(other)]
         out["same_rows_as_formwork"] = mine == theirs
         if mine != theirs:
             print(f"warning: {a.target} returned other rows than {a.compare}: {mine[:5]} vs {theirs[:5]}", file=sys.stderr)

@@ -71,6 +71,10 @@ fi
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 rss_kb() { awk '/VmRSS/{print $2}' "/proc/$1/status"; }
 hwm_kb() { awk '/VmHWM/{print $2}' "/proc/$1/status"; }
+# PSS counts a shared page once (SQLite maps the database file once per pooled connection, which
+# RSS counts once per mapping); anonymous memory is what the process allocated itself.
+pss_kb() { awk '/^Pss:/{print $2}' "/proc/$1/smaps_rollup"; }
+anon_kb() { awk '/RssAnon/{print $2}' "/proc/$1/status"; }
 cpu_s() { awk '{printf "%.2f", ($14+$15)/100}' "/proc/$1/stat"; }
 jline() { "$PY" -c 'import json,sys; print(json.dumps(dict(a.split("=",1) for a in sys.argv[1:])))' "$@" >> "$RESULTS"; }
 mcp_post() { # url token body
@@ -201,7 +205,7 @@ for DB in $DBS; do
   # user of TOKENS[w % 32] (4 drafts per employee cover 128 clients), so writers do not collide.
   RECORDS=$(for t in $(echo "$TOKENS" | tr , ' '); do
     mcp_post "$BASE/mcp" "$t" '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"expense_claims_my_claims","arguments":{"status":"Draft","limit":4}}}' \
-      | python3 -c 'import json,sys; print(" ".join(str(r["id"]) for r in json.load(sys.stdin)["result"]["structuredContent"]["rows"]))'
+      | python3 -c 'import json,sys; print(" ".join(str(r[0] if isinstance(r, list) else r["id"]) for r in json.load(sys.stdin)["result"]["structuredContent"]["rows"]))'
   done | python3 -c 'import sys; rows=[l.split() for l in sys.stdin]; print(",".join(r[k] for k in range(4) for r in rows))')
 
   echo "## web: first page of My claims filtered by status"
@@ -232,15 +236,15 @@ for DB in $DBS; do
     '{"record_id":{record},"supplier":"Bench {i}","expense_date":"2026-01-15","net":"10.00","tax":"1.90","currency":"EUR"}' --records "$RECORDS"
   echo "RSS after load: $(rss_kb "$FW_PID") kB; peak $(hwm_kb "$FW_PID") kB"
   echo "CPU seconds used by the server: $(cpu_s "$FW_PID")"
-  jline kind=server_after db="$DB" claims="$CLAIMS" target=formwork rss_kb="$(rss_kb "$FW_PID")" hwm_kb="$(hwm_kb "$FW_PID")" cpu_s="$(cpu_s "$FW_PID")"
+  jline kind=server_after db="$DB" claims="$CLAIMS" target=formwork rss_kb="$(rss_kb "$FW_PID")" hwm_kb="$(hwm_kb "$FW_PID")" pss_kb="$(pss_kb "$FW_PID")" anon_kb="$(anon_kb "$FW_PID")" cpu_s="$(cpu_s "$FW_PID")"
 
   if [ "$PEER" = 1 ]; then
     for p in "$PEER1_PID" "$PEER2_PID"; do
       t=$([ "$p" = "$PEER1_PID" ] && echo peer-1w || echo peer-2w)
       kids=$(pgrep -P "$p" | paste -sd' ' - || true)
-      rss=0; hwm=0; for k in $p $kids; do rss=$((rss + $(rss_kb "$k"))); hwm=$((hwm + $(hwm_kb "$k"))); done
+      rss=0; hwm=0; pss=0; anon=0; for k in $p $kids; do rss=$((rss + $(rss_kb "$k"))); hwm=$((hwm + $(hwm_kb "$k"))); pss=$((pss + $(pss_kb "$k"))); anon=$((anon + $(anon_kb "$k"))); done
       echo "$t: RSS $rss kB over $(echo "$p $kids" | wc -w) processes (sum of peaks $hwm kB)"
-      jline kind=server_after db="$DB" claims="$CLAIMS" target="$t" rss_kb="$rss" hwm_kb="$hwm"
+      jline kind=server_after db="$DB" claims="$CLAIMS" target="$t" rss_kb="$rss" hwm_kb="$hwm" pss_kb="$pss" anon_kb="$anon"
     done
     echo "## the pitfall: 2 uvicorn workers on the asyncio loop, Nagle left on vs TCP_NODELAY set"
     start_peer "$PEER_FILE" 2 --loop asyncio --nagle; NP=$PEER_PID NU=$PEER_URL_
@@ -285,7 +289,7 @@ for DB in $DBS; do
       --concurrency 1,32 --requests "$REQUESTS" --label "formwork my_claims status ($N)" --json-out "$RESULTS" \
       --server-pids "$SERVER_PID" --tags "db=$DB,claims=$N,target=formwork,scenario=scale" "${PGX[@]}"
     echo "RSS after start $rss0 kB, after load $(rss_kb "$SERVER_PID") kB, peak $(hwm_kb "$SERVER_PID") kB"
-    jline kind=server_after db="$DB" claims="$N" target=formwork scale=1 rss_start_kb="$rss0" rss_kb="$(rss_kb "$SERVER_PID")" hwm_kb="$(hwm_kb "$SERVER_PID")"
+    jline kind=server_after db="$DB" claims="$N" target=formwork scale=1 rss_start_kb="$rss0" rss_kb="$(rss_kb "$SERVER_PID")" hwm_kb="$(hwm_kb "$SERVER_PID")" pss_kb="$(pss_kb "$SERVER_PID")" anon_kb="$(anon_kb "$SERVER_PID")"
     stop "$SERVER_PID"
   done
 done

@@ -165,6 +165,12 @@ class FreshDatabase:
 # --- the web UI ------------------------------------------------------------------------------
 
 
+def rows_of(page: dict) -> list[dict]:
+    """A view tool's rows as dicts: View Columns rows are arrays in the order of `columns`."""
+    names = page.get("columns")
+    return [dict(zip(names, r)) if names and isinstance(r, list) else r for r in page["rows"]]
+
+
 def csrf_of(html: str) -> str:
     """The first CSRF token in a page (`name="csrf" value="…"`)."""
     marker = 'name="csrf" value="'

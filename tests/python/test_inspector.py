@@ -20,7 +20,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from conftest import JS, PASSWORD, FormworkServer, artifacts_dir, js_tool, node_bin
+from conftest import JS, PASSWORD, FormworkServer, artifacts_dir, js_tool, node_bin, rows_of
 
 
 def inspector(server: FormworkServer, token: str | None, *args: str) -> subprocess.CompletedProcess[str]:
@@ -79,7 +79,7 @@ def test_the_inspector_cli_lists_and_calls_tools(formwork_server: FormworkServer
 
     drafts = ok_json(inspector(formwork_server, token, "--method", "tools/call", "--tool-name", "expense_claims_my_claims", "--tool-arg", "status=Draft"))
     sc = drafts["structuredContent"]
-    assert sc["total"] == 1 and sc["rows"][0]["id"] == claim and sc["rows"][0]["purpose"] == "Train to Hamburg"
+    assert sc["total"] == 1 and rows_of(sc)[0]["id"] == claim and rows_of(sc)[0]["purpose"] == "Train to Hamburg"
     assert sc["next_cursor"] is None and sc["truncated"] is False
     assert "Train to Hamburg" in drafts["content"][0]["text"]
 

@@ -25,7 +25,7 @@ from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
 
-from conftest import RECEIPTS, FormworkServer
+from conftest import RECEIPTS, FormworkServer, rows_of
 
 pytestmark = pytest.mark.anyio
 
@@ -150,7 +150,7 @@ async def test_a_claim_from_creation_to_filled_receipt_fields(formwork_server: F
         page = drafts.structured_content
         assert page["total"] == 1 and page["returned"] == 1, page
         assert page["next_cursor"] is None and page["truncated"] is False
-        row = page["rows"][0]
+        row = rows_of(page)[0]
         assert row["id"] == claim and row["version"] == 2
         assert row["supplier"] == TRUTH["supplier"] and row["total"] == TRUTH["total"] and row["status"] == "Draft"
         assert row["expense_date"] and row["currency"] == TRUTH["currency"]
@@ -162,7 +162,7 @@ async def test_a_claim_from_creation_to_filled_receipt_fields(formwork_server: F
         assert first["returned"] == 1 and first["total"] == 2 and isinstance(first["next_cursor"], str)
         second = (await c.call_tool("expense_claims_my_claims", {"limit": 1, "cursor": first["next_cursor"]})).structured_content
         assert second["returned"] == 1 and second["next_cursor"] is None
-        assert {first["rows"][0]["id"], second["rows"][0]["id"]} == {claim, other.structured_content["record_id"]}
+        assert {rows_of(first)[0]["id"], rows_of(second)[0]["id"]} == {claim, other.structured_content["record_id"]}
 
         none = (await c.call_tool("expense_claims_my_claims", {"status": "Submitted"})).structured_content
         assert none["total"] == 0 and none["rows"] == []
@@ -188,7 +188,7 @@ async def test_an_employee_token_never_sees_another_employees_claims(formwork_se
         alice_claim = mine.structured_content["record_id"]
     async with mcp_client(formwork_server, formwork_server.token("bob")) as bob:
         await bob.call_tool("expense_claims_new_claim", {"purpose": "Bob's lunch", "category": "Meals"})
-        rows = (await bob.call_tool("expense_claims_my_claims", {})).structured_content["rows"]
+        rows = rows_of((await bob.call_tool("expense_claims_my_claims", {})).structured_content)
         assert [r["purpose"] for r in rows] == ["Bob's lunch"]
         assert all(r["id"] != alice_claim for r in rows)
         for tool, args in [
@@ -204,7 +204,7 @@ async def test_an_employee_token_never_sees_another_employees_claims(formwork_se
             assert r.structured_content["error"]["code"] == "not_found", (tool, r.structured_content)
             assert "Alice" not in str(r.content)
     async with mcp_client(formwork_server, formwork_server.token("alice")) as alice:
-        rows = (await alice.call_tool("expense_claims_my_claims", {})).structured_content["rows"]
+        rows = rows_of((await alice.call_tool("expense_claims_my_claims", {})).structured_content)
         assert [(r["id"], r["version"]) for r in rows] == [(alice_claim, 1)], "bob changed nothing"
 
 

@@ -29,7 +29,7 @@ from mcp.client.auth import OAuthClientProvider, TokenStorage
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.auth import AuthorizationCodeResult, OAuthClientInformationFull, OAuthClientMetadata, OAuthToken
 
-from conftest import PASSWORD, FormworkServer
+from conftest import PASSWORD, FormworkServer, rows_of
 
 pytestmark = pytest.mark.anyio
 
@@ -169,7 +169,7 @@ async def test_the_sdk_connects_with_oauth_lists_and_calls_tools_and_refreshes(f
             auth.context.token_expiry_time = time.time() - 1
             mine = await c.call_tool("expense_claims_my_claims", {})
             assert mine.is_error is False, mine
-            assert [r["purpose"] for r in mine.structured_content["rows"]] == ["Train to Lyon"]
+            assert [r["purpose"] for r in rows_of(mine.structured_content)] == ["Train to Lyon"]
             assert storage.tokens.refresh_token != first.refresh_token, "refresh tokens rotate"
             assert storage.tokens.access_token != first.access_token
             assert len(browser.authorize_urls) == 1, "no second sign-in"

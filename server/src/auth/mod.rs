@@ -60,11 +60,15 @@ pub fn same(a: &str, b: &str) -> bool {
 #[derive(Clone)]
 pub struct Auth {
     store: Store,
+    verified: std::sync::Arc<tokens::VerifiedTokens>,
 }
 
 impl Auth {
     pub fn new(store: Store) -> Auth {
-        Auth { store }
+        Auth {
+            store,
+            verified: Default::default(),
+        }
     }
 
     pub fn store(&self) -> &Store {

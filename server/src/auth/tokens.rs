@@ -3,6 +3,9 @@
 use super::{random_secret, secret_hash, Auth, AuthError};
 use crate::store::{NewToken, TokenRow, UserRow};
 use chrono::{DateTime, Utc};
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 /// Prefix of personal access tokens (makes leaked tokens easy to spot).
 pub const PAT_PREFIX: &str = "fwp";
@@ -18,6 +21,48 @@ pub struct Principal {
     /// The MCP client the token was issued to (OAuth), shown in history.
     pub client_name: Option<String>,
     pub resource: Option<String>,
+}
+
+/// How long a verified bearer token is trusted without asking the database again. Changes made
+/// in this process (revocation, a user disabled, a client deactivated) drop the cache at once
+/// through the store's auth epoch; changes made by another process on the same database take
+/// effect within this time, as published apps and the site switch do.
+const VERIFIED_FOR: Duration = Duration::from_secs(1);
+/// Entries kept at most; the cache is emptied when it fills (tokens re-verify on their next call).
+const VERIFIED_MAX: usize = 10_000;
+
+struct Verified {
+    principal: Principal,
+    expires_at: Option<DateTime<Utc>>,
+    checked: Instant,
+    epoch: u64,
+}
+
+/// Recently verified bearer tokens, by SHA-256 of the token: the hot path of every MCP call
+/// would otherwise cost two queries (token, user).
+#[derive(Default)]
+pub struct VerifiedTokens {
+    by_hash: Mutex<HashMap<String, Verified>>,
+}
+
+impl VerifiedTokens {
+    fn get(&self, hash: &str, epoch: u64, now: DateTime<Utc>) -> Option<Principal> {
+        let map = self.by_hash.lock().ok()?;
+        let v = map.get(hash)?;
+        let fresh = v.epoch == epoch
+            && v.checked.elapsed() < VERIFIED_FOR
+            && v.expires_at.is_none_or(|e| e > now);
+        fresh.then(|| v.principal.clone())
+    }
+
+    fn put(&self, hash: String, v: Verified) {
+        if let Ok(mut map) = self.by_hash.lock() {
+            if map.len() >= VERIFIED_MAX {
+                map.clear();
+            }
+            map.insert(hash, v);
+        }
+    }
 }
 
 impl Auth {
@@ -75,9 +120,17 @@ impl Auth {
         if token.len() > 200 || token.is_empty() {
             return Err(AuthError::InvalidToken);
         }
+        let hash = secret_hash(token);
+        // Read before the database, so a revocation racing this call leaves a stale epoch.
+        let epoch = self.store().auth_epoch();
+        if let Some(p) = self.verified.get(&hash, epoch, now) {
+            if p.resource.as_deref().is_none_or(|r| r == resource) {
+                return Ok(p);
+            }
+        }
         let row = self
             .store()
-            .token_by_hash(&secret_hash(token))
+            .token_by_hash(&hash)
             .await?
             .ok_or(AuthError::InvalidToken)?;
         let live = row.revoked_at.is_none() && row.expires_at.is_none_or(|e| e > now);
@@ -102,14 +155,24 @@ impl Auth {
         {
             self.store().touch_token(row.id, now).await?;
         }
-        Ok(Principal {
+        let principal = Principal {
             user,
             token_id: row.id,
             kind: row.kind,
             token_name: row.name,
             client_name: row.client_name,
             resource: row.resource,
-        })
+        };
+        self.verified.put(
+            hash,
+            Verified {
+                principal: principal.clone(),
+                expires_at: row.expires_at,
+                checked: Instant::now(),
+                epoch,
+            },
+        );
+        Ok(principal)
     }
 }
 

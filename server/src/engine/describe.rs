@@ -48,6 +48,9 @@ pub fn view_description(def: &AppDef, view: &ViewDef) -> String {
         sort_phrase(def, view),
         cols.join(", ")
     );
+    if view.mcp.format == super::definition::DataFormat::Columns {
+        s.push_str(" Rows are arrays in the order of the result's `columns`.");
+    }
     if !view.filters.is_empty() {
         let f: Vec<String> = view
             .filters

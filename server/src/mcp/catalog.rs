@@ -158,37 +158,42 @@ fn view_tool(def: &AppDef, name: &str, v: &ViewDef) -> Tool {
         json!({"type": "string", "description": "The next_cursor of the previous page"}),
     );
     let input = json!({"type": "object", "properties": props, "required": required, "additionalProperties": false});
-    let row_props: Map<String, Value> = match v.mcp.format {
-        DataFormat::Columns => std::iter::once(("id".to_string(), json!({"type": "integer"})))
-            .chain(std::iter::once((
-                "version".to_string(),
-                json!({"type": "integer"}),
-            )))
-            .chain(
-                v.columns
-                    .iter()
-                    .map(|c| (c.clone(), json!({"type": ["string", "null"]}))),
-            )
-            .collect(),
-        DataFormat::Full => [
-            ("id".to_string(), json!({"type": "integer"})),
-            ("version".to_string(), json!({"type": "integer"})),
-            ("fields".to_string(), json!({"type": "object"})),
-            ("attachments".to_string(), json!({"type": "array"})),
-        ]
-        .into_iter()
-        .collect(),
+    let (rows, columns) = match v.mcp.format {
+        DataFormat::Columns => (
+            json!({
+                "type": "array",
+                "description": "One array per record, its values in the order of `columns`",
+                "items": {"type": "array", "items": {"type": ["integer", "string", "null"]}}
+            }),
+            Some(json!({
+                "type": "array",
+                "items": {"type": "string"},
+                "description": format!("Names of the values in each row: {}", super::results::column_names(v).join(", "))
+            })),
+        ),
+        DataFormat::Full => (
+            json!({"type": "array", "items": {"type": "object", "properties": {
+                "id": {"type": "integer"},
+                "version": {"type": "integer"},
+                "fields": {"type": "object"},
+                "attachments": {"type": "array"}
+            }}}),
+            None,
+        ),
     };
+    let mut out_props = Map::new();
+    if let Some(c) = columns {
+        out_props.insert("columns".into(), c);
+    }
+    out_props.insert("rows".into(), rows);
+    out_props.insert("total".into(), json!({"type": "integer"}));
+    out_props.insert("returned".into(), json!({"type": "integer"}));
+    out_props.insert("next_cursor".into(), json!({"type": ["string", "null"]}));
+    out_props.insert("truncated".into(), json!({"type": "boolean"}));
+    out_props.insert("error".into(), error_schema());
     let output = json!({
         "type": "object",
-        "properties": {
-            "rows": {"type": "array", "items": {"type": "object", "properties": row_props}},
-            "total": {"type": "integer"},
-            "returned": {"type": "integer"},
-            "next_cursor": {"type": ["string", "null"]},
-            "truncated": {"type": "boolean"},
-            "error": error_schema()
-        },
+        "properties": out_props,
         // A failed call carries `error` instead (with isError), and still conforms.
         "anyOf": [{"required": ["rows", "total", "returned", "truncated"]}, {"required": ["error"]}]
     });

@@ -2,10 +2,12 @@
 //! several processes can serve one database. Bearer authentication is actix middleware in front
 //! of rmcp; the principal reaches the handler through rmcp's request extensions.
 pub mod catalog;
+mod notify;
 pub mod results;
 mod server;
 mod switch;
 
+pub use notify::open_streams;
 pub use server::FormworkMcp;
 pub use switch::{SiteSwitch, MCP_ENABLED_KEY};
 
@@ -101,6 +103,12 @@ pub fn configure(ctx: Arc<McpContext>) -> impl FnOnce(&mut web::ServiceConfig) {
         cfg.app_data(web::Data::from(ctx.clone())).service(
             web::scope("/mcp")
                 .wrap(from_fn(authenticate))
+                // The event stream for tool-list changes; every other method goes to rmcp.
+                .service(
+                    web::resource(["", "/"])
+                        .guard(actix_web::guard::Get())
+                        .to(notify::stream),
+                )
                 .service(service.scope()),
         );
     }

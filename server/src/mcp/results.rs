@@ -6,7 +6,7 @@ use crate::engine::{Change, EngineError, OperationOutcome, ViewPage};
 use crate::store::RecordRow;
 use base64::Engine as _;
 use rmcp::model::{CallToolResult, ContentBlock as Content};
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 /// Decodes a `cursor` argument into an offset.
 pub fn decode_cursor(c: &str) -> Option<u64> {
@@ -46,27 +46,32 @@ pub fn row_json(
     }
 }
 
-/// A row as the view's columns, display-formatted.
+/// The names of a View Columns row's values, in order: id, version, then the view's columns.
+pub fn column_names(view: &ViewDef) -> Vec<String> {
+    let mut names = vec!["id".to_string(), "version".to_string()];
+    names.extend(view.columns.iter().cloned());
+    names
+}
+
+/// A row as the view's columns, display-formatted: an array in the order of
+/// [`column_names`] (the names go once per page, not once per row).
 pub fn columns_row(
     def: &crate::engine::definition::AppDef,
     view: &ViewDef,
     r: &RecordRow,
 ) -> Value {
-    let mut m = Map::new();
-    m.insert("id".into(), r.id.into());
-    m.insert("version".into(), r.version.into());
+    let mut cells = Vec::with_capacity(view.columns.len() + 2);
+    cells.push(r.id.into());
+    cells.push(r.version.into());
     for c in &view.columns {
         let s = display_value(def, c, &r.data);
-        m.insert(
-            c.clone(),
-            if s.is_empty() {
-                Value::Null
-            } else {
-                Value::String(s)
-            },
-        );
+        cells.push(if s.is_empty() {
+            Value::Null
+        } else {
+            Value::String(s)
+        });
     }
-    Value::Object(m)
+    Value::Array(cells)
 }
 
 /// A row as the full record, attachments as references.
@@ -86,30 +91,44 @@ pub fn full_row(r: &RecordRow, attachments: &[crate::store::AttachmentRow]) -> V
 /// A view page as a tool result, cut short (with a cursor) before it exceeds `budget` bytes.
 pub fn view_result(page: &ViewPage, rows: Vec<Value>, budget: usize) -> CallToolResult {
     let view = page.def();
+    let full = view.mcp.format == DataFormat::Full;
     let mut kept = Vec::new();
+    // Full rows are written out once here and reused as the text form.
+    let mut full_text = Vec::new();
     let mut used = 200usize;
     let mut truncated = false;
     for r in rows {
-        let size = r.to_string().len() * 2 + 16; // JSON and its text rendering
+        let json = serde_json::to_string(&r).unwrap_or_default();
+        let size = json.len() * 2 + 16; // JSON and its text rendering
         if used + size > budget && !kept.is_empty() {
             truncated = true;
             break;
         }
         used += size;
         kept.push(r);
+        if full {
+            full_text.push(json);
+        }
     }
     let next_offset = page.offset + kept.len() as u64;
     let next_cursor =
         (next_offset < page.total && !kept.is_empty()).then(|| encode_cursor(next_offset));
-    let text = text_table(
-        &kept,
-        view,
+    let mut text = summary_line(
+        kept.len(),
         page.total,
         page.offset,
         next_cursor.as_deref(),
         truncated,
     );
-    let structured = json!({
+    if full {
+        for line in &full_text {
+            text.push_str(line);
+            text.push('\n');
+        }
+    } else {
+        text_table(&mut text, &kept, view);
+    }
+    let mut structured = json!({
         "rows": kept,
         "total": page.total,
         "returned": kept.len(),
@@ -117,22 +136,23 @@ pub fn view_result(page: &ViewPage, rows: Vec<Value>, budget: usize) -> CallTool
         "next_cursor": next_cursor,
         "truncated": truncated,
     });
+    if !full {
+        structured["columns"] = json!(column_names(view));
+    }
     let mut result = CallToolResult::success(vec![Content::text(text)]);
     result.structured_content = Some(structured);
     result
 }
 
-fn text_table(
-    rows: &[Value],
-    view: &ViewDef,
+fn summary_line(
+    returned: usize,
     total: u64,
     offset: u64,
     next: Option<&str>,
     truncated: bool,
 ) -> String {
-    let mut out = format!(
-        "{} of {total} matching records (from #{}){}{}\n",
-        rows.len(),
+    format!(
+        "{returned} of {total} matching records (from #{}){}{}\n",
         offset + 1,
         if truncated {
             "; cut short to fit the size budget"
@@ -141,31 +161,27 @@ fn text_table(
         },
         next.map(|c| format!("; next_cursor: {c}"))
             .unwrap_or_default()
-    );
-    if view.mcp.format == DataFormat::Full {
-        for r in rows {
-            out.push_str(&r.to_string());
-            out.push('\n');
-        }
-        return out;
-    }
-    let mut header = vec!["id".to_string(), "version".to_string()];
-    header.extend(view.columns.iter().cloned());
-    out.push_str(&header.join(" | "));
+    )
+}
+
+/// The View Columns rows as a `|`-separated table under a header line.
+fn text_table(out: &mut String, rows: &[Value], view: &ViewDef) {
+    out.push_str(&column_names(view).join(" | "));
     out.push('\n');
     for r in rows {
-        let cells: Vec<String> = header
-            .iter()
-            .map(|h| match &r[h.as_str()] {
-                Value::Null => String::new(),
-                Value::String(s) => s.replace('|', "/").replace('\n', " "),
-                v => v.to_string(),
-            })
-            .collect();
-        out.push_str(&cells.join(" | "));
+        let cells = r.as_array().map(Vec::as_slice).unwrap_or_default();
+        for (i, cell) in cells.iter().enumerate() {
+            if i > 0 {
+                out.push_str(" | ");
+            }
+            match cell {
+                Value::Null => {}
+                Value::String(s) => out.push_str(&s.replace('|', "/").replace('\n', " ")),
+                v => out.push_str(&v.to_string()),
+            }
+        }
         out.push('\n');
     }
-    out
 }
 
 /// A field's value as shown to people and models: money with its currency's minor units.

@@ -25,7 +25,7 @@ pub struct FormworkMcp {
     pub(super) ctx: Arc<McpContext>,
 }
 
-fn actor_of(p: &Principal) -> Actor {
+pub(super) fn actor_of(p: &Principal) -> Actor {
     Actor {
         user_id: p.user.id,
         username: p.user.username.clone(),
@@ -374,7 +374,10 @@ impl FormworkMcp {
 
 impl ServerHandler for FormworkMcp {
     fn get_info(&self) -> ServerConfig {
-        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
+        ServerConfig::new(ServerCapabilities::builder()
+                .enable_tools()
+                .enable_tool_list_changed()
+                .build())
             .with_server_info(Implementation::new("formwork", env!("CARGO_PKG_VERSION")))
             .with_instructions(
                 "Formwork apps: views list records (filter with their parameters, page with limit/cursor); operations change records as the signed-in user, with the same validation and permissions as the web forms. Confirm changes with the user before calling write tools.",

@@ -163,30 +163,36 @@ impl Store {
         }
     }
 
-    /// One page of records and the total count matching the query.
+    /// One page of records and the total count matching the query, in one statement: the count
+    /// is an uncorrelated subquery the database evaluates once (one round trip instead of two).
     pub async fn query_records(&self, q: &RecordQuery) -> Result<(Vec<RecordRow>, u64)> {
         let (where_sql, values) = q.where_sql(self.dialect);
         let order = q.order_sql(self.dialect);
         let page_sql = format!(
-            "SELECT {REC_COLS} FROM records WHERE {where_sql} ORDER BY {order} LIMIT {} OFFSET {}",
+            "SELECT {REC_COLS}, (SELECT COUNT(*) FROM records WHERE {where_sql}) AS total_n \
+             FROM records WHERE {where_sql} ORDER BY {order} LIMIT {} OFFSET {}",
             q.limit, q.offset
         );
-        let rows = self.all(&page_sql, values.clone()).await?;
-        let rows: Vec<RecordRow> = rows
+        let mut both = values.clone();
+        both.extend(values.iter().cloned());
+        let found = self.all(&page_sql, both).await?;
+        let total = match found.first() {
+            Some(r) => get::<i64>(r, "total_n")?.max(0) as u64,
+            None if q.offset == 0 => 0,
+            // A page past the end: the count alone.
+            None => {
+                let count_sql = format!("SELECT COUNT(*) AS n FROM records WHERE {where_sql}");
+                let row = self
+                    .one(&count_sql, values)
+                    .await?
+                    .ok_or(StoreError::NotFound)?;
+                get::<i64>(&row, "n")?.max(0) as u64
+            }
+        };
+        let rows: Vec<RecordRow> = found
             .iter()
             .map(RecordRow::from_row)
             .collect::<Result<_>>()?;
-        // The first page that is not full tells the total without a second query.
-        let total = if q.offset == 0 && (rows.len() as u64) < q.limit {
-            rows.len() as u64
-        } else {
-            let count_sql = format!("SELECT COUNT(*) AS n FROM records WHERE {where_sql}");
-            let row = self
-                .one(&count_sql, values)
-                .await?
-                .ok_or(StoreError::NotFound)?;
-            get::<i64>(&row, "n")?.max(0) as u64
-        };
         Ok((rows, total))
     }
 
@@ -233,9 +239,27 @@ impl Store {
         Ok(get::<i64>(&row, "n")?.max(0) as u64)
     }
 
-    /// Refreshes planner statistics after bulk loads.
+    /// Refreshes planner statistics after bulk loads. On SQLite only the per-index row estimates
+    /// (`sqlite_stat1`) are kept: with the value samples of `sqlite_stat4` present, SQLite
+    /// re-prepares a statement whenever a bound value might change its plan, which here costs
+    /// more on every view call than the better plans it could find (measured with
+    /// `tests/bench/run.sh`; see docs/benchmarks.md).
     pub async fn analyze(&self) -> Result<()> {
         self.exec("ANALYZE", vec![]).await?;
+        if self.dialect == super::Dialect::Sqlite {
+            let stat4 = self
+                .one(
+                    "SELECT 1 AS present FROM sqlite_master WHERE name = 'sqlite_stat4'",
+                    vec![],
+                )
+                .await?;
+            if stat4.is_some() {
+                self.exec("DELETE FROM sqlite_stat4", vec![]).await?;
+                // Reloads the statistics into the schema of this connection; others re-read
+                // them when their schema is next loaded.
+                self.exec("ANALYZE sqlite_schema", vec![]).await?;
+            }
+        }
         Ok(())
     }
 }

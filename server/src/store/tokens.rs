@@ -175,13 +175,14 @@ impl Store {
         id: i64,
         now: DateTime<Utc>,
     ) -> Result<bool> {
-        Ok(self
+        let n = self
             .exec(
                 "UPDATE tokens SET revoked_at = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL",
                 vec![now.into(), id.into(), user_id.into()],
             )
-            .await?
-            > 0)
+            .await?;
+        self.auth_changed();
+        Ok(n > 0)
     }
 
     pub async fn revoke_token(&self, id: i64, now: DateTime<Utc>) -> Result<()> {
@@ -190,16 +191,20 @@ impl Store {
             vec![now.into(), id.into()],
         )
         .await?;
+        self.auth_changed();
         Ok(())
     }
 
     /// Revokes every token descended from one authorization (code reuse, refresh reuse).
     pub async fn revoke_family(&self, family: &str, now: DateTime<Utc>) -> Result<u64> {
-        self.exec(
-            "UPDATE tokens SET revoked_at = ? WHERE family = ? AND revoked_at IS NULL",
-            vec![now.into(), family.into()],
-        )
-        .await
+        let n = self
+            .exec(
+                "UPDATE tokens SET revoked_at = ? WHERE family = ? AND revoked_at IS NULL",
+                vec![now.into(), family.into()],
+            )
+            .await?;
+        self.auth_changed();
+        Ok(n)
     }
 
     /// Marks a refresh token used; false when it already was (reuse).
@@ -219,7 +224,7 @@ impl Store {
         user_id: Option<i64>,
         now: DateTime<Utc>,
     ) -> Result<u64> {
-        match user_id {
+        let n = match user_id {
             Some(u) => {
                 self.exec(
                     "UPDATE tokens SET revoked_at = ? WHERE client_id = ? AND user_id = ? AND revoked_at IS NULL",
@@ -234,7 +239,9 @@ impl Store {
                 )
                 .await
             }
-        }
+        }?;
+        self.auth_changed();
+        Ok(n)
     }
 
     /// Users holding live tokens of a client, with the latest use.
@@ -316,6 +323,7 @@ impl Store {
             vec![active.into(), id.into()],
         )
         .await?;
+        self.auth_changed();
         Ok(())
     }
 
@@ -355,6 +363,7 @@ impl Store {
         self.tx_exec(&tx, "DELETE FROM mcp_clients WHERE id = ?", vec![id.into()])
             .await?;
         tx.commit().await?;
+        self.auth_changed();
         Ok(())
     }
 

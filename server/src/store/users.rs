@@ -121,6 +121,7 @@ impl Store {
             ],
         )
         .await?;
+        self.auth_changed();
         if disabled {
             self.exec(
                 "DELETE FROM web_sessions WHERE user_id = ?",

@@ -102,6 +102,12 @@ struct ProcSample {
     cpu_ticks: u64,
     rss_kb: u64,
     hwm_kb: u64,
+    /// Proportional set size: shared pages divided among their mappings. SQLite maps the
+    /// database file once per pooled connection, and RSS counts those file pages once per
+    /// mapping; PSS counts them once.
+    pss_kb: u64,
+    /// Memory the process itself allocated (heap, stacks), without file-backed pages.
+    anon_kb: u64,
 }
 
 /// The given pids and all their descendants.
@@ -156,6 +162,19 @@ fn sample(pids: &[u32]) -> ProcSample {
                 s.rss_kb += kb(line);
             } else if line.starts_with("VmHWM:") {
                 s.hwm_kb += kb(line);
+            } else if line.starts_with("RssAnon:") {
+                s.anon_kb += kb(line);
+            }
+        }
+        let rollup =
+            std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).unwrap_or_default();
+        for line in rollup.lines() {
+            if line.starts_with("Pss:") {
+                s.pss_kb += line
+                    .split_whitespace()
+                    .nth(1)
+                    .and_then(|v| v.parse::<u64>().ok())
+                    .unwrap_or(0);
             }
         }
     }
@@ -203,13 +222,15 @@ impl Output {
                 let cpu_s = ticks / clock_ticks_per_second();
                 let calls = (stats.ok + stats.errors).max(1) as f64;
                 println!(
-                    "{:<40} server: {:.2} CPU s ({:.2} ms/call, {:.0}% of one core), RSS {} MB (peak {} MB)",
+                    "{:<40} server: {:.2} CPU s ({:.2} ms/call, {:.0}% of one core), RSS {} MB (peak {} MB), PSS {} MB, anonymous {} MB",
                     "",
                     cpu_s,
                     cpu_s * 1000.0 / calls,
                     cpu_s * 100.0 / stats.elapsed.as_secs_f64(),
                     a.rss_kb / 1024,
-                    a.hwm_kb / 1024
+                    a.hwm_kb / 1024,
+                    a.pss_kb / 1024,
+                    a.anon_kb / 1024
                 );
                 m.insert("server_cpu_s".into(), json!(cpu_s));
                 m.insert(
@@ -218,6 +239,8 @@ impl Output {
                 );
                 m.insert("server_rss_kb".into(), json!(a.rss_kb));
                 m.insert("server_hwm_kb".into(), json!(a.hwm_kb));
+                m.insert("server_pss_kb".into(), json!(a.pss_kb));
+                m.insert("server_anon_kb".into(), json!(a.anon_kb));
             }
         }
         if let Some(path) = &self.json_out {

@@ -39,6 +39,8 @@ struct McpPage {
     total_bytes: usize,
     total_tokens: usize,
     unpublished: Vec<String>,
+    /// Clients listening for tool-list changes on `GET /mcp` (this process).
+    open_streams: usize,
     events: Vec<EventView>,
     clients: super::clients::ClientsSection,
 }
@@ -129,6 +131,7 @@ pub async fn show(state: web::Data<AppState>, admin: Admin) -> Result<HttpRespon
         total_bytes,
         apps,
         unpublished,
+        open_streams: crate::mcp::open_streams(),
         events,
         clients: super::clients::section(&state).await?,
     })
