@@ -63,6 +63,27 @@ pub struct Store {
     /// their roles changed, a client deactivated), so caches of verified tokens in this process
     /// drop at once. Other processes' caches expire on their own (within a second).
     auth_epoch: Arc<AtomicU64>,
+    /// Turns for write transactions on SQLite (see [`Store::begin`]).
+    writer: Arc<tokio::sync::Mutex<()>>,
+}
+
+/// A write transaction; on SQLite it holds this process's writer turn until it ends.
+pub(crate) struct WriteTx {
+    tx: DatabaseTransaction,
+    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl std::ops::Deref for WriteTx {
+    type Target = DatabaseTransaction;
+    fn deref(&self) -> &DatabaseTransaction {
+        &self.tx
+    }
+}
+
+impl WriteTx {
+    async fn commit(self) -> Result<()> {
+        Ok(self.tx.commit().await?)
+    }
 }
 
 impl Store {
@@ -111,6 +132,7 @@ impl Store {
             db,
             dialect,
             auth_epoch: Arc::new(AtomicU64::new(0)),
+            writer: Arc::new(tokio::sync::Mutex::new(())),
         };
         Migrator::up(&store.db, None).await?;
         Ok(store)
@@ -181,8 +203,19 @@ impl Store {
             .rows_affected())
     }
 
-    async fn begin(&self) -> Result<DatabaseTransaction> {
-        Ok(self.db.begin().await?)
+    /// Starts a write transaction. On SQLite, writers of this process take turns on an async
+    /// lock first: SQLite admits one writer at a time, and a writer that finds the database
+    /// locked sleeps in SQLite's busy handler (in steps of up to 100 ms) rather than being woken
+    /// when the lock frees, which showed as a 100 ms p99 on concurrent writes.
+    async fn begin(&self) -> Result<WriteTx> {
+        let turn = match self.dialect {
+            Dialect::Sqlite => Some(self.writer.clone().lock_owned().await),
+            Dialect::Postgres => None,
+        };
+        Ok(WriteTx {
+            tx: self.db.begin().await?,
+            _turn: turn,
+        })
     }
 
     async fn tx_exec(
