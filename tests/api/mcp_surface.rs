@@ -681,3 +681,62 @@ async fn a_publish_that_changes_the_catalog_is_announced_on_the_event_stream() {
     let end = tokio::time::timeout(std::time::Duration::from_secs(10), stream.chunk()).await;
     assert!(matches!(end, Ok(Ok(None))), "the stream ends: {end:?}");
 }
+
+#[tokio::test]
+async fn totals_stop_counting_a_thousand_records_past_the_page() {
+    let app = spawn_app().await;
+    app.enable_mcp().await;
+    app.cli(
+        &["demo", "generate", "--claims", "1200", "--users", "1"],
+        None,
+    );
+    let token = app.token("emp001");
+    let r = call_tool(
+        &app,
+        &token,
+        "expense_claims_my_claims",
+        json!({"limit": 10}),
+    )
+    .await;
+    let sc = &r["structuredContent"];
+    assert_eq!(sc["total"], 1010, "{sc}");
+    assert_eq!(sc["total_exact"], false);
+    assert!(sc["next_cursor"].is_string());
+    let text = r["content"][0]["text"].as_str().unwrap();
+    assert!(
+        text.starts_with("10 of more than 1010 matching records"),
+        "{text}"
+    );
+    // A narrower filter is counted exactly.
+    let r = call_tool(
+        &app,
+        &token,
+        "expense_claims_my_claims",
+        json!({"status": "Approved", "limit": 10}),
+    )
+    .await;
+    let sc = &r["structuredContent"];
+    let n = sc["total"].as_u64().unwrap();
+    assert!(sc["total_exact"] == true && n > 10 && n < 1010, "{sc}");
+    // Paging on keeps counting ahead of the page, so the last pages are exact again.
+    let mut cursor = None;
+    let mut seen = 0;
+    loop {
+        let mut args = json!({"limit": 200});
+        if let Some(c) = &cursor {
+            args["cursor"] = json!(c);
+        }
+        let r = call_tool(&app, &token, "expense_claims_my_claims", args).await;
+        let sc = &r["structuredContent"];
+        seen += sc["returned"].as_u64().unwrap();
+        match sc["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_string()),
+            None => {
+                assert_eq!(sc["total"], 1200, "{sc}");
+                assert_eq!(sc["total_exact"], true);
+                break;
+            }
+        }
+    }
+    assert_eq!(seen, 1200);
+}

@@ -26,7 +26,10 @@ pub struct ViewPage {
     pub app: Arc<PublishedApp>,
     pub view: String,
     pub rows: Vec<RecordRow>,
+    /// How many records match; a lower bound when `total_exact` is false (counting stops
+    /// `store::COUNT_AHEAD` records past this page, so a view over many records stays cheap).
     pub total: u64,
+    pub total_exact: bool,
     pub offset: u64,
     pub limit: u64,
     /// The parameters as applied (normalised), for echoing back.
@@ -248,7 +251,8 @@ impl Engine {
             view: view_name.to_string(),
             app,
             rows,
-            total,
+            total: total.n,
+            total_exact: total.exact,
             offset: req.offset,
             limit,
             applied,

@@ -186,7 +186,8 @@ fn view_tool(def: &AppDef, name: &str, v: &ViewDef) -> Tool {
         out_props.insert("columns".into(), c);
     }
     out_props.insert("rows".into(), rows);
-    out_props.insert("total".into(), json!({"type": "integer"}));
+    out_props.insert("total".into(), json!({"type": "integer", "description": "Records matching the parameters; a lower bound when total_exact is false"}));
+    out_props.insert("total_exact".into(), json!({"type": "boolean", "description": "false when counting stopped early: more than `total` records match"}));
     out_props.insert("returned".into(), json!({"type": "integer"}));
     out_props.insert("next_cursor".into(), json!({"type": ["string", "null"]}));
     out_props.insert("truncated".into(), json!({"type": "boolean"}));

@@ -116,6 +116,7 @@ pub fn view_result(page: &ViewPage, rows: Vec<Value>, budget: usize) -> CallTool
     let mut text = summary_line(
         kept.len(),
         page.total,
+        page.total_exact,
         page.offset,
         next_cursor.as_deref(),
         truncated,
@@ -131,6 +132,7 @@ pub fn view_result(page: &ViewPage, rows: Vec<Value>, budget: usize) -> CallTool
     let mut structured = json!({
         "rows": kept,
         "total": page.total,
+        "total_exact": page.total_exact,
         "returned": kept.len(),
         "offset": page.offset,
         "next_cursor": next_cursor,
@@ -147,12 +149,14 @@ pub fn view_result(page: &ViewPage, rows: Vec<Value>, budget: usize) -> CallTool
 fn summary_line(
     returned: usize,
     total: u64,
+    exact: bool,
     offset: u64,
     next: Option<&str>,
     truncated: bool,
 ) -> String {
     format!(
-        "{returned} of {total} matching records (from #{}){}{}\n",
+        "{returned} of {}{total} matching records (from #{}){}{}\n",
+        if exact { "" } else { "more than " },
         offset + 1,
         if truncated {
             "; cut short to fit the size budget"

@@ -16,7 +16,7 @@ pub use attachments::{AttachmentRow, NewAttachment};
 pub use blobs::BlobStore;
 pub use history::{HistoryRow, NewHistory};
 pub use query::{Predicate, PredicateOp, RecordQuery, SortKey, ValueKind};
-pub use records::{RecordRow, RecordWrite};
+pub use records::{RecordRow, RecordWrite, Total, COUNT_AHEAD};
 pub use tokens::{ClientRow, CodeRow, NewToken, TokenRow};
 pub use users::{SessionRow, UserRow};
 

@@ -52,6 +52,16 @@ pub enum RecordWrite {
     },
 }
 
+/// How far past the requested page a total keeps counting (see [`Store::query_records`]).
+pub const COUNT_AHEAD: u64 = 1000;
+
+/// How many records match a query: exactly `n`, or at least `n` when counting stopped early.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Total {
+    pub n: u64,
+    pub exact: bool,
+}
+
 const REC_COLS: &str = "id, app_id, owner_id, version, data, created_at, updated_at";
 
 impl Store {
@@ -163,31 +173,41 @@ impl Store {
         }
     }
 
-    /// One page of records and the total count matching the query, in one statement: the count
-    /// is an uncorrelated subquery the database evaluates once (one round trip instead of two).
-    pub async fn query_records(&self, q: &RecordQuery) -> Result<(Vec<RecordRow>, u64)> {
+    /// One page of records and how many match, in one statement: the count is an uncorrelated
+    /// subquery the database evaluates once (one round trip instead of two). The count stops
+    /// [`COUNT_AHEAD`] matches past the end of the page, so its cost is bounded however many
+    /// records match; beyond that the total is a lower bound (`exact: false`).
+    pub async fn query_records(&self, q: &RecordQuery) -> Result<(Vec<RecordRow>, Total)> {
         let (where_sql, values) = q.where_sql(self.dialect);
         let order = q.order_sql(self.dialect);
+        let cap = q.offset.saturating_add(q.limit).saturating_add(COUNT_AHEAD);
+        let count_sql = format!(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM records WHERE {where_sql} LIMIT {}) AS matching",
+            cap.saturating_add(1)
+        );
         let page_sql = format!(
-            "SELECT {REC_COLS}, (SELECT COUNT(*) FROM records WHERE {where_sql}) AS total_n \
+            "SELECT {REC_COLS}, ({count_sql}) AS total_n \
              FROM records WHERE {where_sql} ORDER BY {order} LIMIT {} OFFSET {}",
             q.limit, q.offset
         );
         let mut both = values.clone();
         both.extend(values.iter().cloned());
         let found = self.all(&page_sql, both).await?;
-        let total = match found.first() {
+        let counted = match found.first() {
             Some(r) => get::<i64>(r, "total_n")?.max(0) as u64,
             None if q.offset == 0 => 0,
             // A page past the end: the count alone.
             None => {
-                let count_sql = format!("SELECT COUNT(*) AS n FROM records WHERE {where_sql}");
                 let row = self
-                    .one(&count_sql, values)
+                    .one(&count_sql.replacen("COUNT(*)", "COUNT(*) AS n", 1), values)
                     .await?
                     .ok_or(StoreError::NotFound)?;
                 get::<i64>(&row, "n")?.max(0) as u64
             }
+        };
+        let total = Total {
+            n: counted.min(cap),
+            exact: counted <= cap,
         };
         let rows: Vec<RecordRow> = found
             .iter()

@@ -127,6 +127,8 @@ struct ViewPageT {
     columns: Vec<Column>,
     rows: Vec<Row>,
     total: u64,
+    /// False when counting stopped early: the page shows "of N+".
+    total_exact: bool,
     first: u64,
     last: u64,
     prev_href: Option<String>,
@@ -194,7 +196,7 @@ pub async fn view(
             }
         })
         .collect();
-    let (rows, total) = match &page {
+    let (rows, total, total_exact) = match &page {
         Some(p) => (
             p.rows
                 .iter()
@@ -208,8 +210,9 @@ pub async fn view(
                 })
                 .collect(),
             p.total,
+            p.total_exact,
         ),
-        None => (vec![], 0),
+        None => (vec![], 0, true),
     };
     let per = view.per_page as u64;
     let first = if total == 0 {
@@ -231,6 +234,7 @@ pub async fn view(
         columns,
         rows,
         total,
+        total_exact,
         first,
         last,
         prev_href: (page_no > 1).then(|| link(page_no - 1)),
