@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -43,7 +44,9 @@ def scenario_results(out: Path) -> dict[str, dict[str, int]]:
     """scenario → counts of check statuses, from the tool's checks.json files."""
     results: dict[str, dict[str, int]] = {}
     for f in out.glob("*/checks.json"):
-        name = f.parent.name.removeprefix("server-").rsplit("-20", 1)[0]
+        # `server-<scenario>-<YYYY-MM-DDTHH-MM-SS-mmmZ>`: cut at the date, not at any "-20"
+        # (milliseconds such as "-208Z" would cut the timestamp instead).
+        name = re.sub(r"-\d{4}-\d{2}-\d{2}T[\d-]+Z$", "", f.parent.name.removeprefix("server-"))
         counts: dict[str, int] = {}
         for check in json.loads(f.read_text()):
             counts[check["status"]] = counts.get(check["status"], 0) + 1
