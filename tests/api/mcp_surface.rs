@@ -739,4 +739,18 @@ async fn totals_stop_counting_a_thousand_records_past_the_page() {
         }
     }
     assert_eq!(seen, 1200);
+    // A forged cursor with an absurd offset is refused, not passed to SQL.
+    use base64::Engine as _;
+    let forged = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode("o:18446744073709551615");
+    let r = call_tool(
+        &app,
+        &token,
+        "expense_claims_my_claims",
+        json!({"cursor": forged}),
+    )
+    .await;
+    assert_eq!(
+        r["structuredContent"]["error"]["code"], "invalid_input",
+        "{r}"
+    );
 }

@@ -14,8 +14,15 @@ pub fn decode_cursor(c: &str) -> Option<u64> {
         .decode(c)
         .ok()?;
     let s = String::from_utf8(bytes).ok()?;
-    s.strip_prefix("o:")?.parse().ok()
+    // Offsets this server hands out stay far below this; larger ones are forged.
+    s.strip_prefix("o:")?
+        .parse()
+        .ok()
+        .filter(|o: &u64| *o <= MAX_CURSOR_OFFSET)
 }
+
+/// The largest offset a cursor may carry (SQL offsets are signed 64-bit).
+const MAX_CURSOR_OFFSET: u64 = 1 << 40;
 
 pub fn encode_cursor(offset: u64) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("o:{offset}"))
