@@ -394,18 +394,7 @@ async fn disabling_a_view_takes_effect_only_when_published_and_is_diagnosed() {
         .await;
     assert!(tab.contains("Allow AI assistants and LLM tools to access this view through MCP"));
     assert!(tab.contains("View Columns"));
-    let r = admin
-        .post_form(
-            "/admin/apps/expense_claims/views/my_claims",
-            &[
-                ("format", "columns"),
-                ("description", "Mine"),
-                ("instructions", "Use it"),
-                ("action", "save"),
-            ],
-        )
-        .await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    save_my_claims_without_mcp(&admin).await;
     assert!(
         tool_names(&app, &token)
             .await
@@ -638,18 +627,7 @@ async fn a_publish_that_changes_the_catalog_is_announced_on_the_event_stream() {
 
     // A draft change announces nothing; publishing it does.
     let admin = app.sign_in("admin").await;
-    let r = admin
-        .post_form(
-            "/admin/apps/expense_claims/views/my_claims",
-            &[
-                ("format", "columns"),
-                ("description", "Mine"),
-                ("instructions", "Use it"),
-                ("action", "save"),
-            ],
-        )
-        .await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    save_my_claims_without_mcp(&admin).await;
     let quiet = read_stream_until(&mut stream, "list_changed", 3).await;
     assert!(!quiet.contains("list_changed"), "{quiet:?}");
     let r = admin
@@ -753,4 +731,20 @@ async fn totals_stop_counting_a_thousand_records_past_the_page() {
         r["structuredContent"]["error"]["code"], "invalid_input",
         "{r}"
     );
+}
+
+/// Saves My claims' Integration tab with the MCP checkbox off (a draft change, not yet live).
+async fn save_my_claims_without_mcp(admin: &Session) {
+    let r = admin
+        .post_form(
+            "/admin/apps/expense_claims/views/my_claims",
+            &[
+                ("format", "columns"),
+                ("description", "Mine"),
+                ("instructions", "Use it"),
+                ("action", "save"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
 }

@@ -120,6 +120,15 @@ fn json_error(status: actix_web::http::StatusCode, code: i64, message: &str) -> 
     )
 }
 
+/// The token of an `Authorization: Bearer <token>` header (RFC 6750), if there is one.
+fn bearer_token(headers: &actix_web::http::header::HeaderMap) -> Option<String> {
+    let h = headers.get("authorization")?.to_str().ok()?;
+    let (scheme, value) = h.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| value.trim().to_string())
+}
+
 /// Bearer authentication (RFC 6750) and the site switch, before rmcp sees the request.
 async fn authenticate(
     req: ServiceRequest,
@@ -130,17 +139,7 @@ async fn authenticate(
             "MCP context missing",
         ));
     };
-    let header = req
-        .headers()
-        .get("authorization")
-        .and_then(|h| h.to_str().ok())
-        .map(str::to_string);
-    let token = header.as_deref().and_then(|h| {
-        let (scheme, value) = h.split_once(' ')?;
-        scheme
-            .eq_ignore_ascii_case("bearer")
-            .then(|| value.trim().to_string())
-    });
+    let token = bearer_token(req.headers());
     let challenge = |err: Option<(&str, &str)>| {
         let mut v = format!(
             "Bearer resource_metadata=\"{}\"",

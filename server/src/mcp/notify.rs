@@ -175,13 +175,8 @@ pub async fn stream(req: HttpRequest, ctx: web::Data<McpContext>) -> HttpRespons
             "not authenticated",
         );
     };
-    let token = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|h| h.to_str().ok())
-        .and_then(|h| h.split_once(' '))
-        .map(|(_, t)| t.trim().to_string())
-        .unwrap_or_default();
+    // The middleware in front accepted this token, so it is there.
+    let token = super::bearer_token(req.headers()).unwrap_or_default();
     let Some(slot) = Slot::take() else {
         return HttpResponse::ServiceUnavailable()
             .insert_header((header::RETRY_AFTER, "30"))
