@@ -79,6 +79,10 @@ pub enum Command {
         /// Largest accepted upload in bytes.
         #[arg(long, env = "FORMWORK_MAX_UPLOAD_BYTES", default_value_t = 20 * 1024 * 1024)]
         max_upload_bytes: usize,
+        /// SQLite only: a size cap in pages (SQLite's max_page_count); writes past it fail as on
+        /// a full disk.
+        #[arg(long, env = "FORMWORK_SQLITE_MAX_PAGES")]
+        sqlite_max_pages: Option<u64>,
     },
     /// Create or upgrade the database schema.
     Migrate,
@@ -221,6 +225,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             demo,
             mcp_max_result_bytes,
             max_upload_bytes,
+            sqlite_max_pages,
         } => {
             let config = Config {
                 bind,
@@ -230,6 +235,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                 demo,
                 mcp_max_result_bytes,
                 max_upload_bytes,
+                sqlite_max_pages,
             };
             let app = crate::startup::Application::build(config).await?;
             app.run_until_stopped().await.map_err(|e| e.to_string())

@@ -16,6 +16,8 @@ pub struct Config {
     pub mcp_max_result_bytes: usize,
     /// Largest upload accepted.
     pub max_upload_bytes: usize,
+    /// SQLite only: the database's size cap in pages (see `StoreOptions::sqlite_max_pages`).
+    pub sqlite_max_pages: Option<u64>,
 }
 
 impl Config {

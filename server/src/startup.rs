@@ -27,10 +27,18 @@ impl Application {
                 config.data_dir.display()
             )
         })?;
-        let store = Store::connect(&config.database_url)
+        let options = crate::store::StoreOptions {
+            sqlite_max_pages: config.sqlite_max_pages,
+        };
+        let store = Store::connect_with(&config.database_url, &options)
             .await
             .map_err(|e| format!("cannot open the database: {e}"))?;
-        let engine = Engine::new(store.clone(), BlobStore::new(&config.data_dir));
+        let blobs = BlobStore::new(&config.data_dir);
+        let cleaned = blobs.clean_temporary();
+        if cleaned > 0 {
+            tracing::info!("removed {cleaned} temporary file(s) left by interrupted uploads");
+        }
+        let engine = Engine::new(store.clone(), blobs);
         let auth = Auth::new(store.clone());
         let uploads = Uploads::new(config.max_upload_bytes);
         let listener = TcpListener::bind(&config.bind)

@@ -90,6 +90,12 @@ impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
+
+    /// Stops the server at once (SIGKILL), keeping its database and data directory.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 impl Drop for TestApp {
@@ -126,7 +132,15 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(extra_args: &[&str]) -> TestApp {
-    let dir = tempfile::tempdir().unwrap();
+    spawn_app_in(None, extra_args).await
+}
+
+/// [`spawn_app_with`], with the data directory (SQLite database, files) made inside `parent`.
+pub async fn spawn_app_in(parent: Option<&std::path::Path>, extra_args: &[&str]) -> TestApp {
+    let dir = match parent {
+        Some(p) => tempfile::tempdir_in(p).unwrap(),
+        None => tempfile::tempdir().unwrap(),
+    };
     let (db_url, pg_cleanup) = fresh_database(dir.path()).await;
     let mut app = TestApp {
         base: String::new(),

@@ -6,6 +6,7 @@
 mod helpers;
 
 mod engine_rules;
+mod faults;
 mod mcp_surface;
 mod oauth;
 mod oauth_attacks;

@@ -153,7 +153,10 @@ impl Auth {
             .last_used_at
             .is_none_or(|t| now - t > chrono::Duration::seconds(60))
         {
-            self.store().touch_token(row.id, now).await?;
+            // Best effort: a read must keep working while writes cannot (a full disk).
+            if let Err(e) = self.store().touch_token(row.id, now).await {
+                tracing::warn!("could not note a token's use: {e}");
+            }
         }
         let principal = Principal {
             user,

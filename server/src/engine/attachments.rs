@@ -49,8 +49,12 @@ impl Engine {
                 app.def.name
             )));
         }
-        let io =
-            |e: std::io::Error| EngineError::Conflict(format!("the file could not be stored: {e}"));
+        let io = |e: std::io::Error| match e.kind() {
+            std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded => {
+                EngineError::Store(crate::store::StoreError::Full)
+            }
+            _ => EngineError::Conflict(format!("the file could not be stored: {e}")),
+        };
         let sha256 = self.blobs().put(&file.bytes).await.map_err(io)?;
         let mut derivatives = serde_json::Map::new();
         for (kind, bytes) in &file.derivatives {

@@ -310,6 +310,7 @@ pub fn engine_error(e: &EngineError) -> (CallToolResult, &'static str) {
         EngineError::Precondition(_) => "precondition_failed",
         EngineError::Stale { .. } => "stale_version",
         EngineError::Definition(_) | EngineError::Conflict(_) => "conflict",
+        EngineError::Store(crate::store::StoreError::Full) => "storage_full",
         EngineError::Store(_) => "server_error",
     };
     let fields = match e {
@@ -324,6 +325,7 @@ pub fn engine_error(e: &EngineError) -> (CallToolResult, &'static str) {
                 .collect::<Vec<_>>()
                 .join("\n")
         ),
+        EngineError::Store(s @ crate::store::StoreError::Full) => s.to_string(),
         EngineError::Store(_) => {
             "The server could not complete the request; try again shortly.".to_string()
         }

@@ -48,7 +48,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<i64> {
         let updated = self
-            .one(
+            .write_returning(
                 "UPDATE apps SET name = ?, draft_definition = ?, updated_at = ? WHERE slug = ? RETURNING id",
                 vec![name.into(), definition.into(), now.into(), slug.into()],
             )
@@ -57,7 +57,7 @@ impl Store {
             return get(&r, "id");
         }
         let row = self
-            .one(
+            .write_returning(
                 "INSERT INTO apps (slug, name, draft_definition, created_at, updated_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
                 vec![slug.into(), name.into(), definition.into(), now.into(), now.into()],
             )

@@ -57,7 +57,7 @@ const ATT_COLS: &str =
 impl Store {
     pub async fn insert_attachment(&self, a: &NewAttachment, now: DateTime<Utc>) -> Result<i64> {
         let row = self
-            .one(
+            .write_returning(
                 "INSERT INTO attachments (app_id, field, sha256, size, content_type, filename, meta, uploaded_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 vec![
                     a.app_id.into(),

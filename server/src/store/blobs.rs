@@ -35,10 +35,53 @@ impl BlobStore {
         if let Some(dir) = path.parent() {
             tokio::fs::create_dir_all(dir).await?;
         }
-        let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-        tokio::fs::write(&tmp, bytes).await?;
-        tokio::fs::rename(&tmp, &path).await?;
+        // A name of its own per write: concurrent writes of the same bytes (in this process or
+        // another sharing the directory) must not share a temporary file.
+        let tmp = path.with_extension(format!("{}.tmp", uuid::Uuid::new_v4().simple()));
+        let written = async {
+            let mut f = tokio::fs::File::create(&tmp).await?;
+            tokio::io::AsyncWriteExt::write_all(&mut f, bytes).await?;
+            // On disk before the database refers to it.
+            f.sync_all().await?;
+            drop(f);
+            tokio::fs::rename(&tmp, &path).await
+        }
+        .await;
+        if let Err(e) = written {
+            // A full disk must not leave partial temporary files behind.
+            let _ = tokio::fs::remove_file(&tmp).await;
+            return Err(e);
+        }
         Ok(sha)
+    }
+
+    /// Removes temporary files that a write interrupted by a crash left behind (older than an
+    /// hour, so writes in flight in another process sharing the directory are left alone).
+    /// Returns how many were removed.
+    pub fn clean_temporary(&self) -> usize {
+        let cutoff = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+        let Ok(dirs) = std::fs::read_dir(&self.root) else {
+            return 0;
+        };
+        let mut removed = 0;
+        for dir in dirs.flatten() {
+            let Ok(files) = std::fs::read_dir(dir.path()) else {
+                continue;
+            };
+            for f in files.flatten() {
+                let name = f.file_name();
+                // `<sha>.<uuid>.tmp`, and `<sha>.tmp<pid>` from earlier versions.
+                let is_tmp = name.to_string_lossy().contains(".tmp");
+                let old = f
+                    .metadata()
+                    .and_then(|m| m.modified())
+                    .is_ok_and(|t| t < cutoff);
+                if is_tmp && old && std::fs::remove_file(f.path()).is_ok() {
+                    removed += 1;
+                }
+            }
+        }
+        removed
     }
 
     /// Reads a blob; `None` when absent.

@@ -33,7 +33,10 @@ use std::time::Duration;
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("database error: {0}")]
-    Db(#[from] sea_orm::DbErr),
+    Db(sea_orm::DbErr),
+    /// The database's disk (or its configured size cap) is full: nothing was written.
+    #[error("the server's storage is full, so nothing was saved; try again later (an administrator must free disk space)")]
+    Full,
     #[error("the record was changed by someone else (now at version {current})")]
     Stale { current: i64 },
     #[error("not found")]
@@ -43,6 +46,33 @@ pub enum StoreError {
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
+
+impl From<sea_orm::DbErr> for StoreError {
+    fn from(e: sea_orm::DbErr) -> Self {
+        if is_disk_full(&e) {
+            StoreError::Full
+        } else {
+            StoreError::Db(e)
+        }
+    }
+}
+
+/// SQLITE_FULL ("database or disk is full") or PostgreSQL's `disk_full` (SQLSTATE 53100).
+fn is_disk_full(e: &sea_orm::DbErr) -> bool {
+    let s = e.to_string();
+    s.contains("database or disk is full")
+        || s.contains("53100")
+        || s.contains("No space left on device")
+}
+
+/// Connection settings beyond the URL.
+#[derive(Debug, Clone, Default)]
+pub struct StoreOptions {
+    /// SQLite only: the database may not grow past this many pages (`PRAGMA max_page_count`);
+    /// writes that need more fail as if the disk were full. A size quota, and how the fault
+    /// tests fill the "disk" without a special mount.
+    pub sqlite_max_pages: Option<u64>,
+}
 
 /// How much of a SQLite database file is memory-mapped.
 const MMAP_BYTES: u64 = 1 << 30;
@@ -89,6 +119,11 @@ impl WriteTx {
 impl Store {
     /// Connects, enabling WAL and foreign keys on SQLite, and runs pending migrations.
     pub async fn connect(url: &str) -> Result<Store> {
+        Store::connect_with(url, &StoreOptions::default()).await
+    }
+
+    /// [`Store::connect`] with options.
+    pub async fn connect_with(url: &str, options: &StoreOptions) -> Result<Store> {
         let mut opts = ConnectOptions::new(url.to_string());
         let dialect = if url.starts_with("postgres") {
             Dialect::Postgres
@@ -104,30 +139,16 @@ impl Store {
             .test_before_acquire(false)
             .idle_timeout(Duration::from_secs(600))
             .max_lifetime(Duration::from_secs(1800));
-        match dialect {
+        let db = match dialect {
             Dialect::Sqlite => {
-                // Every pooled connection gets the same settings (a PRAGMA run through the pool
-                // would reach one connection only).
-                opts.max_connections(8)
-                    .min_connections(1)
-                    .map_sqlx_sqlite_opts(|o| {
-                        use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-                        o.journal_mode(SqliteJournalMode::Wal)
-                            .synchronous(SqliteSynchronous::Normal)
-                            .foreign_keys(true)
-                            .busy_timeout(Duration::from_secs(5))
-                            // Read pages straight from the OS page cache, shared by every
-                            // connection, instead of copying them into each connection's
-                            // 2 MB cache: a view scanning one user's rows touches pages all
-                            // over the table (measured in docs/benchmarks.md).
-                            .pragma("mmap_size", MMAP_BYTES.to_string())
-                    });
+                opts.max_connections(8).min_connections(1);
+                sqlite_pool(url, opts, options).await?
             }
             Dialect::Postgres => {
                 opts.max_connections(16).min_connections(2);
+                Database::connect(opts).await?
             }
-        }
-        let db = Database::connect(opts).await?;
+        };
         let store = Store {
             db,
             dialect,
@@ -195,6 +216,23 @@ impl Store {
         Ok(self.db.query_one(self.stmt(sql, values)).await?)
     }
 
+    /// A write with `RETURNING`, outside an explicit transaction: the first row it returns.
+    ///
+    /// Read with `query_all`, never `query_one`: SQLite commits a statement's implicit
+    /// transaction when the statement runs to its end, after the `RETURNING` rows are produced.
+    /// Fetching one row and stopping would report the row (an id) before the commit — a commit
+    /// that can still fail (a full disk fails when the WAL is written) with nobody told, and
+    /// until the statement is reset its connection holds the write lock and the row is
+    /// invisible to everyone else. Running it to the end surfaces the commit's outcome here.
+    async fn write_returning(&self, sql: &str, values: Vec<Value>) -> Result<Option<QueryResult>> {
+        Ok(self
+            .db
+            .query_all(self.stmt(sql, values))
+            .await?
+            .into_iter()
+            .next())
+    }
+
     async fn exec(&self, sql: &str, values: Vec<Value>) -> Result<u64> {
         Ok(self
             .db
@@ -227,13 +265,19 @@ impl Store {
         Ok(tx.execute(self.stmt(sql, values)).await?.rows_affected())
     }
 
+    /// One row inside a transaction. Read with `query_all` so every statement — a write with
+    /// `RETURNING` too — has run to its end before the transaction commits.
     async fn tx_one(
         &self,
         tx: &DatabaseTransaction,
         sql: &str,
         values: Vec<Value>,
     ) -> Result<Option<QueryResult>> {
-        Ok(tx.query_one(self.stmt(sql, values)).await?)
+        Ok(tx
+            .query_all(self.stmt(sql, values))
+            .await?
+            .into_iter()
+            .next())
     }
 
     /// A cheap round trip, for health checks.
@@ -245,6 +289,59 @@ impl Store {
     pub async fn close(self) -> Result<()> {
         Ok(self.db.close().await?)
     }
+}
+
+/// The SQLite pool. Every pooled connection gets the same settings (a PRAGMA run through the pool
+/// would reach one connection only), and a connection is closed instead of reused when it comes
+/// back still inside a transaction.
+///
+/// Why: when a statement fails with SQLITE_FULL (or an I/O error), SQLite may roll the whole
+/// transaction back by itself; the `ROLLBACK` that follows then fails ("no transaction is
+/// active") and sqlx keeps counting the connection as one transaction deep. Reused, that
+/// connection would turn the next `BEGIN` into a `SAVEPOINT` and the next `COMMIT` into a
+/// `RELEASE` — and where the failed `ROLLBACK` left a real transaction open, that `RELEASE`
+/// commits nothing while the write is reported as done, and the open transaction keeps the
+/// database locked for everyone else. Closing the connection rolls back whatever it held.
+async fn sqlite_pool(
+    url: &str,
+    opts: ConnectOptions,
+    options: &StoreOptions,
+) -> Result<DatabaseConnection> {
+    use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
+    use sea_orm::sqlx::{ConnectOptions as _, Connection as _};
+    let mut conn_opts: SqliteConnectOptions = url
+        .parse()
+        .map_err(|e: sea_orm::sqlx::Error| StoreError::Db(sea_orm::DbErr::Custom(e.to_string())))?;
+    conn_opts = conn_opts
+        .disable_statement_logging()
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(5))
+        // Read pages straight from the OS page cache, shared by every connection, instead of
+        // copying them into each connection's 2 MB cache: a view scanning one user's rows
+        // touches pages all over the table (measured in docs/benchmarks.md).
+        .pragma("mmap_size", MMAP_BYTES.to_string());
+    if let Some(pages) = options.sqlite_max_pages {
+        conn_opts = conn_opts.pragma("max_page_count", pages.to_string());
+    }
+    let pool = opts
+        .sqlx_pool_options::<sea_orm::sqlx::Sqlite>()
+        .after_release(|conn, _meta| {
+            Box::pin(async move {
+                let clean = !conn.is_in_transaction();
+                if !clean {
+                    tracing::warn!(
+                        "closing a database connection that came back inside a failed transaction"
+                    );
+                }
+                Ok(clean)
+            })
+        })
+        .connect_with(conn_opts)
+        .await
+        .map_err(|e| StoreError::Db(sea_orm::DbErr::Conn(sea_orm::RuntimeErr::SqlxError(e))))?;
+    Ok(sea_orm::SqlxSqliteConnector::from_sqlx_sqlite_pool(pool))
 }
 
 fn get<T: sea_orm::TryGetable>(row: &QueryResult, col: &str) -> Result<T> {

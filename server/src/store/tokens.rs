@@ -120,7 +120,7 @@ const CLIENT_COLS: &str =
 impl Store {
     pub async fn insert_token(&self, t: NewToken<'_>, now: DateTime<Utc>) -> Result<i64> {
         let row = self
-            .one(
+            .write_returning(
                 "INSERT INTO tokens (kind, token_hash, prefix, name, user_id, client_id, resource, family, scope, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 vec![
                     t.kind.into(),
@@ -274,7 +274,7 @@ impl Store {
     ) -> Result<i64> {
         let uris = serde_json::to_string(redirect_uris).unwrap_or_else(|_| "[]".into());
         let row = self
-            .one(
+            .write_returning(
                 "INSERT INTO mcp_clients (client_id, name, client_type, secret_hash, redirect_uris, active, dynamic, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 vec![
                     client_id.into(),

@@ -59,7 +59,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<i64> {
         let row = self
-            .one(
+            .write_returning(
                 "INSERT INTO users (username, display_name, password_hash, roles, disabled, failed_logins, created_at) VALUES (?, ?, ?, ?, ?, 0, ?) RETURNING id",
                 vec![
                     username.into(),

@@ -21,6 +21,9 @@ pub enum WebError {
     Conflict(String),
     #[error("something went wrong on our side")]
     Internal(String),
+    /// A temporary condition on the server (its storage is full); nothing was changed.
+    #[error("{0}")]
+    Unavailable(String),
 }
 
 impl From<EngineError> for WebError {
@@ -37,20 +40,26 @@ impl From<EngineError> for WebError {
             EngineError::Invalid(_) | EngineError::Definition(_) => {
                 WebError::BadRequest(e.to_string())
             }
-            EngineError::Store(s) => WebError::Internal(s.to_string()),
+            EngineError::Store(s) => s.into(),
         }
     }
 }
 
 impl From<crate::store::StoreError> for WebError {
     fn from(e: crate::store::StoreError) -> Self {
-        WebError::Internal(e.to_string())
+        match e {
+            crate::store::StoreError::Full => WebError::Unavailable(e.to_string()),
+            e => WebError::Internal(e.to_string()),
+        }
     }
 }
 
 impl From<crate::auth::AuthError> for WebError {
     fn from(e: crate::auth::AuthError) -> Self {
-        WebError::Internal(e.to_string())
+        match e {
+            crate::auth::AuthError::Store(s) => s.into(),
+            e => WebError::Internal(e.to_string()),
+        }
     }
 }
 
@@ -63,6 +72,7 @@ impl ResponseError for WebError {
             WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
             WebError::Conflict(_) => StatusCode::CONFLICT,
             WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            WebError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -79,6 +89,7 @@ impl ResponseError for WebError {
                 StatusCode::FORBIDDEN => "Not allowed",
                 StatusCode::CONFLICT => "Cannot do that now",
                 StatusCode::BAD_REQUEST => "Check your input",
+                StatusCode::SERVICE_UNAVAILABLE => "Not saved",
                 _ => "Error",
             }
             .to_string(),

@@ -372,6 +372,10 @@ pub async fn submit(
                 }
                 inputs.insert(name, Raw::Json(up.stored.attachment_id.into()));
             }
+            Err(crate::uploads::UploadError::Engine(EngineError::Store(e))) => {
+                // The server's storage, not the file: say so plainly (503 when the disk is full).
+                return Err(e.into());
+            }
             Err(e) => upload_errors.push(FieldError {
                 field: name.clone(),
                 label: app
