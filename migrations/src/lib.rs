@@ -3,6 +3,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m0001_initial;
 mod m0002_auth_throttle;
+mod m0003_app_editor;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -13,6 +14,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m0001_initial::Migration),
             Box::new(m0002_auth_throttle::Migration),
+            Box::new(m0003_app_editor::Migration),
         ]
     }
 }

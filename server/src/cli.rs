@@ -135,9 +135,28 @@ pub enum AppCommand {
         publish: bool,
     },
     /// Publish an app's draft as its next version.
-    Publish { slug: String },
+    Publish {
+        slug: String,
+        /// A note for the version list (what changed and why).
+        #[arg(long)]
+        note: Option<String>,
+    },
     /// List apps with their published version.
     List,
+    /// Print an app's definition as TOML: the draft, or a published version.
+    Export {
+        slug: String,
+        #[arg(long)]
+        version: Option<i64>,
+    },
+    /// List an app's published versions: number, when, by whom, note.
+    Versions { slug: String },
+    /// Make an earlier version the draft (then publish it).
+    Rollback {
+        slug: String,
+        #[arg(long)]
+        to: i64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -298,22 +317,60 @@ async fn run(cli: Cli) -> Result<(), String> {
                 .await
                 .map_err(|e| format!("{}:\n{e}", file.display()))?;
             println!("imported {} as a new draft", def.slug);
-            if publish {
+            let unchanged = !engine
+                .editor_draft(&def.slug)
+                .await
+                .map_err(|e| e.to_string())?
+                .has_changes();
+            if publish && unchanged {
+                println!("nothing to publish: the draft is the same as the published version");
+            } else if publish {
                 let v = engine
-                    .publish(&def.slug, None, now)
+                    .publish(&def.slug, None, None, now)
                     .await
                     .map_err(|e| e.to_string())?;
                 println!("published {} version {v}", def.slug);
             }
             Ok(())
         }
-        Command::App(AppCommand::Publish { slug }) => {
+        Command::App(AppCommand::Publish { slug, note }) => {
             let engine = cli.db.engine().await?;
             let v = engine
-                .publish(&slug, None, now)
+                .publish(&slug, None, note.as_deref(), now)
                 .await
                 .map_err(|e| e.to_string())?;
             println!("published {slug} version {v}");
+            Ok(())
+        }
+        Command::App(AppCommand::Export { slug, version }) => {
+            let engine = cli.db.engine().await?;
+            let text = engine
+                .export_toml(&slug, version)
+                .await
+                .map_err(|e| e.to_string())?;
+            print!("{text}");
+            Ok(())
+        }
+        Command::App(AppCommand::Versions { slug }) => {
+            let engine = cli.db.engine().await?;
+            for v in engine.versions(&slug).await.map_err(|e| e.to_string())? {
+                println!(
+                    "{}\t{}\t{}\t{}",
+                    v.version,
+                    v.published_at.format("%Y-%m-%d %H:%M"),
+                    v.published_by.as_deref().unwrap_or("-"),
+                    v.note.as_deref().unwrap_or("")
+                );
+            }
+            Ok(())
+        }
+        Command::App(AppCommand::Rollback { slug, to }) => {
+            let engine = cli.db.engine().await?;
+            engine
+                .rollback(&slug, to, now)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!("version {to} of {slug} is now the draft; publish it with `formwork app publish {slug}`");
             Ok(())
         }
         Command::App(AppCommand::List) => {

@@ -9,6 +9,10 @@ use std::collections::BTreeMap;
 
 /// The sample app's definition, built into the binary.
 pub const EXPENSE_CLAIMS: &str = include_str!("../../seed-data/apps/expense_claims.toml");
+/// The second sample app (a request workflow with an IT queue).
+pub const EQUIPMENT_REQUESTS: &str = include_str!("../../seed-data/apps/equipment_requests.toml");
+/// The sample apps, offered as templates when an administrator creates an app.
+pub const SAMPLE_APPS: &[&str] = &[EXPENSE_CLAIMS, EQUIPMENT_REQUESTS];
 
 /// Password of every demo user (printed at start; change it on a public demo).
 pub const DEMO_PASSWORD: &str = "formwork-demo";
@@ -18,6 +22,7 @@ pub const DEMO_USERS: &[(&str, &str, &[&str])] = &[
     ("alice", "Alice Martin", &["employee"]),
     ("bob", "Bob Schmidt", &["employee"]),
     ("maria", "Maria Rossi", &["manager", "employee"]),
+    ("ivan", "Ivan Petrov", &["it", "employee"]),
     ("admin", "Site Administrator", &["admin"]),
 ];
 
@@ -84,28 +89,32 @@ fn claim_data(rng: &mut StdRng, username: &str, today: chrono::NaiveDate) -> ser
     })
 }
 
-/// Imports and publishes the sample app unless some version is already published.
+/// Imports and publishes each sample app unless some version of it is already published.
 pub async fn ensure_app(engine: &Engine) -> Result<(), String> {
     let now = Utc::now();
-    let existing = engine
-        .store()
-        .app_by_slug("expense_claims")
-        .await
-        .map_err(|e| e.to_string())?;
-    if existing
-        .as_ref()
-        .is_some_and(|a| a.published_version.is_some())
-    {
-        return Ok(());
+    for text in SAMPLE_APPS {
+        let def = crate::engine::definition::AppDef::parse(text)
+            .map_err(|e| format!("a sample app does not parse: {e:?}"))?;
+        let existing = engine
+            .store()
+            .app_by_slug(&def.slug)
+            .await
+            .map_err(|e| e.to_string())?;
+        if existing
+            .as_ref()
+            .is_some_and(|a| a.published_version.is_some())
+        {
+            continue;
+        }
+        engine
+            .import_draft(text, now)
+            .await
+            .map_err(|e| e.to_string())?;
+        engine
+            .publish(&def.slug, None, Some("sample app"), now)
+            .await
+            .map_err(|e| e.to_string())?;
     }
-    engine
-        .import_draft(EXPENSE_CLAIMS, now)
-        .await
-        .map_err(|e| e.to_string())?;
-    engine
-        .publish("expense_claims", None, now)
-        .await
-        .map_err(|e| e.to_string())?;
     Ok(())
 }
 

@@ -5,6 +5,7 @@
 
 mod helpers;
 
+mod editor;
 mod engine_rules;
 mod faults;
 mod mcp_surface;

@@ -105,8 +105,13 @@ pub fn value_kind(kind: FieldType) -> ValueKind {
     }
 }
 
-/// Creates the expression indexes a definition's views filter and sort on.
-pub async fn ensure_indexes(store: &Store, app_id: i64, def: &AppDef) -> Result<(), StoreError> {
+/// Creates the expression indexes a definition's views filter and sort on; returns their names.
+pub async fn ensure_indexes(
+    store: &Store,
+    app_id: i64,
+    def: &AppDef,
+) -> Result<Vec<String>, StoreError> {
+    let mut names = Vec::new();
     for view in def.views.values() {
         let owner = view.scope == Scope::Own;
         let mut fields: Vec<&str> = view.parameters.values().map(|p| p.field.as_str()).collect();
@@ -115,9 +120,11 @@ pub async fn ensure_indexes(store: &Store, app_id: i64, def: &AppDef) -> Result<
         fields.extend(sort);
         for f in &fields {
             if let Some(fd) = def.fields.get(*f) {
-                store
-                    .ensure_field_index(app_id, f, value_kind(fd.kind), owner)
-                    .await?;
+                names.push(
+                    store
+                        .ensure_field_index(app_id, f, value_kind(fd.kind), owner)
+                        .await?,
+                );
             }
         }
         // Equality filters followed by the sort key: the common "status = X, newest first" page.
@@ -135,12 +142,14 @@ pub async fn ensure_indexes(store: &Store, app_id: i64, def: &AppDef) -> Result<
                 );
             for e in eq_fields {
                 if let Some(fd) = def.fields.get(e) {
-                    store
-                        .ensure_pair_index(app_id, (e, value_kind(fd.kind)), s, owner)
-                        .await?;
+                    names.push(
+                        store
+                            .ensure_pair_index(app_id, (e, value_kind(fd.kind)), s, owner)
+                            .await?,
+                    );
                 }
             }
         }
     }
-    Ok(())
+    Ok(names)
 }

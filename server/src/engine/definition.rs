@@ -21,6 +21,10 @@ pub struct AppDef {
     /// Field shown as the record's title.
     #[serde(default)]
     pub title_field: Option<String>,
+    /// The roles the app grants views and operations to. When given, every role a view or
+    /// operation names must be one of them (a typo such as `manger` is refused).
+    #[serde(default)]
+    pub roles: Vec<String>,
     pub fields: IndexMap<String, FieldDef>,
     #[serde(default)]
     pub views: IndexMap<String, ViewDef>,
@@ -532,11 +536,205 @@ impl AppDef {
                 _ => {}
             }
         }
+        self.check_roles(&mut errors);
         if errors.is_empty() {
             Ok(())
         } else {
             Err(errors)
         }
+    }
+
+    /// Declared roles are identifiers, and views and operations grant only declared roles.
+    fn check_roles(&self, errors: &mut Vec<DefinitionError>) {
+        for (i, r) in self.roles.iter().enumerate() {
+            if !is_ident(r) {
+                errors.push(err(
+                    format!("roles[{i}]"),
+                    format!("`{r}`: role names use lowercase letters, digits and `_`"),
+                ));
+            }
+        }
+        if self.roles.is_empty() {
+            return;
+        }
+        let grants = self
+            .views
+            .iter()
+            .map(|(n, v)| (format!("views.{n}.roles"), &v.roles))
+            .chain(
+                self.operations
+                    .iter()
+                    .map(|(n, o)| (format!("operations.{n}.roles"), &o.roles)),
+            );
+        for (path, roles) in grants {
+            for (i, r) in roles.iter().enumerate() {
+                if !self.roles.contains(r) {
+                    let hint = match closest(r, &self.roles) {
+                        Some(c) => format!("; did you mean `{c}`?"),
+                        None => format!(
+                            "; declare it in the app's roles (now: {})",
+                            self.roles.join(", ")
+                        ),
+                    };
+                    errors.push(err(
+                        format!("{path}[{i}]"),
+                        format!("unknown role `{r}`{hint}"),
+                    ));
+                }
+            }
+        }
+    }
+
+    /// Every role a view or operation grants, in first-seen order.
+    pub fn used_roles(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        let all = self
+            .views
+            .values()
+            .flat_map(|v| v.roles.iter())
+            .chain(self.operations.values().flat_map(|o| o.roles.iter()));
+        for r in all {
+            if !out.contains(r) {
+                out.push(r.clone());
+            }
+        }
+        out
+    }
+
+    /// Renames a field and every reference to it (views, operations, computed expressions,
+    /// money currencies, the app's state/owner/title fields). Record data is not touched here:
+    /// publishing moves stored values (see `engine::evolution`).
+    pub fn rename_field(&mut self, old: &str, new: &str) -> Result<(), DefinitionError> {
+        if !is_ident(new) {
+            return Err(err(
+                format!("fields.{old}"),
+                "field names use lowercase letters, digits and `_`, starting with a letter",
+            ));
+        }
+        if self.fields.contains_key(new) {
+            return Err(err(
+                format!("fields.{old}"),
+                format!("there is already a field `{new}`"),
+            ));
+        }
+        let Some(idx) = self.fields.get_index_of(old) else {
+            return Err(err(format!("fields.{old}"), "no such field"));
+        };
+        let Some((_, def)) = self.fields.shift_remove_index(idx) else {
+            return Err(err(format!("fields.{old}"), "no such field"));
+        };
+        self.fields.insert(new.to_string(), def);
+        let last = self.fields.len() - 1;
+        self.fields.move_index(last, idx);
+        let fix = |s: &mut String| {
+            if s == old {
+                *s = new.to_string();
+            }
+        };
+        let fix_all = |v: &mut Vec<String>| v.iter_mut().for_each(&fix);
+        for f in self.fields.values_mut() {
+            if let Some(c) = f.currency_field.as_mut() {
+                fix(c);
+            }
+            if let Some(e) = f.expr.as_mut() {
+                if let Ok(terms) = parse_expr(e) {
+                    let mut out = String::new();
+                    for (i, (sign, t)) in terms.iter().enumerate() {
+                        if i > 0 || *sign < 0 {
+                            out.push_str(if *sign < 0 { " - " } else { " + " });
+                        }
+                        out.push_str(if t == old { new } else { t });
+                    }
+                    *e = out.trim_start().to_string();
+                }
+            }
+        }
+        for s in [
+            &mut self.state_field,
+            &mut self.owner_field,
+            &mut self.title_field,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            fix(s);
+        }
+        for v in self.views.values_mut() {
+            fix_all(&mut v.columns);
+            for s in v.sort.iter_mut() {
+                if let Some(rest) = s.strip_prefix('-') {
+                    if rest == old {
+                        *s = format!("-{new}");
+                    }
+                } else {
+                    fix(s);
+                }
+            }
+            v.filters.iter_mut().for_each(|f| fix(&mut f.field));
+            v.parameters.values_mut().for_each(|p| fix(&mut p.field));
+        }
+        for o in self.operations.values_mut() {
+            for list in [
+                &mut o.inputs,
+                &mut o.required,
+                &mut o.requires,
+                &mut o.verify,
+            ] {
+                fix_all(list);
+            }
+            if let Some(cc) = o.cross_check.as_mut() {
+                fix(&mut cc.file);
+                fix(&mut cc.into);
+            }
+        }
+        Ok(())
+    }
+
+    /// Where a field is referenced (for refusing a removal), as definition paths.
+    pub fn references_to(&self, field: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        for (n, f) in &self.fields {
+            if f.currency_field.as_deref() == Some(field) {
+                out.push(format!("fields.{n}.currency_field"));
+            }
+            if f.expr
+                .as_deref()
+                .and_then(|e| parse_expr(e).ok())
+                .is_some_and(|t| t.iter().any(|(_, t)| t == field))
+            {
+                out.push(format!("fields.{n}.expr"));
+            }
+        }
+        for (key, v) in [
+            ("state_field", &self.state_field),
+            ("owner_field", &self.owner_field),
+            ("title_field", &self.title_field),
+        ] {
+            if v.as_deref() == Some(field) {
+                out.push(key.to_string());
+            }
+        }
+        for (n, v) in &self.views {
+            let used = v.columns.iter().any(|c| c == field)
+                || v.sort.iter().any(|s| s.trim_start_matches('-') == field)
+                || v.filters.iter().any(|f| f.field == field)
+                || v.parameters.values().any(|p| p.field == field);
+            if used {
+                out.push(format!("views.{n}"));
+            }
+        }
+        for (n, o) in &self.operations {
+            let used = [&o.inputs, &o.required, &o.requires, &o.verify]
+                .iter()
+                .any(|l| l.iter().any(|f| f == field))
+                || o.cross_check
+                    .as_ref()
+                    .is_some_and(|c| c.file == field || c.into == field);
+            if used {
+                out.push(format!("operations.{n}"));
+            }
+        }
+        out
     }
 
     fn check_field(&self, errors: &mut Vec<DefinitionError>, path: &str, name: &str) {
@@ -602,6 +800,30 @@ pub fn is_ident(s: &str) -> bool {
         && chars.all(|c| matches!(c, 'a'..='z' | '0'..='9' | '_'))
 }
 
+/// The candidate nearest to `word` by edit distance, when it is close enough to be a typo.
+pub fn closest<'a>(word: &str, candidates: &'a [String]) -> Option<&'a str> {
+    candidates
+        .iter()
+        .map(|c| (edit_distance(word, c), c))
+        .filter(|(d, c)| *d <= 2.max(c.len() / 4))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c.as_str())
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
 /// Parses `a + b - c` into signed terms.
 pub fn parse_expr(expr: &str) -> Result<Vec<(i8, String)>, String> {
     let mut terms = Vec::new();
@@ -633,6 +855,10 @@ pub fn parse_expr(expr: &str) -> Result<Vec<(i8, String)>, String> {
     }
     Ok(terms)
 }
+
+#[cfg(test)]
+#[path = "definition_doc_tests.rs"]
+mod doc_tests;
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
@@ -676,6 +902,29 @@ parameters.p = { field = "status", op = "eq" }
         let bad = MINI.replace("columns = [\"a\"]", "columns = [\"a\", \"zz\"]");
         let e = AppDef::parse(&bad).unwrap_err();
         assert_eq!(e[0].to_string(), "views.v.columns[1]: unknown field `zz`");
+    }
+
+    #[test]
+    fn an_undeclared_role_is_refused_with_a_suggestion() {
+        let bad = MINI
+            .replace("name = \"T\"", "name = \"T\"\nroles = [\"manager\"]")
+            .replace("roles = [\"r\"]", "roles = [\"manger\"]");
+        let e = AppDef::parse(&bad).unwrap_err();
+        assert_eq!(
+            e[0].to_string(),
+            "views.v.roles[0]: unknown role `manger`; did you mean `manager`?"
+        );
+    }
+
+    #[test]
+    fn renaming_a_field_follows_every_reference() {
+        let mut d = AppDef::parse(MINI).unwrap();
+        d.rename_field("status", "state").unwrap();
+        assert_eq!(d.state_field.as_deref(), Some("state"));
+        assert_eq!(d.views["v"].parameters["p"].field, "state");
+        assert_eq!(d.fields.get_index_of("state"), Some(1));
+        d.validate().unwrap();
+        assert!(d.rename_field("a", "state").is_err());
     }
 
     #[test]

@@ -8,11 +8,13 @@ mod checks;
 pub mod definition;
 pub mod describe;
 mod error;
+pub mod evolution;
 pub mod operations;
 pub mod records;
 pub mod value;
 pub mod views;
 
+pub use admin::{slug_from, Draft};
 pub use attachments::{NewFile, StoredFile};
 pub use catalog::{Catalog, PublishedApp};
 pub use error::{EngineError, FieldError};

@@ -91,8 +91,25 @@ impl Engine {
         req: &ViewRequest,
     ) -> Result<ViewPage, EngineError> {
         let app = self.view_for(actor, slug, view_name).await?;
+        self.run_view_in(app, actor, view_name, req).await
+    }
+
+    /// Runs a view of a given definition (the published one, or a draft for the editor's
+    /// preview) for the actor, against the stored records.
+    pub async fn run_view_in(
+        &self,
+        app: Arc<PublishedApp>,
+        actor: &Actor,
+        view_name: &str,
+        req: &ViewRequest,
+    ) -> Result<ViewPage, EngineError> {
         let def = &app.def;
-        let view = &def.views[view_name];
+        let Some(view) = def.views.get(view_name).filter(|v| actor.has_any(&v.roles)) else {
+            return Err(EngineError::ViewNotFound {
+                app: def.slug.clone(),
+                view: view_name.into(),
+            });
+        };
         let today = self.now().date_naive();
         let mut predicates = Vec::new();
         let mut errors = Vec::new();

@@ -12,6 +12,8 @@ pub struct AppRow {
     pub draft_definition: String,
     pub published_version: Option<i64>,
     pub updated_at: DateTime<Utc>,
+    /// Data changes the draft carries until it is published (JSON, see `engine::evolution`).
+    pub draft_changes: String,
 }
 
 /// One published version of an app.
@@ -23,6 +25,28 @@ pub struct AppVersionRow {
     pub published_at: DateTime<Utc>,
 }
 
+/// A version in an app's version list.
+#[derive(Debug, Clone)]
+pub struct VersionInfo {
+    pub version: i64,
+    pub published_at: DateTime<Utc>,
+    pub published_by: Option<String>,
+    pub note: Option<String>,
+    /// The data changes its publication applied (JSON), if any.
+    pub changes: Option<String>,
+}
+
+/// What a publication writes besides the version: the records whose data it changes, each with
+/// the version it was read at.
+pub struct Publication<'a> {
+    pub app_id: i64,
+    pub by: Option<i64>,
+    pub note: Option<&'a str>,
+    pub changes: Option<&'a str>,
+    pub definition: &'a str,
+    pub rewrites: &'a [(i64, i64, serde_json::Value)],
+}
+
 impl AppRow {
     fn from_row(r: &QueryResult) -> Result<AppRow> {
         Ok(AppRow {
@@ -32,11 +56,13 @@ impl AppRow {
             draft_definition: get(r, "draft_definition")?,
             published_version: get(r, "published_version")?,
             updated_at: get(r, "updated_at")?,
+            draft_changes: get(r, "draft_changes")?,
         })
     }
 }
 
-const APP_COLS: &str = "id, slug, name, draft_definition, published_version, updated_at";
+const APP_COLS: &str =
+    "id, slug, name, draft_definition, published_version, updated_at, draft_changes";
 
 impl Store {
     /// Creates the app or replaces its draft; returns the app id.
@@ -49,7 +75,7 @@ impl Store {
     ) -> Result<i64> {
         let updated = self
             .write_returning(
-                "UPDATE apps SET name = ?, draft_definition = ?, updated_at = ? WHERE slug = ? RETURNING id",
+                "UPDATE apps SET name = ?, draft_definition = ?, draft_changes = '{}', updated_at = ? WHERE slug = ? RETURNING id",
                 vec![name.into(), definition.into(), now.into(), slug.into()],
             )
             .await?;
@@ -87,41 +113,144 @@ impl Store {
             .transpose()
     }
 
-    /// Freezes the current draft as the next published version.
-    pub async fn publish(&self, app_id: i64, by: Option<i64>, now: DateTime<Utc>) -> Result<i64> {
-        let tx = self.begin().await?;
-        let draft = self
-            .tx_one(
-                &tx,
-                "SELECT draft_definition FROM apps WHERE id = ?",
-                vec![app_id.into()],
+    /// Replaces an app's draft (and its slug and name, which the editor may change), with the
+    /// data changes it carries. `expected` is the `updated_at` the editor read: a draft changed
+    /// since by someone else is not overwritten.
+    pub async fn update_draft(
+        &self,
+        app_id: i64,
+        slug: &str,
+        name: &str,
+        definition: &str,
+        changes: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let n = self
+            .exec(
+                "UPDATE apps SET slug = ?, name = ?, draft_definition = ?, draft_changes = ?, updated_at = ? WHERE id = ?",
+                vec![
+                    slug.into(),
+                    name.into(),
+                    definition.into(),
+                    changes.into(),
+                    now.into(),
+                    app_id.into(),
+                ],
             )
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        let definition: String = get(&draft, "draft_definition")?;
+            .await
+            .map_err(|e| match e {
+                StoreError::Db(ref d) if is_unique_violation(d) => StoreError::Conflict,
+                e => e,
+            })?;
+        if n == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    /// Freezes the given definition as the next published version, rewrites the records whose
+    /// data the publication changes (each only if still at the version read), and clears the
+    /// draft's pending changes — all in one transaction.
+    pub async fn publish(&self, p: &Publication<'_>, now: DateTime<Utc>) -> Result<i64> {
+        let tx = self.begin().await?;
         let next = self
             .tx_one(
                 &tx,
                 "SELECT COALESCE(MAX(version), 0) + 1 AS next FROM app_versions WHERE app_id = ?",
-                vec![app_id.into()],
+                vec![p.app_id.into()],
             )
             .await?
             .ok_or(StoreError::NotFound)?;
         let version: i64 = get(&next, "next")?;
+        for (id, at_version, data) in p.rewrites {
+            let n = self
+                .tx_exec(
+                    &tx,
+                    "UPDATE records SET data = ? WHERE id = ? AND app_id = ? AND version = ?",
+                    vec![
+                        data.clone().into(),
+                        (*id).into(),
+                        p.app_id.into(),
+                        (*at_version).into(),
+                    ],
+                )
+                .await?;
+            if n == 0 {
+                return Err(StoreError::Stale { current: *id });
+            }
+        }
         self.tx_exec(
             &tx,
-            "INSERT INTO app_versions (app_id, version, definition, published_by, published_at) VALUES (?, ?, ?, ?, ?)",
-            vec![app_id.into(), version.into(), definition.into(), by.into(), now.into()],
+            "INSERT INTO app_versions (app_id, version, definition, published_by, published_at, note, changes) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            vec![
+                p.app_id.into(),
+                version.into(),
+                p.definition.into(),
+                p.by.into(),
+                now.into(),
+                p.note.map(String::from).into(),
+                p.changes.map(String::from).into(),
+            ],
         )
         .await?;
         self.tx_exec(
             &tx,
-            "UPDATE apps SET published_version = ?, updated_at = ? WHERE id = ?",
-            vec![version.into(), now.into(), app_id.into()],
+            "UPDATE apps SET published_version = ?, draft_definition = ?, draft_changes = '{}', updated_at = ? WHERE id = ?",
+            vec![version.into(), p.definition.into(), now.into(), p.app_id.into()],
         )
         .await?;
         tx.commit().await?;
         Ok(version)
+    }
+
+    /// An app's published versions, newest first.
+    pub async fn app_versions(&self, app_id: i64) -> Result<Vec<VersionInfo>> {
+        let rows = self
+            .all(
+                "SELECT v.version, v.published_at, u.username, v.note, v.changes FROM app_versions v LEFT JOIN users u ON u.id = v.published_by WHERE v.app_id = ? ORDER BY v.version DESC",
+                vec![app_id.into()],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(VersionInfo {
+                    version: get(r, "version")?,
+                    published_at: get(r, "published_at")?,
+                    published_by: get(r, "username")?,
+                    note: get(r, "note")?,
+                    changes: get(r, "changes")?,
+                })
+            })
+            .collect()
+    }
+
+    /// One published version's definition.
+    pub async fn app_version(&self, app_id: i64, version: i64) -> Result<Option<String>> {
+        self.one(
+            "SELECT definition FROM app_versions WHERE app_id = ? AND version = ?",
+            vec![app_id.into(), version.into()],
+        )
+        .await?
+        .map(|r| get(&r, "definition"))
+        .transpose()
+    }
+
+    /// A page of an app's records as (id, version, data), in id order after `after_id`.
+    pub async fn record_data_page(
+        &self,
+        app_id: i64,
+        after_id: i64,
+        limit: u64,
+    ) -> Result<Vec<(i64, i64, serde_json::Value)>> {
+        let rows = self
+            .all(
+                &format!("SELECT id, version, data FROM records WHERE app_id = ? AND id > ? ORDER BY id LIMIT {limit}"),
+                vec![app_id.into(), after_id.into()],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| Ok((get(r, "id")?, get(r, "version")?, get(r, "data")?)))
+            .collect()
     }
 
     /// The latest published version of every app that has one.

@@ -11,7 +11,7 @@ mod throttle;
 mod tokens;
 mod users;
 
-pub use apps::{AppRow, AppVersionRow};
+pub use apps::{AppRow, AppVersionRow, Publication, VersionInfo};
 pub use attachments::{AttachmentRow, NewAttachment};
 pub use blobs::BlobStore;
 pub use history::{HistoryRow, NewHistory};

@@ -170,51 +170,112 @@ impl RecordQuery {
     }
 }
 
+fn kind_tag(kind: ValueKind) -> &'static str {
+    match kind {
+        ValueKind::Text => "t",
+        ValueKind::Number => "n",
+        ValueKind::Integer => "i",
+    }
+}
+
+/// An index name for one app: readable when short, hashed when it would pass PostgreSQL's
+/// 63-byte identifier limit (which would silently truncate it).
+fn index_name(app_id: i64, body: &str) -> String {
+    let name = format!("ix_rec_{app_id}_{body}");
+    if name.len() <= 60 {
+        return name;
+    }
+    use sha2::Digest;
+    let h = hex::encode(sha2::Sha256::digest(body.as_bytes()));
+    format!("ix_rec_{app_id}_h{}", &h[..16])
+}
+
 impl Store {
-    /// Creates an expression index for filtering/sorting one field of one app (idempotent).
-    /// With `owner`, the index leads with the owner so "own records" views stay index-backed.
+    /// Creates an expression index for filtering/sorting one field of one app (idempotent);
+    /// returns its name. With `owner`, the index leads with the owner so "own records" views
+    /// stay index-backed. The value kind is part of the name: a retyped field gets a new index.
     pub async fn ensure_field_index(
         &self,
         app_id: i64,
         field: &str,
         kind: ValueKind,
         owner: bool,
-    ) -> super::Result<()> {
+    ) -> super::Result<String> {
         let expr = self.dialect.field_expr(field, kind);
+        let k = kind_tag(kind);
         let (name, cols) = if owner {
             (
-                format!("ix_rec_{app_id}_o_{field}"),
+                index_name(app_id, &format!("o_{field}_{k}")),
                 format!("app_id, owner_id, {expr}"),
             )
         } else {
             (
-                format!("ix_rec_{app_id}_{field}"),
+                index_name(app_id, &format!("{field}_{k}")),
                 format!("app_id, {expr}"),
             )
         };
         let sql = format!("CREATE INDEX IF NOT EXISTS {name} ON records ({cols})");
         self.exec(&sql, vec![]).await?;
-        Ok(())
+        Ok(name)
     }
 
-    /// A two-field composite index (equality field, then sort field) for one app.
+    /// A two-field composite index (equality field, then sort field) for one app; returns its
+    /// name.
     pub async fn ensure_pair_index(
         &self,
         app_id: i64,
         first: (&str, ValueKind),
         second: (&str, ValueKind),
         owner: bool,
-    ) -> super::Result<()> {
+    ) -> super::Result<String> {
         let a = self.dialect.field_expr(first.0, first.1);
         let b = self.dialect.field_expr(second.0, second.1);
         let o = if owner { "owner_id, " } else { "" };
         let tag = if owner { "o_" } else { "" };
-        let sql = format!(
-            "CREATE INDEX IF NOT EXISTS ix_rec_{app_id}_{tag}{}__{} ON records (app_id, {o}{a}, {b})",
-            first.0, second.0
+        let name = index_name(
+            app_id,
+            &format!(
+                "{tag}{}__{}_{}{}",
+                first.0,
+                second.0,
+                kind_tag(first.1),
+                kind_tag(second.1)
+            ),
         );
+        let sql = format!("CREATE INDEX IF NOT EXISTS {name} ON records (app_id, {o}{a}, {b})");
         self.exec(&sql, vec![]).await?;
-        Ok(())
+        Ok(name)
+    }
+
+    /// Drops the app's expression indexes that are not in `keep` (fields renamed, removed,
+    /// retyped or no longer filtered on); returns the names dropped.
+    pub async fn drop_app_indexes_except(
+        &self,
+        app_id: i64,
+        keep: &[String],
+    ) -> super::Result<Vec<String>> {
+        let sql = match self.dialect {
+            Dialect::Sqlite => {
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'records'"
+            }
+            Dialect::Postgres => {
+                "SELECT indexname AS name FROM pg_indexes WHERE tablename = 'records' AND schemaname = current_schema()"
+            }
+        };
+        let prefix = format!("ix_rec_{app_id}_");
+        let mut dropped = Vec::new();
+        for r in self.all(sql, vec![]).await? {
+            let name: String = super::get(&r, "name")?;
+            if name.starts_with(&prefix)
+                && !keep.contains(&name)
+                && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+            {
+                self.exec(&format!("DROP INDEX IF EXISTS {name}"), vec![])
+                    .await?;
+                dropped.push(name);
+            }
+        }
+        Ok(dropped)
     }
 }
 

@@ -11,16 +11,16 @@ use futures_util::StreamExt;
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
 
-struct InputView {
-    name: String,
-    label: String,
-    kind: &'static str,
-    value: String,
-    options: Vec<String>,
-    required: bool,
-    error: String,
-    help: String,
-    accept: String,
+pub(crate) struct InputView {
+    pub name: String,
+    pub label: String,
+    pub kind: &'static str,
+    pub value: String,
+    pub options: Vec<String>,
+    pub required: bool,
+    pub error: String,
+    pub help: String,
+    pub accept: String,
 }
 
 #[derive(Template)]
@@ -46,7 +46,7 @@ pub struct OpQuery {
     record: Option<i64>,
 }
 
-fn input_kind(kind: FieldType) -> &'static str {
+pub(crate) fn input_kind(kind: FieldType) -> &'static str {
     match kind {
         FieldType::LongText => "textarea",
         FieldType::Choice => "select",

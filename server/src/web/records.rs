@@ -230,6 +230,16 @@ fn show_json(
     field: &str,
     v: &serde_json::Value,
 ) -> String {
+    // A history entry may name a field the app no longer has under that name (removed or
+    // renamed since): its value is shown as stored, so the history stays readable.
+    if !def.fields.contains_key(field) {
+        return match v {
+            serde_json::Value::Null => "—".into(),
+            serde_json::Value::String(s) if !s.is_empty() => s.clone(),
+            serde_json::Value::String(_) => "—".into(),
+            other => other.to_string(),
+        };
+    }
     let mut obj = serde_json::Map::new();
     obj.insert(field.to_string(), v.clone());
     let s = display_value(def, field, &serde_json::Value::Object(obj));

@@ -1,7 +1,5 @@
-//! Admin: apps — list, import a definition as a new draft, see views and operations (draft vs
-//! published), publish.
-use crate::engine::definition::AppDef;
-use crate::web::forms::CsrfForm;
+//! Admin: the app list, importing a definition file as a draft, downloading a draft. Editing and
+//! publishing are in `editor`.
 use crate::web::layout::Layout;
 use crate::web::session::Admin;
 use crate::web::{redirect, render, AppState, WebError};
@@ -124,95 +122,6 @@ pub async fn import(
         }
         Err(e) => Err(e.into()),
     }
-}
-
-struct ItemView {
-    name: String,
-    title: String,
-    kind: String,
-    roles: String,
-    draft_mcp: bool,
-    published_mcp: Option<bool>,
-    href: String,
-}
-
-#[derive(Template)]
-#[template(path = "admin/app.html")]
-struct AppPage {
-    layout: Layout,
-    slug: String,
-    name: String,
-    published: String,
-    draft_differs: bool,
-    views: Vec<ItemView>,
-    operations: Vec<ItemView>,
-    field_count: usize,
-    record_count: u64,
-}
-
-pub async fn show(
-    state: web::Data<AppState>,
-    admin: Admin,
-    path: web::Path<String>,
-) -> Result<HttpResponse, WebError> {
-    let (row, draft) = state.engine.draft(&path).await?;
-    let published = state.engine.catalog().app(&path).await?;
-    let pdef: Option<&AppDef> = published.as_ref().map(|p| &p.def);
-    let views = draft
-        .views
-        .iter()
-        .map(|(n, v)| ItemView {
-            name: n.clone(),
-            title: v.title.clone(),
-            kind: format!("{:?}", v.scope).to_lowercase() + " records",
-            roles: v.roles.join(", "),
-            draft_mcp: v.mcp.enabled,
-            published_mcp: pdef.map(|p| p.views.get(n).is_some_and(|pv| pv.mcp.enabled)),
-            href: format!("/admin/apps/{}/views/{n}", draft.slug),
-        })
-        .collect();
-    let operations = draft
-        .operations
-        .iter()
-        .map(|(n, o)| ItemView {
-            name: n.clone(),
-            title: o.title.clone(),
-            kind: format!("{:?}", o.kind).to_lowercase(),
-            roles: o.roles.join(", "),
-            draft_mcp: o.mcp.enabled,
-            published_mcp: pdef.map(|p| p.operations.get(n).is_some_and(|po| po.mcp.enabled)),
-            href: format!("/admin/apps/{}/operations/{n}", draft.slug),
-        })
-        .collect();
-    let record_count = state.engine.store().count_records(row.id).await?;
-    render(&AppPage {
-        layout: Layout::new(format!("{} — customize", draft.name), &admin.0),
-        slug: draft.slug.clone(),
-        name: draft.name.clone(),
-        published: row
-            .published_version
-            .map(|v| format!("version {v}"))
-            .unwrap_or_else(|| "not published".into()),
-        draft_differs: pdef.is_none_or(|p| p.to_json() != row.draft_definition),
-        field_count: draft.fields.len(),
-        views,
-        operations,
-        record_count,
-    })
-}
-
-pub async fn publish(
-    state: web::Data<AppState>,
-    admin: Admin,
-    path: web::Path<String>,
-    form: web::Form<CsrfForm>,
-) -> Result<HttpResponse, WebError> {
-    admin.0.check_csrf(&form.csrf)?;
-    state
-        .engine
-        .publish(&path, Some(admin.0.user.id), Utc::now())
-        .await?;
-    Ok(redirect(&format!("/admin/apps/{}", path.as_str())))
 }
 
 pub async fn download(

@@ -1,6 +1,7 @@
 //! Administration: users, apps (import, publish, Integration tabs) and Configure > Integration > MCP.
 mod apps;
 mod clients;
+mod editor;
 mod integration;
 mod mcp;
 mod users;
@@ -17,8 +18,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .route("/admin/users/{id}", web::post().to(users::update))
     .route("/admin/apps", web::get().to(apps::list))
     .route("/admin/apps/import", web::post().to(apps::import))
-    .route("/admin/apps/{app}", web::get().to(apps::show))
-    .route("/admin/apps/{app}/publish", web::post().to(apps::publish))
+    .configure(editor::configure)
     .route(
         "/admin/apps/{app}/definition.json",
         web::get().to(apps::download),

@@ -1,0 +1,717 @@
+//! Fields tab: list (with each input as the user sees it), add, edit (every type's settings,
+//! renaming, option mappings), reorder, remove.
+use super::{message_for, refusal, saved_flash, Header, Posted, Problem};
+use crate::engine::definition::{AppDef, DefinitionError, FieldDef, FieldType};
+use crate::engine::{Draft, EngineError};
+use crate::web::layout::Layout;
+use crate::web::operations::{input_kind, InputView};
+use crate::web::session::Admin;
+use crate::web::{redirect, render, AppState, WebError};
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use chrono::Utc;
+use std::collections::HashMap;
+
+/// Every field type, with the name an administrator reads.
+pub const TYPES: &[(FieldType, &str, &str)] = &[
+    (FieldType::Text, "text", "Text (one line)"),
+    (FieldType::LongText, "long_text", "Long text"),
+    (FieldType::Number, "number", "Number"),
+    (FieldType::Money, "money", "Money (with a currency field)"),
+    (FieldType::Date, "date", "Date"),
+    (FieldType::Currency, "currency", "Currency (ISO 4217 code)"),
+    (FieldType::Choice, "choice", "Choice (one of a list)"),
+    (FieldType::User, "user", "User"),
+    (FieldType::File, "file", "File"),
+    (FieldType::Computed, "computed", "Computed (sum of fields)"),
+];
+
+fn type_key(kind: FieldType) -> &'static str {
+    TYPES
+        .iter()
+        .find(|t| t.0 == kind)
+        .map(|t| t.1)
+        .unwrap_or("text")
+}
+
+fn type_of(key: &str) -> Option<FieldType> {
+    TYPES.iter().find(|t| t.1 == key).map(|t| t.0)
+}
+
+/// A field's input, rendered as the operation form renders it (no value, no error).
+pub fn preview(name: &str, f: &FieldDef) -> InputView {
+    InputView {
+        name: format!("preview_{name}"),
+        label: f.label.clone(),
+        kind: input_kind(f.kind),
+        value: if f.kind == FieldType::Computed {
+            format!("= {}", f.expr.clone().unwrap_or_default())
+        } else {
+            f.default.clone().unwrap_or_default()
+        },
+        options: f.options.clone(),
+        required: f.required,
+        error: String::new(),
+        help: f.help.clone(),
+        accept: f.accept.join(","),
+    }
+}
+
+struct FieldRow {
+    name: String,
+    label: String,
+    kind: &'static str,
+    required: bool,
+    note: String,
+    input: InputView,
+}
+
+#[derive(Template)]
+#[template(path = "admin/editor/fields.html")]
+struct FieldsPage {
+    layout: Layout,
+    h: Header,
+    problems: Vec<Problem>,
+    rows: Vec<FieldRow>,
+    hidden: Vec<String>,
+    types: Vec<(&'static str, &'static str)>,
+    new_label: String,
+    new_name: String,
+}
+
+impl FieldsPage {
+    fn err(&self, control: &str) -> String {
+        message_for(&self.problems, control)
+    }
+}
+
+fn list_page(
+    admin: &Admin,
+    d: &Draft,
+    problems: Vec<Problem>,
+    form: Option<&Posted>,
+    flash: Option<String>,
+) -> Result<HttpResponse, WebError> {
+    let rows = d
+        .def
+        .fields
+        .iter()
+        .map(|(n, f)| FieldRow {
+            name: n.clone(),
+            label: f.label.clone(),
+            kind: TYPES
+                .iter()
+                .find(|t| t.0 == f.kind)
+                .map(|t| t.2)
+                .unwrap_or(""),
+            required: f.required,
+            note: match d.changes.renames.get(n) {
+                Some(from) => format!("renamed from {from}; stored values move when published"),
+                None => String::new(),
+            },
+            input: preview(n, f),
+        })
+        .collect();
+    let hidden = d
+        .published_def()
+        .map(|p| {
+            p.fields
+                .keys()
+                .filter(|k| {
+                    !d.def.fields.contains_key(*k) && !d.changes.renames.values().any(|v| v == *k)
+                })
+                .cloned()
+                .collect()
+        })
+        .unwrap_or_default();
+    let status = if problems.is_empty() { 200 } else { 422 };
+    let mut resp = render(&FieldsPage {
+        layout: Layout::new(format!("{} — Fields", d.def.name), &admin.0).with_flash(flash),
+        h: Header::new(d, "fields"),
+        problems,
+        rows,
+        hidden,
+        types: TYPES.iter().map(|t| (t.1, t.2)).collect(),
+        new_label: form.map(|f| f.trimmed("label")).unwrap_or_default(),
+        new_name: form.map(|f| f.trimmed("name")).unwrap_or_default(),
+    })?;
+    *resp.status_mut() = actix_web::http::StatusCode::from_u16(status).unwrap_or_default();
+    Ok(resp)
+}
+
+pub async fn list(
+    state: web::Data<AppState>,
+    admin: Admin,
+    path: web::Path<String>,
+    q: web::Query<HashMap<String, String>>,
+) -> Result<HttpResponse, WebError> {
+    let d = state.engine.editor_draft(&path).await?;
+    list_page(&admin, &d, vec![], None, saved_flash(&q))
+}
+
+fn refused(path: &str, message: impl Into<String>) -> EngineError {
+    EngineError::Definition(vec![DefinitionError {
+        path: path.into(),
+        message: message.into(),
+    }])
+}
+
+pub async fn add(
+    state: web::Data<AppState>,
+    admin: Admin,
+    path: web::Path<String>,
+    form: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, WebError> {
+    let form = Posted(form.into_inner());
+    admin.0.check_csrf(form.get("csrf"))?;
+    let slug = path.into_inner();
+    let label = form.trimmed("label");
+    let name = form
+        .opt("name")
+        .unwrap_or_else(|| crate::engine::slug_from(&label));
+    let kind = type_of(form.get("type"));
+    let added = name.clone();
+    let result = state
+        .engine
+        .edit_draft(&slug, Utc::now(), |def, _, _| {
+            if label.is_empty() {
+                return Err(refused("label", "give the field a label"));
+            }
+            let kind = kind.ok_or_else(|| refused("type", "choose a type"))?;
+            if def.fields.contains_key(&name) {
+                return Err(refused(
+                    "name",
+                    format!("there is already a field `{name}`"),
+                ));
+            }
+            let mut f = blank_field(kind, &label);
+            if kind == FieldType::Choice {
+                f.options = vec!["Option 1".into(), "Option 2".into()];
+            }
+            if kind == FieldType::Computed {
+                let terms: Vec<&String> = def
+                    .fields
+                    .iter()
+                    .filter(|(_, f)| matches!(f.kind, FieldType::Money | FieldType::Number))
+                    .map(|(n, _)| n)
+                    .take(2)
+                    .collect();
+                if terms.is_empty() {
+                    return Err(refused(
+                        "type",
+                        "a computed field adds up number or money fields; add one of those first",
+                    ));
+                }
+                f.expr = Some(
+                    terms
+                        .iter()
+                        .map(|s| s.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" + "),
+                );
+            }
+            def.fields.insert(name.clone(), f);
+            Ok(())
+        })
+        .await;
+    match result {
+        Ok(d) => Ok(redirect(&format!(
+            "/admin/apps/{}/fields/{added}?saved=1",
+            d.row.slug
+        ))),
+        Err(e) => {
+            let problems = refusal(e, "")?;
+            let d = state.engine.editor_draft(&slug).await?;
+            list_page(&admin, &d, problems, Some(&form), None)
+        }
+    }
+}
+
+fn blank_field(kind: FieldType, label: &str) -> FieldDef {
+    FieldDef {
+        kind,
+        label: label.into(),
+        help: String::new(),
+        required: false,
+        max_len: None,
+        options: vec![],
+        default: None,
+        currency_field: None,
+        expr: None,
+        accept: vec![],
+        min: None,
+        max: None,
+    }
+}
+
+/// One control of the field form.
+struct Control {
+    name: &'static str,
+    label: &'static str,
+    kind: &'static str,
+    value: String,
+    options: Vec<(String, String)>,
+    help: &'static str,
+    error: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/editor/field.html")]
+struct FieldPage {
+    layout: Layout,
+    h: Header,
+    problems: Vec<Problem>,
+    original: String,
+    controls: Vec<Control>,
+    /// (dropped option, option it maps to).
+    mappings: Vec<(String, String)>,
+    options_now: Vec<String>,
+    misfit_links: Vec<i64>,
+    preview: InputView,
+}
+
+fn controls(def: &AppDef, name: &str, f: &FieldDef, problems: &[Problem]) -> Vec<Control> {
+    let c = |name: &'static str,
+             label: &'static str,
+             kind: &'static str,
+             value: String,
+             help: &'static str| Control {
+        name,
+        label,
+        kind,
+        value,
+        options: vec![],
+        help,
+        error: message_for(problems, name),
+    };
+    let opt = |o: &Option<String>| o.clone().unwrap_or_default();
+    let mut out = vec![
+        c("label", "Label", "text", f.label.clone(), ""),
+        c("name", "Name", "text", name.to_string(), "Renaming keeps every record's value and its history: the values move to the new name when you publish."),
+        {
+            let mut t = c("type", "Type", "select", type_key(f.kind).into(), "A type change is checked against the stored values; it is refused, with the records concerned, when some do not fit.");
+            t.options = TYPES.iter().map(|t| (t.1.to_string(), t.2.to_string())).collect();
+            t
+        },
+        c("help", "Help text", "textarea", f.help.clone(), "Shown under the input, and given to AI assistants."),
+    ];
+    if f.kind != FieldType::Computed {
+        out.push(c(
+            "required",
+            "Required when creating a record",
+            "check",
+            if f.required {
+                "on".into()
+            } else {
+                String::new()
+            },
+            "",
+        ));
+        out.push(c(
+            "default",
+            "Default",
+            "text",
+            opt(&f.default),
+            "A value, or $me (the person acting, user fields) or $today (dates).",
+        ));
+    }
+    match f.kind {
+        FieldType::Text | FieldType::LongText => out.push(c(
+            "max_len",
+            "Maximum length (characters)",
+            "text",
+            f.max_len.map(|m| m.to_string()).unwrap_or_default(),
+            "Empty: 500 for text, 20,000 for long text.",
+        )),
+        FieldType::Number | FieldType::Money => {
+            out.push(c("min", "Minimum", "text", opt(&f.min), ""));
+            out.push(c("max", "Maximum", "text", opt(&f.max), ""));
+        }
+        FieldType::Date => {
+            out.push(c(
+                "min",
+                "Earliest date",
+                "text",
+                opt(&f.min),
+                "YYYY-MM-DD, or $today-10y (ten years before today).",
+            ));
+            out.push(c(
+                "max",
+                "Latest date",
+                "text",
+                opt(&f.max),
+                "YYYY-MM-DD, or $today.",
+            ));
+        }
+        FieldType::Choice => out.push(c(
+            "options",
+            "Options (one per line)",
+            "textarea",
+            f.options.join("\n"),
+            "Dropping an option that records use needs a mapping to a remaining option.",
+        )),
+        FieldType::File => out.push(c(
+            "accept",
+            "Accepted types",
+            "text",
+            f.accept.join(", "),
+            "Content types separated by commas, e.g. image/jpeg, image/png, application/pdf.",
+        )),
+        FieldType::Computed => out.push(c(
+            "expr",
+            "Expression",
+            "text",
+            opt(&f.expr),
+            "Number or money fields joined by + or -, e.g. net + tax.",
+        )),
+        _ => {}
+    }
+    if f.kind == FieldType::Money {
+        let mut cur = c(
+            "currency_field",
+            "Currency field",
+            "select",
+            opt(&f.currency_field),
+            "Fixes the amount's decimal places (2 for EUR, 0 for JPY).",
+        );
+        cur.options = std::iter::once((String::new(), "— none —".to_string()))
+            .chain(
+                def.fields
+                    .iter()
+                    .filter(|(_, f)| f.kind == FieldType::Currency)
+                    .map(|(n, f)| (n.clone(), format!("{} ({n})", f.label))),
+            )
+            .collect();
+        out.push(cur);
+    }
+    out
+}
+
+#[allow(clippy::too_many_arguments)] // one page, many independent inputs; a struct would only rename them
+async fn field_page(
+    state: &AppState,
+    admin: &Admin,
+    d: &Draft,
+    original: &str,
+    name: &str,
+    f: &FieldDef,
+    mappings_posted: &HashMap<String, String>,
+    problems: Vec<Problem>,
+    flash: Option<String>,
+) -> Result<HttpResponse, WebError> {
+    // Options dropped since the published version, which may need a mapping.
+    let source = d.changes.source_key(original).to_string();
+    let dropped: Vec<(String, String)> = d
+        .published_def()
+        .and_then(|p| p.fields.get(&source))
+        .filter(|p| p.kind == FieldType::Choice && f.kind == FieldType::Choice)
+        .map(|p| {
+            p.options
+                .iter()
+                .filter(|o| !f.options.contains(o))
+                .map(|o| {
+                    let to = mappings_posted
+                        .get(o)
+                        .cloned()
+                        .or_else(|| {
+                            d.changes
+                                .option_maps
+                                .get(original)
+                                .and_then(|m| m.get(o).cloned())
+                        })
+                        .unwrap_or_default();
+                    (o.clone(), to)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let misfit_links = if problems
+        .iter()
+        .any(|p| p.control == "type" || p.control == "options")
+    {
+        let misfits = state
+            .engine
+            .check_stored_values(
+                d.row.id,
+                d.published_def(),
+                &candidate_def(d, original, name, f),
+                &d.changes,
+            )
+            .await
+            .unwrap_or_default();
+        misfits.into_iter().flat_map(|m| m.sample_ids).collect()
+    } else {
+        vec![]
+    };
+    let status = if problems.is_empty() { 200 } else { 422 };
+    let mut resp = render(&FieldPage {
+        layout: Layout::new(format!("{} — field {}", d.def.name, f.label), &admin.0)
+            .with_flash(flash),
+        h: Header::new(d, "fields"),
+        controls: controls(&d.def, name, f, &problems),
+        problems,
+        original: original.to_string(),
+        mappings: dropped,
+        options_now: f.options.clone(),
+        misfit_links,
+        preview: preview(name, f),
+    })?;
+    *resp.status_mut() = actix_web::http::StatusCode::from_u16(status).unwrap_or_default();
+    Ok(resp)
+}
+
+/// The draft with one field replaced (for listing the records a refused change concerns).
+fn candidate_def(d: &Draft, original: &str, name: &str, f: &FieldDef) -> AppDef {
+    let mut def = d.def.clone();
+    if original != name {
+        let _ = def.rename_field(original, name);
+    }
+    def.fields.insert(name.to_string(), f.clone());
+    def
+}
+
+pub async fn form(
+    state: web::Data<AppState>,
+    admin: Admin,
+    path: web::Path<(String, String)>,
+    q: web::Query<HashMap<String, String>>,
+) -> Result<HttpResponse, WebError> {
+    let (slug, name) = path.into_inner();
+    let d = state.engine.editor_draft(&slug).await?;
+    let f = d
+        .def
+        .fields
+        .get(&name)
+        .cloned()
+        .ok_or_else(|| WebError::NotFound(format!("no field `{name}` in the draft")))?;
+    field_page(
+        &state,
+        &admin,
+        &d,
+        &name,
+        &name,
+        &f,
+        &HashMap::new(),
+        vec![],
+        saved_flash(&q),
+    )
+    .await
+}
+
+/// The field as the form describes it; `Err` carries problems for controls that do not parse.
+fn field_from(form: &Posted, before: &FieldDef) -> (FieldDef, Vec<DefinitionError>) {
+    let mut errs = Vec::new();
+    let kind = type_of(form.get("type")).unwrap_or(before.kind);
+    let mut f = blank_field(kind, &form.trimmed("label"));
+    f.help = form.trimmed("help");
+    f.required = form.on("required");
+    f.default = form.opt("default");
+    f.min = form.opt("min");
+    f.max = form.opt("max");
+    f.expr = form.opt("expr");
+    f.currency_field = form.opt("currency_field");
+    f.accept = form.list("accept");
+    // Settings of another type are kept when the form does not show them (a type change
+    // round trip must not lose them).
+    if !form.0.iter().any(|(k, _)| k == "options") {
+        f.options = before.options.clone();
+    } else {
+        f.options = form.lines("options");
+    }
+    if !form.0.iter().any(|(k, _)| k == "expr") {
+        f.expr = before.expr.clone();
+    }
+    if !form.0.iter().any(|(k, _)| k == "currency_field") {
+        f.currency_field = before.currency_field.clone();
+    }
+    if !form.0.iter().any(|(k, _)| k == "accept") {
+        f.accept = before.accept.clone();
+    }
+    f.max_len = match form.opt("max_len") {
+        None => None,
+        Some(s) => match s.parse::<usize>() {
+            Ok(n) if n > 0 => Some(n),
+            _ => {
+                errs.push(DefinitionError {
+                    path: "max_len".into(),
+                    message: format!("`{s}` is not a positive whole number"),
+                });
+                before.max_len
+            }
+        },
+    };
+    if f.label.is_empty() {
+        errs.push(DefinitionError {
+            path: "label".into(),
+            message: "give the field a label".into(),
+        });
+    }
+    if f.kind == FieldType::Computed {
+        f.required = false;
+        f.default = None;
+    }
+    (f, errs)
+}
+
+pub async fn save(
+    state: web::Data<AppState>,
+    admin: Admin,
+    path: web::Path<(String, String)>,
+    form: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, WebError> {
+    let form = Posted(form.into_inner());
+    admin.0.check_csrf(form.get("csrf"))?;
+    let (slug, original) = path.into_inner();
+    let d = state.engine.editor_draft(&slug).await?;
+    let before = d
+        .def
+        .fields
+        .get(&original)
+        .cloned()
+        .ok_or_else(|| WebError::NotFound(format!("no field `{original}` in the draft")))?;
+    let (field, form_errs) = field_from(&form, &before);
+    let new_name = form.opt("name").unwrap_or_else(|| original.clone());
+    let mappings: HashMap<String, String> = form
+        .all("map_from")
+        .into_iter()
+        .zip(
+            form.0
+                .iter()
+                .filter(|(k, _)| k == "map_to")
+                .map(|(_, v)| v.trim().to_string()),
+        )
+        .collect();
+    let prefix = format!("fields.{new_name}");
+    let result = if form_errs.is_empty() {
+        let (field, new_name, original, mappings) = (
+            field.clone(),
+            new_name.clone(),
+            original.clone(),
+            mappings.clone(),
+        );
+        state
+            .engine
+            .edit_draft(&slug, Utc::now(), move |def, changes, published| {
+                if new_name != original {
+                    def.rename_field(&original, &new_name).map_err(|e| {
+                        EngineError::Definition(vec![DefinitionError {
+                            path: format!("fields.{new_name}.name"),
+                            message: e.message,
+                        }])
+                    })?;
+                    changes.note_rename(&original, &new_name, published);
+                }
+                def.fields.insert(new_name.clone(), field);
+                let maps: indexmap::IndexMap<String, String> = mappings
+                    .into_iter()
+                    .filter(|(_, to)| !to.is_empty())
+                    .collect();
+                if maps.is_empty() {
+                    changes.option_maps.shift_remove(&new_name);
+                } else {
+                    changes.option_maps.insert(new_name.clone(), maps);
+                }
+                Ok(())
+            })
+            .await
+            .map(|_| ())
+    } else {
+        Err(EngineError::Definition(
+            form_errs
+                .into_iter()
+                .map(|e| DefinitionError {
+                    path: format!("{prefix}.{}", e.path),
+                    message: e.message,
+                })
+                .collect(),
+        ))
+    };
+    match result {
+        Ok(()) => Ok(redirect(&format!(
+            "/admin/apps/{slug}/fields/{new_name}?saved=1"
+        ))),
+        Err(e) => {
+            let mut problems = refusal(e, &prefix)?;
+            // Errors reported against the old name belong to this form too.
+            for p in problems.iter_mut().filter(|p| p.control.is_empty()) {
+                if let Some(rest) = p.path.strip_prefix(&format!("fields.{original}.")) {
+                    p.control = rest.split(['.', '[']).next().unwrap_or_default().into();
+                }
+            }
+            field_page(
+                &state, &admin, &d, &original, &new_name, &field, &mappings, problems, None,
+            )
+            .await
+        }
+    }
+}
+
+pub async fn reorder(
+    state: web::Data<AppState>,
+    admin: Admin,
+    path: web::Path<(String, String)>,
+    form: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, WebError> {
+    let form = Posted(form.into_inner());
+    admin.0.check_csrf(form.get("csrf"))?;
+    let (slug, name) = path.into_inner();
+    let up = form.get("to") == "up";
+    state
+        .engine
+        .edit_draft(&slug, Utc::now(), |def, _, _| {
+            let i = def
+                .fields
+                .get_index_of(&name)
+                .ok_or_else(|| refused("fields", format!("no field `{name}`")))?;
+            let j = if up {
+                i.checked_sub(1)
+            } else {
+                Some(i + 1).filter(|j| *j < def.fields.len())
+            };
+            if let Some(j) = j {
+                def.fields.swap_indices(i, j);
+            }
+            Ok(())
+        })
+        .await?;
+    Ok(redirect(&format!("/admin/apps/{slug}/fields")))
+}
+
+pub async fn remove(
+    state: web::Data<AppState>,
+    admin: Admin,
+    path: web::Path<(String, String)>,
+    form: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, WebError> {
+    let form = Posted(form.into_inner());
+    admin.0.check_csrf(form.get("csrf"))?;
+    let (slug, name) = path.into_inner();
+    let result = state
+        .engine
+        .edit_draft(&slug, Utc::now(), |def, changes, _| {
+            let uses = def.references_to(&name);
+            if !uses.is_empty() {
+                return Err(refused(
+                    &format!("fields.{name}"),
+                    format!(
+                        "`{name}` is still used by {}; remove it there first",
+                        uses.join(", ")
+                    ),
+                ));
+            }
+            def.fields
+                .shift_remove(&name)
+                .ok_or_else(|| refused("fields", format!("no field `{name}`")))?;
+            changes.note_removal(&name);
+            Ok(())
+        })
+        .await;
+    match result {
+        Ok(_) => Ok(redirect(&format!("/admin/apps/{slug}/fields?saved=1"))),
+        Err(e) => {
+            let problems = refusal(e, "")?;
+            let d = state.engine.editor_draft(&slug).await?;
+            list_page(&admin, &d, problems, None, None)
+        }
+    }
+}

@@ -1,0 +1,448 @@
+//! Operations tab: list, add, edit (kind, inputs and their order, required inputs, from/to
+//! states, fields that must be filled first, roles, row scope, "not own", cross-checks,
+//! confirmation).
+use super::views::{refused, role_names, ItemRow, ItemsPage};
+use super::{message_for, refusal, saved_flash, Header, Posted, Problem};
+use crate::engine::definition::{
+    CrossCheck, DefinitionError, FieldType, OperationDef, OperationKind, Scope,
+};
+use crate::engine::{Draft, EngineError};
+use crate::web::layout::Layout;
+use crate::web::session::Admin;
+use crate::web::{redirect, render, AppState, WebError};
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use chrono::Utc;
+use std::collections::HashMap;
+
+const KINDS: &[(OperationKind, &str, &str)] = &[
+    (OperationKind::Create, "create", "Create a record"),
+    (OperationKind::Update, "update", "Update a record"),
+    (
+        OperationKind::Transition,
+        "transition",
+        "Move a record to another state",
+    ),
+    (OperationKind::Delete, "delete", "Delete a record"),
+];
+
+fn kind_key(k: OperationKind) -> &'static str {
+    KINDS
+        .iter()
+        .find(|x| x.0 == k)
+        .map(|x| x.1)
+        .unwrap_or("update")
+}
+
+fn list_page(
+    admin: &Admin,
+    d: &Draft,
+    problems: Vec<Problem>,
+    flash: Option<String>,
+) -> Result<HttpResponse, WebError> {
+    let slug = &d.row.slug;
+    let items = d
+        .def
+        .operations
+        .iter()
+        .map(|(n, o)| ItemRow {
+            name: n.clone(),
+            title: o.title.clone(),
+            kind: kind_key(o.kind).into(),
+            roles: o.roles.join(", "),
+            mcp: o.mcp.enabled,
+            edit_href: format!("/admin/apps/{slug}/operations/{n}/edit"),
+            remove_href: format!("/admin/apps/{slug}/operations/{n}/remove"),
+            integration_href: format!("/admin/apps/{slug}/operations/{n}"),
+        })
+        .collect();
+    let status = if problems.is_empty() { 200 } else { 422 };
+    let mut resp = render(&ItemsPage {
+        layout: Layout::new(format!("{} — Operations", d.def.name), &admin.0).with_flash(flash),
+        h: Header::new(d, "operations"),
+        problems,
+        heading: "Operations",
+        noun: "Operation",
+        kind_heading: "Kind",
+        items,
+        kinds: KINDS.iter().map(|k| k.1).collect(),
+    })?;
+    *resp.status_mut() = actix_web::http::StatusCode::from_u16(status).unwrap_or_default();
+    Ok(resp)
+}
+
+pub async fn list(
+    state: web::Data<AppState>,
+    admin: Admin,
+    path: web::Path<String>,
+    q: web::Query<HashMap<String, String>>,
+) -> Result<HttpResponse, WebError> {
+    let d = state.engine.editor_draft(&path).await?;
+    list_page(&admin, &d, vec![], saved_flash(&q))
+}
+
+pub async fn add(
+    state: web::Data<AppState>,
+    admin: Admin,
+    path: web::Path<String>,
+    form: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, WebError> {
+    let form = Posted(form.into_inner());
+    admin.0.check_csrf(form.get("csrf"))?;
+    let slug = path.into_inner();
+    let title = form.trimmed("title");
+    let name = form
+        .opt("name")
+        .unwrap_or_else(|| crate::engine::slug_from(&title));
+    let kind = KINDS.iter().find(|k| k.1 == form.get("kind")).map(|k| k.0);
+    let added = name.clone();
+    let result = state
+        .engine
+        .edit_draft(&slug, Utc::now(), |def, _, _| {
+            if title.is_empty() {
+                return Err(refused("title", "give the operation a title"));
+            }
+            let kind = kind.ok_or_else(|| refused("kind", "choose a kind"))?;
+            if def.operations.contains_key(&name) {
+                return Err(refused("name", format!("there is already an operation `{name}`")));
+            }
+            let states: Vec<String> = def
+                .state_field
+                .as_ref()
+                .and_then(|s| def.fields.get(s))
+                .map(|f| f.options.clone())
+                .unwrap_or_default();
+            if kind == OperationKind::Transition && states.is_empty() {
+                return Err(refused(
+                    "kind",
+                    "a transition moves between states: choose the app's state field (General) first",
+                ));
+            }
+            let inputs = match kind {
+                OperationKind::Create | OperationKind::Update => def
+                    .fields
+                    .iter()
+                    .filter(|(n, f)| {
+                        f.kind != FieldType::Computed && Some(*n) != def.state_field.as_ref()
+                    })
+                    .map(|(n, _)| n.clone())
+                    .collect(),
+                _ => vec![],
+            };
+            def.operations.insert(
+                name.clone(),
+                OperationDef {
+                    title: title.clone(),
+                    description: String::new(),
+                    kind,
+                    roles: role_names(def).into_iter().take(1).collect(),
+                    scope: Scope::Own,
+                    inputs,
+                    required: vec![],
+                    from: vec![],
+                    to: (kind == OperationKind::Transition)
+                        .then(|| states.last().cloned())
+                        .flatten(),
+                    requires: vec![],
+                    not_own: false,
+                    verify: vec![],
+                    cross_check: None,
+                    mcp: Default::default(),
+                },
+            );
+            Ok(())
+        })
+        .await;
+    match result {
+        Ok(d) => Ok(redirect(&format!(
+            "/admin/apps/{}/operations/{added}/edit?saved=1",
+            d.row.slug
+        ))),
+        Err(e) => {
+            let problems = refusal(e, "")?;
+            let d = state.engine.editor_draft(&slug).await?;
+            list_page(&admin, &d, problems, None)
+        }
+    }
+}
+
+pub async fn remove(
+    state: web::Data<AppState>,
+    admin: Admin,
+    path: web::Path<(String, String)>,
+    form: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, WebError> {
+    let form = Posted(form.into_inner());
+    admin.0.check_csrf(form.get("csrf"))?;
+    let (slug, name) = path.into_inner();
+    state
+        .engine
+        .edit_draft(&slug, Utc::now(), |def, _, _| {
+            def.operations
+                .shift_remove(&name)
+                .map(|_| ())
+                .ok_or_else(|| refused("operations", format!("no operation `{name}`")))
+        })
+        .await?;
+    Ok(redirect(&format!("/admin/apps/{slug}/operations?saved=1")))
+}
+
+struct FieldRow {
+    name: String,
+    label: String,
+    pos: usize,
+    required: bool,
+    requires: bool,
+    computed: bool,
+    verify: bool,
+}
+
+#[derive(Template)]
+#[template(path = "admin/editor/operation.html")]
+struct OperationPage {
+    layout: Layout,
+    h: Header,
+    problems: Vec<Problem>,
+    name: String,
+    kind: &'static str,
+    kinds: Vec<(&'static str, &'static str)>,
+    role_choices: Vec<(String, bool)>,
+    scope_own: bool,
+    field_rows: Vec<FieldRow>,
+    has_states: bool,
+    state_choices: Vec<(String, bool)>,
+    to: String,
+    file_fields: Vec<String>,
+    text_fields: Vec<String>,
+    cc_file: String,
+    cc_into: String,
+    confirm: bool,
+    o: OperationDef,
+}
+
+impl OperationPage {
+    fn err(&self, control: &str) -> String {
+        message_for(&self.problems, control)
+    }
+}
+
+fn op_page(
+    admin: &Admin,
+    d: &Draft,
+    name: &str,
+    o: OperationDef,
+    problems: Vec<Problem>,
+    flash: Option<String>,
+) -> Result<HttpResponse, WebError> {
+    let def = &d.def;
+    let mut roles = role_names(def);
+    for r in &o.roles {
+        if !roles.contains(r) {
+            roles.push(r.clone());
+        }
+    }
+    let field_rows = o
+        .inputs
+        .iter()
+        .filter(|n| def.fields.contains_key(*n))
+        .cloned()
+        .chain(def.fields.keys().filter(|n| !o.inputs.contains(n)).cloned())
+        .filter_map(|n| {
+            let f = def.fields.get(&n)?;
+            Some(FieldRow {
+                pos: o
+                    .inputs
+                    .iter()
+                    .position(|i| *i == n)
+                    .map(|p| p + 1)
+                    .unwrap_or(0),
+                required: o.required.contains(&n),
+                requires: o.requires.contains(&n),
+                computed: f.kind == FieldType::Computed,
+                verify: o.verify.contains(&n),
+                label: f.label.clone(),
+                name: n,
+            })
+        })
+        .collect();
+    let states: Vec<String> = def
+        .state_field
+        .as_ref()
+        .and_then(|s| def.fields.get(s))
+        .map(|f| f.options.clone())
+        .unwrap_or_default();
+    let of_kinds = |kinds: &[FieldType]| -> Vec<String> {
+        def.fields
+            .iter()
+            .filter(|(_, f)| kinds.contains(&f.kind))
+            .map(|(n, _)| n.clone())
+            .collect()
+    };
+    let status = if problems.is_empty() { 200 } else { 422 };
+    let mut resp = render(&OperationPage {
+        layout: Layout::new(format!("{} — operation {}", def.name, o.title), &admin.0)
+            .with_flash(flash),
+        h: Header::new(d, "operations"),
+        problems,
+        name: name.to_string(),
+        kind: kind_key(o.kind),
+        kinds: KINDS.iter().map(|k| (k.1, k.2)).collect(),
+        role_choices: roles
+            .iter()
+            .map(|r| (r.clone(), o.roles.contains(r)))
+            .collect(),
+        scope_own: o.scope == Scope::Own,
+        field_rows,
+        has_states: !states.is_empty(),
+        state_choices: states
+            .iter()
+            .map(|s| (s.clone(), o.from.contains(s)))
+            .collect(),
+        to: o.to.clone().unwrap_or_default(),
+        file_fields: of_kinds(&[FieldType::File]),
+        text_fields: of_kinds(&[FieldType::Text, FieldType::LongText]),
+        cc_file: o
+            .cross_check
+            .as_ref()
+            .map(|c| c.file.clone())
+            .unwrap_or_default(),
+        cc_into: o
+            .cross_check
+            .as_ref()
+            .map(|c| c.into.clone())
+            .unwrap_or_default(),
+        confirm: o.requires_confirmation(),
+        o,
+    })?;
+    *resp.status_mut() = actix_web::http::StatusCode::from_u16(status).unwrap_or_default();
+    Ok(resp)
+}
+
+pub async fn form(
+    state: web::Data<AppState>,
+    admin: Admin,
+    path: web::Path<(String, String)>,
+    q: web::Query<HashMap<String, String>>,
+) -> Result<HttpResponse, WebError> {
+    let (slug, name) = path.into_inner();
+    let d = state.engine.editor_draft(&slug).await?;
+    let o = d
+        .def
+        .operations
+        .get(&name)
+        .cloned()
+        .ok_or_else(|| WebError::NotFound(format!("no operation `{name}` in the draft")))?;
+    op_page(&admin, &d, &name, o, vec![], saved_flash(&q))
+}
+
+fn op_from(form: &Posted, before: &OperationDef) -> (OperationDef, Vec<DefinitionError>) {
+    let mut errs = Vec::new();
+    let mut o = before.clone();
+    o.title = form.trimmed("title");
+    o.description = form.trimmed("description");
+    match KINDS.iter().find(|k| k.1 == form.get("kind")) {
+        Some(k) => o.kind = k.0,
+        None => errs.push(DefinitionError {
+            path: "kind".into(),
+            message: "choose a kind".into(),
+        }),
+    }
+    o.roles = form.all("roles");
+    o.scope = if form.get("scope") == "all" {
+        Scope::All
+    } else {
+        Scope::Own
+    };
+    o.not_own = form.on("not_own");
+    let mut inputs: Vec<(usize, usize, String)> = form
+        .all("inputs")
+        .into_iter()
+        .enumerate()
+        .map(|(i, n)| {
+            let pos = form
+                .get(&format!("pos_{n}"))
+                .trim()
+                .parse::<usize>()
+                .unwrap_or(1000 + i);
+            (pos, i, n)
+        })
+        .collect();
+    inputs.sort();
+    o.inputs = inputs.into_iter().map(|(_, _, n)| n).collect();
+    o.required = form.all("required");
+    o.requires = form.all("requires");
+    o.verify = form.all("verify");
+    o.from = form.all("from");
+    o.to = form.opt("to");
+    o.cross_check = match (form.opt("cc_file"), form.opt("cc_into")) {
+        (Some(file), Some(into)) => Some(CrossCheck { file, into }),
+        (None, None) => None,
+        _ => {
+            errs.push(DefinitionError {
+                path: "cross_check".into(),
+                message: "choose both the file field and the field that receives the differences"
+                    .into(),
+            });
+            before.cross_check.clone()
+        }
+    };
+    let confirm = form.on("require_confirmation");
+    o.mcp.require_confirmation = (confirm != (o.kind == OperationKind::Delete)).then_some(confirm);
+    if o.title.is_empty() {
+        errs.push(DefinitionError {
+            path: "title".into(),
+            message: "give the operation a title".into(),
+        });
+    }
+    (o, errs)
+}
+
+pub async fn save(
+    state: web::Data<AppState>,
+    admin: Admin,
+    path: web::Path<(String, String)>,
+    form: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, WebError> {
+    let form = Posted(form.into_inner());
+    admin.0.check_csrf(form.get("csrf"))?;
+    let (slug, name) = path.into_inner();
+    let d = state.engine.editor_draft(&slug).await?;
+    let before = d
+        .def
+        .operations
+        .get(&name)
+        .cloned()
+        .ok_or_else(|| WebError::NotFound(format!("no operation `{name}` in the draft")))?;
+    let (o, form_errs) = op_from(&form, &before);
+    let prefix = format!("operations.{name}");
+    let result = if form_errs.is_empty() {
+        let (o, name) = (o.clone(), name.clone());
+        state
+            .engine
+            .edit_draft(&slug, Utc::now(), move |def, _, _| {
+                def.operations.insert(name, o);
+                Ok(())
+            })
+            .await
+            .map(|_| ())
+    } else {
+        Err(EngineError::Definition(
+            form_errs
+                .into_iter()
+                .map(|e| DefinitionError {
+                    path: format!("{prefix}.{}", e.path),
+                    message: e.message,
+                })
+                .collect(),
+        ))
+    };
+    match result {
+        Ok(()) => Ok(redirect(&format!(
+            "/admin/apps/{slug}/operations/{name}/edit?saved=1"
+        ))),
+        Err(e) => {
+            let problems = refusal(e, &prefix)?;
+            op_page(&admin, &d, &name, o, problems, None)
+        }
+    }
+}

@@ -1,0 +1,611 @@
+//! Views tab: list, add, edit (columns, sort, fixed filters, parameters, row scope, roles,
+//! records per page) with a preview of the first page as a chosen role, against real records.
+use super::{message_for, refusal, saved_flash, Header, Posted, Problem};
+use crate::engine::definition::{
+    AppDef, DefinitionError, FilterOp, FixedFilter, ParamDef, Scope, ViewDef,
+};
+use crate::engine::{Actor, Draft, EngineError, PublishedApp, Surface, ViewRequest};
+use crate::web::layout::Layout;
+use crate::web::session::Admin;
+use crate::web::{redirect, render, AppState, WebError};
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use chrono::Utc;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+pub const OPS: &[(FilterOp, &str, &str)] = &[
+    (FilterOp::Eq, "eq", "equals"),
+    (FilterOp::Ne, "ne", "differs from"),
+    (FilterOp::Gt, "gt", "greater than / after"),
+    (FilterOp::Gte, "gte", "at least / on or after"),
+    (FilterOp::Lt, "lt", "less than / before"),
+    (FilterOp::Lte, "lte", "at most / on or before"),
+    (FilterOp::Contains, "contains", "contains (text)"),
+];
+
+fn op_key(op: FilterOp) -> &'static str {
+    OPS.iter().find(|o| o.0 == op).map(|o| o.1).unwrap_or("eq")
+}
+
+fn op_of(key: &str) -> FilterOp {
+    OPS.iter()
+        .find(|o| o.1 == key)
+        .map(|o| o.0)
+        .unwrap_or(FilterOp::Eq)
+}
+
+/// One row of the Views or Operations list.
+pub struct ItemRow {
+    pub name: String,
+    pub title: String,
+    pub kind: String,
+    pub roles: String,
+    pub mcp: bool,
+    pub edit_href: String,
+    pub remove_href: String,
+    pub integration_href: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/editor/items.html")]
+pub struct ItemsPage {
+    pub layout: Layout,
+    pub h: Header,
+    pub problems: Vec<Problem>,
+    pub heading: &'static str,
+    pub noun: &'static str,
+    pub kind_heading: &'static str,
+    pub items: Vec<ItemRow>,
+    pub kinds: Vec<&'static str>,
+}
+
+impl ItemsPage {
+    fn err(&self, control: &str) -> String {
+        message_for(&self.problems, control)
+    }
+}
+
+fn list_page(
+    admin: &Admin,
+    d: &Draft,
+    problems: Vec<Problem>,
+    flash: Option<String>,
+) -> Result<HttpResponse, WebError> {
+    let slug = &d.row.slug;
+    let items = d
+        .def
+        .views
+        .iter()
+        .map(|(n, v)| ItemRow {
+            name: n.clone(),
+            title: v.title.clone(),
+            kind: match v.scope {
+                Scope::Own => "own records".into(),
+                Scope::All => "all records".into(),
+            },
+            roles: v.roles.join(", "),
+            mcp: v.mcp.enabled,
+            edit_href: format!("/admin/apps/{slug}/views/{n}/edit"),
+            remove_href: format!("/admin/apps/{slug}/views/{n}/remove"),
+            integration_href: format!("/admin/apps/{slug}/views/{n}"),
+        })
+        .collect();
+    let status = if problems.is_empty() { 200 } else { 422 };
+    let mut resp = render(&ItemsPage {
+        layout: Layout::new(format!("{} — Views", d.def.name), &admin.0).with_flash(flash),
+        h: Header::new(d, "views"),
+        problems,
+        heading: "Views",
+        noun: "View",
+        kind_heading: "Rows",
+        items,
+        kinds: vec![],
+    })?;
+    *resp.status_mut() = actix_web::http::StatusCode::from_u16(status).unwrap_or_default();
+    Ok(resp)
+}
+
+pub async fn list(
+    state: web::Data<AppState>,
+    admin: Admin,
+    path: web::Path<String>,
+    q: web::Query<HashMap<String, String>>,
+) -> Result<HttpResponse, WebError> {
+    let d = state.engine.editor_draft(&path).await?;
+    list_page(&admin, &d, vec![], saved_flash(&q))
+}
+
+pub fn refused(path: &str, message: impl Into<String>) -> EngineError {
+    EngineError::Definition(vec![DefinitionError {
+        path: path.into(),
+        message: message.into(),
+    }])
+}
+
+/// Roles offered in the form: the app's declared roles, or those already used.
+pub fn role_names(def: &AppDef) -> Vec<String> {
+    if def.roles.is_empty() {
+        def.used_roles()
+    } else {
+        def.roles.clone()
+    }
+}
+
+pub async fn add(
+    state: web::Data<AppState>,
+    admin: Admin,
+    path: web::Path<String>,
+    form: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, WebError> {
+    let form = Posted(form.into_inner());
+    admin.0.check_csrf(form.get("csrf"))?;
+    let slug = path.into_inner();
+    let title = form.trimmed("title");
+    let name = form
+        .opt("name")
+        .unwrap_or_else(|| crate::engine::slug_from(&title));
+    let added = name.clone();
+    let result = state
+        .engine
+        .edit_draft(&slug, Utc::now(), |def, _, _| {
+            if title.is_empty() {
+                return Err(refused("title", "give the view a title"));
+            }
+            if def.views.contains_key(&name) {
+                return Err(refused("name", format!("there is already a view `{name}`")));
+            }
+            let columns: Vec<String> = def
+                .title_field
+                .iter()
+                .chain(def.fields.keys())
+                .take(1)
+                .cloned()
+                .collect();
+            let roles = role_names(def).into_iter().take(1).collect();
+            def.views.insert(
+                name.clone(),
+                ViewDef {
+                    title: title.clone(),
+                    description: String::new(),
+                    roles,
+                    scope: Scope::Own,
+                    columns,
+                    sort: vec![],
+                    filters: vec![],
+                    parameters: Default::default(),
+                    per_page: 25,
+                    mcp: Default::default(),
+                },
+            );
+            Ok(())
+        })
+        .await;
+    match result {
+        Ok(d) => Ok(redirect(&format!(
+            "/admin/apps/{}/views/{added}/edit?saved=1",
+            d.row.slug
+        ))),
+        Err(e) => {
+            let problems = refusal(e, "")?;
+            let d = state.engine.editor_draft(&slug).await?;
+            list_page(&admin, &d, problems, None)
+        }
+    }
+}
+
+pub async fn remove(
+    state: web::Data<AppState>,
+    admin: Admin,
+    path: web::Path<(String, String)>,
+    form: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, WebError> {
+    let form = Posted(form.into_inner());
+    admin.0.check_csrf(form.get("csrf"))?;
+    let (slug, name) = path.into_inner();
+    state
+        .engine
+        .edit_draft(&slug, Utc::now(), |def, _, _| {
+            def.views
+                .shift_remove(&name)
+                .map(|_| ())
+                .ok_or_else(|| refused("views", format!("no view `{name}`")))
+        })
+        .await?;
+    Ok(redirect(&format!("/admin/apps/{slug}/views?saved=1")))
+}
+
+struct Preview {
+    note: String,
+    columns: Vec<String>,
+    rows: Vec<Vec<String>>,
+}
+
+#[derive(Template)]
+#[template(path = "admin/editor/view.html")]
+struct ViewPage {
+    layout: Layout,
+    h: Header,
+    problems: Vec<Problem>,
+    name: String,
+    v: ViewDef,
+    role_choices: Vec<(String, bool)>,
+    scope_own: bool,
+    /// (field, label, position or 0 when not a column)
+    column_choices: Vec<(String, String, usize)>,
+    sort: String,
+    filters: Vec<(String, String, String)>,
+    params: Vec<(String, String, String, String, bool)>,
+    ops: Vec<(&'static str, &'static str)>,
+    preview_role: String,
+    preview_user: String,
+    preview: Option<Preview>,
+}
+
+impl ViewPage {
+    fn err(&self, control: &str) -> String {
+        message_for(&self.problems, control)
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn view_page(
+    admin: &Admin,
+    d: &Draft,
+    name: &str,
+    v: ViewDef,
+    problems: Vec<Problem>,
+    flash: Option<String>,
+    preview_role: String,
+    preview_user: String,
+    preview: Option<Preview>,
+) -> Result<HttpResponse, WebError> {
+    let mut roles = role_names(&d.def);
+    for r in &v.roles {
+        if !roles.contains(r) {
+            roles.push(r.clone());
+        }
+    }
+    let mut filters: Vec<(String, String, String)> = v
+        .filters
+        .iter()
+        .map(|f| (f.field.clone(), op_key(f.op).into(), f.value.clone()))
+        .collect();
+    filters.push(Default::default());
+    let mut params: Vec<(String, String, String, String, bool)> = v
+        .parameters
+        .iter()
+        .map(|(n, p)| {
+            (
+                n.clone(),
+                p.field.clone(),
+                op_key(p.op).into(),
+                p.label.clone().unwrap_or_default(),
+                p.required,
+            )
+        })
+        .collect();
+    params.push((
+        String::new(),
+        String::new(),
+        "eq".into(),
+        String::new(),
+        false,
+    ));
+    let column_choices = v
+        .columns
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| {
+            d.def
+                .fields
+                .get(c)
+                .map(|f| (c.clone(), f.label.clone(), i + 1))
+        })
+        .chain(
+            d.def
+                .fields
+                .iter()
+                .filter(|(n, _)| !v.columns.contains(n))
+                .map(|(n, f)| (n.clone(), f.label.clone(), 0)),
+        )
+        .collect();
+    let status = if problems.is_empty() { 200 } else { 422 };
+    let mut resp = render(&ViewPage {
+        layout: Layout::new(format!("{} — view {}", d.def.name, v.title), &admin.0)
+            .with_flash(flash),
+        h: Header::new(d, "views"),
+        problems,
+        name: name.to_string(),
+        role_choices: roles
+            .iter()
+            .map(|r| (r.clone(), v.roles.contains(r)))
+            .collect(),
+        scope_own: v.scope == Scope::Own,
+        column_choices,
+        sort: v.sort.join(", "),
+        filters,
+        params,
+        ops: OPS.iter().map(|o| (o.1, o.2)).collect(),
+        preview_role,
+        preview_user,
+        preview,
+        v,
+    })?;
+    *resp.status_mut() = actix_web::http::StatusCode::from_u16(status).unwrap_or_default();
+    Ok(resp)
+}
+
+/// The first page of the draft's view as someone with `role` (and `user`'s own records).
+async fn run_preview(
+    state: &AppState,
+    d: &Draft,
+    name: &str,
+    role: &str,
+    user: &crate::store::UserRow,
+) -> Preview {
+    let app = Arc::new(PublishedApp {
+        id: d.row.id,
+        version: 0,
+        def: d.def.clone(),
+    });
+    let actor = Actor {
+        user_id: user.id,
+        username: user.username.clone(),
+        display_name: user.display_name.clone(),
+        roles: vec![role.to_string()],
+        surface: Surface::Web,
+        client_name: None,
+    };
+    let columns: Vec<String> = d.def.views[name]
+        .columns
+        .iter()
+        .map(|c| {
+            d.def
+                .fields
+                .get(c)
+                .map(|f| f.label.clone())
+                .unwrap_or_else(|| c.clone())
+        })
+        .collect();
+    let renamed = if d.changes.renames.is_empty() {
+        ""
+    } else {
+        " Renamed fields show their stored values once the app is published."
+    };
+    match state
+        .engine
+        .run_view_in(app, &actor, name, &ViewRequest::default())
+        .await
+    {
+        Ok(page) => Preview {
+            note: format!(
+                "As {} with the role {role}: {}{} record(s), showing {}.{renamed}",
+                user.username,
+                page.total,
+                if page.total_exact { "" } else { "+" },
+                page.rows.len()
+            ),
+            columns,
+            rows: page
+                .rows
+                .iter()
+                .map(|r| {
+                    d.def.views[name]
+                        .columns
+                        .iter()
+                        .map(|c| crate::engine::value::display_value(&d.def, c, &r.data))
+                        .collect()
+                })
+                .collect(),
+        },
+        Err(e) => Preview {
+            note: format!("The preview failed: {e}"),
+            columns,
+            rows: vec![],
+        },
+    }
+}
+
+pub async fn form(
+    state: web::Data<AppState>,
+    admin: Admin,
+    path: web::Path<(String, String)>,
+    q: web::Query<HashMap<String, String>>,
+) -> Result<HttpResponse, WebError> {
+    let (slug, name) = path.into_inner();
+    let d = state.engine.editor_draft(&slug).await?;
+    let v = d
+        .def
+        .views
+        .get(&name)
+        .cloned()
+        .ok_or_else(|| WebError::NotFound(format!("no view `{name}` in the draft")))?;
+    let role = q
+        .get("as")
+        .cloned()
+        .or_else(|| v.roles.first().cloned())
+        .unwrap_or_default();
+    let username = q
+        .get("user")
+        .map(|u| u.trim().to_string())
+        .filter(|u| !u.is_empty())
+        .unwrap_or_else(|| admin.0.user.username.clone());
+    let preview = if q.contains_key("as") {
+        match state.engine.store().user_by_name(&username).await? {
+            Some(user) => Some(run_preview(&state, &d, &name, &role, &user).await),
+            None => Some(Preview {
+                note: format!("There is no user `{username}`."),
+                columns: vec![],
+                rows: vec![],
+            }),
+        }
+    } else {
+        None
+    };
+    view_page(
+        &admin,
+        &d,
+        &name,
+        v,
+        vec![],
+        saved_flash(&q),
+        role,
+        username,
+        preview,
+    )
+}
+
+/// The view as the form describes it.
+fn view_from(form: &Posted, before: &ViewDef) -> (ViewDef, Vec<DefinitionError>) {
+    let mut errs = Vec::new();
+    let mut v = before.clone();
+    v.title = form.trimmed("title");
+    v.description = form.trimmed("description");
+    v.roles = form.all("roles");
+    v.scope = if form.get("scope") == "all" {
+        Scope::All
+    } else {
+        Scope::Own
+    };
+    let mut cols: Vec<(usize, usize, String)> = form
+        .all("columns")
+        .into_iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let pos = form
+                .get(&format!("pos_{c}"))
+                .trim()
+                .parse::<usize>()
+                .unwrap_or(1000 + i);
+            (pos, i, c)
+        })
+        .collect();
+    cols.sort();
+    v.columns = cols.into_iter().map(|(_, _, c)| c).collect();
+    v.sort = form.list("sort");
+    let fields = form
+        .0
+        .iter()
+        .filter(|(k, _)| k == "filter_field")
+        .map(|(_, v)| v.trim());
+    let ops = form
+        .0
+        .iter()
+        .filter(|(k, _)| k == "filter_op")
+        .map(|(_, v)| v.trim());
+    let values = form
+        .0
+        .iter()
+        .filter(|(k, _)| k == "filter_value")
+        .map(|(_, v)| v.trim());
+    v.filters = fields
+        .zip(ops)
+        .zip(values)
+        .filter(|((f, _), _)| !f.is_empty())
+        .map(|((f, o), val)| FixedFilter {
+            field: f.into(),
+            op: op_of(o),
+            value: val.into(),
+        })
+        .collect();
+    let col = |k: &'static str| {
+        form.0
+            .iter()
+            .filter(move |(n, _)| n == k)
+            .map(|(_, v)| v.trim().to_string())
+    };
+    v.parameters = Default::default();
+    for ((((n, f), o), l), r) in col("param_name")
+        .zip(col("param_field"))
+        .zip(col("param_op"))
+        .zip(col("param_label"))
+        .zip(col("param_required"))
+    {
+        if n.is_empty() && f.is_empty() {
+            continue;
+        }
+        let name = if n.is_empty() { f.clone() } else { n };
+        if v.parameters.contains_key(&name) {
+            errs.push(DefinitionError {
+                path: format!("parameters.{name}"),
+                message: format!("two parameters are named `{name}`"),
+            });
+        }
+        v.parameters.insert(
+            name,
+            ParamDef {
+                field: f,
+                op: op_of(&o),
+                label: Some(l).filter(|l| !l.is_empty()),
+                required: r == "yes",
+            },
+        );
+    }
+    match form.trimmed("per_page").parse::<u32>() {
+        Ok(n) => v.per_page = n,
+        Err(_) => errs.push(DefinitionError {
+            path: "per_page".into(),
+            message: "records per page must be a whole number from 1 to 500".into(),
+        }),
+    }
+    if v.title.is_empty() {
+        errs.push(DefinitionError {
+            path: "title".into(),
+            message: "give the view a title".into(),
+        });
+    }
+    (v, errs)
+}
+
+pub async fn save(
+    state: web::Data<AppState>,
+    admin: Admin,
+    path: web::Path<(String, String)>,
+    form: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, WebError> {
+    let form = Posted(form.into_inner());
+    admin.0.check_csrf(form.get("csrf"))?;
+    let (slug, name) = path.into_inner();
+    let d = state.engine.editor_draft(&slug).await?;
+    let before = d
+        .def
+        .views
+        .get(&name)
+        .cloned()
+        .ok_or_else(|| WebError::NotFound(format!("no view `{name}` in the draft")))?;
+    let (v, form_errs) = view_from(&form, &before);
+    let prefix = format!("views.{name}");
+    let result = if form_errs.is_empty() {
+        let (v, name) = (v.clone(), name.clone());
+        state
+            .engine
+            .edit_draft(&slug, Utc::now(), move |def, _, _| {
+                def.views.insert(name, v);
+                Ok(())
+            })
+            .await
+            .map(|_| ())
+    } else {
+        Err(EngineError::Definition(
+            form_errs
+                .into_iter()
+                .map(|e| DefinitionError {
+                    path: format!("{prefix}.{}", e.path),
+                    message: e.message,
+                })
+                .collect(),
+        ))
+    };
+    match result {
+        Ok(()) => Ok(redirect(&format!(
+            "/admin/apps/{slug}/views/{name}/edit?saved=1"
+        ))),
+        Err(e) => {
+            let problems = refusal(e, &prefix)?;
+            let role = v.roles.first().cloned().unwrap_or_default();
+            let user = admin.0.user.username.clone();
+            view_page(&admin, &d, &name, v, problems, None, role, user, None)
+        }
+    }
+}
