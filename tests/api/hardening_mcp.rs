@@ -1,0 +1,3 @@
+//! Regressions from the outside security and fault review (issue 12).
+#[allow(unused_imports)]
+use crate::helpers::*;
