@@ -96,6 +96,35 @@ impl TestApp {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+
+    /// Starts `formwork serve` on this app's database and data directory (on a new port).
+    pub fn start(&mut self, extra_args: &[&str]) {
+        let mut child = Command::new(bin())
+            .args(["serve", "--bind", "127.0.0.1:0"])
+            .args(extra_args)
+            .env("DATABASE_URL", &self.db_url)
+            .env("FORMWORK_DATA_DIR", self.dir.path())
+            .env("FORMWORK_LOG", "warn")
+            .current_dir(repo_root())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start formwork serve");
+        let stdout = child.stdout.take().unwrap();
+        let mut lines = BufReader::new(stdout).lines();
+        let base = loop {
+            let line = lines
+                .next()
+                .expect("server exited before listening")
+                .unwrap();
+            if let Some(url) = line.strip_prefix("formwork listening on ") {
+                break url.trim().to_string();
+            }
+        };
+        std::thread::spawn(move || for _ in lines {});
+        self.child = child;
+        self.base = base;
+    }
 }
 
 impl Drop for TestApp {
@@ -164,31 +193,7 @@ pub async fn spawn_app_in(parent: Option<&std::path::Path>, extra_args: &[&str])
         }
         app.cli(&args, Some(&format!("{PASSWORD}\n")));
     }
-    let mut child = Command::new(bin())
-        .args(["serve", "--bind", "127.0.0.1:0"])
-        .args(extra_args)
-        .env("DATABASE_URL", &app.db_url)
-        .env("FORMWORK_DATA_DIR", app.dir.path())
-        .env("FORMWORK_LOG", "warn")
-        .current_dir(repo_root())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start formwork serve");
-    let stdout = child.stdout.take().unwrap();
-    let mut lines = BufReader::new(stdout).lines();
-    let base = loop {
-        let line = lines
-            .next()
-            .expect("server exited before listening")
-            .unwrap();
-        if let Some(url) = line.strip_prefix("formwork listening on ") {
-            break url.trim().to_string();
-        }
-    };
-    std::thread::spawn(move || for _ in lines {});
-    app.child = child;
-    app.base = base;
+    app.start(extra_args);
     // The MCP surface is off on a new site; tests that need it on turn it on as admin.
     app
 }
