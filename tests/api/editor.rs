@@ -119,6 +119,20 @@ async fn renaming_a_field_keeps_every_value_its_history_and_its_index() {
     );
     let (_, diff) = admin.get_text("/admin/apps/expense_claims/versions").await;
     assert!(diff.contains("renamed from `supplier`"), "{diff}");
+    // Another tab's save (Integration) keeps the pending rename.
+    let r = admin
+        .post_form(
+            "/admin/apps/expense_claims/views/my_claims",
+            &[
+                ("enabled", "on"),
+                ("format", "columns"),
+                ("description", ""),
+                ("instructions", ""),
+                ("action", "save"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let r = publish(&admin, "supplier is now vendor").await;
     assert_eq!(
         r.status(),

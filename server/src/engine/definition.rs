@@ -775,6 +775,7 @@ fn locate(path: String, message: &str) -> String {
         .strip_prefix("unknown field `")
         .and_then(|m| m.split('`').next())
     {
+        Some(key) if path == key => String::new(),
         Some(key) => path
             .strip_suffix(&format!(".{key}"))
             .map(String::from)
@@ -895,6 +896,12 @@ parameters.p = { field = "status", op = "eq" }
             "{}",
             e[0].message
         );
+    }
+
+    #[test]
+    fn an_unknown_top_level_key_is_reported_at_the_top_level() {
+        let e = AppDef::parse(&format!("colour = \"red\"\n{MINI}")).unwrap_err();
+        assert_eq!(e[0].path, "(top level)");
     }
 
     #[test]

@@ -19,6 +19,8 @@ struct IntegrationPage {
     app_name: String,
     is_view: bool,
     item_title: String,
+    /// The view's or operation's name, for the link to its General (editor) tab.
+    item_name: String,
     tool_name: String,
     enabled: bool,
     format_full: bool,
@@ -67,6 +69,7 @@ pub async fn view_form(
         app_name: def.name.clone(),
         is_view: true,
         item_title: v.title.clone(),
+        item_name: name.clone(),
         tool_name: crate::mcp::catalog::tool_name(&slug, &name),
         enabled: v.mcp.enabled,
         format_full: v.mcp.format == DataFormat::Full,
@@ -111,6 +114,7 @@ pub async fn operation_form(
         app_name: def.name.clone(),
         is_view: false,
         item_title: o.title.clone(),
+        item_name: name.clone(),
         tool_name: crate::mcp::catalog::tool_name(&slug, &name),
         enabled: o.mcp.enabled,
         format_full: false,
@@ -182,7 +186,18 @@ pub async fn view_save(
             &describe::view_instructions(&snapshot, &base),
         );
     }
-    state.engine.save_draft(&def, Utc::now()).await?;
+    // Through `edit_draft`, like every editor change: pending renames in the draft are kept.
+    let mcp = def.views[name.as_str()].mcp.clone();
+    let view = name.clone();
+    state
+        .engine
+        .edit_draft(&slug, Utc::now(), move |d, _, _| {
+            if let Some(v) = d.views.get_mut(&view) {
+                v.mcp = mcp;
+            }
+            Ok(())
+        })
+        .await?;
     Ok(redirect(&format!("/admin/apps/{slug}/views/{name}")))
 }
 
@@ -223,6 +238,16 @@ pub async fn operation_save(
             &describe::operation_instructions(&snapshot, &base),
         );
     }
-    state.engine.save_draft(&def, Utc::now()).await?;
+    let mcp = def.operations[name.as_str()].mcp.clone();
+    let op = name.clone();
+    state
+        .engine
+        .edit_draft(&slug, Utc::now(), move |d, _, _| {
+            if let Some(o) = d.operations.get_mut(&op) {
+                o.mcp = mcp;
+            }
+            Ok(())
+        })
+        .await?;
     Ok(redirect(&format!("/admin/apps/{slug}/operations/{name}")))
 }
