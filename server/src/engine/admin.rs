@@ -56,8 +56,14 @@ fn misfit_errors(misfits: &[Misfit]) -> EngineError {
 
 /// A slug from a name: lowercase letters, digits and `_`, starting with a letter.
 pub fn slug_from(name: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    // "Ünïcode" → "unicode": decompose, then keep the base letters.
+    let plain: String = name
+        .nfkd()
+        .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
+        .collect();
     let mut out = String::new();
-    for c in name.to_lowercase().chars() {
+    for c in plain.to_lowercase().chars() {
         if c.is_ascii_alphanumeric() {
             out.push(c);
         } else if !out.ends_with('_') && !out.is_empty() {
@@ -454,7 +460,8 @@ mod tests {
     fn slugs_come_from_names() {
         assert_eq!(slug_from("Equipment Requests"), "equipment_requests");
         assert_eq!(slug_from("2026 Budget!"), "app_2026_budget");
-        assert_eq!(slug_from("Café — visits"), "caf_visits");
+        assert_eq!(slug_from("Café — visits"), "cafe_visits");
+        assert_eq!(slug_from("Ünïcode Label"), "unicode_label");
     }
 
     #[test]

@@ -163,6 +163,9 @@ pub struct ViewMcp {
     pub description: Option<String>,
     #[serde(default)]
     pub instructions: Option<String>,
+    /// Also offer the view's summaries as one MCP tool (`<app>_<view>_summary`).
+    #[serde(default)]
+    pub summary_tool: bool,
 }
 
 /// A view: a paged, filtered, sorted list of records.
@@ -184,8 +187,61 @@ pub struct ViewDef {
     pub parameters: IndexMap<String, ParamDef>,
     #[serde(default = "default_per_page")]
     pub per_page: u32,
+    /// Totals and groupings over the view's records (computed in the database), by name.
+    #[serde(default)]
+    pub summaries: IndexMap<String, SummaryDef>,
     #[serde(default)]
     pub mcp: ViewMcp,
+}
+
+/// What a summary computes per group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Aggregate {
+    Count,
+    Sum,
+    Avg,
+    Min,
+    Max,
+}
+
+/// Cuts a date field into periods for grouping.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Bucket {
+    Day,
+    Week,
+    Month,
+    Quarter,
+    Year,
+}
+
+/// How a summary is drawn on the web.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Chart {
+    #[default]
+    Bar,
+    Line,
+    None,
+}
+
+/// A summary of a view: an aggregate of one number or money field (or a count), grouped by up to
+/// two fields; a date field among them is cut into `bucket` periods. Money is summed per
+/// currency (the money field's currency field becomes a further group).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SummaryDef {
+    pub title: String,
+    pub aggregate: Aggregate,
+    #[serde(default)]
+    pub field: Option<String>,
+    #[serde(default)]
+    pub group_by: Vec<String>,
+    #[serde(default)]
+    pub bucket: Option<Bucket>,
+    #[serde(default)]
+    pub chart: Chart,
 }
 
 fn default_per_page() -> u32 {
@@ -434,6 +490,15 @@ impl AppDef {
                 errors.push(err(
                     format!("{p}.per_page"),
                     "records per page must be between 1 and 500",
+                ));
+            }
+            for (sn, sm) in &v.summaries {
+                self.check_summary(&mut errors, &format!("{p}.summaries.{sn}"), sn, sm);
+            }
+            if v.mcp.summary_tool && v.summaries.is_empty() {
+                errors.push(err(
+                    format!("{p}.mcp.summary_tool"),
+                    "the view has no summaries to offer",
                 ));
             }
         }
@@ -735,6 +800,80 @@ impl AppDef {
             }
         }
         out
+    }
+
+    fn check_summary(
+        &self,
+        errors: &mut Vec<DefinitionError>,
+        path: &str,
+        name: &str,
+        s: &SummaryDef,
+    ) {
+        if !is_ident(name) {
+            errors.push(err(
+                path,
+                "summary names use lowercase letters, digits and `_`",
+            ));
+        }
+        match (&s.field, s.aggregate) {
+            (None, Aggregate::Count) => {}
+            (None, _) => errors.push(err(
+                format!("{path}.field"),
+                "choose the number or money field to aggregate",
+            )),
+            (Some(f), _) => match self.fields.get(f).map(|d| d.kind) {
+                Some(FieldType::Number | FieldType::Money | FieldType::Computed) => {}
+                Some(_) => errors.push(err(
+                    format!("{path}.field"),
+                    format!("`{f}` is not a number or money field"),
+                )),
+                None => errors.push(err(format!("{path}.field"), format!("unknown field `{f}`"))),
+            },
+        }
+        if s.group_by.len() > 2 {
+            errors.push(err(
+                format!("{path}.group_by"),
+                "group by at most two fields",
+            ));
+        }
+        for (i, g) in s.group_by.iter().enumerate() {
+            match self.fields.get(g).map(|d| d.kind) {
+                None => errors.push(err(
+                    format!("{path}.group_by[{i}]"),
+                    format!("unknown field `{g}`"),
+                )),
+                Some(FieldType::LongText | FieldType::File) => errors.push(err(
+                    format!("{path}.group_by[{i}]"),
+                    format!("`{g}` cannot be grouped by"),
+                )),
+                Some(_) => {}
+            }
+        }
+        if s.bucket.is_some()
+            && !s
+                .group_by
+                .iter()
+                .any(|g| self.fields.get(g).map(|d| d.kind) == Some(FieldType::Date))
+        {
+            errors.push(err(
+                format!("{path}.bucket"),
+                "a bucket cuts a date field: group by a date field",
+            ));
+        }
+    }
+
+    /// The currency field a money (or computed money) field is in, if any.
+    pub fn currency_of(&self, field: &str) -> Option<&str> {
+        let f = self.fields.get(field)?;
+        match (&f.currency_field, &f.expr) {
+            (Some(c), _) => Some(c),
+            (None, Some(e)) => parse_expr(e).ok().and_then(|t| {
+                t.first()
+                    .and_then(|(_, n)| self.fields.get(n))
+                    .and_then(|d| d.currency_field.as_deref())
+            }),
+            _ => None,
+        }
     }
 
     fn check_field(&self, errors: &mut Vec<DefinitionError>, path: &str, name: &str) {

@@ -13,7 +13,7 @@ use std::collections::BTreeSet;
 const DOC: &str = include_str!("../../../docs/app-definitions.md");
 
 /// Maps whose keys are names chosen by the author of a definition, not keys of the format.
-const NAME_MAPS: [&str; 4] = ["fields", "views", "operations", "parameters"];
+const NAME_MAPS: [&str; 5] = ["fields", "views", "operations", "parameters", "summaries"];
 
 /// A field with every key set. The values make a valid definition whatever the type: `net` is a
 /// money field, `currency` a currency field and `Draft` one of the options.
@@ -72,11 +72,25 @@ fn full_definition() -> AppDef {
             }],
             parameters,
             per_page: 50,
+            summaries: [(
+                "by_status".to_string(),
+                SummaryDef {
+                    title: "By status".into(),
+                    aggregate: Aggregate::Sum,
+                    field: Some("net".into()),
+                    group_by: vec!["status".into()],
+                    bucket: None,
+                    chart: Chart::Line,
+                },
+            )]
+            .into_iter()
+            .collect(),
             mcp: ViewMcp {
                 enabled: true,
                 format: DataFormat::Full,
                 description: Some("Description".into()),
                 instructions: Some("Instructions".into()),
+                summary_tool: true,
             },
         },
     );
@@ -222,6 +236,9 @@ fn every_value_of_the_enumerations_is_documented() {
     all.extend(variants::<FilterOp>());
     all.extend(variants::<Scope>());
     all.extend(variants::<DataFormat>());
+    all.extend(variants::<Aggregate>());
+    all.extend(variants::<Bucket>());
+    all.extend(variants::<Chart>());
     for name in ["long_text", "transition", "contains", "own", "columns"] {
         assert!(all.iter().any(|v| v == name), "`{name}` not found: {all:?}");
     }

@@ -7,6 +7,7 @@ mod history;
 mod query;
 mod records;
 mod settings;
+mod summary;
 mod throttle;
 mod tokens;
 mod users;
@@ -17,6 +18,7 @@ pub use blobs::BlobStore;
 pub use history::{HistoryRow, NewHistory};
 pub use query::{Predicate, PredicateOp, RecordQuery, SortKey, ValueKind};
 pub use records::{RecordRow, RecordWrite, Total, COUNT_AHEAD};
+pub use summary::{Aggregate, DateBucket, GroupKey, SummaryQuery, SummaryRow};
 pub use tokens::{ClientRow, CodeRow, NewToken, TokenRow};
 pub use users::{SessionRow, UserRow};
 

@@ -307,13 +307,21 @@ fn controls(def: &AppDef, name: &str, f: &FieldDef, problems: &[Problem]) -> Vec
             },
             "",
         ));
-        out.push(c(
+        let mut default = c(
             "default",
             "Default",
             "text",
             opt(&f.default),
             "A value, or $me (the person acting, user fields) or $today (dates).",
-        ));
+        );
+        if f.kind == FieldType::Choice {
+            default.kind = "select";
+            default.help = "";
+            default.options = std::iter::once((String::new(), "— none —".to_string()))
+                .chain(f.options.iter().map(|o| (o.clone(), o.clone())))
+                .collect();
+        }
+        out.push(default);
     }
     match f.kind {
         FieldType::Text | FieldType::LongText => out.push(c(
@@ -674,7 +682,7 @@ pub async fn reorder(
             Ok(())
         })
         .await?;
-    Ok(redirect(&format!("/admin/apps/{slug}/fields")))
+    Ok(redirect(&format!("/admin/apps/{slug}/fields?saved=1")))
 }
 
 pub async fn remove(

@@ -190,6 +190,9 @@ pub async fn remove(
 struct FieldRow {
     name: String,
     label: String,
+    /// Whether the field can be an input (not computed, not the state field).
+    inputable: bool,
+    why_not: &'static str,
     pos: usize,
     required: bool,
     requires: bool,
@@ -249,7 +252,14 @@ fn op_page(
         .chain(def.fields.keys().filter(|n| !o.inputs.contains(n)).cloned())
         .filter_map(|n| {
             let f = def.fields.get(&n)?;
+            let is_state = def.state_field.as_deref() == Some(n.as_str());
             Some(FieldRow {
+                inputable: f.kind != FieldType::Computed && !is_state,
+                why_not: if is_state {
+                    "the state: changed by transitions"
+                } else {
+                    "computed"
+                },
                 pos: o
                     .inputs
                     .iter()

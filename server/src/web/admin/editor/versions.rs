@@ -100,6 +100,11 @@ pub async fn show(
     let flash = q
         .get("published")
         .map(|v| format!("Published as version {v}."))
+        .or_else(|| {
+            q.get("restored").map(|v| {
+                format!("Version {v} is now the draft: review the changes below and publish it to put it in force.")
+            })
+        })
         .or_else(|| saved_flash(&q));
     page(&state, &admin, &d, vec![], flash).await
 }
@@ -144,7 +149,9 @@ pub async fn rollback(
         .parse()
         .map_err(|_| WebError::BadRequest("choose a version to roll back to".into()))?;
     match state.engine.rollback(&slug, to, Utc::now()).await {
-        Ok(()) => Ok(redirect(&format!("/admin/apps/{slug}/versions?saved=1"))),
+        Ok(()) => Ok(redirect(&format!(
+            "/admin/apps/{slug}/versions?restored={to}"
+        ))),
         Err(e) => {
             let problems = refusal(e, "")?;
             let d = state.engine.editor_draft(&slug).await?;

@@ -175,6 +175,7 @@ pub async fn add(
                     filters: vec![],
                     parameters: Default::default(),
                     per_page: 25,
+                    summaries: Default::default(),
                     mcp: Default::default(),
                 },
             );
