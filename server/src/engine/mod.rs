@@ -11,6 +11,7 @@ mod error;
 pub mod evolution;
 pub mod operations;
 pub mod records;
+pub mod summaries;
 pub mod value;
 pub mod views;
 
@@ -21,6 +22,7 @@ pub use error::{EngineError, FieldError};
 pub use operations::{Change, OperationOutcome, OperationRequest};
 pub use records::RecordAccess;
 pub use value::Raw;
+pub use summaries::{SummaryGroup, SummaryPage};
 pub use views::{ViewPage, ViewRequest};
 
 use crate::store::{BlobStore, Store};

@@ -47,6 +47,10 @@ impl ViewPage {
 /// The largest page any surface may ask for.
 pub const MAX_LIMIT: u64 = 500;
 
+/// The largest offset a view may start at: far past any real table, and well inside the signed
+/// 64-bit offsets SQL takes (a larger one would fail in the database).
+pub const MAX_OFFSET: u64 = 1 << 40;
+
 impl Engine {
     /// Views of an app that the actor may open.
     pub fn views_for<'a>(
@@ -103,6 +107,31 @@ impl Engine {
         view_name: &str,
         req: &ViewRequest,
     ) -> Result<ViewPage, EngineError> {
+        let built = self.view_query(&app, actor, view_name, req)?;
+        let (rows, total) = self.store().query_records(&built.query).await?;
+        Ok(ViewPage {
+            view: view_name.to_string(),
+            rows,
+            total: total.n,
+            total_exact: total.exact,
+            offset: req.offset,
+            limit: built.query.limit,
+            applied: built.applied,
+            sort: built.sort,
+            app,
+        })
+    }
+
+    /// The database query a view request means for the actor: the view's row scope, fixed
+    /// filters and parameters (checked and typed), search, sort and page. Summaries run over the
+    /// same query, so they count exactly the records the rows come from.
+    pub(crate) fn view_query(
+        &self,
+        app: &PublishedApp,
+        actor: &Actor,
+        view_name: &str,
+        req: &ViewRequest,
+    ) -> Result<BuiltQuery, EngineError> {
         let def = &app.def;
         let Some(view) = def.views.get(view_name).filter(|v| actor.has_any(&v.roles)) else {
             return Err(EngineError::ViewNotFound {
@@ -110,6 +139,13 @@ impl Engine {
                 view: view_name.into(),
             });
         };
+        if req.offset > MAX_OFFSET {
+            return Err(EngineError::Invalid(vec![FieldError {
+                field: "offset".into(),
+                label: "Offset".into(),
+                message: format!("must be at most {MAX_OFFSET}"),
+            }]));
+        }
         let today = self.now().date_naive();
         let mut predicates = Vec::new();
         let mut errors = Vec::new();
@@ -254,7 +290,7 @@ impl Engine {
             Scope::Own => Some(actor.user_id),
             Scope::All => None,
         };
-        let q = RecordQuery {
+        let query = RecordQuery {
             app_id: app.id,
             owner_id,
             predicates,
@@ -263,19 +299,20 @@ impl Engine {
             offset: req.offset,
             limit,
         };
-        let (rows, total) = self.store().query_records(&q).await?;
-        Ok(ViewPage {
-            view: view_name.to_string(),
-            app,
-            rows,
-            total: total.n,
-            total_exact: total.exact,
-            offset: req.offset,
-            limit,
+        Ok(BuiltQuery {
+            query,
             applied,
             sort: sort_spec.first().cloned(),
         })
     }
+}
+
+/// A view request turned into a database query.
+pub(crate) struct BuiltQuery {
+    pub query: RecordQuery,
+    /// The parameters as applied (normalised).
+    pub applied: BTreeMap<String, String>,
+    pub sort: Option<String>,
 }
 
 fn number_field() -> super::definition::FieldDef {

@@ -1,0 +1,316 @@
+//! View summaries: totals and groupings over exactly the records a view shows the actor (same
+//! row scope, fixed filters and parameters), computed in the database. Money is aggregated per
+//! currency and rounded to the currency's minor units; amounts in different currencies are never
+//! added together.
+use super::definition::{AppDef, Bucket, FieldType, SummaryDef};
+use super::value::CurrencyCode;
+use super::views::ViewRequest;
+use super::{Actor, Engine, EngineError, PublishedApp};
+use crate::store::{Aggregate, DateBucket, GroupKey, SummaryQuery};
+use rust_decimal::Decimal;
+use std::str::FromStr;
+use std::sync::Arc;
+
+/// The most groups a summary returns; more are reported as cut.
+pub const MAX_GROUPS: u64 = 200;
+
+/// One group of a summary.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SummaryGroup {
+    /// The group's keys as people read them (`(empty)` for records without a value).
+    pub keys: Vec<String>,
+    pub count: u64,
+    /// The aggregate, as a decimal rounded for display (money: to its currency's minor units).
+    pub value: Option<String>,
+    /// The currency of `value`, for money.
+    pub currency: Option<String>,
+}
+
+/// A computed summary.
+#[derive(Debug, Clone)]
+pub struct SummaryPage {
+    pub name: String,
+    pub def: SummaryDef,
+    /// Labels of the keys (group fields, then the currency for money).
+    pub key_labels: Vec<String>,
+    /// What `value` is, e.g. "Sum of Total"; empty for a count.
+    pub value_label: String,
+    pub groups: Vec<SummaryGroup>,
+    /// More groups matched than were returned.
+    pub cut: bool,
+}
+
+fn store_aggregate(a: super::definition::Aggregate) -> Aggregate {
+    use super::definition::Aggregate as A;
+    match a {
+        A::Count => Aggregate::Count,
+        A::Sum => Aggregate::Sum,
+        A::Avg => Aggregate::Avg,
+        A::Min => Aggregate::Min,
+        A::Max => Aggregate::Max,
+    }
+}
+
+fn store_bucket(b: Bucket) -> DateBucket {
+    match b {
+        Bucket::Day => DateBucket::Day,
+        Bucket::Week => DateBucket::Week,
+        Bucket::Month => DateBucket::Month,
+        Bucket::Quarter => DateBucket::Quarter,
+        Bucket::Year => DateBucket::Year,
+    }
+}
+
+/// Rounds an aggregate for display: money to its currency's minor units, numbers to at most
+/// four decimals.
+fn rounded(text: &str, currency: Option<&str>) -> Option<String> {
+    let d = Decimal::from_str(text.trim())
+        .or_else(|_| Decimal::from_scientific(text.trim()))
+        .ok()?;
+    let dp = currency
+        .and_then(|c| CurrencyCode::parse(c).ok())
+        .map(|c| c.minor_units())
+        .unwrap_or(4);
+    let r = d.round_dp_with_strategy(dp, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+    Some(if currency.is_some() {
+        format!("{r:.prec$}", prec = dp as usize)
+    } else {
+        r.normalize().to_string()
+    })
+}
+
+/// The label of an aggregate, e.g. "Sum of Total".
+pub fn value_label(def: &AppDef, s: &SummaryDef) -> String {
+    use super::definition::Aggregate as A;
+    let field = s
+        .field
+        .as_deref()
+        .and_then(|f| def.fields.get(f))
+        .map(|f| f.label.clone())
+        .unwrap_or_default();
+    match s.aggregate {
+        A::Count => String::new(),
+        A::Sum => format!("Sum of {field}"),
+        A::Avg => format!("Average of {field}"),
+        A::Min => format!("Lowest {field}"),
+        A::Max => format!("Highest {field}"),
+    }
+}
+
+impl Engine {
+    /// Runs one summary of a published view for the actor.
+    pub async fn run_summary(
+        &self,
+        actor: &Actor,
+        slug: &str,
+        view: &str,
+        summary: &str,
+        req: &ViewRequest,
+    ) -> Result<SummaryPage, EngineError> {
+        let app = self.view_for(actor, slug, view).await?;
+        self.run_summary_in(app, actor, view, summary, req).await
+    }
+
+    /// Runs one summary of a view of the given definition.
+    pub async fn run_summary_in(
+        &self,
+        app: Arc<PublishedApp>,
+        actor: &Actor,
+        view: &str,
+        summary: &str,
+        req: &ViewRequest,
+    ) -> Result<SummaryPage, EngineError> {
+        let def = &app.def;
+        let Some(v) = def.views.get(view) else {
+            return Err(EngineError::ViewNotFound {
+                app: def.slug.clone(),
+                view: view.into(),
+            });
+        };
+        let s = v.summaries.get(summary).cloned().ok_or_else(|| {
+            let known: Vec<&str> = def.views[view]
+                .summaries
+                .keys()
+                .map(String::as_str)
+                .collect();
+            EngineError::Precondition(format!(
+                "view `{view}` has no summary `{summary}`; it has: {}",
+                if known.is_empty() {
+                    "none".to_string()
+                } else {
+                    known.join(", ")
+                }
+            ))
+        })?;
+        self.run_summary_def(app.clone(), actor, view, summary, &s, req)
+            .await
+    }
+
+    /// Totals of the view's number and money columns over everything the request selects (not
+    /// just the page): one sum per column, per currency for money.
+    pub async fn view_totals(
+        &self,
+        app: Arc<PublishedApp>,
+        actor: &Actor,
+        view: &str,
+        req: &ViewRequest,
+    ) -> Result<Vec<(String, Vec<SummaryGroup>)>, EngineError> {
+        let columns: Vec<String> = app
+            .def
+            .views
+            .get(view)
+            .map(|v| v.columns.clone())
+            .unwrap_or_default();
+        let mut out = Vec::new();
+        for c in columns {
+            let numeric = matches!(
+                app.def.fields.get(&c).map(|f| f.kind),
+                Some(FieldType::Money | FieldType::Number | FieldType::Computed)
+            );
+            if !numeric {
+                continue;
+            }
+            let s = SummaryDef {
+                title: String::new(),
+                aggregate: super::definition::Aggregate::Sum,
+                field: Some(c.clone()),
+                group_by: vec![],
+                bucket: None,
+                chart: super::definition::Chart::None,
+            };
+            let page = self
+                .run_summary_def(app.clone(), actor, view, "totals", &s, req)
+                .await?;
+            out.push((c, page.groups));
+        }
+        Ok(out)
+    }
+
+    async fn run_summary_def(
+        &self,
+        app: Arc<PublishedApp>,
+        actor: &Actor,
+        view: &str,
+        summary: &str,
+        s: &SummaryDef,
+        req: &ViewRequest,
+    ) -> Result<SummaryPage, EngineError> {
+        let built = self.view_query(&app, actor, view, req)?;
+        let def = &app.def;
+        let date_fields: Vec<&String> = s
+            .group_by
+            .iter()
+            .filter(|g| def.fields.get(*g).map(|f| f.kind) == Some(FieldType::Date))
+            .collect();
+        let mut groups: Vec<GroupKey> = s
+            .group_by
+            .iter()
+            .map(|g| GroupKey {
+                field: g.clone(),
+                bucket: s
+                    .bucket
+                    .filter(|_| date_fields.first() == Some(&g))
+                    .map(store_bucket),
+            })
+            .collect();
+        let mut key_labels: Vec<String> = s
+            .group_by
+            .iter()
+            .map(|g| {
+                let label = def.fields.get(g).map(|f| f.label.clone()).unwrap_or_default();
+                match (s.bucket, date_fields.first() == Some(&g)) {
+                    (Some(b), true) => format!("{label} ({})", format!("{b:?}").to_lowercase()),
+                    _ => label,
+                }
+            })
+            .collect();
+        // Money: one group per currency, never a sum across currencies.
+        let currency = s
+            .field
+            .as_deref()
+            .filter(|_| s.aggregate != super::definition::Aggregate::Count)
+            .and_then(|f| def.currency_of(f))
+            .map(String::from);
+        if let Some(c) = &currency {
+            groups.push(GroupKey {
+                field: c.clone(),
+                bucket: None,
+            });
+            key_labels.push(def.fields.get(c).map(|f| f.label.clone()).unwrap_or_default());
+        }
+        let mut records = built.query;
+        records.sort.clear();
+        let (rows, cut) = self
+            .store()
+            .summarize(&SummaryQuery {
+                records,
+                groups,
+                aggregate: store_aggregate(s.aggregate),
+                field: s.field.clone(),
+                max_groups: MAX_GROUPS,
+            })
+            .await?;
+        let groups = rows
+            .into_iter()
+            .filter(|r| r.count > 0)
+            .map(|r| {
+                let cur = currency.as_ref().and_then(|_| r.keys.last().cloned().flatten());
+                SummaryGroup {
+                    value: r.value.as_deref().and_then(|v| rounded(v, cur.as_deref())),
+                    keys: r
+                        .keys
+                        .iter()
+                        .map(|k| k.clone().unwrap_or_else(|| "(empty)".into()))
+                        .collect(),
+                    count: r.count.max(0) as u64,
+                    currency: cur,
+                }
+            })
+            .collect();
+        Ok(SummaryPage {
+            name: summary.to_string(),
+            value_label: value_label(def, s),
+            def: s.clone(),
+            key_labels,
+            groups,
+            cut,
+        })
+    }
+
+    /// Every summary of a view, for the web page under the table.
+    pub async fn run_summaries(
+        &self,
+        app: Arc<PublishedApp>,
+        actor: &Actor,
+        view: &str,
+        req: &ViewRequest,
+    ) -> Result<Vec<SummaryPage>, EngineError> {
+        let names: Vec<String> = app
+            .def
+            .views
+            .get(view)
+            .map(|v| v.summaries.keys().cloned().collect())
+            .unwrap_or_default();
+        let mut out = Vec::with_capacity(names.len());
+        for n in names {
+            out.push(self.run_summary_in(app.clone(), actor, view, &n, req).await?);
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_rounds_to_its_minor_units_and_numbers_stay_exact() {
+        assert_eq!(rounded("10.005", Some("EUR")).as_deref(), Some("10.01"));
+        assert_eq!(rounded("1234.5", Some("JPY")).as_deref(), Some("1235"));
+        assert_eq!(rounded("0.30000000000000004", Some("USD")).as_deref(), Some("0.30"));
+        assert_eq!(rounded("2.50", None).as_deref(), Some("2.5"));
+        assert_eq!(rounded("1e3", None).as_deref(), Some("1000"));
+        assert_eq!(rounded("abc", None), None);
+    }
+}
