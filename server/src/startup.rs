@@ -9,7 +9,9 @@ use crate::web::AppState;
 use actix_web::{middleware, web, App, HttpServer};
 use std::net::TcpListener;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
+
+mod body_deadline;
 
 /// A bound, ready-to-run server.
 pub struct Application {
@@ -45,6 +47,8 @@ impl Application {
             .map_err(|e| format!("cannot listen on {}: {e}", config.bind))?;
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
         let base_url = config.base_url(&addr.to_string());
+        // `formwork mcp-client add` prints the MCP server URL from it.
+        crate::mcp::remember_base_url(&store, &base_url).await;
         if config.demo {
             crate::demo::seed(&engine, &auth, &uploads).await?;
             if store
@@ -85,12 +89,8 @@ impl Application {
             App::new()
                 .app_data(state.clone())
                 .app_data(web::FormConfig::default().limit(256 * 1024))
-                .wrap(
-                    middleware::DefaultHeaders::new()
-                        .add(("X-Content-Type-Options", "nosniff"))
-                        .add(("X-Frame-Options", "DENY"))
-                        .add(("Referrer-Policy", "same-origin")),
-                )
+                .wrap(middleware::from_fn(body_deadline::body_deadline))
+                .wrap(middleware::from_fn(crate::web::security_headers))
                 .configure(crate::mcp::configure(mcp.clone()))
                 .configure(crate::oauth_metadata::configure)
                 .configure(crate::web::configure)
@@ -98,6 +98,11 @@ impl Application {
         // Responses leave in one write without waiting for the client's delayed ACK (a large
         // page written in pieces otherwise stalls ~40 ms under Nagle's algorithm).
         .tcp_nodelay(true)
+        // The request head must arrive within this; bodies have their own deadline
+        // (`body_deadline`). After answering a request whose body was not read, the connection
+        // is drained this long, then closed.
+        .client_request_timeout(Duration::from_secs(10))
+        .client_disconnect_timeout(Duration::from_secs(2))
         .listen(listener)
         .map_err(|e| e.to_string())?
         .shutdown_timeout(5)

@@ -5,7 +5,8 @@ use crate::engine::{Actor, Engine, EngineError, NewFile, OperationRequest, Raw, 
 use crate::receipts::{self, Limits, PdfWorker, ReceiptError};
 use serde_json::json;
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use tokio::io::AsyncWriteExt;
 
 /// Upload settings shared by the surfaces.
 #[derive(Clone)]
@@ -107,6 +108,76 @@ impl Uploads {
             size: p.size,
             suggestions,
         })
+    }
+}
+
+/// A file being received from a form, written to a temporary file in the data directory as it
+/// arrives rather than held in memory; the temporary file is removed when this is dropped. Its
+/// name ends in `.tmp` under `blobs/`, so the blob store's sweep removes one a crash left behind.
+pub struct SpooledFile {
+    path: PathBuf,
+    file: Option<tokio::fs::File>,
+    len: usize,
+}
+
+impl SpooledFile {
+    /// An empty temporary file under `data_dir`.
+    pub async fn create(data_dir: &Path) -> std::io::Result<SpooledFile> {
+        let dir = data_dir.join("blobs").join("incoming");
+        tokio::fs::create_dir_all(&dir).await?;
+        let path = dir.join(format!("{}.upload.tmp", uuid::Uuid::new_v4().simple()));
+        let file = tokio::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .await?;
+        Ok(SpooledFile {
+            path,
+            file: Some(file),
+            len: 0,
+        })
+    }
+
+    /// Appends a chunk.
+    pub async fn write(&mut self, chunk: &[u8]) -> std::io::Result<()> {
+        let Some(file) = self.file.as_mut() else {
+            return Err(std::io::Error::other("the file was already finished"));
+        };
+        file.write_all(chunk).await?;
+        self.len += chunk.len();
+        Ok(())
+    }
+
+    /// Flushes and closes the temporary file: every byte written is readable after this.
+    pub async fn finish(&mut self) -> std::io::Result<()> {
+        if let Some(mut file) = self.file.take() {
+            file.flush().await?;
+        }
+        Ok(())
+    }
+
+    /// How many bytes were written.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The whole file in memory: receipt processing (type sniffing, image decoding, the PDF
+    /// worker's input) and the blob store take the bytes at once, so a form's files are read
+    /// back one at a time, each as it is processed.
+    pub async fn bytes(&self) -> std::io::Result<Vec<u8>> {
+        tokio::fs::read(&self.path).await
+    }
+}
+
+impl Drop for SpooledFile {
+    fn drop(&mut self) {
+        drop(self.file.take());
+        // Best effort: a leftover is swept with the blob store's other temporary files.
+        let _ = std::fs::remove_file(&self.path);
     }
 }
 

@@ -424,7 +424,9 @@ async fn write_load(
                     .send()
                     .await;
                 match sent {
-                    Ok(r) if r.status() == StatusCode::SEE_OTHER => ok.push((record_id_of(&r), purpose)),
+                    Ok(r) if r.status() == StatusCode::SEE_OTHER => {
+                        ok.push((record_id_of(&r), purpose))
+                    }
                     _ => {
                         failed += 1;
                         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
@@ -457,7 +459,11 @@ async fn kill_9_under_write_load_loses_no_acknowledged_write() {
     app.kill(); // mid-load: some requests are in flight
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     let (acknowledged, failed) = load.await.unwrap();
-    assert!(acknowledged.len() > 10, "the load wrote: {}", acknowledged.len());
+    assert!(
+        acknowledged.len() > 10,
+        "the load wrote: {}",
+        acknowledged.len()
+    );
     let found = count_acknowledged(&app, &acknowledged).await;
     // And the server starts again on the same database and takes writes.
     app.start(&[]);

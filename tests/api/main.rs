@@ -17,4 +17,5 @@ mod oauth_attacks;
 mod oauth_helpers;
 mod oauth_limits;
 mod receipts;
+mod summaries;
 mod web_flow;

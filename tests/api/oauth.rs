@@ -47,8 +47,9 @@ async fn claude_connects_through_sign_in_and_consent_and_acts_as_the_user() {
     let app = spawn_app().await;
     let client = app.claude().await;
     assert_eq!(
-        client.server_url, "http://127.0.0.1:8080/mcp",
-        "CLI default URL"
+        client.server_url,
+        app.url("/mcp"),
+        "the URL the server runs with"
     );
     let alice = app.sign_in("alice").await;
     let id = alice.new_claim("Taxi").await;

@@ -231,6 +231,8 @@ for DB in $DBS; do
   compare_reads my_claims_supplier "my_claims supplier" '{"supplier":"inn"}'
   echo "## MCP tools/call: Claims to approve (manager, all users' Submitted claims)"
   bench_mcp formwork "$FW_PID" "$BASE/mcp" "$MTOKEN" claims_to_approve "formwork claims_to_approve" expense_claims_claims_to_approve '{}'
+  echo "## MCP tools/call: My claims summary, spending per month and category (one call instead of pages of rows)"
+  bench_mcp formwork "$FW_PID" "$BASE/mcp" "$TOKENS" my_claims_summary "formwork my_claims_summary" expense_claims_my_claims_summary '{"summary":"by_month_and_category"}'
   echo "## MCP tools/call: Fill receipt fields (write)"
   bench_mcp formwork "$FW_PID" "$BASE/mcp" "$TOKENS" fill_receipt_fields "formwork fill_receipt_fields" expense_claims_fill_receipt_fields \
     '{"record_id":{record},"supplier":"Bench {i}","expense_date":"2026-01-15","net":"10.00","tax":"1.90","currency":"EUR"}' --records "$RECORDS"
@@ -288,6 +290,9 @@ for DB in $DBS; do
     "$BENCH" mcp --url "$BASE/mcp" --tokens "$STOK" --tool expense_claims_my_claims --args '{"status":"Approved"}' \
       --concurrency 1,32 --requests "$REQUESTS" --label "formwork my_claims status ($N)" --json-out "$RESULTS" \
       --server-pids "$SERVER_PID" --tags "db=$DB,claims=$N,target=formwork,scenario=scale" "${PGX[@]}"
+    "$BENCH" mcp --url "$BASE/mcp" --tokens "$STOK" --tool expense_claims_my_claims_summary --args '{"summary":"by_month_and_category"}' \
+      --concurrency 1,32 --requests "$REQUESTS" --label "formwork my_claims_summary ($N)" --json-out "$RESULTS" \
+      --server-pids "$SERVER_PID" --tags "db=$DB,claims=$N,target=formwork,scenario=scale_summary" "${PGX[@]}"
     echo "RSS after start $rss0 kB, after load $(rss_kb "$SERVER_PID") kB, peak $(hwm_kb "$SERVER_PID") kB"
     jline kind=server_after db="$DB" claims="$N" target=formwork scale=1 rss_start_kb="$rss0" rss_kb="$(rss_kb "$SERVER_PID")" hwm_kb="$(hwm_kb "$SERVER_PID")" pss_kb="$(pss_kb "$SERVER_PID")" anon_kb="$(anon_kb "$SERVER_PID")"
     stop "$SERVER_PID"

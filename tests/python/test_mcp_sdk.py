@@ -229,3 +229,33 @@ async def test_a_bad_token_is_refused_before_the_handshake(formwork_server: Form
     assert r.status_code == 401
     assert 'resource_metadata="' in r.headers["www-authenticate"]
     assert 'error="invalid_token"' in r.headers["www-authenticate"]
+
+
+async def test_the_summary_tool_totals_a_view_in_one_call(formwork_server: FormworkServer):
+    """`expense_claims_my_claims_summary`: sums per category and currency, counted over exactly the
+    caller's records, conforming to its output schema."""
+    amounts = [("Travel", "12.40", "EUR"), ("Travel", "7.60", "EUR"), ("Meals", "3", "JPY")]
+    async with mcp_client(formwork_server, formwork_server.token("alice")) as c:
+        for i, (category, net, currency) in enumerate(amounts):
+            made = await c.call_tool("expense_claims_new_claim", {"purpose": f"sum {i}", "category": category})
+            claim = made.structured_content["record_id"]
+            filled = await c.call_tool(
+                "expense_claims_fill_receipt_fields",
+                {"record_id": claim, "expected_version": 1, "supplier": "Shop", "expense_date": "2026-05-0%d" % (i + 1), "net": net, "tax": "0", "currency": currency},
+            )
+            assert filled.is_error is False, filled.structured_content
+        tools = {t.name: t for t in (await c.list_tools()).tools}
+        tool = tools["expense_claims_my_claims_summary"]
+        assert "instead of paging" in tool.description
+        result = await c.call_tool("expense_claims_my_claims_summary", {"summary": "by_category"})
+        conforms(tool, result)
+        groups = {(g["keys"][0], g["currency"]): g for g in result.structured_content["groups"]}
+        expected: dict[tuple[str, str], Decimal] = {}
+        for category, net, currency in amounts:
+            expected[(category, currency)] = expected.get((category, currency), Decimal(0)) + Decimal(net)
+        mine = {k: v for k, v in groups.items() if k in expected}
+        assert {k: Decimal(v["value"]) for k, v in mine.items()} == expected
+        assert groups[("Travel", "EUR")]["count"] == 2
+    async with mcp_client(formwork_server, formwork_server.token("bob")) as bob:
+        theirs = await bob.call_tool("expense_claims_my_claims_summary", {"summary": "by_category"})
+        assert all(g["currency"] != "JPY" for g in theirs.structured_content["groups"]), "alice's claims are not bob's"

@@ -2,11 +2,13 @@
 //! or checks secrets; everything secret is stored as a hash.
 pub mod oauth;
 mod password;
+mod rejected;
 mod sessions;
 pub mod throttle;
 mod tokens;
 
 pub use password::{hash_password, verify_password};
+pub use rejected::RejectedFrom;
 pub use sessions::WebSession;
 pub use tokens::{Principal, PAT_PREFIX};
 
@@ -61,6 +63,7 @@ pub fn same(a: &str, b: &str) -> bool {
 pub struct Auth {
     store: Store,
     verified: std::sync::Arc<tokens::VerifiedTokens>,
+    rejected: std::sync::Arc<rejected::RejectedBearers>,
 }
 
 impl Auth {
@@ -68,6 +71,7 @@ impl Auth {
         Auth {
             store,
             verified: Default::default(),
+            rejected: Default::default(),
         }
     }
 
@@ -75,44 +79,53 @@ impl Auth {
         &self.store
     }
 
-    /// Checks a username and password, with lockout after repeated failures.
+    /// Checks a username and password, with lockout after repeated failures. Each attempt is
+    /// counted before its password is checked, so however many arrive at once no more than
+    /// [`LOCKOUT_THRESHOLD`] are checked before the account locks; a success resets the count.
+    /// A username no account has is counted, locked and answered the same way, with the same
+    /// work, so neither the answer nor its timing tells which usernames exist.
     pub async fn sign_in(
         &self,
         username: &str,
         password: &str,
         now: DateTime<Utc>,
     ) -> Result<UserRow, AuthError> {
-        let Some(user) = self.store.user_by_name(username.trim()).await? else {
-            // Same work as a real check, so timing does not reveal which usernames exist.
-            let _ = verify_password(password::DUMMY_HASH, password);
-            return Err(AuthError::InvalidCredentials);
+        let username = username.trim();
+        let user = self.store.user_by_name(username).await?;
+        let locked = match &user {
+            Some(u) => {
+                let lock_until = now + Duration::minutes(LOCKOUT_MINUTES);
+                match self
+                    .store
+                    .claim_sign_in_attempt(u.id, LOCKOUT_THRESHOLD, now, lock_until)
+                    .await
+                {
+                    Err(StoreError::NotFound) => return Err(AuthError::InvalidCredentials),
+                    other => other?,
+                }
+            }
+            None => self.claim_unknown_account(username, now).await?,
         };
-        if let Some(until) = user.locked_until.filter(|u| *u > now) {
+        if let Some(until) = locked {
             return Err(AuthError::Locked(
                 until.format("%Y-%m-%d %H:%M").to_string(),
             ));
         }
+        let hash = user.as_ref().map_or_else(
+            || password::DUMMY_HASH.to_string(),
+            |u| u.password_hash.clone(),
+        );
         let pw = password.to_string();
-        let hash = user.password_hash.clone();
         let ok = tokio::task::spawn_blocking(move || verify_password(&hash, &pw))
             .await
             .unwrap_or(false);
-        if !ok {
-            self.store
-                .record_failed_login(
-                    user.id,
-                    LOCKOUT_THRESHOLD,
-                    now + Duration::minutes(LOCKOUT_MINUTES),
-                )
-                .await?;
+        let Some(user) = user.filter(|_| ok) else {
             return Err(AuthError::InvalidCredentials);
-        }
+        };
         if user.disabled {
             return Err(AuthError::Disabled);
         }
-        if user.failed_logins > 0 {
-            self.store.clear_failed_logins(user.id).await?;
-        }
+        self.store.clear_failed_logins(user.id).await?;
         Ok(user)
     }
 

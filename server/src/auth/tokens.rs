@@ -182,16 +182,35 @@ impl Auth {
 /// How long a server-side confirmation token stays valid.
 pub const CONFIRMATION_MINUTES: i64 = 10;
 
+/// A consumed, valid confirmation token: what it lets the caller apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Confirmed {
+    /// The version of the record the change was previewed on (`None` for a change that creates
+    /// one): the change may apply to that version only.
+    pub record_version: Option<i64>,
+}
+
+/// The token's `scope`: the arguments' hash, and the previewed record's version when there is one.
+fn confirmation_scope(args_hash: &str, record_version: Option<i64>) -> String {
+    match record_version {
+        Some(v) => format!("{args_hash}@{v}"),
+        None => args_hash.to_string(),
+    }
+}
+
 impl Auth {
-    /// Mints a single-use confirmation token bound to user, tool and arguments.
+    /// Mints a single-use confirmation token bound to user, tool, arguments and, for a change to
+    /// an existing record, the record's version as previewed.
     pub async fn create_confirmation(
         &self,
         user_id: i64,
         tool: &str,
         args_hash: &str,
+        record_version: Option<i64>,
         now: DateTime<Utc>,
     ) -> Result<String, AuthError> {
         let token = format!("fwc_{}", random_secret(24));
+        let scope = confirmation_scope(args_hash, record_version);
         self.store()
             .insert_token(
                 NewToken {
@@ -203,7 +222,7 @@ impl Auth {
                     client_id: None,
                     resource: None,
                     family: None,
-                    scope: Some(args_hash),
+                    scope: Some(&scope),
                     expires_at: Some(now + chrono::Duration::minutes(CONFIRMATION_MINUTES)),
                 },
                 now,
@@ -212,8 +231,8 @@ impl Auth {
         Ok(token)
     }
 
-    /// Consumes a confirmation token; false unless it matches user, tool and arguments, is
-    /// unexpired and unused.
+    /// Consumes a confirmation token: `None` unless it matches user, tool and arguments, is
+    /// unexpired and unused. A valid token comes back with the record version it is bound to.
     pub async fn consume_confirmation(
         &self,
         token: &str,
@@ -221,19 +240,28 @@ impl Auth {
         tool: &str,
         args_hash: &str,
         now: DateTime<Utc>,
-    ) -> Result<bool, AuthError> {
+    ) -> Result<Option<Confirmed>, AuthError> {
         if token.len() > 100 {
-            return Ok(false);
+            return Ok(None);
         }
         let Some(row) = self.store().token_by_hash(&secret_hash(token)).await? else {
-            return Ok(false);
+            return Ok(None);
+        };
+        let scope = row.scope.as_deref().unwrap_or_default();
+        let (hash, record_version) = match scope.split_once('@') {
+            Some((h, v)) => match v.parse::<i64>() {
+                Ok(v) => (h, Some(v)),
+                Err(_) => return Ok(None),
+            },
+            None => (scope, None),
         };
         let ok = row.kind == "confirm"
             && row.user_id == user_id
             && row.name == tool
-            && row.scope.as_deref() == Some(args_hash)
+            && hash == args_hash
             && row.revoked_at.is_none()
             && row.expires_at.is_some_and(|e| e > now);
-        Ok(ok && self.store().mark_token_used(row.id, now).await?)
+        let used = ok && self.store().mark_token_used(row.id, now).await?;
+        Ok(used.then_some(Confirmed { record_version }))
     }
 }

@@ -7,9 +7,6 @@ use crate::store::{ClientRow, Store};
 use chrono::{DateTime, Utc};
 use clap::Subcommand;
 
-/// Where the MCP server URL in the activation information points when no public URL is given.
-const DEFAULT_BASE_URL: &str = "http://127.0.0.1:8080";
-
 #[derive(Subcommand)]
 pub enum McpClientCommand {
     /// Register a client; prints server_url, client_id, client_secret and redirect_uris as JSON.
@@ -22,7 +19,8 @@ pub enum McpClientCommand {
         /// Redirect URI (repeatable); loopback http URIs match on any port.
         #[arg(long = "redirect-uri")]
         redirect_uris: Vec<String>,
-        /// Public base URL of the site, for the MCP server URL.
+        /// Public base URL of the site, for the MCP server URL (default: the URL the server last
+        /// started with on this database).
         #[arg(long, env = "FORMWORK_PUBLIC_URL")]
         public_url: Option<String>,
     },
@@ -42,14 +40,51 @@ pub enum McpClientCommand {
     Delete { client_id: String },
 }
 
-fn activation(client: &ClientRow, secret: Option<&str>, public_url: Option<&str>) -> String {
-    let base = public_url
-        .map(|u| u.trim_end_matches('/'))
-        .unwrap_or(DEFAULT_BASE_URL);
+/// The MCP server URL for the activation information: from `--public-url` (or
+/// `FORMWORK_PUBLIC_URL`) when given, else from the base URL the server last started with on
+/// this database. `None` when neither is known: the caller says so rather than guess.
+async fn server_url(store: &Store, public_url: Option<&str>) -> Result<Option<String>, String> {
+    let base = match public_url.map(str::trim).filter(|u| !u.is_empty()) {
+        Some(u) => Some(u.to_string()),
+        None => store
+            .setting(crate::mcp::BASE_URL_KEY)
+            .await
+            .map_err(|e| e.to_string())?,
+    };
+    Ok(base.map(|b| format!("{}/mcp", b.trim_end_matches('/'))))
+}
+
+/// Says on standard error what the activation information cannot: that the server URL is
+/// unknown, or that it only works on this machine.
+fn explain(server_url: Option<&str>) {
+    match server_url {
+        None => eprintln!(
+            "note: the MCP server URL is unknown (server_url is null): the server has not run on this database yet. \
+             Start it with its public URL (FORMWORK_PUBLIC_URL=https://forms.example.com formwork serve, or --public-url), \
+             or pass --public-url (or set FORMWORK_PUBLIC_URL) here."
+        ),
+        Some(u) if is_loopback(u) => eprintln!(
+            "note: the server runs without a public URL, so {u} only works on the server's machine; \
+             set FORMWORK_PUBLIC_URL (or --public-url) to the site's public https URL when starting it."
+        ),
+        Some(_) => {}
+    }
+}
+
+fn is_loopback(u: &str) -> bool {
+    url::Url::parse(u).ok().is_some_and(|u| match u.host() {
+        Some(url::Host::Domain(d)) => d == "localhost",
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    })
+}
+
+fn activation(client: &ClientRow, secret: Option<&str>, server_url: Option<&str>) -> String {
     let info = serde_json::json!({
         "name": client.name,
         "type": client.client_type,
-        "server_url": format!("{base}/mcp"),
+        "server_url": server_url,
         "client_id": client.client_id,
         "client_secret": secret,
         "redirect_uris": client.redirect_uris,
@@ -88,14 +123,13 @@ pub async fn run(cmd: McpClientCommand, store: Store, now: DateTime<Utc>) -> Res
             } else {
                 parse_list(redirect_uris.iter().map(String::as_str))?
             };
+            let url = server_url(&store, public_url.as_deref()).await?;
             let (client, secret) = auth
                 .register_client(&name, kind, &uris, false, now)
                 .await
                 .map_err(message)?;
-            println!(
-                "{}",
-                activation(&client, secret.as_deref(), public_url.as_deref())
-            );
+            println!("{}", activation(&client, secret.as_deref(), url.as_deref()));
+            explain(url.as_deref());
         }
         McpClientCommand::List => {
             for c in store.list_clients().await.map_err(|e| e.to_string())? {
@@ -134,8 +168,10 @@ pub async fn run(cmd: McpClientCommand, store: Store, now: DateTime<Utc>) -> Res
             public_url,
         } => {
             let c = find(&store, &client_id).await?;
+            let url = server_url(&store, public_url.as_deref()).await?;
             let secret = auth.rotate_client_secret(c.id).await.map_err(message)?;
-            println!("{}", activation(&c, Some(&secret), public_url.as_deref()));
+            println!("{}", activation(&c, Some(&secret), url.as_deref()));
+            explain(url.as_deref());
         }
         McpClientCommand::Delete { client_id } => {
             let c = find(&store, &client_id).await?;

@@ -19,8 +19,6 @@ pub struct NewFile {
 pub struct StoredFile {
     pub attachment_id: i64,
     pub sha256: String,
-    /// Other records of the same app that already hold the same file (possible duplicate claim).
-    pub duplicate_of: Vec<i64>,
 }
 
 impl Engine {
@@ -65,7 +63,6 @@ impl Engine {
         if let Some(m) = meta.as_object_mut() {
             m.insert("derivatives".into(), serde_json::Value::Object(derivatives));
         }
-        let duplicate_of = self.store().records_with_sha(app.id, &sha256).await?;
         let attachment_id = self
             .store()
             .insert_attachment(
@@ -85,7 +82,6 @@ impl Engine {
         Ok(StoredFile {
             attachment_id,
             sha256,
-            duplicate_of,
         })
     }
 

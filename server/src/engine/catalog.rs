@@ -118,6 +118,12 @@ pub async fn ensure_indexes(
         fields.extend(view.filters.iter().map(|f| f.field.as_str()));
         let sort = view.sort.first().map(|s| s.trim_start_matches('-'));
         fields.extend(sort);
+        // Summaries group in the database: an index on the first grouping field serves them.
+        fields.extend(
+            view.summaries
+                .values()
+                .filter_map(|s| s.group_by.first().map(String::as_str)),
+        );
         for f in &fields {
             if let Some(fd) = def.fields.get(*f) {
                 names.push(

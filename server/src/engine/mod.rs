@@ -21,8 +21,8 @@ pub use catalog::{Catalog, PublishedApp};
 pub use error::{EngineError, FieldError};
 pub use operations::{Change, OperationOutcome, OperationRequest};
 pub use records::RecordAccess;
-pub use value::Raw;
 pub use summaries::{SummaryGroup, SummaryPage};
+pub use value::Raw;
 pub use views::{ViewPage, ViewRequest};
 
 use crate::store::{BlobStore, Store};

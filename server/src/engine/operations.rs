@@ -68,13 +68,7 @@ impl Engine {
                     message: format!("\"{}\" needs the id of the record to act on", op.title),
                 }]))
             }
-            (true, Some(id)) => Some(
-                self.store()
-                    .record(app.id, id)
-                    .await?
-                    .filter(|r| self.can_read(&app, actor, r))
-                    .ok_or(EngineError::RecordNotFound(id))?,
-            ),
+            (true, Some(id)) => Some(self.readable_record(&app, actor, id).await?),
         };
         if let Some(refusal) = self.operation_refusal(&app, actor, op, record.as_ref()) {
             return Err(refusal);
@@ -140,7 +134,7 @@ impl Engine {
                         .check_attachment(actor, &app, name, att_id, record.as_ref())
                         .await
                     {
-                        Ok(()) => attach.push(att_id),
+                        Ok(()) => attach.push((name.clone(), att_id)),
                         Err(message) => {
                             errors.push(fe(def, name, message));
                             continue;
@@ -226,11 +220,26 @@ impl Engine {
             operation_title: op.title.clone(),
             changes: serde_json::to_string(&changes).unwrap_or_else(|_| "[]".into()),
         };
+        let attach_ids: Vec<i64> = attach.iter().map(|(_, id)| *id).collect();
         let (id, version) = self
             .store()
-            .apply_write(write, history, &attach, now)
+            .apply_write(write, history, &attach_ids, now)
             .await
             .map_err(|e| match (e, &record) {
+                // Another write linked one of these uploads first (see `Store::apply_write`).
+                (StoreError::Conflict, _) => EngineError::Invalid(
+                    attach
+                        .iter()
+                        .map(|(field, _)| {
+                            fe(
+                                def,
+                                field,
+                                "this file is already attached to another record; upload it again"
+                                    .into(),
+                            )
+                        })
+                        .collect(),
+                ),
                 (StoreError::Stale { current }, Some(r)) => EngineError::Stale {
                     id: r.id,
                     expected: r.version,

@@ -1,7 +1,10 @@
 //! Reading one record: who may see it, and which operations they may run on it.
-use super::definition::{OperationDef, OperationKind, Scope};
+use super::catalog::value_kind;
+use super::definition::{FilterOp, OperationDef, Scope, ViewDef};
 use super::{Actor, Engine, EngineError, PublishedApp};
-use crate::store::{AttachmentRow, HistoryRow, RecordRow};
+use crate::store::{
+    AttachmentRow, HistoryRow, Predicate, PredicateOp, RecordQuery, RecordRow, ValueKind,
+};
 use std::sync::Arc;
 
 /// A record the actor may see, with what they may do to it.
@@ -21,17 +24,43 @@ impl Engine {
             .ok_or_else(|| EngineError::AppNotFound(slug.into()))
     }
 
-    /// Whether any view or operation grant lets the actor see this record.
-    pub fn can_read(&self, app: &PublishedApp, actor: &Actor, record: &RecordRow) -> bool {
+    /// Whether the app lets the actor read this record. The app's grants are the whole rule — no
+    /// role (admin included) sees more than they give it: a view granted to one of the actor's
+    /// roles lists the record (scope `own`: the actor's own records; scope `all`: every record
+    /// that passes the view's fixed filters), or an operation granted to the actor could act on
+    /// it now (its roles, scope and `from` states). Pages, files and MCP reads all ask here.
+    pub async fn can_read(
+        &self,
+        app: &PublishedApp,
+        actor: &Actor,
+        record: &RecordRow,
+    ) -> Result<bool, EngineError> {
+        let actionable = app.def.operations.values().any(|o| {
+            o.needs_record()
+                && self
+                    .operation_refusal(app, actor, o, Some(record))
+                    .is_none()
+        });
+        if actionable {
+            return Ok(true);
+        }
         let own = record.owner_id == actor.user_id;
-        let covers =
-            |roles: &[String], scope: Scope| actor.has_any(roles) && (scope == Scope::All || own);
-        app.def.views.values().any(|v| covers(&v.roles, v.scope))
-            || app
-                .def
-                .operations
-                .values()
-                .any(|o| o.kind != OperationKind::Create && covers(&o.roles, o.scope))
+        let mut filtered = Vec::new();
+        for view in app.def.views.values().filter(|v| actor.has_any(&v.roles)) {
+            if view.scope == Scope::Own && !own {
+                continue;
+            }
+            if view.filters.is_empty() {
+                return Ok(true);
+            }
+            filtered.push(fixed_filter_query(app, view, actor));
+        }
+        // The database decides the filters, with the very predicates the view's own query uses,
+        // so what a view lists and what it lets one open cannot disagree.
+        Ok(self
+            .store()
+            .record_matches_any(record.id, &filtered)
+            .await?)
     }
 
     /// Why the actor may not run `op` on `record` now, if they may not.
@@ -92,12 +121,7 @@ impl Engine {
         id: i64,
     ) -> Result<RecordAccess, EngineError> {
         let app = self.app(slug).await?;
-        let record = self
-            .store()
-            .record(app.id, id)
-            .await?
-            .filter(|r| self.can_read(&app, actor, r))
-            .ok_or(EngineError::RecordNotFound(id))?;
+        let record = self.readable_record(&app, actor, id).await?;
         let operations = app
             .def
             .operations
@@ -145,15 +169,117 @@ impl Engine {
         }
         if let Some(rid) = att.record_id {
             for app in self.catalog().apps().await? {
-                if app.id == att.app_id {
-                    if let Some(r) = self.store().record(app.id, rid).await? {
-                        if self.can_read(&app, actor, &r) {
-                            return Ok(att);
-                        }
-                    }
+                if app.id == att.app_id && self.readable_record(&app, actor, rid).await.is_ok() {
+                    return Ok(att);
                 }
             }
         }
         Err(EngineError::RecordNotFound(id))
+    }
+
+    /// A record of `app` the actor may read; "does not exist or is not visible" otherwise, the
+    /// same answer either way so that ids reveal nothing.
+    pub(super) async fn readable_record(
+        &self,
+        app: &PublishedApp,
+        actor: &Actor,
+        id: i64,
+    ) -> Result<RecordRow, EngineError> {
+        match self.store().record(app.id, id).await? {
+            Some(r) if self.can_read(app, actor, &r).await? => Ok(r),
+            _ => Err(EngineError::RecordNotFound(id)),
+        }
+    }
+
+    /// Other records of `app` that hold a file with this content, as far as the actor may know
+    /// of them: the ids of those they may read, and only the fact of the others. `except` is the
+    /// record the file is being attached to.
+    pub async fn duplicates(
+        &self,
+        app: &PublishedApp,
+        actor: &Actor,
+        sha256: &str,
+        except: Option<i64>,
+    ) -> Result<Duplicates, EngineError> {
+        let mut found = Duplicates::default();
+        for id in self.store().records_with_sha(app.id, sha256).await? {
+            if Some(id) == except {
+                continue;
+            }
+            match self.readable_record(app, actor, id).await {
+                Ok(_) => found.readable.push(id),
+                Err(EngineError::RecordNotFound(_)) => found.hidden = true,
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(found)
+    }
+}
+
+/// Other records that hold the same file (a possible duplicate claim).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Duplicates {
+    /// Those the actor may read, by id.
+    pub readable: Vec<i64>,
+    /// Whether records the actor may not read hold it too; their ids are not told.
+    pub hidden: bool,
+}
+
+impl Duplicates {
+    pub fn is_empty(&self) -> bool {
+        self.readable.is_empty() && !self.hidden
+    }
+
+    /// Where else the file is attached, naming only records the actor may read: "claim #3, #5",
+    /// "claim #3 and another claim", "another claim"; `None` when nowhere else.
+    pub fn places(&self) -> Option<String> {
+        let named = (!self.readable.is_empty()).then(|| {
+            let ids: Vec<String> = self.readable.iter().map(|id| format!("#{id}")).collect();
+            format!("claim {}", ids.join(", "))
+        });
+        match (named, self.hidden) {
+            (None, false) => None,
+            (None, true) => Some("another claim".into()),
+            (Some(n), false) => Some(n),
+            (Some(n), true) => Some(format!("{n} and another claim")),
+        }
+    }
+}
+
+/// The scope and fixed filters of a view, as the query a record must match to be listed by it
+/// (whatever the view's parameters). Mirrors the fixed-filter predicates of `run_view_in`.
+fn fixed_filter_query(app: &PublishedApp, view: &ViewDef, actor: &Actor) -> RecordQuery {
+    let predicates = view
+        .filters
+        .iter()
+        .map(|f| Predicate {
+            field: f.field.clone(),
+            kind: app
+                .def
+                .fields
+                .get(&f.field)
+                .map(|fd| value_kind(fd.kind))
+                .unwrap_or(ValueKind::Text),
+            op: match f.op {
+                FilterOp::Eq => PredicateOp::Eq,
+                FilterOp::Ne => PredicateOp::Ne,
+                FilterOp::Gt => PredicateOp::Gt,
+                FilterOp::Gte => PredicateOp::Gte,
+                FilterOp::Lt => PredicateOp::Lt,
+                FilterOp::Lte => PredicateOp::Lte,
+                FilterOp::Contains => PredicateOp::Contains,
+            },
+            value: if f.value == "$me" {
+                actor.username.clone()
+            } else {
+                f.value.clone()
+            },
+        })
+        .collect();
+    RecordQuery {
+        app_id: app.id,
+        owner_id: (view.scope == Scope::Own).then_some(actor.user_id),
+        predicates,
+        ..RecordQuery::default()
     }
 }

@@ -181,7 +181,13 @@ impl Engine {
             let page = self
                 .run_summary_def(app.clone(), actor, view, "totals", &s, req)
                 .await?;
-            out.push((c, page.groups));
+            // Records without an amount have nothing to add.
+            let groups = page
+                .groups
+                .into_iter()
+                .filter(|g| g.value.is_some())
+                .collect();
+            out.push((c, groups));
         }
         Ok(out)
     }
@@ -217,7 +223,11 @@ impl Engine {
             .group_by
             .iter()
             .map(|g| {
-                let label = def.fields.get(g).map(|f| f.label.clone()).unwrap_or_default();
+                let label = def
+                    .fields
+                    .get(g)
+                    .map(|f| f.label.clone())
+                    .unwrap_or_default();
                 match (s.bucket, date_fields.first() == Some(&g)) {
                     (Some(b), true) => format!("{label} ({})", format!("{b:?}").to_lowercase()),
                     _ => label,
@@ -236,7 +246,12 @@ impl Engine {
                 field: c.clone(),
                 bucket: None,
             });
-            key_labels.push(def.fields.get(c).map(|f| f.label.clone()).unwrap_or_default());
+            key_labels.push(
+                def.fields
+                    .get(c)
+                    .map(|f| f.label.clone())
+                    .unwrap_or_default(),
+            );
         }
         let mut records = built.query;
         records.sort.clear();
@@ -254,7 +269,9 @@ impl Engine {
             .into_iter()
             .filter(|r| r.count > 0)
             .map(|r| {
-                let cur = currency.as_ref().and_then(|_| r.keys.last().cloned().flatten());
+                let cur = currency
+                    .as_ref()
+                    .and_then(|_| r.keys.last().cloned().flatten());
                 SummaryGroup {
                     value: r.value.as_deref().and_then(|v| rounded(v, cur.as_deref())),
                     keys: r
@@ -293,7 +310,10 @@ impl Engine {
             .unwrap_or_default();
         let mut out = Vec::with_capacity(names.len());
         for n in names {
-            out.push(self.run_summary_in(app.clone(), actor, view, &n, req).await?);
+            out.push(
+                self.run_summary_in(app.clone(), actor, view, &n, req)
+                    .await?,
+            );
         }
         Ok(out)
     }
@@ -308,7 +328,10 @@ mod tests {
     fn money_rounds_to_its_minor_units_and_numbers_stay_exact() {
         assert_eq!(rounded("10.005", Some("EUR")).as_deref(), Some("10.01"));
         assert_eq!(rounded("1234.5", Some("JPY")).as_deref(), Some("1235"));
-        assert_eq!(rounded("0.30000000000000004", Some("USD")).as_deref(), Some("0.30"));
+        assert_eq!(
+            rounded("0.30000000000000004", Some("USD")).as_deref(),
+            Some("0.30")
+        );
         assert_eq!(rounded("2.50", None).as_deref(), Some("2.5"));
         assert_eq!(rounded("1e3", None).as_deref(), Some("1000"));
         assert_eq!(rounded("abc", None), None);

@@ -15,6 +15,8 @@ pub enum ToolTarget {
     Operation(String),
     /// Read the attachment in a file field of a record.
     ReadFile(String),
+    /// The summaries of a view.
+    Summary(String),
 }
 
 /// A tool and what it maps to.
@@ -324,6 +326,12 @@ pub fn app_targets(app: &PublishedApp, actor: Option<&Actor>) -> Vec<(String, To
     for (n, v) in &def.views {
         if view_on(v, actor) {
             out.push((tool_name(&def.slug, n), ToolTarget::View(n.clone())));
+            if v.mcp.summary_tool && !v.summaries.is_empty() {
+                out.push((
+                    tool_name(&def.slug, &format!("{n}_summary")),
+                    ToolTarget::Summary(n.clone()),
+                ));
+            }
         }
     }
     let any_view = !out.is_empty();
@@ -355,6 +363,9 @@ pub fn app_tools(app: &Arc<PublishedApp>, actor: Option<&Actor>) -> Vec<ToolEntr
                 ToolTarget::View(n) => view_tool(def, n, &def.views[n.as_str()]),
                 ToolTarget::Operation(n) => operation_tool(def, n, &def.operations[n.as_str()]),
                 ToolTarget::ReadFile(n) => read_file_tool(def, n, &def.fields[n.as_str()]),
+                ToolTarget::Summary(n) => {
+                    super::summary::summary_tool(def, n, &def.views[n.as_str()])
+                }
             };
             ToolEntry {
                 app: app.clone(),

@@ -2,9 +2,12 @@
 //! several processes can serve one database. Bearer authentication is actix middleware in front
 //! of rmcp; the principal reaches the handler through rmcp's request extensions.
 pub mod catalog;
+mod envelope;
+mod jsonrpc;
 mod notify;
 pub mod results;
 mod server;
+mod summary;
 mod switch;
 
 pub use notify::open_streams;
@@ -23,6 +26,23 @@ use rmcp::transport::streamable_http_server::session::local::LocalSessionManager
 use rmcp_actix_web::transport::StreamableHttpService;
 use std::sync::Arc;
 
+/// Settings key of the base URL the server last started with (its public URL, or
+/// `http://<bind>` without one): the CLI builds the MCP server URL it prints from it.
+pub const BASE_URL_KEY: &str = "site.base_url";
+
+/// Notes the base URL this server runs with, for the CLI. Best effort: a server that cannot
+/// write it (a full disk) still serves.
+pub async fn remember_base_url(store: &crate::store::Store, base_url: &str) {
+    match store.setting(BASE_URL_KEY).await {
+        Ok(Some(known)) if known == base_url => {}
+        _ => {
+            if let Err(e) = store.set_setting(BASE_URL_KEY, base_url).await {
+                tracing::warn!("could not note the site's base URL for the CLI: {e}");
+            }
+        }
+    }
+}
+
 /// What the MCP surface shares across requests.
 pub struct McpContext {
     pub engine: Engine,
@@ -38,6 +58,12 @@ pub struct McpContext {
 impl McpContext {
     pub fn mcp_url(&self) -> String {
         format!("{}/mcp", self.base_url)
+    }
+
+    /// The largest request body `/mcp` reads: an upload at the size limit, base64-encoded, with
+    /// room for the rest of the message.
+    pub fn max_request_body_bytes(&self) -> usize {
+        self.uploads.limits.max_bytes * 4 / 3 + 1024 * 1024
     }
 
     /// RFC 9728 metadata URL for the `/mcp` resource.
@@ -93,7 +119,7 @@ pub fn configure(ctx: Arc<McpContext>) -> impl FnOnce(&mut web::ServiceConfig) {
             .json_response(true)
             .allowed_hosts(allowed_hosts(&ctx.base_url))
             .allowed_origins(allowed_origins(&ctx.base_url, ctx.local_port))
-            .max_request_body_bytes(ctx.uploads.limits.max_bytes * 4 / 3 + 1024 * 1024)
+            .max_request_body_bytes(ctx.max_request_body_bytes())
             .on_request_fn(|req, ext| {
                 if let Some(p) = req.extensions().get::<crate::auth::Principal>() {
                     ext.insert(p.clone());
@@ -102,6 +128,9 @@ pub fn configure(ctx: Arc<McpContext>) -> impl FnOnce(&mut web::ServiceConfig) {
             .build();
         cfg.app_data(web::Data::from(ctx.clone())).service(
             web::scope("/mcp")
+                // Inner, so it runs after authentication: JSON-RPC errors for what rmcp would
+                // refuse in plain text or misread.
+                .wrap(from_fn(jsonrpc_guard))
                 .wrap(from_fn(authenticate))
                 // The event stream for tool-list changes; every other method goes to rmcp.
                 .service(
@@ -115,9 +144,20 @@ pub fn configure(ctx: Arc<McpContext>) -> impl FnOnce(&mut web::ServiceConfig) {
 }
 
 fn json_error(status: actix_web::http::StatusCode, code: i64, message: &str) -> HttpResponse {
-    HttpResponse::build(status).content_type("application/json").body(
-        serde_json::json!({"jsonrpc": "2.0", "id": null, "error": {"code": code, "message": message}}).to_string(),
-    )
+    jsonrpc::error_response(status, code, &serde_json::Value::Null, message)
+}
+
+/// [`jsonrpc::guard`] with rmcp's body limit.
+async fn jsonrpc_guard(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let Some(ctx) = req.app_data::<web::Data<McpContext>>().cloned() else {
+        return Err(actix_web::error::ErrorInternalServerError(
+            "MCP context missing",
+        ));
+    };
+    jsonrpc::guard(req, next, ctx.max_request_body_bytes()).await
 }
 
 /// The token of an `Authorization: Bearer <token>` header (RFC 6750), if there is one.
@@ -127,6 +167,18 @@ fn bearer_token(headers: &actix_web::http::header::HeaderMap) -> Option<String> 
     scheme
         .eq_ignore_ascii_case("bearer")
         .then(|| value.trim().to_string())
+}
+
+/// The caller's address as the rate limits see it (behind a loopback proxy: the proxy's last
+/// `X-Forwarded-For` entry).
+fn request_address(req: &ServiceRequest) -> String {
+    match req.app_data::<web::Data<crate::web::AppState>>() {
+        Some(state) => crate::web::address::client_address(req.request(), state),
+        None => req
+            .peer_addr()
+            .map(|a| a.ip().to_string())
+            .unwrap_or_else(|| "unknown".into()),
+    }
 }
 
 /// Bearer authentication (RFC 6750) and the site switch, before rmcp sees the request.
@@ -168,11 +220,9 @@ async fn authenticate(
                         AuthError::Store(_) => "the server could not check the token",
                         _ => "the token is invalid, expired or revoked",
                     };
-                    let _ = ctx
-                        .engine
-                        .store()
-                        .log_mcp_event("auth_failed", None, None, desc, now)
-                        .await;
+                    // Counted in memory: an unauthenticated request writes nothing.
+                    ctx.auth
+                        .note_rejected_bearer(&request_address(&req), desc, now);
                     let resp = HttpResponse::Unauthorized()
                     .insert_header(("WWW-Authenticate", challenge(Some(("invalid_token", desc)))))
                     .content_type("application/json")

@@ -8,6 +8,10 @@
 //! process reads from the database, so a publish made by any process reaches every stream within
 //! about a second. The bearer token is checked again while the stream is open; a revoked or
 //! expired token, a disabled user or the site switch turned off ends it.
+//!
+//! Streams are capped per token, per user and per process, and a stream whose client has gone
+//! gives its place back within about two seconds: actix notices a closed connection only when a
+//! write to it fails, so a keep-alive goes out every second.
 use super::server::{actor_of, FormworkMcp};
 use super::McpContext;
 use crate::auth::Principal;
@@ -17,15 +21,17 @@ use actix_web::web::Bytes;
 use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
 use chrono::Utc;
 use std::collections::hash_map::DefaultHasher;
+use std::collections::BTreeMap;
 use std::hash::{Hash, Hasher};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// How often a stream looks at the catalog.
 const POLL: Duration = Duration::from_secs(1);
-/// A comment line this often keeps proxies from closing an idle stream.
-const KEEP_ALIVE: Duration = Duration::from_secs(15);
+/// A comment line this often keeps proxies from closing an idle stream and, above all, finds
+/// out that the client has gone: the write after the one the closed connection refuses fails,
+/// and actix then drops the stream and its slot.
+const KEEP_ALIVE: Duration = Duration::from_secs(1);
 /// How often the bearer token is checked again (revocation, expiry, disabled user, roles).
 const RECHECK: Duration = Duration::from_secs(10);
 /// A stream ends after this long; the client opens a new one (the spec allows either side to
@@ -33,8 +39,26 @@ const RECHECK: Duration = Duration::from_secs(10);
 const MAX_AGE: Duration = Duration::from_secs(3600);
 /// Open streams one process keeps at most; more are refused with 503 and `Retry-After`.
 pub const MAX_STREAMS: usize = 256;
+/// Open streams one bearer token may hold in one process; more are refused with 429.
+pub const MAX_STREAMS_PER_TOKEN: usize = 4;
+/// Open streams one user may hold in one process, over all their tokens; more get 429.
+pub const MAX_STREAMS_PER_USER: usize = 8;
+/// What `Retry-After` says when a stream is refused: a slot frees within about two seconds of
+/// its client leaving.
+const RETRY_AFTER_SECONDS: &str = "5";
 
-static OPEN: AtomicUsize = AtomicUsize::new(0);
+/// The open streams of this process: how many in all, per token and per user.
+struct Open {
+    total: usize,
+    by_token: BTreeMap<i64, usize>,
+    by_user: BTreeMap<i64, usize>,
+}
+
+static OPEN: Mutex<Open> = Mutex::new(Open {
+    total: 0,
+    by_token: BTreeMap::new(),
+    by_user: BTreeMap::new(),
+});
 
 /// The message this stream exists for (JSON-RPC 2.0 notification, no id).
 pub const LIST_CHANGED: &str = r#"{"jsonrpc":"2.0","method":"notifications/tools/list_changed"}"#;
@@ -58,23 +82,63 @@ async fn fingerprint(handler: &FormworkMcp, actor: &Actor) -> Option<u64> {
     Some(h.finish())
 }
 
-/// Counts an open stream; the count drops when the stream (and this guard) is dropped.
-struct Slot;
+/// Why no slot was given.
+enum Refused {
+    /// The process holds `MAX_STREAMS`.
+    Full,
+    /// The token or its user holds its share.
+    Caller(String),
+}
+
+/// Counts an open stream for its token and user; the counts drop when the stream (and this
+/// guard) is dropped — which actix does as soon as it finds the client gone.
+struct Slot {
+    token_id: i64,
+    user_id: i64,
+}
 
 impl Slot {
-    fn take() -> Option<Slot> {
-        let prev = OPEN.fetch_add(1, Ordering::SeqCst);
-        if prev >= MAX_STREAMS {
-            OPEN.fetch_sub(1, Ordering::SeqCst);
-            return None;
+    fn take(token_id: i64, user_id: i64) -> Result<Slot, Refused> {
+        let Ok(mut open) = OPEN.lock() else {
+            return Err(Refused::Full);
+        };
+        if open.total >= MAX_STREAMS {
+            return Err(Refused::Full);
         }
-        Some(Slot)
+        if open.by_token.get(&token_id).copied().unwrap_or(0) >= MAX_STREAMS_PER_TOKEN {
+            return Err(Refused::Caller(format!(
+                "this token already holds the most event streams it may ({MAX_STREAMS_PER_TOKEN}): close one first"
+            )));
+        }
+        if open.by_user.get(&user_id).copied().unwrap_or(0) >= MAX_STREAMS_PER_USER {
+            return Err(Refused::Caller(format!(
+                "your tokens already hold the most event streams a user may ({MAX_STREAMS_PER_USER}): close one first"
+            )));
+        }
+        open.total += 1;
+        *open.by_token.entry(token_id).or_insert(0) += 1;
+        *open.by_user.entry(user_id).or_insert(0) += 1;
+        Ok(Slot { token_id, user_id })
+    }
+}
+
+/// One fewer under `key`; the entry goes when it reaches zero.
+fn release(map: &mut BTreeMap<i64, usize>, key: i64) {
+    if let Some(n) = map.get_mut(&key) {
+        *n = n.saturating_sub(1);
+        if *n == 0 {
+            map.remove(&key);
+        }
     }
 }
 
 impl Drop for Slot {
     fn drop(&mut self) {
-        OPEN.fetch_sub(1, Ordering::SeqCst);
+        if let Ok(mut open) = OPEN.lock() {
+            open.total = open.total.saturating_sub(1);
+            release(&mut open.by_token, self.token_id);
+            release(&mut open.by_user, self.user_id);
+        }
     }
 }
 
@@ -177,11 +241,22 @@ pub async fn stream(req: HttpRequest, ctx: web::Data<McpContext>) -> HttpRespons
     };
     // The middleware in front accepted this token, so it is there.
     let token = super::bearer_token(req.headers()).unwrap_or_default();
-    let Some(slot) = Slot::take() else {
-        return HttpResponse::ServiceUnavailable()
-            .insert_header((header::RETRY_AFTER, "30"))
-            .content_type("application/json")
-            .body(r#"{"jsonrpc":"2.0","id":null,"error":{"code":-32000,"message":"too many open event streams; try again later"}}"#);
+    let slot = match Slot::take(principal.token_id, principal.user.id) {
+        Ok(slot) => slot,
+        Err(Refused::Full) => {
+            return HttpResponse::ServiceUnavailable()
+                .insert_header((header::RETRY_AFTER, RETRY_AFTER_SECONDS))
+                .content_type("application/json")
+                .body(r#"{"jsonrpc":"2.0","id":null,"error":{"code":-32000,"message":"too many open event streams; try again later"}}"#)
+        }
+        Err(Refused::Caller(message)) => {
+            let mut resp = refuse(actix_web::http::StatusCode::TOO_MANY_REQUESTS, &message);
+            resp.headers_mut().insert(
+                header::RETRY_AFTER,
+                header::HeaderValue::from_static(RETRY_AFTER_SECONDS),
+            );
+            return resp;
+        }
     };
     let handler = FormworkMcp {
         ctx: Arc::clone(&ctx.into_inner()),
@@ -215,5 +290,5 @@ pub async fn stream(req: HttpRequest, ctx: web::Data<McpContext>) -> HttpRespons
 
 /// Open event streams in this process (for diagnostics).
 pub fn open_streams() -> usize {
-    OPEN.load(Ordering::SeqCst)
+    OPEN.lock().map(|o| o.total).unwrap_or(0)
 }

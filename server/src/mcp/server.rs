@@ -6,7 +6,7 @@ use super::results::{
 };
 use super::McpContext;
 use crate::auth::Principal;
-use crate::engine::{Actor, OperationRequest, Raw, Surface, ViewRequest};
+use crate::engine::{Actor, EngineError, OperationRequest, Raw, Surface, ViewRequest};
 use base64::Engine as _;
 use chrono::Utc;
 use rmcp::model::{
@@ -168,6 +168,8 @@ impl FormworkMcp {
             .and_then(|v| v.as_str())
             .map(String::from);
         let mut inputs = BTreeMap::new();
+        // Content hashes of the files uploaded with this call, for the duplicate note.
+        let mut uploaded = Vec::new();
         for (k, v) in args {
             if matches!(
                 k.as_str(),
@@ -181,8 +183,9 @@ impl FormworkMcp {
                 .is_some_and(|f| f.kind == crate::engine::definition::FieldType::File);
             if is_file && v.is_object() {
                 match self.upload(actor, &def.slug, k, v).await {
-                    Ok(id) => {
+                    Ok((id, sha256)) => {
                         inputs.insert(k.clone(), Raw::Json(id.into()));
+                        uploaded.push(sha256);
                     }
                     Err(r) => return r,
                 }
@@ -190,7 +193,7 @@ impl FormworkMcp {
                 inputs.insert(k.clone(), Raw::Json(v.clone()));
             }
         }
-        let req = OperationRequest {
+        let mut req = OperationRequest {
             record_id,
             expected_version,
             inputs,
@@ -202,47 +205,107 @@ impl FormworkMcp {
             a.remove("confirmation_token");
             crate::auth::secret_hash(&Value::Object(a).to_string())
         };
-        let apply = if op_def.requires_confirmation() {
-            match &token {
-                None => false,
-                Some(t) => match self.ctx.auth.consume_confirmation(t, actor.user_id, &tool_name, &args_hash, now).await {
-                    Ok(true) => true,
-                    Ok(false) => {
-                        return tool_error(
-                            "confirmation_invalid",
-                            "The confirmation token is unknown, expired, already used, or was issued for other arguments. Call again without it to get a fresh preview.",
-                            None,
-                        )
+        let confirmed = op_def.requires_confirmation() && token.is_some();
+        let apply = match &token {
+            Some(t) if confirmed => match self.ctx.auth.consume_confirmation(t, actor.user_id, &tool_name, &args_hash, now).await {
+                Ok(Some(c)) => {
+                    // The change applies to the record as previewed, or not at all: the engine
+                    // refuses it as stale when the record has changed since.
+                    if c.record_version.is_some() {
+                        req.expected_version = c.record_version;
                     }
-                    Err(e) => return tool_error("server_error", e.to_string(), None),
-                },
-            }
-        } else {
-            true
+                    true
+                }
+                Ok(None) => {
+                    return tool_error(
+                        "confirmation_invalid",
+                        "The confirmation token is unknown, expired, already used, or was issued for other arguments. Call again without it to get a fresh preview.",
+                        None,
+                    )
+                }
+                Err(e) => return tool_error("server_error", e.to_string(), None),
+            },
+            _ => !op_def.requires_confirmation(),
         };
-        match self
+        let outcome = self
             .ctx
             .engine
             .run_operation(actor, &def.slug, op, &req, apply)
-            .await
-        {
-            Ok(out) if !apply => match self
-                .ctx
-                .auth
-                .create_confirmation(actor.user_id, &tool_name, &args_hash, now)
-                .await
-            {
-                Ok(t) => operation_result(def, &out, &op_def.title, Some(t)),
-                Err(e) => tool_error("server_error", e.to_string(), None),
-            },
-            Ok(out) => operation_result(def, &out, &op_def.title, None),
+            .await;
+        let result = match outcome {
+            Ok(ref out) if !apply => {
+                let previewed = op_def.needs_record().then_some(out.version);
+                match self
+                    .ctx
+                    .auth
+                    .create_confirmation(actor.user_id, &tool_name, &args_hash, previewed, now)
+                    .await
+                {
+                    Ok(t) => operation_result(def, out, &op_def.title, Some(t)),
+                    Err(e) => tool_error("server_error", e.to_string(), None),
+                }
+            }
+            Ok(ref out) => operation_result(def, out, &op_def.title, None),
+            Err(EngineError::Stale {
+                id,
+                expected,
+                current,
+            }) if confirmed => {
+                let msg = format!("Record {id} changed since the preview (it was at version {expected}, it is now at version {current}), so the confirmation token is no longer valid. Call again without \"confirmation_token\" to preview the change again, and confirm that with the user.");
+                self.note(
+                    "confirmation_invalid",
+                    Some(&tool_name),
+                    &actor.username,
+                    &msg,
+                )
+                .await;
+                return tool_error("confirmation_invalid", msg, None);
+            }
             Err(e) => {
                 let (r, code) = engine_error(&e);
                 self.note(code, Some(&tool_name), &actor.username, &e.to_string())
                     .await;
-                r
+                return r;
+            }
+        };
+        let record_id = outcome.ok().and_then(|o| o.record_id);
+        match self
+            .duplicate_note(actor, &entry.app, &uploaded, record_id)
+            .await
+        {
+            Some(note) => with_note(result, note),
+            None => result,
+        }
+    }
+
+    /// "Note: the same file is already attached to …" when an uploaded file is attached to other
+    /// records too, naming only those the actor may read.
+    async fn duplicate_note(
+        &self,
+        actor: &Actor,
+        app: &crate::engine::PublishedApp,
+        uploaded: &[String],
+        record_id: Option<i64>,
+    ) -> Option<String> {
+        let mut notes = Vec::new();
+        for sha256 in uploaded {
+            match self
+                .ctx
+                .engine
+                .duplicates(app, actor, sha256, record_id)
+                .await
+            {
+                Ok(d) => notes.extend(d.places()),
+                // The note is a courtesy: the change itself is done.
+                Err(e) => tracing::warn!("cannot look for duplicate files: {e}"),
             }
         }
+        (!notes.is_empty()).then(|| {
+            format!(
+                "Note: the same file is already attached to {} — check with the user that this is not a duplicate claim.",
+                notes.join("; ")
+            )
+        })
     }
 
     async fn upload(
@@ -251,7 +314,7 @@ impl FormworkMcp {
         slug: &str,
         field: &str,
         v: &Value,
-    ) -> Result<i64, CallToolResult> {
+    ) -> Result<(i64, String), CallToolResult> {
         let filename = v["filename"].as_str().unwrap_or("upload");
         let Some(b64) = v["content_base64"].as_str() else {
             return Err(tool_error(
@@ -293,7 +356,7 @@ impl FormworkMcp {
             .upload(&self.ctx.engine, actor, slug, field, filename, bytes)
             .await
         {
-            Ok(up) => Ok(up.stored.attachment_id),
+            Ok(up) => Ok((up.stored.attachment_id, up.stored.sha256)),
             Err(e) => Err(tool_error("invalid_file", format!("`{field}`: {e}"), None)),
         }
     }
@@ -372,6 +435,15 @@ impl FormworkMcp {
     }
 }
 
+/// A tool result with one more line of text, also given as `note` in its structured content.
+fn with_note(mut result: CallToolResult, note: String) -> CallToolResult {
+    if let Some(Value::Object(m)) = result.structured_content.as_mut() {
+        m.insert("note".into(), Value::String(note.clone()));
+    }
+    result.content.push(Content::text(note));
+    result
+}
+
 impl ServerHandler for FormworkMcp {
     fn get_info(&self) -> ServerConfig {
         ServerConfig::new(ServerCapabilities::builder()
@@ -432,6 +504,19 @@ impl ServerHandler for FormworkMcp {
             ToolTarget::View(v) => self.run_view(&actor, &entry, v, &args).await,
             ToolTarget::Operation(o) => self.run_operation(&actor, &entry, o, &args).await,
             ToolTarget::ReadFile(f) => self.read_file(&actor, &entry, f, &args).await,
+            ToolTarget::Summary(v) => {
+                let app = entry.app.clone();
+                let budget = self.ctx.max_result_bytes;
+                match super::summary::run(&self.ctx.engine, app, &actor, v, &args, budget).await {
+                    Ok(r) => r,
+                    Err(e) => {
+                        let (r, code) = engine_error(&e);
+                        self.note(code, Some(&entry.name), &actor.username, &e.to_string())
+                            .await;
+                        r
+                    }
+                }
+            }
         };
         Ok(result.into())
     }

@@ -116,6 +116,14 @@ impl WriteTx {
     async fn commit(self) -> Result<()> {
         Ok(self.tx.commit().await?)
     }
+
+    /// Ends a transaction that is refused (a stale version): rolled back here, so the pooled
+    /// connection comes back clean instead of being closed as one left inside a transaction.
+    async fn rollback(self) {
+        if let Err(e) = self.tx.rollback().await {
+            tracing::warn!("a rollback failed (the connection will be closed): {e}");
+        }
+    }
 }
 
 impl Store {

@@ -73,8 +73,30 @@ impl Store {
             .transpose()
     }
 
+    /// Whether record `id` matches any of these queries (their app, owner, predicates and search;
+    /// sort and paging do not matter). False when there are none.
+    pub async fn record_matches_any(&self, id: i64, queries: &[RecordQuery]) -> Result<bool> {
+        if queries.is_empty() {
+            return Ok(false);
+        }
+        let mut values = vec![id.into()];
+        let mut any = Vec::with_capacity(queries.len());
+        for q in queries {
+            let (where_sql, v) = q.where_sql(self.dialect);
+            any.push(format!("({where_sql})"));
+            values.extend(v);
+        }
+        let sql = format!(
+            "SELECT 1 AS hit FROM records WHERE id = ? AND ({})",
+            any.join(" OR ")
+        );
+        Ok(self.one(&sql, values).await?.is_some())
+    }
+
     /// Applies a write and appends its history entry atomically; returns (record id, new version).
-    /// `history.record_id`/`record_version` are filled in here.
+    /// `history.record_id`/`record_version` are filled in here. The attachments in `attach` are
+    /// linked to the record only if they are unlinked or already its own; otherwise nothing is
+    /// written and the error is [`StoreError::Conflict`].
     pub async fn apply_write(
         &self,
         write: RecordWrite,
@@ -113,7 +135,9 @@ impl Store {
                     )
                     .await?;
                 if n == 0 {
-                    return Err(self.stale_or_missing(&tx, id).await);
+                    let e = self.stale_or_missing(&tx, id).await;
+                    tx.rollback().await;
+                    return Err(e);
                 }
                 (id, expected_version + 1)
             }
@@ -129,7 +153,9 @@ impl Store {
                     )
                     .await?;
                 if n == 0 {
-                    return Err(self.stale_or_missing(&tx, id).await);
+                    let e = self.stale_or_missing(&tx, id).await;
+                    tx.rollback().await;
+                    return Err(e);
                 }
                 self.tx_exec(
                     &tx,
@@ -141,12 +167,20 @@ impl Store {
             }
         };
         for att in attach {
-            self.tx_exec(
-                &tx,
-                "UPDATE attachments SET record_id = ? WHERE id = ?",
-                vec![id.into(), (*att).into()],
-            )
-            .await?;
+            // One conditional statement, so two writes racing for the same unlinked upload
+            // cannot both take it: the second finds it linked and its whole write is undone.
+            let linked = self
+                .tx_exec(
+                    &tx,
+                    "UPDATE attachments SET record_id = ? WHERE id = ? AND (record_id IS NULL OR record_id = ?)",
+                    vec![id.into(), (*att).into(), id.into()],
+                )
+                .await?;
+            if linked == 0 {
+                // Rolled back here, so the connection goes back to the pool clean.
+                tx.tx.rollback().await?;
+                return Err(StoreError::Conflict);
+            }
         }
         history.record_id = id;
         history.record_version = version;

@@ -400,16 +400,19 @@ impl Store {
         Ok(())
     }
 
-    /// Marks a code used and returns it with whether this call was the first use.
+    /// Marks a code used — only when `client_id` is the client it was issued to — and returns
+    /// it with whether this call was that first use. A code presented by another client is
+    /// returned untouched, so it stays usable by its own client.
     pub async fn take_code(
         &self,
         code_hash: &str,
+        client_id: i64,
         now: DateTime<Utc>,
     ) -> Result<Option<(CodeRow, bool)>> {
         let first = self
             .exec(
-                "UPDATE oauth_codes SET used_at = ? WHERE code_hash = ? AND used_at IS NULL",
-                vec![now.into(), code_hash.into()],
+                "UPDATE oauth_codes SET used_at = ? WHERE code_hash = ? AND client_id = ? AND used_at IS NULL",
+                vec![now.into(), code_hash.into(), client_id.into()],
             )
             .await?
             > 0;

@@ -141,19 +141,41 @@ impl Store {
         Ok(())
     }
 
-    /// Counts a failed sign-in; locks the account until `lock_until` once `threshold` is reached.
-    pub async fn record_failed_login(
+    /// Takes one sign-in attempt for an account before its password is checked: counts it and,
+    /// once the count reaches `threshold`, locks the account until `lock_until`. One statement,
+    /// so however many attempts arrive at once none passes a check that another has not yet
+    /// counted. `None` when the attempt may go ahead, `Some(until)` while the account is locked.
+    pub async fn claim_sign_in_attempt(
         &self,
         id: i64,
         threshold: i32,
+        now: DateTime<Utc>,
         lock_until: DateTime<Utc>,
-    ) -> Result<()> {
-        self.exec(
-            "UPDATE users SET failed_logins = failed_logins + 1, locked_until = CASE WHEN failed_logins + 1 >= ? THEN ? ELSE locked_until END WHERE id = ?",
-            vec![threshold.into(), lock_until.into(), id.into()],
-        )
-        .await?;
-        Ok(())
+    ) -> Result<Option<DateTime<Utc>>> {
+        // Retried when the lock is lifted between the two statements (a success, an admin).
+        for _ in 0..3 {
+            let claimed = self
+                .write_returning(
+                    "UPDATE users SET failed_logins = failed_logins + 1, locked_until = CASE WHEN failed_logins + 1 >= ? THEN ? ELSE locked_until END WHERE id = ? AND (locked_until IS NULL OR locked_until <= ?) RETURNING id",
+                    vec![threshold.into(), lock_until.into(), id.into(), now.into()],
+                )
+                .await?;
+            if claimed.is_some() {
+                return Ok(None);
+            }
+            let row = self
+                .one(
+                    "SELECT locked_until FROM users WHERE id = ?",
+                    vec![id.into()],
+                )
+                .await?
+                .ok_or(StoreError::NotFound)?;
+            let until: Option<DateTime<Utc>> = get(&row, "locked_until")?;
+            if let Some(until) = until.filter(|u| *u > now) {
+                return Ok(Some(until));
+            }
+        }
+        Ok(Some(now))
     }
 
     pub async fn clear_failed_logins(&self, id: i64) -> Result<()> {

@@ -16,6 +16,14 @@ pub struct Link {
     pub note: String,
 }
 
+/// A view on the app's home page, with the person's headline figures.
+pub struct ViewTile {
+    pub href: String,
+    pub label: String,
+    pub note: String,
+    pub figures: String,
+}
+
 #[derive(Template)]
 #[template(path = "home.html")]
 struct HomePage {
@@ -52,7 +60,7 @@ struct AppPage {
     layout: Layout,
     name: String,
     description: String,
-    views: Vec<Link>,
+    views: Vec<ViewTile>,
     creates: Vec<Link>,
 }
 
@@ -63,18 +71,60 @@ pub async fn app_home(
 ) -> Result<HttpResponse, WebError> {
     let actor = signed.actor();
     let app = state.engine.app(&path).await?;
-    let views: Vec<Link> = state
+    let granted: Vec<(String, String, String)> = state
         .engine
         .views_for(&app, &actor)
         .into_iter()
-        .map(|(n, v)| Link {
-            href: format!("/apps/{}/views/{n}", app.def.slug),
-            label: v.title.clone(),
-            note: v.description.clone(),
-        })
+        .map(|(n, v)| (n.clone(), v.title.clone(), v.description.clone()))
         .collect();
-    if views.len() == 1 {
-        return Ok(super::redirect(&views[0].href));
+    if granted.len() == 1 {
+        return Ok(super::redirect(&format!(
+            "/apps/{}/views/{}",
+            app.def.slug, granted[0].0
+        )));
+    }
+    // Each view's headline figures for this person: how many records, and the totals of its
+    // number and money columns (a view whose parameters are required shows none).
+    let mut views = Vec::with_capacity(granted.len());
+    for (n, title, description) in granted {
+        let req = crate::engine::ViewRequest {
+            limit: Some(1),
+            ..Default::default()
+        };
+        let figures = match state
+            .engine
+            .run_view_in(app.clone(), &actor, &n, &req)
+            .await
+        {
+            Ok(page) => {
+                let mut parts = vec![format!(
+                    "{}{} record{}",
+                    page.total,
+                    if page.total_exact { "" } else { "+" },
+                    if page.total == 1 { "" } else { "s" }
+                )];
+                if let Ok(totals) = state
+                    .engine
+                    .view_totals(app.clone(), &actor, &n, &req)
+                    .await
+                {
+                    for (c, groups) in totals.into_iter().filter(|(_, g)| !g.is_empty()) {
+                        let label = app.def.fields.get(&c).map(|f| f.label.clone()).unwrap_or(c);
+                        let sums: Vec<String> =
+                            groups.iter().take(3).map(super::summaries::shown).collect();
+                        parts.push(format!("{label} {}", sums.join(" · ")));
+                    }
+                }
+                parts.join(" — ")
+            }
+            Err(_) => String::new(),
+        };
+        views.push(ViewTile {
+            href: format!("/apps/{}/views/{n}", app.def.slug),
+            label: title,
+            note: description,
+            figures,
+        });
     }
     render(&AppPage {
         layout: Layout::new(app.def.name.clone(), &signed),
@@ -136,6 +186,9 @@ struct ViewPageT {
     csv_href: String,
     creates: Vec<Link>,
     error: Option<String>,
+    /// Sums of the number and money columns over every record the filter selects.
+    totals: Vec<(String, String)>,
+    summaries: Vec<super::summaries::Panel>,
 }
 
 pub async fn view(
@@ -149,7 +202,7 @@ pub async fn view(
     let app = state.engine.view_for(&actor, &slug, &view_name).await?;
     let def = &app.def;
     let view = &def.views[view_name.as_str()];
-    let (req, page_no) = view_request(view, &q);
+    let (req, page_no) = view_request(view, &q)?;
     let base = format!("/apps/{slug}/views/{view_name}");
     let (page, error) = match state.engine.run_view(&actor, &slug, &view_name, &req).await {
         Ok(p) => (Some(p), None),
@@ -222,6 +275,38 @@ pub async fn view(
     };
     let last = ((page_no - 1) * per + rows.len() as u64).min(total);
     let link = |p: u64| format!("{base}?{}", query_with(&q, &[("page", p.to_string())]));
+    // Totals and summaries over the same filtered, row-scoped records as the rows.
+    let (totals, summaries) = if page.is_some() {
+        let totals = state
+            .engine
+            .view_totals(app.clone(), &actor, &view_name, &req)
+            .await?
+            .into_iter()
+            .filter(|(_, groups)| !groups.is_empty())
+            .map(|(c, groups)| {
+                let label = def.fields.get(&c).map(|f| f.label.clone()).unwrap_or(c);
+                let sums: Vec<String> = groups.iter().map(super::summaries::shown).collect();
+                (label, sums.join(" · "))
+            })
+            .collect();
+        let panels = state
+            .engine
+            .run_summaries(app.clone(), &actor, &view_name, &req)
+            .await?
+            .iter()
+            .map(|p| {
+                let href = format!(
+                    "{base}/summaries/{}.csv?{}",
+                    p.name,
+                    query_with(&q, &[("page", String::new())])
+                );
+                super::summaries::panel(p, href)
+            })
+            .collect();
+        (totals, panels)
+    } else {
+        (vec![], vec![])
+    };
     render(&ViewPageT {
         layout: Layout::new(format!("{} — {}", view.title, def.name), &signed),
         app_slug: slug.clone(),
@@ -245,6 +330,8 @@ pub async fn view(
         ),
         creates: create_links(def, &actor),
         error,
+        totals,
+        summaries,
     })
 }
 
@@ -261,7 +348,7 @@ pub async fn export_csv(
     let actor = signed.actor();
     let app = state.engine.view_for(&actor, &slug, &view_name).await?;
     let view = &app.def.views[view_name.as_str()];
-    let (mut req, _) = view_request(view, &q);
+    let (mut req, _) = view_request(view, &q)?;
     req.offset = 0;
     req.limit = Some(crate::engine::views::MAX_LIMIT);
     let mut w = csv::Writer::from_writer(Vec::new());

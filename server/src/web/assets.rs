@@ -1,7 +1,18 @@
 //! Static assets, built into the binary so it serves a complete UI from any working directory.
 use actix_web::{web, HttpResponse};
 
+/// Every file under `static/` (a unit test below keeps this list complete).
 const ASSETS: &[(&str, &str, &[u8])] = &[
+    (
+        "clients.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../../static/clients.js"),
+    ),
+    (
+        "error.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../../static/error.js"),
+    ),
     (
         "formwork.css",
         "text/css; charset=utf-8",
@@ -28,5 +39,38 @@ pub async fn serve(path: web::Path<String>) -> HttpResponse {
         None => HttpResponse::NotFound()
             .content_type("text/plain")
             .body("not found"),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::ASSETS;
+    use std::path::Path;
+
+    fn files_under(dir: &Path, prefix: &str, out: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let entry = entry.unwrap();
+            let name = format!("{prefix}{}", entry.file_name().to_string_lossy());
+            if entry.file_type().unwrap().is_dir() {
+                files_under(&entry.path(), &format!("{name}/"), out);
+            } else {
+                out.push(name);
+            }
+        }
+    }
+
+    /// A file added to `static/` but not to `ASSETS` is a 404 for every page that links it.
+    #[test]
+    fn every_static_file_is_served() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../static");
+        let mut files = Vec::new();
+        files_under(&dir, "", &mut files);
+        for file in files {
+            assert!(
+                ASSETS.iter().any(|(name, _, _)| *name == file),
+                "static/{file} is not in ASSETS"
+            );
+        }
     }
 }

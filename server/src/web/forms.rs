@@ -1,5 +1,7 @@
 //! Reading view requests and operation inputs from query strings and forms.
+use super::WebError;
 use crate::engine::definition::{AppDef, FieldType, ViewDef};
+use crate::engine::views::MAX_OFFSET;
 use crate::engine::{Raw, ViewRequest};
 use std::collections::{BTreeMap, HashMap};
 
@@ -9,8 +11,12 @@ pub struct CsrfForm {
     pub csrf: String,
 }
 
-/// Query-string names: parameters are `p_<name>`, plus `q` (search), `sort` and `page`.
-pub fn view_request(view: &ViewDef, q: &HashMap<String, String>) -> (ViewRequest, u64) {
+/// Query-string names: parameters are `p_<name>`, plus `q` (search), `sort` and `page`. Returns
+/// the request and its page number; a page number too large to exist is refused.
+pub fn view_request(
+    view: &ViewDef,
+    q: &HashMap<String, String>,
+) -> Result<(ViewRequest, u64), WebError> {
     let params: BTreeMap<String, Raw> = view
         .parameters
         .keys()
@@ -20,22 +26,31 @@ pub fn view_request(view: &ViewDef, q: &HashMap<String, String>) -> (ViewRequest
                 .map(|v| (n.clone(), Raw::Text(v.clone())))
         })
         .collect();
-    let page = q
-        .get("page")
-        .and_then(|p| p.parse::<u64>().ok())
-        .unwrap_or(1)
-        .max(1);
-    let per = view.per_page as u64;
-    (
+    let per = (view.per_page as u64).max(1);
+    let last_page = MAX_OFFSET / per + 1;
+    let page = match q.get("page").map(|p| p.trim()) {
+        Some(p) if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) => {
+            match p.parse::<u64>() {
+                Ok(n) if n <= last_page => n.max(1),
+                _ => {
+                    return Err(WebError::BadRequest(format!(
+                        "there is no page {p}: `page` goes from 1 to {last_page}"
+                    )))
+                }
+            }
+        }
+        _ => 1,
+    };
+    Ok((
         ViewRequest {
             params,
             search: q.get("q").cloned().filter(|s| !s.trim().is_empty()),
             sort: q.get("sort").cloned().filter(|s| !s.is_empty()),
-            offset: (page - 1).saturating_mul(per),
+            offset: (page - 1) * per,
             limit: Some(per),
         },
         page,
-    )
+    ))
 }
 
 /// One parameter input of a view's filter form.

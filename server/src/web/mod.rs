@@ -1,21 +1,25 @@
 //! The web surface: server-rendered pages (askama), forms that work without JavaScript, CSRF on
 //! every form, uploads through `uploads`. Routes are thin adapters over engine calls.
-mod address;
+pub(crate) mod address;
 mod admin;
 mod apps;
 mod assets;
 mod error;
 pub(crate) mod forms;
 mod layout;
+mod next_path;
 mod oauth;
 mod operations;
 mod profile;
 mod records;
+mod security_headers;
 mod session;
 mod sign_in;
+mod summaries;
 
 pub use error::WebError;
 pub use layout::Layout;
+pub use security_headers::{policy_with_form_target, security_headers};
 pub use session::{Signed, SESSION_COOKIE};
 
 use crate::auth::Auth;
@@ -54,6 +58,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route(
             "/apps/{app}/views/{view}/export.csv",
             web::get().to(apps::export_csv),
+        )
+        .route(
+            "/apps/{app}/views/{view}/summaries/{name}",
+            web::get().to(summaries::export_csv),
         )
         .route("/apps/{app}/records/{id}", web::get().to(records::show))
         .route("/apps/{app}/ops/{op}", web::get().to(operations::form))

@@ -5,11 +5,13 @@ use crate::engine::definition::{AppDef, FieldType, OperationDef, OperationKind};
 use crate::engine::value::display_value;
 use crate::engine::{EngineError, FieldError, OperationRequest, Raw};
 use actix_multipart::Multipart;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
-use futures_util::StreamExt;
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
+use submission::{payload_too_large, read_form, spool_error, FormRules, ReceivedFile, Refusal};
+
+mod submission;
 
 pub(crate) struct InputView {
     pub name: String,
@@ -223,97 +225,16 @@ pub async fn form(
     ))
 }
 
-/// The parts of a submitted operation form.
-struct Submitted {
-    csrf: String,
-    version: Option<i64>,
-    record: Option<i64>,
-    text: HashMap<String, String>,
-    files: Vec<(String, String, Vec<u8>)>,
-    too_large: Option<String>,
-}
-
-async fn read_form(mut mp: Multipart, max_file: usize) -> Result<Submitted, WebError> {
-    let mut s = Submitted {
-        csrf: String::new(),
-        version: None,
-        record: None,
-        text: HashMap::new(),
-        files: vec![],
-        too_large: None,
-    };
-    let mut total_text = 0usize;
-    while let Some(item) = mp.next().await {
-        let mut field =
-            item.map_err(|e| WebError::BadRequest(format!("the form could not be read: {e}")))?;
-        let name = field.name().unwrap_or_default().to_string();
-        let filename = field
-            .content_disposition()
-            .and_then(|cd| cd.get_filename().map(String::from));
-        let mut buf = Vec::new();
-        let limit = if filename.is_some() {
-            max_file
-        } else {
-            64 * 1024
-        };
-        let mut over = false;
-        while let Some(chunk) = field.next().await {
-            let chunk = chunk
-                .map_err(|e| WebError::BadRequest(format!("the upload was interrupted: {e}")))?;
-            if buf.len() + chunk.len() > limit {
-                over = true;
-                continue; // drain the rest without keeping it
-            }
-            buf.extend_from_slice(&chunk);
-        }
-        match filename {
-            Some(f) if over => {
-                s.too_large = Some(format!(
-                    "the file is larger than {}; receipts may be at most {}",
-                    super::records::human_size(limit as i64),
-                    super::records::human_size(limit as i64)
-                ));
-                s.text.insert(name, String::new());
-                let _ = f;
-            }
-            Some(f) if !buf.is_empty() => s.files.push((name, f, buf)),
-            Some(_) => {}
-            None => {
-                if over {
-                    return Err(WebError::BadRequest(format!(
-                        "the value of `{name}` is too long"
-                    )));
-                }
-                total_text += buf.len();
-                if total_text > 1024 * 1024 {
-                    return Err(WebError::BadRequest("the form is too large".into()));
-                }
-                let v = String::from_utf8(buf)
-                    .map_err(|_| WebError::BadRequest(format!("`{name}` is not valid text")))?;
-                match name.as_str() {
-                    "csrf" => s.csrf = v,
-                    "_version" => s.version = v.parse().ok(),
-                    "_record" => s.record = v.parse().ok(),
-                    _ => {
-                        s.text.insert(name, v);
-                    }
-                }
-            }
-        }
-    }
-    Ok(s)
-}
-
 pub async fn submit(
     state: web::Data<AppState>,
     signed: Signed,
+    request: HttpRequest,
     path: web::Path<(String, String)>,
     mp: Multipart,
 ) -> Result<HttpResponse, WebError> {
     let (slug, op_name) = path.into_inner();
-    let form = read_form(mp, state.config.max_upload_bytes).await?;
-    signed.check_csrf(&form.csrf)?;
     let actor = signed.actor();
+    // The session (the `Signed` extractor) and the operation are settled before the body is read.
     let app = state.engine.app(&slug).await?;
     let op = app
         .def
@@ -321,6 +242,37 @@ pub async fn submit(
         .get(&op_name)
         .filter(|o| actor.has_any(&o.roles))
         .ok_or_else(|| WebError::NotFound(format!("no operation `{op_name}` available to you")))?;
+    let rules = FormRules {
+        signed: &signed,
+        file_inputs: op
+            .inputs
+            .iter()
+            .filter(|i| {
+                app.def
+                    .fields
+                    .get(i.as_str())
+                    .is_some_and(|f| f.kind == FieldType::File)
+            })
+            .map(|i| i.as_str())
+            .collect(),
+        max_file: state.config.max_upload_bytes,
+        data_dir: &state.config.data_dir,
+    };
+    let declared = request
+        .headers()
+        .get(actix_web::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > rules.max_body() as u64) {
+        if let Refusal::TooLarge(m) = rules.too_large() {
+            return Ok(payload_too_large(m));
+        }
+    }
+    let form = match read_form(mp, &rules).await {
+        Ok(f) => f,
+        Err(Refusal::TooLarge(m)) => return Ok(payload_too_large(m)),
+        Err(Refusal::Web(e)) => return Err(e),
+    };
     let mut inputs: BTreeMap<String, Raw> = BTreeMap::new();
     let mut upload_errors = Vec::new();
     for (name, value) in &form.text {
@@ -333,43 +285,35 @@ pub async fn submit(
             inputs.insert(name.clone(), Raw::Text(value.clone()));
         }
     }
-    if let Some(msg) = &form.too_large {
-        if let Some(f) = op
-            .inputs
-            .iter()
-            .find(|i| app.def.fields[i.as_str()].kind == FieldType::File)
-        {
-            upload_errors.push(FieldError {
-                field: f.clone(),
-                label: app.def.fields[f.as_str()].label.clone(),
-                message: msg.clone(),
-            });
-        }
+    if let Some((field, message)) = &form.too_large {
+        upload_errors.push(FieldError {
+            field: field.clone(),
+            label: app
+                .def
+                .fields
+                .get(field)
+                .map(|f| f.label.clone())
+                .unwrap_or_else(|| field.clone()),
+            message: message.clone(),
+        });
     }
-    let mut notes = Vec::new();
-    for (name, filename, bytes) in form.files {
-        if !op.inputs.contains(&name) {
-            continue;
-        }
+    let mut uploaded = Vec::new();
+    // One file at a time in memory: read back from its temporary file, processed, stored.
+    for ReceivedFile {
+        field: name,
+        filename,
+        file,
+    } in form.files
+    {
+        let bytes = file.bytes().await.map_err(spool_error)?;
+        drop(file);
         match state
             .uploads
             .upload(&state.engine, &actor, &slug, &name, &filename, bytes)
             .await
         {
             Ok(up) => {
-                let others: Vec<String> = up
-                    .stored
-                    .duplicate_of
-                    .iter()
-                    .filter(|d| Some(**d) != form.record)
-                    .map(|d| format!("#{d}"))
-                    .collect();
-                if !others.is_empty() {
-                    notes.push(format!(
-                        "Note: the same receipt is already attached to claim {}.",
-                        others.join(", ")
-                    ));
-                }
+                uploaded.push(up.stored.sha256);
                 inputs.insert(name, Raw::Json(up.stored.attachment_id.into()));
             }
             Err(crate::uploads::UploadError::Engine(EngineError::Store(e))) => {
@@ -415,7 +359,30 @@ pub async fn submit(
         }
         Ok(out) => {
             let id = out.record_id.unwrap_or_default();
-            if notes.is_empty() {
+            // A decision can take the record out of everything this person may see (a manager
+            // approving a claim): then back to their first view, not to a page they cannot open.
+            if let Err(EngineError::RecordNotFound(_)) =
+                state.engine.record(&actor, &slug, id).await
+            {
+                let first_view = state
+                    .engine
+                    .views_for(&app, &actor)
+                    .first()
+                    .map(|(n, _)| n.to_string());
+                return Ok(redirect(&match first_view {
+                    Some(v) => format!("/apps/{slug}/views/{v}"),
+                    None => format!("/apps/{slug}"),
+                }));
+            }
+            let mut duplicate = false;
+            for sha256 in &uploaded {
+                duplicate |= !state
+                    .engine
+                    .duplicates(&app, &actor, sha256, Some(id))
+                    .await?
+                    .is_empty();
+            }
+            if !duplicate {
                 Ok(redirect(&format!("/apps/{slug}/records/{id}")))
             } else {
                 Ok(redirect(&format!(

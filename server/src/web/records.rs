@@ -94,16 +94,11 @@ pub async fn show(
         files.iter().map(|a| (a.id, a.filename.clone())).collect();
     for a in files {
         let meta: serde_json::Value = serde_json::from_str(&a.meta).unwrap_or_default();
-        let dups = state
+        let elsewhere = state
             .engine
-            .store()
-            .records_with_sha(a.app_id, &a.sha256)
-            .await?;
-        let others: Vec<String> = dups
-            .iter()
-            .filter(|d| **d != id)
-            .map(|d| format!("#{d}"))
-            .collect();
+            .duplicates(&access.app, &actor, &a.sha256, Some(id))
+            .await?
+            .places();
         let suggestions = meta["suggestions"]
             .as_object()
             .map(|o| {
@@ -129,14 +124,11 @@ pub async fn show(
             size: human_size(a.size),
             content_type: a.content_type.clone(),
             has_thumb: meta["derivatives"]["thumb"].is_string(),
-            duplicate_note: if others.is_empty() {
-                String::new()
-            } else {
-                format!(
-                    "The same file is attached to claim {} — possible duplicate claim.",
-                    others.join(", ")
-                )
-            },
+            duplicate_note: elsewhere
+                .map(|places| {
+                    format!("The same file is attached to {places} — possible duplicate claim.")
+                })
+                .unwrap_or_default(),
             suggestions,
         });
     }
@@ -262,6 +254,8 @@ pub fn human_size(n: i64) -> String {
     }
 }
 
+/// A stored file or rendition, sandboxed; like every per-user response it is not stored by the
+/// browser (`no-store`, from `security_headers`), so a receipt does not outlive the session.
 fn file_response(
     att: &crate::store::AttachmentRow,
     bytes: Vec<u8>,
@@ -283,7 +277,6 @@ fn file_response(
         .content_type(content_type)
         .insert_header(("X-Content-Type-Options", "nosniff"))
         .insert_header(("Content-Security-Policy", "default-src 'none'; sandbox"))
-        .insert_header(("Cache-Control", "private, max-age=3600"))
         .insert_header((
             "Content-Disposition",
             format!(

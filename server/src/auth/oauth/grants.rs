@@ -38,8 +38,10 @@ fn check_scope(scope: Option<&str>) -> Result<(), OAuthError> {
 }
 
 impl Auth {
-    /// Redeems an authorization code. Any presented code is spent, so a code tried with a
-    /// wrong verifier cannot be tried again.
+    /// Redeems an authorization code for the (already authenticated) client it was issued to.
+    /// A code presented by its client is spent whatever happens next, so a code tried with a
+    /// wrong verifier cannot be tried again; a code presented by another client is refused
+    /// before it is spent, so that client cannot use it up.
     pub async fn exchange_code(
         &self,
         client: &ClientRow,
@@ -48,13 +50,22 @@ impl Auth {
     ) -> Result<TokenResponse, OAuthError> {
         let Some((code, first)) = self
             .store()
-            .take_code(&secret_hash(grant.code), now)
+            .take_code(&secret_hash(grant.code), client.id, now)
             .await?
         else {
             return Err(OAuthError::InvalidGrant(
                 "the authorization code is unknown: start the authorization again".into(),
             ));
         };
+        if code.client_id != client.id {
+            tracing::warn!(
+                client = %client.client_id,
+                "a client presented an authorization code issued to another client"
+            );
+            return Err(OAuthError::InvalidGrant(
+                "the authorization code was issued to another client".into(),
+            ));
+        }
         if !first {
             let revoked = self.store().revoke_family(&code.family, now).await?;
             tracing::warn!(
@@ -64,11 +75,6 @@ impl Auth {
             );
             return Err(OAuthError::InvalidGrant(
                 "the authorization code was already used; every token issued from it has been revoked".into(),
-            ));
-        }
-        if code.client_id != client.id {
-            return Err(OAuthError::InvalidGrant(
-                "the authorization code was issued to another client".into(),
             ));
         }
         if code.expires_at <= now {

@@ -24,6 +24,9 @@ struct IntegrationPage {
     tool_name: String,
     enabled: bool,
     format_full: bool,
+    /// The view has summaries, and whether they are offered as a summary tool.
+    has_summaries: bool,
+    summary_tool: bool,
     description: String,
     instructions: String,
     generated_description: String,
@@ -73,6 +76,8 @@ pub async fn view_form(
         tool_name: crate::mcp::catalog::tool_name(&slug, &name),
         enabled: v.mcp.enabled,
         format_full: v.mcp.format == DataFormat::Full,
+        has_summaries: !v.summaries.is_empty(),
+        summary_tool: v.mcp.summary_tool,
         description: v.mcp.description.clone().unwrap_or_else(|| gd.clone()),
         instructions: v.mcp.instructions.clone().unwrap_or_else(|| gi.clone()),
         custom_description: v.mcp.description.is_some(),
@@ -118,6 +123,8 @@ pub async fn operation_form(
         tool_name: crate::mcp::catalog::tool_name(&slug, &name),
         enabled: o.mcp.enabled,
         format_full: false,
+        has_summaries: false,
+        summary_tool: false,
         description: o.mcp.description.clone().unwrap_or_else(|| gd.clone()),
         instructions: o.mcp.instructions.clone().unwrap_or_else(|| gi.clone()),
         custom_description: o.mcp.description.is_some(),
@@ -139,6 +146,7 @@ pub struct IntegrationForm {
     description: String,
     instructions: String,
     require_confirmation: Option<String>,
+    summary_tool: Option<String>,
     action: Option<String>,
 }
 
@@ -168,6 +176,7 @@ pub async fn view_save(
         .cloned()
         .ok_or_else(|| WebError::NotFound(name.clone()))?;
     v.mcp.enabled = form.enabled.is_some();
+    v.mcp.summary_tool = form.summary_tool.is_some() && !v.summaries.is_empty();
     v.mcp.format = if form.format.as_deref() == Some("full") {
         DataFormat::Full
     } else {

@@ -42,7 +42,18 @@ struct McpPage {
     /// Clients listening for tool-list changes on `GET /mcp` (this process).
     open_streams: usize,
     events: Vec<EventView>,
+    /// Bearer tokens refused by this process since it started (counted in memory, not stored).
+    rejected_total: u64,
+    rejected: Vec<RejectedView>,
     clients: super::clients::ClientsSection,
+}
+
+/// An address that recently sent a refused bearer token.
+struct RejectedView {
+    address: String,
+    count: u64,
+    last_at: String,
+    reason: &'static str,
 }
 
 /// A rough token estimate: about four bytes of JSON per token.
@@ -122,6 +133,16 @@ pub async fn show(state: web::Data<AppState>, admin: Admin) -> Result<HttpRespon
             message,
         })
         .collect();
+    let (rejected_total, recent) = state.auth.rejected_bearers();
+    let rejected = recent
+        .into_iter()
+        .map(|r| RejectedView {
+            address: r.address,
+            count: r.count,
+            last_at: r.last_at.format("%Y-%m-%d %H:%M:%S").to_string(),
+            reason: r.reason,
+        })
+        .collect();
     let total_bytes = apps.iter().map(|a| a.bytes).sum();
     render(&McpPage {
         layout: Layout::new("Integration — MCP", &admin.0),
@@ -133,6 +154,8 @@ pub async fn show(state: web::Data<AppState>, admin: Admin) -> Result<HttpRespon
         unpublished,
         open_streams: crate::mcp::open_streams(),
         events,
+        rejected_total,
+        rejected,
         clients: super::clients::section(&state).await?,
     })
 }

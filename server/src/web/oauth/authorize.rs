@@ -24,7 +24,10 @@ struct ConsentPage {
     client_type: String,
     username: String,
     display_name: String,
+    /// The host of the redirect URI: where the code goes, whatever the client calls itself.
     return_to: String,
+    /// The client registered itself (dynamic registration): its name is its own claim.
+    self_registered: bool,
     fields: Vec<Hidden>,
 }
 
@@ -130,6 +133,7 @@ pub async fn start(
         username: signed.user.username.clone(),
         display_name: signed.user.display_name.clone(),
         return_to,
+        self_registered: client.dynamic,
         fields: params
             .pairs()
             .into_iter()
@@ -140,6 +144,15 @@ pub async fn start(
         actix_web::http::header::CACHE_CONTROL,
         actix_web::http::header::HeaderValue::from_static("no-store"),
     );
+    // Allow and Deny post here, then redirect to the client: the form may lead there.
+    if let Some(policy) = url::Url::parse(&request.recipient.redirect_uri)
+        .ok()
+        .map(|u| crate::web::policy_with_form_target(&u.origin()))
+        .and_then(|p| actix_web::http::header::HeaderValue::from_str(&p).ok())
+    {
+        resp.headers_mut()
+            .insert(actix_web::http::header::CONTENT_SECURITY_POLICY, policy);
+    }
     Ok(resp)
 }
 

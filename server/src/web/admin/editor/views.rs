@@ -2,7 +2,7 @@
 //! records per page) with a preview of the first page as a chosen role, against real records.
 use super::{message_for, refusal, saved_flash, Header, Posted, Problem};
 use crate::engine::definition::{
-    AppDef, DefinitionError, FilterOp, FixedFilter, ParamDef, Scope, ViewDef,
+    AppDef, DefinitionError, FilterOp, FixedFilter, ParamDef, Scope, SummaryDef, ViewDef,
 };
 use crate::engine::{Actor, Draft, EngineError, PublishedApp, Surface, ViewRequest};
 use crate::web::layout::Layout;
@@ -241,6 +241,35 @@ struct ViewPage {
     preview_role: String,
     preview_user: String,
     preview: Option<Preview>,
+    summaries: Vec<SummaryRow>,
+    numeric_fields: Vec<(String, String)>,
+    aggregates: Vec<&'static str>,
+    buckets: Vec<&'static str>,
+    charts: Vec<&'static str>,
+}
+
+/// A summary as the form shows it (one blank row more to add one).
+#[derive(Default)]
+struct SummaryRow {
+    name: String,
+    title: String,
+    aggregate: String,
+    field: String,
+    group1: String,
+    group2: String,
+    bucket: String,
+    chart: String,
+}
+
+fn key<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(String::from))
+        .unwrap_or_default()
+}
+
+fn of_key<T: serde::de::DeserializeOwned>(k: &str) -> Option<T> {
+    serde_json::from_value(serde_json::Value::String(k.to_string())).ok()
 }
 
 impl ViewPage {
@@ -311,6 +340,39 @@ fn view_page(
                 .map(|(n, f)| (n.clone(), f.label.clone(), 0)),
         )
         .collect();
+    let mut summaries: Vec<SummaryRow> = v
+        .summaries
+        .iter()
+        .map(|(n, m)| SummaryRow {
+            name: n.clone(),
+            title: m.title.clone(),
+            aggregate: key(&m.aggregate),
+            field: m.field.clone().unwrap_or_default(),
+            group1: m.group_by.first().cloned().unwrap_or_default(),
+            group2: m.group_by.get(1).cloned().unwrap_or_default(),
+            bucket: m.bucket.as_ref().map(key).unwrap_or_default(),
+            chart: key(&m.chart),
+        })
+        .collect();
+    summaries.push(SummaryRow {
+        aggregate: "sum".into(),
+        chart: "bar".into(),
+        ..Default::default()
+    });
+    let numeric_fields = d
+        .def
+        .fields
+        .iter()
+        .filter(|(_, f)| {
+            matches!(
+                f.kind,
+                crate::engine::definition::FieldType::Money
+                    | crate::engine::definition::FieldType::Number
+                    | crate::engine::definition::FieldType::Computed
+            )
+        })
+        .map(|(n, f)| (n.clone(), f.label.clone()))
+        .collect();
     let status = if problems.is_empty() { 200 } else { 422 };
     let mut resp = render(&ViewPage {
         layout: Layout::new(format!("{} — view {}", d.def.name, v.title), &admin.0)
@@ -331,6 +393,11 @@ fn view_page(
         preview_role,
         preview_user,
         preview,
+        summaries,
+        numeric_fields,
+        aggregates: vec!["count", "sum", "avg", "min", "max"],
+        buckets: vec!["day", "week", "month", "quarter", "year"],
+        charts: vec!["bar", "line", "none"],
         v,
     })?;
     *resp.status_mut() = actix_web::http::StatusCode::from_u16(status).unwrap_or_default();
@@ -540,6 +607,43 @@ fn view_from(form: &Posted, before: &ViewDef) -> (ViewDef, Vec<DefinitionError>)
                 op: op_of(&o),
                 label: Some(l).filter(|l| !l.is_empty()),
                 required: r == "yes",
+            },
+        );
+    }
+    v.summaries = Default::default();
+    for (((((((n, t), a), f), g1), g2), b), c) in col("sum_name")
+        .zip(col("sum_title"))
+        .zip(col("sum_aggregate"))
+        .zip(col("sum_field"))
+        .zip(col("sum_group1"))
+        .zip(col("sum_group2"))
+        .zip(col("sum_bucket"))
+        .zip(col("sum_chart"))
+    {
+        if n.is_empty() && t.is_empty() {
+            continue;
+        }
+        let name = if n.is_empty() {
+            crate::engine::slug_from(&t)
+        } else {
+            n
+        };
+        let Some(aggregate) = of_key(&a) else {
+            errs.push(DefinitionError {
+                path: format!("summaries.{name}.aggregate"),
+                message: "choose what to compute".into(),
+            });
+            continue;
+        };
+        v.summaries.insert(
+            name.clone(),
+            SummaryDef {
+                title: if t.is_empty() { name } else { t },
+                aggregate,
+                field: Some(f).filter(|f| !f.is_empty()),
+                group_by: [g1, g2].into_iter().filter(|g| !g.is_empty()).collect(),
+                bucket: of_key(&b),
+                chart: of_key(&c).unwrap_or_default(),
             },
         );
     }

@@ -1,0 +1,221 @@
+//! The summary tool of a view (`<app>_<view>_summary`): the view's summaries — totals and
+//! groups computed in the database over exactly the records the view shows the caller — in one
+//! compact call instead of pages of rows.
+use super::catalog::tool_name;
+use super::results::tool_error;
+use crate::engine::definition::{Aggregate, AppDef, ViewDef};
+use crate::engine::{describe, Actor, Engine, EngineError, PublishedApp, Raw, ViewRequest};
+use rmcp::model::{CallToolResult, ContentBlock as Content, Tool, ToolAnnotations};
+use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// What one summary computes, in words: "sum of Total per Category (per currency)".
+fn phrase(def: &AppDef, v: &ViewDef, name: &str) -> String {
+    let Some(s) = v.summaries.get(name) else {
+        return String::new();
+    };
+    let label = |f: &str| {
+        def.fields
+            .get(f)
+            .map(|d| d.label.clone())
+            .unwrap_or_default()
+    };
+    let what = match (s.aggregate, s.field.as_deref()) {
+        (Aggregate::Count, _) | (_, None) => "number of records".to_string(),
+        (a, Some(f)) => format!("{} of {}", format!("{a:?}").to_lowercase(), label(f)),
+    };
+    let mut by: Vec<String> = s.group_by.iter().map(|g| label(g)).collect();
+    if let Some(b) = s.bucket {
+        if let Some(first) = by.first_mut() {
+            first.push_str(&format!(" (by {})", format!("{b:?}").to_lowercase()));
+        }
+    }
+    let per_currency = s
+        .field
+        .as_deref()
+        .filter(|_| s.aggregate != Aggregate::Count)
+        .and_then(|f| def.currency_of(f))
+        .is_some();
+    let mut out = format!("`{name}`: {} — {what}", s.title);
+    if !by.is_empty() {
+        out.push_str(&format!(" per {}", by.join(" and ")));
+    }
+    if per_currency {
+        out.push_str(", per currency (amounts in different currencies are never added)");
+    }
+    out
+}
+
+/// The tool's schema and texts.
+pub fn summary_tool(def: &AppDef, name: &str, v: &ViewDef) -> Tool {
+    let mut props = Map::new();
+    for (pn, p) in &v.parameters {
+        if let Some(f) = def.fields.get(&p.field) {
+            let mut s = super::catalog::field_schema(def, f);
+            if let Some(m) = s.as_object_mut() {
+                m.remove("maxLength");
+                m.insert(
+                    "description".into(),
+                    Value::String(format!(
+                        "Only records whose {} {} this value ({})",
+                        f.label,
+                        p.op.phrase(),
+                        describe::field_format(def, f)
+                    )),
+                );
+            }
+            props.insert(pn.clone(), s);
+        }
+    }
+    let names: Vec<&String> = v.summaries.keys().collect();
+    props.insert(
+        "summary".into(),
+        json!({"type": "string", "enum": names, "default": names.first(), "description": "Which summary to compute"}),
+    );
+    let required: Vec<&String> = v
+        .parameters
+        .iter()
+        .filter(|(_, p)| p.required)
+        .map(|(n, _)| n)
+        .collect();
+    let input = json!({"type": "object", "properties": props, "required": required, "additionalProperties": false});
+    let output = json!({
+        "type": "object",
+        "properties": {
+            "summary": {"type": "string"},
+            "title": {"type": "string"},
+            "keys": {"type": "array", "items": {"type": "string"}, "description": "What each group's `keys` are"},
+            "value": {"type": "string", "description": "What each group's `value` is; empty for counts"},
+            "groups": {"type": "array", "items": {"type": "object", "properties": {
+                "keys": {"type": "array", "items": {"type": "string"}},
+                "count": {"type": "integer"},
+                "value": {"type": ["string", "null"], "description": "A decimal; money rounded to its currency's minor units"},
+                "currency": {"type": ["string", "null"]}
+            }}},
+            "groups_cut": {"type": "boolean", "description": "true when more groups matched than were returned"},
+            "error": {"type": "object"}
+        },
+        "anyOf": [{"required": ["summary", "groups", "groups_cut"]}, {"required": ["error"]}]
+    });
+    let lines: Vec<String> = names
+        .iter()
+        .map(|n| format!("- {}", phrase(def, v, n)))
+        .collect();
+    let description = format!(
+        "Totals and groups of {}'s view \"{}\" in one call: use it instead of paging through rows to answer how much or how many, per category, per period or per person. It counts exactly the records the view would list for you, with the same parameters. Summaries:\n{}",
+        def.name,
+        v.title,
+        lines.join("\n")
+    );
+    let as_map = |v: Value| Arc::new(v.as_object().cloned().unwrap_or_default());
+    let title = format!("{}: {} (summary)", def.name, v.title);
+    Tool::new(
+        tool_name(&def.slug, &format!("{name}_summary")),
+        description,
+        as_map(input),
+    )
+    .with_title(title.clone())
+    .with_raw_output_schema(as_map(output))
+    .with_annotations(
+        ToolAnnotations::with_title(title)
+            .read_only(true)
+            .destructive(false)
+            .idempotent(true)
+            .open_world(false),
+    )
+}
+
+/// Runs a summary call: the view's parameters and `summary` (the first one when absent).
+pub async fn run(
+    engine: &Engine,
+    app: Arc<PublishedApp>,
+    actor: &Actor,
+    view: &str,
+    args: &Map<String, Value>,
+    budget: usize,
+) -> Result<CallToolResult, EngineError> {
+    let def = &app.def;
+    let Some(v) = def.views.get(view) else {
+        return Ok(tool_error(
+            "tool_unavailable",
+            "this view no longer exists",
+            None,
+        ));
+    };
+    let summary = match args.get("summary") {
+        None | Some(Value::Null) => v.summaries.keys().next().cloned().unwrap_or_default(),
+        Some(Value::String(s)) => s.clone(),
+        Some(_) => {
+            return Ok(tool_error(
+                "invalid_input",
+                "`summary` must be a string",
+                None,
+            ))
+        }
+    };
+    let params: BTreeMap<String, Raw> = args
+        .iter()
+        .filter(|(k, _)| k.as_str() != "summary")
+        .map(|(k, v)| (k.clone(), Raw::Json(v.clone())))
+        .collect();
+    let req = ViewRequest {
+        params,
+        ..Default::default()
+    };
+    let page = engine
+        .run_summary_in(app.clone(), actor, view, &summary, &req)
+        .await?;
+    let mut groups: Vec<Value> = page
+        .groups
+        .iter()
+        .map(
+            |g| json!({"keys": g.keys, "count": g.count, "value": g.value, "currency": g.currency}),
+        )
+        .collect();
+    let mut cut = page.cut;
+    // Within the byte budget: drop groups from the end and say so.
+    while serde_json::to_string(&groups).map(|s| s.len()).unwrap_or(0) > budget / 2
+        && !groups.is_empty()
+    {
+        groups.pop();
+        cut = true;
+    }
+    let mut text = format!(
+        "{} ({} group{}",
+        page.def.title,
+        groups.len(),
+        if groups.len() == 1 { "" } else { "s" }
+    );
+    if cut {
+        text.push_str(", more were cut: narrow the parameters");
+    }
+    text.push_str(")\n");
+    let mut head = page.key_labels.join(" | ");
+    head.push_str(" | records");
+    if !page.value_label.is_empty() {
+        head.push_str(&format!(" | {}", page.value_label));
+    }
+    text.push_str(&head);
+    text.push('\n');
+    for g in page.groups.iter().take(groups.len()) {
+        let mut line = g.keys.join(" | ");
+        line.push_str(&format!(" | {}", g.count));
+        if let Some(v) = &g.value {
+            line.push_str(&format!(" | {v}"));
+        }
+        text.push_str(&line);
+        text.push('\n');
+    }
+    let structured = json!({
+        "summary": page.name,
+        "title": page.def.title,
+        "keys": page.key_labels,
+        "value": page.value_label,
+        "groups": groups,
+        "groups_cut": cut,
+    });
+    let mut r = CallToolResult::success(vec![Content::text(text)]);
+    r.structured_content = Some(structured);
+    Ok(r)
+}
