@@ -96,3 +96,50 @@ impl BlobStore {
         }
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn concurrent_writes_of_the_same_bytes_all_succeed() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = BlobStore::new(dir.path());
+        let bytes = vec![42u8; 256 * 1024];
+        let writes: Vec<_> = (0..16)
+            .map(|_| {
+                let (s, b) = (store.clone(), bytes.clone());
+                tokio::spawn(async move { s.put(&b).await })
+            })
+            .collect();
+        let mut shas = Vec::new();
+        for w in writes {
+            shas.push(w.await.unwrap().unwrap());
+        }
+        assert!(shas.windows(2).all(|w| w[0] == w[1]));
+        assert_eq!(store.get(&shas[0]).await.unwrap().unwrap(), bytes);
+    }
+
+    #[test]
+    fn temporary_files_left_by_a_crash_are_removed_and_fresh_ones_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let sub = dir.path().join("blobs").join("ab");
+        std::fs::create_dir_all(&sub).unwrap();
+        let old = sub.join("ab12.0123456789abcdef.tmp");
+        let fresh = sub.join("ab34.fedcba9876543210.tmp");
+        let blob = sub.join("ab".repeat(32));
+        for p in [&old, &fresh, &blob] {
+            std::fs::write(p, b"x").unwrap();
+        }
+        let two_hours_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(7200);
+        std::fs::File::options()
+            .write(true)
+            .open(&old)
+            .unwrap()
+            .set_modified(two_hours_ago)
+            .unwrap();
+        assert_eq!(BlobStore::new(dir.path()).clean_temporary(), 1);
+        assert!(!old.exists() && fresh.exists() && blob.exists());
+    }
+}
