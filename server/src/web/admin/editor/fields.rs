@@ -6,7 +6,7 @@ use crate::engine::{Draft, EngineError};
 use crate::web::layout::Layout;
 use crate::web::operations::{input_kind, InputView};
 use crate::web::session::Admin;
-use crate::web::{redirect, render, AppState, WebError};
+use crate::web::{redirect, AppState, WebError};
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use chrono::Utc;
@@ -124,19 +124,21 @@ fn list_page(
                 .collect()
         })
         .unwrap_or_default();
-    let status = if problems.is_empty() { 200 } else { 422 };
-    let mut resp = render(&FieldsPage {
-        layout: Layout::new(format!("{} — Fields", d.def.name), &admin.0).with_flash(flash),
-        h: Header::new(d, "fields"),
-        problems,
-        rows,
-        hidden,
-        types: TYPES.iter().map(|t| (t.1, t.2)).collect(),
-        new_label: form.map(|f| f.trimmed("label")).unwrap_or_default(),
-        new_name: form.map(|f| f.trimmed("name")).unwrap_or_default(),
-    })?;
-    *resp.status_mut() = actix_web::http::StatusCode::from_u16(status).unwrap_or_default();
-    Ok(resp)
+    let refused = !problems.is_empty();
+    super::respond(
+        &FieldsPage {
+            layout: Layout::new(format!("{} — Fields", d.def.name), &admin.0).with_flash(flash),
+            h: Header::new(d, "fields"),
+            problems,
+            rows,
+            hidden,
+            types: TYPES.iter().map(|t| (t.1, t.2)).collect(),
+            new_label: form.map(|f| f.trimmed("label")).unwrap_or_default(),
+            new_name: form.map(|f| f.trimmed("name")).unwrap_or_default(),
+        },
+        refused,
+        422,
+    )
 }
 
 pub async fn list(
@@ -451,21 +453,23 @@ async fn field_page(
     } else {
         vec![]
     };
-    let status = if problems.is_empty() { 200 } else { 422 };
-    let mut resp = render(&FieldPage {
-        layout: Layout::new(format!("{} — field {}", d.def.name, f.label), &admin.0)
-            .with_flash(flash),
-        h: Header::new(d, "fields"),
-        controls: controls(&d.def, name, f, &problems),
-        problems,
-        original: original.to_string(),
-        mappings: dropped,
-        options_now: f.options.clone(),
-        misfit_links,
-        preview: preview(name, f),
-    })?;
-    *resp.status_mut() = actix_web::http::StatusCode::from_u16(status).unwrap_or_default();
-    Ok(resp)
+    let refused = !problems.is_empty();
+    super::respond(
+        &FieldPage {
+            layout: Layout::new(format!("{} — field {}", d.def.name, f.label), &admin.0)
+                .with_flash(flash),
+            h: Header::new(d, "fields"),
+            controls: controls(&d.def, name, f, &problems),
+            problems,
+            original: original.to_string(),
+            mappings: dropped,
+            options_now: f.options.clone(),
+            misfit_links,
+            preview: preview(name, f),
+        },
+        refused,
+        422,
+    )
 }
 
 /// The draft with one field replaced (for listing the records a refused change concerns).
@@ -590,50 +594,36 @@ pub async fn save(
         )
         .collect();
     let prefix = format!("fields.{new_name}");
-    let result = if form_errs.is_empty() {
-        let (field, new_name, original, mappings) = (
-            field.clone(),
-            new_name.clone(),
-            original.clone(),
-            mappings.clone(),
-        );
-        state
-            .engine
-            .edit_draft(&slug, Utc::now(), move |def, changes, published| {
-                if new_name != original {
-                    def.rename_field(&original, &new_name).map_err(|e| {
-                        EngineError::Definition(vec![DefinitionError {
-                            path: format!("fields.{new_name}.name"),
-                            message: e.message,
-                        }])
-                    })?;
-                    changes.note_rename(&original, &new_name, published);
-                }
-                def.fields.insert(new_name.clone(), field);
-                let maps: indexmap::IndexMap<String, String> = mappings
-                    .into_iter()
-                    .filter(|(_, to)| !to.is_empty())
-                    .collect();
-                if maps.is_empty() {
-                    changes.option_maps.shift_remove(&new_name);
-                } else {
-                    changes.option_maps.insert(new_name.clone(), maps);
-                }
-                Ok(())
-            })
-            .await
-            .map(|_| ())
-    } else {
-        Err(EngineError::Definition(
-            form_errs
+    let result = super::save_item(
+        &state,
+        &slug,
+        &prefix,
+        form_errs,
+        |def, changes, published| {
+            if new_name != original {
+                def.rename_field(&original, &new_name).map_err(|e| {
+                    EngineError::Definition(vec![DefinitionError {
+                        path: format!("fields.{new_name}.name"),
+                        message: e.message,
+                    }])
+                })?;
+                changes.note_rename(&original, &new_name, published);
+            }
+            def.fields.insert(new_name.clone(), field.clone());
+            let maps: indexmap::IndexMap<String, String> = mappings
+                .clone()
                 .into_iter()
-                .map(|e| DefinitionError {
-                    path: format!("{prefix}.{}", e.path),
-                    message: e.message,
-                })
-                .collect(),
-        ))
-    };
+                .filter(|(_, to)| !to.is_empty())
+                .collect();
+            if maps.is_empty() {
+                changes.option_maps.shift_remove(&new_name);
+            } else {
+                changes.option_maps.insert(new_name.clone(), maps);
+            }
+            Ok(())
+        },
+    )
+    .await;
     match result {
         Ok(()) => Ok(redirect(&format!(
             "/admin/apps/{slug}/fields/{new_name}?saved=1"

@@ -4,7 +4,7 @@ use crate::engine::definition::{AppDef, FieldType};
 use crate::engine::Draft;
 use crate::web::layout::Layout;
 use crate::web::session::Admin;
-use crate::web::{redirect, render, AppState, WebError};
+use crate::web::{redirect, AppState, WebError};
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use chrono::Utc;
@@ -56,29 +56,31 @@ async fn page(
     flash: Option<String>,
 ) -> Result<HttpResponse, WebError> {
     let record_count = state.engine.store().count_records(d.row.id).await?;
-    let status = if problems.is_empty() { 200 } else { 422 };
-    let mut resp = render(&GeneralPage {
-        layout: Layout::new(format!("{} — General", d.def.name), &admin.0).with_flash(flash),
-        h: Header::new(d, "general"),
-        problems,
-        name: shown.name.clone(),
-        slug: shown.slug.clone(),
-        slug_locked: d.row.published_version.is_some(),
-        description: shown.description.clone(),
-        title_field: shown.title_field.clone().unwrap_or_default(),
-        owner_field: shown.owner_field.clone().unwrap_or_default(),
-        state_field: shown.state_field.clone().unwrap_or_default(),
-        roles: shown.roles.join("\n"),
-        fields: fields_of(&d.def, None),
-        user_fields: fields_of(&d.def, Some(FieldType::User)),
-        choice_fields: fields_of(&d.def, Some(FieldType::Choice)),
-        field_count: d.def.fields.len(),
-        view_count: d.def.views.len(),
-        operation_count: d.def.operations.len(),
-        record_count,
-    })?;
-    *resp.status_mut() = actix_web::http::StatusCode::from_u16(status).unwrap_or_default();
-    Ok(resp)
+    let refused = !problems.is_empty();
+    super::respond(
+        &GeneralPage {
+            layout: Layout::new(format!("{} — General", d.def.name), &admin.0).with_flash(flash),
+            h: Header::new(d, "general"),
+            problems,
+            name: shown.name.clone(),
+            slug: shown.slug.clone(),
+            slug_locked: d.row.published_version.is_some(),
+            description: shown.description.clone(),
+            title_field: shown.title_field.clone().unwrap_or_default(),
+            owner_field: shown.owner_field.clone().unwrap_or_default(),
+            state_field: shown.state_field.clone().unwrap_or_default(),
+            roles: shown.roles.join("\n"),
+            fields: fields_of(&d.def, None),
+            user_fields: fields_of(&d.def, Some(FieldType::User)),
+            choice_fields: fields_of(&d.def, Some(FieldType::Choice)),
+            field_count: d.def.fields.len(),
+            view_count: d.def.views.len(),
+            operation_count: d.def.operations.len(),
+            record_count,
+        },
+        refused,
+        422,
+    )
 }
 
 pub async fn show(
@@ -172,21 +174,23 @@ fn new_page(
     problems: Vec<Problem>,
 ) -> Result<HttpResponse, WebError> {
     let get = |k: &str| form.map(|f| f.trimmed(k)).unwrap_or_default();
-    let status = if problems.is_empty() { 200 } else { 422 };
-    let mut resp = render(&NewPage {
-        layout: Layout::new("New app", &admin.0),
-        problems,
-        name: get("name"),
-        slug: get("slug"),
-        description: get("description"),
-        template: get("template"),
-        templates: samples()
-            .into_iter()
-            .map(|(k, d, _)| (k, d.name, d.description))
-            .collect(),
-    })?;
-    *resp.status_mut() = actix_web::http::StatusCode::from_u16(status).unwrap_or_default();
-    Ok(resp)
+    let refused = !problems.is_empty();
+    super::respond(
+        &NewPage {
+            layout: Layout::new("New app", &admin.0),
+            problems,
+            name: get("name"),
+            slug: get("slug"),
+            description: get("description"),
+            template: get("template"),
+            templates: samples()
+                .into_iter()
+                .map(|(k, d, _)| (k, d.name, d.description))
+                .collect(),
+        },
+        refused,
+        422,
+    )
 }
 
 pub async fn new_form(admin: Admin) -> Result<HttpResponse, WebError> {

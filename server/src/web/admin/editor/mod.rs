@@ -8,10 +8,11 @@ mod operations;
 mod versions;
 mod views;
 
-use crate::engine::definition::DefinitionError;
+use crate::engine::definition::{AppDef, DefinitionError};
+use crate::engine::evolution::DraftChanges;
 use crate::engine::{Draft, EngineError};
-use crate::web::WebError;
-use actix_web::web;
+use crate::web::{render, AppState, WebError};
+use actix_web::{web, HttpResponse};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/admin/apps/new", web::get().to(general::new_form))
@@ -225,6 +226,50 @@ impl Header {
             tab,
         }
     }
+}
+
+/// Renders an editor page: 200, or `refused_status` when the page shows a refused edit.
+pub fn respond<T: askama::Template>(
+    page: &T,
+    refused: bool,
+    refused_status: u16,
+) -> Result<HttpResponse, WebError> {
+    let mut resp = render(page)?;
+    if refused {
+        *resp.status_mut() =
+            actix_web::http::StatusCode::from_u16(refused_status).unwrap_or_default();
+    }
+    Ok(resp)
+}
+
+/// Saves one item of the draft (a field, view or operation form): the form's own errors — paths
+/// relative to the item — refuse it before the engine is asked; otherwise one `edit_draft`.
+pub async fn save_item<F>(
+    state: &AppState,
+    slug: &str,
+    prefix: &str,
+    form_errors: Vec<DefinitionError>,
+    edit: F,
+) -> Result<(), EngineError>
+where
+    F: FnOnce(&mut AppDef, &mut DraftChanges, Option<&AppDef>) -> Result<(), EngineError>,
+{
+    if !form_errors.is_empty() {
+        return Err(EngineError::Definition(
+            form_errors
+                .into_iter()
+                .map(|e| DefinitionError {
+                    path: format!("{prefix}.{}", e.path),
+                    message: e.message,
+                })
+                .collect(),
+        ));
+    }
+    state
+        .engine
+        .edit_draft(slug, chrono::Utc::now(), edit)
+        .await
+        .map(|_| ())
 }
 
 /// The flash shown after a saved edit (`?saved=1`).

@@ -6,10 +6,10 @@ use super::{message_for, refusal, saved_flash, Header, Posted, Problem};
 use crate::engine::definition::{
     CrossCheck, DefinitionError, FieldType, OperationDef, OperationKind, Scope,
 };
-use crate::engine::{Draft, EngineError};
+use crate::engine::Draft;
 use crate::web::layout::Layout;
 use crate::web::session::Admin;
-use crate::web::{redirect, render, AppState, WebError};
+use crate::web::{redirect, AppState, WebError};
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use chrono::Utc;
@@ -56,19 +56,21 @@ fn list_page(
             integration_href: format!("/admin/apps/{slug}/operations/{n}"),
         })
         .collect();
-    let status = if problems.is_empty() { 200 } else { 422 };
-    let mut resp = render(&ItemsPage {
-        layout: Layout::new(format!("{} — Operations", d.def.name), &admin.0).with_flash(flash),
-        h: Header::new(d, "operations"),
-        problems,
-        heading: "Operations",
-        noun: "Operation",
-        kind_heading: "Kind",
-        items,
-        kinds: KINDS.iter().map(|k| k.1).collect(),
-    })?;
-    *resp.status_mut() = actix_web::http::StatusCode::from_u16(status).unwrap_or_default();
-    Ok(resp)
+    let refused = !problems.is_empty();
+    super::respond(
+        &ItemsPage {
+            layout: Layout::new(format!("{} — Operations", d.def.name), &admin.0).with_flash(flash),
+            h: Header::new(d, "operations"),
+            problems,
+            heading: "Operations",
+            noun: "Operation",
+            kind_heading: "Kind",
+            items,
+            kinds: KINDS.iter().map(|k| k.1).collect(),
+        },
+        refused,
+        422,
+    )
 }
 
 pub async fn list(
@@ -288,44 +290,46 @@ fn op_page(
             .map(|(n, _)| n.clone())
             .collect()
     };
-    let status = if problems.is_empty() { 200 } else { 422 };
-    let mut resp = render(&OperationPage {
-        layout: Layout::new(format!("{} — operation {}", def.name, o.title), &admin.0)
-            .with_flash(flash),
-        h: Header::new(d, "operations"),
-        problems,
-        name: name.to_string(),
-        kind: kind_key(o.kind),
-        kinds: KINDS.iter().map(|k| (k.1, k.2)).collect(),
-        role_choices: roles
-            .iter()
-            .map(|r| (r.clone(), o.roles.contains(r)))
-            .collect(),
-        scope_own: o.scope == Scope::Own,
-        field_rows,
-        has_states: !states.is_empty(),
-        state_choices: states
-            .iter()
-            .map(|s| (s.clone(), o.from.contains(s)))
-            .collect(),
-        to: o.to.clone().unwrap_or_default(),
-        file_fields: of_kinds(&[FieldType::File]),
-        text_fields: of_kinds(&[FieldType::Text, FieldType::LongText]),
-        cc_file: o
-            .cross_check
-            .as_ref()
-            .map(|c| c.file.clone())
-            .unwrap_or_default(),
-        cc_into: o
-            .cross_check
-            .as_ref()
-            .map(|c| c.into.clone())
-            .unwrap_or_default(),
-        confirm: o.requires_confirmation(),
-        o,
-    })?;
-    *resp.status_mut() = actix_web::http::StatusCode::from_u16(status).unwrap_or_default();
-    Ok(resp)
+    let refused = !problems.is_empty();
+    super::respond(
+        &OperationPage {
+            layout: Layout::new(format!("{} — operation {}", def.name, o.title), &admin.0)
+                .with_flash(flash),
+            h: Header::new(d, "operations"),
+            problems,
+            name: name.to_string(),
+            kind: kind_key(o.kind),
+            kinds: KINDS.iter().map(|k| (k.1, k.2)).collect(),
+            role_choices: roles
+                .iter()
+                .map(|r| (r.clone(), o.roles.contains(r)))
+                .collect(),
+            scope_own: o.scope == Scope::Own,
+            field_rows,
+            has_states: !states.is_empty(),
+            state_choices: states
+                .iter()
+                .map(|s| (s.clone(), o.from.contains(s)))
+                .collect(),
+            to: o.to.clone().unwrap_or_default(),
+            file_fields: of_kinds(&[FieldType::File]),
+            text_fields: of_kinds(&[FieldType::Text, FieldType::LongText]),
+            cc_file: o
+                .cross_check
+                .as_ref()
+                .map(|c| c.file.clone())
+                .unwrap_or_default(),
+            cc_into: o
+                .cross_check
+                .as_ref()
+                .map(|c| c.into.clone())
+                .unwrap_or_default(),
+            confirm: o.requires_confirmation(),
+            o,
+        },
+        refused,
+        422,
+    )
 }
 
 pub async fn form(
@@ -425,27 +429,11 @@ pub async fn save(
         .ok_or_else(|| WebError::NotFound(format!("no operation `{name}` in the draft")))?;
     let (o, form_errs) = op_from(&form, &before);
     let prefix = format!("operations.{name}");
-    let result = if form_errs.is_empty() {
-        let (o, name) = (o.clone(), name.clone());
-        state
-            .engine
-            .edit_draft(&slug, Utc::now(), move |def, _, _| {
-                def.operations.insert(name, o);
-                Ok(())
-            })
-            .await
-            .map(|_| ())
-    } else {
-        Err(EngineError::Definition(
-            form_errs
-                .into_iter()
-                .map(|e| DefinitionError {
-                    path: format!("{prefix}.{}", e.path),
-                    message: e.message,
-                })
-                .collect(),
-        ))
-    };
+    let result = super::save_item(&state, &slug, &prefix, form_errs, |def, _, _| {
+        def.operations.insert(name.clone(), o.clone());
+        Ok(())
+    })
+    .await;
     match result {
         Ok(()) => Ok(redirect(&format!(
             "/admin/apps/{slug}/operations/{name}/edit?saved=1"

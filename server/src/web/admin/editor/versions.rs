@@ -5,7 +5,7 @@ use crate::engine::evolution::{self, DiffItem};
 use crate::engine::Draft;
 use crate::web::layout::Layout;
 use crate::web::session::Admin;
-use crate::web::{redirect, render, AppState, WebError};
+use crate::web::{redirect, AppState, WebError};
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use chrono::Utc;
@@ -77,17 +77,19 @@ async fn page(
     } else {
         vec![]
     };
-    let status = if problems.is_empty() { 200 } else { 409 };
-    let mut resp = render(&VersionsPage {
-        layout: Layout::new(format!("{} — Versions", d.def.name), &admin.0).with_flash(flash),
-        h: Header::new(d, "versions"),
-        problems,
-        diff,
-        published_version: d.row.published_version,
-        versions,
-    })?;
-    *resp.status_mut() = actix_web::http::StatusCode::from_u16(status).unwrap_or_default();
-    Ok(resp)
+    let refused = !problems.is_empty();
+    super::respond(
+        &VersionsPage {
+            layout: Layout::new(format!("{} — Versions", d.def.name), &admin.0).with_flash(flash),
+            h: Header::new(d, "versions"),
+            problems,
+            diff,
+            published_version: d.row.published_version,
+            versions,
+        },
+        refused,
+        409,
+    )
 }
 
 pub async fn show(

@@ -7,7 +7,7 @@ use crate::engine::definition::{
 use crate::engine::{Actor, Draft, EngineError, PublishedApp, Surface, ViewRequest};
 use crate::web::layout::Layout;
 use crate::web::session::Admin;
-use crate::web::{redirect, render, AppState, WebError};
+use crate::web::{redirect, AppState, WebError};
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use chrono::Utc;
@@ -91,19 +91,21 @@ fn list_page(
             integration_href: format!("/admin/apps/{slug}/views/{n}"),
         })
         .collect();
-    let status = if problems.is_empty() { 200 } else { 422 };
-    let mut resp = render(&ItemsPage {
-        layout: Layout::new(format!("{} — Views", d.def.name), &admin.0).with_flash(flash),
-        h: Header::new(d, "views"),
-        problems,
-        heading: "Views",
-        noun: "View",
-        kind_heading: "Rows",
-        items,
-        kinds: vec![],
-    })?;
-    *resp.status_mut() = actix_web::http::StatusCode::from_u16(status).unwrap_or_default();
-    Ok(resp)
+    let refused = !problems.is_empty();
+    super::respond(
+        &ItemsPage {
+            layout: Layout::new(format!("{} — Views", d.def.name), &admin.0).with_flash(flash),
+            h: Header::new(d, "views"),
+            problems,
+            heading: "Views",
+            noun: "View",
+            kind_heading: "Rows",
+            items,
+            kinds: vec![],
+        },
+        refused,
+        422,
+    )
 }
 
 pub async fn list(
@@ -373,35 +375,37 @@ fn view_page(
         })
         .map(|(n, f)| (n.clone(), f.label.clone()))
         .collect();
-    let status = if problems.is_empty() { 200 } else { 422 };
-    let mut resp = render(&ViewPage {
-        layout: Layout::new(format!("{} — view {}", d.def.name, v.title), &admin.0)
-            .with_flash(flash),
-        h: Header::new(d, "views"),
-        problems,
-        name: name.to_string(),
-        role_choices: roles
-            .iter()
-            .map(|r| (r.clone(), v.roles.contains(r)))
-            .collect(),
-        scope_own: v.scope == Scope::Own,
-        column_choices,
-        sort: v.sort.join(", "),
-        filters,
-        params,
-        ops: OPS.iter().map(|o| (o.1, o.2)).collect(),
-        preview_role,
-        preview_user,
-        preview,
-        summaries,
-        numeric_fields,
-        aggregates: vec!["count", "sum", "avg", "min", "max"],
-        buckets: vec!["day", "week", "month", "quarter", "year"],
-        charts: vec!["bar", "line", "none"],
-        v,
-    })?;
-    *resp.status_mut() = actix_web::http::StatusCode::from_u16(status).unwrap_or_default();
-    Ok(resp)
+    let refused = !problems.is_empty();
+    super::respond(
+        &ViewPage {
+            layout: Layout::new(format!("{} — view {}", d.def.name, v.title), &admin.0)
+                .with_flash(flash),
+            h: Header::new(d, "views"),
+            problems,
+            name: name.to_string(),
+            role_choices: roles
+                .iter()
+                .map(|r| (r.clone(), v.roles.contains(r)))
+                .collect(),
+            scope_own: v.scope == Scope::Own,
+            column_choices,
+            sort: v.sort.join(", "),
+            filters,
+            params,
+            ops: OPS.iter().map(|o| (o.1, o.2)).collect(),
+            preview_role,
+            preview_user,
+            preview,
+            summaries,
+            numeric_fields,
+            aggregates: vec!["count", "sum", "avg", "min", "max"],
+            buckets: vec!["day", "week", "month", "quarter", "year"],
+            charts: vec!["bar", "line", "none"],
+            v,
+        },
+        refused,
+        422,
+    )
 }
 
 /// The first page of the draft's view as someone with `role` (and `user`'s own records).
@@ -681,27 +685,11 @@ pub async fn save(
         .ok_or_else(|| WebError::NotFound(format!("no view `{name}` in the draft")))?;
     let (v, form_errs) = view_from(&form, &before);
     let prefix = format!("views.{name}");
-    let result = if form_errs.is_empty() {
-        let (v, name) = (v.clone(), name.clone());
-        state
-            .engine
-            .edit_draft(&slug, Utc::now(), move |def, _, _| {
-                def.views.insert(name, v);
-                Ok(())
-            })
-            .await
-            .map(|_| ())
-    } else {
-        Err(EngineError::Definition(
-            form_errs
-                .into_iter()
-                .map(|e| DefinitionError {
-                    path: format!("{prefix}.{}", e.path),
-                    message: e.message,
-                })
-                .collect(),
-        ))
-    };
+    let result = super::save_item(&state, &slug, &prefix, form_errs, |def, _, _| {
+        def.views.insert(name.clone(), v.clone());
+        Ok(())
+    })
+    .await;
     match result {
         Ok(()) => Ok(redirect(&format!(
             "/admin/apps/{slug}/views/{name}/edit?saved=1"
