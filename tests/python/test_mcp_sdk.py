@@ -249,7 +249,8 @@ async def test_the_summary_tool_totals_a_view_in_one_call(formwork_server: Formw
         assert "instead of paging" in tool.description
         result = await c.call_tool("expense_claims_my_claims_summary", {"summary": "by_category"})
         conforms(tool, result)
-        groups = {(g["keys"][0], g["currency"]): g for g in result.structured_content["groups"]}
+        assert result.structured_content["columns"] == ["Category", "Currency", "records", "Sum of Total"]
+        groups = {(g[0], g[1]): {"count": g[2], "value": g[3]} for g in result.structured_content["groups"]}
         expected: dict[tuple[str, str], Decimal] = {}
         for category, net, currency in amounts:
             expected[(category, currency)] = expected.get((category, currency), Decimal(0)) + Decimal(net)
@@ -258,4 +259,4 @@ async def test_the_summary_tool_totals_a_view_in_one_call(formwork_server: Formw
         assert groups[("Travel", "EUR")]["count"] == 2
     async with mcp_client(formwork_server, formwork_server.token("bob")) as bob:
         theirs = await bob.call_tool("expense_claims_my_claims_summary", {"summary": "by_category"})
-        assert all(g["currency"] != "JPY" for g in theirs.structured_content["groups"]), "alice's claims are not bob's"
+        assert all(g[1] != "JPY" for g in theirs.structured_content["groups"]), "alice's claims are not bob's"

@@ -118,12 +118,22 @@ pub async fn ensure_indexes(
         fields.extend(view.filters.iter().map(|f| f.field.as_str()));
         let sort = view.sort.first().map(|s| s.trim_start_matches('-'));
         fields.extend(sort);
-        // Summaries group in the database: an index on the first grouping field serves them.
-        fields.extend(
-            view.summaries
-                .values()
-                .filter_map(|s| s.group_by.first().map(String::as_str)),
-        );
+        // Summaries group in the database, from an index that holds what they read.
+        for s in view.summaries.values() {
+            let mut keys: Vec<&str> = s.group_by.iter().map(String::as_str).collect();
+            let value = s
+                .field
+                .as_deref()
+                .filter(|_| s.aggregate != super::definition::Aggregate::Count);
+            if let Some(c) = value.and_then(|f| def.currency_of(f)) {
+                keys.push(c);
+            }
+            names.push(
+                store
+                    .ensure_summary_index(app_id, owner, &keys, value)
+                    .await?,
+            );
+        }
         for f in &fields {
             if let Some(fd) = def.fields.get(*f) {
                 names.push(

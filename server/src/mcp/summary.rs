@@ -85,18 +85,12 @@ pub fn summary_tool(def: &AppDef, name: &str, v: &ViewDef) -> Tool {
         "properties": {
             "summary": {"type": "string"},
             "title": {"type": "string"},
-            "keys": {"type": "array", "items": {"type": "string"}, "description": "What each group's `keys` are"},
-            "value": {"type": "string", "description": "What each group's `value` is; empty for counts"},
-            "groups": {"type": "array", "items": {"type": "object", "properties": {
-                "keys": {"type": "array", "items": {"type": "string"}},
-                "count": {"type": "integer"},
-                "value": {"type": ["string", "null"], "description": "A decimal; money rounded to its currency's minor units"},
-                "currency": {"type": ["string", "null"]}
-            }}},
+            "columns": {"type": "array", "items": {"type": "string"}, "description": "What each value of a group is: its keys (for money, the currency last), then the number of records, then the aggregate"},
+            "groups": {"type": "array", "description": "One array per group, its values in the order of `columns`; amounts are decimals as strings, money rounded to its currency's minor units", "items": {"type": "array", "items": {"type": ["string", "integer", "null"]}}},
             "groups_cut": {"type": "boolean", "description": "true when more groups matched than were returned"},
             "error": {"type": "object"}
         },
-        "anyOf": [{"required": ["summary", "groups", "groups_cut"]}, {"required": ["error"]}]
+        "anyOf": [{"required": ["summary", "columns", "groups", "groups_cut"]}, {"required": ["error"]}]
     });
     let lines: Vec<String> = names
         .iter()
@@ -166,12 +160,22 @@ pub async fn run(
     let page = engine
         .run_summary_in(app.clone(), actor, view, &summary, &req)
         .await?;
+    let mut columns = page.key_labels.clone();
+    columns.push("records".into());
+    if !page.value_label.is_empty() {
+        columns.push(page.value_label.clone());
+    }
     let mut groups: Vec<Value> = page
         .groups
         .iter()
-        .map(
-            |g| json!({"keys": g.keys, "count": g.count, "value": g.value, "currency": g.currency}),
-        )
+        .map(|g| {
+            let mut row: Vec<Value> = g.keys.iter().map(|k| Value::String(k.clone())).collect();
+            row.push(g.count.into());
+            if !page.value_label.is_empty() {
+                row.push(g.value.clone().map(Value::String).unwrap_or(Value::Null));
+            }
+            Value::Array(row)
+        })
         .collect();
     let mut cut = page.cut;
     // Within the byte budget: drop groups from the end and say so.
@@ -191,27 +195,24 @@ pub async fn run(
         text.push_str(", more were cut: narrow the parameters");
     }
     text.push_str(")\n");
-    let mut head = page.key_labels.join(" | ");
-    head.push_str(" | records");
-    if !page.value_label.is_empty() {
-        head.push_str(&format!(" | {}", page.value_label));
-    }
-    text.push_str(&head);
+    text.push_str(&columns.join(" | "));
     text.push('\n');
-    for g in page.groups.iter().take(groups.len()) {
-        let mut line = g.keys.join(" | ");
-        line.push_str(&format!(" | {}", g.count));
-        if let Some(v) = &g.value {
-            line.push_str(&format!(" | {v}"));
-        }
-        text.push_str(&line);
+    for g in &groups {
+        let cells: Vec<String> = g
+            .as_array()
+            .map(|r| {
+                r.iter()
+                    .map(|c| c.as_str().map(String::from).unwrap_or_else(|| c.to_string()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        text.push_str(&cells.join(" | "));
         text.push('\n');
     }
     let structured = json!({
         "summary": page.name,
         "title": page.def.title,
-        "keys": page.key_labels,
-        "value": page.value_label,
+        "columns": columns,
         "groups": groups,
         "groups_cut": cut,
     });

@@ -247,6 +247,37 @@ impl Store {
         Ok(name)
     }
 
+    /// An index holding everything a summary reads — its grouping fields, the currency and the
+    /// aggregated value — after the app (and the owner, for own-records views), so the database
+    /// can group one person's records from the index alone; returns its name.
+    pub async fn ensure_summary_index(
+        &self,
+        app_id: i64,
+        owner: bool,
+        keys: &[&str],
+        value: Option<&str>,
+    ) -> super::Result<String> {
+        let mut cols = vec!["app_id".to_string()];
+        if owner {
+            cols.push("owner_id".into());
+        }
+        cols.extend(keys.iter().map(|k| self.dialect.field_expr(k, ValueKind::Text)));
+        if let Some(v) = value {
+            cols.push(self.dialect.field_expr(v, ValueKind::Number));
+        }
+        let tag = if owner { "o_" } else { "" };
+        let name = index_name(
+            app_id,
+            &format!("s_{tag}{}_{}", keys.join("_"), value.unwrap_or("n")),
+        );
+        let sql = format!(
+            "CREATE INDEX IF NOT EXISTS {name} ON records ({})",
+            cols.join(", ")
+        );
+        self.exec(&sql, vec![]).await?;
+        Ok(name)
+    }
+
     /// Drops the app's expression indexes that are not in `keep` (fields renamed, removed,
     /// retyped or no longer filtered on); returns the names dropped.
     pub async fn drop_app_indexes_except(
