@@ -4,6 +4,8 @@ pub use sea_orm_migration::prelude::*;
 mod m0001_initial;
 mod m0002_auth_throttle;
 mod m0003_app_editor;
+mod m0004_accounts;
+mod m0005_notifications;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -15,6 +17,8 @@ impl MigratorTrait for Migrator {
             Box::new(m0001_initial::Migration),
             Box::new(m0002_auth_throttle::Migration),
             Box::new(m0003_app_editor::Migration),
+            Box::new(m0004_accounts::Migration),
+            Box::new(m0005_notifications::Migration),
         ]
     }
 }

@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 mod mcp_client;
+mod user_email;
 
 /// Formwork: forms, views and operations, with an MCP surface for AI assistants.
 #[derive(Parser)]
@@ -83,6 +84,13 @@ pub enum Command {
         /// a full disk.
         #[arg(long, env = "FORMWORK_SQLITE_MAX_PAGES")]
         sqlite_max_pages: Option<u64>,
+        /// SMTP server for notification emails, e.g. smtp://mail.example.com:587?tls=required
+        /// (off when not set; in-app notifications work without it).
+        #[arg(long, env = "FORMWORK_SMTP_URL")]
+        smtp_url: Option<String>,
+        /// Sender of notification emails, e.g. "Formwork <forms@example.com>".
+        #[arg(long, env = "FORMWORK_MAIL_FROM")]
+        mail_from: Option<String>,
     },
     /// Create or upgrade the database schema.
     Migrate,
@@ -120,6 +128,19 @@ pub enum UserCommand {
         roles: Vec<String>,
         #[arg(long)]
         display_name: Option<String>,
+        /// Address for notification emails.
+        #[arg(long)]
+        email: Option<String>,
+    },
+    /// Set (or with "", clear) a user's address for notification emails.
+    SetEmail { user: String, email: String },
+    /// Set a user's password, read from standard input (or prompted for on a terminal). Their
+    /// web sessions end; tokens stay valid.
+    SetPassword {
+        user: String,
+        /// The user must choose a new password at next sign-in.
+        #[arg(long)]
+        temporary: bool,
     },
     /// List users.
     List,
@@ -245,6 +266,8 @@ async fn run(cli: Cli) -> Result<(), String> {
             mcp_max_result_bytes,
             max_upload_bytes,
             sqlite_max_pages,
+            smtp_url,
+            mail_from,
         } => {
             let config = Config {
                 bind,
@@ -255,6 +278,8 @@ async fn run(cli: Cli) -> Result<(), String> {
                 mcp_max_result_bytes,
                 max_upload_bytes,
                 sqlite_max_pages,
+                smtp_url,
+                mail_from,
             };
             let app = crate::startup::Application::build(config).await?;
             app.run_until_stopped().await.map_err(|e| e.to_string())
@@ -268,13 +293,15 @@ async fn run(cli: Cli) -> Result<(), String> {
             username,
             roles,
             display_name,
+            email,
         }) => {
+            let email = email.as_deref().map(user_email::parse_email).transpose()?;
             let store = cli.db.store().await?;
             let password = read_password()?;
             if password.chars().count() < 8 {
                 return Err("the password must have at least 8 characters".into());
             }
-            let id = Auth::new(store)
+            let id = Auth::new(store.clone())
                 .create_user(
                     &username,
                     display_name.as_deref().unwrap_or(&username),
@@ -292,6 +319,36 @@ async fn run(cli: Cli) -> Result<(), String> {
             println!(
                 "created user {username} (id {id}) with roles {}",
                 roles.join(", ")
+            );
+            if let Some(e) = email {
+                println!("{}", user_email::set_email(&store, &username, &e).await?);
+            }
+            Ok(())
+        }
+        Command::User(UserCommand::SetEmail { user, email }) => {
+            let store = cli.db.store().await?;
+            println!("{}", user_email::set_email(&store, &user, &email).await?);
+            Ok(())
+        }
+        Command::User(UserCommand::SetPassword { user, temporary }) => {
+            let store = cli.db.store().await?;
+            let row = store
+                .user_by_name(&user)
+                .await
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| format!("no user `{user}`"))?;
+            let password = read_password()?;
+            Auth::new(store)
+                .set_password(row.id, &password, temporary)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!(
+                "set the password of {user}{}",
+                if temporary {
+                    "; they must change it at next sign-in"
+                } else {
+                    ""
+                }
             );
             Ok(())
         }

@@ -129,9 +129,16 @@ async fn ensure_user(
         return Ok(u.id);
     }
     let roles: Vec<String> = roles.iter().map(|s| s.to_string()).collect();
-    auth.create_user(name, display, DEMO_PASSWORD, &roles, Utc::now())
+    let id = auth
+        .create_user(name, display, DEMO_PASSWORD, &roles, Utc::now())
         .await
-        .map_err(|e| e.to_string())
+        .map_err(|e| e.to_string())?;
+    // Example addresses, so the demo's notification emails have somewhere to go.
+    store
+        .set_user_email(id, Some(&format!("{name}@example.com")))
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(id)
 }
 
 /// Seeds the demo: users, the app, and a few dozen claims made through the engine (with history).

@@ -12,6 +12,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 mod body_deadline;
+mod compression;
+mod head_as_get;
+mod outbox_worker;
 
 /// A bound, ready-to-run server.
 pub struct Application {
@@ -69,6 +72,14 @@ impl Application {
             );
             println!("MCP server URL: {base_url}/mcp");
         }
+        // Notification emails: off without an SMTP URL (the outbox still records notices).
+        if let Some(mailer) = outbox_worker::Mailer::from_config(
+            config.smtp_url.as_deref(),
+            config.mail_from.as_deref(),
+            &base_url,
+        )? {
+            tokio::spawn(mailer.run(store.clone()));
+        }
         let state = web::Data::new(AppState {
             engine: engine.clone(),
             auth: auth.clone(),
@@ -91,6 +102,10 @@ impl Application {
                 .app_data(web::FormConfig::default().limit(256 * 1024))
                 .wrap(middleware::from_fn(body_deadline::body_deadline))
                 .wrap(middleware::from_fn(crate::web::security_headers))
+                .wrap(middleware::Compress::default())
+                .wrap(middleware::from_fn(compression::compression_scope))
+                // Outermost: routing and every other layer see a HEAD as the GET it stands for.
+                .wrap(middleware::from_fn(head_as_get::head_as_get))
                 .configure(crate::mcp::configure(mcp.clone()))
                 .configure(crate::oauth_metadata::configure)
                 .configure(crate::web::configure)

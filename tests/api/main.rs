@@ -5,13 +5,16 @@
 
 mod helpers;
 
+mod accounts;
 mod editor;
 mod engine_rules;
 mod faults;
+mod feedback;
 mod hardening_mcp;
 mod hardening_records;
 mod hardening_web;
 mod mcp_surface;
+mod notifications;
 mod oauth;
 mod oauth_attacks;
 mod oauth_helpers;

@@ -194,7 +194,11 @@ async fn the_summary_tool_answers_in_one_call_within_the_callers_permissions() {
     let groups = sc["groups"].as_array().unwrap();
     let find = |cat: &str, cur: &str| groups.iter().find(|g| g[0] == cat && g[1] == cur).cloned();
     assert_eq!(find("Travel", "EUR").unwrap()[3], "15.30");
-    assert_eq!(find("Travel", "EUR").unwrap()[2], 2, "bob's claim is not counted");
+    assert_eq!(
+        find("Travel", "EUR").unwrap()[2],
+        2,
+        "bob's claim is not counted"
+    );
     assert_eq!(find("Meals", "USD").unwrap()[3], "7.00");
     assert_eq!(sc["groups_cut"], false);
     let bytes = serde_json::to_string(&r).unwrap().len();

@@ -1,5 +1,6 @@
 //! Users, password hashing (argon2id), web sessions and bearer tokens. The only module that mints
 //! or checks secrets; everything secret is stored as a hash.
+mod accounts;
 pub mod oauth;
 mod password;
 mod rejected;
@@ -7,9 +8,12 @@ mod sessions;
 pub mod throttle;
 mod tokens;
 
-pub use password::{hash_password, verify_password};
+pub use accounts::PasswordChangeError;
+pub use password::{
+    check_new_password, hash_password, verify_password, PasswordRule, MIN_PASSWORD_CHARS,
+};
 pub use rejected::RejectedFrom;
-pub use sessions::WebSession;
+pub use sessions::{SessionSummary, WebSession};
 pub use tokens::{Principal, PAT_PREFIX};
 
 use crate::store::{Store, StoreError, UserRow};

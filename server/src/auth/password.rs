@@ -16,6 +16,36 @@ pub fn hash_password(password: &str) -> Result<String, argon2::password_hash::Er
         .to_string())
 }
 
+/// The fewest characters a new password may have.
+pub const MIN_PASSWORD_CHARS: usize = 10;
+/// The most characters a password may have (argon2 hashes any length; this bounds the work).
+pub const MAX_PASSWORD_CHARS: usize = 1024;
+
+/// Why a new password is refused, in words for the person choosing it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PasswordRule {
+    #[error("the new password must have at least {MIN_PASSWORD_CHARS} characters")]
+    TooShort,
+    #[error("the new password must have at most {MAX_PASSWORD_CHARS} characters")]
+    TooLong,
+    #[error("the new password must not be your username")]
+    SameAsUsername,
+}
+
+/// Checks a new password against the rules: long enough, bounded, not the username.
+pub fn check_new_password(username: &str, password: &str) -> Result<(), PasswordRule> {
+    let chars = password.chars().count();
+    if chars < MIN_PASSWORD_CHARS {
+        Err(PasswordRule::TooShort)
+    } else if chars > MAX_PASSWORD_CHARS {
+        Err(PasswordRule::TooLong)
+    } else if password.trim().eq_ignore_ascii_case(username.trim()) {
+        Err(PasswordRule::SameAsUsername)
+    } else {
+        Ok(())
+    }
+}
+
 /// Verifies a password against a stored PHC string.
 pub fn verify_password(hash: &str, password: &str) -> bool {
     match PasswordHash::new(hash) {
@@ -38,5 +68,22 @@ mod tests {
         assert!(verify_password(&h, "correct horse"));
         assert!(!verify_password(&h, "wrong"));
         assert!(!verify_password("not a hash", "x"));
+    }
+
+    #[test]
+    fn new_passwords_are_long_enough_and_not_the_username() {
+        assert_eq!(
+            check_new_password("alice", "short"),
+            Err(PasswordRule::TooShort)
+        );
+        assert_eq!(
+            check_new_password("alice.smith", "Alice.Smith"),
+            Err(PasswordRule::SameAsUsername)
+        );
+        assert_eq!(
+            check_new_password("alice", &"x".repeat(1025)),
+            Err(PasswordRule::TooLong)
+        );
+        assert_eq!(check_new_password("alice", "ten chars!"), Ok(()));
     }
 }

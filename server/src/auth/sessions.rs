@@ -6,6 +6,15 @@ use chrono::{DateTime, Duration, Utc};
 /// How long a web session lasts.
 pub const SESSION_HOURS: i64 = 12;
 
+/// One of a user's sessions as listed to them.
+#[derive(Debug, Clone)]
+pub struct SessionSummary {
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    /// Whether this is the session of the cookie the list was asked with.
+    pub current: bool,
+}
+
 /// A live web session.
 #[derive(Debug, Clone)]
 pub struct WebSession {
@@ -54,6 +63,35 @@ impl Auth {
             })),
             _ => Ok(None),
         }
+    }
+
+    /// A user's live sessions, newest first, the one behind `cookie` marked current.
+    pub async fn user_sessions(
+        &self,
+        user_id: i64,
+        cookie: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<SessionSummary>, AuthError> {
+        let mine = cookie.map(secret_hash);
+        Ok(self
+            .store()
+            .user_sessions(user_id, now)
+            .await?
+            .into_iter()
+            .map(|(id, created_at, expires_at)| SessionSummary {
+                created_at,
+                expires_at,
+                current: mine.as_deref().is_some_and(|m| super::same(m, &id)),
+            })
+            .collect())
+    }
+
+    /// Ends every session of a user but the one behind `cookie`; returns how many ended.
+    pub async fn end_other_sessions(&self, user_id: i64, cookie: &str) -> Result<u64, AuthError> {
+        Ok(self
+            .store()
+            .delete_user_sessions(user_id, Some(&secret_hash(cookie)))
+            .await?)
     }
 
     pub async fn end_session(&self, cookie: &str) -> Result<(), AuthError> {

@@ -310,6 +310,9 @@ pub struct OperationDef {
     /// Compare the inputs with the values read from an attached file and note differences.
     #[serde(default)]
     pub cross_check: Option<CrossCheck>,
+    /// Who is told when the operation is applied (see `engine::notify`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notify: Vec<super::notify::NotifyTarget>,
     #[serde(default)]
     pub mcp: OperationMcp,
 }
@@ -602,6 +605,7 @@ impl AppDef {
             }
         }
         self.check_roles(&mut errors);
+        super::notify::check_notify(self, &mut errors);
         if errors.is_empty() {
             Ok(())
         } else {
@@ -751,6 +755,10 @@ impl AppDef {
                 fix(&mut cc.file);
                 fix(&mut cc.into);
             }
+            o.notify
+                .iter_mut()
+                .filter_map(|t| t.field.as_mut())
+                .for_each(&fix);
         }
         Ok(())
     }
@@ -794,7 +802,8 @@ impl AppDef {
                 .any(|l| l.iter().any(|f| f == field))
                 || o.cross_check
                     .as_ref()
-                    .is_some_and(|c| c.file == field || c.into == field);
+                    .is_some_and(|c| c.file == field || c.into == field)
+                || o.notify.iter().any(|t| t.field.as_deref() == Some(field));
             if used {
                 out.push(format!("operations.{n}"));
             }

@@ -115,6 +115,11 @@ fn full_definition() -> AppDef {
                 file: "receipt".into(),
                 into: "note".into(),
             }),
+            notify: vec![
+                super::super::notify::NotifyTarget::owner(),
+                super::super::notify::NotifyTarget::role("manager"),
+                super::super::notify::NotifyTarget::field("owner"),
+            ],
             mcp: OperationMcp {
                 enabled: true,
                 description: Some("Description".into()),
@@ -239,6 +244,7 @@ fn every_value_of_the_enumerations_is_documented() {
     all.extend(variants::<Aggregate>());
     all.extend(variants::<Bucket>());
     all.extend(variants::<Chart>());
+    all.extend(variants::<super::super::notify::NotifyTo>());
     for name in ["long_text", "transition", "contains", "own", "columns"] {
         assert!(all.iter().any(|v| v == name), "`{name}` not found: {all:?}");
     }

@@ -9,6 +9,7 @@ pub mod definition;
 pub mod describe;
 mod error;
 pub mod evolution;
+pub mod notify;
 pub mod operations;
 pub mod records;
 pub mod summaries;

@@ -221,9 +221,31 @@ impl Engine {
             changes: serde_json::to_string(&changes).unwrap_or_else(|_| "[]".into()),
         };
         let attach_ids: Vec<i64> = attach.iter().map(|(_, id)| *id).collect();
+        // The record as it will be, for whom to tell and what they may read.
+        let after = RecordRow {
+            id: record.as_ref().map(|r| r.id).unwrap_or(0),
+            app_id: app.id,
+            owner_id: record.as_ref().map(|r| r.owner_id).unwrap_or(actor.user_id),
+            version: record.as_ref().map(|r| r.version + 1).unwrap_or(1),
+            data: data.clone(),
+            created_at: now,
+            updated_at: now,
+        };
+        let record_title = def
+            .title_field
+            .as_ref()
+            .and_then(|t| data.get(t))
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .to_string();
+        let text = super::notify::NoticeText {
+            record_title,
+            operation_title: &op.title,
+        };
+        let notices = self.notices(&app, op, actor, &after, text).await?;
         let (id, version) = self
             .store()
-            .apply_write(write, history, &attach_ids, now)
+            .apply_write(write, history, &attach_ids, &notices, now)
             .await
             .map_err(|e| match (e, &record) {
                 // Another write linked one of these uploads first (see `Store::apply_write`).

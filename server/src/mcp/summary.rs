@@ -202,7 +202,11 @@ pub async fn run(
             .as_array()
             .map(|r| {
                 r.iter()
-                    .map(|c| c.as_str().map(String::from).unwrap_or_else(|| c.to_string()))
+                    .map(|c| {
+                        c.as_str()
+                            .map(String::from)
+                            .unwrap_or_else(|| c.to_string())
+                    })
                     .collect()
             })
             .unwrap_or_default();

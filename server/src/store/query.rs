@@ -261,7 +261,10 @@ impl Store {
         if owner {
             cols.push("owner_id".into());
         }
-        cols.extend(keys.iter().map(|k| self.dialect.field_expr(k, ValueKind::Text)));
+        cols.extend(
+            keys.iter()
+                .map(|k| self.dialect.field_expr(k, ValueKind::Text)),
+        );
         if let Some(v) = value {
             cols.push(self.dialect.field_expr(v, ValueKind::Number));
         }

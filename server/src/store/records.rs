@@ -96,12 +96,14 @@ impl Store {
     /// Applies a write and appends its history entry atomically; returns (record id, new version).
     /// `history.record_id`/`record_version` are filled in here. The attachments in `attach` are
     /// linked to the record only if they are unlinked or already its own; otherwise nothing is
-    /// written and the error is [`StoreError::Conflict`].
+    /// written and the error is [`StoreError::Conflict`]. The `notices` are written in the same
+    /// transaction, so a change and the notices telling of it are committed (or lost) together.
     pub async fn apply_write(
         &self,
         write: RecordWrite,
         mut history: NewHistory,
         attach: &[i64],
+        notices: &[super::NewNotice],
         now: DateTime<Utc>,
     ) -> Result<(i64, i64)> {
         let tx = self.begin().await?;
@@ -185,6 +187,7 @@ impl Store {
         history.record_id = id;
         history.record_version = version;
         self.insert_history(&tx, &history).await?;
+        self.insert_notices(&tx, notices, id, version, now).await?;
         tx.commit().await?;
         Ok((id, version))
     }

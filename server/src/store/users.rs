@@ -15,6 +15,8 @@ pub struct UserRow {
     pub failed_logins: i32,
     pub locked_until: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
+    /// Set when an administrator chose the password: the user must choose a new one.
+    pub must_change_password: bool,
 }
 
 impl UserRow {
@@ -34,6 +36,7 @@ impl UserRow {
             failed_logins: get(r, "failed_logins")?,
             locked_until: get(r, "locked_until")?,
             created_at: get(r, "created_at")?,
+            must_change_password: get(r, "must_change_password")?,
         })
     }
 }
@@ -47,7 +50,7 @@ pub struct SessionRow {
 }
 
 const USER_COLS: &str =
-    "id, username, display_name, password_hash, roles, disabled, failed_logins, locked_until, created_at";
+    "id, username, display_name, password_hash, roles, disabled, failed_logins, locked_until, created_at, must_change_password";
 
 impl Store {
     pub async fn create_user(
@@ -132,13 +135,56 @@ impl Store {
         Ok(())
     }
 
-    pub async fn set_password_hash(&self, id: i64, hash: &str) -> Result<()> {
+    /// Replaces a password hash, sets or clears the must-change flag and lifts any lockout.
+    /// `Ok(false)` when no such user exists.
+    pub async fn set_password_hash(&self, id: i64, hash: &str, must_change: bool) -> Result<bool> {
+        let n = self
+            .exec(
+                "UPDATE users SET password_hash = ?, must_change_password = ?, failed_logins = 0, locked_until = NULL WHERE id = ?",
+                vec![hash.into(), must_change.into(), id.into()],
+            )
+            .await?;
+        self.auth_changed();
+        Ok(n > 0)
+    }
+
+    /// Sets or clears the flag that sends a user to the change-password page.
+    pub async fn set_must_change_password(&self, id: i64, must_change: bool) -> Result<()> {
         self.exec(
-            "UPDATE users SET password_hash = ? WHERE id = ?",
-            vec![hash.into(), id.into()],
+            "UPDATE users SET must_change_password = ? WHERE id = ?",
+            vec![must_change.into(), id.into()],
         )
         .await?;
         Ok(())
+    }
+
+    /// Deletes a user who owns no records (their sessions and tokens go with them; history
+    /// keeps the name it stored). One statement, so a record created meanwhile still blocks it.
+    /// `None` once deleted, `Some(n)` when the user still owns `n` records.
+    pub async fn delete_user(&self, id: i64) -> Result<Option<i64>> {
+        let n = self
+            .exec(
+                "DELETE FROM users WHERE id = ? AND NOT EXISTS (SELECT 1 FROM records WHERE owner_id = ?)",
+                vec![id.into(), id.into()],
+            )
+            .await?;
+        if n > 0 {
+            self.exec("DELETE FROM oauth_codes WHERE user_id = ?", vec![id.into()])
+                .await?;
+            self.auth_changed();
+            return Ok(None);
+        }
+        if self.user_by_id(id).await?.is_none() {
+            return Err(StoreError::NotFound);
+        }
+        let row = self
+            .one(
+                "SELECT COUNT(*) AS n FROM records WHERE owner_id = ?",
+                vec![id.into()],
+            )
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        Ok(Some(get(&row, "n")?))
     }
 
     /// Takes one sign-in attempt for an account before its password is checked: counts it and,
@@ -227,6 +273,69 @@ impl Store {
         )
         .await?;
         Ok(())
+    }
+
+    /// A user's live sessions, newest first: each one's key (the cookie's hash), creation and
+    /// expiry.
+    pub async fn user_sessions(
+        &self,
+        user_id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<(String, DateTime<Utc>, DateTime<Utc>)>> {
+        let rows = self
+            .all(
+                "SELECT id, created_at, expires_at FROM web_sessions WHERE user_id = ? AND expires_at >= ? ORDER BY created_at DESC",
+                vec![user_id.into(), now.into()],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| Ok((get(r, "id")?, get(r, "created_at")?, get(r, "expires_at")?)))
+            .collect()
+    }
+
+    /// Ends every session of a user except `keep` (a session key); all of them when `None`.
+    pub async fn delete_user_sessions(&self, user_id: i64, keep: Option<&str>) -> Result<u64> {
+        match keep {
+            Some(k) => {
+                self.exec(
+                    "DELETE FROM web_sessions WHERE user_id = ? AND id <> ?",
+                    vec![user_id.into(), k.into()],
+                )
+                .await
+            }
+            None => {
+                self.exec(
+                    "DELETE FROM web_sessions WHERE user_id = ?",
+                    vec![user_id.into()],
+                )
+                .await
+            }
+        }
+    }
+
+    /// The MCP clients a user allowed through OAuth and still holds live tokens of: client row
+    /// id, name, when first allowed, when last used.
+    pub async fn user_clients(
+        &self,
+        user_id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<(i64, String, DateTime<Utc>, Option<DateTime<Utc>>)>> {
+        let rows = self
+            .all(
+                "SELECT c.id, c.name, MIN(t.created_at) AS first_allowed, MAX(t.last_used_at) AS last_used FROM tokens t JOIN mcp_clients c ON c.id = t.client_id WHERE t.user_id = ? AND t.kind IN ('access', 'refresh') GROUP BY c.id, c.name HAVING SUM(CASE WHEN t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > ?) THEN 1 ELSE 0 END) > 0 ORDER BY c.name",
+                vec![user_id.into(), now.into()],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    get(r, "id")?,
+                    get(r, "name")?,
+                    get(r, "first_allowed")?,
+                    get(r, "last_used")?,
+                ))
+            })
+            .collect()
     }
 
     pub async fn delete_expired_sessions(&self, now: DateTime<Utc>) -> Result<u64> {

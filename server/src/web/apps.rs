@@ -68,6 +68,7 @@ pub async fn app_home(
     state: web::Data<AppState>,
     signed: Signed,
     path: web::Path<String>,
+    q: web::Query<HashMap<String, String>>,
 ) -> Result<HttpResponse, WebError> {
     let actor = signed.actor();
     let app = state.engine.app(&path).await?;
@@ -127,7 +128,9 @@ pub async fn app_home(
         });
     }
     render(&AppPage {
-        layout: Layout::new(app.def.name.clone(), &signed),
+        layout: Layout::new(app.def.name.clone(), &signed).with_flash(
+            super::operations::done_flash(&app.def, q.get("done").map(String::as_str)),
+        ),
         name: app.def.name.clone(),
         description: app.def.description.clone(),
         creates: create_links(&app.def, &actor),
@@ -202,19 +205,25 @@ pub async fn view(
     let app = state.engine.view_for(&actor, &slug, &view_name).await?;
     let def = &app.def;
     let view = &def.views[view_name.as_str()];
+    // Said once: the links this page builds from its query do not carry it on.
+    let mut q = q.into_inner();
+    let flash = super::operations::done_flash(def, q.remove("done").as_deref());
     let (req, page_no) = view_request(view, &q)?;
     let base = format!("/apps/{slug}/views/{view_name}");
     let (page, error) = match state.engine.run_view(&actor, &slug, &view_name, &req).await {
         Ok(p) => (Some(p), None),
-        Err(crate::engine::EngineError::Invalid(errs)) => (
-            None,
-            Some(
-                errs.iter()
-                    .map(|e| e.to_string())
-                    .collect::<Vec<_>>()
-                    .join("; "),
-            ),
-        ),
+        Err(crate::engine::EngineError::Invalid(errs)) => {
+            let names = super::wording::Names::of(def, Some(view));
+            (
+                None,
+                Some(
+                    errs.iter()
+                        .map(|e| super::wording::field_error(&names, e))
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                ),
+            )
+        }
         Err(e) => return Err(e.into()),
     };
     let current_sort = page
@@ -308,7 +317,7 @@ pub async fn view(
         (vec![], vec![])
     };
     render(&ViewPageT {
-        layout: Layout::new(format!("{} — {}", view.title, def.name), &signed),
+        layout: Layout::new(format!("{} — {}", view.title, def.name), &signed).with_flash(flash),
         app_slug: slug.clone(),
         app_name: def.name.clone(),
         view_title: view.title.clone(),

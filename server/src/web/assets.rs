@@ -1,5 +1,5 @@
 //! Static assets, built into the binary so it serves a complete UI from any working directory.
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpResponse, ResponseError};
 
 /// Every file under `static/` (a unit test below keeps this list complete).
 const ASSETS: &[(&str, &str, &[u8])] = &[
@@ -36,10 +36,13 @@ pub async fn serve(path: web::Path<String>) -> HttpResponse {
             .content_type(*content_type)
             .insert_header(("Cache-Control", "public, max-age=3600"))
             .body(*bytes),
-        None => HttpResponse::NotFound()
-            .content_type("text/plain")
-            .body("not found"),
+        None => super::error::WebError::NotFound("There is no such file.".into()).error_response(),
     }
+}
+
+/// Browsers ask for `/favicon.ico` whatever the page links: the site's SVG icon answers it.
+pub async fn favicon() -> HttpResponse {
+    serve(web::Path::from("icons/formwork.svg".to_string())).await
 }
 
 #[cfg(test)]

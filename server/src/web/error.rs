@@ -93,11 +93,58 @@ impl ResponseError for WebError {
                 _ => "Error",
             }
             .to_string(),
-            message: self.to_string(),
+            message: match self {
+                // Engine refusals, worded for people. (Bad requests name the form control
+                // concerned the way the form does, and keep their wording.)
+                WebError::NotFound(m) | WebError::Forbidden(m) | WebError::Conflict(m) => {
+                    let names = super::wording::Names::of_nothing();
+                    super::wording::sentence(&super::wording::plain(&names, m))
+                }
+                other => other.to_string(),
+            },
         };
         let body = page.render().unwrap_or_else(|_| self.to_string());
         HttpResponse::build(self.status_code())
             .content_type("text/html; charset=utf-8")
             .body(body)
+    }
+}
+
+/// Paths whose clients are programs (MCP, OAuth, metadata discovery): they get JSON, not a page.
+fn wants_json(path: &str) -> bool {
+    ["/mcp", "/oauth", "/.well-known"].iter().any(|p| {
+        path.strip_prefix(p)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    })
+}
+
+/// The answer to a URL that no route serves: the styled error page, or JSON for programs.
+pub async fn not_found(req: actix_web::HttpRequest) -> HttpResponse {
+    let path = req.path();
+    if wants_json(path) {
+        return HttpResponse::NotFound().json(serde_json::json!({
+            "error": "not_found",
+            "error_description": format!("nothing is served at {path}"),
+        }));
+    }
+    WebError::NotFound(
+        "There is no page at this address. Check the link, or start again from the home page."
+            .into(),
+    )
+    .error_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wants_json;
+
+    #[test]
+    fn programs_get_json_and_people_get_pages() {
+        for p in ["/mcp", "/mcp/x", "/oauth/nope", "/.well-known/nope"] {
+            assert!(wants_json(p), "{p}");
+        }
+        for p in ["/", "/mcpx", "/oauthy", "/apps/x", "/.well-knownx"] {
+            assert!(!wants_json(p), "{p}");
+        }
     }
 }

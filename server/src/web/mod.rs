@@ -8,6 +8,7 @@ mod error;
 pub(crate) mod forms;
 mod layout;
 mod next_path;
+mod notifications;
 mod oauth;
 mod operations;
 mod profile;
@@ -16,6 +17,7 @@ mod security_headers;
 mod session;
 mod sign_in;
 mod summaries;
+mod wording;
 
 pub use error::WebError;
 pub use layout::Layout;
@@ -77,8 +79,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/profile/tokens/{id}/revoke",
             web::post().to(profile::revoke_token),
         )
+        .configure(profile::configure)
+        .configure(notifications::configure)
         .configure(admin::configure)
-        .configure(oauth::configure);
+        .configure(oauth::configure)
+        .route("/favicon.ico", web::get().to(assets::favicon))
+        .default_service(web::to(error::not_found));
 }
 
 async fn health(state: web::Data<AppState>) -> HttpResponse {

@@ -1,5 +1,6 @@
 //! Operation forms: inputs with per-field errors, file upload, and the same engine call as MCP.
 use super::layout::Layout;
+use super::wording::{self, Names};
 use super::{redirect, render, AppState, Signed, WebError};
 use crate::engine::definition::{AppDef, FieldType, OperationDef, OperationKind};
 use crate::engine::value::display_value;
@@ -73,6 +74,7 @@ fn page(
     general: Vec<String>,
     suggestions: Vec<(String, String)>,
 ) -> OperationPage {
+    let names = Names::of(def, None);
     let inputs = op
         .inputs
         .iter()
@@ -94,20 +96,23 @@ fn page(
                 error: errors
                     .iter()
                     .filter(|e| &e.field == n)
-                    .map(|e| e.message.clone())
+                    .map(|e| wording::field_error(&names, e))
                     .collect::<Vec<_>>()
-                    .join("; "),
+                    .join(" "),
                 help: f.help.clone(),
                 accept: f.accept.join(","),
             }
         })
         .collect();
-    let mut general = general;
+    let mut general: Vec<String> = general
+        .iter()
+        .map(|m| wording::sentence(&wording::plain(&names, m)))
+        .collect();
     general.extend(
         errors
             .iter()
             .filter(|e| !op.inputs.contains(&e.field))
-            .map(|e| e.to_string()),
+            .map(|e| wording::field_error(&names, e)),
     );
     OperationPage {
         layout: Layout::new(op.title.clone(), signed),
@@ -126,6 +131,12 @@ fn page(
         danger: op.kind == OperationKind::Delete,
         suggestions,
     }
+}
+
+/// The success message for `?done=<operation>` on the page an operation leads to, if that names
+/// an operation of the app.
+pub(crate) fn done_flash(def: &AppDef, q: Option<&str>) -> Option<String> {
+    def.operations.get(q?).map(wording::done)
 }
 
 /// A stored value as a form shows it: money with the currency's minor units ("20.00").
@@ -353,8 +364,8 @@ pub async fn submit(
                 .first()
                 .map(|(n, _)| n.to_string());
             Ok(redirect(&match first_view {
-                Some(v) => format!("/apps/{slug}/views/{v}"),
-                None => format!("/apps/{slug}"),
+                Some(v) => format!("/apps/{slug}/views/{v}?done={op_name}"),
+                None => format!("/apps/{slug}?done={op_name}"),
             }))
         }
         Ok(out) => {
@@ -370,8 +381,8 @@ pub async fn submit(
                     .first()
                     .map(|(n, _)| n.to_string());
                 return Ok(redirect(&match first_view {
-                    Some(v) => format!("/apps/{slug}/views/{v}"),
-                    None => format!("/apps/{slug}"),
+                    Some(v) => format!("/apps/{slug}/views/{v}?done={op_name}"),
+                    None => format!("/apps/{slug}?done={op_name}"),
                 }));
             }
             let mut duplicate = false;
@@ -382,11 +393,15 @@ pub async fn submit(
                     .await?
                     .is_empty();
             }
+            // The record page says what was done (`done`, the operation's name: its title is
+            // looked up there, never echoed from the URL).
             if !duplicate {
-                Ok(redirect(&format!("/apps/{slug}/records/{id}")))
+                Ok(redirect(&format!(
+                    "/apps/{slug}/records/{id}?done={op_name}"
+                )))
             } else {
                 Ok(redirect(&format!(
-                    "/apps/{slug}/records/{id}?note=duplicate"
+                    "/apps/{slug}/records/{id}?done={op_name}&note=duplicate"
                 )))
             }
         }

@@ -1,11 +1,37 @@
-//! The user's profile: personal access tokens for MCP clients and scripts.
+//! The user's profile: password, web sessions, connected apps (MCP clients allowed through
+//! OAuth) and personal access tokens for MCP clients and scripts.
+mod access;
+mod password;
+
 use super::layout::Layout;
-use super::{redirect, render, AppState, Signed, WebError};
+use super::{redirect, render, AppState, Signed, WebError, SESSION_COOKIE};
 use crate::web::forms::CsrfForm;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
+
+/// Registers the profile's account routes (password, sessions, connected apps) and the
+/// sign-in page's "forgot your password" page.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route(
+        super::session::CHANGE_PASSWORD_PATH,
+        web::get().to(password::form),
+    )
+    .route(
+        super::session::CHANGE_PASSWORD_PATH,
+        web::post().to(password::submit),
+    )
+    .route(
+        "/profile/sessions/end-others",
+        web::post().to(access::end_other_sessions),
+    )
+    .route(
+        "/profile/apps/{id}/revoke",
+        web::post().to(access::revoke_app),
+    )
+    .route("/login/forgot", web::get().to(super::sign_in::forgot));
+}
 
 struct TokenView {
     id: i64,
@@ -15,6 +41,19 @@ struct TokenView {
     last_used: String,
     expires: String,
     revoked: bool,
+}
+
+struct SessionView {
+    created: String,
+    expires: String,
+    current: bool,
+}
+
+struct AppView {
+    id: i64,
+    name: String,
+    allowed: String,
+    last_used: String,
 }
 
 #[derive(Template)]
@@ -27,13 +66,50 @@ struct ProfilePage {
     mcp_url: String,
     tokens: Vec<TokenView>,
     new_token: Option<String>,
+    sessions: Vec<SessionView>,
+    apps: Vec<AppView>,
+    demo_password_users: Vec<String>,
+    min_chars: usize,
+}
+
+fn minute(d: DateTime<Utc>) -> String {
+    d.format("%Y-%m-%d %H:%M").to_string()
+}
+
+/// What a finished action says at the top of the profile (`?done=`); fixed sentences only.
+fn done_message(done: Option<&str>) -> Option<String> {
+    match done? {
+        "password" => Some("Your password was changed. Your other sessions were signed out; your personal access tokens and connected apps still work."),
+        "sessions" => Some("Your other sessions were signed out."),
+        "app" => Some("The app's access was revoked."),
+        _ => None,
+    }
+    .map(String::from)
+}
+
+/// Demo users that still have the demo's well-known password, checked only for administrators.
+pub(super) async fn demo_password_users(
+    state: &AppState,
+    signed: &Signed,
+) -> Result<Vec<String>, WebError> {
+    if !signed.is_admin() {
+        return Ok(Vec::new());
+    }
+    let names: Vec<&str> = crate::demo::DEMO_USERS.iter().map(|u| u.0).collect();
+    Ok(state
+        .auth
+        .users_with_password(&names, crate::demo::DEMO_PASSWORD)
+        .await?)
 }
 
 async fn profile_page(
     state: &AppState,
     signed: &Signed,
+    req: &HttpRequest,
     new_token: Option<String>,
+    flash: Option<String>,
 ) -> Result<HttpResponse, WebError> {
+    let now = Utc::now();
     let tokens = state
         .auth
         .list_pats(signed.user.id)
@@ -44,10 +120,7 @@ async fn profile_page(
             name: t.name,
             prefix: t.prefix,
             created: t.created_at.format("%Y-%m-%d").to_string(),
-            last_used: t
-                .last_used_at
-                .map(|d| d.format("%Y-%m-%d %H:%M").to_string())
-                .unwrap_or_else(|| "never".into()),
+            last_used: t.last_used_at.map(minute).unwrap_or_else(|| "never".into()),
             expires: t
                 .expires_at
                 .map(|d| d.format("%Y-%m-%d").to_string())
@@ -55,14 +128,43 @@ async fn profile_page(
             revoked: t.revoked_at.is_some(),
         })
         .collect();
+    let cookie = req.cookie(SESSION_COOKIE).map(|c| c.value().to_string());
+    let sessions = state
+        .auth
+        .user_sessions(signed.user.id, cookie.as_deref(), now)
+        .await?
+        .into_iter()
+        .map(|s| SessionView {
+            created: minute(s.created_at),
+            expires: minute(s.expires_at),
+            current: s.current,
+        })
+        .collect();
+    let apps = state
+        .engine
+        .store()
+        .user_clients(signed.user.id, now)
+        .await?
+        .into_iter()
+        .map(|(id, name, allowed, last_used)| AppView {
+            id,
+            name,
+            allowed: minute(allowed),
+            last_used: last_used.map(minute).unwrap_or_else(|| "never".into()),
+        })
+        .collect();
     let mut resp = render(&ProfilePage {
-        layout: Layout::new("Profile", signed),
+        layout: Layout::new("Profile", signed).with_flash(flash),
         username: signed.user.username.clone(),
         display_name: signed.user.display_name.clone(),
         roles: signed.user.roles.join(", "),
         mcp_url: state.mcp_url(),
         tokens,
         new_token,
+        sessions,
+        apps,
+        demo_password_users: demo_password_users(state, signed).await?,
+        min_chars: crate::auth::MIN_PASSWORD_CHARS,
     })?;
     resp.headers_mut().insert(
         actix_web::http::header::CACHE_CONTROL,
@@ -71,8 +173,18 @@ async fn profile_page(
     Ok(resp)
 }
 
-pub async fn show(state: web::Data<AppState>, signed: Signed) -> Result<HttpResponse, WebError> {
-    profile_page(&state, &signed, None).await
+#[derive(Deserialize)]
+pub struct DoneQuery {
+    done: Option<String>,
+}
+
+pub async fn show(
+    state: web::Data<AppState>,
+    signed: Signed,
+    req: HttpRequest,
+    q: web::Query<DoneQuery>,
+) -> Result<HttpResponse, WebError> {
+    profile_page(&state, &signed, &req, None, done_message(q.done.as_deref())).await
 }
 
 #[derive(Deserialize)]
@@ -86,6 +198,7 @@ pub struct NewTokenForm {
 pub async fn create_token(
     state: web::Data<AppState>,
     signed: Signed,
+    req: HttpRequest,
     form: web::Form<NewTokenForm>,
 ) -> Result<HttpResponse, WebError> {
     signed.check_csrf(&form.csrf)?;
@@ -110,7 +223,7 @@ pub async fn create_token(
             now,
         )
         .await?;
-    profile_page(&state, &signed, Some(token)).await
+    profile_page(&state, &signed, &req, Some(token), None).await
 }
 
 pub async fn revoke_token(

@@ -66,6 +66,8 @@ struct RecordPage {
 #[derive(Deserialize)]
 pub struct RecordQuery {
     history: Option<String>,
+    /// The operation just run here (its success message is shown).
+    done: Option<String>,
 }
 
 pub async fn show(
@@ -178,7 +180,8 @@ pub async fn show(
         .filter(|t| !t.is_empty())
         .unwrap_or_else(|| format!("Record {id}"));
     render(&RecordPage {
-        layout: Layout::new(title.clone(), &signed),
+        layout: Layout::new(title.clone(), &signed)
+            .with_flash(super::operations::done_flash(def, q.done.as_deref())),
         app_slug: slug.clone(),
         app_name: def.name.clone(),
         id,

@@ -9,6 +9,12 @@ use futures_util::future::LocalBoxFuture;
 /// Name of the session cookie.
 pub const SESSION_COOKIE: &str = "formwork_session";
 
+/// Where a user whose password an administrator set is sent until they choose their own.
+pub const CHANGE_PASSWORD_PATH: &str = "/profile/password";
+
+/// The only paths a user who must change their password may use (besides the page itself).
+const ALLOWED_BEFORE_CHANGE: [&str; 2] = [CHANGE_PASSWORD_PATH, "/logout"];
+
 /// A signed-in user (any role). Extracting it redirects to the sign-in page when there is none.
 pub struct Signed {
     pub user: UserRow,
@@ -43,12 +49,14 @@ impl Signed {
 }
 
 impl FromRequest for Signed {
-    type Error = WebError;
+    /// A [`WebError`], or the redirect to [`CHANGE_PASSWORD_PATH`].
+    type Error = actix_web::Error;
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let cookie = req.cookie(SESSION_COOKIE).map(|c| c.value().to_string());
+        let may_skip_change = ALLOWED_BEFORE_CHANGE.contains(&req.path());
         let next = req
             .uri()
             .path_and_query()
@@ -62,14 +70,26 @@ impl FromRequest for Signed {
         Box::pin(async move {
             let state = state.ok_or_else(|| WebError::Internal("state missing".into()))?;
             let Some(cookie) = cookie else {
-                return Err(WebError::SignIn(next));
+                return Err(WebError::SignIn(next).into());
             };
-            match state.auth.session(&cookie, Utc::now()).await? {
+            match state
+                .auth
+                .session(&cookie, Utc::now())
+                .await
+                .map_err(WebError::from)?
+            {
+                Some(s) if s.user.must_change_password && !may_skip_change => {
+                    Err(actix_web::error::InternalError::from_response(
+                        "the password must be changed first",
+                        super::redirect(CHANGE_PASSWORD_PATH),
+                    )
+                    .into())
+                }
                 Some(s) => Ok(Signed {
                     user: s.user,
                     csrf: s.csrf_token,
                 }),
-                None => Err(WebError::SignIn(next)),
+                None => Err(WebError::SignIn(next).into()),
             }
         })
     }
@@ -79,7 +99,7 @@ impl FromRequest for Signed {
 pub struct Admin(pub Signed);
 
 impl FromRequest for Admin {
-    type Error = WebError;
+    type Error = actix_web::Error;
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
@@ -89,9 +109,7 @@ impl FromRequest for Admin {
             if s.is_admin() {
                 Ok(Admin(s))
             } else {
-                Err(WebError::Forbidden(
-                    "this page is for administrators".into(),
-                ))
+                Err(WebError::Forbidden("this page is for administrators".into()).into())
             }
         })
     }

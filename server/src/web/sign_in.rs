@@ -126,7 +126,17 @@ pub async fn submit(
     {
         Ok(user) => {
             let value = state.auth.start_session(user.id, now).await?;
-            let mut resp = redirect(&next);
+            // A password an administrator set is changed before anything else, OAuth consent
+            // included; the change page then continues to `next`.
+            let mut resp = if user.must_change_password {
+                redirect(&format!(
+                    "{}?next={}",
+                    super::session::CHANGE_PASSWORD_PATH,
+                    super::enc(&next)
+                ))
+            } else {
+                redirect(&next)
+            };
             let c = cookie(&state, SESSION_COOKIE, value, None);
             resp.add_cookie(&c)
                 .map_err(|e| WebError::Internal(e.to_string()))?;
@@ -152,6 +162,20 @@ pub async fn submit(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+#[derive(Template)]
+#[template(path = "forgot_password.html")]
+struct ForgotPasswordPage {
+    layout: Layout,
+}
+
+/// "Forgot your password?": without email, the person asks an administrator. A reset by email
+/// replaces this page's body once the product can send mail.
+pub async fn forgot() -> Result<HttpResponse, WebError> {
+    render(&ForgotPasswordPage {
+        layout: Layout::anonymous("Forgot your password?"),
+    })
 }
 
 #[derive(Deserialize)]

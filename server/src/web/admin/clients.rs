@@ -12,8 +12,38 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
+use std::collections::HashMap;
+
+mod confirm;
+
+pub use confirm::{confirm_deactivate, confirm_delete, confirm_rotate};
 
 const MCP_PAGE: &str = "/admin/integration/mcp";
+
+/// What an action on clients did, named in the redirect (`?done=`) and said on the next page.
+pub fn done_message(q: &HashMap<String, String>) -> Option<String> {
+    done_message_for(q.get("done")?)
+}
+
+fn done_message_for(done: &str) -> Option<String> {
+    let message = match done {
+        "secret" => "New secret made: the old one no longer works. Copy the new one below.",
+        "activated" => "Client activated. People connect again to use it.",
+        "deactivated" => "Client deactivated: every token it held is revoked.",
+        "deleted" => "Client deleted, with every token it held.",
+        "revoked" => "Access revoked: that person connects again to use this client.",
+        "registration-on" => "Saved: MCP clients may now register themselves.",
+        "registration-off" => "Saved: MCP clients can no longer register themselves.",
+        "mcp-on" => "Saved: the MCP server is on.",
+        "mcp-off" => "Saved: the MCP server is off.",
+        _ => return None,
+    };
+    Some(message.to_string())
+}
+
+fn client_url(id: i64) -> String {
+    format!("{MCP_PAGE}/clients/{id}")
+}
 
 fn when(t: Option<DateTime<Utc>>) -> String {
     t.map(|d| d.format("%Y-%m-%d %H:%M").to_string())
@@ -132,7 +162,16 @@ pub async fn create(
         .register_client(&form.name, kind, &uris, false, Utc::now())
         .await
     {
-        Ok((client, secret)) => client_page(&state, &admin, client, secret).await,
+        // Rendered here, not redirected: the secret exists only in this answer (Formwork keeps
+        // its hash). The address this leaves in the browser answers GET too (the client list).
+        Ok((client, secret)) => {
+            let done = if secret.is_some() {
+                "MCP client added. Copy its secret now: it is shown only this once."
+            } else {
+                "MCP client added."
+            };
+            client_page(&state, &admin, client, secret, Some(done.into())).await
+        }
         Err(OAuthError::ServerError(d)) => Err(WebError::Internal(d)),
         Err(e) => new_page(&admin, Some(e.description().to_string()), Some(&form)),
     }
@@ -168,6 +207,7 @@ async fn client_page(
     admin: &Admin,
     c: ClientRow,
     secret: Option<String>,
+    flash: Option<String>,
 ) -> Result<HttpResponse, WebError> {
     let users = state
         .engine
@@ -183,7 +223,7 @@ async fn client_page(
         .collect();
     let kind = ClientType::stored(&c.client_type);
     let mut resp = render(&ClientPage {
-        layout: Layout::new(format!("MCP client {}", c.name), &admin.0),
+        layout: Layout::new(format!("MCP client {}", c.name), &admin.0).with_flash(flash),
         id: c.id,
         type_label: kind.label(),
         public: kind == ClientType::Public,
@@ -210,14 +250,23 @@ pub async fn show(
     state: web::Data<AppState>,
     admin: Admin,
     path: web::Path<i64>,
+    q: web::Query<HashMap<String, String>>,
 ) -> Result<HttpResponse, WebError> {
-    let c =
-        state.auth.client(*path).await.map_err(|_| {
-            WebError::NotFound("no such MCP client (it may have been deleted)".into())
-        })?;
-    client_page(&state, &admin, c, None).await
+    let c = state.auth.client(*path).await.map_err(|_| {
+        WebError::NotFound("There is no such MCP client (it may have been deleted).".into())
+    })?;
+    client_page(&state, &admin, c, None, done_message(&q)).await
 }
 
+/// The delete form: its CSRF token and the ticked box (or the confirmation page's button).
+#[derive(Deserialize)]
+pub struct ConfirmForm {
+    csrf: String,
+    confirm: Option<String>,
+}
+
+/// Regenerates the secret. The client page reaches this through its confirmation page
+/// (`confirm_rotate`); the new secret is shown in this answer only.
 pub async fn rotate_secret(
     state: web::Data<AppState>,
     admin: Admin,
@@ -231,7 +280,7 @@ pub async fn rotate_secret(
         .await
         .map_err(oauth_to_web)?;
     let c = state.auth.client(*path).await.map_err(oauth_to_web)?;
-    client_page(&state, &admin, c, Some(secret)).await
+    client_page(&state, &admin, c, Some(secret), done_message_for("secret")).await
 }
 
 #[derive(Deserialize)]
@@ -248,41 +297,35 @@ pub async fn set_status(
     form: web::Form<StatusForm>,
 ) -> Result<HttpResponse, WebError> {
     admin.0.check_csrf(&form.csrf)?;
+    let active = form.active == "true";
     state
         .auth
-        .set_client_status(*path, form.active == "true", Utc::now())
+        .set_client_status(*path, active, Utc::now())
         .await
         .map_err(oauth_to_web)?;
+    let done = if active { "activated" } else { "deactivated" };
     Ok(match form.back.as_deref() {
-        Some("client") => redirect(&format!("{MCP_PAGE}/clients/{}", *path)),
-        _ => redirect(&format!("{MCP_PAGE}#clients")),
+        Some("list") => redirect(&format!("{MCP_PAGE}?done={done}#clients")),
+        _ => redirect(&format!("{}?done={done}", client_url(*path))),
     })
-}
-
-#[derive(Deserialize)]
-pub struct DeleteForm {
-    csrf: String,
-    confirm: Option<String>,
 }
 
 pub async fn delete(
     state: web::Data<AppState>,
     admin: Admin,
     path: web::Path<i64>,
-    form: web::Form<DeleteForm>,
+    form: web::Form<ConfirmForm>,
 ) -> Result<HttpResponse, WebError> {
     admin.0.check_csrf(&form.csrf)?;
     if form.confirm.is_none() {
-        return Err(WebError::BadRequest(
-            "tick the confirmation box to delete the client".into(),
-        ));
+        return Ok(redirect(&format!("{}/delete", client_url(*path))));
     }
     state
         .auth
         .delete_client(*path)
         .await
         .map_err(oauth_to_web)?;
-    Ok(redirect(&format!("{MCP_PAGE}#clients")))
+    Ok(redirect(&format!("{MCP_PAGE}?done=deleted#clients")))
 }
 
 pub async fn revoke_user(
@@ -298,7 +341,7 @@ pub async fn revoke_user(
         .revoke_client_user(id, user, Utc::now())
         .await
         .map_err(oauth_to_web)?;
-    Ok(redirect(&format!("{MCP_PAGE}/clients/{id}")))
+    Ok(redirect(&format!("{}?done=revoked", client_url(id))))
 }
 
 pub async fn set_registration(
@@ -306,27 +349,54 @@ pub async fn set_registration(
     admin: Admin,
     form: web::Form<super::mcp::SwitchForm>,
 ) -> Result<HttpResponse, WebError> {
-    form.save(&state, &admin, DCR_ENABLED_KEY).await?;
-    Ok(redirect(&format!("{MCP_PAGE}#clients")))
+    let on = form.save(&state, &admin, DCR_ENABLED_KEY).await?;
+    let done = if on {
+        "registration-on"
+    } else {
+        "registration-off"
+    };
+    Ok(redirect(&format!("{MCP_PAGE}?done={done}#clients")))
 }
 
-/// The routes of this page.
+/// The routes of this page. Every URL a form posts to also answers GET (with the page it belongs
+/// to, or the confirmation it needs), so no reload or typed address lands on a 404.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     let base = "/admin/integration/mcp";
     cfg.route(&format!("{base}/clients/new"), web::get().to(new_form))
         .route(&format!("{base}/clients"), web::post().to(create))
+        .route(
+            &format!("{base}/clients"),
+            web::get().to(|_: Admin| async { redirect(&format!("{MCP_PAGE}#clients")) }),
+        )
         .route(&format!("{base}/clients/{{id}}"), web::get().to(show))
         .route(
             &format!("{base}/clients/{{id}}/secret"),
             web::post().to(rotate_secret),
         )
         .route(
+            &format!("{base}/clients/{{id}}/secret"),
+            web::get().to(confirm_rotate),
+        )
+        .route(
             &format!("{base}/clients/{{id}}/status"),
             web::post().to(set_status),
         )
         .route(
+            &format!("{base}/clients/{{id}}/status"),
+            web::get()
+                .to(|_: Admin, path: web::Path<i64>| async move { redirect(&client_url(*path)) }),
+        )
+        .route(
+            &format!("{base}/clients/{{id}}/deactivate"),
+            web::get().to(confirm_deactivate),
+        )
+        .route(
             &format!("{base}/clients/{{id}}/delete"),
             web::post().to(delete),
+        )
+        .route(
+            &format!("{base}/clients/{{id}}/delete"),
+            web::get().to(confirm_delete),
         )
         .route(
             &format!("{base}/clients/{{id}}/users/{{user}}/revoke"),
@@ -335,5 +405,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route(
             &format!("{base}/registration"),
             web::post().to(set_registration),
+        )
+        .route(
+            &format!("{base}/registration"),
+            web::get().to(|_: Admin| async { redirect(&format!("{MCP_PAGE}#clients")) }),
         );
 }

@@ -50,6 +50,7 @@ pub async fn view_form(
     state: web::Data<AppState>,
     admin: Admin,
     path: web::Path<(String, String)>,
+    q: web::Query<std::collections::HashMap<String, String>>,
 ) -> Result<HttpResponse, WebError> {
     let (slug, name) = path.into_inner();
     let (_, def) = state.engine.draft(&slug).await?;
@@ -68,7 +69,8 @@ pub async fn view_form(
         _ => true,
     };
     render(&IntegrationPage {
-        layout: Layout::new(format!("{} — Integration", v.title), &admin.0),
+        layout: Layout::new(format!("{} — Integration", v.title), &admin.0)
+            .with_flash(super::editor::saved_flash(&q)),
         app_name: def.name.clone(),
         is_view: true,
         item_title: v.title.clone(),
@@ -95,6 +97,7 @@ pub async fn operation_form(
     state: web::Data<AppState>,
     admin: Admin,
     path: web::Path<(String, String)>,
+    q: web::Query<std::collections::HashMap<String, String>>,
 ) -> Result<HttpResponse, WebError> {
     let (slug, name) = path.into_inner();
     let (_, def) = state.engine.draft(&slug).await?;
@@ -115,7 +118,8 @@ pub async fn operation_form(
         _ => true,
     };
     render(&IntegrationPage {
-        layout: Layout::new(format!("{} — Integration", o.title), &admin.0),
+        layout: Layout::new(format!("{} — Integration", o.title), &admin.0)
+            .with_flash(super::editor::saved_flash(&q)),
         app_name: def.name.clone(),
         is_view: false,
         item_title: o.title.clone(),
@@ -207,7 +211,9 @@ pub async fn view_save(
             Ok(())
         })
         .await?;
-    Ok(redirect(&format!("/admin/apps/{slug}/views/{name}")))
+    Ok(redirect(&format!(
+        "/admin/apps/{slug}/views/{name}?saved=1"
+    )))
 }
 
 pub async fn operation_save(
@@ -258,5 +264,7 @@ pub async fn operation_save(
             Ok(())
         })
         .await?;
-    Ok(redirect(&format!("/admin/apps/{slug}/operations/{name}")))
+    Ok(redirect(&format!(
+        "/admin/apps/{slug}/operations/{name}?saved=1"
+    )))
 }

@@ -61,7 +61,11 @@ pub fn estimate_tokens(bytes: usize) -> usize {
     bytes.div_ceil(4)
 }
 
-pub async fn show(state: web::Data<AppState>, admin: Admin) -> Result<HttpResponse, WebError> {
+pub async fn show(
+    state: web::Data<AppState>,
+    admin: Admin,
+    q: web::Query<std::collections::HashMap<String, String>>,
+) -> Result<HttpResponse, WebError> {
     let store = state.engine.store();
     let enabled = store.setting(MCP_ENABLED_KEY).await?.as_deref() == Some("true");
     let mut apps = Vec::new();
@@ -145,7 +149,8 @@ pub async fn show(state: web::Data<AppState>, admin: Admin) -> Result<HttpRespon
         .collect();
     let total_bytes = apps.iter().map(|a| a.bytes).sum();
     render(&McpPage {
-        layout: Layout::new("Integration — MCP", &admin.0),
+        layout: Layout::new("Integration — MCP", &admin.0)
+            .with_flash(super::clients::done_message(&q)),
         enabled,
         mcp_url: state.mcp_url(),
         total_tokens: estimate_tokens(total_bytes),
@@ -168,8 +173,8 @@ pub struct SwitchForm {
 }
 
 impl SwitchForm {
-    /// Saves the checkbox as a `true`/`false` setting, after the CSRF check.
-    pub async fn save(&self, state: &AppState, admin: &Admin, key: &str) -> Result<(), WebError> {
+    /// Saves the checkbox as a `true`/`false` setting, after the CSRF check; returns whether it is on.
+    pub async fn save(&self, state: &AppState, admin: &Admin, key: &str) -> Result<bool, WebError> {
         admin.0.check_csrf(&self.csrf)?;
         let v = if self.enabled.is_some() {
             "true"
@@ -177,7 +182,7 @@ impl SwitchForm {
             "false"
         };
         state.engine.store().set_setting(key, v).await?;
-        Ok(())
+        Ok(self.enabled.is_some())
     }
 }
 
@@ -186,6 +191,10 @@ pub async fn save(
     admin: Admin,
     form: web::Form<SwitchForm>,
 ) -> Result<HttpResponse, WebError> {
-    form.save(&state, &admin, MCP_ENABLED_KEY).await?;
-    Ok(redirect("/admin/integration/mcp"))
+    let done = if form.save(&state, &admin, MCP_ENABLED_KEY).await? {
+        "mcp-on"
+    } else {
+        "mcp-off"
+    };
+    Ok(redirect(&format!("/admin/integration/mcp?done={done}")))
 }

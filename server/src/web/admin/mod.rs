@@ -4,6 +4,7 @@ mod clients;
 mod editor;
 mod integration;
 mod mcp;
+mod outbox;
 mod users;
 
 use actix_web::web;
@@ -41,5 +42,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     )
     .route("/admin/integration/mcp", web::get().to(mcp::show))
     .route("/admin/integration/mcp", web::post().to(mcp::save))
-    .configure(clients::configure);
+    .configure(clients::configure)
+    .configure(outbox::configure);
 }

@@ -76,6 +76,20 @@ async fn current_session(
     Ok(state.auth.session(cookie.value(), Utc::now()).await?)
 }
 
+/// Someone who must change a temporary password does that before allowing any client.
+fn must_change_first(session: &WebSession, p: &AuthorizeParams) -> Option<HttpResponse> {
+    session.user.must_change_password.then(|| {
+        go(
+            StatusCode::SEE_OTHER,
+            &format!(
+                "{}?next={}",
+                crate::web::session::CHANGE_PASSWORD_PATH,
+                enc(&authorize_path(p))
+            ),
+        )
+    })
+}
+
 /// Parses and checks a request; `Err` is the response to send instead.
 async fn checked(
     state: &AppState,
@@ -117,6 +131,9 @@ pub async fn start(
             &format!("/login?next={}", enc(&next)),
         ));
     };
+    if let Some(resp) = must_change_first(&session, &params) {
+        return Ok(resp);
+    }
     let client = &request.recipient.client;
     let return_to = url::Url::parse(&request.recipient.redirect_uri)
         .ok()
@@ -187,6 +204,9 @@ pub async fn decide(
     };
     if csrf.is_empty() || !crate::auth::same(&csrf, &session.csrf_token) {
         return Err(WebError::Csrf);
+    }
+    if let Some(resp) = must_change_first(&session, &params) {
+        return Ok(resp);
     }
     let issuer = &state.base_url;
     if decision != "allow" {

@@ -1,11 +1,12 @@
 //! Operations tab: list, add, edit (kind, inputs and their order, required inputs, from/to
 //! states, fields that must be filled first, roles, row scope, "not own", cross-checks,
-//! confirmation).
+//! confirmation, who is told).
 use super::views::{refused, role_names, ItemRow, ItemsPage};
 use super::{message_for, refusal, saved_flash, Header, Posted, Problem};
 use crate::engine::definition::{
     CrossCheck, DefinitionError, FieldType, OperationDef, OperationKind, Scope,
 };
+use crate::engine::notify::{NotifyTarget, NotifyTo};
 use crate::engine::Draft;
 use crate::web::layout::Layout;
 use crate::web::session::Admin;
@@ -149,6 +150,7 @@ pub async fn add(
                     not_own: false,
                     verify: vec![],
                     cross_check: None,
+                    notify: vec![],
                     mcp: Default::default(),
                 },
             );
@@ -222,6 +224,10 @@ struct OperationPage {
     cc_file: String,
     cc_into: String,
     confirm: bool,
+    /// "Tell": the owner, roles (name, ticked) and user fields (name, label, ticked).
+    notify_owner: bool,
+    notify_roles: Vec<(String, bool)>,
+    notify_fields: Vec<(String, String, bool)>,
     o: OperationDef,
 }
 
@@ -325,11 +331,52 @@ fn op_page(
                 .map(|c| c.into.clone())
                 .unwrap_or_default(),
             confirm: o.requires_confirmation(),
+            notify_owner: o.notify.iter().any(|t| t.to == NotifyTo::Owner),
+            notify_roles: notify_roles(&roles, &o),
+            notify_fields: def
+                .fields
+                .iter()
+                .filter(|(_, f)| f.kind == FieldType::User)
+                .map(|(n, f)| {
+                    let on = o.notify.iter().any(|t| t.field.as_ref() == Some(n));
+                    (n.clone(), f.label.clone(), on)
+                })
+                .collect(),
             o,
         },
         refused,
         422,
     )
+}
+
+/// The roles to offer under "Tell": the app's roles, plus any the operation already names.
+fn notify_roles(roles: &[String], o: &OperationDef) -> Vec<(String, bool)> {
+    let named = |r: &String| o.notify.iter().any(|t| t.role.as_ref() == Some(r));
+    let mut out: Vec<(String, bool)> = roles.iter().map(|r| (r.clone(), named(r))).collect();
+    for t in &o.notify {
+        if let Some(r) = t.role.as_ref().filter(|r| !roles.contains(r)) {
+            out.push((r.clone(), true));
+        }
+    }
+    out
+}
+
+/// The operation's `notify` list from the "Tell" checkboxes: owner, then roles, then fields.
+fn notify_from(form: &Posted) -> Vec<NotifyTarget> {
+    let owner = form.on("notify_owner").then(NotifyTarget::owner);
+    owner
+        .into_iter()
+        .chain(
+            form.all("notify_role")
+                .iter()
+                .map(|r| NotifyTarget::role(r)),
+        )
+        .chain(
+            form.all("notify_field")
+                .iter()
+                .map(|f| NotifyTarget::field(f)),
+        )
+        .collect()
 }
 
 pub async fn form(
@@ -400,6 +447,7 @@ fn op_from(form: &Posted, before: &OperationDef) -> (OperationDef, Vec<Definitio
             before.cross_check.clone()
         }
     };
+    o.notify = notify_from(form);
     let confirm = form.on("require_confirmation");
     o.mcp.require_confirmation = (confirm != (o.kind == OperationKind::Delete)).then_some(confirm);
     if o.title.is_empty() {
