@@ -342,7 +342,7 @@ try {
   );
   await admin.getByRole("checkbox", { name: /access this view through MCP/ }).check();
   await admin.getByRole("radio", { name: /View Columns/ }).check();
-  await submit(admin, admin.getByRole("button", { name: "Save" }), new RegExp(`^/admin/apps/${APP}/views/my_visits$`), "view Integration");
+  await submit(admin, admin.getByRole("button", { name: "Save" }), new RegExp(`^/admin/apps/${APP}/views/my_visits(\\?saved=1)?$`), "view Integration");
   assert.ok(await admin.getByRole("checkbox", { name: /access this view through MCP/ }).isChecked());
   await look(admin, "view-integration", "05b-view-integration");
 
@@ -350,7 +350,7 @@ try {
   await Promise.all([admin.waitForNavigation(), admin.locator("tr", { hasText: "Plan a visit" }).getByRole("link", { name: "Integration" }).click()]);
   assert.equal(here(admin), `/admin/apps/${APP}/operations/plan_visit`);
   await admin.getByRole("checkbox", { name: /invoke this operation through MCP/ }).check();
-  await submit(admin, admin.getByRole("button", { name: "Save" }), new RegExp(`^/admin/apps/${APP}/operations/plan_visit$`), "operation Integration");
+  await submit(admin, admin.getByRole("button", { name: "Save" }), new RegExp(`^/admin/apps/${APP}/operations/plan_visit(\\?saved=1)?$`), "operation Integration");
   assert.ok(await admin.getByRole("checkbox", { name: /invoke this operation through MCP/ }).isChecked());
   await look(admin, "operation-integration");
   await open(admin, `/admin/apps/${APP}/operations`);
