@@ -142,7 +142,12 @@ pub fn parse_field(def: &FieldDef, raw: &Raw, today: NaiveDate) -> Result<Value,
                     ));
                 }
             }
-            if let Some(min) = &def.min {
+            if def.min.as_deref() == Some("$today") && d < today {
+                return Err(format!(
+                    "{d} is in the past; the earliest allowed date is today, {today}"
+                ));
+            }
+            if let Some(min) = def.min.as_ref().filter(|m| *m != "$today") {
                 let min_date = match min
                     .strip_prefix("$today-")
                     .and_then(|y| y.strip_suffix('y'))
@@ -254,6 +259,20 @@ pub fn display_value(def: &super::definition::AppDef, field: &str, data: &Value)
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
+
+    #[test]
+    fn a_date_with_min_today_refuses_the_past() {
+        let f: FieldDef = serde_json::from_value(
+            serde_json::json!({"type": "date", "label": "Needed by", "min": "$today"}),
+        )
+        .unwrap();
+        let today = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+        assert!(parse_field(&f, &Raw::Text("2026-11-29".into()), today)
+            .unwrap_err()
+            .contains("in the past"));
+        assert!(parse_field(&f, &Raw::Text("2026-11-30".into()), today).is_ok());
+    }
+
     use super::*;
 
     fn money_field() -> FieldDef {
