@@ -258,7 +258,10 @@ impl Engine {
         draft: &AppDef,
         changes: &DraftChanges,
     ) -> Result<Vec<Misfit>, EngineError> {
-        let checks = evolution::fields_to_check(published, draft, changes);
+        let mut checks = evolution::fields_to_check(published, draft, changes);
+        let keys: Vec<String> = checks.iter().map(|(_, k, _)| k.clone()).collect();
+        let used = self.store().keys_in_use(app_id, &keys).await?;
+        checks.retain(|(_, k, _)| used.contains(k));
         if checks.is_empty() {
             return Ok(vec![]);
         }
@@ -304,7 +307,30 @@ impl Engine {
         if !misfits.is_empty() {
             return Err(misfit_errors(&misfits));
         }
-        let plan = evolution::plan(published, &d.def, &d.changes);
+        let planned = evolution::plan(published, &d.def, &d.changes);
+        let mut plan = planned.clone();
+        // Only keys some record holds a value for need a pass over the records.
+        let keys: Vec<String> = plan
+            .renames
+            .iter()
+            .map(|(from, _)| from.clone())
+            .chain(
+                plan.option_maps
+                    .iter()
+                    .map(|(f, _)| d.changes.source_key(f).to_string()),
+            )
+            .chain(
+                plan.retypes
+                    .iter()
+                    .map(|(f, _)| d.changes.source_key(f).to_string()),
+            )
+            .collect();
+        let used = self.store().keys_in_use(d.row.id, &keys).await?;
+        plan.renames.retain(|(from, _)| used.contains(from));
+        plan.option_maps
+            .retain(|(f, _)| used.contains(&d.changes.source_key(f).to_string()));
+        plan.retypes
+            .retain(|(f, _)| used.contains(&d.changes.source_key(f).to_string()));
         let today = now.date_naive();
         let mut rewrites = Vec::new();
         if !plan.is_empty() {
@@ -323,8 +349,10 @@ impl Engine {
             }
         }
         let keep = super::catalog::ensure_indexes(self.store(), d.row.id, &d.def).await?;
+        // The version records every rename (a rollback renames back), also of keys no record
+        // held a value for yet.
         let applied = serde_json::json!({
-            "renames": plan.renames,
+            "renames": planned.renames,
             "option_maps": plan.option_maps,
             "retyped": plan.retypes.iter().map(|(n, _)| n).collect::<Vec<_>>(),
             "records_rewritten": rewrites.len(),

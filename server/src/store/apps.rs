@@ -235,6 +235,26 @@ impl Store {
         .transpose()
     }
 
+    /// Which of `keys` hold a value in at least one of the app's records (one statement per key,
+    /// each stopping at the first match), so a change touching fields that no record has a value
+    /// for needs no pass over the records.
+    pub async fn keys_in_use(&self, app_id: i64, keys: &[String]) -> Result<Vec<String>> {
+        let mut used = Vec::new();
+        for k in keys {
+            if !crate::engine::definition::is_ident(k) {
+                continue;
+            }
+            let expr = self.dialect.field_expr(k, super::ValueKind::Text);
+            let sql = format!(
+                "SELECT 1 AS one FROM records WHERE app_id = ? AND {expr} IS NOT NULL LIMIT 1"
+            );
+            if self.one(&sql, vec![app_id.into()]).await?.is_some() {
+                used.push(k.clone());
+            }
+        }
+        Ok(used)
+    }
+
     /// A page of an app's records as (id, version, data), in id order after `after_id`.
     pub async fn record_data_page(
         &self,
