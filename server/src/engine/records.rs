@@ -1,10 +1,7 @@
 //! Reading one record: who may see it, and which operations they may run on it.
-use super::catalog::value_kind;
-use super::definition::{FilterOp, OperationDef, Scope, ViewDef};
+use super::definition::{OperationDef, Scope, ViewDef};
 use super::{Actor, Engine, EngineError, PublishedApp};
-use crate::store::{
-    AttachmentRow, HistoryRow, Predicate, PredicateOp, RecordQuery, RecordRow, ValueKind,
-};
+use crate::store::{AttachmentRow, HistoryRow, RecordQuery, RecordRow};
 use std::sync::Arc;
 
 /// A record the actor may see, with what they may do to it.
@@ -247,35 +244,9 @@ impl Duplicates {
 }
 
 /// The scope and fixed filters of a view, as the query a record must match to be listed by it
-/// (whatever the view's parameters). Mirrors the fixed-filter predicates of `run_view_in`.
+/// (whatever the view's parameters).
 fn fixed_filter_query(app: &PublishedApp, view: &ViewDef, actor: &Actor) -> RecordQuery {
-    let predicates = view
-        .filters
-        .iter()
-        .map(|f| Predicate {
-            field: f.field.clone(),
-            kind: app
-                .def
-                .fields
-                .get(&f.field)
-                .map(|fd| value_kind(fd.kind))
-                .unwrap_or(ValueKind::Text),
-            op: match f.op {
-                FilterOp::Eq => PredicateOp::Eq,
-                FilterOp::Ne => PredicateOp::Ne,
-                FilterOp::Gt => PredicateOp::Gt,
-                FilterOp::Gte => PredicateOp::Gte,
-                FilterOp::Lt => PredicateOp::Lt,
-                FilterOp::Lte => PredicateOp::Lte,
-                FilterOp::Contains => PredicateOp::Contains,
-            },
-            value: if f.value == "$me" {
-                actor.username.clone()
-            } else {
-                f.value.clone()
-            },
-        })
-        .collect();
+    let predicates = super::views::fixed_filter_predicates(&app.def, view, actor);
     RecordQuery {
         app_id: app.id,
         owner_id: (view.scope == Scope::Own).then_some(actor.user_id),

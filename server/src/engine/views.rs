@@ -219,20 +219,7 @@ impl Engine {
         if !errors.is_empty() {
             return Err(EngineError::Invalid(errors));
         }
-        for f in &view.filters {
-            let field = &def.fields[f.field.as_str()];
-            let value = if f.value == "$me" {
-                actor.username.clone()
-            } else {
-                f.value.clone()
-            };
-            predicates.push(Predicate {
-                field: f.field.clone(),
-                kind: value_kind(field.kind),
-                op: predicate_op(f.op),
-                value,
-            });
-        }
+        predicates.extend(fixed_filter_predicates(def, view, actor));
         let sort_spec: Vec<String> = match &req.sort {
             Some(s) if view.columns.iter().any(|c| c == s.trim_start_matches('-')) => {
                 vec![s.clone()]
@@ -330,6 +317,32 @@ fn number_field() -> super::definition::FieldDef {
         min: None,
         max: None,
     }
+}
+
+/// A view's fixed filters as database predicates (`$me` is the acting user). The view's query
+/// and the read rule (`records.rs`) both use them, so a view lists exactly what it grants reading.
+pub(crate) fn fixed_filter_predicates(
+    def: &super::definition::AppDef,
+    view: &ViewDef,
+    actor: &Actor,
+) -> Vec<Predicate> {
+    view.filters
+        .iter()
+        .map(|f| Predicate {
+            field: f.field.clone(),
+            kind: def
+                .fields
+                .get(&f.field)
+                .map(|fd| value_kind(fd.kind))
+                .unwrap_or(crate::store::ValueKind::Text),
+            op: predicate_op(f.op),
+            value: if f.value == "$me" {
+                actor.username.clone()
+            } else {
+                f.value.clone()
+            },
+        })
+        .collect()
 }
 
 fn predicate_op(op: FilterOp) -> PredicateOp {
