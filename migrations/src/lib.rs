@@ -6,6 +6,9 @@ mod m0002_auth_throttle;
 mod m0003_app_editor;
 mod m0004_accounts;
 mod m0005_notifications;
+mod m0006_workflow;
+mod m0007_rates;
+mod m0008_people;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -19,6 +22,9 @@ impl MigratorTrait for Migrator {
             Box::new(m0003_app_editor::Migration),
             Box::new(m0004_accounts::Migration),
             Box::new(m0005_notifications::Migration),
+            Box::new(m0006_workflow::Migration),
+            Box::new(m0007_rates::Migration),
+            Box::new(m0008_people::Migration),
         ]
     }
 }
