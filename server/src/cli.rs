@@ -10,7 +10,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 mod mcp_client;
+mod rates;
 mod user_email;
+mod user_manager;
 
 /// Formwork: forms, views and operations, with an MCP surface for AI assistants.
 #[derive(Parser)]
@@ -109,6 +111,9 @@ pub enum Command {
     /// The site-wide MCP switch ("Allow external MCP clients to access your apps").
     #[command(subcommand)]
     Mcp(McpCommand),
+    /// Exchange rates and the home currency.
+    #[command(subcommand)]
+    Rates(rates::RatesCommand),
     /// Registered MCP (OAuth) clients such as Claude.
     #[command(subcommand, name = "mcp-client")]
     McpClient(mcp_client::McpClientCommand),
@@ -134,6 +139,8 @@ pub enum UserCommand {
     },
     /// Set (or with "", clear) a user's address for notification emails.
     SetEmail { user: String, email: String },
+    /// Set (or with "", clear) whom a user reports to; team views and approvals follow it.
+    SetManager { user: String, manager: String },
     /// Set a user's password, read from standard input (or prompted for on a terminal). Their
     /// web sessions end; tokens stay valid.
     SetPassword {
@@ -330,6 +337,14 @@ async fn run(cli: Cli) -> Result<(), String> {
             println!("{}", user_email::set_email(&store, &user, &email).await?);
             Ok(())
         }
+        Command::User(UserCommand::SetManager { user, manager }) => {
+            let store = cli.db.store().await?;
+            println!(
+                "{}",
+                user_manager::set_manager(&store, &user, &manager).await?
+            );
+            Ok(())
+        }
         Command::User(UserCommand::SetPassword { user, temporary }) => {
             let store = cli.db.store().await?;
             let row = store
@@ -483,6 +498,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::McpClient(cmd) => mcp_client::run(cmd, cli.db.store().await?, now).await,
+        Command::Rates(cmd) => rates::run(cmd, cli.db.engine().await?).await,
         Command::Internal(InternalCommand::PdfWorker) => Ok(()),
     }
 }

@@ -14,6 +14,9 @@ pub const EQUIPMENT_REQUESTS: &str = include_str!("../../seed-data/apps/equipmen
 /// The sample apps, offered as templates when an administrator creates an app.
 pub const SAMPLE_APPS: &[&str] = &[EXPENSE_CLAIMS, EQUIPMENT_REQUESTS];
 
+/// The ECB's euro reference rates from 2023 (see `seed-data/rates/README.md`).
+pub const DEMO_RATES: &str = include_str!("../../seed-data/rates/eurofxref-hist.csv");
+
 /// Password of every demo user (printed at start; change it on a public demo).
 pub const DEMO_PASSWORD: &str = "formwork-demo";
 
@@ -24,6 +27,18 @@ pub const DEMO_USERS: &[(&str, &str, &[&str])] = &[
     ("maria", "Maria Rossi", &["manager", "employee"]),
     ("ivan", "Ivan Petrov", &["it", "employee"]),
     ("admin", "Site Administrator", &["admin"]),
+    ("fiona", "Fiona Walsh", &["finance", "employee"]),
+    ("tom", "Tom Becker", &["manager", "employee"]),
+];
+
+/// Demo reporting lines: (user, manager). Maria manages Alice, Bob and Ivan; Tom manages Maria
+/// and Fiona.
+pub const DEMO_MANAGERS: &[(&str, &str)] = &[
+    ("alice", "maria"),
+    ("bob", "maria"),
+    ("ivan", "maria"),
+    ("maria", "tom"),
+    ("fiona", "tom"),
 ];
 
 const SUPPLIERS: &[(&str, &str, &str)] = &[
@@ -149,6 +164,7 @@ pub async fn seed(
     uploads: &crate::uploads::Uploads,
 ) -> Result<(), String> {
     ensure_app(engine).await?;
+    seed_rates(engine).await?;
     let mut actors = Vec::new();
     for (name, display, roles) in DEMO_USERS {
         let id = ensure_user(auth, name, display, roles).await?;
@@ -160,6 +176,28 @@ pub async fn seed(
             surface: Surface::Cli,
             client_name: None,
         });
+    }
+    for (user, manager) in DEMO_MANAGERS {
+        let id = |name: &str| {
+            actors
+                .iter()
+                .find(|a| a.username == name)
+                .map(|a| a.user_id)
+        };
+        if let (Some(u), Some(m)) = (id(user), id(manager)) {
+            let current = engine
+                .store()
+                .user_by_id(u)
+                .await
+                .map_err(|e| e.to_string())?
+                .and_then(|r| r.manager_id);
+            if current.is_none() {
+                engine
+                    .set_manager(u, Some(m))
+                    .await
+                    .map_err(|e| e.to_string())?;
+            }
+        }
     }
     let app = engine
         .app("expense_claims")
@@ -174,75 +212,258 @@ pub async fn seed(
     {
         return Ok(());
     }
-    let mut rng = StdRng::seed_from_u64(7);
-    let today = Utc::now().date_naive();
-    let manager = actors[2].clone();
-    for i in 0..36 {
-        let actor = &actors[i % 3];
-        let d = claim_data(&mut rng, &actor.username, today);
-        let text = |k: &str| Raw::Text(d[k].as_str().unwrap_or_default().to_string());
-        let created = engine
-            .run_operation(
-                actor,
-                "expense_claims",
-                "new_claim",
-                &OperationRequest {
-                    inputs: BTreeMap::from([
-                        ("purpose".into(), text("purpose")),
-                        ("category".into(), text("category")),
-                    ]),
-                    ..Default::default()
-                },
-                true,
-            )
-            .await
-            .map_err(|e| e.to_string())?;
-        let id = created.record_id;
-        if i % 6 == 5 {
-            continue; // leave some drafts empty, waiting for a receipt
-        }
-        let fill = OperationRequest {
-            record_id: id,
-            inputs: ["supplier", "expense_date", "net", "tax", "currency"]
-                .iter()
-                .map(|k| (k.to_string(), text(k)))
-                .collect(),
-            ..Default::default()
-        };
-        engine
-            .run_operation(actor, "expense_claims", "fill_receipt_fields", &fill, true)
-            .await
-            .map_err(|e| e.to_string())?;
-        if let Some(receipt) = crate::uploads::attach_sample(engine, uploads, actor, id, i).await? {
-            tracing::debug!(claim = ?id, receipt, "sample receipt attached");
-        } else {
-            continue;
-        }
-        if i % 3 == 2 {
-            continue;
-        }
-        let submit = OperationRequest {
-            record_id: id,
-            ..Default::default()
-        };
-        engine
-            .run_operation(actor, "expense_claims", "submit", &submit, true)
-            .await
-            .map_err(|e| e.to_string())?;
-        if i % 4 == 0 && actor.username != manager.username {
-            let approve = OperationRequest {
-                record_id: id,
-                inputs: BTreeMap::from([(
-                    "manager_comment".into(),
-                    Raw::Text("OK, thanks.".into()),
-                )]),
+    let by_name = |name: &str| actors.iter().find(|a| a.username == name).cloned();
+    let (Some(alice), Some(maria)) = (by_name("alice"), by_name("maria")) else {
+        return Err("the demo users are missing".into());
+    };
+    let owners: Vec<Actor> = ["alice", "bob", "ivan", "maria"]
+        .iter()
+        .filter_map(|n| by_name(n))
+        .collect();
+    let receipts: serde_json::Value =
+        serde_json::from_str(RECEIPTS_MANIFEST).map_err(|e| e.to_string())?;
+    let receipts = receipts["receipts"].as_array().cloned().unwrap_or_default();
+    for (k, receipt) in receipts.iter().enumerate() {
+        let owner = &owners[k % owners.len()];
+        let plan = CLAIM_PLANS[k % CLAIM_PLANS.len()];
+        let approver = by_name(manager_of(&owner.username)).unwrap_or_else(|| maria.clone());
+        seed_claim(engine, uploads, owner, &approver, &actors, k, receipt, plan).await?;
+    }
+    // A few drafts still waiting for their receipt.
+    for (owner, purpose, category) in [
+        (&alice, "Team offsite — train tickets", "Travel"),
+        (
+            &owners[1 % owners.len()],
+            "Conference travel — hotel",
+            "Lodging",
+        ),
+        (&maria, "Customer dinner", "Meals"),
+    ] {
+        new_claim(engine, owner, purpose, category).await?;
+    }
+    Ok(())
+}
+
+/// The sample receipts and what is printed on each (`seed-data/receipts/manifest.json`).
+const RECEIPTS_MANIFEST: &str = include_str!("../../seed-data/receipts/manifest.json");
+
+/// Where a seeded claim ends up; the claims cycle through these so that every state shows.
+#[derive(Clone, Copy, PartialEq)]
+enum ClaimPlan {
+    /// Filled in, not submitted yet.
+    Draft,
+    /// Filled in with a typing mistake in the net amount: the receipt check points at it.
+    DraftWithTypo,
+    Submitted,
+    /// Approved by the manager (and by finance when over the limit).
+    Approved,
+    /// Approved by the manager, over the limit: waiting for finance.
+    ManagerApproved,
+    Rejected,
+}
+
+const CLAIM_PLANS: &[ClaimPlan] = &[
+    ClaimPlan::Approved,
+    ClaimPlan::Submitted,
+    ClaimPlan::Approved,
+    ClaimPlan::Submitted,
+    ClaimPlan::Rejected,
+    ClaimPlan::Approved,
+    ClaimPlan::Submitted,
+    ClaimPlan::DraftWithTypo,
+    ClaimPlan::ManagerApproved,
+    ClaimPlan::Approved,
+    ClaimPlan::Rejected,
+    ClaimPlan::Approved,
+    ClaimPlan::Approved,
+    ClaimPlan::Draft,
+    ClaimPlan::Submitted,
+    ClaimPlan::Draft,
+    ClaimPlan::Submitted,
+];
+
+/// The demo manager of a user (`DEMO_MANAGERS`).
+fn manager_of(user: &str) -> &'static str {
+    DEMO_MANAGERS
+        .iter()
+        .find(|(u, _)| *u == user)
+        .map(|(_, m)| *m)
+        .unwrap_or("maria")
+}
+
+/// The expense category a sample receipt belongs to, from its file name.
+fn category_of(file: &str) -> &'static str {
+    const BY_WORD: &[(&str, &str)] = &[
+        ("hotel", "Lodging"),
+        ("taxi", "Travel"),
+        ("cafe", "Meals"),
+        ("restaurant", "Meals"),
+        ("diner", "Meals"),
+        ("boulangerie", "Meals"),
+        ("software", "Software"),
+        ("consulting", "Other"),
+    ];
+    BY_WORD
+        .iter()
+        .find(|(w, _)| file.contains(w))
+        .map(|(_, c)| *c)
+        .unwrap_or("Office supplies")
+}
+
+async fn new_claim(
+    engine: &Engine,
+    owner: &Actor,
+    purpose: &str,
+    category: &str,
+) -> Result<Option<i64>, String> {
+    let created = engine
+        .run_operation(
+            owner,
+            "expense_claims",
+            "new_claim",
+            &OperationRequest {
+                inputs: BTreeMap::from([
+                    ("purpose".into(), Raw::Text(purpose.into())),
+                    ("category".into(), Raw::Text(category.into())),
+                ]),
                 ..Default::default()
-            };
-            engine
-                .run_operation(&manager, "expense_claims", "approve", &approve, true)
-                .await
-                .map_err(|e| e.to_string())?;
+            },
+            true,
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(created.record_id)
+}
+
+/// One claim for one sample receipt: created, the receipt attached, its printed values entered
+/// (so the receipt check compares like with like), then taken as far as `plan` says.
+#[allow(clippy::too_many_arguments)] // one call site; a struct would only rename the arguments
+async fn seed_claim(
+    engine: &Engine,
+    uploads: &crate::uploads::Uploads,
+    owner: &Actor,
+    approver: &Actor,
+    actors: &[Actor],
+    k: usize,
+    receipt: &serde_json::Value,
+    plan: ClaimPlan,
+) -> Result<(), String> {
+    let text = |key: &str| receipt[key].as_str().unwrap_or_default().to_string();
+    let file = text("file");
+    let supplier = text("supplier");
+    let purpose = format!("{} — {supplier}", PURPOSES[k % PURPOSES.len()]);
+    let id = new_claim(engine, owner, &purpose, category_of(&file)).await?;
+    if crate::uploads::attach_sample(engine, uploads, owner, id, k)
+        .await?
+        .is_none()
+    {
+        return Ok(()); // no sample receipts next to the binary: the claim stays a draft
+    }
+    let mut net = text("net");
+    if plan == ClaimPlan::DraftWithTypo {
+        // Two digits swapped, as people do when they copy an amount.
+        let mut d: Vec<char> = net.chars().collect();
+        if d.len() >= 2 {
+            d.swap(0, 1);
         }
+        net = d.into_iter().collect();
+    }
+    let fill = OperationRequest {
+        record_id: id,
+        inputs: [
+            ("supplier", supplier),
+            ("expense_date", text("expense_date")),
+            ("net", net),
+            ("tax", text("tax")),
+            ("currency", text("currency")),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), Raw::Text(v)))
+        .collect(),
+        ..Default::default()
+    };
+    engine
+        .run_operation(owner, "expense_claims", "fill_receipt_fields", &fill, true)
+        .await
+        .map_err(|e| e.to_string())?;
+    if matches!(plan, ClaimPlan::Draft | ClaimPlan::DraftWithTypo) {
+        return Ok(());
+    }
+    let run = |actor: &Actor, op: &'static str, comment: Option<&str>| {
+        let req = OperationRequest {
+            record_id: id,
+            inputs: comment
+                .map(|c| BTreeMap::from([("manager_comment".into(), Raw::Text(c.into()))]))
+                .unwrap_or_default(),
+            ..Default::default()
+        };
+        let actor = actor.clone();
+        async move {
+            engine
+                .run_operation(&actor, "expense_claims", op, &req, true)
+                .await
+                .map(|_| ())
+                .map_err(|e| format!("demo claim {k}, {op}: {e}"))
+        }
+    };
+    run(owner, "submit", None).await?;
+    let open = |actor: &Actor| {
+        let actor = actor.clone();
+        async move {
+            let Some(id) = id else { return Ok(Vec::new()) };
+            engine
+                .record(&actor, "expense_claims", id)
+                .await
+                .map(|r| r.operations)
+                .map_err(|e| e.to_string())
+        }
+    };
+    match plan {
+        ClaimPlan::Rejected => {
+            run(
+                approver,
+                "reject",
+                Some("Please split the private part of this bill and submit again."),
+            )
+            .await?
+        }
+        ClaimPlan::Approved | ClaimPlan::ManagerApproved => {
+            let ops = open(approver).await?;
+            if ops.iter().any(|o| o == "approve") {
+                run(approver, "approve", Some("OK, thanks.")).await?;
+            } else if ops.iter().any(|o| o == "approve_over_limit") {
+                run(
+                    approver,
+                    "approve_over_limit",
+                    Some("OK for me; over the limit, so finance too."),
+                )
+                .await?;
+                let finance = actors
+                    .iter()
+                    .find(|a| a.roles.iter().any(|r| r == "finance"));
+                if let (ClaimPlan::Approved, Some(finance)) = (plan, finance) {
+                    if open(finance).await?.iter().any(|o| o == "finance_approve") {
+                        run(finance, "finance_approve", Some("Booked.")).await?;
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Imports the demo's exchange rates when none are stored, and makes EUR the home currency when
+/// none is set, so the sample claims get their home-currency totals.
+async fn seed_rates(engine: &Engine) -> Result<(), String> {
+    let e = |e: crate::engine::EngineError| e.to_string();
+    if engine.home_currency().await.map_err(e)?.is_none() {
+        let eur = crate::engine::value::CurrencyCode::parse("EUR")?;
+        engine.set_home_currency(eur).await.map_err(e)?;
+    }
+    let (_, extent) = engine.rates_page(0, 1).await.map_err(e)?;
+    if extent.rows == 0 {
+        engine.import_rates(DEMO_RATES, None).await.map_err(e)?;
     }
     Ok(())
 }

@@ -5,6 +5,7 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod engine;
+pub mod mail;
 pub mod mcp;
 pub mod oauth_metadata;
 pub mod receipts;

@@ -95,6 +95,7 @@ impl Application {
             base_url,
             local_port: addr.port(),
             switch: SiteSwitch::default(),
+            view_rows: Default::default(),
         });
         let server = HttpServer::new(move || {
             App::new()

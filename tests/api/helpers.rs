@@ -193,6 +193,13 @@ pub async fn spawn_app_in(parent: Option<&std::path::Path>, extra_args: &[&str])
         }
         app.cli(&args, Some(&format!("{PASSWORD}\n")));
     }
+    // The sample app's routing: Alice and Bob report to Maria; totals in EUR from a few rates.
+    for u in ["alice", "bob"] {
+        app.cli(&["user", "set-manager", u, "maria"], None);
+    }
+    app.cli(&["rates", "home-currency", "EUR"], None);
+    let rates = repo_root().join("tests/api/fixtures/rates.csv");
+    app.cli(&["rates", "import", rates.to_str().unwrap()], None);
     app.start(extra_args);
     // The MCP surface is off on a new site; tests that need it on turn it on as admin.
     app

@@ -82,7 +82,13 @@ async fn tools_are_listed_per_role_with_schemas_and_annotations() {
     assert_eq!(view["annotations"]["readOnlyHint"], true);
     assert_eq!(
         view["inputSchema"]["properties"]["status"]["enum"],
-        json!(["Draft", "Submitted", "Approved", "Rejected"])
+        json!([
+            "Draft",
+            "Submitted",
+            "Manager approved",
+            "Approved",
+            "Rejected"
+        ])
     );
     assert_eq!(
         view["inputSchema"]["properties"]["date_from"]["format"],

@@ -224,7 +224,18 @@ async fn oauth_admin_adds_a_claude_client_and_sees_the_secret_only_once() {
             .next()
             .unwrap()
     );
+    // Without the confirmation page's `confirm`, the server shows that page and keeps the secret.
     let r = admin.post_form(&format!("{detail_path}/secret"), &[]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        r.headers()["location"].to_str().unwrap(),
+        format!("{detail_path}/secret")
+    );
+    // The old secret still works.
+    tokens_for(&app, "maria", &client).await;
+    let r = admin
+        .post_form(&format!("{detail_path}/secret"), &[("confirm", "yes")])
+        .await;
     let rotated = r.text().await.unwrap();
     let new_secret = code_of(&rotated, "client-secret");
     assert_ne!(new_secret, client.client_secret);
@@ -241,8 +252,20 @@ async fn oauth_admin_adds_a_claude_client_and_sees_the_secret_only_once() {
     assert_error(s, &body, StatusCode::UNAUTHORIZED, "invalid_client");
 
     // Deactivate from the page: tokens stop at once; delete removes it from the list.
+    // Without the confirmation, the server sends the admin to it and the client stays active.
     let r = admin
         .post_form(&format!("{detail_path}/status"), &[("active", "false")])
+        .await;
+    assert_eq!(
+        r.headers()["location"].to_str().unwrap(),
+        format!("{detail_path}/deactivate")
+    );
+    assert!(mcp_accepts(&app, t["access_token"].as_str().unwrap()).await);
+    let r = admin
+        .post_form(
+            &format!("{detail_path}/status"),
+            &[("active", "false"), ("confirm", "yes")],
+        )
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert!(!mcp_accepts(&app, t["access_token"].as_str().unwrap()).await);

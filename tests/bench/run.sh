@@ -111,6 +111,8 @@ prepare_db() { # db claims workdir
   local t0=$SECONDS
   "$FW" demo generate --claims "$n" --users "$USERS"
   echo "formwork-demo-pw" | "$FW" user add --username bench_manager --role manager >/dev/null
+  # Claims to approve follows the reporting lines: the manager has 50 direct reports.
+  for i in $(seq -f "%03g" 1 50); do "$FW" user set-manager "emp$i" bench_manager >/dev/null; done
   "$FW" mcp enable >/dev/null
   jline kind=generate db="$db" claims="$n" seconds=$((SECONDS - t0))
 }
@@ -229,7 +231,7 @@ for DB in $DBS; do
   compare_reads my_claims_status "my_claims status" '{"status":"Approved"}'
   echo "## MCP tools/call: My claims, supplier contains \"inn\" (scans the user's rows)"
   compare_reads my_claims_supplier "my_claims supplier" '{"supplier":"inn"}'
-  echo "## MCP tools/call: Claims to approve (manager, all users' Submitted claims)"
+  echo "## MCP tools/call: Claims to approve (a manager with 50 reports: their Submitted claims)"
   bench_mcp formwork "$FW_PID" "$BASE/mcp" "$MTOKEN" claims_to_approve "formwork claims_to_approve" expense_claims_claims_to_approve '{}'
   echo "## MCP tools/call: My claims summary, spending per month and category (one call instead of pages of rows)"
   bench_mcp formwork "$FW_PID" "$BASE/mcp" "$TOKENS" my_claims_summary "formwork my_claims_summary" expense_claims_my_claims_summary '{"summary":"by_month_and_category"}'

@@ -59,6 +59,7 @@ USERS: dict[str, list[str]] = {
     "maria": ["manager", "employee"],
     "admin": ["admin"],
 }
+MANAGERS: dict[str, str] = {"alice": "maria", "bob": "maria"}
 APP_DEFINITION = REPO / "seed-data" / "apps" / "expense_claims.toml"
 RECEIPTS = REPO / "seed-data" / "receipts"
 JS = REPO / "tests" / "js"
@@ -353,13 +354,18 @@ class FormworkServer:
 
 
 def seed(server: FormworkServer) -> None:
-    """The Expense Claims app (published) and the four users, with the CLI."""
+    """The Expense Claims app (published), the four users and their managers, and exchange rates."""
     server.cli(["app", "import", str(APP_DEFINITION), "--publish"])
     for user, roles in USERS.items():
         args = ["user", "add", "--username", user]
         for r in roles:
             args += ["--role", r]
         server.cli(args, stdin=f"{PASSWORD}\n")
+    # Routing: Alice and Bob report to Maria; home-currency totals in EUR from a few rates.
+    for user, manager in MANAGERS.items():
+        server.cli(["user", "set-manager", user, manager])
+    server.cli(["rates", "home-currency", "EUR"])
+    server.cli(["rates", "import", str(REPO / "tests" / "api" / "fixtures" / "rates.csv")])
 
 
 class _Started:

@@ -4,6 +4,7 @@ mod accounts;
 pub mod oauth;
 mod password;
 mod rejected;
+mod reset;
 mod sessions;
 pub mod throttle;
 mod tokens;
@@ -13,6 +14,7 @@ pub use password::{
     check_new_password, hash_password, verify_password, PasswordRule, MIN_PASSWORD_CHARS,
 };
 pub use rejected::RejectedFrom;
+pub use reset::{ResetError, ResetLink, RESET_MINUTES};
 pub use sessions::{SessionSummary, WebSession};
 pub use tokens::{Principal, PAT_PREFIX};
 

@@ -99,7 +99,9 @@ impl Catalog {
 /// How the store compares a field's values.
 pub fn value_kind(kind: FieldType) -> ValueKind {
     match kind {
-        FieldType::Money | FieldType::Number | FieldType::Computed => ValueKind::Number,
+        FieldType::Money | FieldType::Number | FieldType::Computed | FieldType::Converted => {
+            ValueKind::Number
+        }
         FieldType::File => ValueKind::Integer,
         _ => ValueKind::Text,
     }

@@ -46,6 +46,23 @@ pub enum FieldType {
     User,
     File,
     Computed,
+    /// A money amount converted into the site's home currency (see `engine::converted`).
+    Converted,
+}
+
+impl FieldType {
+    /// Whether the field's value is set by Formwork, never by an input.
+    pub fn is_derived(self) -> bool {
+        matches!(self, FieldType::Computed | FieldType::Converted)
+    }
+
+    /// Whether values are decimals (summed, compared as numbers).
+    pub fn is_numeric(self) -> bool {
+        matches!(
+            self,
+            FieldType::Number | FieldType::Money | FieldType::Computed | FieldType::Converted
+        )
+    }
 }
 
 /// One field of an app.
@@ -79,15 +96,68 @@ pub struct FieldDef {
     pub min: Option<String>,
     #[serde(default)]
     pub max: Option<String>,
+    /// For converted fields: the money (or computed money) field converted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// For converted fields: the date field whose day's rate is used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date_field: Option<String>,
 }
 
 /// Which records a role sees or acts on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum Scope {
+    /// The actor's own records.
     #[default]
     Own,
+    /// Records owned by the actor's direct reports, and by those of anyone whose stand-in the
+    /// actor is today.
+    Reports,
+    /// As `reports`, and their reports in turn (the whole team below the actor).
+    AllReports,
+    /// Every record (the view's fixed filters still apply).
     All,
+}
+
+impl Scope {
+    /// Whether the scope follows the reporting lines (needs the actor's team).
+    pub fn is_team(self) -> bool {
+        matches!(self, Scope::Reports | Scope::AllReports)
+    }
+
+    /// Short label for admin screens.
+    pub fn label(self) -> &'static str {
+        match self {
+            Scope::Own => "own records",
+            Scope::Reports => "records of direct reports",
+            Scope::AllReports => "records of the whole team",
+            Scope::All => "all records",
+        }
+    }
+
+    /// Phrase for generated descriptions: "Lists {phrase} of …".
+    pub fn phrase(self) -> &'static str {
+        match self {
+            Scope::Own => "your own records",
+            Scope::Reports => "the records of people who report to you (and to anyone you stand in for)",
+            Scope::AllReports => "the records of your whole team (your reports and theirs, and those of anyone you stand in for)",
+            Scope::All => "all records you are allowed to see",
+        }
+    }
+
+    /// Every scope, in the order admin screens offer them.
+    pub const ALL: [Scope; 4] = [Scope::Own, Scope::Reports, Scope::AllReports, Scope::All];
+
+    /// The scope's name in a definition (`own`, `reports`, `all_reports`, `all`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Scope::Own => "own",
+            Scope::Reports => "reports",
+            Scope::AllReports => "all_reports",
+            Scope::All => "all",
+        }
+    }
 }
 
 /// Comparison a view parameter or fixed filter applies.
@@ -190,6 +260,9 @@ pub struct ViewDef {
     /// Totals and groupings over the view's records (computed in the database), by name.
     #[serde(default)]
     pub summaries: IndexMap<String, SummaryDef>,
+    /// Operations offered on several chosen rows at once (each record still checked alone).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub bulk: Vec<String>,
     #[serde(default)]
     pub mcp: ViewMcp,
 }
@@ -303,6 +376,12 @@ pub struct OperationDef {
     /// The acting user may not run this on their own record (e.g. approving one's own claim).
     #[serde(default)]
     pub not_own: bool,
+    /// Precondition: the record meets every one of these conditions (e.g. an amount over a limit).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub when: Vec<super::conditions::Condition>,
+    /// Fields shown read-only beside the operation's form (e.g. a reviewer's comment).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub show: Vec<String>,
     /// Computed fields a caller may send as a cross-check: a given value must equal the computed
     /// one within one minor unit of the currency, and is never stored.
     #[serde(default)]
@@ -418,6 +497,7 @@ impl AppDef {
                         }
                     }
                 },
+                FieldType::Converted => super::converted::check_converted(self, &p, f, &mut errors),
                 FieldType::Money => {
                     if let Some(c) = &f.currency_field {
                         if self.fields.get(c).map(|f| f.kind) != Some(FieldType::Currency) {
@@ -523,7 +603,7 @@ impl AppDef {
                 let fp = format!("{p}.inputs[{i}]");
                 match self.fields.get(f).map(|d| d.kind) {
                     None => errors.push(err(fp, format!("unknown field `{f}`"))),
-                    Some(FieldType::Computed) => {
+                    Some(k) if k.is_derived() => {
                         errors.push(err(fp, format!("`{f}` is computed and cannot be an input")))
                     }
                     Some(_) if Some(f) == self.state_field.as_ref() => {
@@ -606,6 +686,7 @@ impl AppDef {
         }
         self.check_roles(&mut errors);
         super::notify::check_notify(self, &mut errors);
+        super::conditions::check_workflow(self, &mut errors);
         if errors.is_empty() {
             Ok(())
         } else {
@@ -702,8 +783,11 @@ impl AppDef {
         };
         let fix_all = |v: &mut Vec<String>| v.iter_mut().for_each(&fix);
         for f in self.fields.values_mut() {
-            if let Some(c) = f.currency_field.as_mut() {
-                fix(c);
+            for s in [&mut f.currency_field, &mut f.source, &mut f.date_field]
+                .into_iter()
+                .flatten()
+            {
+                fix(s);
             }
             if let Some(e) = f.expr.as_mut() {
                 if let Ok(terms) = parse_expr(e) {
@@ -741,6 +825,10 @@ impl AppDef {
             }
             v.filters.iter_mut().for_each(|f| fix(&mut f.field));
             v.parameters.values_mut().for_each(|p| fix(&mut p.field));
+            for s in v.summaries.values_mut() {
+                s.field.iter_mut().for_each(&fix);
+                fix_all(&mut s.group_by);
+            }
         }
         for o in self.operations.values_mut() {
             for list in [
@@ -759,6 +847,8 @@ impl AppDef {
                 .iter_mut()
                 .filter_map(|t| t.field.as_mut())
                 .for_each(&fix);
+            o.when.iter_mut().for_each(|c| fix(&mut c.field));
+            fix_all(&mut o.show);
         }
         Ok(())
     }
@@ -769,6 +859,12 @@ impl AppDef {
         for (n, f) in &self.fields {
             if f.currency_field.as_deref() == Some(field) {
                 out.push(format!("fields.{n}.currency_field"));
+            }
+            if f.source.as_deref() == Some(field) {
+                out.push(format!("fields.{n}.source"));
+            }
+            if f.date_field.as_deref() == Some(field) {
+                out.push(format!("fields.{n}.date_field"));
             }
             if f.expr
                 .as_deref()
@@ -791,7 +887,10 @@ impl AppDef {
             let used = v.columns.iter().any(|c| c == field)
                 || v.sort.iter().any(|s| s.trim_start_matches('-') == field)
                 || v.filters.iter().any(|f| f.field == field)
-                || v.parameters.values().any(|p| p.field == field);
+                || v.parameters.values().any(|p| p.field == field)
+                || v.summaries.values().any(|s| {
+                    s.field.as_deref() == Some(field) || s.group_by.iter().any(|g| g == field)
+                });
             if used {
                 out.push(format!("views.{n}"));
             }
@@ -803,7 +902,9 @@ impl AppDef {
                 || o.cross_check
                     .as_ref()
                     .is_some_and(|c| c.file == field || c.into == field)
-                || o.notify.iter().any(|t| t.field.as_deref() == Some(field));
+                || o.notify.iter().any(|t| t.field.as_deref() == Some(field))
+                || o.when.iter().any(|c| c.field == field)
+                || o.show.iter().any(|f| f == field);
             if used {
                 out.push(format!("operations.{n}"));
             }
@@ -831,7 +932,7 @@ impl AppDef {
                 "choose the number or money field to aggregate",
             )),
             (Some(f), _) => match self.fields.get(f).map(|d| d.kind) {
-                Some(FieldType::Number | FieldType::Money | FieldType::Computed) => {}
+                Some(k) if k.is_numeric() => {}
                 Some(_) => errors.push(err(
                     format!("{path}.field"),
                     format!("`{f}` is not a number or money field"),

@@ -31,6 +31,8 @@ fn field(kind: FieldType) -> FieldDef {
         accept: vec!["image/*".into()],
         min: Some("0".into()),
         max: Some("100".into()),
+        source: Some("net".into()),
+        date_field: Some("day".into()),
     }
 }
 
@@ -85,6 +87,7 @@ fn full_definition() -> AppDef {
             )]
             .into_iter()
             .collect(),
+            bulk: vec!["finish".into()],
             mcp: ViewMcp {
                 enabled: true,
                 format: DataFormat::Full,
@@ -110,6 +113,12 @@ fn full_definition() -> AppDef {
             to: Some("Done".into()),
             requires: vec!["receipt".into()],
             not_own: true,
+            when: vec![super::super::conditions::Condition {
+                field: "net".into(),
+                op: FilterOp::Gt,
+                value: "0".into(),
+            }],
+            show: vec!["note".into()],
             verify: vec!["total".into()],
             cross_check: Some(CrossCheck {
                 file: "receipt".into(),

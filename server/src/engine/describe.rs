@@ -1,7 +1,7 @@
 //! Generated AI descriptions and instructions for views and operations: what a tool returns or
 //! changes, each parameter or input with its type, allowed values and units, preconditions, and
 //! what to confirm with the user. Administrators may replace them; "regenerate" restores these.
-use super::definition::{AppDef, FieldDef, FieldType, OperationDef, OperationKind, Scope, ViewDef};
+use super::definition::{AppDef, FieldDef, FieldType, OperationDef, OperationKind, ViewDef};
 
 /// How a field's values are written, for a language model.
 pub fn field_format(def: &AppDef, f: &FieldDef) -> String {
@@ -27,15 +27,24 @@ pub fn field_format(def: &AppDef, f: &FieldDef) -> String {
         FieldType::User => "a username".into(),
         FieldType::File => "an attachment (image or PDF)".into(),
         FieldType::Computed => format!("computed as {}", f.expr.as_deref().unwrap_or("")),
+        FieldType::Converted => format!(
+            "read-only: \"{}\" converted into the site's home currency with the exchange rate of \"{}\" (the latest rate on or before that date), a decimal amount followed by the currency code, or a message saying which rate is missing",
+            label_of(def, f.source.as_deref()),
+            label_of(def, f.date_field.as_deref())
+        ),
     }
+}
+
+fn label_of(def: &AppDef, field: Option<&str>) -> String {
+    field
+        .and_then(|n| def.fields.get(n))
+        .map(|f| f.label.clone())
+        .unwrap_or_default()
 }
 
 /// Generated description of a view tool.
 pub fn view_description(def: &AppDef, view: &ViewDef) -> String {
-    let scope = match view.scope {
-        Scope::Own => "your own records",
-        Scope::All => "all records you are allowed to see",
-    };
+    let scope = view.scope.phrase();
     let cols: Vec<String> = view
         .columns
         .iter()
@@ -130,6 +139,19 @@ pub fn operation_instructions(def: &AppDef, op: &OperationDef) -> String {
             label(def, def.state_field.as_deref().unwrap_or("status")),
             op.from.join(" or ")
         ));
+    }
+    if !op.when.is_empty() {
+        let c: Vec<String> = op.when.iter().map(|c| c.phrase(def)).collect();
+        parts.push(format!(
+            "Only possible when {}; otherwise the call is refused with the reason.",
+            c.join(" and ")
+        ));
+    }
+    match op.scope {
+        super::definition::Scope::Reports | super::definition::Scope::AllReports => parts.push(
+            format!("Works on {}.", op.scope.phrase().trim_start_matches("the ")),
+        ),
+        _ => {}
     }
     if !op.requires.is_empty() {
         let r: Vec<String> = op.requires.iter().map(|f| label(def, f)).collect();

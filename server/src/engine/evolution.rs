@@ -7,6 +7,7 @@
 //! [`DraftChanges`] and carried out on the records in the same transaction that publishes the
 //! version, so the published definition and the stored keys always agree. A removed field's
 //! values stay in the records (hidden); adding the field back shows them again.
+use super::converted::rate_key;
 use super::definition::{AppDef, FieldDef, FieldType};
 use super::value::{parse_field, Raw};
 use chrono::NaiveDate;
@@ -128,6 +129,17 @@ impl DataPlan {
             .iter()
             .map(|(from, to)| (to.clone(), map.remove(from)))
             .collect();
+        // A converted field's rate details move with it (see `engine::converted`).
+        let details: Vec<(String, Option<Value>)> = self
+            .renames
+            .iter()
+            .map(|(from, to)| (rate_key(to), map.remove(&rate_key(from))))
+            .collect();
+        for (to, v) in details {
+            if let Some(v) = v {
+                map.insert(to, v);
+            }
+        }
         for (to, v) in moved {
             match v {
                 Some(v) => {
@@ -170,7 +182,7 @@ fn relaxed(def: &FieldDef) -> FieldDef {
 pub fn convert(def: &FieldDef, v: &Value, today: NaiveDate) -> Result<Value, String> {
     match def.kind {
         // Recomputed on the next write; a stored number is kept meanwhile.
-        FieldType::Computed => Ok(v.clone()),
+        FieldType::Computed | FieldType::Converted => Ok(v.clone()),
         FieldType::File => match v {
             Value::Number(_) => Ok(v.clone()),
             _ => Err(format!("{v} is not an attachment")),

@@ -3,15 +3,21 @@
 //! [`Actor`] so that rules, permissions and history come out the same from either surface.
 mod admin;
 mod attachments;
+pub mod bulk;
 pub mod catalog;
 mod checks;
+pub mod conditions;
+pub mod converted;
 pub mod definition;
 pub mod describe;
 mod error;
 pub mod evolution;
 pub mod notify;
 pub mod operations;
+pub mod rates;
+mod rates_csv;
 pub mod records;
+pub mod routing;
 pub mod summaries;
 pub mod value;
 pub mod views;
@@ -102,5 +108,9 @@ impl Engine {
 
     fn now(&self) -> DateTime<Utc> {
         Utc::now()
+    }
+
+    fn today(&self) -> chrono::NaiveDate {
+        self.now().date_naive()
     }
 }

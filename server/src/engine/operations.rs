@@ -70,9 +70,15 @@ impl Engine {
             }
             (true, Some(id)) => Some(self.readable_record(&app, actor, id).await?),
         };
-        if let Some(refusal) = self.operation_refusal(&app, actor, op, record.as_ref()) {
+        let reach = self.reach_for(&app.def, actor).await?;
+        if let Some(refusal) = self.operation_refusal(&app, actor, op, record.as_ref(), &reach) {
             return Err(refusal);
         }
+        // A stand-in's decision is recorded as taken on behalf of the person away.
+        let on_behalf_of = match &record {
+            Some(r) if op.scope.is_team() => reach.on_behalf_of(r.owner_id).map(String::from),
+            _ => None,
+        };
         if let (Some(r), Some(expected)) = (&record, req.expected_version) {
             if r.version != expected {
                 return Err(EngineError::Stale {
@@ -151,6 +157,10 @@ impl Engine {
         }
         check_money(def, &mut new, &mut errors);
         compute(def, &mut new, &mut errors);
+        if errors.is_empty() && op.kind != OperationKind::Delete {
+            self.convert_fields(def, record.as_ref().map(|_| &old), &mut new)
+                .await?;
+        }
         super::checks::verify_computed(def, op, &req.inputs, &new, &mut errors);
         if let Some(cc) = &op.cross_check {
             let note = super::checks::cross_check(self, def, op, &new).await;
@@ -219,6 +229,7 @@ impl Engine {
             operation: op_name.into(),
             operation_title: op.title.clone(),
             changes: serde_json::to_string(&changes).unwrap_or_else(|_| "[]".into()),
+            on_behalf_of,
         };
         let attach_ids: Vec<i64> = attach.iter().map(|(_, id)| *id).collect();
         // The record as it will be, for whom to tell and what they may read.

@@ -1,5 +1,6 @@
 //! Reading one record: who may see it, and which operations they may run on it.
 use super::definition::{OperationDef, Scope, ViewDef};
+use super::routing::Reach;
 use super::{Actor, Engine, EngineError, PublishedApp};
 use crate::store::{AttachmentRow, HistoryRow, RecordQuery, RecordRow};
 use std::sync::Arc;
@@ -10,6 +11,25 @@ pub struct RecordAccess {
     pub record: RecordRow,
     /// Operation names the actor may run now (role, scope and state preconditions met).
     pub operations: Vec<String>,
+    /// Operations the actor could run but for an unmet condition (`when`), with the reason.
+    pub unavailable: Vec<(String, String)>,
+}
+
+/// Whether the record is within a row scope for the actor.
+fn in_scope(scope: Scope, actor: &Actor, record: &RecordRow, reach: &Reach) -> bool {
+    match scope {
+        Scope::All => true,
+        Scope::Own => record.owner_id == actor.user_id,
+        Scope::Reports | Scope::AllReports => reach.covers(scope, record.owner_id),
+    }
+}
+
+/// The operation as if it had no `when` conditions (to tell "only the condition is unmet").
+fn without_conditions(op: &OperationDef) -> OperationDef {
+    OperationDef {
+        when: Vec::new(),
+        ..op.clone()
+    }
 }
 
 impl Engine {
@@ -32,19 +52,19 @@ impl Engine {
         actor: &Actor,
         record: &RecordRow,
     ) -> Result<bool, EngineError> {
+        let reach = self.reach_for(&app.def, actor).await?;
         let actionable = app.def.operations.values().any(|o| {
             o.needs_record()
                 && self
-                    .operation_refusal(app, actor, o, Some(record))
+                    .operation_refusal(app, actor, o, Some(record), &reach)
                     .is_none()
         });
         if actionable {
             return Ok(true);
         }
-        let own = record.owner_id == actor.user_id;
         let mut filtered = Vec::new();
         for view in app.def.views.values().filter(|v| actor.has_any(&v.roles)) {
-            if view.scope == Scope::Own && !own {
+            if !in_scope(view.scope, actor, record, &reach) {
                 continue;
             }
             if view.filters.is_empty() {
@@ -60,13 +80,15 @@ impl Engine {
             .await?)
     }
 
-    /// Why the actor may not run `op` on `record` now, if they may not.
+    /// Why the actor may not run `op` on `record` now, if they may not. `reach` is the actor's
+    /// team (`Engine::reach_for`), used by the team scopes.
     pub fn operation_refusal(
         &self,
         app: &PublishedApp,
         actor: &Actor,
         op: &OperationDef,
         record: Option<&RecordRow>,
+        reach: &Reach,
     ) -> Option<EngineError> {
         if !actor.has_any(&op.roles) {
             return Some(EngineError::Forbidden(format!(
@@ -77,18 +99,24 @@ impl Engine {
         }
         let record = record?;
         let own = record.owner_id == actor.user_id;
-        if op.scope == Scope::Own && !own {
-            return Some(EngineError::Forbidden(format!(
-                "\"{}\" may be run only on your own records",
-                op.title
-            )));
-        }
         if op.not_own && own {
             return Some(EngineError::Forbidden(format!(
                 "you cannot run \"{}\" on your own record; ask another user with the role {}",
                 op.title,
                 op.roles.join(" or ")
             )));
+        }
+        if !in_scope(op.scope, actor, record, reach) {
+            return Some(EngineError::Forbidden(match op.scope {
+                Scope::Reports => format!(
+                    "\"{}\" may be run only on records of people who report to you",
+                    op.title
+                ),
+                Scope::AllReports => {
+                    format!("\"{}\" may be run only on records of your team", op.title)
+                }
+                _ => format!("\"{}\" may be run only on your own records", op.title),
+            }));
         }
         if !op.from.is_empty() {
             let state_field = app.def.state_field.as_deref().unwrap_or("status");
@@ -107,6 +135,12 @@ impl Engine {
                 )));
             }
         }
+        if let Err(why) = super::conditions::check_all(&app.def, &op.when, &record.data) {
+            return Some(EngineError::Precondition(format!(
+                "\"{}\" is not available: {why}",
+                op.title
+            )));
+        }
         None
     }
 
@@ -119,21 +153,31 @@ impl Engine {
     ) -> Result<RecordAccess, EngineError> {
         let app = self.app(slug).await?;
         let record = self.readable_record(&app, actor, id).await?;
-        let operations = app
-            .def
-            .operations
-            .iter()
-            .filter(|(_, o)| o.needs_record())
-            .filter(|(_, o)| {
-                self.operation_refusal(&app, actor, o, Some(&record))
+        let reach = self.reach_for(&app.def, actor).await?;
+        let mut operations = Vec::new();
+        let mut unavailable = Vec::new();
+        for (name, o) in app.def.operations.iter().filter(|(_, o)| o.needs_record()) {
+            if self
+                .operation_refusal(&app, actor, o, Some(&record), &reach)
+                .is_none()
+            {
+                operations.push(name.clone());
+            } else if !o.when.is_empty()
+                && self
+                    .operation_refusal(&app, actor, &without_conditions(o), Some(&record), &reach)
                     .is_none()
-            })
-            .map(|(n, _)| n.clone())
-            .collect();
+            {
+                // The person could act but for an unmet condition: worth telling them why.
+                if let Err(why) = super::conditions::check_all(&app.def, &o.when, &record.data) {
+                    unavailable.push((name.clone(), why));
+                }
+            }
+        }
         Ok(RecordAccess {
             app,
             record,
             operations,
+            unavailable,
         })
     }
 
@@ -247,9 +291,10 @@ impl Duplicates {
 /// (whatever the view's parameters).
 fn fixed_filter_query(app: &PublishedApp, view: &ViewDef, actor: &Actor) -> RecordQuery {
     let predicates = super::views::fixed_filter_predicates(&app.def, view, actor);
+    // The scope was checked by the caller; only the fixed filters are left to the database.
     RecordQuery {
         app_id: app.id,
-        owner_id: (view.scope == Scope::Own).then_some(actor.user_id),
+        owners: None,
         predicates,
         ..RecordQuery::default()
     }

@@ -163,10 +163,7 @@ impl Engine {
             .unwrap_or_default();
         let mut out = Vec::new();
         for c in columns {
-            let numeric = matches!(
-                app.def.fields.get(&c).map(|f| f.kind),
-                Some(FieldType::Money | FieldType::Number | FieldType::Computed)
-            );
+            let numeric = app.def.fields.get(&c).is_some_and(|f| f.kind.is_numeric());
             if !numeric {
                 continue;
             }
@@ -201,7 +198,7 @@ impl Engine {
         s: &SummaryDef,
         req: &ViewRequest,
     ) -> Result<SummaryPage, EngineError> {
-        let built = self.view_query(&app, actor, view, req)?;
+        let built = self.view_query(&app, actor, view, req).await?;
         let def = &app.def;
         let date_fields: Vec<&String> = s
             .group_by
@@ -253,6 +250,20 @@ impl Engine {
                     .unwrap_or_default(),
             );
         }
+        // A converted field holds one currency, the home one: it is the group's last key, as
+        // a money field's currency is.
+        let home = match s.field.as_deref().and_then(|f| def.fields.get(f)) {
+            Some(f)
+                if f.kind == FieldType::Converted
+                    && s.aggregate != super::definition::Aggregate::Count =>
+            {
+                self.home_currency().await?.map(|c| c.code().to_string())
+            }
+            _ => None,
+        };
+        if home.is_some() {
+            key_labels.push("Currency".into());
+        }
         let mut records = built.query;
         records.sort.clear();
         let (rows, cut) = self
@@ -271,14 +282,17 @@ impl Engine {
             .map(|r| {
                 let cur = currency
                     .as_ref()
-                    .and_then(|_| r.keys.last().cloned().flatten());
+                    .and_then(|_| r.keys.last().cloned().flatten())
+                    .or_else(|| home.clone());
+                let mut keys: Vec<String> = r
+                    .keys
+                    .iter()
+                    .map(|k| k.clone().unwrap_or_else(|| "(empty)".into()))
+                    .collect();
+                keys.extend(home.clone());
                 SummaryGroup {
                     value: r.value.as_deref().and_then(|v| rounded(v, cur.as_deref())),
-                    keys: r
-                        .keys
-                        .iter()
-                        .map(|k| k.clone().unwrap_or_else(|| "(empty)".into()))
-                        .collect(),
+                    keys,
                     count: r.count.max(0) as u64,
                     currency: cur,
                 }

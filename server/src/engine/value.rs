@@ -63,13 +63,103 @@ impl CurrencyCode {
     }
 }
 
-/// Parses a money amount: a decimal with at most 4 fraction digits (tightened per currency later).
-pub fn parse_money(s: &str) -> Result<Decimal, String> {
-    let cleaned: String = s
+/// A number as people type it, in the machine form `Decimal` reads ("1234.56"). Spaces (also
+/// no-break and thin spaces) group digits and are dropped. A comma is read where it can only mean
+/// one thing:
+/// - one comma followed by one, two or four or more digits is the decimal separator ("20,00",
+///   "3,5");
+/// - with both "." and ",", the last one is the decimal separator and the other groups
+///   thousands ("1.234,56" and "1,234.56" are both 1234.56), in groups of three;
+/// - several commas (or several dots) group thousands ("1,234,567", "1.234.567").
+///
+/// One comma followed by exactly three digits ("1,234") could be a thousand or a decimal and is
+/// refused with an explanation; a single dot is always the decimal point, as in JSON.
+pub fn normalize_decimal(input: &str) -> Result<String, String> {
+    let s: String = input
         .trim()
         .chars()
-        .filter(|c| !matches!(c, ' ' | '\u{a0}'))
+        .filter(|c| !matches!(c, ' ' | '\u{a0}' | '\u{202f}' | '\u{2009}'))
         .collect();
+    let (sign, body) = match s.strip_prefix('-') {
+        Some(b) => ("-", b),
+        None => ("", s.strip_prefix('+').unwrap_or(&s)),
+    };
+    let not_a_number = || format!("`{}` is not a number", input.trim());
+    if body.is_empty()
+        || !body
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '.' || c == ',')
+        || !body.chars().any(|c| c.is_ascii_digit())
+    {
+        return Err(not_a_number());
+    }
+    let commas = body.matches(',').count();
+    let dots = body.matches('.').count();
+    let (int, frac, group) = match (commas, dots) {
+        (0, 0) | (0, 1) => return Ok(format!("{sign}{body}")),
+        (1, 0) => {
+            let (int, frac) = body.split_once(',').ok_or_else(not_a_number)?;
+            if frac.len() == 3 && !int.is_empty() {
+                return Err(format!(
+                    "`{}` is ambiguous: write {int}{frac} for {int} thousand {frac}, or {int}.{frac} for a decimal",
+                    input.trim()
+                ));
+            }
+            (int, frac, None)
+        }
+        (_, 0) => (body, "", Some(',')),
+        (0, _) => (body, "", Some('.')),
+        _ => {
+            // Both: the last separator is the decimal one.
+            let last = body.rfind([',', '.']).ok_or_else(not_a_number)?;
+            let decimal = body[last..].chars().next().unwrap_or('.');
+            let group = if decimal == ',' { '.' } else { ',' };
+            if body[..last].contains(decimal) {
+                return Err(format!(
+                    "`{}` mixes separators: use one for thousands and the other once, for decimals",
+                    input.trim()
+                ));
+            }
+            (&body[..last], &body[last + 1..], Some(group))
+        }
+    };
+    let int = match group {
+        Some(g) => {
+            let groups: Vec<&str> = int.split(g).collect();
+            let ok = groups.len() > 1
+                && (1..=3).contains(&groups[0].len())
+                && groups[1..].iter().all(|g| g.len() == 3);
+            if !ok {
+                return Err(format!(
+                    "`{}` has thousands separators in the wrong places; write it like 1,234,567.89 or 1234567.89",
+                    input.trim()
+                ));
+            }
+            groups.concat()
+        }
+        None => int.to_string(),
+    };
+    if int.is_empty() && frac.is_empty() {
+        return Err(not_a_number());
+    }
+    let int = if int.is_empty() { "0".to_string() } else { int };
+    if frac.is_empty() {
+        Ok(format!("{sign}{int}"))
+    } else {
+        Ok(format!("{sign}{int}.{frac}"))
+    }
+}
+
+/// Parses a money amount: a decimal with at most 4 fraction digits (tightened per currency later).
+/// Commas are read as [`normalize_decimal`] explains ("20,00" is twenty).
+pub fn parse_money(s: &str) -> Result<Decimal, String> {
+    let cleaned = normalize_decimal(s).map_err(|e| {
+        if e.ends_with("is not a number") {
+            format!("`{}` is not an amount; write it like 12.50", s.trim())
+        } else {
+            e
+        }
+    })?;
     let d = Decimal::from_str(&cleaned)
         .map_err(|_| format!("`{}` is not an amount; write it like 12.50", s.trim()))?;
     if d.is_sign_negative() && !d.is_zero() {
@@ -122,7 +212,8 @@ pub fn parse_field(def: &FieldDef, raw: &Raw, today: NaiveDate) -> Result<Value,
         }
         FieldType::Number => {
             let s = text()?;
-            let d = Decimal::from_str(&s).map_err(|_| format!("`{s}` is not a number"))?;
+            let d = Decimal::from_str(&normalize_decimal(&s)?)
+                .map_err(|_| format!("`{s}` is not a number"))?;
             check_bounds(def, d)?;
             Ok(Value::String(d.normalize().to_string()))
         }
@@ -192,7 +283,9 @@ pub fn parse_field(def: &FieldDef, raw: &Raw, today: NaiveDate) -> Result<Value,
                 .map(Value::from)
                 .map_err(|_| "expected an attachment id".into()),
         },
-        FieldType::Computed => Err("this field is computed and cannot be set".into()),
+        FieldType::Computed | FieldType::Converted => {
+            Err("this field is computed and cannot be set".into())
+        }
     }
 }
 
@@ -238,6 +331,9 @@ pub fn display_value(def: &super::definition::AppDef, field: &str, data: &Value)
     let Some(f) = def.fields.get(field) else {
         return String::new();
     };
+    if f.kind == FieldType::Converted {
+        return super::converted::display_converted(field, data);
+    }
     let v = data.get(field).unwrap_or(&Value::Null);
     let currency_field = f.currency_field.clone().or_else(|| {
         // Computed money sums use the currency of their first term.
@@ -287,6 +383,54 @@ mod tests {
         assert!(parse_field(&money_field(), &Raw::Text("-3".into()), today).is_err());
         assert!(parse_field(&money_field(), &Raw::Text("1.23456".into()), today).is_err());
         assert!(parse_field(&money_field(), &Raw::Text("abc".into()), today).is_err());
+    }
+
+    #[test]
+    fn commas_are_decimals_only_where_unambiguous() {
+        let n = |s: &str| normalize_decimal(s);
+        assert_eq!(n("20,00").unwrap(), "20.00");
+        assert_eq!(n("3,5").unwrap(), "3.5");
+        assert_eq!(n("0,1234").unwrap(), "0.1234");
+        assert_eq!(n("1.234,56").unwrap(), "1234.56");
+        assert_eq!(n("1,234.56").unwrap(), "1234.56");
+        assert_eq!(n("1 234,56").unwrap(), "1234.56");
+        assert_eq!(n("1,234,567").unwrap(), "1234567");
+        assert_eq!(n("1.234.567").unwrap(), "1234567");
+        assert_eq!(n("1.5").unwrap(), "1.5");
+        assert_eq!(n("-2,5").unwrap(), "-2.5");
+        assert!(n("1,234").unwrap_err().contains("ambiguous"));
+        assert!(n("1,23,4").is_err());
+        assert!(n("1.234.5").is_err());
+        assert!(n("1,2.3,4").is_err());
+        assert!(n("12a").is_err());
+        assert!(n(",").is_err());
+    }
+
+    #[test]
+    fn normalizing_never_panics_and_keeps_plain_decimals() {
+        // Every string of up to four characters from the separators' alphabet.
+        let alphabet = ['1', '0', '.', ',', ' ', '-', '+'];
+        let mut inputs = vec![String::new()];
+        for _ in 0..4 {
+            let longer: Vec<String> = inputs
+                .iter()
+                .flat_map(|s| alphabet.iter().map(move |c| format!("{s}{c}")))
+                .collect();
+            inputs.extend(longer);
+        }
+        for s in &inputs {
+            if let Ok(n) = normalize_decimal(s) {
+                assert!(
+                    Decimal::from_str(&n).is_ok() || n.is_empty(),
+                    "{s:?} → {n:?}"
+                );
+            }
+        }
+        for (a, b) in [(0u64, 0u32), (7, 5), (1234, 50), (9_999_999, 99)] {
+            let plain = format!("{a}.{b:02}");
+            assert_eq!(normalize_decimal(&plain).unwrap(), plain);
+            assert_eq!(normalize_decimal(&plain.replace('.', ",")).unwrap(), plain);
+        }
     }
 
     #[test]

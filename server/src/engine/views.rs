@@ -107,7 +107,7 @@ impl Engine {
         view_name: &str,
         req: &ViewRequest,
     ) -> Result<ViewPage, EngineError> {
-        let built = self.view_query(&app, actor, view_name, req)?;
+        let built = self.view_query(&app, actor, view_name, req).await?;
         let (rows, total) = self.store().query_records(&built.query).await?;
         Ok(ViewPage {
             view: view_name.to_string(),
@@ -125,7 +125,7 @@ impl Engine {
     /// The database query a view request means for the actor: the view's row scope, fixed
     /// filters and parameters (checked and typed), search, sort and page. Summaries run over the
     /// same query, so they count exactly the records the rows come from.
-    pub(crate) fn view_query(
+    pub(crate) async fn view_query(
         &self,
         app: &PublishedApp,
         actor: &Actor,
@@ -168,7 +168,7 @@ impl Engine {
                 None => serde_json::Value::Null,
                 Some(raw) => {
                     // A parameter is a filter value, not a stored value: text compares as given.
-                    let parsed = if field.kind == FieldType::Computed {
+                    let parsed = if field.kind.is_derived() {
                         parse_field(&number_field(), raw, today)
                     } else if field.kind == FieldType::User {
                         Ok(match raw {
@@ -273,13 +273,14 @@ impl Engine {
             .limit
             .unwrap_or(view.per_page as u64)
             .clamp(1, MAX_LIMIT);
-        let owner_id = match view.scope {
-            Scope::Own => Some(actor.user_id),
+        let owners = match view.scope {
+            Scope::Own => Some(vec![actor.user_id]),
             Scope::All => None,
+            team => Some(self.reach(actor.user_id).await?.owners(team)),
         };
         let query = RecordQuery {
             app_id: app.id,
-            owner_id,
+            owners,
             predicates,
             search,
             sort,
@@ -316,6 +317,8 @@ fn number_field() -> super::definition::FieldDef {
         accept: vec![],
         min: None,
         max: None,
+        source: None,
+        date_field: None,
     }
 }
 

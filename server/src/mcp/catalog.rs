@@ -90,7 +90,7 @@ pub fn field_schema(def: &AppDef, f: &FieldDef) -> Value {
         FieldType::Text | FieldType::LongText => {
             json!({"type": "string", "maxLength": f.max_len.unwrap_or(if f.kind == FieldType::Text { 500 } else { 20000 })})
         }
-        FieldType::Number | FieldType::Money | FieldType::Computed => {
+        FieldType::Number | FieldType::Money | FieldType::Computed | FieldType::Converted => {
             json!({"type": "string", "pattern": "^[0-9]+(\\.[0-9]{1,4})?$"})
         }
         FieldType::Date => json!({"type": "string", "format": "date"}),
@@ -335,19 +335,22 @@ pub fn app_targets(app: &PublishedApp, actor: Option<&Actor>) -> Vec<(String, To
         }
     }
     let any_view = !out.is_empty();
+    // Files whose read tool an operation's description tells the model to use (cross-checks).
+    let mut named_by_operation = std::collections::BTreeSet::new();
     for (n, o) in &def.operations {
         if op_on(o, actor) {
             out.push((tool_name(&def.slug, n), ToolTarget::Operation(n.clone())));
+            if let Some(cc) = &o.cross_check {
+                named_by_operation.insert(cc.file.as_str());
+            }
         }
     }
-    if any_view {
-        for (n, f) in &def.fields {
-            if f.kind == FieldType::File {
-                out.push((
-                    tool_name(&def.slug, &format!("read_{n}")),
-                    ToolTarget::ReadFile(n.clone()),
-                ));
-            }
+    for (n, f) in &def.fields {
+        if f.kind == FieldType::File && (any_view || named_by_operation.contains(n.as_str())) {
+            out.push((
+                tool_name(&def.slug, &format!("read_{n}")),
+                ToolTarget::ReadFile(n.clone()),
+            ));
         }
     }
     out
@@ -374,4 +377,43 @@ pub fn app_tools(app: &Arc<PublishedApp>, actor: Option<&Actor>) -> Vec<ToolEntr
             }
         })
         .collect()
+}
+
+/// An MCP-enabled operation that acts on a record which a role it is granted to cannot find
+/// through MCP: no MCP-enabled view is granted to that role, or the role's views show only its
+/// own records while the operation is never allowed on one's own.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordIdGap {
+    pub operation: String,
+    pub role: String,
+    /// The role's MCP-enabled views (empty: none).
+    pub views: Vec<String>,
+}
+
+/// The [`RecordIdGap`]s of an app (Configure > Integration > MCP's diagnostics).
+pub fn record_id_gaps(def: &AppDef) -> Vec<RecordIdGap> {
+    let mut gaps = Vec::new();
+    for (name, o) in &def.operations {
+        if !o.mcp.enabled || o.kind == OperationKind::Create {
+            continue;
+        }
+        for role in &o.roles {
+            let views: Vec<(&String, &ViewDef)> = def
+                .views
+                .iter()
+                .filter(|(_, v)| v.mcp.enabled && v.roles.contains(role))
+                .collect();
+            let only_own = views
+                .iter()
+                .all(|(_, v)| v.scope == crate::engine::definition::Scope::Own);
+            if views.is_empty() || (o.not_own && only_own) {
+                gaps.push(RecordIdGap {
+                    operation: name.clone(),
+                    role: role.clone(),
+                    views: views.iter().map(|(n, _)| (*n).clone()).collect(),
+                });
+            }
+        }
+    }
+    gaps
 }

@@ -12,7 +12,7 @@ mod switch;
 
 pub use notify::open_streams;
 pub use server::FormworkMcp;
-pub use switch::{SiteSwitch, MCP_ENABLED_KEY};
+pub use switch::{SiteSwitch, ViewRows, ViewRowsSetting, MCP_ENABLED_KEY, MCP_VIEW_ROWS_KEY};
 
 use crate::auth::{Auth, AuthError};
 use crate::engine::Engine;
@@ -53,6 +53,8 @@ pub struct McpContext {
     /// The port the server listens on, for loopback Host/Origin spellings.
     pub local_port: u16,
     pub switch: SiteSwitch,
+    /// Where view tools put their rows (Configure > Integration > MCP).
+    pub view_rows: ViewRowsSetting,
 }
 
 impl McpContext {

@@ -1,6 +1,7 @@
 //! Shaping tool results: view pages within a byte budget, operation outcomes, errors.
 use super::catalog::{DEFAULT_LIMIT, MAX_LIMIT};
-use crate::engine::definition::{AppDef, DataFormat, FieldType, ViewDef};
+use super::switch::ViewRows;
+use crate::engine::definition::{AppDef, DataFormat, ViewDef};
 use crate::engine::value::display_value;
 use crate::engine::{Change, EngineError, OperationOutcome, ViewPage};
 use crate::store::RecordRow;
@@ -95,8 +96,15 @@ pub fn full_row(r: &RecordRow, attachments: &[crate::store::AttachmentRow]) -> V
     })
 }
 
-/// A view page as a tool result, cut short (with a cursor) before it exceeds `budget` bytes.
-pub fn view_result(page: &ViewPage, rows: Vec<Value>, budget: usize) -> CallToolResult {
+/// A view page as a tool result, cut short (with a cursor) before it exceeds `budget` bytes; the
+/// rows go in `structuredContent` and, unless `rows_in` says otherwise, also in the text.
+pub fn view_result(
+    page: &ViewPage,
+    rows: Vec<Value>,
+    budget: usize,
+    rows_in: ViewRows,
+) -> CallToolResult {
+    let with_text = rows_in == ViewRows::TextAndStructured;
     let view = page.def();
     let full = view.mcp.format == DataFormat::Full;
     let mut kept = Vec::new();
@@ -106,14 +114,15 @@ pub fn view_result(page: &ViewPage, rows: Vec<Value>, budget: usize) -> CallTool
     let mut truncated = false;
     for r in rows {
         let json = serde_json::to_string(&r).unwrap_or_default();
-        let size = json.len() * 2 + 16; // JSON and its text rendering
+        // The JSON, and its text rendering when there is one.
+        let size = json.len() * if with_text { 2 } else { 1 } + 16;
         if used + size > budget && !kept.is_empty() {
             truncated = true;
             break;
         }
         used += size;
         kept.push(r);
-        if full {
+        if full && with_text {
             full_text.push(json);
         }
     }
@@ -128,7 +137,14 @@ pub fn view_result(page: &ViewPage, rows: Vec<Value>, budget: usize) -> CallTool
         next_cursor.as_deref(),
         truncated,
     );
-    if full {
+    if !with_text {
+        text.push_str("The rows are in structuredContent (`rows`");
+        text.push_str(if full {
+            ").\n"
+        } else {
+            ", in the order of `columns`).\n"
+        });
+    } else if full {
         for line in &full_text {
             text.push_str(line);
             text.push('\n');
@@ -197,12 +213,7 @@ fn text_table(out: &mut String, rows: &[Value], view: &ViewDef) {
 
 /// A field's value as shown to people and models: money with its currency's minor units.
 fn shown(def: &AppDef, field: &str, value: &Value, record: &Value) -> Value {
-    let money = def.fields.get(field).is_some_and(|f| {
-        matches!(
-            f.kind,
-            FieldType::Money | FieldType::Computed | FieldType::Number
-        )
-    });
+    let money = def.fields.get(field).is_some_and(|f| f.kind.is_numeric());
     if !money || value.is_null() {
         return value.clone();
     }

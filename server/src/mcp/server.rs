@@ -124,7 +124,8 @@ impl FormworkMcp {
                     .iter()
                     .map(|r| row_json(&page, &view_def, r, &atts))
                     .collect();
-                view_result(&page, rows, self.ctx.max_result_bytes)
+                let rows_in = self.ctx.view_rows.get(self.ctx.engine.store()).await;
+                view_result(&page, rows, self.ctx.max_result_bytes, rows_in)
             }
             Err(e) => {
                 let (r, code) = engine_error(&e);

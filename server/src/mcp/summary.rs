@@ -44,6 +44,14 @@ fn phrase(def: &AppDef, v: &ViewDef, name: &str) -> String {
     if per_currency {
         out.push_str(", per currency (amounts in different currencies are never added)");
     }
+    let home = s
+        .field
+        .as_deref()
+        .and_then(|f| def.fields.get(f))
+        .is_some_and(|f| f.kind == crate::engine::definition::FieldType::Converted);
+    if home && s.aggregate != Aggregate::Count {
+        out.push_str(", in the home currency (records without an exchange rate add nothing)");
+    }
     out
 }
 

@@ -18,6 +18,8 @@ pub struct NewHistory {
     pub operation_title: String,
     /// JSON array of `{field, label, before, after}`.
     pub changes: String,
+    /// The person away whose decision a stand-in took.
+    pub on_behalf_of: Option<String>,
 }
 
 /// A stored history entry.
@@ -33,6 +35,7 @@ pub struct HistoryRow {
     pub operation: String,
     pub operation_title: String,
     pub changes: String,
+    pub on_behalf_of: Option<String>,
 }
 
 impl Store {
@@ -43,7 +46,7 @@ impl Store {
     ) -> Result<()> {
         self.tx_exec(
             tx,
-            "INSERT INTO history (record_id, app_id, record_version, at, actor_id, actor_name, surface, client_name, operation, operation_title, changes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO history (record_id, app_id, record_version, at, actor_id, actor_name, surface, client_name, operation, operation_title, changes, on_behalf_of) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             vec![
                 h.record_id.into(),
                 h.app_id.into(),
@@ -56,6 +59,7 @@ impl Store {
                 h.operation.clone().into(),
                 h.operation_title.clone().into(),
                 h.changes.clone().into(),
+                h.on_behalf_of.clone().into(),
             ],
         )
         .await?;
@@ -65,7 +69,7 @@ impl Store {
     /// A record's history, newest first; `surface` narrows it (e.g. to "mcp").
     pub async fn history(&self, record_id: i64, surface: Option<&str>) -> Result<Vec<HistoryRow>> {
         let mut sql = String::from(
-            "SELECT id, record_id, record_version, at, actor_name, surface, client_name, operation, operation_title, changes FROM history WHERE record_id = ?",
+            "SELECT id, record_id, record_version, at, actor_name, surface, client_name, operation, operation_title, changes, on_behalf_of FROM history WHERE record_id = ?",
         );
         let mut values = vec![record_id.into()];
         if let Some(s) = surface {
@@ -87,6 +91,7 @@ impl Store {
                     operation: get(r, "operation")?,
                     operation_title: get(r, "operation_title")?,
                     changes: get(r, "changes")?,
+                    on_behalf_of: get(r, "on_behalf_of")?,
                 })
             })
             .collect()

@@ -49,8 +49,9 @@ pub struct SortKey {
 #[derive(Debug, Clone, Default)]
 pub struct RecordQuery {
     pub app_id: i64,
-    /// Row scope: only records owned by this user.
-    pub owner_id: Option<i64>,
+    /// Row scope: only records owned by one of these users (none at all when empty); every
+    /// record when `None`.
+    pub owners: Option<Vec<i64>>,
     pub predicates: Vec<Predicate>,
     /// Case-insensitive text search over these fields.
     pub search: Option<(Vec<String>, String)>,
@@ -109,9 +110,18 @@ impl RecordQuery {
     pub(super) fn where_sql(&self, d: Dialect) -> (String, Vec<Value>) {
         let mut sql = String::from("app_id = ?");
         let mut values: Vec<Value> = vec![self.app_id.into()];
-        if let Some(owner) = self.owner_id {
-            sql.push_str(" AND owner_id = ?");
-            values.push(owner.into());
+        match self.owners.as_deref() {
+            None => {}
+            Some([]) => sql.push_str(" AND 1 = 0"),
+            Some([owner]) => {
+                sql.push_str(" AND owner_id = ?");
+                values.push((*owner).into());
+            }
+            Some(owners) => {
+                let marks = vec!["?"; owners.len()].join(", ");
+                sql.push_str(&format!(" AND owner_id IN ({marks})"));
+                values.extend(owners.iter().map(|o| Value::from(*o)));
+            }
         }
         for p in &self.predicates {
             let expr = d.field_expr(&p.field, p.kind);
@@ -326,7 +336,7 @@ mod tests {
     fn predicates_bind_values_not_text() {
         let q = RecordQuery {
             app_id: 1,
-            owner_id: Some(2),
+            owners: Some(vec![2]),
             predicates: vec![Predicate {
                 field: "status".into(),
                 kind: ValueKind::Text,

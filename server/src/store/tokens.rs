@@ -207,6 +207,23 @@ impl Store {
         Ok(n)
     }
 
+    /// Revokes every live token of one kind a user holds (say, outstanding reset links).
+    pub async fn revoke_user_tokens_of_kind(
+        &self,
+        user_id: i64,
+        kind: &str,
+        now: DateTime<Utc>,
+    ) -> Result<u64> {
+        let n = self
+            .exec(
+                "UPDATE tokens SET revoked_at = ? WHERE user_id = ? AND kind = ? AND revoked_at IS NULL",
+                vec![now.into(), user_id.into(), kind.into()],
+            )
+            .await?;
+        self.auth_changed();
+        Ok(n)
+    }
+
     /// Marks a refresh token used; false when it already was (reuse).
     pub async fn mark_token_used(&self, id: i64, now: DateTime<Utc>) -> Result<bool> {
         Ok(self

@@ -17,6 +17,10 @@ pub struct UserRow {
     pub created_at: DateTime<Utc>,
     /// Set when an administrator chose the password: the user must choose a new one.
     pub must_change_password: bool,
+    /// Whose report this user is (routing: "records owned by my reports").
+    pub manager_id: Option<i64>,
+    /// The IANA time zone dates and times are shown in on the web; `None`: UTC.
+    pub time_zone: Option<String>,
 }
 
 impl UserRow {
@@ -37,6 +41,8 @@ impl UserRow {
             locked_until: get(r, "locked_until")?,
             created_at: get(r, "created_at")?,
             must_change_password: get(r, "must_change_password")?,
+            manager_id: get(r, "manager_id")?,
+            time_zone: get(r, "time_zone")?,
         })
     }
 }
@@ -50,7 +56,7 @@ pub struct SessionRow {
 }
 
 const USER_COLS: &str =
-    "id, username, display_name, password_hash, roles, disabled, failed_logins, locked_until, created_at, must_change_password";
+    "id, username, display_name, password_hash, roles, disabled, failed_logins, locked_until, created_at, must_change_password, manager_id, time_zone";
 
 impl Store {
     pub async fn create_user(
@@ -88,6 +94,31 @@ impl Store {
             .await?
             .map(|r| UserRow::from_row(&r))
             .transpose()
+    }
+
+    /// Users whose email address is `email` (ASCII case-insensitive); addresses need not be
+    /// unique, so several may come back.
+    pub async fn users_by_email(&self, email: &str) -> Result<Vec<UserRow>> {
+        let sql = format!("SELECT {USER_COLS} FROM users WHERE LOWER(email) = LOWER(?)");
+        self.all(&sql, vec![email.into()])
+            .await?
+            .iter()
+            .map(UserRow::from_row)
+            .collect()
+    }
+
+    /// Sets (or with `None`, clears) the time zone a user's dates and times are shown in.
+    pub async fn set_user_time_zone(&self, id: i64, time_zone: Option<&str>) -> Result<()> {
+        let n = self
+            .exec(
+                "UPDATE users SET time_zone = ? WHERE id = ?",
+                vec![time_zone.map(str::to_string).into(), id.into()],
+            )
+            .await?;
+        if n == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
     }
 
     pub async fn user_by_id(&self, id: i64) -> Result<Option<UserRow>> {

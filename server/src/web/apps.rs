@@ -1,9 +1,9 @@
 //! App home pages, view pages (parameters, quick search, sort, paging) and CSV export.
+use super::amounts::display_value;
 use super::forms::{param_inputs, query_with, view_request, ParamInput};
 use super::layout::Layout;
 use super::{enc, render, AppState, Signed, WebError};
 use crate::engine::definition::OperationKind;
-use crate::engine::value::display_value;
 use crate::engine::ViewRequest;
 use actix_web::{web, HttpResponse};
 use askama::Template;
@@ -164,6 +164,8 @@ struct Column {
 struct Row {
     href: String,
     cells: Vec<String>,
+    /// `id:version`, the value of the row's bulk checkbox.
+    pick: String,
 }
 
 #[derive(Template)]
@@ -192,6 +194,8 @@ struct ViewPageT {
     /// Sums of the number and money columns over every record the filter selects.
     totals: Vec<(String, String)>,
     summaries: Vec<super::summaries::Panel>,
+    /// Checkboxes and buttons for the view's bulk operations the person may run.
+    bulk: Option<super::bulk::BulkForm>,
 }
 
 pub async fn view(
@@ -249,12 +253,7 @@ pub async fn view(
                     query_with(&q, &[("sort", next), ("page", String::new())])
                 ),
                 arrow,
-                numeric: matches!(
-                    f.kind,
-                    crate::engine::definition::FieldType::Money
-                        | crate::engine::definition::FieldType::Computed
-                        | crate::engine::definition::FieldType::Number
-                ),
+                numeric: f.kind.is_numeric(),
             }
         })
         .collect();
@@ -263,6 +262,7 @@ pub async fn view(
             p.rows
                 .iter()
                 .map(|r| Row {
+                    pick: format!("{}:{}", r.id, r.version),
                     href: format!("/apps/{slug}/records/{}", r.id),
                     cells: view
                         .columns
@@ -341,6 +341,7 @@ pub async fn view(
         error,
         totals,
         summaries,
+        bulk: super::bulk::bulk_form(def, &view_name, view, &actor),
     })
 }
 
@@ -380,7 +381,7 @@ pub async fn export_csv(
             rec.extend(
                 view.columns
                     .iter()
-                    .map(|c| csv_safe(display_value(&app.def, c, &r.data))),
+                    .map(|c| csv_safe(crate::engine::value::display_value(&app.def, c, &r.data))),
             );
             w.write_record(&rec)
                 .map_err(|e| WebError::Internal(e.to_string()))?;

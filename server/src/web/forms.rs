@@ -70,7 +70,7 @@ pub fn param_inputs(def: &AppDef, view: &ViewDef, q: &HashMap<String, String>) -
             let (kind, options) = match f.kind {
                 FieldType::Choice => ("select", f.options.clone()),
                 FieldType::Date => ("date", vec![]),
-                FieldType::Money | FieldType::Number | FieldType::Computed => ("number", vec![]),
+                k if k.is_numeric() => ("number", vec![]),
                 _ => ("text", vec![]),
             };
             ParamInput {

@@ -2,20 +2,26 @@
 //! every form, uploads through `uploads`. Routes are thin adapters over engine calls.
 pub(crate) mod address;
 mod admin;
+mod amounts;
 mod apps;
 mod assets;
+mod bulk;
 mod error;
 pub(crate) mod forms;
 mod layout;
+mod local_time;
 mod next_path;
 mod notifications;
 mod oauth;
 mod operations;
+mod password_reset;
+mod post_targets;
 mod profile;
 mod records;
 mod security_headers;
 mod session;
 mod sign_in;
+mod stand_ins;
 mod summaries;
 mod wording;
 
@@ -57,6 +63,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/logout", web::post().to(sign_in::sign_out))
         .route("/apps/{app}", web::get().to(apps::app_home))
         .route("/apps/{app}/views/{view}", web::get().to(apps::view))
+        .route("/apps/{app}/views/{view}/bulk", web::post().to(bulk::run))
         .route(
             "/apps/{app}/views/{view}/export.csv",
             web::get().to(apps::export_csv),
@@ -80,10 +87,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::post().to(profile::revoke_token),
         )
         .configure(profile::configure)
+        .configure(stand_ins::configure)
+        .configure(password_reset::configure)
         .configure(notifications::configure)
         .configure(admin::configure)
         .configure(oauth::configure)
         .route("/favicon.ico", web::get().to(assets::favicon))
+        .configure(post_targets::configure)
         .default_service(web::to(error::not_found));
 }
 

@@ -31,7 +31,7 @@ struct NoticeView {
 }
 
 impl NoticeView {
-    fn new(n: &NoticeRow) -> NoticeView {
+    fn new(n: &NoticeRow, clock: super::local_time::LocalTime) -> NoticeView {
         NoticeView {
             id: n.id,
             title: if n.record_title.trim().is_empty() {
@@ -43,7 +43,7 @@ impl NoticeView {
             who: n.actor_name.clone(),
             app: n.app_name.clone(),
             link: format!("/apps/{}/records/{}", n.app_slug, n.record_id),
-            when: n.created_at.format("%Y-%m-%d %H:%M").to_string(),
+            when: clock.minute(n.created_at),
             unread: n.read_at.is_none(),
         }
     }
@@ -57,17 +57,32 @@ struct NotificationsPage {
     notices: Vec<NoticeView>,
 }
 
-async fn list(state: web::Data<AppState>, signed: Signed) -> Result<HttpResponse, WebError> {
+#[derive(serde::Deserialize)]
+struct DoneQuery {
+    done: Option<String>,
+}
+
+async fn list(
+    state: web::Data<AppState>,
+    signed: Signed,
+    q: web::Query<DoneQuery>,
+) -> Result<HttpResponse, WebError> {
+    let flash = match q.done.as_deref() {
+        Some("read") => Some("Marked as read.".to_string()),
+        Some("read-all") => Some("All notifications marked as read.".to_string()),
+        _ => None,
+    };
     let store = state.engine.store();
+    let clock = super::local_time::LocalTime::of(&signed.user);
     let unread = store.unread_notices(signed.user.id).await?;
     let notices = store
         .notices_for(signed.user.id, SHOWN)
         .await?
         .iter()
-        .map(NoticeView::new)
+        .map(|n| NoticeView::new(n, clock))
         .collect();
     render(&NotificationsPage {
-        layout: Layout::new("Notifications", &signed),
+        layout: Layout::new("Notifications", &signed).with_flash(flash),
         unread,
         notices,
     })
@@ -85,7 +100,7 @@ async fn read_one(
         .store()
         .mark_notices_read(signed.user.id, Some(*path), Utc::now())
         .await?;
-    Ok(redirect("/notifications"))
+    Ok(redirect("/notifications?done=read"))
 }
 
 async fn read_all(
@@ -99,7 +114,7 @@ async fn read_all(
         .store()
         .mark_notices_read(signed.user.id, None, Utc::now())
         .await?;
-    Ok(redirect("/notifications"))
+    Ok(redirect("/notifications?done=read-all"))
 }
 
 /// The unread count as a small image for the top bar: the pages carry no script, and the

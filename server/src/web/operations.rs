@@ -1,18 +1,47 @@
 //! Operation forms: inputs with per-field errors, file upload, and the same engine call as MCP.
+use super::amounts::display_value;
 use super::layout::Layout;
 use super::wording::{self, Names};
 use super::{redirect, render, AppState, Signed, WebError};
 use crate::engine::definition::{AppDef, FieldType, OperationDef, OperationKind};
-use crate::engine::value::display_value;
 use crate::engine::{EngineError, FieldError, OperationRequest, Raw};
 use actix_multipart::Multipart;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
+use readiness::MissingView;
+use receipt::{ReceiptView, SuggestionView};
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
 use submission::{payload_too_large, read_form, spool_error, FormRules, ReceivedFile, Refusal};
 
+mod readiness;
+mod receipt;
 mod submission;
+
+pub(crate) use receipt::current_files;
+
+/// The hidden field that carries a file already stored for `<field>` after a refused
+/// submission, so the form can be sent again without choosing the file again.
+const KEPT_PREFIX: &str = "_kept_";
+
+/// A file received with a refused submission and kept for the next one.
+pub(crate) struct KeptFile {
+    pub field: String,
+    pub id: i64,
+    pub filename: String,
+}
+
+/// What an operation's page shows besides its inputs.
+#[derive(Default)]
+struct Extras {
+    receipts: Vec<ReceiptView>,
+    read: Vec<SuggestionView>,
+    /// The inputs hold the values read from the file (`?use=suggestions`).
+    using_read: bool,
+    missing: Vec<MissingView>,
+    summary: Vec<(String, String)>,
+    kept: Vec<KeptFile>,
+}
 
 pub(crate) struct InputView {
     pub name: String,
@@ -41,12 +70,23 @@ struct OperationPage {
     inputs: Vec<InputView>,
     general_errors: Vec<String>,
     danger: bool,
-    suggestions: Vec<(String, String)>,
+    /// The operation's `show` fields with a value on the record: (label, value), read-only.
+    context: Vec<(String, String)>,
+    receipts: Vec<ReceiptView>,
+    read: Vec<SuggestionView>,
+    any_unsure: bool,
+    using_read: bool,
+    missing: Vec<MissingView>,
+    summary: Vec<(String, String)>,
+    kept: Vec<KeptFile>,
 }
 
 #[derive(Deserialize)]
 pub struct OpQuery {
     record: Option<i64>,
+    /// `suggestions`: fill the inputs with the values read from the record's file.
+    #[serde(rename = "use")]
+    use_: Option<String>,
 }
 
 pub(crate) fn input_kind(kind: FieldType) -> &'static str {
@@ -72,7 +112,7 @@ fn page(
     entered: &HashMap<String, String>,
     errors: &[FieldError],
     general: Vec<String>,
-    suggestions: Vec<(String, String)>,
+    extras: Extras,
 ) -> OperationPage {
     let names = Names::of(def, None);
     let inputs = op
@@ -129,7 +169,25 @@ fn page(
         inputs,
         general_errors: general,
         danger: op.kind == OperationKind::Delete,
-        suggestions,
+        any_unsure: extras.read.iter().any(|r| r.unsure),
+        receipts: extras.receipts,
+        read: extras.read,
+        using_read: extras.using_read,
+        missing: extras.missing,
+        summary: extras.summary,
+        kept: extras.kept,
+        context: record
+            .map(|(_, _, d)| {
+                op.show
+                    .iter()
+                    .filter_map(|f| {
+                        let label = def.fields.get(f)?.label.clone();
+                        let value = display_value(def, f, d);
+                        (!value.is_empty()).then_some((label, value))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
     }
 }
 
@@ -139,10 +197,11 @@ pub(crate) fn done_flash(def: &AppDef, q: Option<&str>) -> Option<String> {
     def.operations.get(q?).map(wording::done)
 }
 
-/// A stored value as a form shows it: money with the currency's minor units ("20.00").
+/// A stored value as a form shows it: money with the currency's minor units ("20.00"), in the
+/// machine form the form takes back (no thousands separators, no currency).
 fn form_value(def: &AppDef, data: &serde_json::Value, field: &str) -> String {
     match def.fields.get(field).map(|f| f.kind) {
-        Some(FieldType::Money) => display_value(def, field, data),
+        Some(FieldType::Money) => crate::engine::value::display_value(def, field, data),
         _ => raw_value(data, field),
     }
 }
@@ -153,42 +212,6 @@ fn raw_value(data: &serde_json::Value, field: &str) -> String {
         Some(serde_json::Value::Null) | None => String::new(),
         Some(v) => v.to_string(),
     }
-}
-
-/// Suggested values (read from the record's latest attachment) for this operation's inputs, by label.
-async fn suggestions(
-    state: &AppState,
-    def: &AppDef,
-    op: &OperationDef,
-    record: &crate::store::RecordRow,
-) -> Vec<(String, String)> {
-    let Ok(atts) = state.engine.attachments(record).await else {
-        return vec![];
-    };
-    let Some(a) = atts.last() else { return vec![] };
-    let meta: serde_json::Value = serde_json::from_str(&a.meta).unwrap_or_default();
-    meta["suggestions"]
-        .as_object()
-        .map(|o| {
-            o.iter()
-                .filter(|(k, _)| op.inputs.contains(k))
-                .filter_map(|(k, v)| {
-                    let val = v.get("value")?;
-                    let label = def
-                        .fields
-                        .get(k)
-                        .map(|f| f.label.clone())
-                        .unwrap_or_else(|| k.clone());
-                    Some((
-                        label,
-                        val.as_str()
-                            .map(String::from)
-                            .unwrap_or_else(|| val.to_string()),
-                    ))
-                })
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 pub async fn form(
@@ -206,22 +229,33 @@ pub async fn form(
         .get(&op_name)
         .filter(|o| actor.has_any(&o.roles))
         .ok_or_else(|| WebError::NotFound(format!("no operation `{op_name}` available to you")))?;
-    let (record, sugg) = match (op.needs_record(), q.record) {
+    let record = match (op.needs_record(), q.record) {
         (true, Some(id)) => {
             let access = state.engine.record(&actor, &slug, id).await?;
+            let reach = state.engine.reach_for(&app.def, &actor).await?;
             if let Some(refusal) =
                 state
                     .engine
-                    .operation_refusal(&app, &actor, op, Some(&access.record))
+                    .operation_refusal(&app, &actor, op, Some(&access.record), &reach)
             {
                 return Err(refusal.into());
             }
-            let s = suggestions(&state, &app.def, op, &access.record).await;
-            (Some(access.record), s)
+            Some(access.record)
         }
         (true, None) => return Err(WebError::BadRequest("choose a record first".into())),
-        (false, _) => (None, vec![]),
+        (false, _) => None,
     };
+    let mut extras = match &record {
+        Some(r) => extras_for(&state, &actor, &app, op, r).await?,
+        None => Extras::default(),
+    };
+    let mut entered = HashMap::new();
+    if q.use_.as_deref() == Some("suggestions") && !extras.read.is_empty() {
+        for r in &extras.read {
+            entered.insert(r.field.clone(), r.value.clone());
+        }
+        extras.using_read = true;
+    }
     let rec = record.as_ref().map(|r| (r.id, r.version, &r.data));
     render(&page(
         &signed,
@@ -229,11 +263,31 @@ pub async fn form(
         &op_name,
         op,
         rec,
-        &HashMap::new(),
+        &entered,
         &[],
         vec![],
-        sugg,
+        extras,
     ))
+}
+
+/// The file beside the form, the missing required fields and, for a transition, the summary.
+async fn extras_for(
+    state: &AppState,
+    actor: &crate::engine::Actor,
+    app: &crate::engine::PublishedApp,
+    op: &OperationDef,
+    record: &crate::store::RecordRow,
+) -> Result<Extras, WebError> {
+    let (receipts, read) = receipt::panel(state, &app.def, op, record).await;
+    let files = state.engine.attachments(record).await?;
+    Ok(Extras {
+        receipts,
+        read,
+        using_read: false,
+        missing: readiness::missing(state, actor, app, op, record).await,
+        summary: readiness::summary(&app.def, op, record, &files),
+        kept: vec![],
+    })
 }
 
 pub async fn submit(
@@ -294,6 +348,19 @@ pub async fn submit(
             .is_some_and(|f| f.kind == FieldType::File);
         if op.inputs.contains(name) && !is_file {
             inputs.insert(name.clone(), Raw::Text(value.clone()));
+        }
+        // A file kept from a refused submission: the engine accepts it only as this person's
+        // own upload, not yet attached, for this very field.
+        if let Some(field) = name.strip_prefix(KEPT_PREFIX) {
+            let is_file_input = op.inputs.iter().any(|i| i == field)
+                && app
+                    .def
+                    .fields
+                    .get(field)
+                    .is_some_and(|f| f.kind == FieldType::File);
+            if let (true, Ok(id)) = (is_file_input, value.trim().parse::<i64>()) {
+                inputs.insert(field.to_string(), Raw::Json(id.into()));
+            }
         }
     }
     if let Some((field, message)) = &form.too_large {
@@ -430,20 +497,59 @@ pub async fn submit(
                     &r.data,
                 )
             });
+            let mut extras = match &record {
+                Some(r) => extras_for(&state, &actor, &app, op, r).await?,
+                None => Extras::default(),
+            };
+            extras.kept = kept_files(&state, &actor, &app.def, op, &req.inputs, &errors).await;
             let mut resp = render(&page(
-                &signed,
-                &app.def,
-                &op_name,
-                op,
-                rec,
-                &form.text,
-                &errors,
-                general,
-                vec![],
+                &signed, &app.def, &op_name, op, rec, &form.text, &errors, general, extras,
             ))?;
             *resp.status_mut() = actix_web::http::StatusCode::from_u16(status)
                 .unwrap_or(actix_web::http::StatusCode::BAD_REQUEST);
             Ok(resp)
         }
     }
+}
+
+/// The files of a refused submission worth keeping: stored uploads of this person, not yet
+/// attached, for a file input the refusal did not object to.
+async fn kept_files(
+    state: &AppState,
+    actor: &crate::engine::Actor,
+    def: &AppDef,
+    op: &OperationDef,
+    inputs: &BTreeMap<String, Raw>,
+    errors: &[FieldError],
+) -> Vec<KeptFile> {
+    let mut kept = Vec::new();
+    for field in &op.inputs {
+        if def
+            .fields
+            .get(field)
+            .is_none_or(|f| f.kind != FieldType::File)
+            || errors.iter().any(|e| &e.field == field)
+        {
+            continue;
+        }
+        let Some(Raw::Json(serde_json::Value::Number(n))) = inputs.get(field) else {
+            continue;
+        };
+        let Some(id) = n.as_i64() else { continue };
+        match state.engine.store().attachment(id).await {
+            Ok(Some(att))
+                if att.uploaded_by == actor.user_id
+                    && att.record_id.is_none()
+                    && &att.field == field =>
+            {
+                kept.push(KeptFile {
+                    field: field.clone(),
+                    id,
+                    filename: att.filename,
+                })
+            }
+            _ => {}
+        }
+    }
+    kept
 }

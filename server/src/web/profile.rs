@@ -3,7 +3,10 @@
 mod access;
 mod password;
 
+pub(super) use password::capitalized;
+
 use super::layout::Layout;
+use super::local_time::LocalTime;
 use super::{redirect, render, AppState, Signed, WebError, SESSION_COOKIE};
 use crate::web::forms::CsrfForm;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -11,8 +14,7 @@ use askama::Template;
 use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
 
-/// Registers the profile's account routes (password, sessions, connected apps) and the
-/// sign-in page's "forgot your password" page.
+/// Registers the profile's account routes (password, sessions, connected apps).
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route(
         super::session::CHANGE_PASSWORD_PATH,
@@ -30,7 +32,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         "/profile/apps/{id}/revoke",
         web::post().to(access::revoke_app),
     )
-    .route("/login/forgot", web::get().to(super::sign_in::forgot));
+    .route("/profile/time-zone", web::post().to(save_time_zone));
 }
 
 struct TokenView {
@@ -70,10 +72,9 @@ struct ProfilePage {
     apps: Vec<AppView>,
     demo_password_users: Vec<String>,
     min_chars: usize,
-}
-
-fn minute(d: DateTime<Utc>) -> String {
-    d.format("%Y-%m-%d %H:%M").to_string()
+    time_zone: String,
+    zones: Vec<&'static str>,
+    time_zone_error: Option<String>,
 }
 
 /// What a finished action says at the top of the profile (`?done=`); fixed sentences only.
@@ -82,6 +83,8 @@ fn done_message(done: Option<&str>) -> Option<String> {
         "password" => Some("Your password was changed. Your other sessions were signed out; your personal access tokens and connected apps still work."),
         "sessions" => Some("Your other sessions were signed out."),
         "app" => Some("The app's access was revoked."),
+        "token" => Some("The token was revoked: it no longer works."),
+        "time-zone" => Some("Your time zone was saved."),
         _ => None,
     }
     .map(String::from)
@@ -109,7 +112,20 @@ async fn profile_page(
     new_token: Option<String>,
     flash: Option<String>,
 ) -> Result<HttpResponse, WebError> {
+    profile_page_with(state, signed, req, new_token, flash, None).await
+}
+
+async fn profile_page_with(
+    state: &AppState,
+    signed: &Signed,
+    req: &HttpRequest,
+    new_token: Option<String>,
+    flash: Option<String>,
+    time_zone_error: Option<(String, String)>,
+) -> Result<HttpResponse, WebError> {
     let now = Utc::now();
+    let clock = LocalTime::of(&signed.user);
+    let minute = |d: DateTime<Utc>| clock.minute(d);
     let tokens = state
         .auth
         .list_pats(signed.user.id)
@@ -119,11 +135,11 @@ async fn profile_page(
             id: t.id,
             name: t.name,
             prefix: t.prefix,
-            created: t.created_at.format("%Y-%m-%d").to_string(),
+            created: clock.day(t.created_at),
             last_used: t.last_used_at.map(minute).unwrap_or_else(|| "never".into()),
             expires: t
                 .expires_at
-                .map(|d| d.format("%Y-%m-%d").to_string())
+                .map(|d| clock.day(d))
                 .unwrap_or_else(|| "never".into()),
             revoked: t.revoked_at.is_some(),
         })
@@ -153,6 +169,7 @@ async fn profile_page(
             last_used: last_used.map(minute).unwrap_or_else(|| "never".into()),
         })
         .collect();
+    let time_zone_error_shown = time_zone_error.is_some();
     let mut resp = render(&ProfilePage {
         layout: Layout::new("Profile", signed).with_flash(flash),
         username: signed.user.username.clone(),
@@ -165,7 +182,16 @@ async fn profile_page(
         apps,
         demo_password_users: demo_password_users(state, signed).await?,
         min_chars: crate::auth::MIN_PASSWORD_CHARS,
+        time_zone: match &time_zone_error {
+            Some((typed, _)) => typed.clone(),
+            None => signed.user.time_zone.clone().unwrap_or_default(),
+        },
+        zones: super::local_time::zone_names().collect(),
+        time_zone_error: time_zone_error.map(|(_, e)| e),
     })?;
+    if time_zone_error_shown {
+        *resp.status_mut() = actix_web::http::StatusCode::BAD_REQUEST;
+    }
     resp.headers_mut().insert(
         actix_web::http::header::CACHE_CONTROL,
         actix_web::http::header::HeaderValue::from_static("no-store"),
@@ -223,7 +249,16 @@ pub async fn create_token(
             now,
         )
         .await?;
-    profile_page(&state, &signed, &req, Some(token), None).await
+    profile_page(
+        &state,
+        &signed,
+        &req,
+        Some(token),
+        Some(format!(
+            "Token “{name}” created. Copy it below: it is shown only this once."
+        )),
+    )
+    .await
 }
 
 pub async fn revoke_token(
@@ -237,5 +272,50 @@ pub async fn revoke_token(
         .auth
         .revoke_pat(signed.user.id, *path, Utc::now())
         .await?;
-    Ok(redirect("/profile"))
+    Ok(redirect("/profile?done=token"))
+}
+
+#[derive(Deserialize)]
+pub struct TimeZoneForm {
+    csrf: String,
+    time_zone: String,
+}
+
+/// Saves the time zone dates and times are shown in; empty means UTC.
+pub async fn save_time_zone(
+    state: web::Data<AppState>,
+    signed: Signed,
+    req: HttpRequest,
+    form: web::Form<TimeZoneForm>,
+) -> Result<HttpResponse, WebError> {
+    signed.check_csrf(&form.csrf)?;
+    let typed = form.time_zone.trim();
+    let zone = if typed.is_empty() {
+        None
+    } else {
+        match super::local_time::parse_zone(typed) {
+            Some(z) => Some(z.name()),
+            None => {
+                let error = format!(
+                    "“{}” is not a time zone name. Choose one from the list, like Europe/Berlin or America/New_York.",
+                    typed.chars().take(80).collect::<String>()
+                );
+                return profile_page_with(
+                    &state,
+                    &signed,
+                    &req,
+                    None,
+                    None,
+                    Some((typed.chars().take(80).collect(), error)),
+                )
+                .await;
+            }
+        }
+    };
+    state
+        .engine
+        .store()
+        .set_user_time_zone(signed.user.id, zone)
+        .await?;
+    Ok(redirect("/profile?done=time-zone"))
 }

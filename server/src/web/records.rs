@@ -1,8 +1,8 @@
 //! The record page (fields, attachments, available operations, history) and file downloads.
+use super::amounts::display_value;
 use super::layout::Layout;
 use super::{render, AppState, Signed, WebError};
 use crate::engine::definition::FieldType;
-use crate::engine::value::display_value;
 use crate::engine::Change;
 use actix_web::{web, HttpResponse};
 use askama::Template;
@@ -44,6 +44,8 @@ struct HistoryView {
     operation: String,
     version: i64,
     changes: Vec<ChangeView>,
+    /// The person away whose decision a stand-in took ("" when none).
+    on_behalf_of: String,
 }
 
 #[derive(Template)]
@@ -59,6 +61,8 @@ struct RecordPage {
     fields: Vec<FieldRow>,
     attachments: Vec<AttachmentView>,
     operations: Vec<OpLink>,
+    /// Operations the person could run but for an unmet condition: (title, why).
+    unavailable: Vec<(String, String)>,
     history: Vec<HistoryView>,
     mcp_only: bool,
 }
@@ -87,14 +91,23 @@ pub async fn show(
         .filter(|(_, f)| f.kind != FieldType::File)
         .map(|(n, f)| FieldRow {
             label: f.label.clone(),
-            value: display_value(def, n, data),
+            value: match f.kind {
+                // The rate it was converted with goes beside a home-currency amount.
+                FieldType::Converted => crate::engine::converted::display_with_rate(n, data),
+                _ => display_value(def, n, data),
+            },
         })
         .collect();
     let mut attachments = Vec::new();
     let files = state.engine.attachments(&access.record).await?;
     let file_names: std::collections::HashMap<i64, String> =
         files.iter().map(|a| (a.id, a.filename.clone())).collect();
-    for a in files {
+    // Only the files the record's fields hold now: a replaced file stays in the history.
+    let current: Vec<i64> = super::operations::current_files(def, &access.record, &files)
+        .iter()
+        .map(|(a, _)| a.id)
+        .collect();
+    for a in files.into_iter().filter(|a| current.contains(&a.id)) {
         let meta: serde_json::Value = serde_json::from_str(&a.meta).unwrap_or_default();
         let elsewhere = state
             .engine
@@ -146,6 +159,14 @@ pub async fn show(
             }
         })
         .collect();
+    let unavailable = access
+        .unavailable
+        .iter()
+        .map(|(n, why)| {
+            let title = def.operations[n.as_str()].title.clone();
+            (title, super::wording::sentence(why))
+        })
+        .collect();
     let mcp_only = q.history.as_deref() == Some("mcp");
     let history = state
         .engine
@@ -155,12 +176,13 @@ pub async fn show(
         .map(|h| {
             let changes: Vec<Change> = serde_json::from_str(&h.changes).unwrap_or_default();
             HistoryView {
-                at: h.at.format("%Y-%m-%d %H:%M UTC").to_string(),
+                at: super::local_time::LocalTime::of(&signed.user).minute(h.at),
                 actor: h.actor_name,
                 via_mcp: h.surface == "mcp",
                 surface: h.surface,
                 client: h.client_name.unwrap_or_default(),
                 operation: h.operation_title,
+                on_behalf_of: h.on_behalf_of.unwrap_or_default(),
                 version: h.record_version,
                 changes: changes
                     .into_iter()
@@ -195,6 +217,7 @@ pub async fn show(
         fields,
         attachments,
         operations,
+        unavailable,
         history,
         mcp_only,
     })

@@ -27,6 +27,8 @@ struct LoginPage {
 #[derive(Deserialize)]
 pub struct NextQuery {
     next: Option<String>,
+    /// `reset`: a password was just set through a reset link; `signed-out`: just signed out.
+    done: Option<String>,
 }
 
 /// [`safe_next`], but a `next` no link could carry (control characters) is a bad request.
@@ -63,10 +65,11 @@ fn login_page(
     next: String,
     error: Option<String>,
     username: String,
+    flash: Option<String>,
 ) -> Result<HttpResponse, WebError> {
     let csrf = random_secret(24);
     let page = LoginPage {
-        layout: Layout::anonymous("Sign in"),
+        layout: Layout::anonymous("Sign in").with_flash(flash),
         next,
         csrf: csrf.clone(),
         error,
@@ -93,6 +96,11 @@ pub async fn form(
         next_or_home(q.next.as_deref())?,
         None,
         String::new(),
+        match q.done.as_deref() {
+            Some("reset") => Some("Your new password is set. Sign in with it.".to_string()),
+            Some("signed-out") => Some("You are signed out.".to_string()),
+            _ => None,
+        },
     )
 }
 
@@ -156,26 +164,18 @@ pub async fn submit(
                 AuthError::TooManyAttempts(_) => actix_web::http::StatusCode::TOO_MANY_REQUESTS,
                 _ => actix_web::http::StatusCode::UNAUTHORIZED,
             };
-            let mut resp = login_page(&state, next, Some(e.to_string()), form.username.clone())?;
+            let mut resp = login_page(
+                &state,
+                next,
+                Some(e.to_string()),
+                form.username.clone(),
+                None,
+            )?;
             *resp.status_mut() = status;
             Ok(resp)
         }
         Err(e) => Err(e.into()),
     }
-}
-
-#[derive(Template)]
-#[template(path = "forgot_password.html")]
-struct ForgotPasswordPage {
-    layout: Layout,
-}
-
-/// "Forgot your password?": without email, the person asks an administrator. A reset by email
-/// replaces this page's body once the product can send mail.
-pub async fn forgot() -> Result<HttpResponse, WebError> {
-    render(&ForgotPasswordPage {
-        layout: Layout::anonymous("Forgot your password?"),
-    })
 }
 
 #[derive(Deserialize)]
@@ -193,7 +193,7 @@ pub async fn sign_out(
     if let Some(c) = req.cookie(SESSION_COOKIE) {
         state.auth.end_session(c.value()).await?;
     }
-    let mut resp = redirect("/login");
+    let mut resp = redirect("/login?done=signed-out");
     let mut gone = cookie(&state, SESSION_COOKIE, String::new(), None);
     gone.make_removal();
     resp.add_cookie(&gone)

@@ -627,7 +627,7 @@ async fn engine_scenario(
         .map_err(|e| e.to_string())?;
     let q = formwork::store::RecordQuery {
         app_id: app.id,
-        owner_id: Some(u.id),
+        owners: Some(vec![u.id]),
         predicates: vec![formwork::store::Predicate {
             field: "status".into(),
             kind: formwork::store::ValueKind::Text,

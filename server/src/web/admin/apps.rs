@@ -33,6 +33,7 @@ async fn list_page(
     source: String,
 ) -> Result<HttpResponse, WebError> {
     let published = state.engine.catalog().apps().await?;
+    let clock = crate::web::local_time::LocalTime::of(&admin.0.user);
     let apps = state
         .engine
         .store()
@@ -47,7 +48,7 @@ async fn list_page(
                     .published_version
                     .map(|v| format!("version {v}"))
                     .unwrap_or_else(|| "not published".into()),
-                updated: a.updated_at.format("%Y-%m-%d %H:%M").to_string(),
+                updated: clock.minute(a.updated_at),
                 draft_differs,
                 slug: a.slug,
                 name: a.name,
@@ -110,7 +111,7 @@ pub async fn import(
         .await;
     }
     match state.engine.import_draft(&source, Utc::now()).await {
-        Ok(def) => Ok(redirect(&format!("/admin/apps/{}", def.slug))),
+        Ok(def) => Ok(redirect(&format!("/admin/apps/{}?imported=1", def.slug))),
         Err(crate::engine::EngineError::Definition(errs)) => {
             list_page(
                 &state,

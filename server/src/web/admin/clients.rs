@@ -6,6 +6,7 @@ use crate::auth::oauth::{ClientType, OAuthError, CLAUDE_REDIRECT_URIS, DCR_ENABL
 use crate::store::ClientRow;
 use crate::web::forms::CsrfForm;
 use crate::web::layout::Layout;
+use crate::web::local_time::LocalTime;
 use crate::web::session::Admin;
 use crate::web::{redirect, render, AppState, WebError};
 use actix_web::{web, HttpResponse};
@@ -36,6 +37,7 @@ fn done_message_for(done: &str) -> Option<String> {
         "registration-off" => "Saved: MCP clients can no longer register themselves.",
         "mcp-on" => "Saved: the MCP server is on.",
         "mcp-off" => "Saved: the MCP server is off.",
+        "view-rows" => "Saved: view tools return their rows as chosen.",
         _ => return None,
     };
     Some(message.to_string())
@@ -45,9 +47,8 @@ fn client_url(id: i64) -> String {
     format!("{MCP_PAGE}/clients/{id}")
 }
 
-fn when(t: Option<DateTime<Utc>>) -> String {
-    t.map(|d| d.format("%Y-%m-%d %H:%M").to_string())
-        .unwrap_or_else(|| "never".into())
+fn when(clock: LocalTime, t: Option<DateTime<Utc>>) -> String {
+    t.map(|d| clock.minute(d)).unwrap_or_else(|| "never".into())
 }
 
 /// One row of the client list.
@@ -68,7 +69,7 @@ pub struct ClientsSection {
 }
 
 /// Reads what the MCP page shows about clients.
-pub async fn section(state: &AppState) -> Result<ClientsSection, WebError> {
+pub async fn section(state: &AppState, clock: LocalTime) -> Result<ClientsSection, WebError> {
     let store = state.engine.store();
     let now = Utc::now();
     let mut items = Vec::new();
@@ -79,7 +80,7 @@ pub async fn section(state: &AppState) -> Result<ClientsSection, WebError> {
             type_label: ClientType::stored(&c.client_type).label(),
             active: c.active,
             dynamic: c.dynamic,
-            last_used: when(c.last_used_at),
+            last_used: when(clock, c.last_used_at),
             name: c.name,
         });
     }
@@ -209,6 +210,7 @@ async fn client_page(
     secret: Option<String>,
     flash: Option<String>,
 ) -> Result<HttpResponse, WebError> {
+    let clock = LocalTime::of(&admin.0.user);
     let users = state
         .engine
         .store()
@@ -218,7 +220,7 @@ async fn client_page(
         .map(|(id, username, last)| UserAccess {
             id,
             username,
-            last_used: when(last),
+            last_used: when(clock, last),
         })
         .collect();
     let kind = ClientType::stored(&c.client_type);
@@ -233,8 +235,8 @@ async fn client_page(
         client_id: c.client_id,
         secret,
         redirect_uris: c.redirect_uris,
-        created: c.created_at.format("%Y-%m-%d %H:%M").to_string(),
-        last_used: when(c.last_used_at),
+        created: clock.minute(c.created_at),
+        last_used: when(clock, c.last_used_at),
         name: c.name,
         users,
     })?;
@@ -271,9 +273,13 @@ pub async fn rotate_secret(
     state: web::Data<AppState>,
     admin: Admin,
     path: web::Path<i64>,
-    form: web::Form<CsrfForm>,
+    form: web::Form<ConfirmForm>,
 ) -> Result<HttpResponse, WebError> {
     admin.0.check_csrf(&form.csrf)?;
+    // Only the confirmation page's button carries `confirm`: anything else is shown it first.
+    if form.confirm.is_none() {
+        return Ok(redirect(&format!("{}/secret", client_url(*path))));
+    }
     let secret = state
         .auth
         .rotate_client_secret(*path)
@@ -288,6 +294,8 @@ pub struct StatusForm {
     csrf: String,
     active: String,
     back: Option<String>,
+    /// Set by the confirmation page; deactivating without it shows that page.
+    confirm: Option<String>,
 }
 
 pub async fn set_status(
@@ -298,6 +306,9 @@ pub async fn set_status(
 ) -> Result<HttpResponse, WebError> {
     admin.0.check_csrf(&form.csrf)?;
     let active = form.active == "true";
+    if !active && form.confirm.is_none() {
+        return Ok(redirect(&format!("{}/deactivate", client_url(*path))));
+    }
     state
         .auth
         .set_client_status(*path, active, Utc::now())

@@ -1,7 +1,7 @@
 //! Configure > Integration > MCP: the site switch, the server URL, the context budget of the tool
 //! catalog, and diagnostics (what is published and enabled, the latest MCP errors).
 use crate::engine::definition::Scope;
-use crate::mcp::catalog::{app_tools, ToolTarget};
+use crate::mcp::catalog::{app_tools, record_id_gaps, ToolTarget};
 use crate::mcp::results::{columns_row, full_row};
 use crate::mcp::MCP_ENABLED_KEY;
 use crate::store::RecordQuery;
@@ -19,6 +19,8 @@ struct AppBudget {
     tokens: usize,
     columns_row_bytes: String,
     full_row_bytes: String,
+    /// Operations some role cannot use through MCP for want of a view to find record ids in.
+    gaps: Vec<String>,
 }
 
 struct EventView {
@@ -46,6 +48,8 @@ struct McpPage {
     rejected_total: u64,
     rejected: Vec<RejectedView>,
     clients: super::clients::ClientsSection,
+    /// `both` or `structured` (see `mcp::ViewRows`).
+    view_rows: &'static str,
 }
 
 /// An address that recently sent a refused bearer token.
@@ -115,6 +119,7 @@ pub async fn show(
             bytes,
             columns_row_bytes: cols,
             full_row_bytes: full,
+            gaps: gap_sentences(&app.def),
         });
     }
     let published: Vec<String> = apps.iter().map(|a| a.name.clone()).collect();
@@ -125,12 +130,13 @@ pub async fn show(
         .filter(|a| a.published_version.is_none() && !published.contains(&a.name))
         .map(|a| a.name)
         .collect();
+    let clock = crate::web::local_time::LocalTime::of(&admin.0.user);
     let events = store
         .mcp_events(20)
         .await?
         .into_iter()
         .map(|(at, kind, tool, user, message)| EventView {
-            at: at.format("%Y-%m-%d %H:%M:%S").to_string(),
+            at: clock.second(at),
             kind,
             tool: tool.unwrap_or_default(),
             user: user.unwrap_or_default(),
@@ -143,7 +149,7 @@ pub async fn show(
         .map(|r| RejectedView {
             address: r.address,
             count: r.count,
-            last_at: r.last_at.format("%Y-%m-%d %H:%M:%S").to_string(),
+            last_at: clock.second(r.last_at),
             reason: r.reason,
         })
         .collect();
@@ -161,8 +167,47 @@ pub async fn show(
         events,
         rejected_total,
         rejected,
-        clients: super::clients::section(&state).await?,
+        clients: super::clients::section(&state, clock).await?,
+        view_rows: crate::mcp::ViewRows::parse(
+            store
+                .setting(crate::mcp::MCP_VIEW_ROWS_KEY)
+                .await?
+                .as_deref()
+                .unwrap_or_default(),
+        )
+        .as_str(),
     })
+}
+
+/// Each [`record_id_gaps`] entry as a sentence for the administrator.
+fn gap_sentences(def: &crate::engine::definition::AppDef) -> Vec<String> {
+    let label = |name: &str| {
+        def.operations
+            .get(name)
+            .map(|o| o.title.clone())
+            .filter(|l| !l.is_empty())
+            .unwrap_or_else(|| name.to_string())
+    };
+    record_id_gaps(def)
+        .into_iter()
+        .map(|g| {
+            let why = if g.views.is_empty() {
+                format!("no view enabled for MCP is granted to {}", g.role)
+            } else {
+                format!(
+                    "the views enabled for MCP that {} may open ({}) list only their own records, and the operation is not allowed on one's own",
+                    g.role,
+                    g.views.join(", ")
+                )
+            };
+            format!(
+                "{} ({}): the assistant of someone with the role {} needs a record id, but {why}. Enable a view that lists these records for that role on its Integration tab, then publish.",
+                label(&g.operation),
+                crate::mcp::catalog::tool_name(&def.slug, &g.operation),
+                g.role
+            )
+        })
+        .collect()
 }
 
 /// A form with one site-wide checkbox.
@@ -197,4 +242,26 @@ pub async fn save(
         "mcp-off"
     };
     Ok(redirect(&format!("/admin/integration/mcp?done={done}")))
+}
+
+/// The "View results" choice.
+#[derive(Deserialize)]
+pub struct ViewRowsForm {
+    csrf: String,
+    view_rows: String,
+}
+
+pub async fn save_view_rows(
+    state: web::Data<AppState>,
+    admin: Admin,
+    form: web::Form<ViewRowsForm>,
+) -> Result<HttpResponse, WebError> {
+    admin.0.check_csrf(&form.csrf)?;
+    let choice = crate::mcp::ViewRows::parse(&form.view_rows);
+    state
+        .engine
+        .store()
+        .set_setting(crate::mcp::MCP_VIEW_ROWS_KEY, choice.as_str())
+        .await?;
+    Ok(redirect("/admin/integration/mcp?done=view-rows"))
 }

@@ -5,6 +5,7 @@ mod editor;
 mod integration;
 mod mcp;
 mod outbox;
+mod rates;
 mod users;
 
 use actix_web::web;
@@ -19,6 +20,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .route("/admin/users/{id}", web::post().to(users::update))
     .route("/admin/apps", web::get().to(apps::list))
     .route("/admin/apps/import", web::post().to(apps::import))
+    // Before the editor's `/admin/apps/{app}`: a reload after a refused import shows the list.
+    .route(
+        "/admin/apps/import",
+        web::get()
+            .to(|_: crate::web::session::Admin| async { crate::web::redirect("/admin/apps") }),
+    )
     .configure(editor::configure)
     .route(
         "/admin/apps/{app}/definition.json",
@@ -42,6 +49,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     )
     .route("/admin/integration/mcp", web::get().to(mcp::show))
     .route("/admin/integration/mcp", web::post().to(mcp::save))
+    .route(
+        "/admin/integration/mcp/view-rows",
+        web::post().to(mcp::save_view_rows),
+    )
     .configure(clients::configure)
-    .configure(outbox::configure);
+    .configure(outbox::configure)
+    .configure(rates::configure);
 }

@@ -1,6 +1,7 @@
 //! Admin: the email outbox — queued, sent and failed notification emails, and retrying one.
 use crate::web::forms::CsrfForm;
 use crate::web::layout::Layout;
+use crate::web::local_time::LocalTime;
 use crate::web::session::Admin;
 use crate::web::{redirect, render, AppState, WebError};
 use actix_web::{web, HttpResponse};
@@ -44,11 +45,11 @@ struct OutboxPage {
 #[derive(Deserialize)]
 struct Filter {
     status: Option<String>,
+    done: Option<String>,
 }
 
-fn minute(d: Option<chrono::DateTime<Utc>>) -> String {
-    d.map(|d| d.format("%Y-%m-%d %H:%M:%S").to_string())
-        .unwrap_or_default()
+fn minute(clock: LocalTime, d: Option<chrono::DateTime<Utc>>) -> String {
+    d.map(|d| clock.second(d)).unwrap_or_default()
 }
 
 async fn show(
@@ -62,6 +63,7 @@ async fn show(
         .as_deref()
         .filter(|s| matches!(*s, "queued" | "sent" | "failed"));
     let store = state.engine.store();
+    let clock = LocalTime::of(&admin.0.user);
     let (queued, sent, failed) = store.outbox_counts().await?;
     let emails = store
         .outbox(status, SHOWN)
@@ -74,14 +76,17 @@ async fn show(
             retryable: n.email_status == "failed",
             status: n.email_status,
             attempts: n.attempts,
-            created: minute(Some(n.created_at)),
-            next: minute(n.next_attempt_at),
-            sent: minute(n.sent_at),
+            created: minute(clock, Some(n.created_at)),
+            next: minute(clock, n.next_attempt_at),
+            sent: minute(clock, n.sent_at),
             error: n.last_error.unwrap_or_default(),
         })
         .collect();
     render(&OutboxPage {
-        layout: Layout::new("Outbox", &admin.0),
+        layout: Layout::new("Outbox", &admin.0).with_flash(
+            (q.done.as_deref() == Some("retry"))
+                .then(|| "The email is queued again and will be sent shortly.".to_string()),
+        ),
         status: status.unwrap_or("").to_string(),
         queued,
         sent,
@@ -102,5 +107,5 @@ async fn retry(
             "no queued or failed email with this id".into(),
         ));
     }
-    Ok(redirect("/admin/outbox?status=queued"))
+    Ok(redirect("/admin/outbox?status=queued&done=retry"))
 }

@@ -79,10 +79,27 @@ pub(super) fn role_choices(declared: &BTreeSet<String>, held: &[String]) -> Vec<
         .collect()
 }
 
+/// What a finished action on users says at the top of the next page (`?done=`); fixed
+/// sentences only.
+pub(super) fn done_message(done: Option<&str>) -> Option<String> {
+    match done? {
+        "added" => Some("The user was added."),
+        "saved" => Some("The changes to the user were saved."),
+        "deactivated" => Some("The user was deactivated: they can no longer sign in, and their sessions ended."),
+        "password" => Some("The temporary password was set. The user's sessions ended; they choose their own password at next sign-in."),
+        "deleted" => Some("The user was deleted."),
+        "manager" => Some("The user's manager was saved."),
+        "email" => Some("The user's email address was saved."),
+        _ => None,
+    }
+    .map(String::from)
+}
+
 async fn page(
     state: &AppState,
     admin: &Admin,
     error: Option<String>,
+    flash: Option<String>,
 ) -> Result<HttpResponse, WebError> {
     let now = Utc::now();
     let declared = declared_roles(state).await?;
@@ -103,7 +120,7 @@ async fn page(
         })
         .collect();
     let mut resp = render(&UsersPage {
-        layout: Layout::new("Users", &admin.0),
+        layout: Layout::new("Users", &admin.0).with_flash(flash),
         users,
         new_roles: role_choices(&declared, &[]),
         min_chars: crate::auth::MIN_PASSWORD_CHARS,
@@ -120,6 +137,7 @@ async fn page(
 pub struct ListQuery {
     /// Shows one user's page (temporary password, deletion) instead of the list.
     user: Option<i64>,
+    done: Option<String>,
 }
 
 pub async fn list(
@@ -128,8 +146,8 @@ pub async fn list(
     q: web::Query<ListQuery>,
 ) -> Result<HttpResponse, WebError> {
     match q.user {
-        Some(id) => account::page(&state, &admin, id, None).await,
-        None => page(&state, &admin, None).await,
+        Some(id) => account::page(&state, &admin, id, None, done_message(q.done.as_deref())).await,
+        None => page(&state, &admin, None, done_message(q.done.as_deref())).await,
     }
 }
 
@@ -191,7 +209,7 @@ pub async fn create(
         undeclared(&roles, &declared, &[])
     };
     if error.is_some() {
-        return page(&state, &admin, error).await;
+        return page(&state, &admin, error, None).await;
     }
     let display = match field(&form, "display_name").map(str::trim) {
         Some(d) if !d.is_empty() => d,
@@ -210,13 +228,14 @@ pub async fn create(
                     .set_must_change_password(id, true)
                     .await?;
             }
-            Ok(redirect("/admin/users"))
+            Ok(redirect("/admin/users?done=added"))
         }
         Err(crate::auth::AuthError::Store(crate::store::StoreError::Conflict)) => {
             page(
                 &state,
                 &admin,
                 Some(format!("A user named {username} already exists.")),
+                None,
             )
             .await
         }
@@ -255,10 +274,19 @@ pub async fn update(
                 &admin,
                 id,
                 Some("Tick the box to confirm the deletion.".into()),
+                None,
             )
             .await;
         }
         Some("delete") => return account::delete(&state, &admin, id).await,
+        Some("manager") => {
+            let manager = field(&form, "manager").unwrap_or_default();
+            return account::set_manager(&state, &admin, id, manager).await;
+        }
+        Some("email") => {
+            let email = field(&form, "email").unwrap_or_default();
+            return account::set_email(&state, &admin, id, email).await;
+        }
         _ => {}
     }
     let user = state
@@ -278,7 +306,7 @@ pub async fn update(
         undeclared(&roles, &declared, &user.roles)
     };
     if error.is_some() {
-        return page(&state, &admin, error).await;
+        return page(&state, &admin, error, None).await;
     }
     let display = match field(&form, "display_name").map(str::trim) {
         Some(d) if !d.is_empty() => d,
@@ -292,5 +320,10 @@ pub async fn update(
     if !disabled {
         state.engine.store().clear_failed_logins(id).await?;
     }
-    Ok(redirect("/admin/users"))
+    let done = if disabled && !user.disabled {
+        "deactivated"
+    } else {
+        "saved"
+    };
+    Ok(redirect(&format!("/admin/users?done={done}")))
 }

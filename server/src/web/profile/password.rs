@@ -83,7 +83,7 @@ pub async fn submit(
 }
 
 /// The error's sentence with a capital letter and a full stop, as the page shows it.
-fn capitalized(message: &str) -> String {
+pub(in crate::web) fn capitalized(message: &str) -> String {
     let mut chars = message.chars();
     match chars.next() {
         Some(first) => format!("{}{}.", first.to_uppercase(), chars.as_str()),

@@ -24,6 +24,11 @@ pub const TYPES: &[(FieldType, &str, &str)] = &[
     (FieldType::User, "user", "User"),
     (FieldType::File, "file", "File"),
     (FieldType::Computed, "computed", "Computed (sum of fields)"),
+    (
+        FieldType::Converted,
+        "converted",
+        "Converted (an amount in the home currency)",
+    ),
 ];
 
 fn type_key(kind: FieldType) -> &'static str {
@@ -46,6 +51,11 @@ pub fn preview(name: &str, f: &FieldDef) -> InputView {
         kind: input_kind(f.kind),
         value: if f.kind == FieldType::Computed {
             format!("= {}", f.expr.clone().unwrap_or_default())
+        } else if f.kind == FieldType::Converted {
+            format!(
+                "= {} in the home currency",
+                f.source.clone().unwrap_or_default()
+            )
         } else {
             f.default.clone().unwrap_or_default()
         },
@@ -212,6 +222,9 @@ pub async fn add(
                         .join(" + "),
                 );
             }
+            if kind == FieldType::Converted {
+                converted_defaults(def, &mut f)?;
+            }
             def.fields.insert(name.clone(), f);
             Ok(())
         })
@@ -229,6 +242,41 @@ pub async fn add(
     }
 }
 
+/// A new converted field starts from the first amount with a currency and the first date.
+fn converted_defaults(def: &AppDef, f: &mut FieldDef) -> Result<(), EngineError> {
+    let (amounts, dates) = (amount_fields(def), date_fields(def));
+    match (amounts.first(), dates.first()) {
+        (Some((a, _)), Some((d, _))) => {
+            f.source = Some(a.clone());
+            f.date_field = Some(d.clone());
+            Ok(())
+        }
+        _ => Err(refused(
+            "type",
+            "a converted field needs a money field with a currency field and a date field; add those first",
+        )),
+    }
+}
+
+/// Fields a converted field can convert: money (or computed money) with a currency.
+fn amount_fields(def: &AppDef) -> Vec<(String, String)> {
+    def.fields
+        .iter()
+        .filter(|(n, f)| {
+            matches!(f.kind, FieldType::Money | FieldType::Computed) && def.currency_of(n).is_some()
+        })
+        .map(|(n, f)| (n.clone(), format!("{} ({n})", f.label)))
+        .collect()
+}
+
+fn date_fields(def: &AppDef) -> Vec<(String, String)> {
+    def.fields
+        .iter()
+        .filter(|(_, f)| f.kind == FieldType::Date)
+        .map(|(n, f)| (n.clone(), format!("{} ({n})", f.label)))
+        .collect()
+}
+
 fn blank_field(kind: FieldType, label: &str) -> FieldDef {
     FieldDef {
         kind,
@@ -243,6 +291,8 @@ fn blank_field(kind: FieldType, label: &str) -> FieldDef {
         accept: vec![],
         min: None,
         max: None,
+        source: None,
+        date_field: None,
     }
 }
 
@@ -297,7 +347,7 @@ fn controls(def: &AppDef, name: &str, f: &FieldDef, problems: &[Problem]) -> Vec
         },
         c("help", "Help text", "textarea", f.help.clone(), "Shown under the input, and given to AI assistants."),
     ];
-    if f.kind != FieldType::Computed {
+    if !f.kind.is_derived() {
         out.push(c(
             "required",
             "Required when creating a record",
@@ -374,6 +424,26 @@ fn controls(def: &AppDef, name: &str, f: &FieldDef, problems: &[Problem]) -> Vec
             opt(&f.expr),
             "Number or money fields joined by + or -, e.g. net + tax.",
         )),
+        FieldType::Converted => {
+            let mut source = c(
+                "source",
+                "Amount to convert",
+                "select",
+                opt(&f.source),
+                "A money field with a currency field (or a computed sum of them).",
+            );
+            source.options = amount_fields(def);
+            out.push(source);
+            let mut date = c(
+                "date_field",
+                "Date of the rate",
+                "select",
+                opt(&f.date_field),
+                "The latest exchange rate on or before this date is used (Configure > Exchange rates).",
+            );
+            date.options = date_fields(def);
+            out.push(date);
+        }
         _ => {}
     }
     if f.kind == FieldType::Money {
@@ -539,6 +609,8 @@ fn field_from(form: &Posted, before: &FieldDef) -> (FieldDef, Vec<DefinitionErro
     if !form.0.iter().any(|(k, _)| k == "accept") {
         f.accept = before.accept.clone();
     }
+    f.source = form.opt("source").or_else(|| before.source.clone());
+    f.date_field = form.opt("date_field").or_else(|| before.date_field.clone());
     f.max_len = match form.opt("max_len") {
         None => None,
         Some(s) => match s.parse::<usize>() {
@@ -558,7 +630,7 @@ fn field_from(form: &Posted, before: &FieldDef) -> (FieldDef, Vec<DefinitionErro
             message: "give the field a label".into(),
         });
     }
-    if f.kind == FieldType::Computed {
+    if f.kind.is_derived() {
         f.required = false;
         f.default = None;
     }

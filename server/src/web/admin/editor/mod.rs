@@ -7,6 +7,7 @@ mod general;
 mod operations;
 mod versions;
 mod views;
+mod workflow;
 
 use crate::engine::definition::{AppDef, DefinitionError};
 use crate::engine::evolution::DraftChanges;
@@ -272,8 +273,14 @@ where
         .map(|_| ())
 }
 
-/// The flash shown after a saved edit (`?saved=1`).
+/// The flash shown after a saved edit (`?saved=1`) or an import (`?imported=1`).
 pub fn saved_flash(q: &std::collections::HashMap<String, String>) -> Option<String> {
+    if q.contains_key("imported") {
+        return Some(
+            "Imported as a draft. Review it, then publish it (Versions tab) to put it in force."
+                .into(),
+        );
+    }
     q.get("saved")
         .map(|_| "Saved to the draft. Publish the app (Versions tab) to put it in force.".into())
 }

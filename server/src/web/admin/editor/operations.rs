@@ -148,6 +148,8 @@ pub async fn add(
                         .flatten(),
                     requires: vec![],
                     not_own: false,
+                    when: vec![],
+                    show: vec![],
                     verify: vec![],
                     cross_check: None,
                     notify: vec![],
@@ -214,7 +216,13 @@ struct OperationPage {
     kind: &'static str,
     kinds: Vec<(&'static str, &'static str)>,
     role_choices: Vec<(String, bool)>,
-    scope_own: bool,
+    scopes: Vec<(&'static str, &'static str, bool)>,
+    /// Conditions (field, op, value) and the fields and comparisons they may use.
+    conditions: Vec<(String, &'static str, String)>,
+    condition_fields: Vec<(String, String)>,
+    ops: Vec<(&'static str, &'static str)>,
+    /// Fields shown read-only on the form: (name, label, ticked).
+    show_choices: Vec<(String, String, bool)>,
     field_rows: Vec<FieldRow>,
     has_states: bool,
     state_choices: Vec<(String, bool)>,
@@ -310,7 +318,15 @@ fn op_page(
                 .iter()
                 .map(|r| (r.clone(), o.roles.contains(r)))
                 .collect(),
-            scope_own: o.scope == Scope::Own,
+            scopes: super::workflow::scope_choices(o.scope),
+            conditions: super::workflow::condition_rows(&o.when),
+            condition_fields: super::workflow::condition_fields(def),
+            ops: super::views::OPS.iter().map(|x| (x.1, x.2)).collect(),
+            show_choices: def
+                .fields
+                .iter()
+                .map(|(n, f)| (n.clone(), f.label.clone(), o.show.contains(n)))
+                .collect(),
             field_rows,
             has_states: !states.is_empty(),
             state_choices: states
@@ -409,12 +425,10 @@ fn op_from(form: &Posted, before: &OperationDef) -> (OperationDef, Vec<Definitio
         }),
     }
     o.roles = form.all("roles");
-    o.scope = if form.get("scope") == "all" {
-        Scope::All
-    } else {
-        Scope::Own
-    };
+    o.scope = super::workflow::scope_from(form);
     o.not_own = form.on("not_own");
+    o.when = super::workflow::conditions_from(form);
+    o.show = form.all("show");
     let mut inputs: Vec<(usize, usize, String)> = form
         .all("inputs")
         .into_iter()

@@ -66,7 +66,7 @@ async fn page(
         .map(|v| VersionRow {
             version: v.version,
             current: Some(v.version) == d.row.published_version,
-            at: v.published_at.format("%Y-%m-%d %H:%M").to_string(),
+            at: crate::web::local_time::LocalTime::of(&admin.0.user).minute(v.published_at),
             by: v.published_by.unwrap_or_else(|| "command line".into()),
             note: v.note.unwrap_or_default(),
             data: data_summary(v.changes.as_deref()),

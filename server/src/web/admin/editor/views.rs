@@ -80,10 +80,7 @@ fn list_page(
         .map(|(n, v)| ItemRow {
             name: n.clone(),
             title: v.title.clone(),
-            kind: match v.scope {
-                Scope::Own => "own records".into(),
-                Scope::All => "all records".into(),
-            },
+            kind: v.scope.label().into(),
             roles: v.roles.join(", "),
             mcp: v.mcp.enabled,
             edit_href: format!("/admin/apps/{slug}/views/{n}/edit"),
@@ -178,6 +175,7 @@ pub async fn add(
                     parameters: Default::default(),
                     per_page: 25,
                     summaries: Default::default(),
+                    bulk: vec![],
                     mcp: Default::default(),
                 },
             );
@@ -233,7 +231,9 @@ struct ViewPage {
     name: String,
     v: ViewDef,
     role_choices: Vec<(String, bool)>,
-    scope_own: bool,
+    scopes: Vec<(&'static str, &'static str, bool)>,
+    /// Operations offered on chosen rows: (name, title, ticked).
+    bulk_choices: Vec<(String, String, bool)>,
     /// (field, label, position or 0 when not a column)
     column_choices: Vec<(String, String, usize)>,
     sort: String,
@@ -365,14 +365,7 @@ fn view_page(
         .def
         .fields
         .iter()
-        .filter(|(_, f)| {
-            matches!(
-                f.kind,
-                crate::engine::definition::FieldType::Money
-                    | crate::engine::definition::FieldType::Number
-                    | crate::engine::definition::FieldType::Computed
-            )
-        })
+        .filter(|(_, f)| f.kind.is_numeric())
         .map(|(n, f)| (n.clone(), f.label.clone()))
         .collect();
     let refused = !problems.is_empty();
@@ -387,7 +380,8 @@ fn view_page(
                 .iter()
                 .map(|r| (r.clone(), v.roles.contains(r)))
                 .collect(),
-            scope_own: v.scope == Scope::Own,
+            scopes: super::workflow::scope_choices(v.scope),
+            bulk_choices: super::workflow::bulk_choices(&d.def, &v.bulk),
             column_choices,
             sort: v.sort.join(", "),
             filters,
@@ -535,11 +529,8 @@ fn view_from(form: &Posted, before: &ViewDef) -> (ViewDef, Vec<DefinitionError>)
     v.title = form.trimmed("title");
     v.description = form.trimmed("description");
     v.roles = form.all("roles");
-    v.scope = if form.get("scope") == "all" {
-        Scope::All
-    } else {
-        Scope::Own
-    };
+    v.scope = super::workflow::scope_from(form);
+    v.bulk = form.all("bulk");
     let mut cols: Vec<(usize, usize, String)> = form
         .all("columns")
         .into_iter()
