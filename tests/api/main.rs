@@ -14,6 +14,7 @@ mod feedback;
 mod hardening_mcp;
 mod hardening_records;
 mod hardening_web;
+mod mcp_items;
 mod mcp_surface;
 mod notifications;
 mod oauth;

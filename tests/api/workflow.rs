@@ -516,3 +516,135 @@ async fn bulk_approval_applies_the_rest_and_lists_the_stale_one() {
     let (_, page) = bob.get_text(&record(ids[0])).await;
     assert!(page.contains("Approved in bulk"), "{page}");
 }
+
+#[tokio::test]
+async fn the_app_editor_sets_team_scopes_conditions_shown_fields_and_bulk_operations() {
+    let app = spawn_app().await;
+    let admin = app.sign_in("admin").await;
+    let op = "/admin/apps/expense_claims/operations/approve/edit";
+    let form = |value: &'static str| {
+        vec![
+            ("title", "Approve"),
+            ("description", ""),
+            ("kind", "transition"),
+            ("roles", "manager"),
+            ("scope", "all_reports"),
+            ("not_own", "on"),
+            ("inputs", "manager_comment"),
+            ("from", "Submitted"),
+            ("to", "Approved"),
+            ("notify_owner", "on"),
+            ("when_field", "total_home"),
+            ("when_op", "lte"),
+            ("when_value", value),
+            ("when_field", ""),
+            ("when_op", "eq"),
+            ("when_value", ""),
+            ("show", "receipt_check"),
+        ]
+    };
+    let r = admin.post_form(op, &form("lots")).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("is not a number"), "{page}");
+    let r = admin.post_form(op, &form("500")).await;
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        r.text().await.unwrap()
+    );
+    let (_, page) = admin.get_text(op).await;
+    assert!(page.contains("value=\"all_reports\" selected"), "{page}");
+
+    let (_, view) = admin
+        .get_text("/admin/apps/expense_claims/views/claims_to_approve/edit")
+        .await;
+    assert!(
+        view.contains("name=\"bulk\" value=\"approve\" checked"),
+        "{view}"
+    );
+
+    let r = admin
+        .post_form("/admin/apps/expense_claims/publish", &[("note", "routing")])
+        .await;
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        r.text().await.unwrap()
+    );
+    let toml = app.cli(&["app", "export", "expense_claims"], None);
+    assert!(toml.contains("scope = \"all_reports\""), "{toml}");
+    assert!(toml.contains("value = \"500\""), "{toml}");
+    assert!(toml.contains("show = [\"receipt_check\"]"), "{toml}");
+
+    // Not for anyone else.
+    let maria = app.sign_in("maria").await;
+    let r = maria.post_form(op, &form("500")).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn over_mcp_an_unmet_condition_is_refused_with_its_reason_and_described_in_the_tool() {
+    let app = spawn_app().await;
+    // The sample app with a condition on an operation its MCP surface offers.
+    let toml = std::fs::read_to_string(repo_root().join("seed-data/apps/expense_claims.toml"))
+        .unwrap()
+        .replace(
+            "to = \"Submitted\"\n",
+            "to = \"Submitted\"\nwhen = [{ field = \"total_home\", op = \"lte\", value = \"25\" }]\n",
+        );
+    let path = app.dir.path().join("claims.toml");
+    std::fs::write(&path, toml).unwrap();
+    app.cli(
+        &["app", "import", path.to_str().unwrap(), "--publish"],
+        None,
+    );
+    app.enable_mcp().await;
+    let bob = app.sign_in("bob").await;
+    let id = bob.new_claim("Dinner").await;
+    let r = bob
+        .run_op(
+            "fill_receipt_fields",
+            Some((id, 1)),
+            &[
+                ("supplier", "Bistro"),
+                ("expense_date", "2026-02-01"),
+                ("net", "40"),
+                ("tax", "0"),
+                ("currency", "EUR"),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let token = app.token("bob");
+    let (_, listed) = mcp(&app, &token, "tools/list", json!({})).await;
+    let submit = listed["result"]["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "expense_claims_submit")
+        .cloned()
+        .expect("the submit tool");
+    let text = submit.to_string();
+    assert!(
+        text.contains("Only possible when Total in home currency is at most 25"),
+        "{text}"
+    );
+    let result = call_tool(
+        &app,
+        &token,
+        "expense_claims_submit",
+        json!({"record_id": id}),
+    )
+    .await;
+    assert_eq!(result["isError"], json!(true), "{result}");
+    let said = result.to_string();
+    assert!(
+        said.contains("only when Total in home currency is at most 25"),
+        "{said}"
+    );
+    assert!(said.contains("40.00"), "{said}");
+}

@@ -70,15 +70,8 @@ impl Engine {
             }
             (true, Some(id)) => Some(self.readable_record(&app, actor, id).await?),
         };
-        let reach = self.reach_for(&app.def, actor).await?;
-        if let Some(refusal) = self.operation_refusal(&app, actor, op, record.as_ref(), &reach) {
-            return Err(refusal);
-        }
-        // A stand-in's decision is recorded as taken on behalf of the person away.
-        let on_behalf_of = match &record {
-            Some(r) if op.scope.is_team() => reach.on_behalf_of(r.owner_id).map(String::from),
-            _ => None,
-        };
+        // A caller who read an older version learns that first: whatever else now stands in the
+        // way, it comes from a change they have not seen.
         if let (Some(r), Some(expected)) = (&record, req.expected_version) {
             if r.version != expected {
                 return Err(EngineError::Stale {
@@ -88,6 +81,15 @@ impl Engine {
                 });
             }
         }
+        let reach = self.reach_for(&app.def, actor).await?;
+        if let Some(refusal) = self.operation_refusal(&app, actor, op, record.as_ref(), &reach) {
+            return Err(refusal);
+        }
+        // A stand-in's decision is recorded as taken on behalf of the person away.
+        let on_behalf_of = match &record {
+            Some(r) if op.scope.is_team() => reach.on_behalf_of(r.owner_id).map(String::from),
+            _ => None,
+        };
         let now = self.now();
         let today = now.date_naive();
         let def = &app.def;

@@ -37,7 +37,7 @@ pub fn bulk_form(def: &AppDef, view_name: &str, view: &ViewDef, actor: &Actor) -
             let o = def.operations.get(n)?;
             actor
                 .has_any(&o.roles)
-                .then(|| (n.clone(), format!("{} selected", o.title)))
+                .then(|| (n.clone(), o.title.clone()))
         })
         .collect();
     if ops.is_empty() {

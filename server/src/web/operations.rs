@@ -8,28 +8,19 @@ use crate::engine::{EngineError, FieldError, OperationRequest, Raw};
 use actix_multipart::Multipart;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
+use kept::KeptFile;
 use readiness::MissingView;
 use receipt::{ReceiptView, SuggestionView};
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
 use submission::{payload_too_large, read_form, spool_error, FormRules, ReceivedFile, Refusal};
 
+mod kept;
 mod readiness;
 mod receipt;
 mod submission;
 
 pub(crate) use receipt::current_files;
-
-/// The hidden field that carries a file already stored for `<field>` after a refused
-/// submission, so the form can be sent again without choosing the file again.
-const KEPT_PREFIX: &str = "_kept_";
-
-/// A file received with a refused submission and kept for the next one.
-pub(crate) struct KeptFile {
-    pub field: String,
-    pub id: i64,
-    pub filename: String,
-}
 
 /// What an operation's page shows besides its inputs.
 #[derive(Default)]
@@ -349,18 +340,8 @@ pub async fn submit(
         if op.inputs.contains(name) && !is_file {
             inputs.insert(name.clone(), Raw::Text(value.clone()));
         }
-        // A file kept from a refused submission: the engine accepts it only as this person's
-        // own upload, not yet attached, for this very field.
-        if let Some(field) = name.strip_prefix(KEPT_PREFIX) {
-            let is_file_input = op.inputs.iter().any(|i| i == field)
-                && app
-                    .def
-                    .fields
-                    .get(field)
-                    .is_some_and(|f| f.kind == FieldType::File);
-            if let (true, Ok(id)) = (is_file_input, value.trim().parse::<i64>()) {
-                inputs.insert(field.to_string(), Raw::Json(id.into()));
-            }
+        if let Some((field, id)) = kept::kept_input(&app.def, op, name, value) {
+            inputs.insert(field, Raw::Json(id.into()));
         }
     }
     if let Some((field, message)) = &form.too_large {
@@ -501,7 +482,8 @@ pub async fn submit(
                 Some(r) => extras_for(&state, &actor, &app, op, r).await?,
                 None => Extras::default(),
             };
-            extras.kept = kept_files(&state, &actor, &app.def, op, &req.inputs, &errors).await;
+            extras.kept =
+                kept::kept_files(&state, &actor, &app.def, op, &req.inputs, &errors).await;
             let mut resp = render(&page(
                 &signed, &app.def, &op_name, op, rec, &form.text, &errors, general, extras,
             ))?;
@@ -510,46 +492,4 @@ pub async fn submit(
             Ok(resp)
         }
     }
-}
-
-/// The files of a refused submission worth keeping: stored uploads of this person, not yet
-/// attached, for a file input the refusal did not object to.
-async fn kept_files(
-    state: &AppState,
-    actor: &crate::engine::Actor,
-    def: &AppDef,
-    op: &OperationDef,
-    inputs: &BTreeMap<String, Raw>,
-    errors: &[FieldError],
-) -> Vec<KeptFile> {
-    let mut kept = Vec::new();
-    for field in &op.inputs {
-        if def
-            .fields
-            .get(field)
-            .is_none_or(|f| f.kind != FieldType::File)
-            || errors.iter().any(|e| &e.field == field)
-        {
-            continue;
-        }
-        let Some(Raw::Json(serde_json::Value::Number(n))) = inputs.get(field) else {
-            continue;
-        };
-        let Some(id) = n.as_i64() else { continue };
-        match state.engine.store().attachment(id).await {
-            Ok(Some(att))
-                if att.uploaded_by == actor.user_id
-                    && att.record_id.is_none()
-                    && &att.field == field =>
-            {
-                kept.push(KeptFile {
-                    field: field.clone(),
-                    id,
-                    filename: att.filename,
-                })
-            }
-            _ => {}
-        }
-    }
-    kept
 }
