@@ -93,6 +93,10 @@ pub enum Command {
         /// Sender of notification emails, e.g. "Formwork <forms@example.com>".
         #[arg(long, env = "FORMWORK_MAIL_FROM")]
         mail_from: Option<String>,
+        /// Token a Prometheus scraper sends as `Authorization: Bearer …` to read /metrics;
+        /// without it /metrics answers only requests from this machine (not through a proxy).
+        #[arg(long, env = "FORMWORK_METRICS_TOKEN", hide_env_values = true)]
+        metrics_token: Option<String>,
     },
     /// Create or upgrade the database schema.
     Migrate,
@@ -237,13 +241,20 @@ pub fn main() -> ExitCode {
         Command::Serve { .. } => "info,sqlx=warn,rmcp=warn,sea_orm_migration=warn",
         _ => "warn",
     };
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("FORMWORK_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_filter)),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    let filter = tracing_subscriber::EnvFilter::try_from_env("FORMWORK_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_filter));
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    // One JSON object per line (with the request's span: its request id) for log collectors.
+    if std::env::var("FORMWORK_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json")) {
+        logs.json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .init();
+    } else {
+        logs.init();
+    }
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -275,6 +286,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             sqlite_max_pages,
             smtp_url,
             mail_from,
+            metrics_token,
         } => {
             let config = Config {
                 bind,
@@ -287,6 +299,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                 sqlite_max_pages,
                 smtp_url,
                 mail_from,
+                metrics_token: metrics_token.filter(|t| !t.trim().is_empty()),
             };
             let app = crate::startup::Application::build(config).await?;
             app.run_until_stopped().await.map_err(|e| e.to_string())

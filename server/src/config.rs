@@ -23,6 +23,8 @@ pub struct Config {
     pub smtp_url: Option<String>,
     /// The sender of notification emails (`Formwork <forms@example.com>`).
     pub mail_from: Option<String>,
+    /// Bearer token that `/metrics` asks for; without one it answers only this machine.
+    pub metrics_token: Option<String>,
 }
 
 impl Config {

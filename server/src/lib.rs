@@ -8,6 +8,7 @@ pub mod engine;
 pub mod mail;
 pub mod mcp;
 pub mod oauth_metadata;
+pub mod operate;
 pub mod receipts;
 pub mod startup;
 pub mod store;

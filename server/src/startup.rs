@@ -67,7 +67,7 @@ impl Application {
             }
             println!("Formwork demo is ready at {base_url}/");
             println!(
-                "Sign in as alice or bob (employees), maria (manager) or admin — password: {}",
+                "Sign in as alice or bob (employees), maria (their manager), tom (hers), fiona (finance), ivan (IT) or admin — password: {}",
                 crate::demo::DEMO_PASSWORD
             );
             println!("MCP server URL: {base_url}/mcp");
@@ -105,10 +105,13 @@ impl Application {
                 .wrap(middleware::from_fn(crate::web::security_headers))
                 .wrap(middleware::Compress::default())
                 .wrap(middleware::from_fn(compression::compression_scope))
+                // Request ids, request counts and times for everything below.
+                .wrap(middleware::from_fn(crate::operate::request_id::request_id))
                 // Outermost: routing and every other layer see a HEAD as the GET it stands for.
                 .wrap(middleware::from_fn(head_as_get::head_as_get))
                 .configure(crate::mcp::configure(mcp.clone()))
                 .configure(crate::oauth_metadata::configure)
+                .configure(crate::operate::configure)
                 .configure(crate::web::configure)
         })
         // Responses leave in one write without waiting for the client's delayed ACK (a large

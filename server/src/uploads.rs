@@ -48,8 +48,28 @@ impl Uploads {
         }
     }
 
-    /// Checks, processes and stores one file for `field` of app `slug`.
+    /// Checks, processes and stores one file for `field` of app `slug`; counted by outcome.
     pub async fn upload(
+        &self,
+        engine: &Engine,
+        actor: &Actor,
+        slug: &str,
+        field: &str,
+        filename: &str,
+        bytes: Vec<u8>,
+    ) -> Result<Uploaded, UploadError> {
+        let result = self
+            .upload_checked(engine, actor, slug, field, filename, bytes)
+            .await;
+        crate::operate::metrics::upload(match &result {
+            Ok(_) => "stored",
+            Err(UploadError::Receipt(e)) => e.code(),
+            Err(UploadError::Engine(_)) => "refused",
+        });
+        result
+    }
+
+    async fn upload_checked(
         &self,
         engine: &Engine,
         actor: &Actor,

@@ -6,6 +6,7 @@
 mod helpers;
 
 mod accounts;
+mod demo;
 mod editor;
 mod engine_rules;
 mod everyday;
@@ -21,6 +22,7 @@ mod oauth;
 mod oauth_attacks;
 mod oauth_helpers;
 mod oauth_limits;
+mod operate;
 mod rates;
 mod receipts;
 mod summaries;

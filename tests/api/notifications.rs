@@ -243,3 +243,30 @@ async fn email_addresses_are_checked_by_the_cli() {
     let said = app.cli(&["user", "set-email", "eve", ""], None);
     assert!(said.contains("eve has no email address now"), "{said}");
 }
+
+#[tokio::test]
+async fn a_notice_about_a_record_one_can_no_longer_open_has_no_dead_link() {
+    let app = spawn_app().await;
+    let alice = app.sign_in("alice").await;
+    let maria = app.sign_in("maria").await;
+    let id = submitted_claim(&alice, "Hotel in Porto").await;
+    let link = format!("href=\"/apps/expense_claims/records/{id}\"");
+    let (_, page) = maria.get_text("/notifications").await;
+    assert!(page.contains(&link), "while it waits for her: {page}");
+    let r = maria
+        .run_op("approve", Some((id, 4)), &[("manager_comment", "ok")], None)
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    // The sample app grants managers the claims waiting for them, not approved ones.
+    let (status, _) = maria
+        .get_text(&format!("/apps/expense_claims/records/{id}"))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (_, page) = maria.get_text("/notifications").await;
+    assert!(page.contains("Hotel in Porto"), "the notice stays: {page}");
+    assert!(
+        !page.contains(&link),
+        "but without a link to a page that would say 404"
+    );
+    assert!(page.contains("no longer open to you"));
+}

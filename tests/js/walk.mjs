@@ -20,7 +20,7 @@
 //
 // Started by tests/python/test_browser_walk.py with the demo running. Environment:
 //   FORMWORK_URL     base URL of the running server (`serve --demo`)
-//   USERS            comma-separated users to walk as (alice,maria,ivan,admin)
+//   USERS            comma-separated users to walk as (alice,maria,ivan,fiona,admin)
 //   PASSWORD         their password (the demo's)
 //   AUTHORIZE_URL    optional: an /oauth/authorize URL of a registered client (consent page)
 //   ARTIFACTS        folder for the screenshots (tests/artifacts/walk, git-ignored)
@@ -35,7 +35,7 @@ import { join } from "node:path";
 import { env, prepare, CHROMIUM, FLAGS, LAPTOP } from "./chromium.mjs";
 
 const BASE = env("FORMWORK_URL").replace(/\/$/, "");
-const USERS = env("USERS", "alice,maria,ivan,admin").split(",").filter(Boolean);
+const USERS = env("USERS", "alice,maria,ivan,fiona,admin").split(",").filter(Boolean);
 const PASSWORD = env("PASSWORD");
 const AUTHORIZE_URL = env("AUTHORIZE_URL", "");
 const ARTIFACTS = env("ARTIFACTS");
@@ -64,11 +64,14 @@ function skipped(url) {
   );
 }
 
+const PAGING = new Set(["page", "offset", "limit"]);
+
 /** The kind of screen a URL is (see the header): numbers and editor slugs stand for any. */
 function kindOf(url) {
   let p = url.pathname.replace(/\/\d+(?=\/|$)/g, "/{n}");
   p = p.replace(/^\/admin\/apps\/(?!new$|import$)[^/]+/, "/admin/apps/{app}");
-  if (url.searchParams.has("record")) p += "?record";
+  // An id in the query (`?record=5`, `?user=3`) makes another screen; paging does not.
+  for (const [k, v] of url.searchParams) if (/^\d+$/.test(v) && !PAGING.has(k)) p += `?${k}`;
   return p;
 }
 
@@ -86,7 +89,7 @@ function crowded(kind, counts) {
 }
 
 const fileName = (kind) =>
-  kind.replace(/^\//, "").replace(/[{}?]/g, "").replace(/[^A-Za-z0-9_-]+/g, "_").replace(/_+$/, "") || "home";
+  kind.replace(/^\//, "").replace(/[{}]/g, "").replace(/[^A-Za-z0-9_-]+/g, "_").replace(/_+$/, "") || "home";
 
 /** Checks one screen at both widths; returns the links it holds. */
 async function check(page, who, kind, { expectStatus = 200 } = {}) {
@@ -160,6 +163,7 @@ async function newPage(browser) {
  * another user's walk already checked is only opened for its links. */
 async function walk(page, who, starts, checked) {
   const queue = starts.map((s) => new URL(s, BASE));
+  const linkedFrom = new Map(); // url → the page that linked to it, for the problem reports
   const opened = new Set();
   const editorCounts = {};
   let n = 0;
@@ -170,6 +174,10 @@ async function walk(page, who, starts, checked) {
     if (opened.has(kind) || crowded(kind, editorCounts)) continue;
     opened.add(kind);
     await open(page, url.href);
+    if (page.__lastStatus >= 400) {
+      problem(who, kind, `${url.href.replace(BASE, "")} answered ${page.__lastStatus}; linked from ${linkedFrom.get(url.href) ?? "the start"}`);
+      continue;
+    }
     if (new URL(page.url()).pathname === "/login") {
       problem(who, kind, "was sent to the sign-in page");
       continue;
@@ -187,8 +195,9 @@ async function walk(page, who, starts, checked) {
       const next = new URL(href);
       next.hash = "";
       // A list's sorting, paging and filters are the same screen; a record's operation is not.
-      const record = next.searchParams.get("record");
-      next.search = record ? `?record=${record}` : "";
+      const ids = [...next.searchParams].filter(([k, v]) => /^\d+$/.test(v) && !PAGING.has(k));
+      next.search = ids.length ? `?${new URLSearchParams(ids)}` : "";
+      if (!linkedFrom.has(next.href)) linkedFrom.set(next.href, page.url().replace(BASE, ""));
       queue.push(next);
     }
   }

@@ -1,12 +1,12 @@
 """Every screen of the demo, as each role sees it, at 1280 px and 390 px, in a real browser
-(Debian's Chromium driven by playwright-core from tests/js/walk.mjs, JavaScript off).
+(Debian's Chromium driven by playwright-core from tests/js/walk.mjs; JavaScript on, for axe-core).
 
 The server runs `serve --demo` (its users, both sample apps, the seeded claims with receipts); an
 MCP client is registered with the CLI so that the walk can open its consent page too. The walk
-follows the links it finds as alice (employee), maria (manager), ivan (IT) and admin, and on every
-screen at both widths asserts that nothing scrolls sideways, that axe-core finds no serious or
-critical violation (text contrast of 4.5:1 included) and that the page answered; screenshots go to
-tests/artifacts/walk/<user>/<screen>-<width>.png.
+follows the links it finds as alice (employee), maria (manager), ivan (IT), fiona (finance) and
+admin, and on every screen at both widths asserts that nothing scrolls sideways, that axe-core
+finds no serious or critical violation (text contrast of 4.5:1 included) and that the page
+answered; screenshots go to tests/artifacts/walk/<user>/<screen>-<width>.png. About a minute.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from conftest import JS, artifacts_dir, js_tool, node_bin, start_formwork
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 DEMO_PASSWORD = "formwork-demo"
-USERS = ["alice", "maria", "ivan", "admin"]
+USERS = ["alice", "maria", "ivan", "fiona", "admin"]  # employee, manager, IT, finance, admin
 # Screens the walk must reach (it finds them through links; these prove the links are there).
 MUST_SEE = {
     "/",
@@ -35,6 +35,7 @@ MUST_SEE = {
     "/no-such-page",
     "/404",
     "/admin/users",
+    "/admin/users?user",
     "/admin/apps",
     "/admin/integration/mcp",
     "/admin/outbox",

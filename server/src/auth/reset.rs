@@ -57,13 +57,28 @@ impl Auth {
         } else {
             self.store().user_by_name(who).await?.into_iter().collect()
         };
+        if users.is_empty() {
+            // The same kind of work as for an account, so the answer's timing says less about
+            // which names exist.
+            match self
+                .take_attempt(
+                    &RESET_PER_ACCOUNT,
+                    &format!("name:{}", who.to_lowercase()),
+                    now,
+                )
+                .await
+            {
+                Ok(_) | Err(AuthError::TooManyAttempts(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
         let mut links = Vec::new();
         for user in users.into_iter().filter(|u| !u.disabled) {
             let Some(email) = self.store().user_email(user.id).await? else {
                 continue;
             };
             match self
-                .take_attempt(&RESET_PER_ACCOUNT, &user.id.to_string(), now)
+                .take_attempt(&RESET_PER_ACCOUNT, &format!("user:{}", user.id), now)
                 .await
             {
                 Ok(_) => {}

@@ -192,6 +192,7 @@ pub(super) fn check_workflow(def: &AppDef, errors: &mut Vec<DefinitionError>) {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -126,6 +126,9 @@ pub fn configure(ctx: Arc<McpContext>) -> impl FnOnce(&mut web::ServiceConfig) {
                 if let Some(p) = req.extensions().get::<crate::auth::Principal>() {
                     ext.insert(p.clone());
                 }
+                if let Some(id) = crate::operate::request_id::current() {
+                    ext.insert(crate::operate::request_id::RequestId(id));
+                }
             })
             .build();
         cfg.app_data(web::Data::from(ctx.clone())).service(

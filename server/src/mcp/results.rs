@@ -303,8 +303,12 @@ fn short(v: &Value) -> String {
 pub fn tool_error(code: &str, message: impl Into<String>, fields: Option<Value>) -> CallToolResult {
     let message = message.into();
     let mut r = CallToolResult::error(vec![Content::text(message.clone())]);
-    r.structured_content =
-        Some(json!({"error": {"code": code, "message": message, "fields": fields}}));
+    let mut error = json!({"code": code, "message": message, "fields": fields});
+    // The request's id, which the server's log lines carry too: what an operator searches for.
+    if let Some(id) = crate::operate::request_id::current() {
+        error["request_id"] = json!(id);
+    }
+    r.structured_content = Some(json!({ "error": error }));
     r
 }
 

@@ -474,6 +474,20 @@ impl ServerHandler for FormworkMcp {
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, McpError> {
+        // The HTTP request's id, so error results name it (rmcp runs this on a task of its own).
+        let id = rmcp_actix_web::transport::on_request_extensions(&context.extensions)
+            .and_then(|e| e.get::<crate::operate::request_id::RequestId>())
+            .cloned();
+        crate::operate::request_id::within(id, self.call_tool_as(request, context)).await
+    }
+}
+
+impl FormworkMcp {
+    async fn call_tool_as(
+        &self,
+        request: CallToolRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, McpError> {
         let p = principal(&context)?;
         let actor = actor_of(&p);
         let name = request.name.to_string();
@@ -485,6 +499,8 @@ impl ServerHandler for FormworkMcp {
                 .map(|(n, target)| (a.clone(), n, target))
         });
         let Some((app, tool_name, target)) = found else {
+            // Counted without the name: a caller chooses it, and labels must stay a bounded set.
+            crate::operate::metrics::tool_call("(unknown)", "tool_unavailable", 0.0);
             let msg = format!("unknown tool `{name}`: it does not exist, its app is not published, it is not enabled for MCP, or your role may not use it");
             self.note("tool_unavailable", Some(&name), &actor.username, &msg)
                 .await;
@@ -495,6 +511,7 @@ impl ServerHandler for FormworkMcp {
             name: tool_name,
             target,
         };
+        let started = std::time::Instant::now();
         let args = request.arguments.clone().unwrap_or_default();
         if Value::Object(args.clone()).to_string().len()
             > self.ctx.uploads.limits.max_bytes * 4 / 3 + 64 * 1024
@@ -519,6 +536,17 @@ impl ServerHandler for FormworkMcp {
                 }
             }
         };
+        let outcome = if result.is_error == Some(true) {
+            result
+                .structured_content
+                .as_ref()
+                .and_then(|s| s["error"]["code"].as_str())
+                .unwrap_or("error")
+                .to_string()
+        } else {
+            "ok".to_string()
+        };
+        crate::operate::metrics::tool_call(&entry.name, &outcome, started.elapsed().as_secs_f64());
         Ok(result.into())
     }
 }

@@ -16,6 +16,14 @@ impl BlobStore {
         }
     }
 
+    /// Whether files can be stored now: the folder exists (or can be made) and takes a file.
+    pub fn check_ready(&self) -> std::io::Result<()> {
+        std::fs::create_dir_all(&self.root)?;
+        let probe = self.root.join(format!(".ready-{}", std::process::id()));
+        std::fs::write(&probe, b"ok")?;
+        std::fs::remove_file(&probe)
+    }
+
     fn path(&self, sha: &str) -> Option<PathBuf> {
         if sha.len() != 64 || !sha.bytes().all(|b| b.is_ascii_hexdigit()) {
             return None;

@@ -296,6 +296,20 @@ impl Store {
             .next())
     }
 
+    /// Connections the pool holds: (open, idle); `None` when the driver does not say.
+    pub fn pool_status(&self) -> Option<(u32, usize)> {
+        match self.dialect {
+            Dialect::Sqlite => {
+                let p = self.db.get_sqlite_connection_pool();
+                Some((p.size(), p.num_idle()))
+            }
+            Dialect::Postgres => {
+                let p = self.db.get_postgres_connection_pool();
+                Some((p.size(), p.num_idle()))
+            }
+        }
+    }
+
     /// A cheap round trip, for health checks.
     pub async fn ping(&self) -> Result<()> {
         self.one("SELECT 1", vec![]).await.map(|_| ())

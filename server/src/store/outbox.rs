@@ -227,6 +227,19 @@ impl Store {
         }
     }
 
+    /// How many emails the outbox holds in each status (queued, sending, sent, failed).
+    pub async fn email_counts(&self) -> Result<Vec<(String, i64)>> {
+        let rows = self
+            .all(
+                "SELECT email_status, COUNT(*) AS n FROM notifications WHERE email_status <> 'none' GROUP BY email_status",
+                vec![],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| Ok((get(r, "email_status")?, get(r, "n")?)))
+            .collect()
+    }
+
     /// The outbox for administrators: emails in one status (or every email), newest first.
     pub async fn outbox(&self, status: Option<&str>, limit: u64) -> Result<Vec<NoticeRow>> {
         let (filter, values) = match status {

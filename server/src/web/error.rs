@@ -102,6 +102,7 @@ impl ResponseError for WebError {
                 }
                 other => other.to_string(),
             },
+            request_id: crate::operate::request_id::current().unwrap_or_default(),
         };
         let body = page.render().unwrap_or_else(|_| self.to_string());
         HttpResponse::build(self.status_code())

@@ -47,4 +47,6 @@ impl Layout {
 pub struct ErrorPage {
     pub title: String,
     pub message: String,
+    /// The request's id (see `operate::request_id`), for reports to an administrator.
+    pub request_id: String,
 }

@@ -25,6 +25,8 @@ struct NoticeView {
     what: String,
     who: String,
     app: String,
+    /// Empty when the person may no longer open the record (its state moved past what their
+    /// roles are granted, e.g. after they approved it).
     link: String,
     when: String,
     unread: bool,
@@ -75,16 +77,35 @@ async fn list(
     let store = state.engine.store();
     let clock = super::local_time::LocalTime::of(&signed.user);
     let unread = store.unread_notices(signed.user.id).await?;
-    let notices = store
-        .notices_for(signed.user.id, SHOWN)
-        .await?
-        .iter()
-        .map(|n| NoticeView::new(n, clock))
-        .collect();
+    let actor = signed.actor();
+    let mut notices = Vec::new();
+    for n in store.notices_for(signed.user.id, SHOWN).await? {
+        let mut view = NoticeView::new(&n, clock);
+        if !may_open(&state, &actor, &n.app_slug, n.record_id).await? {
+            view.link.clear();
+        }
+        notices.push(view);
+    }
     render(&NotificationsPage {
         layout: Layout::new("Notifications", &signed).with_flash(flash),
         unread,
         notices,
+    })
+}
+
+/// Whether the record page of a notice would open for the person (no dead links in the list).
+async fn may_open(
+    state: &AppState,
+    actor: &crate::engine::Actor,
+    slug: &str,
+    id: i64,
+) -> Result<bool, WebError> {
+    let Ok(app) = state.engine.app(slug).await else {
+        return Ok(false);
+    };
+    Ok(match state.engine.store().record(app.id, id).await? {
+        Some(r) => state.engine.can_read(&app, actor, &r).await?,
+        None => false,
     })
 }
 

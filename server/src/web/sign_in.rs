@@ -160,6 +160,7 @@ pub async fn submit(
             | AuthError::Disabled
             | AuthError::TooManyAttempts(_)),
         ) => {
+            crate::operate::metrics::sign_in_failed();
             let status = match e {
                 AuthError::TooManyAttempts(_) => actix_web::http::StatusCode::TOO_MANY_REQUESTS,
                 _ => actix_web::http::StatusCode::UNAUTHORIZED,

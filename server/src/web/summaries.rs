@@ -51,21 +51,9 @@ pub fn shown(g: &SummaryGroup) -> String {
     }
 }
 
+/// One way of grouping digits on every page.
 fn thousands(v: &str) -> String {
-    let (sign, digits) = v.strip_prefix('-').map(|d| ("-", d)).unwrap_or(("", v));
-    let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
-    let mut out = String::new();
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if frac.is_empty() {
-        format!("{sign}{out}")
-    } else {
-        format!("{sign}{out}.{frac}")
-    }
+    super::amounts::group_thousands(v)
 }
 
 pub fn panel(p: &SummaryPage, csv_href: String) -> Panel {

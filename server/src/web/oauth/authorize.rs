@@ -36,6 +36,7 @@ fn error_page(e: &OAuthError) -> HttpResponse {
     let page = ErrorPage {
         title: "This connection request cannot be completed".into(),
         message: format!("{} ({})", e.description(), e.code()),
+        request_id: crate::operate::request_id::current().unwrap_or_default(),
     };
     let status = match e {
         OAuthError::ServerError(_) => StatusCode::INTERNAL_SERVER_ERROR,
