@@ -9,6 +9,8 @@ use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+mod backup;
+mod blobs;
 mod mcp_client;
 mod rates;
 mod user_email;
@@ -34,6 +36,10 @@ pub struct DbArgs {
     /// Data directory (SQLite file, uploaded files).
     #[arg(long, env = "FORMWORK_DATA_DIR", default_value = "data", global = true)]
     pub data_dir: PathBuf,
+    /// Where uploaded files are kept: `s3://bucket[/prefix]?endpoint=…&region=…` (credentials
+    /// from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY). Default: the data directory.
+    #[arg(long, env = "FORMWORK_BLOB_STORE", global = true)]
+    pub blob_store: Option<String>,
 }
 
 impl DbArgs {
@@ -56,10 +62,11 @@ impl DbArgs {
     }
 
     async fn engine(&self) -> Result<Engine, String> {
-        Ok(Engine::new(
-            self.store().await?,
-            BlobStore::new(&self.data_dir),
-        ))
+        Ok(Engine::new(self.store().await?, self.blobs()?))
+    }
+
+    fn blobs(&self) -> Result<BlobStore, String> {
+        BlobStore::open(self.blob_store.as_deref(), &self.data_dir).map_err(|e| e.to_string())
     }
 }
 
@@ -118,6 +125,24 @@ pub enum Command {
     /// Exchange rates and the home currency.
     #[command(subcommand)]
     Rates(rates::RatesCommand),
+    /// The file store: remove unreferenced files, move the files to another store.
+    #[command(subcommand)]
+    Blobs(blobs::BlobsCommand),
+    /// Write a consistent backup of the whole site (database and files) while it serves.
+    Backup {
+        /// The backup file to write (a tar; see docs/backup.md).
+        #[arg(long)]
+        to: PathBuf,
+        /// Put the files in the backup even when they stay in object storage (by default only
+        /// their list goes in then).
+        #[arg(long)]
+        with_files: bool,
+    },
+    /// Restore a backup into an empty database (and the configured file store).
+    Restore {
+        /// A file written by `formwork backup`.
+        file: PathBuf,
+    },
     /// Registered MCP (OAuth) clients such as Claude.
     #[command(subcommand, name = "mcp-client")]
     McpClient(mcp_client::McpClientCommand),
@@ -292,6 +317,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                 bind,
                 database_url: cli.db.url(),
                 data_dir: cli.db.data_dir.clone(),
+                blob_store: cli.db.blob_store.clone(),
                 public_url,
                 demo,
                 mcp_max_result_bytes,
@@ -512,6 +538,19 @@ async fn run(cli: Cli) -> Result<(), String> {
         }
         Command::McpClient(cmd) => mcp_client::run(cmd, cli.db.store().await?, now).await,
         Command::Rates(cmd) => rates::run(cmd, cli.db.engine().await?).await,
+        Command::Blobs(cmd) => {
+            blobs::run(
+                cmd,
+                cli.db.store().await?,
+                cli.db.blobs()?,
+                &cli.db.data_dir,
+            )
+            .await
+        }
+        Command::Backup { to, with_files } => {
+            backup::backup(cli.db.store().await?, cli.db.blobs()?, &to, with_files, now).await
+        }
+        Command::Restore { file } => backup::restore(&cli.db, cli.db.blobs()?, &file).await,
         Command::Internal(InternalCommand::PdfWorker) => Ok(()),
     }
 }

@@ -8,6 +8,9 @@ pub struct Config {
     pub bind: String,
     pub database_url: String,
     pub data_dir: PathBuf,
+    /// Where uploaded files go: `s3://bucket?endpoint=…&region=…`, or `None` for the data
+    /// directory.
+    pub blob_store: Option<String>,
     /// Public base URL the site is reached under (behind a TLS proxy: `https://forms.example.com`).
     pub public_url: Option<String>,
     /// Seed the demo users, app and claims on start.

@@ -38,7 +38,8 @@ impl Application {
         let store = Store::connect_with(&config.database_url, &options)
             .await
             .map_err(|e| format!("cannot open the database: {e}"))?;
-        let blobs = BlobStore::new(&config.data_dir);
+        let blobs = BlobStore::open(config.blob_store.as_deref(), &config.data_dir)
+            .map_err(|e| e.to_string())?;
         let cleaned = blobs.clean_temporary();
         if cleaned > 0 {
             tracing::info!("removed {cleaned} temporary file(s) left by interrupted uploads");

@@ -213,7 +213,7 @@ async fn a_claim_over_the_limit_goes_to_finance_after_the_manager() {
     let (_, page) = maria.get_text(&record(big)).await;
     assert!(page.contains("Approve and send to finance"), "{page}");
     assert!(
-        page.contains("is not available: Only when"),
+        page.contains("is not available: only when"),
         "the unmet condition is explained: {page}"
     );
     // The condition holds on the server, whatever the form sends.

@@ -69,10 +69,18 @@ pub fn operation_texts(def: &AppDef, o: &OperationDef) -> (String, String) {
             .description
             .clone()
             .unwrap_or_else(|| describe::operation_description(def, o)),
-        o.mcp
-            .instructions
-            .clone()
-            .unwrap_or_else(|| describe::operation_instructions(def, o)),
+        o.mcp.instructions.clone().unwrap_or_else(|| {
+            let text = describe::operation_instructions(def, o);
+            // The generated text names the read tool `<app>_read_<field>`; a name over 64
+            // characters is shortened (`tool_name`), and the text must name the listed tool.
+            match &o.cross_check {
+                Some(cc) => text.replace(
+                    &format!("`{}_read_{}`", def.slug, cc.file),
+                    &format!("`{}`", tool_name(&def.slug, &format!("read_{}", cc.file))),
+                ),
+                None => text,
+            }
+        }),
     )
 }
 

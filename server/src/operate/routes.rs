@@ -21,7 +21,7 @@ async fn readyz(state: web::Data<AppState>) -> HttpResponse {
         Ok(()) => "ok".to_string(),
         Err(e) => format!("unreachable: {e}"),
     };
-    let files = match state.engine.blobs().check_ready() {
+    let files = match state.engine.blobs().check_ready().await {
         Ok(()) => "ok".to_string(),
         Err(e) => format!("unreachable: {e}"),
     };

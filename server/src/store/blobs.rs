@@ -1,153 +1,109 @@
-//! Content-addressed file storage: bytes by SHA-256 under the data directory. Writes go to a
-//! temporary file first and are renamed into place, so a crash never leaves a partial blob.
-use sha2::{Digest, Sha256};
-use std::path::{Path, PathBuf};
+//! Content-addressed file storage: bytes by SHA-256, in the data directory (the default) or in
+//! S3-compatible object storage (`--blob-store s3://bucket?endpoint=…`). A blob is written
+//! before the database row that points to it, so a crash leaves at most an unreferenced blob,
+//! which `formwork blobs gc` removes.
+use chrono::{DateTime, Utc};
+use std::path::Path;
 
-/// Local blob store.
+mod local;
+mod object;
+
+pub use local::LocalBlobs;
+pub use object::{BadStoreUrl, ObjectBlobs};
+
+/// Where uploaded files and their derivatives are kept.
 #[derive(Clone, Debug)]
-pub struct BlobStore {
-    root: PathBuf,
+pub enum BlobStore {
+    Local(LocalBlobs),
+    Object(ObjectBlobs),
+}
+
+/// One stored blob, as a listing sees it.
+#[derive(Clone, Debug)]
+pub struct Listed {
+    pub sha256: String,
+    pub size: u64,
+    /// When it was written; `None` when the store does not say.
+    pub modified: Option<DateTime<Utc>>,
+}
+
+/// Whether `s` is a SHA-256 in lowercase or uppercase hex: the only names blobs have.
+pub(crate) fn is_sha256(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 impl BlobStore {
+    /// The data directory's store.
     pub fn new(data_dir: &Path) -> BlobStore {
-        BlobStore {
-            root: data_dir.join("blobs"),
+        BlobStore::Local(LocalBlobs::new(data_dir))
+    }
+
+    /// The store a `--blob-store` value names: `s3://…` for object storage; none (or `local`)
+    /// for the data directory.
+    pub fn open(spec: Option<&str>, data_dir: &Path) -> Result<BlobStore, BadStoreUrl> {
+        match spec
+            .map(str::trim)
+            .filter(|s| !s.is_empty() && *s != "local")
+        {
+            None => Ok(BlobStore::new(data_dir)),
+            Some(s) => Ok(BlobStore::Object(ObjectBlobs::open(s)?)),
         }
     }
 
-    /// Whether files can be stored now: the folder exists (or can be made) and takes a file.
-    pub fn check_ready(&self) -> std::io::Result<()> {
-        std::fs::create_dir_all(&self.root)?;
-        let probe = self.root.join(format!(".ready-{}", std::process::id()));
-        std::fs::write(&probe, b"ok")?;
-        std::fs::remove_file(&probe)
-    }
-
-    fn path(&self, sha: &str) -> Option<PathBuf> {
-        if sha.len() != 64 || !sha.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return None;
+    /// Where the files are, for messages (no credentials).
+    pub fn describe(&self) -> String {
+        match self {
+            BlobStore::Local(l) => l.describe(),
+            BlobStore::Object(o) => o.describe(),
         }
-        Some(self.root.join(&sha[..2]).join(sha))
     }
 
-    /// Stores bytes; returns their SHA-256 (hex).
+    /// Whether files can be stored now: the folder takes a file, or the bucket answers.
+    pub async fn check_ready(&self) -> std::io::Result<()> {
+        match self {
+            BlobStore::Local(l) => l.check_ready(),
+            BlobStore::Object(o) => o.check_ready().await,
+        }
+    }
+
+    /// Stores bytes; returns their SHA-256 (hex). The bytes are durable when this returns.
     pub async fn put(&self, bytes: &[u8]) -> std::io::Result<String> {
-        let sha = hex::encode(Sha256::digest(bytes));
-        let Some(path) = self.path(&sha) else {
-            return Err(std::io::Error::other("bad hash"));
-        };
-        if tokio::fs::try_exists(&path).await.unwrap_or(false) {
-            return Ok(sha);
+        match self {
+            BlobStore::Local(l) => l.put(bytes).await,
+            BlobStore::Object(o) => o.put(bytes).await,
         }
-        if let Some(dir) = path.parent() {
-            tokio::fs::create_dir_all(dir).await?;
-        }
-        // A name of its own per write: concurrent writes of the same bytes (in this process or
-        // another sharing the directory) must not share a temporary file.
-        let tmp = path.with_extension(format!("{}.tmp", uuid::Uuid::new_v4().simple()));
-        let written = async {
-            let mut f = tokio::fs::File::create(&tmp).await?;
-            tokio::io::AsyncWriteExt::write_all(&mut f, bytes).await?;
-            // On disk before the database refers to it.
-            f.sync_all().await?;
-            drop(f);
-            tokio::fs::rename(&tmp, &path).await
-        }
-        .await;
-        if let Err(e) = written {
-            // A full disk must not leave partial temporary files behind.
-            let _ = tokio::fs::remove_file(&tmp).await;
-            return Err(e);
-        }
-        Ok(sha)
-    }
-
-    /// Removes temporary files that a write interrupted by a crash left behind (older than an
-    /// hour, so writes in flight in another process sharing the directory are left alone).
-    /// Returns how many were removed.
-    pub fn clean_temporary(&self) -> usize {
-        let cutoff = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
-        let Ok(dirs) = std::fs::read_dir(&self.root) else {
-            return 0;
-        };
-        let mut removed = 0;
-        for dir in dirs.flatten() {
-            let Ok(files) = std::fs::read_dir(dir.path()) else {
-                continue;
-            };
-            for f in files.flatten() {
-                let name = f.file_name();
-                // `<sha>.<uuid>.tmp`, and `<sha>.tmp<pid>` from earlier versions.
-                let is_tmp = name.to_string_lossy().contains(".tmp");
-                let old = f
-                    .metadata()
-                    .and_then(|m| m.modified())
-                    .is_ok_and(|t| t < cutoff);
-                if is_tmp && old && std::fs::remove_file(f.path()).is_ok() {
-                    removed += 1;
-                }
-            }
-        }
-        removed
     }
 
     /// Reads a blob; `None` when absent.
     pub async fn get(&self, sha: &str) -> std::io::Result<Option<Vec<u8>>> {
-        let Some(path) = self.path(sha) else {
-            return Ok(None);
-        };
-        match tokio::fs::read(&path).await {
-            Ok(b) => Ok(Some(b)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(e),
+        match self {
+            BlobStore::Local(l) => l.get(sha).await,
+            BlobStore::Object(o) => o.get(sha).await,
         }
     }
-}
 
-#[cfg(test)]
-#[allow(clippy::unwrap_used)]
-mod tests {
-    use super::*;
-
-    #[tokio::test]
-    async fn concurrent_writes_of_the_same_bytes_all_succeed() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = BlobStore::new(dir.path());
-        let bytes = vec![42u8; 256 * 1024];
-        let writes: Vec<_> = (0..16)
-            .map(|_| {
-                let (s, b) = (store.clone(), bytes.clone());
-                tokio::spawn(async move { s.put(&b).await })
-            })
-            .collect();
-        let mut shas = Vec::new();
-        for w in writes {
-            shas.push(w.await.unwrap().unwrap());
+    /// Every stored blob.
+    pub async fn list(&self) -> std::io::Result<Vec<Listed>> {
+        match self {
+            BlobStore::Local(l) => l.list().await,
+            BlobStore::Object(o) => o.list().await,
         }
-        assert!(shas.windows(2).all(|w| w[0] == w[1]));
-        assert_eq!(store.get(&shas[0]).await.unwrap().unwrap(), bytes);
     }
 
-    #[test]
-    fn temporary_files_left_by_a_crash_are_removed_and_fresh_ones_kept() {
-        let dir = tempfile::tempdir().unwrap();
-        let sub = dir.path().join("blobs").join("ab");
-        std::fs::create_dir_all(&sub).unwrap();
-        let old = sub.join("ab12.0123456789abcdef.tmp");
-        let fresh = sub.join("ab34.fedcba9876543210.tmp");
-        let blob = sub.join("ab".repeat(32));
-        for p in [&old, &fresh, &blob] {
-            std::fs::write(p, b"x").unwrap();
+    /// Removes a blob (gone already is fine).
+    pub async fn delete(&self, sha: &str) -> std::io::Result<()> {
+        match self {
+            BlobStore::Local(l) => l.delete(sha).await,
+            BlobStore::Object(o) => o.delete(sha).await,
         }
-        let two_hours_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(7200);
-        std::fs::File::options()
-            .write(true)
-            .open(&old)
-            .unwrap()
-            .set_modified(two_hours_ago)
-            .unwrap();
-        assert_eq!(BlobStore::new(dir.path()).clean_temporary(), 1);
-        assert!(!old.exists() && fresh.exists() && blob.exists());
+    }
+
+    /// Removes temporary files an interrupted local write left behind (object stores have
+    /// none). Returns how many were removed.
+    pub fn clean_temporary(&self) -> usize {
+        match self {
+            BlobStore::Local(l) => l.clean_temporary(),
+            BlobStore::Object(_) => 0,
+        }
     }
 }

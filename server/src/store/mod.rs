@@ -2,6 +2,8 @@
 //! PostgreSQL run the same code; the few dialect differences live in [`Dialect`].
 mod apps;
 mod attachments;
+mod backup;
+mod blob_refs;
 mod blobs;
 mod history;
 mod outbox;
@@ -17,7 +19,8 @@ mod users;
 
 pub use apps::{AppRow, AppVersionRow, Publication, VersionInfo};
 pub use attachments::{AttachmentRow, NewAttachment};
-pub use blobs::BlobStore;
+pub use backup::{BackupError, Column, Dump, DumpedTable, Restore};
+pub use blobs::{BadStoreUrl, BlobStore, Listed};
 pub use history::{HistoryRow, NewHistory};
 pub use outbox::{NewNotice, NoticeRow, Recipient};
 pub use query::{Predicate, PredicateOp, RecordQuery, SortKey, ValueKind};
@@ -140,6 +143,13 @@ impl Store {
 
     /// [`Store::connect`] with options.
     pub async fn connect_with(url: &str, options: &StoreOptions) -> Result<Store> {
+        let store = Store::open_unmigrated(url, options).await?;
+        Migrator::up(&store.db, None).await?;
+        Ok(store)
+    }
+
+    /// Connects without running migrations (a restore brings the schema to the backup's).
+    async fn open_unmigrated(url: &str, options: &StoreOptions) -> Result<Store> {
         let mut opts = ConnectOptions::new(url.to_string());
         let dialect = if url.starts_with("postgres") {
             Dialect::Postgres
@@ -171,7 +181,6 @@ impl Store {
             auth_epoch: Arc::new(AtomicU64::new(0)),
             writer: Arc::new(tokio::sync::Mutex::new(())),
         };
-        Migrator::up(&store.db, None).await?;
         Ok(store)
     }
 

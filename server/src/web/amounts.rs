@@ -20,6 +20,11 @@ pub fn display_value(def: &AppDef, field: &str, data: &Value) -> String {
             }
         }
         FieldType::Number if !plain.is_empty() => group_thousands(&plain),
+        // "1122.67 EUR (1 CAD = …)": the amount leads; a missing rate ("— no CAD rate …") stays.
+        FieldType::Converted if !plain.is_empty() => match plain.split_once(' ') {
+            Some((amount, rest)) => format!("{} {rest}", group_thousands(amount)),
+            None => group_thousands(&plain),
+        },
         _ => plain,
     }
 }

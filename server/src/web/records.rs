@@ -93,7 +93,15 @@ pub async fn show(
             label: f.label.clone(),
             value: match f.kind {
                 // The rate it was converted with goes beside a home-currency amount.
-                FieldType::Converted => crate::engine::converted::display_with_rate(n, data),
+                FieldType::Converted => {
+                    let with_rate = crate::engine::converted::display_with_rate(n, data);
+                    match with_rate.split_once(' ') {
+                        Some((amount, rest)) if !amount.starts_with('—') => {
+                            format!("{} {rest}", super::amounts::group_thousands(amount))
+                        }
+                        _ => with_rate,
+                    }
+                }
                 _ => display_value(def, n, data),
             },
         })
@@ -164,7 +172,9 @@ pub async fn show(
         .iter()
         .map(|(n, why)| {
             let title = def.operations[n.as_str()].title.clone();
-            (title, super::wording::sentence(why))
+            // "only when …": it continues the sentence the page starts ("Approve is not available:").
+            let why = why.trim_end_matches('.');
+            (title, format!("{why}."))
         })
         .collect();
     let mcp_only = q.history.as_deref() == Some("mcp");
