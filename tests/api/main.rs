@@ -6,6 +6,8 @@
 mod helpers;
 
 mod accounts;
+mod backup;
+mod blobs_s3;
 mod demo;
 mod editor;
 mod engine_rules;

@@ -60,17 +60,30 @@ fn named_but_missing(tools: &[Value]) -> Vec<String> {
 async fn a_read_tool_is_listed_whenever_a_tool_description_tells_the_model_to_use_it() {
     let app = spawn_app().await;
     import_variant(&app, "noviews", no_view_for_mcp);
-    // A slug so long that `<slug>_read_receipt` is shortened to fit 64 characters.
-    let long = "claims_of_the_european_subsidiaries_and_their_branches_x";
-    import_variant(&app, long, no_view_for_mcp);
+    // Names so long that `<slug>_read_<field>` is shortened to fit 64 characters.
+    let long = "claims_of_the_european_subsidiaries_xyz1";
+    import_variant(&app, long, |t| {
+        no_view_for_mcp(t)
+            .replace("\"receipt\"", "\"receipt_scan_of_the_claim\"")
+            .replace(
+                "receipt      = { type = \"file\"",
+                "receipt_scan_of_the_claim = { type = \"file\"",
+            )
+    });
     app.enable_mcp().await;
     let alice = tools(&app, &app.token("alice")).await;
     let shortened = alice
         .iter()
         .filter_map(|t| t["name"].as_str())
-        .filter(|n| n.starts_with(&long[..40]))
+        .filter(|n| n.starts_with(long))
         .count();
     assert!(shortened >= 3, "the long app's tools are listed");
+    assert!(
+        !alice.iter().any(|t| t["name"]
+            .as_str()
+            .is_some_and(|n| n.contains("read_receipt_scan"))),
+        "the read tool's name is shortened, so the description must use the shortened one"
+    );
     let names: Vec<&str> = alice.iter().filter_map(|t| t["name"].as_str()).collect();
     assert!(names.contains(&"noviews_fill_receipt_fields"), "{names:?}");
     assert!(

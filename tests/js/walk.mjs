@@ -7,8 +7,8 @@
 // numbers in paths stand for any record, user or client (`/apps/a/records/{n}`), an App Editor's
 // app slug for any app, and under one list of the editor (fields, views, operations) only the first
 // two entries are opened. App pages (`/apps/…`) are walked again for every user, since what a role
-// sees there differs; the other pages once. Before signing in it walks the sign-in, forgot-password
-// and 404 pages; with AUTHORIZE_URL it also opens an MCP client's consent page (without answering).
+// sees there differs; the other pages once. Before signing in it walks the sign-in, forgot-password,
+// spent reset link and 404 pages; with AUTHORIZE_URL it also opens an MCP client's consent page (without answering).
 //
 // On every screen, at both widths:
 //   - the page answered (no 4xx/5xx except the 404 page itself) and has no inline <script>;
@@ -217,7 +217,13 @@ try {
   const walked = new Set();
   {
     const { context, page } = await newPage(browser);
-    for (const [path, status] of [["/login", 200], ["/login/forgot", 200], ["/no-such-page", 404]]) {
+    const pages = [
+      ["/login", 200],
+      ["/login/forgot", 200],
+      ["/login/reset/not-a-real-token", 410], // a reset link that expired or was used
+      ["/no-such-page", 404],
+    ];
+    for (const [path, status] of pages) {
       await open(page, `${BASE}${path}`);
       await check(page, "anonymous", path, { expectStatus: status });
     }

@@ -32,6 +32,7 @@ MUST_SEE = {
     "/notifications",
     "/login",
     "/login/forgot",
+    "/login/reset/not-a-real-token",
     "/no-such-page",
     "/404",
     "/admin/users",

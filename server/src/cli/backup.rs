@@ -172,7 +172,8 @@ async fn write_backup(
     if included {
         for sha in &dump.files {
             let bytes = read_blob(blobs, sha).await?;
-            append(&mut tar, &format!("files/{}/{sha}", &sha[..2]), &bytes).map_err(io)?;
+            let dir = sha.get(..2).unwrap_or("xx");
+            append(&mut tar, &format!("files/{dir}/{sha}"), &bytes).map_err(io)?;
         }
     }
     let out = tar.into_inner().map_err(io)?;
@@ -190,7 +191,7 @@ async fn read_blob(blobs: &BlobStore, sha: &str) -> Result<Vec<u8>, String> {
         .map_err(|e| format!("cannot read file {sha}: {e}"))?
         .ok_or_else(|| {
             format!(
-                "file {sha}, which an attachment refers to, is missing from {}",
+                "file {sha}, which an attachment refers to, is missing from {} (is --blob-store the site's?)",
                 blobs.describe()
             )
         })?;

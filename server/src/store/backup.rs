@@ -280,6 +280,15 @@ impl Store {
         }
         let store = Store::open_unmigrated(url, &super::StoreOptions::default()).await?;
         let applied = Migrator::get_applied_migrations(&store.db).await?.len();
+        if applied > migrations.len() {
+            // Rows of an older schema loaded into a newer one would miss what the migrations in
+            // between do to existing rows.
+            return Err(BackupError::Incompatible(format!(
+                "this database's schema ({}) is newer than the backup's ({}): restore into a new database, before any server or `formwork migrate` sets it up",
+                known[applied - 1],
+                migrations.last().map_or("none", String::as_str),
+            )));
+        }
         if applied < migrations.len() {
             Migrator::up(&store.db, Some((migrations.len() - applied) as u32)).await?;
         }
@@ -414,4 +423,46 @@ fn bind(
             .transpose()?
             .into(),
     })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn declared_types_of_both_databases_map_to_the_same_kinds() {
+        for (sqlite, postgres, kind) in [
+            ("INTEGER", "bigint", Kind::Int),
+            ("bigint", "integer", Kind::Int),
+            ("boolean", "boolean", Kind::Bool),
+            (
+                "timestamp_with_timezone_text",
+                "timestamp with time zone",
+                Kind::Time,
+            ),
+            ("jsonb_text", "jsonb", Kind::Json),
+            ("varchar(64)", "character varying", Kind::Text),
+            ("TEXT", "text", Kind::Text),
+        ] {
+            assert_eq!(Kind::of(sqlite), kind, "{sqlite}");
+            assert_eq!(Kind::of(postgres), kind, "{postgres}");
+        }
+    }
+
+    #[test]
+    fn values_of_the_wrong_kind_are_refused_not_coerced() {
+        let col = |kind| Column {
+            name: "c".into(),
+            kind,
+        };
+        let v = serde_json::json!("12");
+        assert!(bind("t", &col(Kind::Int), Some(&v)).is_err());
+        assert!(bind("t", &col(Kind::Time), Some(&v)).is_err());
+        assert!(bind("t", &col(Kind::Text), Some(&serde_json::json!(1))).is_err());
+        let t = serde_json::json!("2026-11-30T17:07:37.943575+00:00");
+        assert!(bind("t", &col(Kind::Time), Some(&t)).is_ok());
+        assert!(bind("t", &col(Kind::Int), None).is_ok(), "null stays null");
+        assert!(ident("users; DROP TABLE users").is_err());
+    }
 }

@@ -46,7 +46,7 @@ impl BlobStore {
             .filter(|s| !s.is_empty() && *s != "local")
         {
             None => Ok(BlobStore::new(data_dir)),
-            Some(s) => Ok(BlobStore::Object(ObjectBlobs::open(s)?)),
+            Some(s) => Ok(BlobStore::Object(ObjectBlobs::open(s, data_dir)?)),
         }
     }
 
@@ -98,12 +98,12 @@ impl BlobStore {
         }
     }
 
-    /// Removes temporary files an interrupted local write left behind (object stores have
-    /// none). Returns how many were removed.
+    /// Removes temporary files an interrupted write or upload left in the data directory
+    /// (an object store's PUT leaves none). Returns how many were removed.
     pub fn clean_temporary(&self) -> usize {
         match self {
             BlobStore::Local(l) => l.clean_temporary(),
-            BlobStore::Object(_) => 0,
+            BlobStore::Object(o) => o.clean_temporary(),
         }
     }
 }

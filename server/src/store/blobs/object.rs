@@ -1,7 +1,7 @@
 //! Blobs in S3-compatible object storage (`object_store`'s `aws` client): one object per blob
 //! under `<prefix>/<first two>/<sha>`. A PUT is atomic — an object is there whole or not at
 //! all — so there are no temporary names to sweep.
-use super::{is_sha256, Listed};
+use super::{is_sha256, Listed, LocalBlobs};
 use futures_util::TryStreamExt;
 use object_store::aws::AmazonS3Builder;
 use object_store::path::Path;
@@ -14,6 +14,9 @@ use std::time::Duration;
 #[derive(Clone, Debug)]
 pub struct ObjectBlobs {
     store: Arc<dyn ObjectStore>,
+    /// The data directory's blob folder still holds uploads being received (`incoming/`),
+    /// whose leftovers the startup sweep removes.
+    spool: LocalBlobs,
     /// `s3://bucket/prefix`, without the query (no secrets ever go in the URL, but no need to
     /// repeat endpoints in every message either).
     label: String,
@@ -32,7 +35,7 @@ impl ObjectBlobs {
     /// Parses `s3://bucket[/prefix][?endpoint=…&region=…&allow_http=true]`. Credentials come
     /// from the environment (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`,
     /// and the other `AWS_*` variables `object_store` reads).
-    pub fn open(spec: &str) -> Result<ObjectBlobs, BadStoreUrl> {
+    pub fn open(spec: &str, data_dir: &std::path::Path) -> Result<ObjectBlobs, BadStoreUrl> {
         let bad = |reason: &str| BadStoreUrl {
             url: spec.split('?').next().unwrap_or(spec).to_string(),
             reason: reason.to_string(),
@@ -65,9 +68,6 @@ impl ObjectBlobs {
                 other => return Err(bad(&format!("unknown option `{other}`"))),
             }
         }
-        if let Some(a) = allow_http {
-            builder = builder.with_allow_http(a);
-        }
         // An unreachable store must fail an upload within seconds with a clear message, not
         // hold the request for the client's default of minutes of retries.
         let retry = RetryConfig {
@@ -75,7 +75,14 @@ impl ObjectBlobs {
             retry_timeout: Duration::from_secs(10),
             ..RetryConfig::default()
         };
+        // Client options replace the builder's whole set, `allow_http` included: it goes here.
+        let allow_http = allow_http.or_else(|| {
+            std::env::var("AWS_ALLOW_HTTP")
+                .ok()
+                .map(|v| v == "true" || v == "1")
+        });
         let client = ClientOptions::new()
+            .with_allow_http(allow_http.unwrap_or(false))
             .with_connect_timeout(Duration::from_secs(3))
             .with_timeout(Duration::from_secs(60));
         let store = builder
@@ -93,6 +100,7 @@ impl ObjectBlobs {
         );
         Ok(ObjectBlobs {
             store: Arc::new(store),
+            spool: LocalBlobs::new(data_dir),
             label,
             prefix,
         })
@@ -101,6 +109,11 @@ impl ObjectBlobs {
     /// Where the files are, for messages.
     pub fn describe(&self) -> String {
         self.label.clone()
+    }
+
+    /// Removes what interrupted uploads left in the data directory (see [`LocalBlobs`]).
+    pub fn clean_temporary(&self) -> usize {
+        self.spool.clean_temporary()
     }
 
     fn key(&self, sha: &str) -> Option<Path> {
@@ -115,9 +128,12 @@ impl ObjectBlobs {
         })
     }
 
+    /// The client's error names endpoints and requests: it goes to the log, and the message
+    /// (shown to people on an upload) names only the store.
     fn io(&self, what: &str, e: object_store::Error) -> std::io::Error {
+        tracing::warn!(store = %self.label, "the file store could not {what}: {e}");
         std::io::Error::other(format!(
-            "the file store {} could not {what}: {e}",
+            "the file store {} could not {what}; try again later",
             self.label
         ))
     }
@@ -180,7 +196,7 @@ impl ObjectBlobs {
             .into_iter()
             .filter_map(|m| {
                 let sha = m.location.filename()?.to_string();
-                is_sha256(&sha).then(|| Listed {
+                is_sha256(&sha).then_some(Listed {
                     sha256: sha,
                     size: m.size,
                     modified: Some(m.last_modified),
@@ -198,5 +214,41 @@ impl ObjectBlobs {
             Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
             Err(e) => Err(self.io("delete a file", e)),
         }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_store_url_names_bucket_prefix_endpoint_and_region() {
+        let s = ObjectBlobs::open(
+            "s3://forms/site-a/?endpoint=http://127.0.0.1:9000&region=eu-central-1",
+            std::path::Path::new("data"),
+        )
+        .unwrap();
+        assert_eq!(s.describe(), "s3://forms/site-a");
+        let sha = "ab".repeat(32);
+        assert_eq!(
+            s.key(&sha).unwrap().as_ref(),
+            format!("site-a/ab/{sha}").as_str()
+        );
+        assert!(s.key("../etc/passwd").is_none());
+    }
+
+    #[test]
+    fn store_urls_that_cannot_work_are_refused_with_their_reason() {
+        let reason = |u: &str| {
+            ObjectBlobs::open(u, std::path::Path::new("data"))
+                .unwrap_err()
+                .to_string()
+        };
+        assert!(reason("s3://?region=x").contains("no bucket"));
+        assert!(reason("https://forms").contains("only s3://"));
+        assert!(reason("s3://forms?secret_access_key=x").contains("unknown option"));
+        // The query (where an endpoint may carry a user name) is not repeated in messages.
+        assert!(!reason("s3://forms?token=x").contains("token=x"));
     }
 }
