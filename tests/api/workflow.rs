@@ -648,3 +648,42 @@ async fn over_mcp_an_unmet_condition_is_refused_with_its_reason_and_described_in
     );
     assert!(said.contains("40.00"), "{said}");
 }
+
+#[tokio::test]
+async fn the_whole_team_scope_reaches_reports_of_reports() {
+    let app = spawn_app().await;
+    add_user(&app, "tom", &["manager", "employee"]);
+    app.cli(&["user", "set-manager", "maria", "tom"], None);
+    let toml = std::fs::read_to_string(repo_root().join("seed-data/apps/expense_claims.toml"))
+        .unwrap()
+        .replace(
+            "scope = \"reports\"\ncolumns",
+            "scope = \"all_reports\"\ncolumns",
+        );
+    assert!(toml.contains("all_reports"));
+    let path = app.dir.path().join("claims.toml");
+    std::fs::write(&path, toml).unwrap();
+    app.cli(
+        &["app", "import", path.to_str().unwrap(), "--publish"],
+        None,
+    );
+    let bob = app.sign_in("bob").await;
+    let maria = app.sign_in("maria").await;
+    let tom = app.sign_in("tom").await;
+    claim(&bob, "Bob's hotel", "90", "EUR", "2026-02-01").await;
+    claim(&maria, "Maria's flight", "300", "EUR", "2026-02-01").await;
+    let (_, page) = tom
+        .get_text("/apps/expense_claims/views/claims_to_approve")
+        .await;
+    assert!(
+        page.contains("s hotel") && page.contains("s flight"),
+        "{page}"
+    );
+    let (_, page) = maria
+        .get_text("/apps/expense_claims/views/claims_to_approve")
+        .await;
+    assert!(
+        page.contains("s hotel") && !page.contains("s flight"),
+        "{page}"
+    );
+}

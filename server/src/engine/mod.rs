@@ -83,11 +83,13 @@ pub struct Engine {
     store: Store,
     blobs: BlobStore,
     catalog: Arc<Catalog>,
+    teams: Arc<routing::TeamCache>,
 }
 
 impl Engine {
     pub fn new(store: Store, blobs: BlobStore) -> Engine {
         Engine {
+            teams: Arc::default(),
             catalog: Arc::new(Catalog::new(store.clone())),
             store,
             blobs,

@@ -6,6 +6,44 @@ use super::{Actor, Engine, EngineError};
 use crate::store::{DelegationRow, ManagerError, TeamMember};
 use chrono::NaiveDate;
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// How long a loaded reach is used before it is read again: a new manager or stand-in reaches
+/// other processes within this (this process forgets at once).
+const REACH_FRESH_FOR: Duration = Duration::from_secs(1);
+/// Most people whose reach is kept at once.
+const REACH_MAX: usize = 10_000;
+
+/// Recently loaded reaches, by user: a team view costs one query per person a second, not per call.
+#[derive(Default)]
+pub struct TeamCache {
+    by_user: Mutex<HashMap<i64, (Instant, NaiveDate, Arc<Reach>)>>,
+}
+
+impl TeamCache {
+    fn get(&self, user_id: i64, today: NaiveDate) -> Option<Arc<Reach>> {
+        let map = self.by_user.lock().ok()?;
+        let (at, day, reach) = map.get(&user_id)?;
+        (*day == today && at.elapsed() < REACH_FRESH_FOR).then(|| reach.clone())
+    }
+
+    fn put(&self, user_id: i64, today: NaiveDate, reach: Arc<Reach>) {
+        if let Ok(mut map) = self.by_user.lock() {
+            if map.len() >= REACH_MAX {
+                map.clear();
+            }
+            map.insert(user_id, (Instant::now(), today, reach));
+        }
+    }
+
+    /// Forgets every reach (after a change of manager or stand-in in this process).
+    fn clear(&self) {
+        if let Ok(mut map) = self.by_user.lock() {
+            map.clear();
+        }
+    }
+}
 
 /// The people an actor may act for through the reporting lines, loaded once per request.
 #[derive(Debug, Clone, Default)]
@@ -24,16 +62,15 @@ impl Reach {
         }
     }
 
-    /// Owners a team scope lists, for the view's query.
-    pub fn owners(&self, scope: Scope) -> Vec<i64> {
-        let mut ids: Vec<i64> = self
-            .members
-            .values()
-            .filter(|m| scope == Scope::AllReports || m.depth == 1)
-            .map(|m| m.user_id)
-            .collect();
-        ids.sort_unstable();
-        ids
+    /// The people whose reports the actor reaches: `me`, and everyone they stand in for today.
+    pub fn roots(&self, me: i64) -> Vec<i64> {
+        let mut roots = vec![me];
+        for (id, _) in self.members.values().filter_map(|m| m.via.as_ref()) {
+            if !roots.contains(id) {
+                roots.push(*id);
+            }
+        }
+        roots
     }
 
     /// The person away whose decision the actor takes on a record of `owner`, if any.
@@ -68,24 +105,30 @@ pub enum DelegationError {
 
 impl Engine {
     /// The actor's reach when `def` uses team scopes; empty (and no query) otherwise.
-    pub async fn reach_for(&self, def: &AppDef, actor: &Actor) -> Result<Reach, EngineError> {
+    pub async fn reach_for(&self, def: &AppDef, actor: &Actor) -> Result<Arc<Reach>, EngineError> {
         if !uses_team(def) {
-            return Ok(Reach::default());
+            return Ok(Arc::new(Reach::default()));
         }
         self.reach(actor.user_id).await
     }
 
     /// Everyone a user may act for today: reports at any depth and, while they stand in for
-    /// someone, that person's reports.
-    pub async fn reach(&self, user_id: i64) -> Result<Reach, EngineError> {
+    /// someone, that person's reports. Read at most once a second per person.
+    pub async fn reach(&self, user_id: i64) -> Result<Arc<Reach>, EngineError> {
+        let today = self.today();
+        if let Some(r) = self.teams.get(user_id, today) {
+            return Ok(r);
+        }
         let members = self
             .store()
-            .team_of(user_id, self.today())
+            .team_of(user_id, today)
             .await?
             .into_iter()
             .map(|m| (m.user_id, m))
             .collect();
-        Ok(Reach { members })
+        let reach = Arc::new(Reach { members });
+        self.teams.put(user_id, today, reach.clone());
+        Ok(reach)
     }
 
     /// Sets (or clears) a person's manager; refuses a loop or a person managing themself.
@@ -94,7 +137,9 @@ impl Engine {
         user_id: i64,
         manager_id: Option<i64>,
     ) -> Result<(), EngineError> {
-        match self.store().set_manager(user_id, manager_id).await {
+        let set = self.store().set_manager(user_id, manager_id).await;
+        self.teams.clear();
+        match set {
             Ok(true) => Ok(()),
             Ok(false) => Err(EngineError::Precondition("no such user".into())),
             Err(ManagerError::Store(e)) => Err(e.into()),
@@ -127,15 +172,18 @@ impl Engine {
             Some(u) if !u.disabled => {}
             _ => return Err(refuse(DelegationError::UnknownPerson)),
         }
-        Ok(self
+        let id = self
             .store()
             .add_delegation(actor.user_id, delegate_id, starts_on, ends_on, self.now())
-            .await?)
+            .await?;
+        self.teams.clear();
+        Ok(id)
     }
 
     /// Withdraws one of the actor's own stand-ins; another person's is "not found".
     pub async fn remove_stand_in(&self, actor: &Actor, id: i64) -> Result<(), EngineError> {
         if self.store().remove_delegation(actor.user_id, id).await? {
+            self.teams.clear();
             Ok(())
         } else {
             Err(EngineError::Forbidden(

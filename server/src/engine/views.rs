@@ -273,14 +273,22 @@ impl Engine {
             .limit
             .unwrap_or(view.per_page as u64)
             .clamp(1, MAX_LIMIT);
-        let owners = match view.scope {
-            Scope::Own => Some(vec![actor.user_id]),
-            Scope::All => None,
-            team => Some(self.reach(actor.user_id).await?.owners(team)),
+        let (owners, team) = match view.scope {
+            Scope::Own => (Some(vec![actor.user_id]), None),
+            Scope::All => (None, None),
+            team => {
+                let reach = self.reach(actor.user_id).await?;
+                let filter = crate::store::TeamFilter {
+                    roots: reach.roots(actor.user_id),
+                    all_levels: team == Scope::AllReports,
+                };
+                (None, Some(filter))
+            }
         };
         let query = RecordQuery {
             app_id: app.id,
             owners,
+            team,
             predicates,
             search,
             sort,

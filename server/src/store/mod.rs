@@ -23,7 +23,7 @@ pub use backup::{BackupError, Column, Dump, DumpedTable, Restore};
 pub use blobs::{BadStoreUrl, BlobStore, Listed};
 pub use history::{HistoryRow, NewHistory};
 pub use outbox::{NewNotice, NoticeRow, Recipient};
-pub use query::{Predicate, PredicateOp, RecordQuery, SortKey, ValueKind};
+pub use query::{Predicate, PredicateOp, RecordQuery, SortKey, TeamFilter, ValueKind};
 pub use rates::{RateRow, RatesExtent};
 pub use records::{RecordRow, RecordWrite, Total, COUNT_AHEAD};
 pub use summary::{Aggregate, DateBucket, GroupKey, SummaryQuery, SummaryRow};

@@ -45,6 +45,14 @@ pub struct SortKey {
     pub desc: bool,
 }
 
+/// Records owned by the people who report to `roots` (the actor, and anyone they stand in for
+/// today): directly, or at any depth with `all_levels`.
+#[derive(Debug, Clone, Default)]
+pub struct TeamFilter {
+    pub roots: Vec<i64>,
+    pub all_levels: bool,
+}
+
 /// A page of one app's records.
 #[derive(Debug, Clone, Default)]
 pub struct RecordQuery {
@@ -52,6 +60,8 @@ pub struct RecordQuery {
     /// Row scope: only records owned by one of these users (none at all when empty); every
     /// record when `None`.
     pub owners: Option<Vec<i64>>,
+    /// Row scope by reporting lines: only records owned by the reports of these people.
+    pub team: Option<TeamFilter>,
     pub predicates: Vec<Predicate>,
     /// Case-insensitive text search over these fields.
     pub search: Option<(Vec<String>, String)>,
@@ -110,6 +120,26 @@ impl RecordQuery {
     pub(super) fn where_sql(&self, d: Dialect) -> (String, Vec<Value>) {
         let mut sql = String::from("app_id = ?");
         let mut values: Vec<Value> = vec![self.app_id.into()];
+        if let Some(team) = &self.team {
+            // The team is read in the same statement (one or two parameters), so the statement's
+            // text and plan do not grow with the team: a long list of ids costs PostgreSQL more
+            // to plan than to run.
+            let marks = vec!["?"; team.roots.len().max(1)].join(", ");
+            if team.all_levels {
+                sql.push_str(&format!(
+                    " AND owner_id IN (WITH RECURSIVE team(id, depth) AS (SELECT id, 1 FROM users WHERE manager_id IN ({marks}) UNION ALL SELECT u.id, team.depth + 1 FROM users u JOIN team ON u.manager_id = team.id WHERE team.depth < {}) SELECT id FROM team)",
+                    super::team::MAX_DEPTH
+                ));
+            } else {
+                sql.push_str(&format!(
+                    " AND owner_id IN (SELECT id FROM users WHERE manager_id IN ({marks}))"
+                ));
+            }
+            if team.roots.is_empty() {
+                values.push(Value::from(None::<i64>));
+            }
+            values.extend(team.roots.iter().map(|r| Value::from(*r)));
+        }
         match self.owners.as_deref() {
             None => {}
             Some([]) => sql.push_str(" AND 1 = 0"),
