@@ -18,14 +18,21 @@ const REACH_MAX: usize = 10_000;
 /// Recently loaded reaches, by user: a team view costs one query per person a second, not per call.
 #[derive(Default)]
 pub struct TeamCache {
-    by_user: Mutex<HashMap<i64, (Instant, NaiveDate, Arc<Reach>)>>,
+    by_user: Mutex<HashMap<i64, CachedReach>>,
+}
+
+/// A reach as loaded: when, for which day.
+struct CachedReach {
+    at: Instant,
+    day: NaiveDate,
+    reach: Arc<Reach>,
 }
 
 impl TeamCache {
     fn get(&self, user_id: i64, today: NaiveDate) -> Option<Arc<Reach>> {
         let map = self.by_user.lock().ok()?;
-        let (at, day, reach) = map.get(&user_id)?;
-        (*day == today && at.elapsed() < REACH_FRESH_FOR).then(|| reach.clone())
+        let c = map.get(&user_id)?;
+        (c.day == today && c.at.elapsed() < REACH_FRESH_FOR).then(|| c.reach.clone())
     }
 
     fn put(&self, user_id: i64, today: NaiveDate, reach: Arc<Reach>) {
@@ -33,7 +40,14 @@ impl TeamCache {
             if map.len() >= REACH_MAX {
                 map.clear();
             }
-            map.insert(user_id, (Instant::now(), today, reach));
+            map.insert(
+                user_id,
+                CachedReach {
+                    at: Instant::now(),
+                    day: today,
+                    reach,
+                },
+            );
         }
     }
 
