@@ -86,9 +86,10 @@ async def test_a_large_claim_goes_to_the_manager_then_finance_and_everyone_is_to
 
             wait_for(lambda: len(subjects_to(smtp, "bob@example.com")) >= 2, what="Bob's emails")
             time.sleep(1)
-            assert subjects_to(smtp, "bob@example.com") == [
-                "Approve and send to finance: Cloud architecture course",
+            # The sink's files carry no order: compare what arrived, not in which order.
+            assert sorted(subjects_to(smtp, "bob@example.com")) == [
                 "Approve (finance): Cloud architecture course",
+                "Approve and send to finance: Cloud architecture course",
             ]
             approved = [m for m in smtp.messages() if m["Subject"] == "Approve (finance): Cloud architecture course"][0]
             plain, html = body_text(approved)
