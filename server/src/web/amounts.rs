@@ -21,10 +21,7 @@ pub fn display_value(def: &AppDef, field: &str, data: &Value) -> String {
         }
         FieldType::Number if !plain.is_empty() => group_thousands(&plain),
         // "1122.67 EUR (1 CAD = …)": the amount leads; a missing rate ("— no CAD rate …") stays.
-        FieldType::Converted if !plain.is_empty() => match plain.split_once(' ') {
-            Some((amount, rest)) => format!("{} {rest}", group_thousands(amount)),
-            None => group_thousands(&plain),
-        },
+        FieldType::Converted => group_leading_amount(&plain),
         _ => plain,
     }
 }
@@ -46,6 +43,15 @@ fn currency_of(def: &AppDef, field: &str, data: &Value) -> Option<String> {
         .and_then(Value::as_str)
         .filter(|c| !c.is_empty())
         .map(String::from)
+}
+
+/// A home-currency amount as shown ("1122.67 EUR (1 CAD = …)"), its leading amount grouped by
+/// thousands; anything else (a missing-rate message) comes back unchanged.
+pub fn group_leading_amount(s: &str) -> String {
+    match s.split_once(' ') {
+        Some((amount, rest)) => format!("{} {rest}", group_thousands(amount)),
+        None => group_thousands(s),
+    }
 }
 
 /// "1234567.5" → "1,234,567.5"; anything that is not a plain decimal comes back unchanged.

@@ -93,15 +93,9 @@ pub async fn show(
             label: f.label.clone(),
             value: match f.kind {
                 // The rate it was converted with goes beside a home-currency amount.
-                FieldType::Converted => {
-                    let with_rate = crate::engine::converted::display_with_rate(n, data);
-                    match with_rate.split_once(' ') {
-                        Some((amount, rest)) if !amount.starts_with('—') => {
-                            format!("{} {rest}", super::amounts::group_thousands(amount))
-                        }
-                        _ => with_rate,
-                    }
-                }
+                FieldType::Converted => super::amounts::group_leading_amount(
+                    &crate::engine::converted::display_with_rate(n, data),
+                ),
                 _ => display_value(def, n, data),
             },
         })

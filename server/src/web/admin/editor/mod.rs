@@ -112,6 +112,15 @@ impl Posted {
             .collect()
     }
 
+    /// Every value sent under `name`, in order, trimmed, blanks kept: one column of a table of
+    /// inputs whose rows are read side by side.
+    pub fn column<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.0
+            .iter()
+            .filter(move |(k, _)| k == name)
+            .map(|(_, v)| v.trim())
+    }
+
     pub fn on(&self, name: &str) -> bool {
         self.0.iter().any(|(k, v)| k == name && v == "on")
     }

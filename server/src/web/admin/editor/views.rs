@@ -547,21 +547,9 @@ fn view_from(form: &Posted, before: &ViewDef) -> (ViewDef, Vec<DefinitionError>)
     cols.sort();
     v.columns = cols.into_iter().map(|(_, _, c)| c).collect();
     v.sort = form.list("sort");
-    let fields = form
-        .0
-        .iter()
-        .filter(|(k, _)| k == "filter_field")
-        .map(|(_, v)| v.trim());
-    let ops = form
-        .0
-        .iter()
-        .filter(|(k, _)| k == "filter_op")
-        .map(|(_, v)| v.trim());
-    let values = form
-        .0
-        .iter()
-        .filter(|(k, _)| k == "filter_value")
-        .map(|(_, v)| v.trim());
+    let fields = form.column("filter_field");
+    let ops = form.column("filter_op");
+    let values = form.column("filter_value");
     v.filters = fields
         .zip(ops)
         .zip(values)
@@ -572,12 +560,7 @@ fn view_from(form: &Posted, before: &ViewDef) -> (ViewDef, Vec<DefinitionError>)
             value: val.into(),
         })
         .collect();
-    let col = |k: &'static str| {
-        form.0
-            .iter()
-            .filter(move |(n, _)| n == k)
-            .map(|(_, v)| v.trim().to_string())
-    };
+    let col = |k: &'static str| form.column(k).map(String::from);
     v.parameters = Default::default();
     for ((((n, f), o), l), r) in col("param_name")
         .zip(col("param_field"))

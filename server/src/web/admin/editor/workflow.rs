@@ -62,12 +62,7 @@ pub fn condition_fields(def: &AppDef) -> Vec<(String, String)> {
 
 /// The conditions a form sent (`when_field`, `when_op`, `when_value` in rows; blank rows dropped).
 pub fn conditions_from(form: &Posted) -> Vec<Condition> {
-    let col = |k: &'static str| {
-        form.0
-            .iter()
-            .filter(move |(n, _)| n == k)
-            .map(|(_, v)| v.trim().to_string())
-    };
+    let col = |k: &'static str| form.column(k).map(String::from);
     col("when_field")
         .zip(col("when_op"))
         .zip(col("when_value"))
