@@ -93,6 +93,10 @@ pub enum Command {
         /// a full disk.
         #[arg(long, env = "FORMWORK_SQLITE_MAX_PAGES")]
         sqlite_max_pages: Option<u64>,
+        /// SQLite only: MiB of the database file each read connection memory-maps (0: none,
+        /// every page is copied into the connection's own cache instead).
+        #[arg(long, env = "FORMWORK_SQLITE_MMAP_MIB")]
+        sqlite_mmap_mib: Option<u64>,
         /// SMTP server for notification emails, e.g. smtp://mail.example.com:587?tls=required
         /// (off when not set; in-app notifications work without it).
         #[arg(long, env = "FORMWORK_SMTP_URL")]
@@ -309,6 +313,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             mcp_max_result_bytes,
             max_upload_bytes,
             sqlite_max_pages,
+            sqlite_mmap_mib,
             smtp_url,
             mail_from,
             metrics_token,
@@ -323,6 +328,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                 mcp_max_result_bytes,
                 max_upload_bytes,
                 sqlite_max_pages,
+                sqlite_mmap_bytes: sqlite_mmap_mib.map(|m| m.saturating_mul(1 << 20)),
                 smtp_url,
                 mail_from,
                 metrics_token: metrics_token.filter(|t| !t.trim().is_empty()),

@@ -21,6 +21,9 @@ pub struct Config {
     pub max_upload_bytes: usize,
     /// SQLite only: the database's size cap in pages (see `StoreOptions::sqlite_max_pages`).
     pub sqlite_max_pages: Option<u64>,
+    /// SQLite only: how much of the database file each connection memory-maps (see
+    /// `StoreOptions::sqlite_mmap_bytes`).
+    pub sqlite_mmap_bytes: Option<u64>,
     /// SMTP server for notification emails (`smtp://host:25`, `smtps://user:pass@host:465`,
     /// `smtp://host:587?tls=required`); no email is sent without it.
     pub smtp_url: Option<String>,

@@ -34,6 +34,7 @@ impl Application {
         })?;
         let options = crate::store::StoreOptions {
             sqlite_max_pages: config.sqlite_max_pages,
+            sqlite_mmap_bytes: config.sqlite_mmap_bytes,
         };
         let store = Store::connect_with(&config.database_url, &options)
             .await

@@ -11,6 +11,7 @@ mod query;
 mod rates;
 mod records;
 mod settings;
+mod sqlite_reads;
 mod summary;
 mod team;
 mod throttle;
@@ -83,6 +84,9 @@ pub struct StoreOptions {
     /// writes that need more fail as if the disk were full. A size quota, and how the fault
     /// tests fill the "disk" without a special mount.
     pub sqlite_max_pages: Option<u64>,
+    /// SQLite only: bytes of the file each read connection memory-maps (`PRAGMA mmap_size`);
+    /// [`MMAP_BYTES`] when not set.
+    pub sqlite_mmap_bytes: Option<u64>,
 }
 
 /// How much of a SQLite database file is memory-mapped.
@@ -106,6 +110,8 @@ pub struct Store {
     auth_epoch: Arc<AtomicU64>,
     /// Turns for write transactions on SQLite (see [`Store::begin`]).
     writer: Arc<tokio::sync::Mutex<()>>,
+    /// SQLite with a database file: the one-hop pool that reads view pages.
+    reads: Option<sqlite_reads::SqliteReads>,
 }
 
 /// A write transaction; on SQLite it holds this process's writer turn until it ends.
@@ -165,19 +171,28 @@ impl Store {
             .test_before_acquire(false)
             .idle_timeout(Duration::from_secs(600))
             .max_lifetime(Duration::from_secs(1800));
-        let db = match dialect {
+        let (db, reads) = match dialect {
             Dialect::Sqlite => {
                 opts.max_connections(8).min_connections(1);
-                sqlite_pool(url, opts, options).await?
+                let (db, file) = sqlite_pool(url, opts, options).await?;
+                let reads = match file {
+                    Some(file) => sqlite_reads::SqliteReads::open(
+                        &file,
+                        options.sqlite_mmap_bytes.unwrap_or(MMAP_BYTES),
+                    )?,
+                    None => None,
+                };
+                (db, reads)
             }
             Dialect::Postgres => {
                 opts.max_connections(16).min_connections(2);
-                Database::connect(opts).await?
+                (Database::connect(opts).await?, None)
             }
         };
         let store = Store {
             db,
             dialect,
+            reads,
             auth_epoch: Arc::new(AtomicU64::new(0)),
             writer: Arc::new(tokio::sync::Mutex::new(())),
         };
@@ -326,6 +341,8 @@ impl Store {
 
     /// Closes the pool (SQLite checkpoints its WAL).
     pub async fn close(self) -> Result<()> {
+        // The read pool's connections first: SQLite checkpoints the WAL when the last closes.
+        drop(self.reads);
         Ok(self.db.close().await?)
     }
 }
@@ -345,7 +362,7 @@ async fn sqlite_pool(
     url: &str,
     opts: ConnectOptions,
     options: &StoreOptions,
-) -> Result<DatabaseConnection> {
+) -> Result<(DatabaseConnection, Option<std::path::PathBuf>)> {
     use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
     use sea_orm::sqlx::{ConnectOptions as _, Connection as _};
     let mut conn_opts: SqliteConnectOptions = url
@@ -360,10 +377,17 @@ async fn sqlite_pool(
         // Read pages straight from the OS page cache, shared by every connection, instead of
         // copying them into each connection's 2 MB cache: a view scanning one user's rows
         // touches pages all over the table (measured in docs/benchmarks.md).
-        .pragma("mmap_size", MMAP_BYTES.to_string());
+        .pragma(
+            "mmap_size",
+            options.sqlite_mmap_bytes.unwrap_or(MMAP_BYTES).to_string(),
+        );
     if let Some(pages) = options.sqlite_max_pages {
         conn_opts = conn_opts.pragma("max_page_count", pages.to_string());
     }
+    // The file other connections (the one-hop read pool) can open; none for an in-memory
+    // database, which only sqlx's own connections share.
+    let file = Some(conn_opts.get_filename().to_path_buf())
+        .filter(|_| !url.contains(":memory:") && !url.contains("mode=memory"));
     let pool = opts
         .sqlx_pool_options::<sea_orm::sqlx::Sqlite>()
         .after_release(|conn, _meta| {
@@ -380,7 +404,10 @@ async fn sqlite_pool(
         .connect_with(conn_opts)
         .await
         .map_err(|e| StoreError::Db(sea_orm::DbErr::Conn(sea_orm::RuntimeErr::SqlxError(e))))?;
-    Ok(sea_orm::SqlxSqliteConnector::from_sqlx_sqlite_pool(pool))
+    Ok((
+        sea_orm::SqlxSqliteConnector::from_sqlx_sqlite_pool(pool),
+        file,
+    ))
 }
 
 fn get<T: sea_orm::TryGetable>(row: &QueryResult, col: &str) -> Result<T> {

@@ -229,9 +229,17 @@ impl Store {
         );
         let mut both = values.clone();
         both.extend(values.iter().cloned());
-        let found = self.all(&page_sql, both).await?;
+        let found: Vec<(RecordRow, i64)> = match &self.reads {
+            Some(reads) => reads.records_with_total(page_sql, both).await?,
+            None => self
+                .all(&page_sql, both)
+                .await?
+                .iter()
+                .map(|r| Ok((RecordRow::from_row(r)?, get::<i64>(r, "total_n")?)))
+                .collect::<Result<_>>()?,
+        };
         let counted = match found.first() {
-            Some(r) => get::<i64>(r, "total_n")?.max(0) as u64,
+            Some((_, n)) => (*n).max(0) as u64,
             None if q.offset == 0 => 0,
             // A page past the end: the count alone.
             None => {
@@ -246,10 +254,7 @@ impl Store {
             n: counted.min(cap),
             exact: counted <= cap,
         };
-        let rows: Vec<RecordRow> = found
-            .iter()
-            .map(RecordRow::from_row)
-            .collect::<Result<_>>()?;
+        let rows = found.into_iter().map(|(row, _)| row).collect();
         Ok((rows, total))
     }
 
