@@ -97,6 +97,11 @@ pub enum Command {
         /// every page is copied into the connection's own cache instead).
         #[arg(long, env = "FORMWORK_SQLITE_MMAP_MIB")]
         sqlite_mmap_mib: Option<u64>,
+        /// Database connections this process opens at most (PostgreSQL default 16; SQLite 8, and
+        /// as many again for reading view pages). Several processes on one PostgreSQL server
+        /// share its max_connections.
+        #[arg(long, env = "FORMWORK_DB_MAX_CONNECTIONS", value_parser = clap::value_parser!(u32).range(1..=1000))]
+        db_max_connections: Option<u32>,
         /// SMTP server for notification emails, e.g. smtp://mail.example.com:587?tls=required
         /// (off when not set; in-app notifications work without it).
         #[arg(long, env = "FORMWORK_SMTP_URL")]
@@ -314,6 +319,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             max_upload_bytes,
             sqlite_max_pages,
             sqlite_mmap_mib,
+            db_max_connections,
             smtp_url,
             mail_from,
             metrics_token,
@@ -329,6 +335,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                 max_upload_bytes,
                 sqlite_max_pages,
                 sqlite_mmap_bytes: sqlite_mmap_mib.map(|m| m.saturating_mul(1 << 20)),
+                db_max_connections,
                 smtp_url,
                 mail_from,
                 metrics_token: metrics_token.filter(|t| !t.trim().is_empty()),

@@ -24,6 +24,8 @@ pub struct Config {
     /// SQLite only: how much of the database file each connection memory-maps (see
     /// `StoreOptions::sqlite_mmap_bytes`).
     pub sqlite_mmap_bytes: Option<u64>,
+    /// Database connections this process keeps at most (see `StoreOptions::max_connections`).
+    pub db_max_connections: Option<u32>,
     /// SMTP server for notification emails (`smtp://host:25`, `smtps://user:pass@host:465`,
     /// `smtp://host:587?tls=required`); no email is sent without it.
     pub smtp_url: Option<String>,

@@ -35,6 +35,7 @@ impl Application {
         let options = crate::store::StoreOptions {
             sqlite_max_pages: config.sqlite_max_pages,
             sqlite_mmap_bytes: config.sqlite_mmap_bytes,
+            max_connections: config.db_max_connections,
         };
         let store = Store::connect_with(&config.database_url, &options)
             .await

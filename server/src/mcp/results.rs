@@ -291,10 +291,19 @@ pub fn operation_result(
     result
 }
 
+/// Longest text value the change summary repeats whole; a receipt check's sentences fit (the
+/// structured result always has the values whole).
+const SUMMARY_TEXT_CHARS: usize = 600;
+
 fn short(v: &Value) -> String {
     match v {
         Value::Null => "(empty)".into(),
-        Value::String(s) => s.chars().take(80).collect(),
+        Value::String(s) if s.chars().count() > SUMMARY_TEXT_CHARS => {
+            let kept: String = s.chars().take(SUMMARY_TEXT_CHARS).collect();
+            let more = s.chars().count() - SUMMARY_TEXT_CHARS;
+            format!("{kept}… ({more} more characters in structuredContent)")
+        }
+        Value::String(s) => s.clone(),
         v => v.to_string(),
     }
 }
@@ -347,4 +356,20 @@ pub fn engine_error(e: &EngineError) -> (CallToolResult, &'static str) {
         e => e.to_string(),
     };
     (tool_error(code, msg, fields), code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn change_summaries_repeat_a_receipt_check_whole_and_say_when_a_long_text_is_cut() {
+        let check = "The receipt says net 118.00 EUR, tax 22.42 EUR (19 %), total 140.42 EUR; the claim has net 181.00 EUR, which does not match the receipt (sure: 0.97).";
+        assert_eq!(short(&json!(check)), check);
+        let long = "x".repeat(SUMMARY_TEXT_CHARS + 5);
+        let cut = short(&json!(long));
+        assert!(cut.starts_with(&"x".repeat(SUMMARY_TEXT_CHARS)));
+        assert!(cut.ends_with("… (5 more characters in structuredContent)"));
+        assert_eq!(short(&Value::Null), "(empty)");
+    }
 }

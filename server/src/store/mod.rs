@@ -87,6 +87,9 @@ pub struct StoreOptions {
     /// SQLite only: bytes of the file each read connection memory-maps (`PRAGMA mmap_size`);
     /// [`MMAP_BYTES`] when not set.
     pub sqlite_mmap_bytes: Option<u64>,
+    /// Connections the pool opens at most (16 on PostgreSQL, 8 on SQLite when not set; SQLite's
+    /// one-hop read pool opens as many again).
+    pub max_connections: Option<u32>,
 }
 
 /// How much of a SQLite database file is memory-mapped.
@@ -173,19 +176,22 @@ impl Store {
             .max_lifetime(Duration::from_secs(1800));
         let (db, reads) = match dialect {
             Dialect::Sqlite => {
-                opts.max_connections(8).min_connections(1);
+                let max = options.max_connections.unwrap_or(8);
+                opts.max_connections(max).min_connections(1);
                 let (db, file) = sqlite_pool(url, opts, options).await?;
                 let reads = match file {
                     Some(file) => sqlite_reads::SqliteReads::open(
                         &file,
                         options.sqlite_mmap_bytes.unwrap_or(MMAP_BYTES),
+                        max,
                     )?,
                     None => None,
                 };
                 (db, reads)
             }
             Dialect::Postgres => {
-                opts.max_connections(16).min_connections(2);
+                let max = options.max_connections.unwrap_or(16);
+                opts.max_connections(max).min_connections(2.min(max));
                 (Database::connect(opts).await?, None)
             }
         };

@@ -14,10 +14,6 @@ use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::types::Value as SqlValue;
 use std::time::Duration;
 
-/// Read connections of the one-hop pool: as many as the sea-orm pool's, so the two together
-/// never open more than twice the file handles they did.
-const READERS: u32 = 8;
-
 /// A pool of read-only `rusqlite` connections to the store's SQLite file.
 #[derive(Clone)]
 pub(super) struct SqliteReads {
@@ -27,7 +23,12 @@ pub(super) struct SqliteReads {
 impl SqliteReads {
     /// Opens the pool on the database file; `None` for an in-memory database, which another
     /// connection could not see.
-    pub(super) fn open(path: &std::path::Path, mmap_bytes: u64) -> Result<Option<SqliteReads>> {
+    /// `readers`: connections at most, as many as the sea-orm pool's.
+    pub(super) fn open(
+        path: &std::path::Path,
+        mmap_bytes: u64,
+        readers: u32,
+    ) -> Result<Option<SqliteReads>> {
         let name = path.to_string_lossy();
         if name.is_empty() || name == ":memory:" || name.starts_with("file::memory:") {
             return Ok(None);
@@ -44,7 +45,7 @@ impl SqliteReads {
             )
             .with_init(move |c| c.execute_batch(&init));
         let pool = r2d2::Pool::builder()
-            .max_size(READERS)
+            .max_size(readers)
             .min_idle(Some(1))
             // The connection is local and checked by its first statement; a test query on
             // every checkout would be a second statement per call.
