@@ -244,28 +244,34 @@ pub async fn publish_and_watch(
         r.text().await.unwrap_or_default()
     );
     let published = Instant::now();
-    let listed = loop {
-        if tool_description(b, token, "expense_claims_my_claims")
-            .await
-            .contains(marker)
-        {
-            break published.elapsed();
-        }
-        assert!(
-            published.elapsed() < limit,
-            "B still lists the old description {limit:?} after A published"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    };
-    let announced = loop {
-        let chunk = tokio::time::timeout(Duration::from_secs(10), stream.chunk())
-            .await
-            .expect("B's event stream announced the change")
-            .expect("B's event stream reads")
-            .expect("B's event stream is open");
-        if String::from_utf8_lossy(&chunk).contains("notifications/tools/list_changed") {
-            break published.elapsed();
+    // Both watched at once, so each delay is when that surface showed the change.
+    let listed = async {
+        loop {
+            if tool_description(b, token, "expense_claims_my_claims")
+                .await
+                .contains(marker)
+            {
+                break published.elapsed();
+            }
+            assert!(
+                published.elapsed() < limit,
+                "B still lists the old description {limit:?} after A published"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
         }
     };
+    let announced = async {
+        loop {
+            let chunk = tokio::time::timeout(Duration::from_secs(10), stream.chunk())
+                .await
+                .expect("B's event stream announced the change")
+                .expect("B's event stream reads")
+                .expect("B's event stream is open");
+            if String::from_utf8_lossy(&chunk).contains("notifications/tools/list_changed") {
+                break published.elapsed();
+            }
+        }
+    };
+    let (listed, announced) = tokio::join!(listed, announced);
     (listed, announced)
 }
