@@ -86,7 +86,7 @@ async fn sign_in_sends_people_only_to_paths_on_this_site() {
 /// One sign-in attempt, through a proxy that reports `from` as the client's address if given;
 /// returns the status and the page's error message. The form's CSRF token is double-submitted
 /// (cookie and field), so attempts need no page first and can run side by side.
-async fn attempt(
+pub(crate) async fn attempt(
     app: &TestApp,
     from: Option<&str>,
     username: &str,

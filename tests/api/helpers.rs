@@ -6,6 +6,9 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 
+mod second_process;
+pub use second_process::spawn_two_on_a_new_database;
+
 pub const PASSWORD: &str = "correct-horse-42";
 
 /// A running server with its own database.

@@ -27,6 +27,8 @@ mod oauth_limits;
 mod operate;
 mod rates;
 mod receipts;
+mod scale_out;
+mod scale_out_load;
 mod summaries;
 mod web_flow;
 mod workflow;

@@ -6,6 +6,7 @@ mod backup;
 mod blob_refs;
 mod blobs;
 mod history;
+mod migrate;
 mod outbox;
 mod query;
 mod rates;
@@ -32,7 +33,6 @@ pub use team::{DelegationRow, ManagerError, TeamMember};
 pub use tokens::{ClientRow, CodeRow, NewToken, TokenRow};
 pub use users::{SessionRow, UserRow};
 
-use migrations::{Migrator, MigratorTrait};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection,
     DatabaseTransaction, QueryResult, Statement, TransactionTrait, Value,
@@ -152,9 +152,7 @@ impl Store {
 
     /// [`Store::connect`] with options.
     pub async fn connect_with(url: &str, options: &StoreOptions) -> Result<Store> {
-        let store = Store::open_unmigrated(url, options).await?;
-        Migrator::up(&store.db, None).await?;
-        Ok(store)
+        Store::open_and_migrate(url, options).await
     }
 
     /// Connects without running migrations (a restore brings the schema to the backup's).
