@@ -1,5 +1,4 @@
 //! App home pages, view pages (parameters, quick search, sort, paging) and CSV export.
-use super::amounts::display_value;
 use super::forms::{param_inputs, query_with, view_request, ParamInput};
 use super::layout::Layout;
 use super::{enc, render, AppState, Signed, WebError};
@@ -257,6 +256,7 @@ pub async fn view(
             }
         })
         .collect();
+    let local = super::local_time::LocalTime::of(&signed.user);
     let (rows, total, total_exact) = match &page {
         Some(p) => (
             p.rows
@@ -267,7 +267,7 @@ pub async fn view(
                     cells: view
                         .columns
                         .iter()
-                        .map(|c| display_value(def, c, &r.data))
+                        .map(|c| super::field_types::shown(def, c, &r.data, local))
                         .collect(),
                 })
                 .collect(),
