@@ -14,6 +14,7 @@ mod engine_rules;
 mod everyday;
 mod faults;
 mod feedback;
+mod field_types;
 mod hardening_mcp;
 mod hardening_records;
 mod hardening_web;
