@@ -224,6 +224,25 @@ async fn every_new_field_type_goes_through_the_web_form_and_mcp_and_back() {
         listed.contains("Depot South") && !listed.contains("Depot North"),
         "{listed}"
     );
+    // 14:15 in Berlin is 13:15 UTC: Depot North (13:30 UTC) starts after it.
+    let (_, listed) = alice
+        .get_text("/apps/site_visits/views/all?p_from=2026-03-05T14%3A15")
+        .await;
+    assert!(
+        listed.contains("Depot North") && listed.contains("Depot South"),
+        "{listed}"
+    );
+    assert!(
+        listed.contains(r#"type="datetime-local" name="p_from""#),
+        "{listed}"
+    );
+    let (_, listed) = alice
+        .get_text("/apps/site_visits/views/all?p_from=2026-03-05T14%3A45")
+        .await;
+    assert!(
+        !listed.contains("Depot North") && listed.contains("Depot South"),
+        "{listed}"
+    );
     let (_, listed) = alice
         .get_text("/apps/site_visits/views/all?p_overnight=yes")
         .await;

@@ -55,6 +55,26 @@ pub fn from_form(kind: FieldType, typed: &str, local: LocalTime) -> Result<Strin
     }
 }
 
+/// A view request's date-and-time parameters, typed in a `datetime-local` input, read in the
+/// person's zone like an operation's inputs (a time the clocks skip is left for the engine to
+/// refuse as it was typed).
+pub fn local_params(
+    def: &AppDef,
+    view: &crate::engine::definition::ViewDef,
+    req: &mut crate::engine::ViewRequest,
+    local: LocalTime,
+) {
+    for (name, p) in &view.parameters {
+        let is_moment = def.fields.get(&p.field).map(|f| f.kind) == Some(FieldType::DateTime);
+        if let (true, Some(crate::engine::Raw::Text(typed))) = (is_moment, req.params.get_mut(name))
+        {
+            if let Ok(moment) = from_form(FieldType::DateTime, typed, local) {
+                *typed = moment;
+            }
+        }
+    }
+}
+
 /// A value as people read it on pages: yes/no, several options, a whole number grouped by
 /// thousands and followed by its unit, a moment in their zone; `None` for the other types.
 pub fn display(def: &AppDef, field: &str, data: &Value, local: LocalTime) -> Option<String> {

@@ -72,6 +72,7 @@ pub fn param_inputs(def: &AppDef, view: &ViewDef, q: &HashMap<String, String>) -
                 FieldType::Choice | FieldType::MultiChoice => ("select", f.options.clone()),
                 FieldType::YesNo => ("select", vec!["yes".into(), "no".into()]),
                 FieldType::Date => ("date", vec![]),
+                FieldType::DateTime => ("datetime", vec![]),
                 k if k.is_numeric() => ("number", vec![]),
                 _ => ("text", vec![]),
             };
