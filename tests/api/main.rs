@@ -15,6 +15,7 @@ mod everyday;
 mod faults;
 mod feedback;
 mod field_types;
+mod field_types_editor;
 mod hardening_mcp;
 mod hardening_records;
 mod hardening_web;
