@@ -14,6 +14,8 @@ mod engine_rules;
 mod everyday;
 mod faults;
 mod feedback;
+mod field_types;
+mod field_types_editor;
 mod hardening_mcp;
 mod hardening_records;
 mod hardening_web;

@@ -218,7 +218,11 @@ try {
   assert.equal(await admin.locator("table.records tbody tr").count(), 1);
   assert.equal(await admin.locator("td.preview").getByLabel("Title").count(), 1, "the list shows the Title input");
   const types = await admin.locator("#a-type option").evaluateAll((os) => os.map((o) => o.value));
-  assert.deepEqual(types, ["text", "long_text", "number", "money", "date", "currency", "choice", "user", "file", "computed", "converted"]);
+  assert.deepEqual(types, [
+    "text", "long_text", "number", "money", "date", "currency", "choice", "user", "file",
+    "yesno", "multichoice", "email", "phone", "url", "integer", "datetime", "photo",
+    "computed", "converted",
+  ]);
 
   // A refusal comes back with its message beside the control, and nothing is added.
   await admin.getByLabel("Type").selectOption("number");

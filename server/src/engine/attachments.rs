@@ -31,11 +31,8 @@ impl Engine {
         file: NewFile,
     ) -> Result<StoredFile, EngineError> {
         let app = self.app(slug).await?;
-        let is_file = app
-            .def
-            .fields
-            .get(field)
-            .is_some_and(|f| f.kind == FieldType::File);
+        let kind = app.def.fields.get(field).map(|f| f.kind);
+        let is_file = kind.is_some_and(|k| k.is_file());
         let settable = app
             .def
             .operations
@@ -46,6 +43,22 @@ impl Engine {
                 "you cannot upload files to `{field}` of {}",
                 app.def.name
             )));
+        }
+        // A photo field shows an image on the record; a PDF has no place there.
+        if kind == Some(FieldType::Photo) && !file.content_type.starts_with("image/") {
+            return Err(EngineError::Invalid(vec![super::FieldError {
+                field: field.to_string(),
+                label: app
+                    .def
+                    .fields
+                    .get(field)
+                    .map(|f| f.label.clone())
+                    .unwrap_or_default(),
+                message: format!(
+                    "takes a photo (JPEG, PNG or WebP); this file is {}",
+                    file.content_type
+                ),
+            }]));
         }
         let io = |e: std::io::Error| match e.kind() {
             std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded => {

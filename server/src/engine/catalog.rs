@@ -102,7 +102,8 @@ pub fn value_kind(kind: FieldType) -> ValueKind {
         FieldType::Money | FieldType::Number | FieldType::Computed | FieldType::Converted => {
             ValueKind::Number
         }
-        FieldType::File => ValueKind::Integer,
+        FieldType::File | FieldType::Photo | FieldType::Integer => ValueKind::Integer,
+        FieldType::YesNo => ValueKind::Boolean,
         _ => ValueKind::Text,
     }
 }
@@ -138,6 +139,11 @@ pub async fn ensure_indexes(
         }
         for f in &fields {
             if let Some(fd) = def.fields.get(*f) {
+                if fd.kind == FieldType::MultiChoice {
+                    // Filtered with "contains any", which an index over the whole array answers.
+                    names.extend(store.ensure_array_index(app_id, f).await?);
+                    continue;
+                }
                 names.push(
                     store
                         .ensure_field_index(app_id, f, value_kind(fd.kind), owner)

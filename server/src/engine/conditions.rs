@@ -35,6 +35,7 @@ impl Condition {
             FilterOp::Lt => "is less than",
             FilterOp::Lte => "is at most",
             FilterOp::Contains => "contains",
+            FilterOp::ContainsAny => "includes any of",
         };
         format!("{label} {op} {}", self.value)
     }
@@ -68,8 +69,17 @@ impl Condition {
         let kind = def.fields.get(&self.field).map(|f| value_kind(f.kind));
         let met = match self.op {
             FilterOp::Contains => stored.to_lowercase().contains(&self.value.to_lowercase()),
+            // The condition's options are written comma-separated.
+            FilterOp::ContainsAny => data
+                .get(&self.field)
+                .and_then(|v| v.as_array())
+                .is_some_and(|held| {
+                    self.value
+                        .split(',')
+                        .any(|o| held.iter().any(|h| h.as_str() == Some(o.trim())))
+                }),
             op => {
-                let ord = if kind == Some(ValueKind::Number) {
+                let ord = if matches!(kind, Some(ValueKind::Number | ValueKind::Integer)) {
                     match (Decimal::from_str(&stored), Decimal::from_str(&self.value)) {
                         (Ok(a), Ok(b)) => a.cmp(&b),
                         _ => return Err(format!("{label} is not a number")),
@@ -84,7 +94,7 @@ impl Condition {
                     FilterOp::Gte => ord != Ordering::Less,
                     FilterOp::Lt => ord == Ordering::Less,
                     FilterOp::Lte => ord != Ordering::Greater,
-                    FilterOp::Contains => false,
+                    FilterOp::Contains | FilterOp::ContainsAny => false,
                 }
             }
         };
@@ -118,11 +128,19 @@ pub(super) fn check_workflow(def: &AppDef, errors: &mut Vec<DefinitionError>) {
             match def.fields.get(&c.field) {
                 None => problem(format!("{p}.field"), format!("unknown field `{}`", c.field)),
                 Some(f) => {
-                    let numeric = value_kind(f.kind) == ValueKind::Number;
-                    if matches!(f.kind, FieldType::File) {
+                    let numeric =
+                        matches!(value_kind(f.kind), ValueKind::Number | ValueKind::Integer);
+                    if f.kind.is_file() {
                         problem(
                             format!("{p}.field"),
                             format!("`{}` is a file; test it with `requires`", c.field),
+                        );
+                    } else if (f.kind == FieldType::MultiChoice) != (c.op == FilterOp::ContainsAny)
+                    {
+                        problem(
+                            format!("{p}.op"),
+                            "multichoice fields are tested with `contains_any`, and only they are"
+                                .into(),
                         );
                     } else if numeric {
                         if c.op == FilterOp::Contains {
@@ -178,7 +196,7 @@ pub(super) fn check_workflow(def: &AppDef, errors: &mut Vec<DefinitionError>) {
                 Some(o)
                     if o.inputs
                         .iter()
-                        .any(|f| def.fields.get(f).map(|d| d.kind) == Some(FieldType::File)) =>
+                        .any(|f| def.fields.get(f).is_some_and(|d| d.kind.is_file())) =>
                 {
                     problem(
                         p,

@@ -48,12 +48,36 @@ pub enum FieldType {
     Computed,
     /// A money amount converted into the site's home currency (see `engine::converted`).
     Converted,
+    /// Yes or no, stored as a JSON boolean.
+    #[serde(rename = "yesno")]
+    YesNo,
+    /// Any of the field's options, stored as a JSON array in the options' order.
+    #[serde(rename = "multichoice")]
+    MultiChoice,
+    /// An email address (see `engine::field_types`).
+    Email,
+    /// A phone number; `+` numbers are stored in E.164.
+    Phone,
+    /// An http or https address.
+    Url,
+    /// A whole number in the i64 range, stored as a JSON number, with an optional `unit`.
+    Integer,
+    /// A moment in time, given with its offset and stored in UTC (RFC 3339).
+    #[serde(rename = "datetime")]
+    DateTime,
+    /// A file field whose web input asks the phone for its camera; images only.
+    Photo,
 }
 
 impl FieldType {
     /// Whether the field's value is set by Formwork, never by an input.
     pub fn is_derived(self) -> bool {
         matches!(self, FieldType::Computed | FieldType::Converted)
+    }
+
+    /// Whether values are attachment ids (a file, or a photo taken with the camera).
+    pub fn is_file(self) -> bool {
+        matches!(self, FieldType::File | FieldType::Photo)
     }
 
     /// Whether values are decimals (summed, compared as numbers).
@@ -102,6 +126,9 @@ pub struct FieldDef {
     /// For converted fields: the date field whose day's rate is used.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date_field: Option<String>,
+    /// For integer fields: the unit shown after the value ("km", "nights").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
 }
 
 /// Which records a role sees or acts on.
@@ -171,6 +198,8 @@ pub enum FilterOp {
     Lt,
     Lte,
     Contains,
+    /// A multichoice field holds at least one of the given options.
+    ContainsAny,
 }
 
 impl FilterOp {
@@ -184,6 +213,7 @@ impl FilterOp {
             FilterOp::Lt => "is before / less than",
             FilterOp::Lte => "is on or before / at most",
             FilterOp::Contains => "contains (case-insensitive)",
+            FilterOp::ContainsAny => "includes any of",
         }
     }
 }
@@ -510,6 +540,7 @@ impl AppDef {
                 }
                 _ => {}
             }
+            super::field_types::check_definition(&p, f, &mut errors);
             if let (Some(d), FieldType::Choice) = (&f.default, f.kind) {
                 if !f.options.contains(d) {
                     errors.push(err(
@@ -632,7 +663,7 @@ impl AppDef {
                 }
             }
             if let Some(cc) = &o.cross_check {
-                if self.fields.get(&cc.file).map(|d| d.kind) != Some(FieldType::File) {
+                if self.fields.get(&cc.file).is_none_or(|d| !d.kind.is_file()) {
                     errors.push(err(
                         format!("{p}.cross_check.file"),
                         format!("`{}` is not a file field", cc.file),
@@ -952,7 +983,7 @@ impl AppDef {
                     format!("{path}.group_by[{i}]"),
                     format!("unknown field `{g}`"),
                 )),
-                Some(FieldType::LongText | FieldType::File) => errors.push(err(
+                Some(FieldType::LongText | FieldType::File | FieldType::Photo) => errors.push(err(
                     format!("{path}.group_by[{i}]"),
                     format!("`{g}` cannot be grouped by"),
                 )),
@@ -1004,11 +1035,20 @@ impl AppDef {
                 format!("{path}.field"),
                 format!("unknown field `{field}`"),
             )),
-            Some(FieldType::File | FieldType::LongText) => errors.push(err(
+            Some(FieldType::File | FieldType::Photo | FieldType::LongText) => errors.push(err(
                 format!("{path}.field"),
                 format!("`{field}` cannot be filtered on"),
             )),
             Some(FieldType::Text) => {}
+            Some(FieldType::MultiChoice) if op != FilterOp::ContainsAny => errors.push(err(
+                format!("{path}.op"),
+                format!("a multichoice field is filtered with `contains_any`; `{field}` is one"),
+            )),
+            Some(FieldType::MultiChoice) => {}
+            Some(_) if op == FilterOp::ContainsAny => errors.push(err(
+                format!("{path}.op"),
+                format!("`contains_any` works on multichoice fields; `{field}` is not one"),
+            )),
             Some(_) if op == FilterOp::Contains => errors.push(err(
                 format!("{path}.op"),
                 format!("`contains` works on text fields; `{field}` is not one"),

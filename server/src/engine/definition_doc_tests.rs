@@ -33,6 +33,7 @@ fn field(kind: FieldType) -> FieldDef {
         max: Some("100".into()),
         source: Some("net".into()),
         date_field: Some("day".into()),
+        unit: Some("km".into()),
     }
 }
 
@@ -46,6 +47,11 @@ fn full_definition() -> AppDef {
     fields.insert("receipt".to_string(), field(FieldType::File));
     fields.insert("note".to_string(), field(FieldType::LongText));
     fields.insert("owner".to_string(), field(FieldType::User));
+    fields.insert("nights".to_string(), {
+        let mut f = field(FieldType::Integer);
+        f.default = Some("1".into());
+        f
+    });
 
     let mut parameters = IndexMap::new();
     parameters.insert(

@@ -26,6 +26,32 @@ pub fn field_format(def: &AppDef, f: &FieldDef) -> String {
         FieldType::Choice => format!("one of: {}", f.options.join(", ")),
         FieldType::User => "a username".into(),
         FieldType::File => "an attachment (image or PDF)".into(),
+        FieldType::Photo => "a photo (JPEG, PNG or WebP image)".into(),
+        FieldType::YesNo => "yes or no, as true or false".into(),
+        FieldType::MultiChoice => format!(
+            "a list of any of: {} (each at most once)",
+            f.options.join(", ")
+        ),
+        FieldType::Email => "an email address such as name@example.org".into(),
+        FieldType::Phone => {
+            "a phone number; with + and the country code it is stored in E.164 (+442079460958)"
+                .into()
+        }
+        FieldType::Url => "an http or https address".into(),
+        FieldType::Integer => {
+            let unit = f.unit.as_deref().map(|u| format!(" in {u}")).unwrap_or_default();
+            let bounds = match (&f.min, &f.max) {
+                (Some(a), Some(b)) => format!(" from {a} to {b}"),
+                (Some(a), None) => format!(", at least {a}"),
+                (None, Some(b)) => format!(", at most {b}"),
+                (None, None) => String::new(),
+            };
+            format!("a whole number{unit}{bounds}, no decimals")
+        }
+        FieldType::DateTime => {
+            "a date and time in RFC 3339 with its offset, e.g. 2026-03-05T14:30:00+01:00; returned in UTC"
+                .into()
+        }
         FieldType::Computed => format!("computed as {}", f.expr.as_deref().unwrap_or("")),
         FieldType::Converted => format!(
             "read-only: \"{}\" converted into the site's home currency with the exchange rate of \"{}\" (the latest rate on or before that date), a decimal amount followed by the currency code, or a message saying which rate is missing",

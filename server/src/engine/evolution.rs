@@ -183,7 +183,7 @@ pub fn convert(def: &FieldDef, v: &Value, today: NaiveDate) -> Result<Value, Str
     match def.kind {
         // Recomputed on the next write; a stored number is kept meanwhile.
         FieldType::Computed | FieldType::Converted => Ok(v.clone()),
-        FieldType::File => match v {
+        FieldType::File | FieldType::Photo => match v {
             Value::Number(_) => Ok(v.clone()),
             _ => Err(format!("{v} is not an attachment")),
         },
@@ -245,7 +245,7 @@ pub fn fields_to_check(
         .filter_map(|(name, key, before)| {
             let def = draft.fields.get(name)?;
             let retyped = before.is_none_or(|b| b.kind != def.kind);
-            let lost_options = def.kind == FieldType::Choice
+            let lost_options = matches!(def.kind, FieldType::Choice | FieldType::MultiChoice)
                 && before.is_some_and(|b| b.options.iter().any(|o| !def.options.contains(o)));
             (retyped || lost_options).then(|| (name.to_string(), key.to_string(), def.clone()))
         })
@@ -277,7 +277,9 @@ impl MisfitTally {
             };
             let v = mapped.as_ref().unwrap_or(v);
             if let Err(why) = convert(def, v, today) {
-                let setting = if def.kind == FieldType::Choice && v.is_string() {
+                let setting = if (def.kind == FieldType::Choice && v.is_string())
+                    || (def.kind == FieldType::MultiChoice && v.is_array())
+                {
                     "options"
                 } else {
                     "type"

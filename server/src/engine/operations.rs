@@ -136,7 +136,7 @@ impl Engine {
                 errors.push(fe(def, name, "is required".into()));
                 continue;
             }
-            if field.kind == FieldType::File && raw.is_some() {
+            if field.kind.is_file() && raw.is_some() {
                 if let Some(att_id) = value.as_i64() {
                     match self
                         .check_attachment(actor, &app, name, att_id, record.as_ref())
@@ -337,7 +337,11 @@ fn defaults(def: &AppDef, actor: &Actor, today: chrono::NaiveDate) -> Map<String
         let v = match f.default.as_deref() {
             Some("$me") => Value::String(actor.username.clone()),
             Some("$today") => Value::String(today.format("%Y-%m-%d").to_string()),
-            Some(lit) => Value::String(lit.to_string()),
+            // The new types store booleans, arrays and numbers: their literal is parsed
+            // (checked when the definition was).
+            Some(lit) => super::field_types::parse(f, &super::Raw::Text(lit.to_string()))
+                .and_then(Result::ok)
+                .unwrap_or_else(|| Value::String(lit.to_string())),
             None => continue,
         };
         m.insert(name.clone(), v);

@@ -192,6 +192,9 @@ pub fn parse_field(def: &FieldDef, raw: &Raw, today: NaiveDate) -> Result<Value,
         raw.as_text()
             .ok_or_else(|| "expected a single value".to_string())
     };
+    if let Some(parsed) = super::field_types::parse(def, raw) {
+        return parsed;
+    }
     match def.kind {
         FieldType::Text | FieldType::LongText => {
             let s = text()?;
@@ -273,7 +276,7 @@ pub fn parse_field(def: &FieldDef, raw: &Raw, today: NaiveDate) -> Result<Value,
             }
         }
         FieldType::User => Ok(Value::String(text()?)),
-        FieldType::File => match raw {
+        FieldType::File | FieldType::Photo => match raw {
             Raw::Json(Value::Number(n)) => n
                 .as_i64()
                 .map(Value::from)
@@ -286,6 +289,14 @@ pub fn parse_field(def: &FieldDef, raw: &Raw, today: NaiveDate) -> Result<Value,
         FieldType::Computed | FieldType::Converted => {
             Err("this field is computed and cannot be set".into())
         }
+        // Parsed by `field_types::parse` above.
+        FieldType::YesNo
+        | FieldType::MultiChoice
+        | FieldType::Email
+        | FieldType::Phone
+        | FieldType::Url
+        | FieldType::Integer
+        | FieldType::DateTime => Err("this type of field is not read here".into()),
     }
 }
 
@@ -314,6 +325,9 @@ pub fn stored_decimal(v: &Value) -> Option<Decimal> {
 
 /// Human display of a stored value.
 pub fn display(def: &FieldDef, v: &Value, currency: Option<CurrencyCode>) -> String {
+    if let Some(shown) = super::field_types::display(def, v) {
+        return shown;
+    }
     match (def.kind, v) {
         (_, Value::Null) => String::new(),
         (FieldType::Money | FieldType::Computed, v) => match stored_decimal(v) {

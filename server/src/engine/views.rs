@@ -206,6 +206,9 @@ impl Engine {
                     continue;
                 }
                 serde_json::Value::String(s) => s.clone(),
+                // Yes/no compares as 1 or 0 (what SQLite reads from JSON and PostgreSQL
+                // takes as a boolean); several options go to the database as a JSON array.
+                serde_json::Value::Bool(b) => (if *b { "1" } else { "0" }).to_string(),
                 other => other.to_string(),
             };
             applied.insert(name.clone(), text.clone());
@@ -327,6 +330,7 @@ fn number_field() -> super::definition::FieldDef {
         max: None,
         source: None,
         date_field: None,
+        unit: None,
     }
 }
 
@@ -350,10 +354,24 @@ pub(crate) fn fixed_filter_predicates(
             value: if f.value == "$me" {
                 actor.username.clone()
             } else {
-                f.value.clone()
+                filter_value(def, f)
             },
         })
         .collect()
+}
+
+/// A fixed filter's value as the database compares it: yes/no as 1 or 0, and "contains any"
+/// options (written comma-separated in the definition) as a JSON array.
+fn filter_value(def: &super::definition::AppDef, f: &super::definition::FixedFilter) -> String {
+    if f.op == FilterOp::ContainsAny {
+        let items: Vec<&str> = f.value.split(',').map(str::trim).collect();
+        return serde_json::Value::from(items).to_string();
+    }
+    let yesno = def.fields.get(&f.field).map(|d| d.kind) == Some(FieldType::YesNo);
+    match super::field_types::parse_yesno(&Raw::Text(f.value.clone())) {
+        Ok(serde_json::Value::Bool(b)) if yesno => (if b { "1" } else { "0" }).to_string(),
+        _ => f.value.clone(),
+    }
 }
 
 fn predicate_op(op: FilterOp) -> PredicateOp {
@@ -365,5 +383,6 @@ fn predicate_op(op: FilterOp) -> PredicateOp {
         FilterOp::Lt => PredicateOp::Lt,
         FilterOp::Lte => PredicateOp::Lte,
         FilterOp::Contains => PredicateOp::Contains,
+        FilterOp::ContainsAny => PredicateOp::ContainsAny,
     }
 }

@@ -94,7 +94,7 @@ fn obj(v: Value) -> Arc<Map<String, Value>> {
 /// JSON Schema of one field's input.
 pub fn field_schema(def: &AppDef, f: &FieldDef) -> Value {
     let desc = describe::field_format(def, f);
-    let mut s = match f.kind {
+    let mut s = super::field_types::input_schema(f).unwrap_or_else(|| match f.kind {
         FieldType::Text | FieldType::LongText => {
             json!({"type": "string", "maxLength": f.max_len.unwrap_or(if f.kind == FieldType::Text { 500 } else { 20000 })})
         }
@@ -114,7 +114,16 @@ pub fn field_schema(def: &AppDef, f: &FieldDef) -> Value {
             "required": ["filename", "content_base64"],
             "additionalProperties": false
         }),
-    };
+        // Given by `field_types::input_schema` above.
+        FieldType::YesNo
+        | FieldType::MultiChoice
+        | FieldType::Email
+        | FieldType::Phone
+        | FieldType::Url
+        | FieldType::Integer
+        | FieldType::DateTime
+        | FieldType::Photo => json!({}),
+    });
     let title = if f.help.is_empty() {
         format!("{}: {desc}", f.label)
     } else {
@@ -127,6 +136,17 @@ pub fn field_schema(def: &AppDef, f: &FieldDef) -> Value {
 }
 
 /// The `error` object of a failed tool call: a stable code, the message, and per-field problems.
+/// A record's fields as results carry them, each with the schema of its stored value.
+fn fields_schema(def: &AppDef) -> Value {
+    let props: Map<String, Value> = def
+        .fields
+        .iter()
+        .filter(|(_, f)| f.kind != FieldType::Converted)
+        .map(|(n, f)| (n.clone(), super::field_types::stored_schema(f)))
+        .collect();
+    json!({"type": "object", "properties": props})
+}
+
 fn error_schema() -> Value {
     json!({
         "type": "object",
@@ -185,7 +205,7 @@ fn view_tool(def: &AppDef, name: &str, v: &ViewDef) -> Tool {
             json!({"type": "array", "items": {"type": "object", "properties": {
                 "id": {"type": "integer"},
                 "version": {"type": "integer"},
-                "fields": {"type": "object"},
+                "fields": fields_schema(def),
                 "attachments": {"type": "array"}
             }}}),
             None,
@@ -267,7 +287,7 @@ fn operation_tool(def: &AppDef, name: &str, o: &OperationDef) -> Tool {
             "record_id": {"type": ["integer", "null"]},
             "version": {"type": "integer"},
             "changes": {"type": "array"},
-            "record": {"type": ["object", "null"]},
+            "record": {"anyOf": [fields_schema(def), {"type": "null"}]},
             "confirmation_token": {"type": ["string", "null"]},
             "error": error_schema()
         },
@@ -354,7 +374,7 @@ pub fn app_targets(app: &PublishedApp, actor: Option<&Actor>) -> Vec<(String, To
         }
     }
     for (n, f) in &def.fields {
-        if f.kind == FieldType::File && (any_view || named_by_operation.contains(n.as_str())) {
+        if f.kind.is_file() && (any_view || named_by_operation.contains(n.as_str())) {
             out.push((
                 tool_name(&def.slug, &format!("read_{n}")),
                 ToolTarget::ReadFile(n.clone()),

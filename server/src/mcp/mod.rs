@@ -3,6 +3,7 @@
 //! of rmcp; the principal reaches the handler through rmcp's request extensions.
 pub mod catalog;
 mod envelope;
+mod field_types;
 mod jsonrpc;
 mod notify;
 pub mod results;

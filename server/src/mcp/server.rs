@@ -178,10 +178,7 @@ impl FormworkMcp {
             ) {
                 continue;
             }
-            let is_file = def
-                .fields
-                .get(k)
-                .is_some_and(|f| f.kind == crate::engine::definition::FieldType::File);
+            let is_file = def.fields.get(k).is_some_and(|f| f.kind.is_file());
             if is_file && v.is_object() {
                 match self.upload(actor, &def.slug, k, v).await {
                     Ok((id, sha256)) => {

@@ -235,12 +235,15 @@ impl Store {
         let mut out = String::with_capacity(sql.len() + 16);
         let mut n = 0;
         let mut in_str = false;
-        for c in sql.chars() {
+        let mut chars = sql.chars().peekable();
+        while let Some(c) = chars.next() {
             match c {
                 '\'' => {
                     in_str = !in_str;
                     out.push(c)
                 }
+                // `?|` is PostgreSQL's jsonb "contains any" operator, not a placeholder.
+                '?' if chars.peek() == Some(&'|') => out.push(c),
                 '?' if !in_str => {
                     n += 1;
                     out.push('$');

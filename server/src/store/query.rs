@@ -13,6 +13,8 @@ pub enum ValueKind {
     Number,
     /// Attachment ids and other integers.
     Integer,
+    /// Yes/no, stored as JSON booleans; compared with "1" or "0".
+    Boolean,
 }
 
 /// Comparison operator of a predicate.
@@ -26,6 +28,9 @@ pub enum PredicateOp {
     Lte,
     Contains,
     IsSet,
+    /// The field holds a JSON array with at least one of the values of `value`, itself a JSON
+    /// array of strings.
+    ContainsAny,
 }
 
 /// One `field op value` condition.
@@ -83,6 +88,8 @@ impl Dialect {
             (Dialect::Postgres, ValueKind::Text) => format!("(data->>'{field}')"),
             (Dialect::Postgres, ValueKind::Number) => format!("((data->>'{field}')::numeric)"),
             (Dialect::Postgres, ValueKind::Integer) => format!("((data->>'{field}')::bigint)"),
+            (Dialect::Sqlite, ValueKind::Boolean) => format!("json_extract(data, '$.{field}')"),
+            (Dialect::Postgres, ValueKind::Boolean) => format!("((data->>'{field}')::boolean)"),
         }
     }
 
@@ -91,6 +98,9 @@ impl Dialect {
             (Dialect::Postgres, ValueKind::Number) => "CAST(? AS NUMERIC)",
             (Dialect::Postgres, ValueKind::Integer) => "CAST(? AS BIGINT)",
             (Dialect::Sqlite, ValueKind::Number) => "CAST(? AS NUMERIC)",
+            // A bound text "12" never equals the integer json_extract gives.
+            (Dialect::Sqlite, ValueKind::Integer | ValueKind::Boolean) => "CAST(? AS INTEGER)",
+            (Dialect::Postgres, ValueKind::Boolean) => "CAST(? AS BOOLEAN)",
             _ => "?",
         }
     }
@@ -165,6 +175,7 @@ impl RecordQuery {
                 PredicateOp::Lte => format!("{expr} <= {bind}"),
                 PredicateOp::Contains => format!("{expr} {} ? ESCAPE '\\'", d.like()),
                 PredicateOp::IsSet => format!("{expr} IS NOT NULL"),
+                PredicateOp::ContainsAny => contains_any(d, &p.field),
             };
             sql.push_str(" AND ");
             sql.push_str(&cond);
@@ -215,6 +226,21 @@ fn kind_tag(kind: ValueKind) -> &'static str {
         ValueKind::Text => "t",
         ValueKind::Number => "n",
         ValueKind::Integer => "i",
+        ValueKind::Boolean => "b",
+    }
+}
+
+/// "The array in `field` holds one of the bound array's strings", answered in the database:
+/// SQLite walks both arrays with `json_each`; PostgreSQL uses `?|`, which a GIN index on the
+/// field's array answers (`ensure_array_index`).
+fn contains_any(d: Dialect, field: &str) -> String {
+    match d {
+        Dialect::Sqlite => format!(
+            "EXISTS (SELECT 1 FROM json_each(data, '$.{field}') AS m WHERE m.type = 'text' AND m.value IN (SELECT w.value FROM json_each(?) AS w))"
+        ),
+        Dialect::Postgres => format!(
+            "(data->'{field}') ?| ARRAY(SELECT jsonb_array_elements_text(CAST(? AS jsonb)))"
+        ),
     }
 }
 
@@ -257,6 +283,24 @@ impl Store {
         let sql = format!("CREATE INDEX IF NOT EXISTS {name} ON records ({cols})");
         self.exec(&sql, vec![]).await?;
         Ok(name)
+    }
+
+    /// On PostgreSQL, a GIN index over a field that holds an array (a multichoice field), which
+    /// answers "contains any" (`?|`) filters; returns its name. SQLite has no index that reads
+    /// inside JSON arrays, so there is none to create there.
+    pub async fn ensure_array_index(
+        &self,
+        app_id: i64,
+        field: &str,
+    ) -> super::Result<Option<String>> {
+        if self.dialect != Dialect::Postgres {
+            return Ok(None);
+        }
+        let name = index_name(app_id, &format!("{field}_g"));
+        let sql =
+            format!("CREATE INDEX IF NOT EXISTS {name} ON records USING gin ((data->'{field}'))");
+        self.exec(&sql, vec![]).await?;
+        Ok(Some(name))
     }
 
     /// A two-field composite index (equality field, then sort field) for one app; returns its

@@ -1,5 +1,4 @@
 //! App home pages, view pages (parameters, quick search, sort, paging) and CSV export.
-use super::amounts::display_value;
 use super::forms::{param_inputs, query_with, view_request, ParamInput};
 use super::layout::Layout;
 use super::{enc, render, AppState, Signed, WebError};
@@ -212,7 +211,9 @@ pub async fn view(
     // Said once: the links this page builds from its query do not carry it on.
     let mut q = q.into_inner();
     let flash = super::operations::done_flash(def, q.remove("done").as_deref());
-    let (req, page_no) = view_request(view, &q)?;
+    let (mut req, page_no) = view_request(view, &q)?;
+    let local = super::local_time::LocalTime::of(&signed.user);
+    super::field_types::local_params(def, view, &mut req, local);
     let base = format!("/apps/{slug}/views/{view_name}");
     let (page, error) = match state.engine.run_view(&actor, &slug, &view_name, &req).await {
         Ok(p) => (Some(p), None),
@@ -267,7 +268,7 @@ pub async fn view(
                     cells: view
                         .columns
                         .iter()
-                        .map(|c| display_value(def, c, &r.data))
+                        .map(|c| super::field_types::shown(def, c, &r.data, local))
                         .collect(),
                 })
                 .collect(),
@@ -359,6 +360,8 @@ pub async fn export_csv(
     let app = state.engine.view_for(&actor, &slug, &view_name).await?;
     let view = &app.def.views[view_name.as_str()];
     let (mut req, _) = view_request(view, &q)?;
+    let local = super::local_time::LocalTime::of(&signed.user);
+    super::field_types::local_params(&app.def, view, &mut req, local);
     req.offset = 0;
     req.limit = Some(crate::engine::views::MAX_LIMIT);
     let mut w = csv::Writer::from_writer(Vec::new());

@@ -48,7 +48,7 @@ pub fn bulk_form(def: &AppDef, view_name: &str, view: &ViewDef, actor: &Actor) -
         let o = &def.operations[n.as_str()];
         for i in &o.inputs {
             let Some(f) = def.fields.get(i) else { continue };
-            if f.kind == FieldType::File || inputs.iter().any(|b| &b.name == i) {
+            if f.kind.is_file() || inputs.iter().any(|b| &b.name == i) {
                 continue;
             }
             let needed: Vec<&str> = ops

@@ -68,8 +68,11 @@ pub fn param_inputs(def: &AppDef, view: &ViewDef, q: &HashMap<String, String>) -
         .map(|(n, p)| {
             let f = &def.fields[p.field.as_str()];
             let (kind, options) = match f.kind {
-                FieldType::Choice => ("select", f.options.clone()),
+                // "Includes any of" one option chosen from the list; MCP callers may send several.
+                FieldType::Choice | FieldType::MultiChoice => ("select", f.options.clone()),
+                FieldType::YesNo => ("select", vec!["yes".into(), "no".into()]),
                 FieldType::Date => ("date", vec![]),
+                FieldType::DateTime => ("datetime", vec![]),
                 k if k.is_numeric() => ("number", vec![]),
                 _ => ("text", vec![]),
             };

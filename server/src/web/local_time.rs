@@ -2,7 +2,7 @@
 //! IANA name such as `Europe/Berlin`; UTC when they chose none), with the zone's abbreviation.
 //! Stored times stay UTC; MCP results keep RFC 3339 UTC.
 use crate::store::UserRow;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, LocalResult, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
 /// The zone one person's times are shown in.
@@ -18,6 +18,32 @@ impl LocalTime {
                 .and_then(parse_zone)
                 .unwrap_or(Tz::UTC),
         )
+    }
+
+    /// A given zone.
+    #[cfg(test)]
+    pub fn zone(tz: Tz) -> LocalTime {
+        LocalTime(tz)
+    }
+
+    /// "2026-11-30T18:31", what a `datetime-local` input holds, in this zone.
+    pub fn input(self, t: DateTime<Utc>) -> String {
+        t.with_timezone(&self.0)
+            .format("%Y-%m-%dT%H:%M")
+            .to_string()
+    }
+
+    /// A wall-clock time in this zone as a moment. A time the clocks skip does not exist and is
+    /// refused; one they pass twice is the earlier of the two.
+    pub fn read(self, wall: NaiveDateTime) -> Result<DateTime<Utc>, String> {
+        match self.0.from_local_datetime(&wall) {
+            LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => Ok(t.with_timezone(&Utc)),
+            LocalResult::None => Err(format!(
+                "{} does not exist in {}: the clocks skip it; choose a time an hour later",
+                wall.format("%Y-%m-%d %H:%M"),
+                self.0.name()
+            )),
+        }
     }
 
     /// "2026-11-30 18:31 CET".
@@ -60,7 +86,6 @@ pub fn zone_names() -> impl Iterator<Item = &'static str> {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use chrono::TimeZone;
 
     #[test]
     fn times_show_in_the_chosen_zone_with_its_abbreviation() {

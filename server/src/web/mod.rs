@@ -7,6 +7,7 @@ mod apps;
 mod assets;
 mod bulk;
 mod error;
+mod field_types;
 pub(crate) mod forms;
 mod layout;
 mod local_time;

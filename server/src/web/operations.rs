@@ -44,6 +44,15 @@ pub(crate) struct InputView {
     pub error: String,
     pub help: String,
     pub accept: String,
+    /// Shown after an integer's input ("nights").
+    pub unit: String,
+}
+
+impl InputView {
+    /// Whether a multichoice input's option is among its chosen ones.
+    pub fn chosen(&self, option: &str) -> bool {
+        self.value.lines().any(|l| l.trim() == option)
+    }
 }
 
 #[derive(Template)]
@@ -81,6 +90,9 @@ pub struct OpQuery {
 }
 
 pub(crate) fn input_kind(kind: FieldType) -> &'static str {
+    if let Some(k) = super::field_types::input_kind(kind) {
+        return k;
+    }
     match kind {
         FieldType::LongText => "textarea",
         FieldType::Choice => "select",
@@ -106,6 +118,7 @@ fn page(
     extras: Extras,
 ) -> OperationPage {
     let names = Names::of(def, None);
+    let local = super::local_time::LocalTime::of(&signed.user);
     let inputs = op
         .inputs
         .iter()
@@ -114,7 +127,7 @@ fn page(
             let value = entered
                 .get(n)
                 .cloned()
-                .or_else(|| record.map(|(_, _, d)| form_value(def, d, n)))
+                .or_else(|| record.map(|(_, _, d)| form_value(def, d, n, local)))
                 .unwrap_or_default();
             InputView {
                 name: n.clone(),
@@ -132,6 +145,7 @@ fn page(
                     .join(" "),
                 help: f.help.clone(),
                 accept: f.accept.join(","),
+                unit: f.unit.clone().unwrap_or_default(),
             }
         })
         .collect();
@@ -190,8 +204,18 @@ pub(crate) fn done_flash(def: &AppDef, q: Option<&str>) -> Option<String> {
 
 /// A stored value as a form shows it: money with the currency's minor units ("20.00"), in the
 /// machine form the form takes back (no thousands separators, no currency).
-fn form_value(def: &AppDef, data: &serde_json::Value, field: &str) -> String {
-    match def.fields.get(field).map(|f| f.kind) {
+fn form_value(
+    def: &AppDef,
+    data: &serde_json::Value,
+    field: &str,
+    local: super::local_time::LocalTime,
+) -> String {
+    let kind = def.fields.get(field).map(|f| f.kind);
+    let stored = data.get(field).unwrap_or(&serde_json::Value::Null);
+    if let Some(v) = kind.and_then(|k| super::field_types::form_value(k, stored, local)) {
+        return v;
+    }
+    match kind {
         Some(FieldType::Money) => crate::engine::value::display_value(def, field, data),
         _ => raw_value(data, field),
     }
@@ -307,7 +331,7 @@ pub async fn submit(
                 app.def
                     .fields
                     .get(i.as_str())
-                    .is_some_and(|f| f.kind == FieldType::File)
+                    .is_some_and(|f| f.kind.is_file())
             })
             .map(|i| i.as_str())
             .collect(),
@@ -331,14 +355,29 @@ pub async fn submit(
     };
     let mut inputs: BTreeMap<String, Raw> = BTreeMap::new();
     let mut upload_errors = Vec::new();
+    let local = super::local_time::LocalTime::of(&signed.user);
     for (name, value) in &form.text {
-        let is_file = app
-            .def
-            .fields
-            .get(name)
-            .is_some_and(|f| f.kind == FieldType::File);
+        let is_file = app.def.fields.get(name).is_some_and(|f| f.kind.is_file());
         if op.inputs.contains(name) && !is_file {
-            inputs.insert(name.clone(), Raw::Text(value.clone()));
+            let kind = app.def.fields.get(name).map(|f| f.kind);
+            match kind.map(|k| super::field_types::from_form(k, value, local)) {
+                Some(Err(message)) => upload_errors.push(FieldError {
+                    field: name.clone(),
+                    label: app
+                        .def
+                        .fields
+                        .get(name)
+                        .map(|f| f.label.clone())
+                        .unwrap_or_default(),
+                    message,
+                }),
+                Some(Ok(v)) => {
+                    inputs.insert(name.clone(), Raw::Text(v));
+                }
+                None => {
+                    inputs.insert(name.clone(), Raw::Text(value.clone()));
+                }
+            }
         }
         if let Some((field, id)) = kept::kept_input(&app.def, op, name, value) {
             inputs.insert(field, Raw::Json(id.into()));
@@ -378,6 +417,10 @@ pub async fn submit(
             Err(crate::uploads::UploadError::Engine(EngineError::Store(e))) => {
                 // The server's storage, not the file: say so plainly (503 when the disk is full).
                 return Err(e.into());
+            }
+            // Refused for its field (a PDF for a photo): the engine's words, beside the input.
+            Err(crate::uploads::UploadError::Engine(EngineError::Invalid(errs))) => {
+                upload_errors.extend(errs)
             }
             Err(e) => upload_errors.push(FieldError {
                 field: name.clone(),

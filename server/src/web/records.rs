@@ -85,10 +85,11 @@ pub async fn show(
     let access = state.engine.record(&actor, &slug, id).await?;
     let def = &access.app.def;
     let data = &access.record.data;
+    let local = super::local_time::LocalTime::of(&signed.user);
     let fields = def
         .fields
         .iter()
-        .filter(|(_, f)| f.kind != FieldType::File)
+        .filter(|(_, f)| !f.kind.is_file())
         .map(|(n, f)| FieldRow {
             label: f.label.clone(),
             value: match f.kind {
@@ -96,7 +97,7 @@ pub async fn show(
                 FieldType::Converted => super::amounts::group_leading_amount(
                     &crate::engine::converted::display_with_rate(n, data),
                 ),
-                _ => display_value(def, n, data),
+                _ => super::field_types::shown(def, n, data, local),
             },
         })
         .collect();
@@ -191,8 +192,8 @@ pub async fn show(
                 changes: changes
                     .into_iter()
                     .map(|c| ChangeView {
-                        before: show_change(def, &c.field, &c.before, &file_names),
-                        after: show_change(def, &c.field, &c.after, &file_names),
+                        before: show_change(def, &c.field, &c.before, &file_names, local),
+                        after: show_change(def, &c.field, &c.after, &file_names, local),
                         label: c.label,
                     })
                     .collect(),
@@ -233,17 +234,11 @@ fn show_change(
     field: &str,
     v: &serde_json::Value,
     files: &std::collections::HashMap<i64, String>,
+    local: super::local_time::LocalTime,
 ) -> String {
     match v.as_i64().and_then(|id| files.get(&id)) {
-        Some(name)
-            if def
-                .fields
-                .get(field)
-                .is_some_and(|f| f.kind == FieldType::File) =>
-        {
-            name.clone()
-        }
-        _ => show_json(def, field, v),
+        Some(name) if def.fields.get(field).is_some_and(|f| f.kind.is_file()) => name.clone(),
+        _ => show_json(def, field, v, local),
     }
 }
 
@@ -251,6 +246,7 @@ fn show_json(
     def: &crate::engine::definition::AppDef,
     field: &str,
     v: &serde_json::Value,
+    local: super::local_time::LocalTime,
 ) -> String {
     // A history entry may name a field the app no longer has under that name (removed or
     // renamed since): its value is shown as stored, so the history stays readable.
@@ -264,7 +260,7 @@ fn show_json(
     }
     let mut obj = serde_json::Map::new();
     obj.insert(field.to_string(), v.clone());
-    let s = display_value(def, field, &serde_json::Value::Object(obj));
+    let s = super::field_types::shown(def, field, &serde_json::Value::Object(obj), local);
     if s.is_empty() {
         "—".into()
     } else {

@@ -144,7 +144,9 @@ pub async fn export_csv(
     let actor = signed.actor();
     let app = state.engine.view_for(&actor, &slug, &view_name).await?;
     let view = &app.def.views[view_name.as_str()];
-    let (req, _) = view_request(view, &q)?;
+    let (mut req, _) = view_request(view, &q)?;
+    let local = super::local_time::LocalTime::of(&signed.user);
+    super::field_types::local_params(&app.def, view, &mut req, local);
     let page = state
         .engine
         .run_summary_in(app.clone(), &actor, &view_name, &name, &req)

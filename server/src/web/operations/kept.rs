@@ -2,7 +2,7 @@
 //! with a hidden `_kept_<field>` naming the stored upload, so sending it again does not need the
 //! file again. The engine accepts the id only as this person's own upload, not yet attached, for
 //! that very field of that app (`Engine::check_attachment`), so the hidden field grants nothing.
-use crate::engine::definition::{AppDef, FieldType, OperationDef};
+use crate::engine::definition::{AppDef, OperationDef};
 use crate::engine::{FieldError, Raw};
 use crate::web::AppState;
 use std::collections::BTreeMap;
@@ -27,10 +27,7 @@ pub(super) fn kept_input(
 ) -> Option<(String, i64)> {
     let field = name.strip_prefix(KEPT_PREFIX)?;
     let is_file_input = op.inputs.iter().any(|i| i == field)
-        && def
-            .fields
-            .get(field)
-            .is_some_and(|f| f.kind == FieldType::File);
+        && def.fields.get(field).is_some_and(|f| f.kind.is_file());
     let id = value.trim().parse::<i64>().ok()?;
     is_file_input.then(|| (field.to_string(), id))
 }
@@ -47,10 +44,7 @@ pub(super) async fn kept_files(
 ) -> Vec<KeptFile> {
     let mut kept = Vec::new();
     for field in &op.inputs {
-        if def
-            .fields
-            .get(field)
-            .is_none_or(|f| f.kind != FieldType::File)
+        if def.fields.get(field).is_none_or(|f| !f.kind.is_file())
             || errors.iter().any(|e| &e.field == field)
         {
             continue;

@@ -1,7 +1,7 @@
 //! What an operation's page says before its button: the fields the operation `requires` that
 //! the record lacks, each with links to the operations (available to this person, on this
 //! record) whose inputs fill it; and, for a transition, a summary of what will be submitted.
-use crate::engine::definition::{AppDef, FieldType, OperationDef, OperationKind};
+use crate::engine::definition::{AppDef, OperationDef, OperationKind};
 use crate::engine::{Actor, PublishedApp};
 use crate::store::{AttachmentRow, RecordRow};
 use crate::web::AppState;
@@ -79,7 +79,7 @@ pub(super) fn summary(
         .filter(|(n, _)| Some(n.as_str()) != def.state_field.as_deref())
         .filter(|(n, _)| !op.inputs.contains(n) && !op.show.contains(n))
         .filter_map(|(n, f)| {
-            let value = if f.kind == FieldType::File {
+            let value = if f.kind.is_file() {
                 let id = record.data.get(n.as_str())?.as_i64()?;
                 files
                     .iter()

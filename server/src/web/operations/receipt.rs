@@ -45,7 +45,7 @@ pub(crate) fn current_files<'a>(
 ) -> Vec<(&'a AttachmentRow, String)> {
     def.fields
         .iter()
-        .filter(|(_, f)| f.kind == FieldType::File)
+        .filter(|(_, f)| f.kind.is_file())
         .filter_map(|(name, f)| {
             let id = record.data.get(name)?.as_i64()?;
             let att = files.iter().find(|a| a.id == id)?;
@@ -65,7 +65,7 @@ pub(super) async fn panel(
     let takes_values = op
         .inputs
         .iter()
-        .any(|i| def.fields.get(i).is_some_and(|f| f.kind != FieldType::File));
+        .any(|i| def.fields.get(i).is_some_and(|f| !f.kind.is_file()));
     if !takes_values {
         return (vec![], vec![]);
     }
@@ -136,11 +136,7 @@ pub(super) fn mapped(def: &AppDef, op: &OperationDef, suggestions: &Value) -> Ve
         .inputs
         .iter()
         .map(String::as_str)
-        .filter(|i| {
-            def.fields
-                .get(*i)
-                .is_some_and(|f| f.kind != FieldType::File)
-        })
+        .filter(|i| def.fields.get(*i).is_some_and(|f| !f.kind.is_file()))
         .collect();
     let only = |kind: FieldType, also: &dyn Fn(&str) -> bool| -> Option<&str> {
         let of_kind: Vec<&str> = inputs

@@ -208,7 +208,16 @@ pub(super) async fn read_form(
             "_version" => s.version = v.parse().ok(),
             "_record" => s.record = v.parse().ok(),
             _ => {
-                s.text.insert(name, v);
+                // Checkboxes of one field (a multichoice) send one part each: one option a line.
+                match s.text.get_mut(&name) {
+                    Some(earlier) => {
+                        earlier.push('\n');
+                        earlier.push_str(&v);
+                    }
+                    None => {
+                        s.text.insert(name, v);
+                    }
+                }
             }
         }
     }

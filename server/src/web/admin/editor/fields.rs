@@ -23,6 +23,18 @@ pub const TYPES: &[(FieldType, &str, &str)] = &[
     (FieldType::Choice, "choice", "Choice (one of a list)"),
     (FieldType::User, "user", "User"),
     (FieldType::File, "file", "File"),
+    (FieldType::YesNo, "yesno", "Yes/no"),
+    (
+        FieldType::MultiChoice,
+        "multichoice",
+        "Multi-select (any of a list)",
+    ),
+    (FieldType::Email, "email", "Email address"),
+    (FieldType::Phone, "phone", "Phone number"),
+    (FieldType::Url, "url", "Web address (URL)"),
+    (FieldType::Integer, "integer", "Whole number (with a unit)"),
+    (FieldType::DateTime, "datetime", "Date and time"),
+    (FieldType::Photo, "photo", "Photo (camera on phones)"),
     (FieldType::Computed, "computed", "Computed (sum of fields)"),
     (
         FieldType::Converted,
@@ -64,6 +76,7 @@ pub fn preview(name: &str, f: &FieldDef) -> InputView {
         error: String::new(),
         help: f.help.clone(),
         accept: f.accept.join(","),
+        unit: f.unit.clone().unwrap_or_default(),
     }
 }
 
@@ -197,7 +210,7 @@ pub async fn add(
                 ));
             }
             let mut f = blank_field(kind, &label);
-            if kind == FieldType::Choice {
+            if matches!(kind, FieldType::Choice | FieldType::MultiChoice) {
                 f.options = vec!["Option 1".into(), "Option 2".into()];
             }
             if kind == FieldType::Computed {
@@ -293,6 +306,7 @@ fn blank_field(kind: FieldType, label: &str) -> FieldDef {
         max: None,
         source: None,
         date_field: None,
+        unit: None,
     }
 }
 
@@ -366,6 +380,13 @@ fn controls(def: &AppDef, name: &str, f: &FieldDef, problems: &[Problem]) -> Vec
             opt(&f.default),
             "A value, or $me (the person acting, user fields) or $today (dates).",
         );
+        if f.kind == FieldType::YesNo {
+            default.kind = "select";
+            default.help = "";
+            default.options = [("", "— none —"), ("yes", "Yes"), ("no", "No")]
+                .map(|(v, l)| (v.to_string(), l.to_string()))
+                .to_vec();
+        }
         if f.kind == FieldType::Choice {
             default.kind = "select";
             default.help = "";
@@ -403,7 +424,18 @@ fn controls(def: &AppDef, name: &str, f: &FieldDef, problems: &[Problem]) -> Vec
                 "YYYY-MM-DD, or $today.",
             ));
         }
-        FieldType::Choice => out.push(c(
+        FieldType::Integer => {
+            out.push(c("min", "Minimum", "text", opt(&f.min), "A whole number."));
+            out.push(c("max", "Maximum", "text", opt(&f.max), "A whole number."));
+            out.push(c(
+                "unit",
+                "Unit",
+                "text",
+                opt(&f.unit),
+                "Shown after the value, e.g. km or nights.",
+            ));
+        }
+        FieldType::Choice | FieldType::MultiChoice => out.push(c(
             "options",
             "Options (one per line)",
             "textarea",
@@ -608,6 +640,14 @@ fn field_from(form: &Posted, before: &FieldDef) -> (FieldDef, Vec<DefinitionErro
     }
     if !form.0.iter().any(|(k, _)| k == "accept") {
         f.accept = before.accept.clone();
+    }
+    f.unit = match form.0.iter().any(|(k, _)| k == "unit") {
+        true => form.opt("unit"),
+        false => before.unit.clone(),
+    };
+    // A unit belongs to whole numbers; it stays in the form's memory only while it is one.
+    if kind != FieldType::Integer {
+        f.unit = None;
     }
     f.source = form.opt("source").or_else(|| before.source.clone());
     f.date_field = form.opt("date_field").or_else(|| before.date_field.clone());

@@ -4,7 +4,7 @@
 use super::views::OPS;
 use super::Posted;
 use crate::engine::conditions::Condition;
-use crate::engine::definition::{AppDef, FieldType, FilterOp, Scope};
+use crate::engine::definition::{AppDef, FilterOp, Scope};
 
 /// The scope choices for a select: (name, label, selected).
 pub fn scope_choices(current: Scope) -> Vec<(&'static str, &'static str, bool)> {
@@ -55,7 +55,7 @@ pub fn condition_rows(when: &[Condition]) -> Vec<(String, &'static str, String)>
 pub fn condition_fields(def: &AppDef) -> Vec<(String, String)> {
     def.fields
         .iter()
-        .filter(|(_, f)| f.kind != FieldType::File)
+        .filter(|(_, f)| !f.kind.is_file())
         .map(|(n, f)| (n.clone(), f.label.clone()))
         .collect()
 }
