@@ -87,7 +87,7 @@ pub enum Command {
         #[arg(long, env = "FORMWORK_MCP_MAX_RESULT_BYTES", default_value_t = 100_000)]
         mcp_max_result_bytes: usize,
         /// Largest accepted upload in bytes.
-        #[arg(long, env = "FORMWORK_MAX_UPLOAD_BYTES", default_value_t = 20 * 1024 * 1024)]
+        #[arg(long, env = "FORMWORK_MAX_UPLOAD_BYTES", default_value_t = 20_000_000)]
         max_upload_bytes: usize,
         /// SQLite only: a size cap in pages (SQLite's max_page_count); writes past it fail as on
         /// a full disk.

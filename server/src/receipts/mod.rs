@@ -57,7 +57,7 @@ use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 
-pub use self::error::ReceiptError;
+pub use self::error::{limit_mb, size_mb, ReceiptError};
 pub use self::image::{JPEG_QUALITY, MCP_EDGE, MCP_MAX_BYTES, THUMBNAIL_EDGE};
 pub use self::ocr::{ocr_image, tesseract_available};
 pub use self::pdf::{extract_pdf_in_process, PdfContent, MAX_PAGE_IMAGES};
@@ -68,7 +68,7 @@ pub use self::worker::{run_pdf_worker_stdio, PdfWorker};
 /// Limits applied to every upload.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Limits {
-    /// Largest accepted file (default 20 MiB).
+    /// Largest accepted file (default 20 MB, 20,000,000 bytes).
     pub max_bytes: usize,
     /// Largest accepted image, in pixels (default 40 megapixels).
     pub max_pixels: u64,
@@ -87,7 +87,7 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            max_bytes: 20 * 1024 * 1024,
+            max_bytes: 20_000_000,
             max_pixels: 40_000_000,
             max_pdf_pages: 50,
             pdf_timeout: Duration::from_secs(10),
