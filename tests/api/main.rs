@@ -30,5 +30,6 @@ mod receipts;
 mod scale_out;
 mod scale_out_load;
 mod summaries;
+mod uploads_robust;
 mod web_flow;
 mod workflow;

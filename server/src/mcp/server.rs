@@ -533,10 +533,12 @@ impl FormworkMcp {
         };
         let started = std::time::Instant::now();
         let args = request.arguments.clone().unwrap_or_default();
-        if Value::Object(args.clone()).to_string().len()
-            > self.ctx.uploads.limits.max_bytes * 4 / 3 + 64 * 1024
-        {
-            return Ok(tool_error("invalid_input", "the arguments are too large", None).into());
+        let max = self.ctx.uploads.limits.max_bytes;
+        let args_len = Value::Object(args.clone()).to_string().len();
+        if args_len > max * 4 / 3 + 64 * 1024 {
+            // Only a file makes arguments this large: refused as the receipt it carries.
+            let size = (args_len as u64).saturating_mul(3) / 4;
+            return Ok(super::too_large::tool_error_for(None, size, max as u64).into());
         }
         let result = match &entry.target {
             ToolTarget::View(v) => self.run_view(&actor, &entry, v, &args).await,

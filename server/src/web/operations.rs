@@ -457,6 +457,9 @@ pub async fn submit(
         }
         Err(e) => {
             let stale = matches!(e, EngineError::Stale { .. });
+            // A file is kept for sending the form again only when that can succeed: not when
+            // the record's state or the person's rights refuse the operation itself.
+            let keep_files = !matches!(e, EngineError::Precondition(_) | EngineError::Forbidden(_));
             let (errors, general, status) = match e {
                 EngineError::Invalid(errs) => (errs, vec![], 422),
                 e @ (EngineError::Stale { .. }
@@ -487,8 +490,10 @@ pub async fn submit(
                 Some(r) => extras_for(&state, &actor, &app, op, r).await?,
                 None => Extras::default(),
             };
-            extras.kept =
-                kept::kept_files(&state, &actor, &app.def, op, &req.inputs, &errors).await;
+            if keep_files {
+                extras.kept =
+                    kept::kept_files(&state, &actor, &app.def, op, &req.inputs, &errors).await;
+            }
             // What the form offers back is kept on purpose; any other upload of this refused
             // submission (a file the refusal objected to) is taken back.
             uploaded_ids.retain(|id| !extras.kept.iter().any(|k| k.id == *id));
