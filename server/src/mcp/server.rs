@@ -378,6 +378,9 @@ impl FormworkMcp {
             Err(crate::uploads::UploadError::Receipt(
                 crate::receipts::ReceiptError::TooLarge { size, max },
             )) => Err(super::too_large::tool_error_for(Some(field), size, max)),
+            Err(crate::uploads::UploadError::Receipt(e @ crate::receipts::ReceiptError::Busy)) => {
+                Err(tool_error(e.code(), e.to_string(), None))
+            }
             Err(e) => Err(tool_error("invalid_file", format!("`{field}`: {e}"), None)),
         }
     }

@@ -64,6 +64,9 @@ pub enum ReceiptError {
     #[error("text recognition (OCR) failed: {0}")]
     OcrFailed(String),
 
+    #[error("the server is busy decoding other large images; please retry in a moment")]
+    Busy,
+
     #[error("the receipt could not be processed because of an internal error: {0}")]
     Internal(String),
 }
@@ -89,6 +92,7 @@ impl ReceiptError {
             ReceiptError::OcrUnavailable => "ocr_unavailable",
             ReceiptError::OcrTimeout { .. } => "ocr_timeout",
             ReceiptError::OcrFailed(_) => "ocr_failed",
+            ReceiptError::Busy => "busy",
             ReceiptError::Internal(_) => "internal",
         }
     }
@@ -99,6 +103,7 @@ impl ReceiptError {
         !matches!(
             self,
             ReceiptError::Internal(_)
+                | ReceiptError::Busy
                 | ReceiptError::OcrUnavailable
                 | ReceiptError::OcrTimeout { .. }
                 | ReceiptError::OcrFailed(_)

@@ -26,6 +26,7 @@
 //! with `catch_unwind`, so the profile must keep `panic = "unwind"`.
 
 mod amount;
+pub mod budget;
 mod currency;
 mod date;
 pub mod error;
@@ -185,12 +186,18 @@ pub(crate) async fn process_on(
         notes: Vec::new(),
     };
     if kind.is_image() {
+        // The image's share of the process-wide pixel budget, from its header, held until its
+        // decoded buffers are gone; an image over the pixel limit is refused by the decoder
+        // (it checks the header too), so its share is capped, not trusted.
+        let pixels = image::header_pixels(bytes, kind).min(limits.max_pixels);
+        let permit = budget::reserve(pixels).await?;
         let owned = bytes.to_vec();
         let max_pixels = limits.max_pixels;
         let out =
             tokio::task::spawn_blocking(move || image::process_image(&owned, kind, max_pixels))
                 .await
                 .map_err(join_error)??;
+        drop(permit);
         processed.width = Some(out.width);
         processed.height = Some(out.height);
         processed.thumbnail = out.thumbnail;

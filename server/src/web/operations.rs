@@ -377,6 +377,11 @@ pub async fn submit(
                 uploaded_ids.push(up.stored.attachment_id);
                 inputs.insert(name, Raw::Json(up.stored.attachment_id.into()));
             }
+            Err(crate::uploads::UploadError::Receipt(e @ crate::receipts::ReceiptError::Busy)) => {
+                // The server, not the file: a 503 page saying to send the form again shortly.
+                state.engine.discard_uploads(&actor, &uploaded_ids).await;
+                return Err(WebError::Unavailable(e.to_string()));
+            }
             Err(crate::uploads::UploadError::Engine(EngineError::Store(e))) => {
                 // The server's storage, not the file: say so plainly (503 when the disk is full).
                 return Err(e.into());
