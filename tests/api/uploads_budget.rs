@@ -65,3 +65,70 @@ async fn big_images_beyond_the_pixel_budget_are_refused_as_busy_without_a_wait()
         "six 3 MP images at once do not fit a 4 MP budget"
     );
 }
+
+/// The server process of `app`, found by its data directory.
+fn server_pid(app: &TestApp) -> Option<u32> {
+    let want = format!("FORMWORK_DATA_DIR={}", app.dir.path().display());
+    std::fs::read_dir("/proc").ok()?.flatten().find_map(|e| {
+        let pid: u32 = e.file_name().to_str()?.parse().ok()?;
+        let env = std::fs::read(e.path().join("environ")).ok()?;
+        let is_server = env.split(|b| *b == 0).any(|v| v == want.as_bytes())
+            && std::fs::read(e.path().join("cmdline"))
+                .ok()?
+                .windows(5)
+                .any(|w| w == b"serve");
+        is_server.then_some(pid)
+    })
+}
+
+/// Peak resident memory (VmHWM) of a process, in MB.
+fn peak_rss_mb(pid: u32) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let kb: f64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .unwrap();
+    kb * 1024.0 / 1_000_000.0
+}
+
+/// A figure, not a check: the server's peak memory under eight 40-megapixel JPEG uploads at
+/// once, with a budget that never binds (as before the budget) and with the default one.
+#[tokio::test]
+async fn peak_memory_of_eight_40_megapixel_uploads_at_once() {
+    let img = image::RgbImage::from_fn(7296, 5480, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, ((x + y) % 256) as u8])
+    });
+    let mut jpeg = std::io::Cursor::new(Vec::new());
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 80)
+        .encode_image(&img)
+        .unwrap();
+    drop(img);
+    let jpeg = base64::engine::general_purpose::STANDARD.encode(jpeg.into_inner());
+    for budget in ["1000", "120"] {
+        let app = spawn_app_with(&["--pixel-budget-mp", budget, "--pixel-wait-ms", "600000"]).await;
+        app.enable_mcp().await;
+        let token = app.token("alice");
+        let pid = server_pid(&app).expect("the server process");
+        let idle = peak_rss_mb(pid);
+        let started = std::time::Instant::now();
+        let calls = (0..8).map(|_| {
+            call_tool(
+                &app,
+                &token,
+                "expense_claims_new_claim",
+                json!({"purpose": "Photo", "receipt": {"filename": "p.jpg", "content_base64": jpeg}}),
+            )
+        });
+        let results = futures_util::future::join_all(calls).await;
+        let stored = results.iter().filter(|r| r["isError"] == false).count();
+        println!(
+            "pixel budget {budget} MP: 8 × 40.0 MP JPEG uploads, {stored} stored in {:.1} s; server peak RSS {:.1} MB (idle {:.1} MB)",
+            started.elapsed().as_secs_f64(),
+            peak_rss_mb(pid),
+            idle
+        );
+        assert_eq!(stored, 8, "{:?}", results.first());
+    }
+}
