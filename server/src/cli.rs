@@ -87,8 +87,15 @@ pub enum Command {
         #[arg(long, env = "FORMWORK_MCP_MAX_RESULT_BYTES", default_value_t = 100_000)]
         mcp_max_result_bytes: usize,
         /// Largest accepted upload in bytes.
-        #[arg(long, env = "FORMWORK_MAX_UPLOAD_BYTES", default_value_t = 20 * 1024 * 1024)]
+        #[arg(long, env = "FORMWORK_MAX_UPLOAD_BYTES", default_value_t = 20_000_000)]
         max_upload_bytes: usize,
+        /// Megapixels of images decoded at once in this process (their memory is about 4 bytes
+        /// a pixel); an upload waits for its share, then is refused as busy.
+        #[arg(long, env = "FORMWORK_PIXEL_BUDGET_MP", default_value_t = crate::receipts::budget::DEFAULT_BUDGET_MP)]
+        pixel_budget_mp: u32,
+        /// Milliseconds an image upload waits for its share of the pixel budget.
+        #[arg(long, env = "FORMWORK_PIXEL_WAIT_MS", default_value_t = 20_000)]
+        pixel_wait_ms: u64,
         /// SQLite only: a size cap in pages (SQLite's max_page_count); writes past it fail as on
         /// a full disk.
         #[arg(long, env = "FORMWORK_SQLITE_MAX_PAGES")]
@@ -317,6 +324,8 @@ async fn run(cli: Cli) -> Result<(), String> {
             demo,
             mcp_max_result_bytes,
             max_upload_bytes,
+            pixel_budget_mp,
+            pixel_wait_ms,
             sqlite_max_pages,
             sqlite_mmap_mib,
             db_max_connections,
@@ -324,6 +333,10 @@ async fn run(cli: Cli) -> Result<(), String> {
             mail_from,
             metrics_token,
         } => {
+            crate::receipts::budget::configure(
+                pixel_budget_mp,
+                std::time::Duration::from_millis(pixel_wait_ms),
+            );
             let config = Config {
                 bind,
                 database_url: cli.db.url(),

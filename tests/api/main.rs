@@ -32,5 +32,7 @@ mod receipts;
 mod scale_out;
 mod scale_out_load;
 mod summaries;
+mod uploads_budget;
+mod uploads_robust;
 mod web_flow;
 mod workflow;

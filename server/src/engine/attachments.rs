@@ -98,6 +98,31 @@ impl Engine {
         })
     }
 
+    /// Takes back uploads stored for an operation that was then refused or only previewed, so a
+    /// refusal leaves no attachment row behind. Only the actor's own uploads not attached to a
+    /// record are removed. Their blob files stay until `blobs gc`: the store is shared by content,
+    /// so another upload of the same bytes may have written (or found) the file and be about to
+    /// insert its row; removing the file now could leave that row pointing at nothing, while gc
+    /// removes only unreferenced files older than its age limit. Best effort: a failure here
+    /// leaves an unattached upload, which is what every upload is until its operation runs.
+    pub async fn discard_uploads(&self, actor: &Actor, ids: &[i64]) -> usize {
+        let mut removed = 0;
+        for &id in ids {
+            match self
+                .store()
+                .delete_unattached_attachment(id, actor.user_id)
+                .await
+            {
+                Ok(true) => removed += 1,
+                Ok(false) => {}
+                Err(e) => {
+                    tracing::warn!(attachment = id, error = %e, "an upload of a refused operation could not be removed")
+                }
+            }
+        }
+        removed
+    }
+
     /// Bytes of an attachment the actor may read: the original, or a derivative by kind.
     pub async fn file_bytes(
         &self,

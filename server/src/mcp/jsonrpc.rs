@@ -38,11 +38,13 @@ fn is_json(content_type: Option<&header::HeaderValue>) -> bool {
 }
 
 /// The middleware: checks POSTed bodies before rmcp, and turns any plain-text refusal that
-/// comes back into a JSON-RPC error. `max_body` is rmcp's own body limit.
+/// comes back into a JSON-RPC error. `max_body` is rmcp's own body limit; `max_upload` the
+/// receipt size limit a body over it is refused in the words of.
 pub async fn guard(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
     max_body: usize,
+    max_upload: usize,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     if req.method() == Method::POST {
         if !is_json(req.headers().get(header::CONTENT_TYPE)) {
@@ -55,7 +57,15 @@ pub async fn guard(
             return Ok(req.into_response(resp));
         }
         let body = match read_body(&mut req, max_body).await {
-            Ok(b) => b,
+            Ok(Body::Read(b)) => b,
+            Ok(Body::TooLarge {
+                head,
+                seen,
+                drained_all,
+            }) => {
+                let resp = super::too_large::body_refusal(&head, seen, drained_all, max_upload);
+                return Ok(req.into_response(resp));
+            }
             Err(refusal) => return Ok(req.into_response(respond(&refusal))),
         };
         if let Err(refusal) = check(&body) {
@@ -70,26 +80,29 @@ pub async fn guard(
     Ok(as_jsonrpc(res).await)
 }
 
-/// The request body, at most `max` bytes.
-async fn read_body(req: &mut ServiceRequest, max: usize) -> Result<Bytes, Refusal> {
-    let too_large = || {
-        Refusal::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            INVALID_REQUEST,
-            Value::Null,
-            format!("Payload Too Large: the request body exceeds {max} bytes"),
-        )
-    };
+/// A request body as read: whole, or over the limit with its first bytes and its size.
+enum Body {
+    Read(Bytes),
+    TooLarge {
+        head: Bytes,
+        seen: usize,
+        drained_all: bool,
+    },
+}
+
+/// The request body, at most `max` bytes. A body over it is drained without being kept (to a
+/// bound), so it can be refused by its size with an answer to the call it carries.
+async fn read_body(req: &mut ServiceRequest, max: usize) -> Result<Body, Refusal> {
+    use super::too_large::{DRAIN_FACTOR, HEAD_BYTES};
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > max) {
-        return Err(too_large());
-    }
+    let bound = max.saturating_mul(DRAIN_FACTOR);
     // What a client declares is not yet sent: reserve at most a megabyte up front.
     let mut body = BytesMut::with_capacity(declared.unwrap_or(0).min(1024 * 1024));
+    let mut seen = 0usize;
     let mut payload = req.take_payload();
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|e| {
@@ -100,12 +113,44 @@ async fn read_body(req: &mut ServiceRequest, max: usize) -> Result<Bytes, Refusa
                 format!("the request body could not be read: {e}"),
             )
         })?;
-        if body.len() + chunk.len() > max {
-            return Err(too_large());
+        seen += chunk.len();
+        if seen > max || declared.is_some_and(|n| n > bound) {
+            // Past the limit only the head is kept (in a buffer of its own, so the memory of
+            // what was read is given back): the rest is counted and dropped.
+            if body.len() > HEAD_BYTES {
+                body = BytesMut::from(&body[..HEAD_BYTES]);
+            }
+            if body.len() < HEAD_BYTES {
+                let room = HEAD_BYTES - body.len();
+                body.extend_from_slice(&chunk[..room.min(chunk.len())]);
+            }
+            // A declared size is the size: no need to read a body that large to state it.
+            if let Some(n) = declared.filter(|n| *n > bound) {
+                return Ok(Body::TooLarge {
+                    head: body.freeze(),
+                    seen: n,
+                    drained_all: true,
+                });
+            }
+            if seen > bound {
+                return Ok(Body::TooLarge {
+                    head: body.freeze(),
+                    seen,
+                    drained_all: false,
+                });
+            }
+            continue;
         }
         body.extend_from_slice(&chunk);
     }
-    Ok(body.freeze())
+    if seen > max {
+        return Ok(Body::TooLarge {
+            head: body.freeze(),
+            seen,
+            drained_all: true,
+        });
+    }
+    Ok(Body::Read(body.freeze()))
 }
 
 /// A refusal rmcp wrote as plain text, as a JSON-RPC error with the same status and headers.

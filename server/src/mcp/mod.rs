@@ -10,6 +10,7 @@ pub mod results;
 mod server;
 mod summary;
 mod switch;
+mod too_large;
 
 pub use notify::open_streams;
 pub use server::FormworkMcp;
@@ -163,7 +164,13 @@ async fn jsonrpc_guard(
             "MCP context missing",
         ));
     };
-    jsonrpc::guard(req, next, ctx.max_request_body_bytes()).await
+    jsonrpc::guard(
+        req,
+        next,
+        ctx.max_request_body_bytes(),
+        ctx.uploads.limits.max_bytes,
+    )
+    .await
 }
 
 /// The token of an `Authorization: Bearer <token>` header (RFC 6750), if there is one.

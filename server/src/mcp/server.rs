@@ -171,6 +171,8 @@ impl FormworkMcp {
         let mut inputs = BTreeMap::new();
         // Content hashes of the files uploaded with this call, for the duplicate note.
         let mut uploaded = Vec::new();
+        // Their attachment ids: taken back unless the operation is applied.
+        let mut uploaded_ids = Vec::new();
         for (k, v) in args {
             if matches!(
                 k.as_str(),
@@ -184,8 +186,12 @@ impl FormworkMcp {
                     Ok((id, sha256)) => {
                         inputs.insert(k.clone(), Raw::Json(id.into()));
                         uploaded.push(sha256);
+                        uploaded_ids.push(id);
                     }
-                    Err(r) => return r,
+                    Err(r) => {
+                        self.ctx.engine.discard_uploads(actor, &uploaded_ids).await;
+                        return r;
+                    }
                 }
             } else {
                 inputs.insert(k.clone(), Raw::Json(v.clone()));
@@ -205,7 +211,12 @@ impl FormworkMcp {
         };
         let confirmed = op_def.requires_confirmation() && token.is_some();
         let apply = match &token {
-            Some(t) if confirmed => match self.ctx.auth.consume_confirmation(t, actor.user_id, &tool_name, &args_hash, now).await {
+            Some(t) if confirmed => match self
+                .ctx
+                .auth
+                .consume_confirmation(t, actor.user_id, &tool_name, &args_hash, now)
+                .await
+            {
                 Ok(Some(c)) => {
                     // The change applies to the record as previewed, or not at all: the engine
                     // refuses it as stale when the record has changed since.
@@ -215,13 +226,17 @@ impl FormworkMcp {
                     true
                 }
                 Ok(None) => {
+                    self.ctx.engine.discard_uploads(actor, &uploaded_ids).await;
                     return tool_error(
                         "confirmation_invalid",
                         "The confirmation token is unknown, expired, already used, or was issued for other arguments. Call again without it to get a fresh preview.",
                         None,
-                    )
+                    );
                 }
-                Err(e) => return tool_error("server_error", e.to_string(), None),
+                Err(e) => {
+                    self.ctx.engine.discard_uploads(actor, &uploaded_ids).await;
+                    return tool_error("server_error", e.to_string(), None);
+                }
             },
             _ => !op_def.requires_confirmation(),
         };
@@ -230,6 +245,10 @@ impl FormworkMcp {
             .engine
             .run_operation(actor, &def.slug, op, &req, apply)
             .await;
+        // A refusal or a preview leaves no upload behind: the confirmed call sends the file again.
+        if !(apply && outcome.is_ok()) {
+            self.ctx.engine.discard_uploads(actor, &uploaded_ids).await;
+        }
         let result = match outcome {
             Ok(ref out) if !apply => {
                 let previewed = op_def.needs_record().then_some(out.version);
@@ -323,13 +342,11 @@ impl FormworkMcp {
         };
         let max = self.ctx.uploads.limits.max_bytes;
         if b64.len() / 4 * 3 > max + 3 {
-            return Err(tool_error(
-                "invalid_input",
-                format!(
-                    "`{field}`: the file is larger than {} MB, the most a receipt may be",
-                    max / 1_000_000
-                ),
-                None,
+            let size = (b64.len() / 4 * 3) as u64;
+            return Err(super::too_large::tool_error_for(
+                Some(field),
+                size,
+                max as u64,
             ));
         }
         let cleaned: String = b64.chars().filter(|c| !c.is_whitespace()).collect();
@@ -355,6 +372,12 @@ impl FormworkMcp {
             .await
         {
             Ok(up) => Ok((up.stored.attachment_id, up.stored.sha256)),
+            Err(crate::uploads::UploadError::Receipt(
+                crate::receipts::ReceiptError::TooLarge { size, max },
+            )) => Err(super::too_large::tool_error_for(Some(field), size, max)),
+            Err(crate::uploads::UploadError::Receipt(e @ crate::receipts::ReceiptError::Busy)) => {
+                Err(tool_error(e.code(), e.to_string(), None))
+            }
             Err(e) => Err(tool_error("invalid_file", format!("`{field}`: {e}"), None)),
         }
     }
@@ -510,10 +533,12 @@ impl FormworkMcp {
         };
         let started = std::time::Instant::now();
         let args = request.arguments.clone().unwrap_or_default();
-        if Value::Object(args.clone()).to_string().len()
-            > self.ctx.uploads.limits.max_bytes * 4 / 3 + 64 * 1024
-        {
-            return Ok(tool_error("invalid_input", "the arguments are too large", None).into());
+        let max = self.ctx.uploads.limits.max_bytes;
+        let args_len = Value::Object(args.clone()).to_string().len();
+        if args_len > max * 4 / 3 + 64 * 1024 {
+            // Only a file makes arguments this large: refused as the receipt it carries.
+            let size = (args_len as u64).saturating_mul(3) / 4;
+            return Ok(super::too_large::tool_error_for(None, size, max as u64).into());
         }
         let result = match &entry.target {
             ToolTarget::View(v) => self.run_view(&actor, &entry, v, &args).await,

@@ -10,7 +10,7 @@ pub enum ReceiptError {
     #[error("the file is empty")]
     Empty,
 
-    #[error("the file is {}; receipts may be at most {}", mb(*.size, true), mb(*.max, false))]
+    #[error("the receipt is {}; the largest accepted is {}", size_mb(*.size), limit_mb(*.max))]
     TooLarge { size: u64, max: u64 },
 
     #[error("the file is not a JPEG, PNG, WebP image or PDF ({})", looks_like_clause(.looks_like))]
@@ -26,7 +26,7 @@ pub enum ReceiptError {
         max_pixels: u64,
     },
 
-    #[error("the image would need more than {} of memory to decode", mb(*.max_alloc, false))]
+    #[error("the image would need more than {} of memory to decode", limit_mb(*.max_alloc))]
     ImageNeedsTooMuchMemory { max_alloc: u64 },
 
     #[error("the PDF is damaged or not a PDF: {0}")]
@@ -49,7 +49,7 @@ pub enum ReceiptError {
     #[error("the PDF could not be read within {}", seconds(.timeout))]
     PdfTimeout { timeout: Duration },
 
-    #[error("the PDF needs more than {} of memory to read", mb(*.limit, false))]
+    #[error("the PDF needs more than {} of memory to read", limit_mb(*.limit))]
     PdfTooMuchMemory { limit: u64 },
 
     #[error("the PDF could not be read: {0}")]
@@ -63,6 +63,9 @@ pub enum ReceiptError {
 
     #[error("text recognition (OCR) failed: {0}")]
     OcrFailed(String),
+
+    #[error("the server is busy decoding other large images; please retry in a moment")]
+    Busy,
 
     #[error("the receipt could not be processed because of an internal error: {0}")]
     Internal(String),
@@ -89,6 +92,7 @@ impl ReceiptError {
             ReceiptError::OcrUnavailable => "ocr_unavailable",
             ReceiptError::OcrTimeout { .. } => "ocr_timeout",
             ReceiptError::OcrFailed(_) => "ocr_failed",
+            ReceiptError::Busy => "busy",
             ReceiptError::Internal(_) => "internal",
         }
     }
@@ -99,6 +103,7 @@ impl ReceiptError {
         !matches!(
             self,
             ReceiptError::Internal(_)
+                | ReceiptError::Busy
                 | ReceiptError::OcrUnavailable
                 | ReceiptError::OcrTimeout { .. }
                 | ReceiptError::OcrFailed(_)
@@ -106,15 +111,18 @@ impl ReceiptError {
     }
 }
 
-/// Megabytes (MiB) as people write them: "21.0 MB" (`precise`) or "20 MB".
-fn mb(bytes: u64, precise: bool) -> String {
-    let value = bytes as f64 / (1024.0 * 1024.0);
-    if precise {
-        format!("{value:.1} MB")
-    } else if bytes.is_multiple_of(1024 * 1024) {
-        format!("{} MB", bytes / (1024 * 1024))
+/// A size in the one unit Formwork states sizes in, megabytes of 1,000,000 bytes with one
+/// decimal: "27.3 MB". The web, MCP and the docs all say sizes this way.
+pub fn size_mb(bytes: u64) -> String {
+    format!("{:.1} MB", bytes as f64 / 1_000_000.0)
+}
+
+/// A limit in the same unit, without a decimal when it is whole: "20 MB", "20.5 MB".
+pub fn limit_mb(bytes: u64) -> String {
+    if bytes.is_multiple_of(1_000_000) {
+        format!("{} MB", bytes / 1_000_000)
     } else {
-        format!("{value:.1} MB")
+        size_mb(bytes)
     }
 }
 
@@ -151,12 +159,12 @@ mod tests {
     #[test]
     fn messages_are_user_facing_sentences() {
         let e = ReceiptError::TooLarge {
-            size: 21 * 1024 * 1024,
-            max: 20 * 1024 * 1024,
+            size: 27_300_000,
+            max: 20_000_000,
         };
         assert_eq!(
             e.to_string(),
-            "the file is 21.0 MB; receipts may be at most 20 MB"
+            "the receipt is 27.3 MB; the largest accepted is 20 MB"
         );
         let e = ReceiptError::UnsupportedType {
             looks_like: Some("a Windows executable"),
@@ -197,8 +205,10 @@ mod tests {
 
     #[test]
     fn sizes_format() {
-        assert_eq!(mb(20 * 1024 * 1024, false), "20 MB");
-        assert_eq!(mb(1536 * 1024, false), "1.5 MB");
+        assert_eq!(limit_mb(20_000_000), "20 MB");
+        assert_eq!(limit_mb(20 * 1024 * 1024), "21.0 MB");
+        assert_eq!(size_mb(20_000_001), "20.0 MB");
+        assert_eq!(size_mb(1_500_000), "1.5 MB");
         assert_eq!(megapixels(12_500_000), "12.5");
         assert_eq!(seconds(&Duration::from_millis(2500)), "2.5 s");
     }

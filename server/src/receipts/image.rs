@@ -122,6 +122,18 @@ fn map_image_error(err: ImageError, max_alloc: u64) -> ReceiptError {
     }
 }
 
+/// Width × height from the image's header, without decoding it (0 when it cannot be read: the
+/// decoder then refuses the file).
+pub(crate) fn header_pixels(bytes: &[u8], kind: Kind) -> u64 {
+    let Some(format) = format_of(kind) else {
+        return 0;
+    };
+    ImageReader::with_format(Cursor::new(bytes), format)
+        .into_dimensions()
+        .map(|(w, h)| u64::from(w) * u64::from(h))
+        .unwrap_or(0)
+}
+
 /// Decodes a receipt image and makes its thumbnail and MCP rendition.
 pub(crate) fn process_image(
     bytes: &[u8],

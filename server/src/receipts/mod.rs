@@ -26,6 +26,7 @@
 //! with `catch_unwind`, so the profile must keep `panic = "unwind"`.
 
 mod amount;
+pub mod budget;
 mod currency;
 mod date;
 pub mod error;
@@ -57,7 +58,7 @@ use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 
-pub use self::error::ReceiptError;
+pub use self::error::{limit_mb, size_mb, ReceiptError};
 pub use self::image::{JPEG_QUALITY, MCP_EDGE, MCP_MAX_BYTES, THUMBNAIL_EDGE};
 pub use self::ocr::{ocr_image, tesseract_available};
 pub use self::pdf::{extract_pdf_in_process, PdfContent, MAX_PAGE_IMAGES};
@@ -68,7 +69,7 @@ pub use self::worker::{run_pdf_worker_stdio, PdfWorker};
 /// Limits applied to every upload.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Limits {
-    /// Largest accepted file (default 20 MiB).
+    /// Largest accepted file (default 20 MB, 20,000,000 bytes).
     pub max_bytes: usize,
     /// Largest accepted image, in pixels (default 40 megapixels).
     pub max_pixels: u64,
@@ -87,7 +88,7 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            max_bytes: 20 * 1024 * 1024,
+            max_bytes: 20_000_000,
             max_pixels: 40_000_000,
             max_pdf_pages: 50,
             pdf_timeout: Duration::from_secs(10),
@@ -185,12 +186,18 @@ pub(crate) async fn process_on(
         notes: Vec::new(),
     };
     if kind.is_image() {
+        // The image's share of the process-wide pixel budget, from its header, held until its
+        // decoded buffers are gone; an image over the pixel limit is refused by the decoder
+        // (it checks the header too), so its share is capped, not trusted.
+        let pixels = image::header_pixels(bytes, kind).min(limits.max_pixels);
+        let permit = budget::reserve(pixels).await?;
         let owned = bytes.to_vec();
         let max_pixels = limits.max_pixels;
         let out =
             tokio::task::spawn_blocking(move || image::process_image(&owned, kind, max_pixels))
                 .await
                 .map_err(join_error)??;
+        drop(permit);
         processed.width = Some(out.width);
         processed.height = Some(out.height);
         processed.thumbnail = out.thumbnail;

@@ -50,11 +50,11 @@ fn sniffs_corpus_and_hostile_files() {
 
 #[tokio::test]
 async fn oversized_file_is_refused_with_its_size() {
-    let big = vec![0xFFu8; 21 * 1024 * 1024];
+    let big = vec![0xFFu8; 21_000_000];
     let err = process(&big, &no_ocr(), &test_worker()).await.unwrap_err();
     assert_eq!(
         err.to_string(),
-        "the file is 21.0 MB; receipts may be at most 20 MB"
+        "the receipt is 21.0 MB; the largest accepted is 20 MB"
     );
 }
 

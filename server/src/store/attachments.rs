@@ -93,6 +93,18 @@ impl Store {
             .collect()
     }
 
+    /// Removes an upload that was never attached to a record, when `uploaded_by` sent it; true
+    /// when a row was removed. Its blob files are left to `blobs gc` (see `Engine::discard_upload`).
+    pub async fn delete_unattached_attachment(&self, id: i64, uploaded_by: i64) -> Result<bool> {
+        let n = self
+            .exec(
+                "DELETE FROM attachments WHERE id = ? AND uploaded_by = ? AND record_id IS NULL",
+                vec![id.into(), uploaded_by.into()],
+            )
+            .await?;
+        Ok(n > 0)
+    }
+
     /// Other records of the same app holding a file with this content.
     pub async fn records_with_sha(&self, app_id: i64, sha256: &str) -> Result<Vec<i64>> {
         let rows = self

@@ -343,8 +343,8 @@ pub async fn submit(
         .get(actix_web::http::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > rules.max_body() as u64) {
-        if let Refusal::TooLarge(m) = rules.too_large() {
+    if let Some(n) = declared.filter(|n| *n > rules.max_body() as u64) {
+        if let Refusal::TooLarge(m) = rules.too_large(usize::try_from(n).unwrap_or(usize::MAX)) {
             return Ok(payload_too_large(m));
         }
     }
@@ -396,6 +396,7 @@ pub async fn submit(
         });
     }
     let mut uploaded = Vec::new();
+    let mut uploaded_ids = Vec::new();
     // One file at a time in memory: read back from its temporary file, processed, stored.
     for ReceivedFile {
         field: name,
@@ -412,7 +413,13 @@ pub async fn submit(
         {
             Ok(up) => {
                 uploaded.push(up.stored.sha256);
+                uploaded_ids.push(up.stored.attachment_id);
                 inputs.insert(name, Raw::Json(up.stored.attachment_id.into()));
+            }
+            Err(crate::uploads::UploadError::Receipt(e @ crate::receipts::ReceiptError::Busy)) => {
+                // The server, not the file: a 503 page saying to send the form again shortly.
+                state.engine.discard_uploads(&actor, &uploaded_ids).await;
+                return Err(WebError::Unavailable(e.to_string()));
             }
             Err(crate::uploads::UploadError::Engine(EngineError::Store(e))) => {
                 // The server's storage, not the file: say so plainly (503 when the disk is full).
@@ -498,12 +505,18 @@ pub async fn submit(
         }
         Err(e) => {
             let stale = matches!(e, EngineError::Stale { .. });
+            // A file is kept for sending the form again only when that can succeed: not when
+            // the record's state or the person's rights refuse the operation itself.
+            let keep_files = !matches!(e, EngineError::Precondition(_) | EngineError::Forbidden(_));
             let (errors, general, status) = match e {
                 EngineError::Invalid(errs) => (errs, vec![], 422),
                 e @ (EngineError::Stale { .. }
                 | EngineError::Precondition(_)
                 | EngineError::Forbidden(_)) => (vec![], vec![e.to_string()], 409),
-                e => return Err(e.into()),
+                e => {
+                    state.engine.discard_uploads(&actor, &uploaded_ids).await;
+                    return Err(e.into());
+                }
             };
             let record = match form.record {
                 Some(id) => Some(state.engine.record(&actor, &slug, id).await?.record),
@@ -525,8 +538,14 @@ pub async fn submit(
                 Some(r) => extras_for(&state, &actor, &app, op, r).await?,
                 None => Extras::default(),
             };
-            extras.kept =
-                kept::kept_files(&state, &actor, &app.def, op, &req.inputs, &errors).await;
+            if keep_files {
+                extras.kept =
+                    kept::kept_files(&state, &actor, &app.def, op, &req.inputs, &errors).await;
+            }
+            // What the form offers back is kept on purpose; any other upload of this refused
+            // submission (a file the refusal objected to) is taken back.
+            uploaded_ids.retain(|id| !extras.kept.iter().any(|k| k.id == *id));
+            state.engine.discard_uploads(&actor, &uploaded_ids).await;
             let mut resp = render(&page(
                 &signed, &app.def, &op_name, op, rec, &form.text, &errors, general, extras,
             ))?;

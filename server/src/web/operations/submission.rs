@@ -66,12 +66,10 @@ impl FormRules<'_> {
             .saturating_add(FRAMING)
     }
 
-    pub fn too_large(&self) -> Refusal {
-        Refusal::TooLarge(format!(
-            "the form is larger than {}; receipts may be at most {}",
-            crate::web::records::human_size(self.max_body() as i64),
-            crate::web::records::human_size(self.max_file as i64)
-        ))
+    /// The refusal of a form of `size` bytes (as declared, or as read so far): worded as the
+    /// receipt-size refusal of every surface, since the file is what makes a form this large.
+    pub fn too_large(&self, size: usize) -> Refusal {
+        Refusal::TooLarge(too_large_message(size, self.max_file))
     }
 }
 
@@ -146,7 +144,7 @@ pub(super) async fn read_form(
                 })?;
                 content += chunk.len();
                 if content > rules.max_body() {
-                    return Err(rules.too_large());
+                    return Err(rules.too_large(content));
                 }
                 size += chunk.len();
                 if size > rules.max_file {
@@ -166,12 +164,8 @@ pub(super) async fn read_form(
                 file.write(&chunk).await.map_err(spool_error)?;
             }
             if size > rules.max_file {
-                let limit = crate::web::records::human_size(rules.max_file as i64);
                 s.text.insert(name.clone(), String::new());
-                s.too_large = Some((
-                    name,
-                    format!("the file is larger than {limit}; receipts may be at most {limit}"),
-                ));
+                s.too_large = Some((name, too_large_message(size, rules.max_file)));
             } else if let Some(mut file) = spooled {
                 file.finish().await.map_err(spool_error)?;
                 s.files.push(ReceivedFile {
@@ -225,6 +219,15 @@ pub(super) async fn read_form(
         return Err(WebError::Csrf.into());
     }
     Ok(s)
+}
+
+/// "the receipt is 27.3 MB; the largest accepted is 20 MB": the same words MCP uses.
+fn too_large_message(size: usize, max: usize) -> String {
+    crate::receipts::ReceiptError::TooLarge {
+        size: size as u64,
+        max: max as u64,
+    }
+    .to_string()
 }
 
 /// A refusal page with 413 Payload Too Large.
