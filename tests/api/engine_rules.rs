@@ -227,7 +227,11 @@ async fn bad_uploads_are_refused_clearly_and_change_nothing() {
     for (name, bytes, expect) in [
         ("invoice.jpg", exe, "not a JPEG"),
         ("cut.png", truncated, "truncated"),
-        ("huge.jpg", big, "the receipt is 20.5 MB; the largest accepted is 20 MB"),
+        (
+            "huge.jpg",
+            big,
+            "the receipt is 20.5 MB; the largest accepted is 20 MB",
+        ),
     ] {
         let r = alice
             .run_op(
