@@ -27,27 +27,8 @@ async fn submit(
     fields: &[(&str, &str)],
     photo: Option<(&str, Vec<u8>)>,
 ) -> reqwest::Response {
-    let mut form = reqwest::multipart::Form::new().text("csrf", s.csrf.clone());
-    if let Some((id, version)) = record {
-        form = form
-            .text("_record", id.to_string())
-            .text("_version", version.to_string());
-    }
-    for (k, v) in fields {
-        form = form.text(k.to_string(), v.to_string());
-    }
-    if let Some((name, bytes)) = photo {
-        form = form.part(
-            "photo",
-            reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()),
-        );
-    }
-    s.http
-        .post(s.url(&format!("/apps/site_visits/ops/{op}")))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap()
+    let file = photo.map(|(name, bytes)| ("photo", name, bytes));
+    s.run_op_in("site_visits", op, record, fields, file).await
 }
 
 /// The stored fields of one record, read through the MCP view (full format).

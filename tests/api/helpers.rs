@@ -329,6 +329,20 @@ impl Session {
         fields: &[(&str, &str)],
         file: Option<(&str, &str, Vec<u8>)>,
     ) -> reqwest::Response {
+        self.run_op_in("expense_claims", op, record, fields, file)
+            .await
+    }
+
+    /// [`Session::run_op`] on an operation of another app (multipart; repeated names are
+    /// repeated parts).
+    pub async fn run_op_in(
+        &self,
+        app: &str,
+        op: &str,
+        record: Option<(i64, i64)>,
+        fields: &[(&str, &str)],
+        file: Option<(&str, &str, Vec<u8>)>,
+    ) -> reqwest::Response {
         let mut form = reqwest::multipart::Form::new().text("csrf", self.csrf.clone());
         if let Some((id, version)) = record {
             form = form
@@ -345,7 +359,7 @@ impl Session {
             );
         }
         self.http
-            .post(self.url(&format!("/apps/expense_claims/ops/{op}")))
+            .post(self.url(&format!("/apps/{app}/ops/{op}")))
             .multipart(form)
             .send()
             .await
