@@ -9,6 +9,7 @@ mod m0005_notifications;
 mod m0006_workflow;
 mod m0007_rates;
 mod m0008_people;
+mod m0009_summary_rollups;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0006_workflow::Migration),
             Box::new(m0007_rates::Migration),
             Box::new(m0008_people::Migration),
+            Box::new(m0009_summary_rollups::Migration),
         ]
     }
 }

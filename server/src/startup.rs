@@ -47,6 +47,10 @@ impl Application {
             tracing::info!("removed {cleaned} temporary file(s) left by interrupted uploads");
         }
         let engine = Engine::new(store.clone(), blobs);
+        engine
+            .sync_summary_rollups()
+            .await
+            .map_err(|e| format!("cannot build the summary rollups: {e}"))?;
         let auth = Auth::new(store.clone());
         let uploads = Uploads::new(config.max_upload_bytes);
         let listener = TcpListener::bind(&config.bind)

@@ -323,9 +323,18 @@ async fn dropping_an_option_in_use_needs_a_mapping_and_the_mapping_moves_the_rec
         stored(&app, id, "category").await.as_deref(),
         Some("Travel")
     );
+    let (_, before) = alice
+        .get_text("/apps/expense_claims/views/my_claims/summaries/by_category.csv")
+        .await;
+    assert!(before.contains("\nTravel,"), "{before}");
     let r = publish(&admin, "no more Travel").await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(stored(&app, id, "category").await.as_deref(), Some("Other"));
+    // The summaries follow the rewritten records (their rollups are built again).
+    let (_, after) = alice
+        .get_text("/apps/expense_claims/views/my_claims/summaries/by_category.csv")
+        .await;
+    assert!(after.contains("\nOther,") && !after.contains("Travel"), "{after}");
 }
 
 #[tokio::test]

@@ -360,6 +360,7 @@ impl Engine {
         .to_string();
         let note = note.map(str::trim).filter(|n| !n.is_empty());
         let definition = d.def.to_json();
+        let rollups = super::summaries::rollup_specs(&d.def);
         let v = self
             .store()
             .publish(
@@ -370,6 +371,7 @@ impl Engine {
                     changes: Some(&applied),
                     definition: &definition,
                     rewrites: &rewrites,
+                    rollups: &rollups,
                 },
                 now,
             )

@@ -259,10 +259,12 @@ impl Engine {
             changes: serde_json::to_string(&changes).unwrap_or_else(|_| "[]".into()),
         };
         let write = RecordWrite::Update {
+            app_id: row.app_id,
             id,
             expected_version: row.version,
             owner_id: row.owner_id,
             data: Value::Object(new),
+            before: row.data.clone(),
         };
         match self
             .store()

@@ -209,14 +209,19 @@ impl Engine {
                 data: data.clone(),
             },
             (Some(r), OperationKind::Delete) => RecordWrite::Delete {
+                app_id: app.id,
                 id: r.id,
                 expected_version: r.version,
+                owner_id: r.owner_id,
+                before: r.data.clone(),
             },
             (Some(r), _) => RecordWrite::Update {
+                app_id: app.id,
                 id: r.id,
                 expected_version: r.version,
                 owner_id: r.owner_id,
                 data: data.clone(),
+                before: r.data.clone(),
             },
         };
         let history = NewHistory {

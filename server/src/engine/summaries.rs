@@ -6,7 +6,7 @@ use super::definition::{AppDef, Bucket, FieldType, SummaryDef};
 use super::value::CurrencyCode;
 use super::views::ViewRequest;
 use super::{Actor, Engine, EngineError, PublishedApp};
-use crate::store::{Aggregate, DateBucket, GroupKey, SummaryQuery};
+use crate::store::{Aggregate, DateBucket, GroupKey, RollupSpec, SummaryQuery};
 use rust_decimal::Decimal;
 use std::str::FromStr;
 use std::sync::Arc;
@@ -95,6 +95,99 @@ pub fn value_label(def: &AppDef, s: &SummaryDef) -> String {
         A::Min => format!("Lowest {field}"),
         A::Max => format!("Highest {field}"),
     }
+}
+
+/// The database grouping of a summary: its group fields (the first date field cut into the
+/// summary's bucket), then, for money, the currency field.
+fn group_keys(def: &AppDef, s: &SummaryDef) -> (Vec<GroupKey>, Option<String>) {
+    let first_date = s
+        .group_by
+        .iter()
+        .find(|g| def.fields.get(*g).map(|f| f.kind) == Some(FieldType::Date));
+    let mut groups: Vec<GroupKey> = s
+        .group_by
+        .iter()
+        .map(|g| GroupKey {
+            field: g.clone(),
+            bucket: s
+                .bucket
+                .filter(|_| first_date == Some(g))
+                .map(store_bucket),
+        })
+        .collect();
+    // Money: one group per currency, never a sum across currencies.
+    let currency = s
+        .field
+        .as_deref()
+        .filter(|_| s.aggregate != super::definition::Aggregate::Count)
+        .and_then(|f| def.currency_of(f))
+        .map(String::from);
+    if let Some(c) = &currency {
+        groups.push(GroupKey {
+            field: c.clone(),
+            bucket: None,
+        });
+    }
+    (groups, currency)
+}
+
+/// The rollup that keeps a view's summary up to date with every write, when one can: counts,
+/// sums and averages, grouped by fields whose stored value is text, under fixed filters that
+/// do not depend on who asks. `None`: the summary is always computed over the records.
+pub fn rollup_spec(def: &AppDef, view: &str, summary: &str) -> Option<RollupSpec> {
+    let s = def.views.get(view)?.summaries.get(summary)?;
+    rollup_spec_of(def, view, summary, s)
+}
+
+/// [`rollup_spec`] of a summary given whole (the web's totals row makes its own).
+fn rollup_spec_of(def: &AppDef, view: &str, summary: &str, s: &SummaryDef) -> Option<RollupSpec> {
+    use super::definition::Aggregate as A;
+    let v = def.views.get(view)?;
+    if !matches!(s.aggregate, A::Count | A::Sum | A::Avg) || v.filters.iter().any(|f| f.value == "$me") {
+        return None;
+    }
+    let (groups, _) = group_keys(def, s);
+    let text_keys = groups.iter().all(|g| {
+        matches!(
+            def.fields.get(&g.field).map(|f| f.kind),
+            Some(
+                FieldType::Text
+                    | FieldType::LongText
+                    | FieldType::Choice
+                    | FieldType::User
+                    | FieldType::Currency
+                    | FieldType::Date
+                    | FieldType::Email
+                    | FieldType::Phone
+                    | FieldType::Url
+            )
+        )
+    });
+    if !text_keys || groups.len() > crate::store::ROLLUP_KEYS {
+        return None;
+    }
+    let field = match s.aggregate {
+        A::Count => None,
+        _ => Some(s.field.clone()?),
+    };
+    if field.as_ref().is_some_and(|f| !def.fields.get(f).is_some_and(|fd| fd.kind.is_numeric())) {
+        return None;
+    }
+    Some(RollupSpec {
+        view: view.to_string(),
+        summary: summary.to_string(),
+        groups,
+        field,
+        predicates: super::views::static_filter_predicates(def, v),
+    })
+}
+
+/// Every rollup a definition keeps (stored with each publication).
+pub fn rollup_specs(def: &AppDef) -> Vec<RollupSpec> {
+    def.views
+        .iter()
+        .flat_map(|(vn, v)| v.summaries.keys().filter_map(move |sn| rollup_spec(def, vn, sn)))
+        .collect()
 }
 
 impl Engine {
@@ -200,56 +293,21 @@ impl Engine {
     ) -> Result<SummaryPage, EngineError> {
         let built = self.view_query(&app, actor, view, req).await?;
         let def = &app.def;
-        let date_fields: Vec<&String> = s
-            .group_by
-            .iter()
-            .filter(|g| def.fields.get(*g).map(|f| f.kind) == Some(FieldType::Date))
-            .collect();
-        let mut groups: Vec<GroupKey> = s
-            .group_by
-            .iter()
-            .map(|g| GroupKey {
-                field: g.clone(),
-                bucket: s
-                    .bucket
-                    .filter(|_| date_fields.first() == Some(&g))
-                    .map(store_bucket),
-            })
-            .collect();
-        let mut key_labels: Vec<String> = s
-            .group_by
+        let (groups, currency) = group_keys(def, s);
+        let mut key_labels: Vec<String> = groups
             .iter()
             .map(|g| {
                 let label = def
                     .fields
-                    .get(g)
+                    .get(&g.field)
                     .map(|f| f.label.clone())
                     .unwrap_or_default();
-                match (s.bucket, date_fields.first() == Some(&g)) {
+                match (s.bucket, g.bucket.is_some()) {
                     (Some(b), true) => format!("{label} ({})", format!("{b:?}").to_lowercase()),
                     _ => label,
                 }
             })
             .collect();
-        // Money: one group per currency, never a sum across currencies.
-        let currency = s
-            .field
-            .as_deref()
-            .filter(|_| s.aggregate != super::definition::Aggregate::Count)
-            .and_then(|f| def.currency_of(f))
-            .map(String::from);
-        if let Some(c) = &currency {
-            groups.push(GroupKey {
-                field: c.clone(),
-                bucket: None,
-            });
-            key_labels.push(
-                def.fields
-                    .get(c)
-                    .map(|f| f.label.clone())
-                    .unwrap_or_default(),
-            );
-        }
         // A converted field holds one currency, the home one: it is the group's last key, as
         // a money field's currency is.
         let home = match s.field.as_deref().and_then(|f| def.fields.get(f)) {
@@ -266,16 +324,42 @@ impl Engine {
         }
         let mut records = built.query;
         records.sort.clear();
-        let (rows, cut) = self
-            .store()
-            .summarize(&SummaryQuery {
-                records,
-                groups,
-                aggregate: store_aggregate(s.aggregate),
-                field: s.field.clone(),
-                max_groups: MAX_GROUPS,
-            })
-            .await?;
+        // Without parameters or a search, a summary with a rollup reads its cells.
+        let rollup = match rollup_spec_of(def, view, summary, s) {
+            Some(spec)
+                if built.applied.is_empty()
+                    && records.search.is_none()
+                    && records.predicates == spec.predicates
+                    && spec.groups == groups =>
+            {
+                self.store().rollup_for(app.id, &spec).await?
+            }
+            _ => None,
+        };
+        let (rows, cut) = match rollup {
+            Some(id) => {
+                self.store()
+                    .summarize_rollup(
+                        id,
+                        &records,
+                        groups.len(),
+                        store_aggregate(s.aggregate),
+                        MAX_GROUPS,
+                    )
+                    .await?
+            }
+            None => {
+                self.store()
+                    .summarize(&SummaryQuery {
+                        records,
+                        groups,
+                        aggregate: store_aggregate(s.aggregate),
+                        field: s.field.clone(),
+                        max_groups: MAX_GROUPS,
+                    })
+                    .await?
+            }
+        };
         let groups = rows
             .into_iter()
             .filter(|r| r.count > 0)
@@ -287,7 +371,11 @@ impl Engine {
                 let mut keys: Vec<String> = r
                     .keys
                     .iter()
-                    .map(|k| k.clone().unwrap_or_else(|| "(empty)".into()))
+                    .map(|k| {
+                        k.clone()
+                            .filter(|k| !k.is_empty())
+                            .unwrap_or_else(|| "(empty)".into())
+                    })
                     .collect();
                 keys.extend(home.clone());
                 SummaryGroup {
@@ -306,6 +394,27 @@ impl Engine {
             groups,
             cut,
         })
+    }
+
+    /// Builds the summary rollups of every published app that are missing or out of date (a
+    /// database restored from a backup, or upgraded to a Formwork that keeps rollups); the rest
+    /// are left as they are. Run at start-up.
+    pub async fn sync_summary_rollups(&self) -> Result<(), EngineError> {
+        for app in self.catalog().apps().await? {
+            let started = std::time::Instant::now();
+            self.store()
+                .sync_rollups(app.id, &rollup_specs(&app.def))
+                .await?;
+            let took = started.elapsed();
+            if took > std::time::Duration::from_secs(1) {
+                tracing::info!(
+                    app = app.def.slug,
+                    took_ms = took.as_millis() as u64,
+                    "built summary rollups"
+                );
+            }
+        }
+        Ok(())
     }
 
     /// Every summary of a view, for the web page under the table.

@@ -341,6 +341,23 @@ pub(crate) fn fixed_filter_predicates(
     view: &ViewDef,
     actor: &Actor,
 ) -> Vec<Predicate> {
+    filter_predicates(def, view, Some(actor))
+}
+
+/// The fixed filters of a view whose filters do not name the person asking (`$me`), as they
+/// are for everyone (summary rollups keep them).
+pub(crate) fn static_filter_predicates(
+    def: &super::definition::AppDef,
+    view: &ViewDef,
+) -> Vec<Predicate> {
+    filter_predicates(def, view, None)
+}
+
+fn filter_predicates(
+    def: &super::definition::AppDef,
+    view: &ViewDef,
+    actor: Option<&Actor>,
+) -> Vec<Predicate> {
     view.filters
         .iter()
         .map(|f| Predicate {
@@ -352,7 +369,7 @@ pub(crate) fn fixed_filter_predicates(
                 .unwrap_or(crate::store::ValueKind::Text),
             op: predicate_op(f.op),
             value: if f.value == "$me" {
-                actor.username.clone()
+                actor.map(|a| a.username.clone()).unwrap_or_default()
             } else {
                 filter_value(def, f)
             },

@@ -45,6 +45,8 @@ pub struct Publication<'a> {
     pub changes: Option<&'a str>,
     pub definition: &'a str,
     pub rewrites: &'a [(i64, i64, serde_json::Value)],
+    /// The summary rollups the published definition keeps (see `rollups.rs`).
+    pub rollups: &'a [super::RollupSpec],
 }
 
 impl AppRow {
@@ -153,6 +155,9 @@ impl Store {
     /// draft's pending changes — all in one transaction.
     pub async fn publish(&self, p: &Publication<'_>, now: DateTime<Utc>) -> Result<i64> {
         let tx = self.begin().await?;
+        // Before any record is touched, so writes (which take it shared first) cannot deadlock
+        // with the rewrites below.
+        self.tx_lock_rollups(&tx, p.app_id, true).await?;
         let next = self
             .tx_one(
                 &tx,
@@ -179,6 +184,9 @@ impl Store {
                 return Err(StoreError::Stale { current: *id });
             }
         }
+        // Rewritten records may change any group or sum: then every rollup is built again.
+        self.tx_sync_rollups(&tx, p.app_id, p.rollups, !p.rewrites.is_empty())
+            .await?;
         self.tx_exec(
             &tx,
             "INSERT INTO app_versions (app_id, version, definition, published_by, published_at, note, changes) VALUES (?, ?, ?, ?, ?, ?, ?)",

@@ -120,6 +120,10 @@ impl Store {
         let mut found = Vec::new();
         for r in c.query_all(self.stmt(list, vec![])).await? {
             let name: String = get(&r, "name")?;
+            // Summary rollups are derived from the records and rebuilt when the server starts.
+            if super::rollups::DERIVED_TABLES.contains(&name.as_str()) {
+                continue;
+            }
             let mut columns = Vec::new();
             for col in c
                 .query_all(self.stmt(cols, vec![name.clone().into()]))

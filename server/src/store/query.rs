@@ -5,7 +5,7 @@ use super::{Dialect, Store};
 use sea_orm::Value;
 
 /// How a field's stored JSON value compares.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ValueKind {
     /// Strings, dates (ISO 8601 sorts as text), choices, currencies.
     Text,
@@ -18,7 +18,7 @@ pub enum ValueKind {
 }
 
 /// Comparison operator of a predicate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum PredicateOp {
     Eq,
     Ne,
@@ -34,7 +34,7 @@ pub enum PredicateOp {
 }
 
 /// One `field op value` condition.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Predicate {
     pub field: String,
     pub kind: ValueKind,

@@ -40,15 +40,22 @@ pub enum RecordWrite {
         owner_id: i64,
         data: Json,
     },
+    /// `before` is the record's data at `expected_version`, as the engine read it: what the
+    /// record adds to summary rollups until this write (see `rollups.rs`).
     Update {
+        app_id: i64,
         id: i64,
         expected_version: i64,
         owner_id: i64,
         data: Json,
+        before: Json,
     },
     Delete {
+        app_id: i64,
         id: i64,
         expected_version: i64,
+        owner_id: i64,
+        before: Json,
     },
 }
 
@@ -107,6 +114,12 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<(i64, i64)> {
         let tx = self.begin().await?;
+        let app_id = match &write {
+            RecordWrite::Create { app_id, .. }
+            | RecordWrite::Update { app_id, .. }
+            | RecordWrite::Delete { app_id, .. } => *app_id,
+        };
+        self.tx_lock_rollups(&tx, app_id, false).await?;
         let (id, version) = match write {
             RecordWrite::Create {
                 app_id,
@@ -117,23 +130,30 @@ impl Store {
                     .tx_one(
                         &tx,
                         "INSERT INTO records (app_id, owner_id, version, data, created_at, updated_at) VALUES (?, ?, 1, ?, ?, ?) RETURNING id",
-                        vec![app_id.into(), owner_id.into(), data.into(), now.into(), now.into()],
+                        vec![app_id.into(), owner_id.into(), data.clone().into(), now.into(), now.into()],
                     )
                     .await?
                     .ok_or(StoreError::NotFound)?;
+                let after = super::rollups::Side {
+                    owner_id,
+                    data: &data,
+                };
+                self.tx_rollup_write(&tx, app_id, None, Some(after)).await?;
                 (get::<i64>(&row, "id")?, 1)
             }
             RecordWrite::Update {
+                app_id,
                 id,
                 expected_version,
                 owner_id,
                 data,
+                before,
             } => {
                 let n = self
                     .tx_exec(
                         &tx,
-                        "UPDATE records SET data = ?, owner_id = ?, version = version + 1, updated_at = ? WHERE id = ? AND version = ?",
-                        vec![data.into(), owner_id.into(), now.into(), id.into(), expected_version.into()],
+                        "UPDATE records SET data = ?, owner_id = ?, version = version + 1, updated_at = ? WHERE id = ? AND app_id = ? AND version = ?",
+                        vec![data.clone().into(), owner_id.into(), now.into(), id.into(), app_id.into(), expected_version.into()],
                     )
                     .await?;
                 if n == 0 {
@@ -141,17 +161,31 @@ impl Store {
                     tx.rollback().await;
                     return Err(e);
                 }
+                // The row was at `expected_version`, so `before` is what it held.
+                let was = super::rollups::Side {
+                    owner_id,
+                    data: &before,
+                };
+                let now_is = super::rollups::Side {
+                    owner_id,
+                    data: &data,
+                };
+                self.tx_rollup_write(&tx, app_id, Some(was), Some(now_is))
+                    .await?;
                 (id, expected_version + 1)
             }
             RecordWrite::Delete {
+                app_id,
                 id,
                 expected_version,
+                owner_id,
+                before,
             } => {
                 let n = self
                     .tx_exec(
                         &tx,
-                        "DELETE FROM records WHERE id = ? AND version = ?",
-                        vec![id.into(), expected_version.into()],
+                        "DELETE FROM records WHERE id = ? AND app_id = ? AND version = ?",
+                        vec![id.into(), app_id.into(), expected_version.into()],
                     )
                     .await?;
                 if n == 0 {
@@ -159,6 +193,11 @@ impl Store {
                     tx.rollback().await;
                     return Err(e);
                 }
+                let was = super::rollups::Side {
+                    owner_id,
+                    data: &before,
+                };
+                self.tx_rollup_write(&tx, app_id, Some(was), None).await?;
                 self.tx_exec(
                     &tx,
                     "UPDATE attachments SET record_id = NULL WHERE record_id = ?",
@@ -266,6 +305,18 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<()> {
         let tx = self.begin().await?;
+        self.tx_write_first(&tx).await?;
+        self.tx_lock_rollups(&tx, app_id, false).await?;
+        let last = self
+            .tx_one(
+                &tx,
+                "SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) AS last FROM records",
+                vec![],
+            )
+            .await?
+            .map(|r| get::<i64>(&r, "last"))
+            .transpose()?
+            .unwrap_or(0);
         for chunk in rows.chunks(200) {
             let mut sql = String::from(
                 "INSERT INTO records (app_id, owner_id, version, data, created_at, updated_at) VALUES ",
@@ -286,6 +337,7 @@ impl Store {
             }
             self.tx_exec(&tx, &sql, values).await?;
         }
+        self.tx_rollup_added(&tx, app_id, last).await?;
         tx.commit().await?;
         Ok(())
     }

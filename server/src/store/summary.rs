@@ -4,7 +4,7 @@ use super::query::{RecordQuery, ValueKind};
 use super::{get, Dialect, Result, Store};
 
 /// A date bucket for grouping.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum DateBucket {
     Day,
     /// Labelled by the week's Monday.
@@ -15,7 +15,7 @@ pub enum DateBucket {
 }
 
 /// One grouping key: a field, or a date field cut into buckets.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GroupKey {
     pub field: String,
     pub bucket: Option<DateBucket>,
@@ -52,7 +52,7 @@ pub struct SummaryRow {
     pub value: Option<String>,
 }
 
-fn group_expr(d: Dialect, g: &GroupKey) -> String {
+pub(super) fn group_expr(d: Dialect, g: &GroupKey) -> String {
     let x = d.field_expr(&g.field, ValueKind::Text);
     match (g.bucket, d) {
         (None, _) => x,
