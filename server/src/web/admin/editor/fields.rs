@@ -77,6 +77,8 @@ pub fn preview(name: &str, f: &FieldDef) -> InputView {
         help: f.help.clone(),
         accept: f.accept.join(","),
         unit: f.unit.clone().unwrap_or_default(),
+        note: String::new(),
+        rule: String::new(),
     }
 }
 
@@ -307,6 +309,8 @@ fn blank_field(kind: FieldType, label: &str) -> FieldDef {
         source: None,
         date_field: None,
         unit: None,
+        visible_when: None,
+        required_when: None,
     }
 }
 

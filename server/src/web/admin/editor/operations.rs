@@ -150,6 +150,8 @@ pub async fn add(
                     not_own: false,
                     when: vec![],
                     show: vec![],
+                    sections: vec![],
+                    read_only: vec![],
                     verify: vec![],
                     cross_check: None,
                     notify: vec![],
