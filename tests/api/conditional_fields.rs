@@ -443,3 +443,231 @@ async fn the_tool_schema_lists_only_editable_inputs_and_says_their_conditions() 
         "{text}"
     );
 }
+
+/// The field form of `hotel` (a text field) with the given rules.
+fn hotel_form<'a>(visible_when: &'a str, required_when: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("label", "Hotel"),
+        ("name", "hotel"),
+        ("type", "text"),
+        ("help", ""),
+        ("default", ""),
+        ("max_len", ""),
+        ("visible_when", visible_when),
+        ("required_when", required_when),
+    ]
+}
+
+#[tokio::test]
+async fn the_app_editor_sets_conditions_and_layout_and_refuses_bad_ones_in_the_form() {
+    let app = spawn_app().await;
+    publish_trip_costs(&app).await;
+    app.enable_mcp().await;
+    let admin = app.sign_in("admin").await;
+
+    // The field form shows the rule as it stands.
+    let (status, page) = admin.get_text("/admin/apps/trip_costs/fields/nights").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains(r#"name="visible_when""#) && page.contains("Lodging"),
+        "{page}"
+    );
+
+    // Refused rules come back beside their control, with the definition's message.
+    for (rule, message) in [
+        (
+            r#"{"field": "hotel", "op": "eq", "value": "x"}"#,
+            "cannot depend on itself",
+        ),
+        (
+            r#"{"any": [{"field": "nope", "op": "eq", "value": "x"}]}"#,
+            "unknown field `nope`",
+        ),
+        (
+            r#"{"field": "nights", "op": "gt", "value": "many"}"#,
+            "`many` is not a number",
+        ),
+        (
+            r#"{"field": "category", "op": "eq", "value": "Boat"}"#,
+            "`Boat` is not one of the options",
+        ),
+        ("category is Lodging", "write conditions as"),
+    ] {
+        let r = admin
+            .post_form("/admin/apps/trip_costs/fields/hotel", &hotel_form(rule, ""))
+            .await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{rule}");
+        let page = r.text().await.unwrap();
+        assert!(page.contains(message), "{message} in {page}");
+        assert!(page.contains("has-error"), "{page}");
+    }
+
+    // A cycle: nights shown only when hotel is, hotel only when nights is.
+    let r = admin
+        .post_form(
+            "/admin/apps/trip_costs/fields/nights",
+            &[
+                ("label", "Nights"),
+                ("name", "nights"),
+                ("type", "integer"),
+                (
+                    "visible_when",
+                    r#"{"field": "hotel", "op": "contains", "value": "a"}"#,
+                ),
+                ("required_when", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("comes back to itself"));
+
+    // A good rule, in the TOML form of a definition file: hotel shown for lodging, required
+    // from three nights.
+    let r = admin
+        .post_form(
+            "/admin/apps/trip_costs/fields/hotel",
+            &hotel_form(
+                r#"{ field = "category", op = "eq", value = "Lodging" }"#,
+                r#"[{ field = "nights", op = "gte", value = "3" }]"#,
+            ),
+        )
+        .await;
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        r.text().await.unwrap()
+    );
+
+    // The operation: purpose becomes editable, amount read-only, new sections.
+    let op_form = |sections: &'static str| {
+        vec![
+            ("title", "Edit cost"),
+            ("kind", "update"),
+            ("roles", "employee"),
+            ("roles", "manager"),
+            ("scope", "own"),
+            ("from", "Draft"),
+            ("inputs", "purpose"),
+            ("inputs", "category"),
+            ("inputs", "nights"),
+            ("inputs", "hotel"),
+            ("inputs", "attendees"),
+            ("layout_form", "1"),
+            ("read_only", "amount"),
+            ("read_only", "manager_note"),
+            ("sections", sections),
+        ]
+    };
+    let r = admin
+        .post_form(
+            "/admin/apps/trip_costs/operations/edit/edit",
+            &op_form("Cost: purpose, category, nope"),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("unknown field `nope`"));
+    let r = admin
+        .post_form(
+            "/admin/apps/trip_costs/operations/edit/edit",
+            &op_form("Cost: purpose, category, amount\nStay: nights, hotel\nOther: attendees, manager_note"),
+        )
+        .await;
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        r.text().await.unwrap()
+    );
+    let (_, page) = admin
+        .get_text("/admin/apps/trip_costs/operations/edit/edit")
+        .await;
+    assert!(page.contains("Stay: nights, hotel"), "{page}");
+
+    // Saved in the draft as definition keys, and published with the data kept.
+    let toml = app.cli(&["app", "export", "trip_costs"], None);
+    assert!(
+        toml.contains("required_when") && toml.contains("read_only"),
+        "{toml}"
+    );
+    let alice = app.sign_in("alice").await;
+    let token = app.token("alice");
+    let id = lodging(&alice).await;
+    let r = admin
+        .post_form("/admin/apps/trip_costs/publish", &[("note", "conditions")])
+        .await;
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        r.text().await.unwrap()
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let stored = row(&app, &token, id).await;
+    assert_eq!(
+        stored["fields"]["hotel"],
+        json!("Hôtel du Parc"),
+        "{stored}"
+    );
+    assert_eq!(stored["fields"]["amount"], json!("240"), "{stored}");
+
+    // The published rules apply: three nights need a hotel; amount is read-only now.
+    let r = call_tool(
+        &app,
+        &token,
+        "trip_costs_edit",
+        json!({"record_id": id, "nights": 3, "hotel": ""}),
+    )
+    .await;
+    assert!(
+        error_text(&r).contains("required when Nights is at least 3"),
+        "{r}"
+    );
+    let r = call_tool(
+        &app,
+        &token,
+        "trip_costs_edit",
+        json!({"record_id": id, "amount": "10.00"}),
+    )
+    .await;
+    assert!(error_text(&r).contains("read-only"), "{r}");
+    let r = call_tool(
+        &app,
+        &token,
+        "trip_costs_edit",
+        json!({"record_id": id, "purpose": "Fair in Lyon, day 2"}),
+    )
+    .await;
+    assert_eq!(r["structuredContent"]["applied"], json!(true), "{r}");
+}
+
+#[tokio::test]
+async fn only_administrators_change_conditions_and_layout() {
+    let app = spawn_app().await;
+    publish_trip_costs(&app).await;
+    let before = app.cli(&["app", "export", "trip_costs"], None);
+    for user in ["alice", "maria"] {
+        let s = app.sign_in(user).await;
+        let r = s
+            .post_form(
+                "/admin/apps/trip_costs/fields/hotel",
+                &hotel_form(r#"{"field": "category", "op": "eq", "value": "Meals"}"#, ""),
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "{user}");
+        let r = s
+            .post_form(
+                "/admin/apps/trip_costs/operations/edit/edit",
+                &[
+                    ("title", "Edit"),
+                    ("kind", "update"),
+                    ("roles", "employee"),
+                    ("layout_form", "1"),
+                    ("sections", ""),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "{user}");
+    }
+    assert_eq!(app.cli(&["app", "export", "trip_costs"], None), before);
+}
