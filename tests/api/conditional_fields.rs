@@ -227,6 +227,16 @@ async fn a_hidden_field_is_never_required_and_a_value_sent_for_it_is_refused_and
     assert_eq!(after["fields"]["category"], json!("Travel"));
     assert_eq!(after["fields"]["nights"], before["fields"]["nights"]);
     assert_eq!(after["fields"]["hotel"], json!("Hôtel du Parc"));
+    // The record's page does not show the hidden fields.
+    let (_, record_page) = alice
+        .get_text(&format!("/apps/trip_costs/records/{id}"))
+        .await;
+    let fields = record_page
+        .split("<h2>History</h2>")
+        .next()
+        .unwrap_or_default();
+    assert!(fields.contains("Fair in Lyon"), "{fields}");
+    assert!(!fields.contains("Hôtel du Parc"), "{fields}");
 
     // Changing a hidden value is refused on both surfaces and leaves it as it was.
     let v = after["version"].as_i64().unwrap();
