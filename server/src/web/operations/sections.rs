@@ -18,6 +18,8 @@ pub(crate) struct GroupView {
 /// An input, or a field shown read-only with its value.
 pub(crate) struct ItemView {
     pub input: Option<InputView>,
+    /// The field's name (read-only entries: ties the value to its label).
+    pub name: String,
     pub label: String,
     pub shown: String,
 }
@@ -86,6 +88,7 @@ pub(crate) fn groups(
                 }
                 items.push(ItemView {
                     input: Some(input),
+                    name: e.field.clone(),
                     label: String::new(),
                     shown: String::new(),
                 });
@@ -98,6 +101,7 @@ pub(crate) fn groups(
                 let shown = crate::web::amounts::display_value(def, &e.field, prospective);
                 items.push(ItemView {
                     input: None,
+                    name: e.field.clone(),
                     label,
                     shown: if shown.is_empty() {
                         "—".into()
