@@ -176,7 +176,8 @@ impl Engine {
             );
         }
         let failed: BTreeSet<String> = errors.iter().map(|e| e.field.clone()).collect();
-        let hidden = rules::hidden_fields(def, &Value::Object(new.clone()));
+        let shaped = Value::Object(new.clone());
+        let hidden = rules::hidden_fields(def, &shaped);
         for name in &op.inputs {
             let value = new.get(name).unwrap_or(&Value::Null);
             if hidden.contains(name) {
@@ -193,7 +194,7 @@ impl Engine {
             let field = &def.fields[name.as_str()];
             if op.required.contains(name) || (field.required && op.kind == OperationKind::Create) {
                 errors.push(fe(def, name, "is required".into()));
-            } else if rules::required_by_rule(def, name, &Value::Object(new.clone()), &hidden) {
+            } else if rules::required_by_rule(def, name, &shaped, &hidden) {
                 let when = field
                     .required_when
                     .as_ref()
