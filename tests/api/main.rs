@@ -8,6 +8,7 @@ mod helpers;
 mod accounts;
 mod backup;
 mod blobs_s3;
+mod conditional_fields;
 mod demo;
 mod editor;
 mod engine_rules;

@@ -125,51 +125,7 @@ pub(super) fn check_workflow(def: &AppDef, errors: &mut Vec<DefinitionError>) {
             if o.kind == OperationKind::Create {
                 problem(p.clone(), "a create operation has no record to test".into());
             }
-            match def.fields.get(&c.field) {
-                None => problem(format!("{p}.field"), format!("unknown field `{}`", c.field)),
-                Some(f) => {
-                    let numeric =
-                        matches!(value_kind(f.kind), ValueKind::Number | ValueKind::Integer);
-                    if f.kind.is_file() {
-                        problem(
-                            format!("{p}.field"),
-                            format!("`{}` is a file; test it with `requires`", c.field),
-                        );
-                    } else if (f.kind == FieldType::MultiChoice) != (c.op == FilterOp::ContainsAny)
-                    {
-                        problem(
-                            format!("{p}.op"),
-                            "multichoice fields are tested with `contains_any`, and only they are"
-                                .into(),
-                        );
-                    } else if numeric {
-                        if c.op == FilterOp::Contains {
-                            problem(format!("{p}.op"), "`contains` works on text".into());
-                        }
-                        if Decimal::from_str(c.value.trim()).is_err() {
-                            problem(
-                                format!("{p}.value"),
-                                format!("`{}` is not a number", c.value),
-                            );
-                        }
-                    } else if f.kind == FieldType::Choice
-                        && matches!(c.op, FilterOp::Eq | FilterOp::Ne)
-                        && !f.options.contains(&c.value)
-                    {
-                        problem(
-                            format!("{p}.value"),
-                            format!("`{}` is not one of the options", c.value),
-                        );
-                    } else if f.kind == FieldType::Date
-                        && chrono::NaiveDate::parse_from_str(&c.value, "%Y-%m-%d").is_err()
-                    {
-                        problem(
-                            format!("{p}.value"),
-                            format!("`{}` is not a date (YYYY-MM-DD)", c.value),
-                        );
-                    }
-                }
-            }
+            check_condition(def, c, &p, &mut problem);
         }
         for (i, f) in o.show.iter().enumerate() {
             if !def.fields.contains_key(f) {
@@ -204,6 +160,58 @@ pub(super) fn check_workflow(def: &AppDef, errors: &mut Vec<DefinitionError>) {
                     )
                 }
                 Some(_) => {}
+            }
+        }
+    }
+}
+
+/// Checks one comparison against its field: known, not a file, an operator and a value that fit
+/// the field's type. Shared by an operation's `when` and a field's `visible_when`/`required_when`.
+pub(super) fn check_condition(
+    def: &AppDef,
+    c: &Condition,
+    p: &str,
+    problem: &mut impl FnMut(String, String),
+) {
+    match def.fields.get(&c.field) {
+        None => problem(format!("{p}.field"), format!("unknown field `{}`", c.field)),
+        Some(f) => {
+            let numeric = matches!(value_kind(f.kind), ValueKind::Number | ValueKind::Integer);
+            if f.kind.is_file() {
+                problem(
+                    format!("{p}.field"),
+                    format!("`{}` is a file; test it with `requires`", c.field),
+                );
+            } else if (f.kind == FieldType::MultiChoice) != (c.op == FilterOp::ContainsAny) {
+                problem(
+                    format!("{p}.op"),
+                    "multichoice fields are tested with `contains_any`, and only they are".into(),
+                );
+            } else if numeric {
+                if c.op == FilterOp::Contains {
+                    problem(format!("{p}.op"), "`contains` works on text".into());
+                }
+                if Decimal::from_str(c.value.trim()).is_err() {
+                    problem(
+                        format!("{p}.value"),
+                        format!("`{}` is not a number", c.value),
+                    );
+                }
+            } else if f.kind == FieldType::Choice
+                && matches!(c.op, FilterOp::Eq | FilterOp::Ne)
+                && !f.options.contains(&c.value)
+            {
+                problem(
+                    format!("{p}.value"),
+                    format!("`{}` is not one of the options", c.value),
+                );
+            } else if f.kind == FieldType::Date
+                && chrono::NaiveDate::parse_from_str(&c.value, "%Y-%m-%d").is_err()
+            {
+                problem(
+                    format!("{p}.value"),
+                    format!("`{}` is not a date (YYYY-MM-DD)", c.value),
+                );
             }
         }
     }

@@ -129,6 +129,12 @@ pub struct FieldDef {
     /// For integer fields: the unit shown after the value ("km", "nights").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unit: Option<String>,
+    /// The field is shown, and may be set, only while this rule holds (`engine::field_rules`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visible_when: Option<super::field_rules::FieldRule>,
+    /// The field must have a value while this rule holds (and the field is visible).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub required_when: Option<super::field_rules::FieldRule>,
 }
 
 /// Which records a role sees or acts on.
@@ -412,6 +418,12 @@ pub struct OperationDef {
     /// Fields shown read-only beside the operation's form (e.g. a reviewer's comment).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub show: Vec<String>,
+    /// The form's order of fields, grouped under titles (inputs and `read_only` fields).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sections: Vec<super::field_rules::Section>,
+    /// Fields shown in the form with their value, not editable (never inputs).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub read_only: Vec<String>,
     /// Computed fields a caller may send as a cross-check: a given value must equal the computed
     /// one within one minor unit of the currency, and is never stored.
     #[serde(default)]
@@ -718,6 +730,7 @@ impl AppDef {
         self.check_roles(&mut errors);
         super::notify::check_notify(self, &mut errors);
         super::conditions::check_workflow(self, &mut errors);
+        super::field_rules::check_definition(self, &mut errors);
         if errors.is_empty() {
             Ok(())
         } else {
@@ -820,6 +833,12 @@ impl AppDef {
             {
                 fix(s);
             }
+            for rule in [&mut f.visible_when, &mut f.required_when]
+                .into_iter()
+                .flatten()
+            {
+                rule.rename(old, new);
+            }
             if let Some(e) = f.expr.as_mut() {
                 if let Ok(terms) = parse_expr(e) {
                     let mut out = String::new();
@@ -880,6 +899,8 @@ impl AppDef {
                 .for_each(&fix);
             o.when.iter_mut().for_each(|c| fix(&mut c.field));
             fix_all(&mut o.show);
+            fix_all(&mut o.read_only);
+            o.sections.iter_mut().for_each(|s| fix_all(&mut s.fields));
         }
         Ok(())
     }
@@ -903,6 +924,14 @@ impl AppDef {
                 .is_some_and(|t| t.iter().any(|(_, t)| t == field))
             {
                 out.push(format!("fields.{n}.expr"));
+            }
+            for (key, rule) in [
+                ("visible_when", &f.visible_when),
+                ("required_when", &f.required_when),
+            ] {
+                if rule.as_ref().is_some_and(|r| r.fields().contains(field)) {
+                    out.push(format!("fields.{n}.{key}"));
+                }
             }
         }
         for (key, v) in [
@@ -935,7 +964,11 @@ impl AppDef {
                     .is_some_and(|c| c.file == field || c.into == field)
                 || o.notify.iter().any(|t| t.field.as_deref() == Some(field))
                 || o.when.iter().any(|c| c.field == field)
-                || o.show.iter().any(|f| f == field);
+                || o.show.iter().any(|f| f == field)
+                || o.read_only.iter().any(|f| f == field)
+                || o.sections
+                    .iter()
+                    .any(|s| s.fields.iter().any(|f| f == field));
             if used {
                 out.push(format!("operations.{n}"));
             }

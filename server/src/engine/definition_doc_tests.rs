@@ -5,6 +5,8 @@
 //! the resulting JSON are collected; the struct literals below stop compiling when a struct gains a
 //! field, so a new key cannot be left out of this test either. Enumeration values come from serde's
 //! own list of variants (the "expected one of …" of an unknown variant).
+use super::super::conditions::Condition;
+use super::super::field_rules::{FieldRule, Section};
 use super::*;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -34,6 +36,8 @@ fn field(kind: FieldType) -> FieldDef {
         source: Some("net".into()),
         date_field: Some("day".into()),
         unit: Some("km".into()),
+        visible_when: None,
+        required_when: None,
     }
 }
 
@@ -50,6 +54,20 @@ fn full_definition() -> AppDef {
     fields.insert("nights".to_string(), {
         let mut f = field(FieldType::Integer);
         f.default = Some("1".into());
+        f.visible_when = Some(FieldRule::Any {
+            any: vec![FieldRule::One(Condition {
+                field: "status".into(),
+                op: FilterOp::Eq,
+                value: "Draft".into(),
+            })],
+        });
+        f.required_when = Some(FieldRule::All {
+            all: vec![FieldRule::One(Condition {
+                field: "net".into(),
+                op: FilterOp::Gt,
+                value: "0".into(),
+            })],
+        });
         f
     });
 
@@ -119,12 +137,17 @@ fn full_definition() -> AppDef {
             to: Some("Done".into()),
             requires: vec!["receipt".into()],
             not_own: true,
-            when: vec![super::super::conditions::Condition {
+            when: vec![Condition {
                 field: "net".into(),
                 op: FilterOp::Gt,
                 value: "0".into(),
             }],
             show: vec!["note".into()],
+            sections: vec![Section {
+                title: "Amount".into(),
+                fields: vec!["net".into(), "note".into()],
+            }],
+            read_only: vec!["note".into()],
             verify: vec!["total".into()],
             cross_check: Some(CrossCheck {
                 file: "receipt".into(),

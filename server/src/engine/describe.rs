@@ -188,11 +188,13 @@ pub fn operation_instructions(def: &AppDef, op: &OperationDef) -> String {
     }
     for i in &op.inputs {
         if let Some(f) = def.fields.get(i) {
-            let req = if op.required.contains(i) || (f.required && op.kind == OperationKind::Create)
-            {
-                "required"
+            let note = super::field_rules::input_note(def, op, i);
+            let req = if super::field_rules::always_required(def, op, i) {
+                "required".to_string()
+            } else if !note.is_empty() {
+                format!("{note}; otherwise omit to leave unchanged")
             } else {
-                "optional; omit to leave unchanged"
+                "optional; omit to leave unchanged".to_string()
             };
             let help = if f.help.is_empty() {
                 String::new()

@@ -12,6 +12,7 @@ pub mod definition;
 pub mod describe;
 mod error;
 pub mod evolution;
+pub mod field_rules;
 pub mod field_types;
 pub mod notify;
 pub mod operations;

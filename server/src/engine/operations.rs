@@ -1,13 +1,14 @@
 //! Running an operation: permission and precondition checks, typed input parsing, cross-field
 //! rules, computed fields, the diff, and one atomic write with its history entry.
 use super::definition::{parse_expr, AppDef, FieldType, OperationKind};
+use super::field_rules as rules;
 use super::value::{parse_field, stored_decimal, CurrencyCode, Raw};
 use super::{Actor, Engine, EngineError, FieldError, PublishedApp};
 use crate::store::{NewHistory, RecordRow, RecordWrite, StoreError};
 use rust_decimal::Decimal;
 use serde::Serialize;
 use serde_json::{Map, Value};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// What a surface asks an operation to do.
 #[derive(Debug, Clone, Default)]
@@ -95,7 +96,16 @@ impl Engine {
         let def = &app.def;
         let mut errors = Vec::new();
         for name in req.inputs.keys() {
-            if !op.inputs.contains(name) && !op.verify.contains(name) {
+            if op.read_only.contains(name) {
+                errors.push(fe(
+                    def,
+                    name,
+                    format!(
+                        "is read-only in \"{}\" and cannot be changed by it",
+                        op.title
+                    ),
+                ));
+            } else if !op.inputs.contains(name) && !op.verify.contains(name) {
                 errors.push(FieldError {
                     field: name.clone(),
                     label: name.clone(),
@@ -130,12 +140,6 @@ impl Engine {
                 },
                 None => new.get(name).cloned().unwrap_or(Value::Null),
             };
-            let required =
-                op.required.contains(name) || (field.required && op.kind == OperationKind::Create);
-            if required && value.is_null() {
-                errors.push(fe(def, name, "is required".into()));
-                continue;
-            }
             if field.kind.is_file() && raw.is_some() {
                 if let Some(att_id) = value.as_i64() {
                     match self
@@ -171,7 +175,35 @@ impl Engine {
                 note.map(Value::String).unwrap_or(Value::Null),
             );
         }
-        for name in &op.requires {
+        let failed: BTreeSet<String> = errors.iter().map(|e| e.field.clone()).collect();
+        let shaped = Value::Object(new.clone());
+        let hidden = rules::hidden_fields(def, &shaped);
+        for name in &op.inputs {
+            let value = new.get(name).unwrap_or(&Value::Null);
+            if hidden.contains(name) {
+                // A hidden field keeps its value: a different one sent for it is refused.
+                let before = old.get(name).unwrap_or(&Value::Null);
+                if req.inputs.contains_key(name) && value != before && !failed.contains(name) {
+                    errors.push(fe(def, name, rules::hidden_refusal(def, name)));
+                }
+                continue;
+            }
+            if !value.is_null() || failed.contains(name) {
+                continue;
+            }
+            let field = &def.fields[name.as_str()];
+            if op.required.contains(name) || (field.required && op.kind == OperationKind::Create) {
+                errors.push(fe(def, name, "is required".into()));
+            } else if rules::required_by_rule(def, name, &shaped, &hidden) {
+                let when = field
+                    .required_when
+                    .as_ref()
+                    .map(|r| r.phrase(def))
+                    .unwrap_or_default();
+                errors.push(fe(def, name, format!("is required when {when}")));
+            }
+        }
+        for name in op.requires.iter().filter(|n| !hidden.contains(*n)) {
             if new.get(name).is_none_or(|v| v.is_null()) {
                 errors.push(fe(
                     def,
@@ -336,7 +368,7 @@ fn fe(def: &AppDef, field: &str, message: String) -> FieldError {
 }
 
 /// Field defaults for a new record: literals, `$me`, `$today`.
-fn defaults(def: &AppDef, actor: &Actor, today: chrono::NaiveDate) -> Map<String, Value> {
+pub fn defaults(def: &AppDef, actor: &Actor, today: chrono::NaiveDate) -> Map<String, Value> {
     let mut m = Map::new();
     for (name, f) in &def.fields {
         let v = match f.default.as_deref() {

@@ -331,6 +331,8 @@ fn number_field() -> super::definition::FieldDef {
         source: None,
         date_field: None,
         unit: None,
+        visible_when: None,
+        required_when: None,
     }
 }
 

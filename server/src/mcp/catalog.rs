@@ -3,7 +3,7 @@
 use crate::engine::definition::{
     AppDef, DataFormat, FieldDef, FieldType, OperationDef, OperationKind, ViewDef,
 };
-use crate::engine::{describe, Actor, PublishedApp};
+use crate::engine::{describe, field_rules, Actor, PublishedApp};
 use rmcp::model::{Tool, ToolAnnotations};
 use serde_json::{json, Map, Value};
 use std::sync::Arc;
@@ -255,8 +255,14 @@ fn operation_tool(def: &AppDef, name: &str, o: &OperationDef) -> Tool {
     }
     for i in &o.inputs {
         let f = &def.fields[i.as_str()];
-        props.insert(i.clone(), field_schema(def, f));
-        if o.required.contains(i) || (f.required && o.kind == OperationKind::Create) {
+        let mut schema = field_schema(def, f);
+        // A rule's condition is said in the input's description: the schema cannot express it.
+        let note = field_rules::input_note(def, o, i);
+        if let (false, Some(Value::String(d))) = (note.is_empty(), schema.get_mut("description")) {
+            d.push_str(&format!(" ({note})"));
+        }
+        props.insert(i.clone(), schema);
+        if field_rules::always_required(def, o, i) {
             required.push(i.clone());
         }
     }

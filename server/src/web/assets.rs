@@ -9,6 +9,11 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
         include_bytes!("../../../static/clients.js"),
     ),
     (
+        "conditions.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../../static/conditions.js"),
+    ),
+    (
         "error.js",
         "text/javascript; charset=utf-8",
         include_bytes!("../../../static/error.js"),

@@ -18,6 +18,7 @@ use submission::{payload_too_large, read_form, spool_error, FormRules, ReceivedF
 mod kept;
 mod readiness;
 mod receipt;
+mod sections;
 mod submission;
 
 pub(crate) use receipt::current_files;
@@ -46,6 +47,10 @@ pub(crate) struct InputView {
     pub accept: String,
     /// Shown after an integer's input ("nights").
     pub unit: String,
+    /// The field's rules in words ("only when Category is Lodging"), when the form needs them.
+    pub note: String,
+    /// The `visible_when` rule as JSON, for the script that shows and hides it live.
+    pub rule: String,
 }
 
 impl InputView {
@@ -67,7 +72,7 @@ struct OperationPage {
     record_id: Option<i64>,
     record_title: String,
     version: i64,
-    inputs: Vec<InputView>,
+    groups: Vec<sections::GroupView>,
     general_errors: Vec<String>,
     danger: bool,
     /// The operation's `show` fields with a value on the record: (label, value), read-only.
@@ -119,7 +124,7 @@ fn page(
 ) -> OperationPage {
     let names = Names::of(def, None);
     let local = super::local_time::LocalTime::of(&signed.user);
-    let inputs = op
+    let inputs: Vec<InputView> = op
         .inputs
         .iter()
         .map(|n| {
@@ -146,9 +151,21 @@ fn page(
                 help: f.help.clone(),
                 accept: f.accept.join(","),
                 unit: f.unit.clone().unwrap_or_default(),
+                note: String::new(),
+                rule: String::new(),
             }
         })
         .collect();
+    let start = match record {
+        Some((_, _, d)) => d.as_object().cloned().unwrap_or_default(),
+        None => crate::engine::operations::defaults(
+            def,
+            &signed.actor(),
+            chrono::Utc::now().date_naive(),
+        ),
+    };
+    let prospective = crate::engine::field_rules::prospective(def, op, start);
+    let groups = sections::groups(def, op, inputs, &prospective);
     let mut general: Vec<String> = general
         .iter()
         .map(|m| wording::sentence(&wording::plain(&names, m)))
@@ -171,7 +188,7 @@ fn page(
             .and_then(|(_, _, d)| def.title_field.as_ref().map(|t| display_value(def, t, d)))
             .unwrap_or_default(),
         version: record.map(|r| r.1).unwrap_or(0),
-        inputs,
+        groups,
         general_errors: general,
         danger: op.kind == OperationKind::Delete,
         any_unsure: extras.read.iter().any(|r| r.unsure),
@@ -378,6 +395,11 @@ pub async fn submit(
                     inputs.insert(name.clone(), Raw::Text(value.clone()));
                 }
             }
+        }
+        // A field of the app that is not an input here (read-only, or not on this form at all)
+        // goes to the engine, which refuses it by name: a tampered form is never half-applied.
+        if !op.inputs.contains(name) && app.def.fields.contains_key(name) {
+            inputs.insert(name.clone(), Raw::Text(value.clone()));
         }
         if let Some((field, id)) = kept::kept_input(&app.def, op, name, value) {
             inputs.insert(field, Raw::Json(id.into()));

@@ -86,10 +86,12 @@ pub async fn show(
     let def = &access.app.def;
     let data = &access.record.data;
     let local = super::local_time::LocalTime::of(&signed.user);
+    // A field hidden by its `visible_when` keeps its value but is not shown.
+    let hidden = crate::engine::field_rules::hidden_fields(def, data);
     let fields = def
         .fields
         .iter()
-        .filter(|(_, f)| !f.kind.is_file())
+        .filter(|(n, f)| !f.kind.is_file() && !hidden.contains(*n))
         .map(|(n, f)| FieldRow {
             label: f.label.clone(),
             value: match f.kind {

@@ -2,6 +2,7 @@
 //! renaming, option mappings), reorder, remove.
 use super::{message_for, refusal, saved_flash, Header, Posted, Problem};
 use crate::engine::definition::{AppDef, DefinitionError, FieldDef, FieldType};
+use crate::engine::field_rules::FieldRule;
 use crate::engine::{Draft, EngineError};
 use crate::web::layout::Layout;
 use crate::web::operations::{input_kind, InputView};
@@ -77,6 +78,8 @@ pub fn preview(name: &str, f: &FieldDef) -> InputView {
         help: f.help.clone(),
         accept: f.accept.join(","),
         unit: f.unit.clone().unwrap_or_default(),
+        note: String::new(),
+        rule: String::new(),
     }
 }
 
@@ -307,6 +310,8 @@ fn blank_field(kind: FieldType, label: &str) -> FieldDef {
         source: None,
         date_field: None,
         unit: None,
+        visible_when: None,
+        required_when: None,
     }
 }
 
@@ -361,6 +366,20 @@ fn controls(def: &AppDef, name: &str, f: &FieldDef, problems: &[Problem]) -> Vec
         },
         c("help", "Help text", "textarea", f.help.clone(), "Shown under the input, and given to AI assistants."),
     ];
+    out.push(c(
+        "visible_when",
+        "Shown only when",
+        "textarea",
+        rule_text(&f.visible_when),
+        "Empty: always shown. Conditions on other fields, as in a definition file: {\"field\": \"category\", \"op\": \"eq\", \"value\": \"Lodging\"}, or {\"any\": [ … ]} / {\"all\": [ … ]}. While hidden, a field is never required and keeps its value.",
+    ));
+    out.push(c(
+        "required_when",
+        "Required when",
+        "textarea",
+        rule_text(&f.required_when),
+        "Empty: as above. The same form of conditions; applies while the field is shown.",
+    ));
     if !f.kind.is_derived() {
         out.push(c(
             "required",
@@ -664,6 +683,26 @@ fn field_from(form: &Posted, before: &FieldDef) -> (FieldDef, Vec<DefinitionErro
             }
         },
     };
+    for (key, slot) in [
+        ("visible_when", &mut f.visible_when),
+        ("required_when", &mut f.required_when),
+    ] {
+        // A form from before these controls existed keeps the field's rules.
+        if !form.0.iter().any(|(k, _)| k == key) {
+            *slot = match key {
+                "visible_when" => before.visible_when.clone(),
+                _ => before.required_when.clone(),
+            };
+            continue;
+        }
+        match rule_from(form.get(key)) {
+            Ok(rule) => *slot = rule,
+            Err(message) => errs.push(DefinitionError {
+                path: key.into(),
+                message,
+            }),
+        }
+    }
     if f.label.is_empty() {
         errs.push(DefinitionError {
             path: "label".into(),
@@ -824,4 +863,31 @@ pub async fn remove(
             list_page(&admin, &d, problems, None, None)
         }
     }
+}
+
+/// A rule as the editor shows it: the JSON of a definition file.
+fn rule_text(rule: &Option<FieldRule>) -> String {
+    rule.as_ref()
+        .and_then(|r| serde_json::to_string(r).ok())
+        .unwrap_or_default()
+}
+
+/// A rule from the editor's text: JSON, or a TOML inline table or array as in a definition file.
+fn rule_from(text: &str) -> Result<Option<FieldRule>, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    if let Ok(rule) = serde_json::from_str::<FieldRule>(text) {
+        return Ok(Some(rule));
+    }
+    #[derive(serde::Deserialize)]
+    struct Wrapped {
+        rule: FieldRule,
+    }
+    toml::from_str::<Wrapped>(&format!("rule = {text}"))
+        .map(|w| Some(w.rule))
+        .map_err(|_| {
+            "write conditions as {\"field\": …, \"op\": …, \"value\": …}, a list of them, or {\"any\": [ … ]} / {\"all\": [ … ]}".into()
+        })
 }

@@ -6,6 +6,7 @@ use super::{message_for, refusal, saved_flash, Header, Posted, Problem};
 use crate::engine::definition::{
     CrossCheck, DefinitionError, FieldType, OperationDef, OperationKind, Scope,
 };
+use crate::engine::field_rules::Section;
 use crate::engine::notify::{NotifyTarget, NotifyTo};
 use crate::engine::Draft;
 use crate::web::layout::Layout;
@@ -150,6 +151,8 @@ pub async fn add(
                     not_own: false,
                     when: vec![],
                     show: vec![],
+                    sections: vec![],
+                    read_only: vec![],
                     verify: vec![],
                     cross_check: None,
                     notify: vec![],
@@ -223,6 +226,9 @@ struct OperationPage {
     ops: Vec<(&'static str, &'static str)>,
     /// Fields shown read-only on the form: (name, label, ticked).
     show_choices: Vec<(String, String, bool)>,
+    /// Fields read-only in the form: (name, label, ticked); the sections as text lines.
+    read_only_choices: Vec<(String, String, bool)>,
+    sections_text: String,
     field_rows: Vec<FieldRow>,
     has_states: bool,
     state_choices: Vec<(String, bool)>,
@@ -327,6 +333,17 @@ fn op_page(
                 .iter()
                 .map(|(n, f)| (n.clone(), f.label.clone(), o.show.contains(n)))
                 .collect(),
+            read_only_choices: def
+                .fields
+                .iter()
+                .map(|(n, f)| (n.clone(), f.label.clone(), o.read_only.contains(n)))
+                .collect(),
+            sections_text: o
+                .sections
+                .iter()
+                .map(|s| format!("{}: {}", s.title, s.fields.join(", ")))
+                .collect::<Vec<_>>()
+                .join("\n"),
             field_rows,
             has_states: !states.is_empty(),
             state_choices: states
@@ -429,6 +446,17 @@ fn op_from(form: &Posted, before: &OperationDef) -> (OperationDef, Vec<Definitio
     o.not_own = form.on("not_own");
     o.when = super::workflow::conditions_from(form);
     o.show = form.all("show");
+    // A form from before the layout controls existed keeps the operation's layout.
+    if !form.get("layout_form").is_empty() {
+        o.read_only = form.all("read_only");
+        match sections_from(form.get("sections")) {
+            Ok(s) => o.sections = s,
+            Err(message) => errs.push(DefinitionError {
+                path: "sections".into(),
+                message,
+            }),
+        }
+    }
     let mut inputs: Vec<(usize, usize, String)> = form
         .all("inputs")
         .into_iter()
@@ -505,4 +533,26 @@ pub async fn save(
             op_page(&admin, &d, &name, o, problems, None)
         }
     }
+}
+
+/// Sections from the editor's text, one a line: `Title: field, field`.
+fn sections_from(text: &str) -> Result<Vec<Section>, String> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(|line| {
+            let (title, fields) = line
+                .split_once(':')
+                .ok_or_else(|| format!("`{line}`: write a title, a colon, then the fields"))?;
+            Ok(Section {
+                title: title.trim().to_string(),
+                fields: fields
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|f| !f.is_empty())
+                    .map(String::from)
+                    .collect(),
+            })
+        })
+        .collect()
 }
