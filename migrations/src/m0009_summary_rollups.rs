@@ -16,7 +16,10 @@ impl MigrationTrait for Migration {
         } else {
             // SQLite keeps the sum as an integer count of millionths: exact under any number
             // of additions and subtractions, where a float would drift.
-            ("INTEGER PRIMARY KEY AUTOINCREMENT", "INTEGER NOT NULL DEFAULT 0")
+            (
+                "INTEGER PRIMARY KEY AUTOINCREMENT",
+                "INTEGER NOT NULL DEFAULT 0",
+            )
         };
         let c = m.get_connection();
         c.execute_unprepared(&format!(

@@ -334,7 +334,10 @@ async fn dropping_an_option_in_use_needs_a_mapping_and_the_mapping_moves_the_rec
     let (_, after) = alice
         .get_text("/apps/expense_claims/views/my_claims/summaries/by_category.csv")
         .await;
-    assert!(after.contains("\nOther,") && !after.contains("Travel"), "{after}");
+    assert!(
+        after.contains("\nOther,") && !after.contains("Travel"),
+        "{after}"
+    );
 }
 
 #[tokio::test]

@@ -434,8 +434,15 @@ async fn summary_rollups_follow_every_write_exactly() {
     // A deletion.
     let id1 = *model.keys().next().unwrap();
     let v = version_of(&alice, id1).await;
-    let r = alice.run_op("delete_draft", Some((id1, v)), &[], None).await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", r.text().await.unwrap());
+    let r = alice
+        .run_op("delete_draft", Some((id1, v)), &[], None)
+        .await;
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        r.text().await.unwrap()
+    );
     model.remove(&id1);
     check(model.clone(), "a deletion").await;
 
@@ -454,7 +461,12 @@ async fn summary_rollups_follow_every_write_exactly() {
             .await;
         assert_eq!(r.status(), StatusCode::SEE_OTHER);
         let r = s.run_op("submit", Some((*id, v + 1)), &[], None).await;
-        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", r.text().await.unwrap());
+        assert_eq!(
+            r.status(),
+            StatusCode::SEE_OTHER,
+            "{}",
+            r.text().await.unwrap()
+        );
         model.get_mut(id).unwrap().status = "Submitted";
     }
     check(model.clone(), "submissions").await;
@@ -468,7 +480,12 @@ async fn summary_rollups_follow_every_write_exactly() {
             None,
         )
         .await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", r.text().await.unwrap());
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        r.text().await.unwrap()
+    );
     model.get_mut(&first).unwrap().status = "Rejected";
     check(model.clone(), "a rejection").await;
 

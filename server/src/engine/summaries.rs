@@ -109,10 +109,7 @@ fn group_keys(def: &AppDef, s: &SummaryDef) -> (Vec<GroupKey>, Option<String>) {
         .iter()
         .map(|g| GroupKey {
             field: g.clone(),
-            bucket: s
-                .bucket
-                .filter(|_| first_date == Some(g))
-                .map(store_bucket),
+            bucket: s.bucket.filter(|_| first_date == Some(g)).map(store_bucket),
         })
         .collect();
     // Money: one group per currency, never a sum across currencies.
@@ -143,7 +140,9 @@ pub fn rollup_spec(def: &AppDef, view: &str, summary: &str) -> Option<RollupSpec
 fn rollup_spec_of(def: &AppDef, view: &str, summary: &str, s: &SummaryDef) -> Option<RollupSpec> {
     use super::definition::Aggregate as A;
     let v = def.views.get(view)?;
-    if !matches!(s.aggregate, A::Count | A::Sum | A::Avg) || v.filters.iter().any(|f| f.value == "$me") {
+    if !matches!(s.aggregate, A::Count | A::Sum | A::Avg)
+        || v.filters.iter().any(|f| f.value == "$me")
+    {
         return None;
     }
     let (groups, _) = group_keys(def, s);
@@ -170,7 +169,10 @@ fn rollup_spec_of(def: &AppDef, view: &str, summary: &str, s: &SummaryDef) -> Op
         A::Count => None,
         _ => Some(s.field.clone()?),
     };
-    if field.as_ref().is_some_and(|f| !def.fields.get(f).is_some_and(|fd| fd.kind.is_numeric())) {
+    if field
+        .as_ref()
+        .is_some_and(|f| !def.fields.get(f).is_some_and(|fd| fd.kind.is_numeric()))
+    {
         return None;
     }
     Some(RollupSpec {
@@ -186,7 +188,11 @@ fn rollup_spec_of(def: &AppDef, view: &str, summary: &str, s: &SummaryDef) -> Op
 pub fn rollup_specs(def: &AppDef) -> Vec<RollupSpec> {
     def.views
         .iter()
-        .flat_map(|(vn, v)| v.summaries.keys().filter_map(move |sn| rollup_spec(def, vn, sn)))
+        .flat_map(|(vn, v)| {
+            v.summaries
+                .keys()
+                .filter_map(move |sn| rollup_spec(def, vn, sn))
+        })
         .collect()
 }
 

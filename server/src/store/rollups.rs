@@ -160,11 +160,8 @@ impl Store {
     /// between. A write statement, even one that changes no row, begins the write.
     pub(super) async fn tx_write_first(&self, tx: &DatabaseTransaction) -> Result<()> {
         if self.dialect == Dialect::Sqlite {
-            tx.execute(self.stmt(
-                "UPDATE summary_rollups SET spec = spec WHERE 1 = 0",
-                vec![],
-            ))
-            .await?;
+            tx.execute(self.stmt("UPDATE summary_rollups SET spec = spec WHERE 1 = 0", vec![]))
+                .await?;
         }
         Ok(())
     }
