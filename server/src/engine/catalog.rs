@@ -102,7 +102,9 @@ pub fn value_kind(kind: FieldType) -> ValueKind {
         FieldType::Money | FieldType::Number | FieldType::Computed | FieldType::Converted => {
             ValueKind::Number
         }
-        FieldType::File | FieldType::Photo | FieldType::Integer => ValueKind::Integer,
+        FieldType::File | FieldType::Photo | FieldType::Integer | FieldType::Lookup => {
+            ValueKind::Integer
+        }
         FieldType::YesNo => ValueKind::Boolean,
         _ => ValueKind::Text,
     }

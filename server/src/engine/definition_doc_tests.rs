@@ -34,6 +34,13 @@ fn field(kind: FieldType) -> FieldDef {
         source: Some("net".into()),
         date_field: Some("day".into()),
         unit: Some("km".into()),
+        app: Some("projects".into()),
+        filter: vec![FixedFilter {
+            field: "status".into(),
+            op: FilterOp::Eq,
+            value: "Active".into(),
+        }],
+        on_delete: Some(OnDelete::Clear),
     }
 }
 

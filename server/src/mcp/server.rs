@@ -544,6 +544,18 @@ impl FormworkMcp {
             ToolTarget::View(v) => self.run_view(&actor, &entry, v, &args).await,
             ToolTarget::Operation(o) => self.run_operation(&actor, &entry, o, &args).await,
             ToolTarget::ReadFile(f) => self.read_file(&actor, &entry, f, &args).await,
+            ToolTarget::FindLookup(f) => {
+                let app = entry.app.clone();
+                match super::lookup::run(&self.ctx.engine, app, &actor, f, &args).await {
+                    Ok(r) => r,
+                    Err(e) => {
+                        let (r, code) = engine_error(&e);
+                        self.note(code, Some(&entry.name), &actor.username, &e.to_string())
+                            .await;
+                        r
+                    }
+                }
+            }
             ToolTarget::Summary(v) => {
                 let app = entry.app.clone();
                 let budget = self.ctx.max_result_bytes;

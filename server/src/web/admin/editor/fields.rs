@@ -77,6 +77,8 @@ pub fn preview(name: &str, f: &FieldDef) -> InputView {
         help: f.help.clone(),
         accept: f.accept.join(","),
         unit: f.unit.clone().unwrap_or_default(),
+        search: String::new(),
+        choices: vec![],
     }
 }
 
@@ -307,6 +309,9 @@ fn blank_field(kind: FieldType, label: &str) -> FieldDef {
         source: None,
         date_field: None,
         unit: None,
+        app: None,
+        filter: vec![],
+        on_delete: None,
     }
 }
 
