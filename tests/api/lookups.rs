@@ -418,3 +418,17 @@ async fn deleting_a_referenced_project_is_refused_with_a_count_or_clears_the_ref
         r.text().await.unwrap()
     );
 }
+
+#[tokio::test]
+async fn the_demo_charges_equipment_requests_to_its_active_projects() {
+    let app = spawn_app_with(&["--demo"]).await;
+    let alice = app.sign_in("alice").await;
+    let (status, form) = alice
+        .get_text("/apps/equipment_requests/ops/new_request")
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(form.contains("> Website relaunch</label>"), "{form}");
+    assert!(!form.contains("Legacy CRM migration"), "{form}");
+    let (_, projects) = alice.get_text("/apps/projects/views/all_projects").await;
+    assert!(projects.contains("Legacy CRM migration"), "{projects}");
+}

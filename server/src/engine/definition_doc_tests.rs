@@ -267,6 +267,7 @@ fn every_value_of_the_enumerations_is_documented() {
     all.extend(variants::<Bucket>());
     all.extend(variants::<Chart>());
     all.extend(variants::<super::super::notify::NotifyTo>());
+    all.extend(variants::<OnDelete>());
     for name in ["long_text", "transition", "contains", "own", "columns"] {
         assert!(all.iter().any(|v| v == name), "`{name}` not found: {all:?}");
     }

@@ -440,7 +440,14 @@ impl Engine {
                 check_target(&path, f, def, &mut errors);
                 continue;
             }
-            match self.catalog().app(slug).await? {
+            // Read from the database, not the catalog's cache: the target may have been
+            // published a moment ago (the demo publishes its apps one after the other).
+            let published = match self.editor_draft(slug).await {
+                Ok(d) => d.published,
+                Err(EngineError::AppNotFound(_)) => None,
+                Err(e) => return Err(e),
+            };
+            match published {
                 Some(target) => check_target(&path, f, &target.def, &mut errors),
                 None => errors.push(super::definition::DefinitionError {
                     path: format!("{path}.app"),
