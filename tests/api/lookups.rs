@@ -432,3 +432,72 @@ async fn the_demo_charges_equipment_requests_to_its_active_projects() {
     let (_, projects) = alice.get_text("/apps/projects/views/all_projects").await;
     assert!(projects.contains("Legacy CRM migration"), "{projects}");
 }
+
+#[tokio::test]
+async fn the_app_editor_adds_a_lookup_and_refuses_a_target_that_is_not_published() {
+    let app = spawn_app().await;
+    publish(&app, "projects.toml", PROJECTS).await;
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let admin = app.sign_in("admin").await;
+    let r = admin
+        .post_form(
+            "/admin/apps/expense_claims/fields",
+            &[
+                ("label", "Project"),
+                ("name", "project"),
+                ("type", "lookup"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        r.text().await.unwrap()
+    );
+    let (_, page) = admin
+        .get_text("/admin/apps/expense_claims/fields/project")
+        .await;
+    assert!(page.contains(r#"<select id="c-app" name="app">"#), "{page}");
+    assert!(
+        page.contains(r#"<option value="lk_projects" selected>"#),
+        "{page}"
+    );
+    assert!(page.contains(r#"name="on_delete""#), "{page}");
+    assert!(!page.contains(r#"name="default""#), "{page}");
+    let fields = |target: &'static str| {
+        vec![
+            ("label", "Project"),
+            ("name", "project"),
+            ("type", "lookup"),
+            ("help", ""),
+            ("app", target),
+            ("on_delete", "clear"),
+        ]
+    };
+    let r = admin
+        .post_form(
+            "/admin/apps/expense_claims/fields/project",
+            &fields("nowhere"),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("no published app"), "{body}");
+    let r = admin
+        .post_form(
+            "/admin/apps/expense_claims/fields/project",
+            &fields("lk_projects"),
+        )
+        .await;
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        r.text().await.unwrap()
+    );
+    let toml = app.cli(&["app", "export", "expense_claims"], None);
+    assert!(toml.contains(r#"type = "lookup""#), "{toml}");
+    assert!(toml.contains(r#"app = "lk_projects""#), "{toml}");
+    assert!(toml.contains(r#"on_delete = "clear""#), "{toml}");
+}
