@@ -379,7 +379,8 @@ async fn deleting_a_referenced_project_is_refused_with_a_count_or_clears_the_ref
         let (_, page) = alice
             .get_text(&format!("/apps/lk_tasks/records/{id}"))
             .await;
-        assert!(page.contains("Delete project: Projects Gemini"), "{page}");
+        assert!(page.contains("Delete project (Projects)"), "{page}");
+        assert!(page.contains("Backup project"), "{page}");
     }
     // Bob's task, referring to another project, is untouched.
     let bobs = rows

@@ -177,5 +177,17 @@ pub async fn ensure_indexes(
             }
         }
     }
+    // Deleting a record counts (or empties) the lookups that refer to it: by id, from an index.
+    for (name, fd) in def
+        .fields
+        .iter()
+        .filter(|(_, f)| f.kind == FieldType::Lookup)
+    {
+        names.push(
+            store
+                .ensure_field_index(app_id, name, value_kind(fd.kind), false)
+                .await?,
+        );
+    }
     Ok(names)
 }

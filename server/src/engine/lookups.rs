@@ -20,6 +20,9 @@ pub const HIDDEN: &str = "a record you cannot open";
 /// How many records a search for a lookup returns at most.
 pub const FIND_LIMIT: usize = 20;
 
+/// How many passes in a row may fail to empty any reference before a delete gives up.
+const CLEAR_PASSES: usize = 5;
+
 /// How many candidates a search reads before checking who may read them.
 const FIND_CANDIDATES: u64 = 200;
 
@@ -339,7 +342,8 @@ impl Engine {
     }
 
     /// Before `record` is deleted: empties every lookup with `on_delete = "clear"` that refers
-    /// to it, one write with its history entry per referring record (named after the delete), so
+    /// to it, one write with its history entry per referring record (titled after the delete
+    /// and the app, "Delete project (Projects)"), so
     /// that once the record is gone nothing points at it. A referring record changed meanwhile
     /// is read again and cleared at its new version.
     pub(super) async fn clear_references(
@@ -350,7 +354,11 @@ impl Engine {
         op_name: &str,
         op_title: &str,
     ) -> Result<(), EngineError> {
-        loop {
+        // Each pass empties what it read (a page at a time); a pass that empties nothing because
+        // every write lost a race is retried a few times, never forever.
+        let mut idle = 0;
+        while idle < CLEAR_PASSES {
+            let mut progressed = false;
             let refs = self.references_to(app, record).await?;
             let clearing: Vec<&Reference> = refs
                 .iter()
@@ -363,7 +371,10 @@ impl Engine {
                 for row in &r.rows {
                     let mut data = row.data.clone();
                     let Some(obj) = data.as_object_mut() else {
-                        continue;
+                        return Err(EngineError::Conflict(format!(
+                            "record {} of {} is not readable as fields",
+                            row.id, r.app.def.name
+                        )));
                     };
                     let before = obj.insert(r.field.clone(), Value::Null);
                     let label = r
@@ -390,11 +401,9 @@ impl Engine {
                         surface: actor.surface.as_str().into(),
                         client_name: actor.client_name.clone(),
                         operation: op_name.to_string(),
-                        operation_title: format!(
-                            "{op_title}: {} {}",
-                            app.def.name,
-                            record_title(&app.def, record)
-                        ),
+                        // Not the deleted record's title: who reads this history may not have
+                        // been allowed to read that record.
+                        operation_title: format!("{op_title} ({})", app.def.name),
                         changes: serde_json::to_string(&changes).unwrap_or_else(|_| "[]".into()),
                         on_behalf_of: None,
                     };
@@ -411,13 +420,19 @@ impl Engine {
                         .apply_write(write, history, &[], &[], now)
                         .await
                     {
+                        Ok(_) => progressed = true,
                         // Changed or deleted meanwhile: the next pass reads what is there now.
-                        Ok(_) | Err(StoreError::Stale { .. } | StoreError::NotFound) => {}
+                        Err(StoreError::Stale { .. } | StoreError::NotFound) => {}
                         Err(e) => return Err(e.into()),
                     }
                 }
             }
+            idle = if progressed { 0 } else { idle + 1 };
         }
+        Err(EngineError::Conflict(format!(
+            "records referring to {} keep changing; it was not deleted, try again",
+            record_title(&app.def, record)
+        )))
     }
 
     /// The problems of `def`'s lookup fields with the apps they refer to: each must be this app
