@@ -285,6 +285,25 @@ async fn the_find_tool_lists_only_readable_admitted_projects_and_the_operation_t
         task_fields(&app, &token, id).await["project"],
         json!(apollo)
     );
+    // A view gives the title beside the id, as the caller may see it.
+    let row = |r: &Value| {
+        r["structuredContent"]["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|row| row["id"] == json!(id))
+            .cloned()
+            .unwrap()
+    };
+    let mine = row(&call_tool(&app, &token, "lk_tasks_all", json!({})).await);
+    assert_eq!(mine["titles"]["project"], json!("Apollo"), "{mine}");
+    let bob_token = app.token("bob");
+    let r = call_tool(&app, &bob_token, "lk_tasks_all", json!({})).await;
+    assert!(!r.to_string().contains("Apollo"), "{r}");
+    assert_eq!(
+        row(&r)["titles"]["project"],
+        json!("a record you cannot open")
+    );
 
     // Someone without the role sees neither tool, nor may search through the web form.
     let admin_token = app.token("admin");

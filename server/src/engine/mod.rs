@@ -13,6 +13,7 @@ pub mod describe;
 mod error;
 pub mod evolution;
 pub mod field_types;
+mod lookup_deletes;
 pub mod lookups;
 pub mod notify;
 pub mod operations;
