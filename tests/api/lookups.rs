@@ -163,6 +163,24 @@ async fn choosing_a_project_on_the_plain_web_form_shows_its_title_only_to_those_
         .get_text(&format!("/apps/lk_tasks/records/{task}"))
         .await;
     assert!(page.contains("Apollo"), "{page}");
+    // Editing it: the current choice is checked, and searching stays on this record's form.
+    let (_, edit) = alice
+        .get_text(&format!(
+            "/apps/lk_tasks/ops/edit?record={task}&find_project=zzz"
+        ))
+        .await;
+    assert!(
+        edit.contains(&format!(
+            r#"name="project" value="{apollo}" checked> Apollo"#
+        )),
+        "{edit}"
+    );
+    assert!(
+        edit.contains(&format!(
+            r#"<input type="hidden" name="record" value="{task}">"#
+        )),
+        "{edit}"
+    );
 
     // Bob may read the task (scope all) but not Alice's project: a neutral phrase, no title,
     // on the record page, in its history, in the view and in the CSV export.
