@@ -11,8 +11,19 @@ use std::collections::BTreeMap;
 pub const EXPENSE_CLAIMS: &str = include_str!("../../seed-data/apps/expense_claims.toml");
 /// The second sample app (a request workflow with an IT queue).
 pub const EQUIPMENT_REQUESTS: &str = include_str!("../../seed-data/apps/equipment_requests.toml");
-/// The sample apps, offered as templates when an administrator creates an app.
-pub const SAMPLE_APPS: &[&str] = &[EXPENSE_CLAIMS, EQUIPMENT_REQUESTS];
+/// The projects equipment requests are charged to (the target of a `lookup`).
+pub const PROJECTS: &str = include_str!("../../seed-data/apps/projects.toml");
+/// The sample apps, offered as templates when an administrator creates an app; an app comes
+/// after the apps its lookups refer to, which are published before it.
+pub const SAMPLE_APPS: &[&str] = &[EXPENSE_CLAIMS, PROJECTS, EQUIPMENT_REQUESTS];
+
+/// The demo's projects: (name, cost centre, status).
+const DEMO_PROJECTS: &[(&str, &str, &str)] = &[
+    ("Website relaunch", "CC-4100", "Active"),
+    ("Berlin office move", "CC-2200", "Active"),
+    ("Customer portal", "CC-4300", "Active"),
+    ("Legacy CRM migration", "CC-4100", "Closed"),
+];
 
 /// The ECB's euro reference rates from 2023 (see `seed-data/rates/README.md`).
 pub const DEMO_RATES: &str = include_str!("../../seed-data/rates/eurofxref-hist.csv");
@@ -199,6 +210,9 @@ pub async fn seed(
             }
         }
     }
+    if let Some(maria) = actors.iter().find(|a| a.username == "maria") {
+        seed_projects(engine, maria).await?;
+    }
     let app = engine
         .app("expense_claims")
         .await
@@ -240,6 +254,38 @@ pub async fn seed(
         (&maria, "Customer dinner", "Meals"),
     ] {
         new_claim(engine, owner, purpose, category).await?;
+    }
+    Ok(())
+}
+
+/// The demo's projects, created by a manager once (when the app has none).
+async fn seed_projects(engine: &Engine, manager: &Actor) -> Result<(), String> {
+    let app = engine.app("projects").await.map_err(|e| e.to_string())?;
+    let stored = engine
+        .store()
+        .count_records(app.id)
+        .await
+        .map_err(|e| e.to_string())?;
+    if stored > 0 {
+        return Ok(());
+    }
+    for (name, cost_centre, status) in DEMO_PROJECTS {
+        let inputs: BTreeMap<String, Raw> = [
+            ("name", *name),
+            ("cost_centre", *cost_centre),
+            ("status", *status),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), Raw::Text(v.to_string())))
+        .collect();
+        let req = OperationRequest {
+            inputs,
+            ..Default::default()
+        };
+        engine
+            .run_operation(manager, "projects", "new_project", &req, true)
+            .await
+            .map_err(|e| e.to_string())?;
     }
     Ok(())
 }

@@ -20,6 +20,7 @@ mod field_types_editor;
 mod hardening_mcp;
 mod hardening_records;
 mod hardening_web;
+mod lookups;
 mod mcp_items;
 mod mcp_surface;
 mod notifications;

@@ -300,6 +300,10 @@ impl Engine {
             )));
         }
         d.def.validate().map_err(EngineError::Definition)?;
+        let unknown_targets = self.check_lookup_targets(&d.def).await?;
+        if !unknown_targets.is_empty() {
+            return Err(EngineError::Definition(unknown_targets));
+        }
         let published = d.published_def();
         let misfits = self
             .check_stored_values(d.row.id, published, &d.def, &d.changes)

@@ -102,7 +102,9 @@ pub fn value_kind(kind: FieldType) -> ValueKind {
         FieldType::Money | FieldType::Number | FieldType::Computed | FieldType::Converted => {
             ValueKind::Number
         }
-        FieldType::File | FieldType::Photo | FieldType::Integer => ValueKind::Integer,
+        FieldType::File | FieldType::Photo | FieldType::Integer | FieldType::Lookup => {
+            ValueKind::Integer
+        }
         FieldType::YesNo => ValueKind::Boolean,
         _ => ValueKind::Text,
     }
@@ -174,6 +176,18 @@ pub async fn ensure_indexes(
                 }
             }
         }
+    }
+    // Deleting a record counts (or empties) the lookups that refer to it: by id, from an index.
+    for (name, fd) in def
+        .fields
+        .iter()
+        .filter(|(_, f)| f.kind == FieldType::Lookup)
+    {
+        names.push(
+            store
+                .ensure_field_index(app_id, name, value_kind(fd.kind), false)
+                .await?,
+        );
     }
     Ok(names)
 }

@@ -67,6 +67,9 @@ pub enum FieldType {
     DateTime,
     /// A file field whose web input asks the phone for its camera; images only.
     Photo,
+    /// The id of a record of another app (`app`), shown as that record's title to those who
+    /// may read it (see `engine::lookups`).
+    Lookup,
 }
 
 impl FieldType {
@@ -135,6 +138,26 @@ pub struct FieldDef {
     /// The field must have a value while this rule holds (and the field is visible).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub required_when: Option<super::field_rules::FieldRule>,
+    /// For lookup fields: the slug of the app whose records it refers to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app: Option<String>,
+    /// For lookup fields: which of the target app's records may be chosen.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub filter: Vec<FixedFilter>,
+    /// For lookup fields: what deleting a referenced record does (refuse by default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_delete: Option<OnDelete>,
+}
+
+/// What deleting a record does to the lookup fields that refer to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum OnDelete {
+    /// The delete is refused while any record refers to it.
+    #[default]
+    Refuse,
+    /// The referring records' field is emptied, each as a write with its history entry.
+    Clear,
 }
 
 /// Which records a role sees or acts on.
@@ -553,6 +576,7 @@ impl AppDef {
                 _ => {}
             }
             super::field_types::check_definition(&p, f, &mut errors);
+            super::lookups::check_definition(&p, f, &mut errors);
             if let (Some(d), FieldType::Choice) = (&f.default, f.kind) {
                 if !f.options.contains(d) {
                     errors.push(err(
@@ -1054,6 +1078,17 @@ impl AppDef {
         if !self.fields.contains_key(name) {
             errors.push(err(path, format!("unknown field `{name}`")));
         }
+    }
+
+    /// Checks a filter of another definition (a lookup's) against this app's fields.
+    pub(crate) fn check_filter_of(
+        &self,
+        errors: &mut Vec<DefinitionError>,
+        path: &str,
+        field: &str,
+        op: FilterOp,
+    ) {
+        self.check_filter(errors, path, field, op)
     }
 
     fn check_filter(

@@ -38,6 +38,13 @@ fn field(kind: FieldType) -> FieldDef {
         unit: Some("km".into()),
         visible_when: None,
         required_when: None,
+        app: Some("projects".into()),
+        filter: vec![FixedFilter {
+            field: "status".into(),
+            op: FilterOp::Eq,
+            value: "Active".into(),
+        }],
+        on_delete: Some(OnDelete::Clear),
     }
 }
 
@@ -283,6 +290,7 @@ fn every_value_of_the_enumerations_is_documented() {
     all.extend(variants::<Bucket>());
     all.extend(variants::<Chart>());
     all.extend(variants::<super::super::notify::NotifyTo>());
+    all.extend(variants::<OnDelete>());
     for name in ["long_text", "transition", "contains", "own", "columns"] {
         assert!(all.iter().any(|v| v == name), "`{name}` not found: {all:?}");
     }

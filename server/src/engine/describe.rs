@@ -52,6 +52,10 @@ pub fn field_format(def: &AppDef, f: &FieldDef) -> String {
             "a date and time in RFC 3339 with its offset, e.g. 2026-03-05T14:30:00+01:00; returned in UTC"
                 .into()
         }
+        FieldType::Lookup => format!(
+            "the id (a whole number) of a record of the app `{}` that you may read; find ids by title with this app's `find` tool for the field",
+            f.app.as_deref().unwrap_or_default()
+        ),
         FieldType::Computed => format!("computed as {}", f.expr.as_deref().unwrap_or("")),
         FieldType::Converted => format!(
             "read-only: \"{}\" converted into the site's home currency with the exchange rate of \"{}\" (the latest rate on or before that date), a decimal amount followed by the currency code, or a message saying which rate is missing",

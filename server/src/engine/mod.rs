@@ -14,6 +14,8 @@ mod error;
 pub mod evolution;
 pub mod field_rules;
 pub mod field_types;
+mod lookup_deletes;
+pub mod lookups;
 pub mod notify;
 pub mod operations;
 pub mod rates;

@@ -127,6 +127,7 @@ impl Engine {
         };
         let mut new = old.clone();
         let mut attach = Vec::new();
+        let mut looked_up = Vec::new();
         for name in &op.inputs {
             let field = &def.fields[name.as_str()];
             let raw = req.inputs.get(name);
@@ -154,8 +155,16 @@ impl Engine {
                     }
                 }
             }
+            if field.kind == FieldType::Lookup && raw.is_some() {
+                // Only a changed choice is checked: keeping a target that has since moved out
+                // of the reader's sight is no new disclosure.
+                if let Some(id) = value.as_i64().filter(|_| old.get(name) != Some(&value)) {
+                    looked_up.push((name.clone(), id));
+                }
+            }
             new.insert(name.clone(), value);
         }
+        errors.extend(self.check_lookups(actor, def, &looked_up).await?);
         if op.kind == OperationKind::Transition {
             if let (Some(sf), Some(to)) = (&def.state_field, &op.to) {
                 new.insert(sf.clone(), Value::String(to.clone()));
@@ -216,6 +225,11 @@ impl Engine {
             return Err(EngineError::Invalid(errors));
         }
         let deleted = op.kind == OperationKind::Delete;
+        if let (true, Some(r)) = (deleted, &record) {
+            if let Some(refusal) = self.delete_refusal(&app, r).await? {
+                return Err(refusal);
+            }
+        }
         let empty = Map::new();
         let changes = diff(
             def,
@@ -293,6 +307,11 @@ impl Engine {
             operation_title: &op.title,
         };
         let notices = self.notices(&app, op, actor, &after, text).await?;
+        if let (true, Some(r)) = (deleted, &record) {
+            // Emptied first, so that no record is left pointing at one that is gone.
+            self.clear_references(actor, &app, r, op_name, &op.title)
+                .await?;
+        }
         let (id, version) = self
             .store()
             .apply_write(write, history, &attach_ids, &notices, now)

@@ -289,6 +289,7 @@ pub fn parse_field(def: &FieldDef, raw: &Raw, today: NaiveDate) -> Result<Value,
         FieldType::Computed | FieldType::Converted => {
             Err("this field is computed and cannot be set".into())
         }
+        FieldType::Lookup => super::lookups::parse_lookup(def, raw),
         // Parsed by `field_types::parse` above.
         FieldType::YesNo
         | FieldType::MultiChoice
@@ -335,6 +336,8 @@ pub fn display(def: &FieldDef, v: &Value, currency: Option<CurrencyCode>) -> Str
             None => String::new(),
         },
         (FieldType::File, Value::Number(n)) => format!("attachment #{n}"),
+        // Its title depends on who reads it (`lookups::LookupTitles`); plainly, the record.
+        (FieldType::Lookup, Value::Number(n)) => format!("record #{n}"),
         (_, Value::String(s)) => s.clone(),
         (_, other) => other.to_string(),
     }

@@ -333,6 +333,9 @@ fn number_field() -> super::definition::FieldDef {
         unit: None,
         visible_when: None,
         required_when: None,
+        app: None,
+        filter: vec![],
+        on_delete: None,
     }
 }
 
@@ -360,7 +363,24 @@ fn filter_predicates(
     view: &ViewDef,
     actor: Option<&Actor>,
 ) -> Vec<Predicate> {
-    view.filters
+    filters_as_predicates(def, &view.filters, actor)
+}
+
+/// A list of fixed filters (a lookup's `filter`) as predicates on `def`'s records.
+pub(crate) fn filter_list_predicates(
+    def: &super::definition::AppDef,
+    filters: &[super::definition::FixedFilter],
+    actor: &Actor,
+) -> Vec<Predicate> {
+    filters_as_predicates(def, filters, Some(actor))
+}
+
+fn filters_as_predicates(
+    def: &super::definition::AppDef,
+    filters: &[super::definition::FixedFilter],
+    actor: Option<&Actor>,
+) -> Vec<Predicate> {
+    filters
         .iter()
         .map(|f| Predicate {
             field: f.field.clone(),

@@ -17,6 +17,8 @@ pub enum ToolTarget {
     ReadFile(String),
     /// The summaries of a view.
     Summary(String),
+    /// Find records for a lookup field.
+    FindLookup(String),
 }
 
 /// A tool and what it maps to.
@@ -122,7 +124,8 @@ pub fn field_schema(def: &AppDef, f: &FieldDef) -> Value {
         | FieldType::Url
         | FieldType::Integer
         | FieldType::DateTime
-        | FieldType::Photo => json!({}),
+        | FieldType::Photo
+        | FieldType::Lookup => json!({}),
     });
     let title = if f.help.is_empty() {
         format!("{}: {desc}", f.label)
@@ -256,6 +259,15 @@ fn operation_tool(def: &AppDef, name: &str, o: &OperationDef) -> Tool {
     for i in &o.inputs {
         let f = &def.fields[i.as_str()];
         let mut schema = field_schema(def, f);
+        if f.kind == FieldType::Lookup {
+            // Where the id comes from: the field's own find tool, listed with this one.
+            if let Some(Value::String(d)) = schema.get_mut("description") {
+                d.push_str(&format!(
+                    "; call `{}` with words of its title to get ids",
+                    super::lookup::find_tool_name(def, i)
+                ));
+            }
+        }
         // A rule's condition is said in the input's description: the schema cannot express it.
         let note = field_rules::input_note(def, o, i);
         if let (false, Some(Value::String(d))) = (note.is_empty(), schema.get_mut("description")) {
@@ -379,6 +391,23 @@ pub fn app_targets(app: &PublishedApp, actor: Option<&Actor>) -> Vec<(String, To
             }
         }
     }
+    // A lookup that an operation the actor may use through MCP takes gets its find tool.
+    for (n, _) in def
+        .fields
+        .iter()
+        .filter(|(_, f)| f.kind == FieldType::Lookup)
+    {
+        if def
+            .operations
+            .values()
+            .any(|o| op_on(o, actor) && o.inputs.contains(n))
+        {
+            out.push((
+                super::lookup::find_tool_name(def, n),
+                ToolTarget::FindLookup(n.clone()),
+            ));
+        }
+    }
     for (n, f) in &def.fields {
         if f.kind.is_file() && (any_view || named_by_operation.contains(n.as_str())) {
             out.push((
@@ -402,6 +431,9 @@ pub fn app_tools(app: &Arc<PublishedApp>, actor: Option<&Actor>) -> Vec<ToolEntr
                 ToolTarget::ReadFile(n) => read_file_tool(def, n, &def.fields[n.as_str()]),
                 ToolTarget::Summary(n) => {
                     super::summary::summary_tool(def, n, &def.views[n.as_str()])
+                }
+                ToolTarget::FindLookup(n) => {
+                    super::lookup::find_tool(def, n, &def.fields[n.as_str()])
                 }
             };
             ToolEntry {

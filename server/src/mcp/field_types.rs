@@ -27,6 +27,7 @@ pub fn input_schema(f: &FieldDef) -> Option<Value> {
             s
         }
         FieldType::DateTime => json!({"type": "string", "format": "date-time"}),
+        FieldType::Lookup => json!({"type": "integer", "minimum": 1}),
         FieldType::Photo => json!({
             "type": "object",
             "properties": {
@@ -49,6 +50,10 @@ pub fn stored_schema(f: &FieldDef) -> Value {
             json!({"items": {"type": "string", "enum": f.options}}),
         ),
         FieldType::Integer => ("integer", json!({})),
+        FieldType::Lookup => (
+            "integer",
+            json!({"description": format!("The id of a record of the app `{}`", f.app.as_deref().unwrap_or_default())}),
+        ),
         FieldType::File | FieldType::Photo => {
             ("integer", json!({"description": "The attachment's id"}))
         }

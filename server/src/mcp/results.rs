@@ -2,12 +2,13 @@
 use super::catalog::{DEFAULT_LIMIT, MAX_LIMIT};
 use super::switch::ViewRows;
 use crate::engine::definition::{AppDef, DataFormat, ViewDef};
+use crate::engine::lookups::LookupTitles;
 use crate::engine::value::display_value;
 use crate::engine::{Change, EngineError, OperationOutcome, ViewPage};
 use crate::store::RecordRow;
 use base64::Engine as _;
 use rmcp::model::{CallToolResult, ContentBlock as Content};
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 
 /// Decodes a `cursor` argument into an offset.
 pub fn decode_cursor(c: &str) -> Option<u64> {
@@ -41,16 +42,34 @@ pub fn limit_arg(v: Option<&Value>) -> Result<u64, String> {
     }
 }
 
-/// One row in the view's data format.
+/// One row in the view's data format; a lookup's title (as the caller may see it) goes beside
+/// its id: in the cell ("Apollo (#12)"), or under `titles` of a full row.
 pub fn row_json(
     page: &ViewPage,
     view: &ViewDef,
     r: &RecordRow,
     attachments: &[crate::store::AttachmentRow],
+    titles: &LookupTitles,
 ) -> Value {
     match view.mcp.format {
-        DataFormat::Columns => columns_row(&page.app.def, view, r),
-        DataFormat::Full => full_row(r, attachments),
+        DataFormat::Columns => columns_row_with(&page.app.def, view, r, titles),
+        DataFormat::Full => {
+            let mut row = full_row(r, attachments);
+            let shown: Map<String, Value> = page
+                .app
+                .def
+                .fields
+                .keys()
+                .filter_map(|f| {
+                    let t = titles.shown(&page.app.def, f, &r.data)?;
+                    (!t.is_empty()).then(|| (f.clone(), Value::String(t)))
+                })
+                .collect();
+            if !shown.is_empty() {
+                row["titles"] = Value::Object(shown);
+            }
+            row
+        }
     }
 }
 
@@ -68,11 +87,27 @@ pub fn columns_row(
     view: &ViewDef,
     r: &RecordRow,
 ) -> Value {
+    columns_row_with(def, view, r, &LookupTitles::default())
+}
+
+/// [`columns_row`] with the titles of looked-up records the caller may see.
+fn columns_row_with(
+    def: &crate::engine::definition::AppDef,
+    view: &ViewDef,
+    r: &RecordRow,
+    titles: &LookupTitles,
+) -> Value {
     let mut cells = Vec::with_capacity(view.columns.len() + 2);
     cells.push(r.id.into());
     cells.push(r.version.into());
     for c in &view.columns {
-        let s = display_value(def, c, &r.data);
+        let s = match (
+            titles.shown(def, c, &r.data),
+            r.data.get(c).and_then(Value::as_i64),
+        ) {
+            (Some(t), Some(id)) if !t.is_empty() => format!("{t} (#{id})"),
+            _ => display_value(def, c, &r.data),
+        };
         cells.push(if s.is_empty() {
             Value::Null
         } else {

@@ -119,10 +119,20 @@ impl FormworkMcp {
                         atts.extend(self.ctx.engine.attachments(r).await.unwrap_or_default());
                     }
                 }
+                let data: Vec<&Value> = page.rows.iter().map(|r| &r.data).collect();
+                let titles = match self
+                    .ctx
+                    .engine
+                    .lookup_titles(actor, &page.app.def, data)
+                    .await
+                {
+                    Ok(t) => t,
+                    Err(e) => return engine_error(&e).0,
+                };
                 let rows = page
                     .rows
                     .iter()
-                    .map(|r| row_json(&page, &view_def, r, &atts))
+                    .map(|r| row_json(&page, &view_def, r, &atts, &titles))
                     .collect();
                 let rows_in = self.ctx.view_rows.get(self.ctx.engine.store()).await;
                 view_result(&page, rows, self.ctx.max_result_bytes, rows_in)
@@ -544,6 +554,18 @@ impl FormworkMcp {
             ToolTarget::View(v) => self.run_view(&actor, &entry, v, &args).await,
             ToolTarget::Operation(o) => self.run_operation(&actor, &entry, o, &args).await,
             ToolTarget::ReadFile(f) => self.read_file(&actor, &entry, f, &args).await,
+            ToolTarget::FindLookup(f) => {
+                let app = entry.app.clone();
+                match super::lookup::run(&self.ctx.engine, app, &actor, f, &args).await {
+                    Ok(r) => r,
+                    Err(e) => {
+                        let (r, code) = engine_error(&e);
+                        self.note(code, Some(&entry.name), &actor.username, &e.to_string())
+                            .await;
+                        r
+                    }
+                }
+            }
             ToolTarget::Summary(v) => {
                 let app = entry.app.clone();
                 let budget = self.ctx.max_result_bytes;

@@ -258,6 +258,15 @@ pub async fn view(
             }
         })
         .collect();
+    let titles = match &page {
+        Some(p) => {
+            state
+                .engine
+                .lookup_titles(&actor, def, p.rows.iter().map(|r| &r.data))
+                .await?
+        }
+        None => Default::default(),
+    };
     let (rows, total, total_exact) = match &page {
         Some(p) => (
             p.rows
@@ -268,7 +277,11 @@ pub async fn view(
                     cells: view
                         .columns
                         .iter()
-                        .map(|c| super::field_types::shown(def, c, &r.data, local))
+                        .map(|c| {
+                            titles.shown(def, c, &r.data).unwrap_or_else(|| {
+                                super::field_types::shown(def, c, &r.data, local)
+                            })
+                        })
                         .collect(),
                 })
                 .collect(),
@@ -379,13 +392,19 @@ pub async fn export_csv(
             .engine
             .run_view(&actor, &slug, &view_name, &ViewRequest { ..req.clone() })
             .await?;
+        let titles = state
+            .engine
+            .lookup_titles(&actor, &app.def, page.rows.iter().map(|r| &r.data))
+            .await?;
         for r in &page.rows {
             let mut rec = vec![r.id.to_string()];
-            rec.extend(
-                view.columns
-                    .iter()
-                    .map(|c| csv_safe(crate::engine::value::display_value(&app.def, c, &r.data))),
-            );
+            rec.extend(view.columns.iter().map(|c| {
+                csv_safe(
+                    titles.shown(&app.def, c, &r.data).unwrap_or_else(|| {
+                        crate::engine::value::display_value(&app.def, c, &r.data)
+                    }),
+                )
+            }));
             w.write_record(&rec)
                 .map_err(|e| WebError::Internal(e.to_string()))?;
         }

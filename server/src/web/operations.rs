@@ -33,6 +33,8 @@ struct Extras {
     missing: Vec<MissingView>,
     summary: Vec<(String, String)>,
     kept: Vec<KeptFile>,
+    /// Each lookup input's search text and the records offered: (id, title).
+    lookups: HashMap<String, (String, Vec<(String, String)>)>,
 }
 
 pub(crate) struct InputView {
@@ -51,6 +53,9 @@ pub(crate) struct InputView {
     pub note: String,
     /// The `visible_when` rule as JSON, for the script that shows and hides it live.
     pub rule: String,
+    /// A lookup's search text (`?find_<name>=`) and the records it offers: (id, title).
+    pub search: String,
+    pub choices: Vec<(String, String)>,
 }
 
 impl InputView {
@@ -106,6 +111,7 @@ pub(crate) fn input_kind(kind: FieldType) -> &'static str {
         FieldType::Number => "number",
         FieldType::File => "file",
         FieldType::Currency => "currency",
+        FieldType::Lookup => "lookup",
         _ => "text",
     }
 }
@@ -153,6 +159,16 @@ fn page(
                 unit: f.unit.clone().unwrap_or_default(),
                 note: String::new(),
                 rule: String::new(),
+                search: extras
+                    .lookups
+                    .get(n)
+                    .map(|l| l.0.clone())
+                    .unwrap_or_default(),
+                choices: extras
+                    .lookups
+                    .get(n)
+                    .map(|l| l.1.clone())
+                    .unwrap_or_default(),
             }
         })
         .collect();
@@ -251,6 +267,7 @@ pub async fn form(
     signed: Signed,
     path: web::Path<(String, String)>,
     q: web::Query<OpQuery>,
+    all: web::Query<HashMap<String, String>>,
 ) -> Result<HttpResponse, WebError> {
     let (slug, op_name) = path.into_inner();
     let actor = signed.actor();
@@ -288,6 +305,8 @@ pub async fn form(
         }
         extras.using_read = true;
     }
+    let current = record.as_ref().map(|r| r.data.clone()).unwrap_or_default();
+    extras.lookups = lookup_pickers(&state, &actor, &app.def, op, &all, &current).await?;
     let rec = record.as_ref().map(|r| (r.id, r.version, &r.data));
     render(&page(
         &signed,
@@ -300,6 +319,50 @@ pub async fn form(
         vec![],
         extras,
     ))
+}
+
+/// The records each lookup input offers: those the person may choose whose title contains the
+/// search text (`?find_<field>=`, a plain GET form, so no script is needed), with the current
+/// choice first when the search leaves it out.
+async fn lookup_pickers(
+    state: &AppState,
+    actor: &crate::engine::Actor,
+    def: &AppDef,
+    op: &OperationDef,
+    query: &HashMap<String, String>,
+    current: &serde_json::Value,
+) -> Result<HashMap<String, (String, Vec<(String, String)>)>, WebError> {
+    let mut out = HashMap::new();
+    let titles = state
+        .engine
+        .lookup_titles(actor, def, std::iter::once(current))
+        .await?;
+    for n in &op.inputs {
+        let Some(f) = def.fields.get(n).filter(|f| f.kind == FieldType::Lookup) else {
+            continue;
+        };
+        let search = query.get(&format!("find_{n}")).cloned().unwrap_or_default();
+        let found = match state.engine.find_lookup(actor, &def.slug, n, &search).await {
+            Ok(found) => found,
+            Err(e @ EngineError::Store(_)) => return Err(e.into()),
+            // The target app unpublished since: nothing to offer, and the form still works.
+            Err(_) => vec![],
+        };
+        let mut choices: Vec<(String, String)> = found
+            .into_iter()
+            .map(|c| (c.id.to_string(), c.title))
+            .collect();
+        if let Some(id) = current.get(n).and_then(|v| v.as_i64()) {
+            if !choices.iter().any(|c| c.0 == id.to_string()) {
+                let shown = titles
+                    .show(f, &serde_json::Value::from(id))
+                    .unwrap_or_default();
+                choices.insert(0, (id.to_string(), shown));
+            }
+        }
+        out.insert(n.clone(), (search, choices));
+    }
+    Ok(out)
 }
 
 /// The file beside the form, the missing required fields and, for a transition, the summary.
@@ -319,6 +382,7 @@ async fn extras_for(
         missing: readiness::missing(state, actor, app, op, record).await,
         summary: readiness::summary(&app.def, op, record, &files),
         kept: vec![],
+        lookups: HashMap::new(),
     })
 }
 
@@ -567,6 +631,9 @@ pub async fn submit(
             // What the form offers back is kept on purpose; any other upload of this refused
             // submission (a file the refusal objected to) is taken back.
             uploaded_ids.retain(|id| !extras.kept.iter().any(|k| k.id == *id));
+            let current = record.as_ref().map(|r| r.data.clone()).unwrap_or_default();
+            extras.lookups =
+                lookup_pickers(&state, &actor, &app.def, op, &HashMap::new(), &current).await?;
             state.engine.discard_uploads(&actor, &uploaded_ids).await;
             let mut resp = render(&page(
                 &signed, &app.def, &op_name, op, rec, &form.text, &errors, general, extras,

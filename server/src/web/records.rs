@@ -86,6 +86,29 @@ pub async fn show(
     let def = &access.app.def;
     let data = &access.record.data;
     let local = super::local_time::LocalTime::of(&signed.user);
+    let mcp_only = q.history.as_deref() == Some("mcp");
+    let history_rows = state
+        .engine
+        .history(&actor, &slug, id, mcp_only.then_some("mcp"))
+        .await?;
+    let changed: Vec<Change> = history_rows
+        .iter()
+        .flat_map(|h| serde_json::from_str::<Vec<Change>>(&h.changes).unwrap_or_default())
+        .collect();
+    // The titles of looked-up records, now and in the history, as this person may see them.
+    let values: Vec<serde_json::Value> = changed
+        .iter()
+        .flat_map(|c| {
+            [
+                serde_json::json!({ c.field.clone(): c.before.clone() }),
+                serde_json::json!({ c.field.clone(): c.after.clone() }),
+            ]
+        })
+        .collect();
+    let titles = state
+        .engine
+        .lookup_titles(&actor, def, std::iter::once(data).chain(values.iter()))
+        .await?;
     // A field hidden by its `visible_when` keeps its value but is not shown.
     let hidden = crate::engine::field_rules::hidden_fields(def, data);
     let fields = def
@@ -99,7 +122,9 @@ pub async fn show(
                 FieldType::Converted => super::amounts::group_leading_amount(
                     &crate::engine::converted::display_with_rate(n, data),
                 ),
-                _ => super::field_types::shown(def, n, data, local),
+                _ => titles
+                    .shown(def, n, data)
+                    .unwrap_or_else(|| super::field_types::shown(def, n, data, local)),
             },
         })
         .collect();
@@ -174,11 +199,7 @@ pub async fn show(
             (title, format!("{why}."))
         })
         .collect();
-    let mcp_only = q.history.as_deref() == Some("mcp");
-    let history = state
-        .engine
-        .history(&actor, &slug, id, mcp_only.then_some("mcp"))
-        .await?
+    let history = history_rows
         .into_iter()
         .map(|h| {
             let changes: Vec<Change> = serde_json::from_str(&h.changes).unwrap_or_default();
@@ -194,8 +215,8 @@ pub async fn show(
                 changes: changes
                     .into_iter()
                     .map(|c| ChangeView {
-                        before: show_change(def, &c.field, &c.before, &file_names, local),
-                        after: show_change(def, &c.field, &c.after, &file_names, local),
+                        before: show_change(def, &c.field, &c.before, &file_names, &titles, local),
+                        after: show_change(def, &c.field, &c.after, &file_names, &titles, local),
                         label: c.label,
                     })
                     .collect(),
@@ -236,8 +257,17 @@ fn show_change(
     field: &str,
     v: &serde_json::Value,
     files: &std::collections::HashMap<i64, String>,
+    titles: &crate::engine::lookups::LookupTitles,
     local: super::local_time::LocalTime,
 ) -> String {
+    if let Some(t) = def
+        .fields
+        .get(field)
+        .and_then(|f| titles.show(f, v))
+        .filter(|t| !t.is_empty())
+    {
+        return t;
+    }
     match v.as_i64().and_then(|id| files.get(&id)) {
         Some(name) if def.fields.get(field).is_some_and(|f| f.kind.is_file()) => name.clone(),
         _ => show_json(def, field, v, local),

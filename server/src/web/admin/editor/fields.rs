@@ -1,7 +1,7 @@
 //! Fields tab: list (with each input as the user sees it), add, edit (every type's settings,
 //! renaming, option mappings), reorder, remove.
 use super::{message_for, refusal, saved_flash, Header, Posted, Problem};
-use crate::engine::definition::{AppDef, DefinitionError, FieldDef, FieldType};
+use crate::engine::definition::{AppDef, DefinitionError, FieldDef, FieldType, OnDelete};
 use crate::engine::field_rules::FieldRule;
 use crate::engine::{Draft, EngineError};
 use crate::web::layout::Layout;
@@ -36,6 +36,11 @@ pub const TYPES: &[(FieldType, &str, &str)] = &[
     (FieldType::Integer, "integer", "Whole number (with a unit)"),
     (FieldType::DateTime, "datetime", "Date and time"),
     (FieldType::Photo, "photo", "Photo (camera on phones)"),
+    (
+        FieldType::Lookup,
+        "lookup",
+        "Lookup (a record of another app)",
+    ),
     (FieldType::Computed, "computed", "Computed (sum of fields)"),
     (
         FieldType::Converted,
@@ -80,6 +85,8 @@ pub fn preview(name: &str, f: &FieldDef) -> InputView {
         unit: f.unit.clone().unwrap_or_default(),
         note: String::new(),
         rule: String::new(),
+        search: String::new(),
+        choices: vec![],
     }
 }
 
@@ -199,6 +206,7 @@ pub async fn add(
         .unwrap_or_else(|| crate::engine::slug_from(&label));
     let kind = type_of(form.get("type"));
     let added = name.clone();
+    let targets = lookup_targets(&state, &slug).await?;
     let result = state
         .engine
         .edit_draft(&slug, Utc::now(), |def, _, _| {
@@ -241,6 +249,14 @@ pub async fn add(
             if kind == FieldType::Converted {
                 converted_defaults(def, &mut f)?;
             }
+            if kind == FieldType::Lookup {
+                // The first other published app, else this one; changed on the field's page.
+                f.app = targets
+                    .iter()
+                    .map(|t| t.0.clone())
+                    .find(|t| *t != def.slug)
+                    .or_else(|| Some(def.slug.clone()));
+            }
             def.fields.insert(name.clone(), f);
             Ok(())
         })
@@ -256,6 +272,28 @@ pub async fn add(
             list_page(&admin, &d, problems, Some(&form), None)
         }
     }
+}
+
+/// The apps a lookup may refer to: the published ones and this one, as (slug, name).
+async fn lookup_targets(state: &AppState, slug: &str) -> Result<Vec<(String, String)>, WebError> {
+    let mut out: Vec<(String, String)> = state
+        .engine
+        .catalog()
+        .apps()
+        .await
+        .map_err(EngineError::from)?
+        .iter()
+        .map(|a| {
+            (
+                a.def.slug.clone(),
+                format!("{} ({})", a.def.name, a.def.slug),
+            )
+        })
+        .collect();
+    if !out.iter().any(|t| t.0 == slug) {
+        out.push((slug.to_string(), format!("this app ({slug})")));
+    }
+    Ok(out)
 }
 
 /// A new converted field starts from the first amount with a currency and the first date.
@@ -312,6 +350,9 @@ fn blank_field(kind: FieldType, label: &str) -> FieldDef {
         unit: None,
         visible_when: None,
         required_when: None,
+        app: None,
+        filter: vec![],
+        on_delete: None,
     }
 }
 
@@ -341,7 +382,13 @@ struct FieldPage {
     preview: InputView,
 }
 
-fn controls(def: &AppDef, name: &str, f: &FieldDef, problems: &[Problem]) -> Vec<Control> {
+fn controls(
+    def: &AppDef,
+    name: &str,
+    f: &FieldDef,
+    problems: &[Problem],
+    targets: &[(String, String)],
+) -> Vec<Control> {
     let c = |name: &'static str,
              label: &'static str,
              kind: &'static str,
@@ -366,6 +413,42 @@ fn controls(def: &AppDef, name: &str, f: &FieldDef, problems: &[Problem]) -> Vec
         },
         c("help", "Help text", "textarea", f.help.clone(), "Shown under the input, and given to AI assistants."),
     ];
+    if f.kind == FieldType::Lookup {
+        let mut app = c(
+            "app",
+            "Refers to records of",
+            "select",
+            opt(&f.app),
+            "A published app (or this one); people see its records' titles when they may read them.",
+        );
+        app.options = targets.to_vec();
+        if !f
+            .app
+            .as_ref()
+            .is_none_or(|a| targets.iter().any(|t| &t.0 == a))
+        {
+            app.options
+                .push((opt(&f.app), format!("{} (not published)", opt(&f.app))));
+        }
+        out.push(app);
+        let mut on_delete = c(
+            "on_delete",
+            "When a referred record is deleted",
+            "select",
+            match f.on_delete.unwrap_or_default() {
+                OnDelete::Refuse => "refuse".into(),
+                OnDelete::Clear => "clear".into(),
+            },
+            "Refuse: the delete is refused while records refer to it. Clear: their field is emptied, with a history entry each.",
+        );
+        on_delete.options = [
+            ("refuse", "Refuse the delete"),
+            ("clear", "Empty this field"),
+        ]
+        .map(|(v, l)| (v.to_string(), l.to_string()))
+        .to_vec();
+        out.push(on_delete);
+    }
     out.push(c(
         "visible_when",
         "Shown only when",
@@ -413,7 +496,10 @@ fn controls(def: &AppDef, name: &str, f: &FieldDef, problems: &[Problem]) -> Vec
                 .chain(f.options.iter().map(|o| (o.clone(), o.clone())))
                 .collect();
         }
-        out.push(default);
+        // A lookup has no default: a record to refer to is chosen each time.
+        if f.kind != FieldType::Lookup {
+            out.push(default);
+        }
     }
     match f.kind {
         FieldType::Text | FieldType::LongText => out.push(c(
@@ -580,7 +666,13 @@ async fn field_page(
             layout: Layout::new(format!("{} — field {}", d.def.name, f.label), &admin.0)
                 .with_flash(flash),
             h: Header::new(d, "fields"),
-            controls: controls(&d.def, name, f, &problems),
+            controls: controls(
+                &d.def,
+                name,
+                f,
+                &problems,
+                &lookup_targets(state, &d.row.slug).await?,
+            ),
             problems,
             original: original.to_string(),
             mappings: dropped,
@@ -668,6 +760,23 @@ fn field_from(form: &Posted, before: &FieldDef) -> (FieldDef, Vec<DefinitionErro
     if kind != FieldType::Integer {
         f.unit = None;
     }
+    f.app = form.opt("app").or_else(|| before.app.clone());
+    f.filter = before.filter.clone();
+    f.on_delete = match form.opt("on_delete").as_deref() {
+        None => before.on_delete,
+        Some("refuse") => Some(OnDelete::Refuse),
+        Some("clear") => Some(OnDelete::Clear),
+        Some(other) => {
+            errs.push(DefinitionError {
+                path: "on_delete".into(),
+                message: format!("`{other}` is neither refuse nor clear"),
+            });
+            before.on_delete
+        }
+    };
+    if kind != FieldType::Lookup {
+        (f.app, f.filter, f.on_delete) = (None, vec![], None);
+    }
     f.source = form.opt("source").or_else(|| before.source.clone());
     f.date_field = form.opt("date_field").or_else(|| before.date_field.clone());
     f.max_len = match form.opt("max_len") {
@@ -732,7 +841,20 @@ pub async fn save(
         .get(&original)
         .cloned()
         .ok_or_else(|| WebError::NotFound(format!("no field `{original}` in the draft")))?;
-    let (field, form_errs) = field_from(&form, &before);
+    let (field, mut form_errs) = field_from(&form, &before);
+    if let Some(target) = field
+        .app
+        .as_ref()
+        .filter(|_| field.kind == FieldType::Lookup)
+    {
+        let targets = lookup_targets(&state, &slug).await?;
+        if !targets.iter().any(|t| &t.0 == target) {
+            form_errs.push(DefinitionError {
+                path: "app".into(),
+                message: format!("there is no published app `{target}`; publish it first"),
+            });
+        }
+    }
     let new_name = form.opt("name").unwrap_or_else(|| original.clone());
     let mappings: HashMap<String, String> = form
         .all("map_from")
