@@ -508,3 +508,57 @@ async fn summary_rollups_follow_every_write_exactly() {
     assert!(!csv.contains(",100"), "computed over the records: {csv}");
     db.close().await.ok();
 }
+
+/// Generated data (the bulk insert behind `formwork demo generate`) lands in the rollups too: a
+/// summary read from them equals the same summary grouped over the records (a parameter that
+/// keeps every record sends the call down that path).
+#[tokio::test]
+async fn bulk_generated_records_are_in_the_rollups() {
+    let app = spawn_app().await;
+    app.enable_mcp().await;
+    app.cli(
+        &["demo", "generate", "--claims", "600", "--users", "3"],
+        None,
+    );
+    let token = app
+        .cli(
+            &["token", "create", "--user", "emp002", "--name", "check"],
+            None,
+        )
+        .trim()
+        .to_string();
+    for summary in ["by_category", "by_month_and_category", "per_month"] {
+        let cells = call_tool(
+            &app,
+            &token,
+            "expense_claims_my_claims_summary",
+            serde_json::json!({ "summary": summary }),
+        )
+        .await;
+        let rows = call_tool(
+            &app,
+            &token,
+            "expense_claims_my_claims_summary",
+            serde_json::json!({ "summary": summary, "date_from": "2000-01-01" }),
+        )
+        .await;
+        let groups = &cells["structuredContent"]["groups"];
+        assert!(groups.as_array().is_some_and(|g| !g.is_empty()), "{cells}");
+        assert_eq!(groups, &rows["structuredContent"]["groups"], "{summary}");
+        let n: u64 = groups
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|g| g.as_array())
+            .map(|g| {
+                let at = if summary == "per_month" {
+                    1
+                } else {
+                    g.len() - 2
+                };
+                g[at].as_u64().unwrap()
+            })
+            .sum();
+        assert_eq!(n, 200, "{summary}: emp002 has a third of 600 claims");
+    }
+}

@@ -305,18 +305,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<()> {
         let tx = self.begin().await?;
-        self.tx_write_first(&tx).await?;
         self.tx_lock_rollups(&tx, app_id, false).await?;
-        let last = self
-            .tx_one(
-                &tx,
-                "SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) AS last FROM records",
-                vec![],
-            )
-            .await?
-            .map(|r| get::<i64>(&r, "last"))
-            .transpose()?
-            .unwrap_or(0);
         for chunk in rows.chunks(200) {
             let mut sql = String::from(
                 "INSERT INTO records (app_id, owner_id, version, data, created_at, updated_at) VALUES ",
@@ -336,8 +325,20 @@ impl Store {
                 ]);
             }
             self.tx_exec(&tx, &sql, values).await?;
+            let sides: Vec<(i64, super::rollups::Side)> = chunk
+                .iter()
+                .map(|(owner_id, data)| {
+                    (
+                        1,
+                        super::rollups::Side {
+                            owner_id: *owner_id,
+                            data,
+                        },
+                    )
+                })
+                .collect();
+            self.tx_rollup_sides(&tx, app_id, &sides).await?;
         }
-        self.tx_rollup_added(&tx, app_id, last).await?;
         tx.commit().await?;
         Ok(())
     }

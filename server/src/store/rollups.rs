@@ -13,7 +13,7 @@
 //!   the write is conditional on) and adds it as it is, in one statement;
 //! - [`Store::publish`] rebuilds an app's rollups whose summary changed, and all of them when the
 //!   publication rewrites records;
-//! - [`Store::bulk_insert_records`] adds the records it inserted.
+//! - [`Store::bulk_insert_records`] adds the records it inserts, from the rows it binds.
 //!
 //! On PostgreSQL, writes hold an app's advisory lock shared and a rebuild holds it exclusively,
 //! so a rebuild never misses a write that read the list of rollups before the rebuild committed.
@@ -196,6 +196,24 @@ impl Store {
         before: Option<Side<'_>>,
         after: Option<Side<'_>>,
     ) -> Result<()> {
+        let mut sides = Vec::with_capacity(2);
+        sides.extend(before.map(|s| (-1, s)));
+        sides.extend(after.map(|s| (1, s)));
+        self.tx_rollup_sides(tx, app_id, &sides).await
+    }
+
+    /// Adds (sign 1) or takes away (sign -1) each record's contribution to every rollup of the
+    /// app, in one statement: the rows are bound as values, so the cost follows the rows given,
+    /// not the size of the table.
+    pub(super) async fn tx_rollup_sides(
+        &self,
+        tx: &DatabaseTransaction,
+        app_id: i64,
+        sides: &[(i64, Side<'_>)],
+    ) -> Result<()> {
+        if sides.is_empty() {
+            return Ok(());
+        }
         let rollups = self.tx_rollups(tx, app_id).await?;
         if rollups.is_empty() {
             return Ok(());
@@ -207,21 +225,14 @@ impl Store {
                 "(CAST(? AS INTEGER), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS JSONB))"
             }
         };
-        let mut rows = Vec::new();
-        let mut values: Vec<Value> = Vec::new();
-        for (sign, side) in [(-1i64, before), (1, after)] {
-            if let Some(s) = side {
-                rows.push(row);
-                values.extend([
-                    sign.into(),
-                    app_id.into(),
-                    s.owner_id.into(),
-                    s.data.clone().into(),
-                ]);
-            }
-        }
-        if rows.is_empty() {
-            return Ok(());
+        let mut values: Vec<Value> = Vec::with_capacity(sides.len() * 4);
+        for (sign, s) in sides {
+            values.extend([
+                (*sign).into(),
+                app_id.into(),
+                s.owner_id.into(),
+                s.data.clone().into(),
+            ]);
         }
         let mut selects = Vec::with_capacity(rollups.len());
         for r in &rollups {
@@ -231,24 +242,10 @@ impl Store {
         }
         let sql = format!(
             "WITH r(sign, app_id, owner_id, data) AS (VALUES {}) {}",
-            rows.join(", "),
+            vec![row; sides.len()].join(", "),
             upsert(&selects)
         );
         tx.execute(self.stmt(&sql, values)).await?;
-        Ok(())
-    }
-
-    /// Adds the app's records with an id above `after_id` to every rollup of the app.
-    pub(super) async fn tx_rollup_added(
-        &self,
-        tx: &DatabaseTransaction,
-        app_id: i64,
-        after_id: i64,
-    ) -> Result<()> {
-        for r in self.tx_rollups(tx, app_id).await? {
-            self.tx_build_rollup(tx, app_id, r.id, &r.spec, Some(after_id))
-                .await?;
-        }
         Ok(())
     }
 
@@ -258,14 +255,8 @@ impl Store {
         app_id: i64,
         rollup_id: i64,
         spec: &RollupSpec,
-        after_id: Option<i64>,
     ) -> Result<()> {
-        let (mut select, mut values) =
-            contributions(self.dialect, rollup_id, spec, app_id, "records", "1");
-        if let Some(after) = after_id {
-            select.push_str(" AND id > ?");
-            values.push(after.into());
-        }
+        let (select, values) = contributions(self.dialect, rollup_id, spec, app_id, "records", "1");
         tx.execute(self.stmt(&upsert(&[select]), values)).await?;
         Ok(())
     }
@@ -329,7 +320,7 @@ impl Store {
                 Some(r) => get(r, "id")?,
                 None => return Err(super::StoreError::NotFound),
             };
-            self.tx_build_rollup(tx, app_id, id, spec, None).await?;
+            self.tx_build_rollup(tx, app_id, id, spec).await?;
         }
         Ok(())
     }
