@@ -408,14 +408,15 @@ impl Engine {
     pub async fn sync_summary_rollups(&self) -> Result<(), EngineError> {
         for app in self.catalog().apps().await? {
             let started = std::time::Instant::now();
-            self.store()
+            let built = self
+                .store()
                 .sync_rollups(app.id, &rollup_specs(&app.def))
                 .await?;
-            let took = started.elapsed();
-            if took > std::time::Duration::from_secs(1) {
+            if built > 0 {
                 tracing::info!(
                     app = app.def.slug,
-                    took_ms = took.as_millis() as u64,
+                    built,
+                    took_ms = started.elapsed().as_millis() as u64,
                     "built summary rollups"
                 );
             }

@@ -185,8 +185,16 @@ impl Store {
             }
         }
         // Rewritten records may change any group or sum: then every rollup is built again.
-        self.tx_sync_rollups(&tx, p.app_id, p.rollups, !p.rewrites.is_empty())
+        let built = self
+            .tx_sync_rollups(&tx, p.app_id, p.rollups, !p.rewrites.is_empty())
             .await?;
+        if built > 0 {
+            tracing::info!(
+                app_id = p.app_id,
+                built,
+                "built summary rollups for the publication"
+            );
+        }
         self.tx_exec(
             &tx,
             "INSERT INTO app_versions (app_id, version, definition, published_by, published_at, note, changes) VALUES (?, ?, ?, ?, ?, ?, ?)",

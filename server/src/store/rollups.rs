@@ -263,14 +263,15 @@ impl Store {
 
     /// Makes the app's rollups those of `specs`: drops the ones no longer wanted (or all of them
     /// with `rebuild_all`, when records were rewritten) and builds the missing ones from the
-    /// records. Inside the caller's transaction.
+    /// records. Inside the caller's transaction. Returns how many were built.
     pub(super) async fn tx_sync_rollups(
         &self,
         tx: &DatabaseTransaction,
         app_id: i64,
         specs: &[RollupSpec],
         rebuild_all: bool,
-    ) -> Result<()> {
+    ) -> Result<usize> {
+        let mut built = 0;
         self.tx_write_first(tx).await?;
         self.tx_lock_rollups(tx, app_id, true).await?;
         let mut kept = Vec::new();
@@ -321,16 +322,18 @@ impl Store {
                 None => return Err(super::StoreError::NotFound),
             };
             self.tx_build_rollup(tx, app_id, id, spec).await?;
+            built += 1;
         }
-        Ok(())
+        Ok(built)
     }
 
     /// [`Store::tx_sync_rollups`] in a transaction of its own (at start-up, for the apps as
     /// published; only what is missing or changed is built).
-    pub async fn sync_rollups(&self, app_id: i64, specs: &[RollupSpec]) -> Result<()> {
+    pub async fn sync_rollups(&self, app_id: i64, specs: &[RollupSpec]) -> Result<usize> {
         let tx = self.begin().await?;
-        self.tx_sync_rollups(&tx, app_id, specs, false).await?;
-        tx.commit().await
+        let built = self.tx_sync_rollups(&tx, app_id, specs, false).await?;
+        tx.commit().await?;
+        Ok(built)
     }
 
     /// The rollup kept for exactly this spec, if there is one.
