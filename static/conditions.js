@@ -68,6 +68,12 @@
         el.disabled = !shown;
       });
     });
+    // A section whose every field is hidden goes too (no empty titled box).
+    Array.prototype.forEach.call(form.querySelectorAll("fieldset.section"), function (fs) {
+      var items = fs.querySelectorAll(":scope > .field, :scope > [data-visible-when]");
+      if (!items.length) return;
+      fs.hidden = Array.prototype.every.call(items, function (el) { return el.hidden; });
+    });
   }
 
   form.addEventListener("change", update);

@@ -177,7 +177,7 @@ async fn a_hidden_field_is_never_required_and_a_value_sent_for_it_is_refused_and
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let page = r.text().await.unwrap();
     assert!(
-        page.contains("hidden on this record (only when Category is Lodging)"),
+        page.contains("is used only when Category is Lodging: leave it empty"),
         "{page}"
     );
     let r = call_tool(
@@ -260,7 +260,7 @@ async fn a_hidden_field_is_never_required_and_a_value_sent_for_it_is_refused_and
         json!({"record_id": id, "hotel": "Elsewhere"}),
     )
     .await;
-    assert!(error_text(&r).contains("hidden on this record"), "{r}");
+    assert!(error_text(&r).contains("is used only when"), "{r}");
     let last = row(&app, &token, id).await;
     assert_eq!(last["version"], after["version"], "nothing written");
     assert_eq!(last["fields"]["nights"], before["fields"]["nights"]);

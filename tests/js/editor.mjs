@@ -220,7 +220,7 @@ try {
   const types = await admin.locator("#a-type option").evaluateAll((os) => os.map((o) => o.value));
   assert.deepEqual(types, [
     "text", "long_text", "number", "money", "date", "currency", "choice", "user", "file",
-    "yesno", "multichoice", "email", "phone", "url", "integer", "datetime", "photo",
+    "yesno", "multichoice", "email", "phone", "url", "integer", "datetime", "photo", "lookup",
     "computed", "converted",
   ]);
 

@@ -173,10 +173,10 @@ pub fn input_note(def: &AppDef, op: &OperationDef, field: &str) -> String {
 pub fn hidden_refusal(def: &AppDef, field: &str) -> String {
     match def.fields.get(field).and_then(|f| f.visible_when.as_ref()) {
         Some(r) => format!(
-            "is hidden on this record (only when {}), so it cannot be changed",
+            "is used only when {}: leave it empty (or as it was), or change that first",
             r.phrase(def)
         ),
-        None => "is hidden on this record, so it cannot be changed".into(),
+        None => "is not used on this record: leave it empty (or as it was)".into(),
     }
 }
 

@@ -78,6 +78,8 @@ struct OperationPage {
     record_title: String,
     version: i64,
     groups: Vec<sections::GroupView>,
+    /// Some input shows or hides with another (`conditions.js` is sent only then).
+    live_rules: bool,
     general_errors: Vec<String>,
     danger: bool,
     /// The operation's `show` fields with a value on the record: (label, value), read-only.
@@ -204,6 +206,10 @@ fn page(
             .and_then(|(_, _, d)| def.title_field.as_ref().map(|t| display_value(def, t, d)))
             .unwrap_or_default(),
         version: record.map(|r| r.1).unwrap_or(0),
+        live_rules: groups
+            .iter()
+            .flat_map(|g| &g.items)
+            .any(|i| i.input.as_ref().is_some_and(|x| !x.rule.is_empty())),
         groups,
         general_errors: general,
         danger: op.kind == OperationKind::Delete,

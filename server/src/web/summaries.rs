@@ -42,6 +42,16 @@ fn magnitude(g: &SummaryGroup) -> f64 {
         .unwrap_or(g.count as f64)
 }
 
+/// A group's figure in its summary: an aggregate over records without any value (a sum of
+/// drafts with no amount yet) is "—", never the number of records.
+fn shown_in(p: &SummaryPage, g: &SummaryGroup) -> String {
+    if g.value.is_none() && !p.value_label.is_empty() {
+        "—".to_string()
+    } else {
+        shown(g)
+    }
+}
+
 /// "1234.5" → "1,234.50 EUR" for money, counts as they are.
 pub fn shown(g: &SummaryGroup) -> String {
     match (&g.value, &g.currency) {
@@ -60,6 +70,7 @@ pub fn panel(p: &SummaryPage, csv_href: String) -> Panel {
     let max = p
         .groups
         .iter()
+        .filter(|g| g.value.is_some() || p.value_label.is_empty())
         .map(magnitude)
         .fold(0.0_f64, |m, v| m.max(v.abs()));
     let label = |g: &SummaryGroup| {
@@ -81,14 +92,14 @@ pub fn panel(p: &SummaryPage, csv_href: String) -> Panel {
         .iter()
         .enumerate()
         .map(|(i, g)| {
-            let w = if max > 0.0 {
+            let w = if max > 0.0 && !(g.value.is_none() && !p.value_label.is_empty()) {
                 magnitude(g).abs() / max * CHART_WIDTH
             } else {
                 0.0
             };
             Mark {
                 label: label(g),
-                shown: shown(g),
+                shown: shown_in(p, g),
                 x: if p.groups.len() > 1 {
                     i as f64 * (CHART_WIDTH * 4.0) / (p.groups.len() - 1) as f64
                 } else {
@@ -115,7 +126,7 @@ pub fn panel(p: &SummaryPage, csv_href: String) -> Panel {
         rows: p
             .groups
             .iter()
-            .map(|g| (g.keys.clone(), g.count, shown(g)))
+            .map(|g| (g.keys.clone(), g.count, shown_in(p, g)))
             .collect(),
         chart: match p.def.chart {
             crate::engine::definition::Chart::Bar => "bar",
