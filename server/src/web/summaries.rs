@@ -92,7 +92,7 @@ pub fn panel(p: &SummaryPage, csv_href: String) -> Panel {
         .iter()
         .enumerate()
         .map(|(i, g)| {
-            let w = if max > 0.0 && !(g.value.is_none() && !p.value_label.is_empty()) {
+            let w = if max > 0.0 && (g.value.is_some() || p.value_label.is_empty()) {
                 magnitude(g).abs() / max * CHART_WIDTH
             } else {
                 0.0
