@@ -352,6 +352,11 @@ async fn the_form_follows_sections_and_notes_conditions_without_javascript() {
     let alice = app.sign_in("alice").await;
     let (status, form) = alice.get_text("/apps/trip_costs/ops/add").await;
     assert_eq!(status, StatusCode::OK);
+    // A new record's form starts from the field's default.
+    assert!(
+        form.contains(r#"name="currency" value="EUR""#),
+        "the currency default fills its input"
+    );
     // Sections as fieldsets with legends, in order, fields in their section's order.
     let what = form.find("<legend>What</legend>").expect("What section");
     let stay = form.find("<legend>Stay</legend>").expect("Stay section");

@@ -132,6 +132,16 @@ fn page(
 ) -> OperationPage {
     let names = Names::of(def, None);
     let local = super::local_time::LocalTime::of(&signed.user);
+    let start = match record {
+        Some((_, _, d)) => d.as_object().cloned().unwrap_or_default(),
+        None => crate::engine::operations::defaults(
+            def,
+            &signed.actor(),
+            chrono::Utc::now().date_naive(),
+        ),
+    };
+    // A new record's form starts from the fields' defaults ("EUR", today, the person).
+    let defaults = serde_json::Value::Object(start.clone());
     let inputs: Vec<InputView> = op
         .inputs
         .iter()
@@ -141,6 +151,10 @@ fn page(
                 .get(n)
                 .cloned()
                 .or_else(|| record.map(|(_, _, d)| form_value(def, d, n, local)))
+                .or_else(|| {
+                    (record.is_none() && start.contains_key(n))
+                        .then(|| form_value(def, &defaults, n, local))
+                })
                 .unwrap_or_default();
             InputView {
                 name: n.clone(),
@@ -174,14 +188,6 @@ fn page(
             }
         })
         .collect();
-    let start = match record {
-        Some((_, _, d)) => d.as_object().cloned().unwrap_or_default(),
-        None => crate::engine::operations::defaults(
-            def,
-            &signed.actor(),
-            chrono::Utc::now().date_naive(),
-        ),
-    };
     let prospective = crate::engine::field_rules::prospective(def, op, start);
     let groups = sections::groups(def, op, inputs, &prospective);
     let mut general: Vec<String> = general
