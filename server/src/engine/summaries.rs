@@ -335,8 +335,7 @@ impl Engine {
             Some(spec)
                 if built.applied.is_empty()
                     && records.search.is_none()
-                    && records.predicates == spec.predicates
-                    && spec.groups == groups =>
+                    && records.predicates == spec.predicates =>
             {
                 self.store().rollup_for(app.id, &spec).await?
             }
