@@ -245,10 +245,13 @@ pub enum TokenCommand {
 
 #[derive(Subcommand)]
 pub enum DemoCommand {
-    /// Generate N realistic claims spread over demo employees.
+    /// Generate N realistic claims (and M equipment requests) spread over demo employees.
     Generate {
-        #[arg(long)]
+        #[arg(long, default_value_t = 0)]
         claims: u64,
+        /// Equipment requests charged to 50 generated projects.
+        #[arg(long, default_value_t = 0)]
+        requests: u64,
         /// How many employees to spread them over (created as needed: emp001, …).
         #[arg(long, default_value_t = 50)]
         users: u32,
@@ -535,9 +538,19 @@ async fn run(cli: Cli) -> Result<(), String> {
             println!("{token}");
             Ok(())
         }
-        Command::Demo(DemoCommand::Generate { claims, users }) => {
+        Command::Demo(DemoCommand::Generate {
+            claims,
+            requests,
+            users,
+        }) => {
             let engine = cli.db.engine().await?;
-            crate::demo::generate(&engine, claims, users).await
+            if claims > 0 || requests == 0 {
+                crate::demo::generate(&engine, claims, users).await?;
+            }
+            if requests > 0 {
+                crate::demo::generate_requests(&engine, requests, users).await?;
+            }
+            Ok(())
         }
         Command::Mcp(cmd) => {
             let store = cli.db.store().await?;

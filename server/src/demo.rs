@@ -115,6 +115,105 @@ fn claim_data(rng: &mut StdRng, username: &str, today: chrono::NaiveDate) -> ser
     })
 }
 
+/// Bulk-generates `requests` equipment requests over `users` employees, charged to 50
+/// generated projects spread over ten cost centres (for measuring views that show and filter on
+/// a looked-up field).
+pub async fn generate_requests(engine: &Engine, requests: u64, users: u32) -> Result<(), String> {
+    let store = engine.store();
+    let auth = Auth::new(store.clone());
+    ensure_app(engine).await?;
+    let e = |e: crate::store::StoreError| e.to_string();
+    let projects = engine.app("projects").await.map_err(|e| e.to_string())?;
+    let app = engine
+        .app("equipment_requests")
+        .await
+        .map_err(|e| e.to_string())?;
+    let lead = ensure_user(&auth, "pm001", "Project manager 1", &["manager"]).await?;
+    let mut owners = Vec::new();
+    for i in 1..=users.max(1) {
+        let name = format!("emp{i:03}");
+        let id = ensure_user(&auth, &name, &format!("Employee {i}"), &["employee"]).await?;
+        owners.push((id, name));
+    }
+    let rows: Vec<(i64, serde_json::Value)> = (0..50)
+        .map(|i| {
+            (
+                lead,
+                json!({
+                    "name": format!("Generated project {i:02}"),
+                    "cost_centre": format!("CC-{}", 1000 + (i % 10) * 100),
+                    "lead": "pm001",
+                    "status": "Active",
+                }),
+            )
+        })
+        .collect();
+    store
+        .bulk_insert_records(projects.id, &rows, Utc::now())
+        .await
+        .map_err(e)?;
+    let (stored, _) = store
+        .query_records(&crate::store::RecordQuery {
+            app_id: projects.id,
+            limit: 500,
+            ..Default::default()
+        })
+        .await
+        .map_err(e)?;
+    let ids: Vec<i64> = stored.iter().map(|r| r.id).collect();
+    let mut rng = StdRng::seed_from_u64(requests ^ 0xe9e);
+    let today = Utc::now().date_naive();
+    let started = std::time::Instant::now();
+    let items = [
+        ("27-inch 4K monitor", "Monitor"),
+        ("14-inch laptop", "Laptop"),
+        ("Ergonomic office chair", "Furniture"),
+        ("Standing desk", "Furniture"),
+        ("Headset", "Other"),
+        ("Smartphone", "Phone"),
+    ];
+    let mut done = 0u64;
+    while done < requests {
+        let n = 5_000u64.min(requests - done);
+        let rows: Vec<(i64, serde_json::Value)> = (0..n)
+            .map(|k| {
+                let (id, name) = &owners[((done + k) % owners.len() as u64) as usize];
+                let (item, category) = items[rng.gen_range(0..items.len())];
+                let status = ["Requested", "Requested", "Approved", "Ordered", "Declined"]
+                    [rng.gen_range(0..5)];
+                let needed = today + Duration::days(rng.gen_range(1..180));
+                (
+                    *id,
+                    json!({
+                        "requester": name,
+                        "item": item,
+                        "category": category,
+                        "project": ids[rng.gen_range(0..ids.len())],
+                        "quantity": rng.gen_range(1..5).to_string(),
+                        "unit_cost": format!("{}.00", rng.gen_range(50..2000)),
+                        "currency": "EUR",
+                        "needed_by": needed.format("%Y-%m-%d").to_string(),
+                        "status": status,
+                    }),
+                )
+            })
+            .collect();
+        store
+            .bulk_insert_records(app.id, &rows, Utc::now())
+            .await
+            .map_err(e)?;
+        done += n;
+        eprint!("\rgenerated {done}/{requests} requests");
+    }
+    store.analyze().await.map_err(e)?;
+    eprintln!(
+        "\rgenerated {requests} requests for {} users in {:.1}s",
+        owners.len(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
 /// Imports and publishes each sample app unless some version of it is already published.
 pub async fn ensure_app(engine: &Engine) -> Result<(), String> {
     let now = Utc::now();

@@ -539,3 +539,377 @@ async fn the_app_editor_adds_a_lookup_and_refuses_a_target_that_is_not_published
     assert!(toml.contains(r#"app = "lk_projects""#), "{toml}");
     assert!(toml.contains(r#"on_delete = "clear""#), "{toml}");
 }
+
+/// Tasks with a view that shows and filters on fields of the looked-up projects.
+fn tasks_with_looked_up_view() -> String {
+    format!(
+        r#"{TASKS}
+[views.by_project]
+title = "Tasks by project"
+roles = ["employee"]
+scope = "all"
+columns = ["title", "project", "project.status", "backup.status"]
+sort = ["title"]
+parameters.project_status = {{ field = "project.status", op = "eq", label = "Project status" }}
+parameters.backup_status = {{ field = "backup.status", op = "eq" }}
+mcp = {{ enabled = true, format = "columns" }}
+"#
+    )
+}
+
+#[tokio::test]
+async fn views_show_and_filter_on_looked_up_fields_only_through_records_their_reader_may_read() {
+    let app = spawn_app().await;
+    let projects = format!(
+        r#"{PROJECTS}
+[operations.edit]
+title = "Edit project"
+kind = "update"
+roles = ["employee"]
+scope = "own"
+inputs = ["name", "status"]
+"#
+    );
+    publish(&app, "projects.toml", &projects).await;
+    publish(&app, "tasks.toml", &tasks_with_looked_up_view()).await;
+    app.enable_mcp().await;
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let alice = app.sign_in("alice").await;
+    let bob = app.sign_in("bob").await;
+    let apollo = project(&alice, "Apollo", "Active").await;
+    let archive = project(&alice, "Archive", "Closed").await;
+    let secret = project(&bob, "Bob's secret", "Active").await;
+    for (s, title, field, id) in [
+        (&alice, "Plan", "project", apollo),
+        (&alice, "Tidy", "backup", archive),
+        (&bob, "Hide", "project", secret),
+    ] {
+        let r = add_task(s, &[("title", title), (field, &id.to_string())]).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{title}");
+    }
+
+    // The web list: a "Lookup · Field" header without a sort link, the target's value where the
+    // reader may read the target, the neutral phrase where not.
+    let (status, list) = alice.get_text("/apps/lk_tasks/views/by_project").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        list.contains("<th>Project · Status </th>") || list.contains(">Project · Status<"),
+        "{list}"
+    );
+    assert!(!list.contains("sort=project.status"), "{list}");
+    let row = |page: &str, title: &str| {
+        let at = page
+            .find(&format!(">{title}<"))
+            .unwrap_or_else(|| panic!("{title} in {page}"));
+        page[at..at + page[at..].find("</tr>").unwrap()].to_string()
+    };
+    assert!(row(&list, "Plan").contains("Active"), "{list}");
+    assert!(row(&list, "Tidy").contains("Closed"), "{list}");
+    assert!(
+        row(&list, "Hide").contains("a record you cannot open"),
+        "{list}"
+    );
+    assert!(!row(&list, "Hide").contains("Active"), "{list}");
+
+    // Filtering in the database, through readable targets only: Alice's "Active" finds her own
+    // task, not Bob's (whose project she may not read); Bob's finds only his.
+    let (_, active) = alice
+        .get_text("/apps/lk_tasks/views/by_project?p_project_status=Active")
+        .await;
+    assert!(
+        active.contains(">Plan<") && !active.contains(">Hide<") && !active.contains(">Tidy<"),
+        "{active}"
+    );
+    let (_, bobs) = bob
+        .get_text("/apps/lk_tasks/views/by_project?p_project_status=Active")
+        .await;
+    assert!(
+        bobs.contains(">Hide<") && !bobs.contains(">Plan<"),
+        "{bobs}"
+    );
+    let (_, closed) = alice
+        .get_text("/apps/lk_tasks/views/by_project?p_backup_status=Closed")
+        .await;
+    assert!(
+        closed.contains(">Tidy<") && !closed.contains(">Plan<"),
+        "{closed}"
+    );
+    // The parameter is typed as the target field: a value that is not one of its options is
+    // refused with the field's own message.
+    let (_, wrong) = alice
+        .get_text("/apps/lk_tasks/views/by_project?p_project_status=Paused")
+        .await;
+    assert!(
+        wrong.contains("Paused") && !wrong.contains(">Plan<"),
+        "{wrong}"
+    );
+    // Sorting by a looked-up column is refused with a reason.
+    let (_, sorted) = alice
+        .get_text("/apps/lk_tasks/views/by_project?sort=project.status")
+        .await;
+    assert!(sorted.contains("looked-up column"), "{sorted}");
+    // The CSV export has the header and the values as the page shows them.
+    let (_, csv) = alice
+        .get_text("/apps/lk_tasks/views/by_project/export.csv")
+        .await;
+    assert!(
+        csv.lines().next().unwrap().contains("Project · Status"),
+        "{csv}"
+    );
+    assert!(csv.contains("Plan,Apollo,Active,"), "{csv}");
+
+    // MCP: the tool takes the parameter typed as the target's choice and returns the column.
+    let token = app.token("alice");
+    let (_, listed) = mcp(&app, &token, "tools/list", json!({})).await;
+    let tool = listed["result"]["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "lk_tasks_by_project")
+        .expect("the view's tool")
+        .clone();
+    let schema = &tool["inputSchema"]["properties"]["project_status"];
+    assert_eq!(schema["enum"], json!(["Active", "Closed"]), "{tool}");
+    assert!(
+        tool["description"]
+            .as_str()
+            .unwrap()
+            .contains("Project · Status"),
+        "{tool}"
+    );
+    let r = call_tool(
+        &app,
+        &token,
+        "lk_tasks_by_project",
+        json!({"project_status": "Active"}),
+    )
+    .await;
+    let sc = &r["structuredContent"];
+    assert_eq!(sc["total"], json!(1), "{r}");
+    assert_eq!(sc["columns"][4], json!("project.status"), "{r}");
+    assert_eq!(sc["rows"][0][2], json!("Plan"), "{r}");
+    assert_eq!(sc["rows"][0][4], json!("Active"), "{r}");
+    let bob_token = app.token("bob");
+    let r = call_tool(&app, &bob_token, "lk_tasks_by_project", json!({})).await;
+    let rows = r["structuredContent"]["rows"].as_array().unwrap().clone();
+    let plan = rows
+        .iter()
+        .find(|row| row[2] == json!("Plan"))
+        .expect("Plan");
+    assert_eq!(plan[4], json!("a record you cannot open"), "{r}");
+
+    // A project's status changing moves its tasks in and out of the filter at once.
+    let r = alice
+        .run_op_in(
+            "lk_projects",
+            "edit",
+            Some((apollo, 1)),
+            &[("name", "Apollo"), ("status", "Closed")],
+            None,
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = call_tool(
+        &app,
+        &token,
+        "lk_tasks_by_project",
+        json!({"project_status": "Active"}),
+    )
+    .await;
+    assert_eq!(r["structuredContent"]["total"], json!(0), "{r}");
+    let (_, list) = alice.get_text("/apps/lk_tasks/views/by_project").await;
+    assert!(row(&list, "Plan").contains("Closed"), "{list}");
+}
+
+#[tokio::test]
+async fn looked_up_names_are_checked_at_publication_on_both_sides() {
+    let app = spawn_app().await;
+    publish(&app, "projects.toml", PROJECTS).await;
+    let path = app.dir.path().join("tasks.toml");
+    // A field the target does not have, and a file-less but unknown one: refused with the path.
+    let bad = tasks_with_looked_up_view().replace("\"backup.status\"]", "\"backup.stage\"]");
+    std::fs::write(&path, &bad).unwrap();
+    let out = app.cli_raw(
+        &["app", "import", path.to_str().unwrap(), "--publish"],
+        None,
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        err.contains("views.by_project.columns[3]") && err.contains("has no field `stage`"),
+        "{err}"
+    );
+    // Sorting by one, or looking up through a field that is not a lookup, is refused at once.
+    for (from, to, words) in [
+        (
+            "sort = [\"title\"]\nparameters.project_status",
+            "sort = [\"project.status\"]\nparameters.project_status",
+            "sorts by its app's own fields",
+        ),
+        (
+            "\"backup.status\"]",
+            "\"title.status\"]",
+            "`title` is not a lookup field",
+        ),
+    ] {
+        std::fs::write(&path, tasks_with_looked_up_view().replace(from, to)).unwrap();
+        let out = app.cli_raw(
+            &["app", "import", path.to_str().unwrap(), "--publish"],
+            None,
+        );
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success() && err.contains(words), "{err}");
+    }
+    publish(&app, "tasks.toml", &tasks_with_looked_up_view()).await;
+    // The target cannot drop a field another app looks up; the error names that app.
+    let pruned = PROJECTS
+        .replace(
+            r#"status = { type = "choice", label = "Status", options = ["Active", "Closed"], default = "Active" }"#,
+            "",
+        )
+        .replace(r#"columns = ["name", "status"]"#, r#"columns = ["name"]"#)
+        .replace(r#"inputs = ["name", "status"]"#, r#"inputs = ["name"]"#);
+    assert!(!pruned.contains("status ="), "{pruned}");
+    let ppath = app.dir.path().join("projects.toml");
+    std::fs::write(&ppath, pruned).unwrap();
+    let out = app.cli_raw(
+        &["app", "import", ppath.to_str().unwrap(), "--publish"],
+        None,
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(
+        err.contains("`lk_tasks`")
+            && err.contains("project.status")
+            && err.contains("change that app first"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn a_default_copied_from_the_looked_up_record_is_set_once_at_creation() {
+    let app = spawn_app().await;
+    let projects = format!(
+        r#"{PROJECTS}
+[operations.edit]
+title = "Edit project"
+kind = "update"
+roles = ["employee"]
+scope = "own"
+inputs = ["name", "status"]
+"#
+    );
+    publish(&app, "projects.toml", &projects).await;
+    let copying = TASKS.replace(
+        "[views.all]",
+        r#"[fields.project_name]
+type = "text"
+label = "Project when created"
+default = "$project.name"
+
+[fields.project_status]
+type = "choice"
+label = "Project status when created"
+options = ["Active", "Closed"]
+default = "$project.status"
+
+[views.all]"#,
+    );
+    let path = app.dir.path().join("tasks.toml");
+    // Copying into a field of another type (a choice into a number) is refused at publication,
+    // as is a field the target does not have or a name that is not a lookup.
+    for (from, to, words) in [
+        (
+            r#"type = "choice"
+label = "Project status when created""#,
+            r#"type = "number"
+label = "Project status when created""#,
+            "`status` of `lk_projects` is a choice field",
+        ),
+        (
+            "$project.name",
+            "$project.nope",
+            "has no field `nope` to copy",
+        ),
+        (
+            "$project.name",
+            "$title.name",
+            "`title` is not a lookup field",
+        ),
+    ] {
+        let bad = copying.replace(from, to);
+        let bad = if to.contains("number") {
+            bad.replace("options = [\"Active\", \"Closed\"]\ndefault", "default")
+        } else {
+            bad
+        };
+        std::fs::write(&path, bad).unwrap();
+        let out = app.cli_raw(
+            &["app", "import", path.to_str().unwrap(), "--publish"],
+            None,
+        );
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !out.status.success() && err.contains(words),
+            "{words}: {err}"
+        );
+    }
+    publish(&app, "tasks.toml", &copying).await;
+    app.enable_mcp().await;
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let alice = app.sign_in("alice").await;
+    let apollo = project(&alice, "Apollo", "Active").await;
+    // The form says where the value comes from.
+    let (_, form) = alice.get_text("/apps/lk_tasks/ops/add").await;
+    assert!(!form.contains("$project"), "{form}");
+    let r = add_task(
+        &alice,
+        &[("title", "Plan"), ("project", &apollo.to_string())],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let web_task = record_id_of(&r);
+    // Through MCP too, and a task without a project copies nothing.
+    let token = app.token("alice");
+    let r = call_tool(
+        &app,
+        &token,
+        "lk_tasks_add",
+        json!({"title": "Review", "project": apollo}),
+    )
+    .await;
+    assert_ne!(r["isError"], json!(true), "{r}");
+    let mcp_task = r["structuredContent"]["record_id"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("{r}"));
+    let r = call_tool(&app, &token, "lk_tasks_add", json!({"title": "Alone"})).await;
+    let alone = r["structuredContent"]["record_id"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("{r}"));
+    for id in [web_task, mcp_task] {
+        let f = task_fields(&app, &token, id).await;
+        assert_eq!(f["project_name"], json!("Apollo"), "{f}");
+        assert_eq!(f["project_status"], json!("Active"), "{f}");
+    }
+    let f = task_fields(&app, &token, alone).await;
+    assert!(f["project_name"].is_null(), "{f}");
+    // The project changes; the tasks keep what was copied when they were created.
+    let r = alice
+        .run_op_in(
+            "lk_projects",
+            "edit",
+            Some((apollo, 1)),
+            &[("name", "Apollo 2"), ("status", "Closed")],
+            None,
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let f = task_fields(&app, &token, web_task).await;
+    assert_eq!(f["project_name"], json!("Apollo"), "{f}");
+    assert_eq!(f["project_status"], json!("Active"), "{f}");
+    // The record's history shows the copied values with its creation.
+    let (_, page) = alice
+        .get_text(&format!("/apps/lk_tasks/records/{web_task}"))
+        .await;
+    assert!(page.contains("Project when created"), "{page}");
+}

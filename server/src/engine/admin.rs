@@ -128,13 +128,7 @@ impl Engine {
             Some(v) => {
                 let text = self.store().app_version(row.id, v).await?;
                 text.and_then(|t| serde_json::from_str::<AppDef>(&t).ok())
-                    .map(|def| {
-                        Arc::new(PublishedApp {
-                            id: row.id,
-                            version: v,
-                            def,
-                        })
-                    })
+                    .map(|def| Arc::new(PublishedApp::new(row.id, v, def)))
             }
             None => None,
         };
@@ -300,7 +294,8 @@ impl Engine {
             )));
         }
         d.def.validate().map_err(EngineError::Definition)?;
-        let unknown_targets = self.check_lookup_targets(&d.def).await?;
+        let mut unknown_targets = self.check_lookup_targets(&d.def).await?;
+        unknown_targets.extend(self.check_lookup_referrers(&d.def).await?);
         if !unknown_targets.is_empty() {
             return Err(EngineError::Definition(unknown_targets));
         }
@@ -352,7 +347,8 @@ impl Engine {
                 }
             }
         }
-        let keep = super::catalog::ensure_indexes(self.store(), d.row.id, &d.def).await?;
+        let paths = self.resolve_lookup_paths(&d.def, d.row.id).await?;
+        let keep = super::catalog::ensure_indexes(self.store(), d.row.id, &d.def, &paths).await?;
         // The version records every rename (a rollback renames back), also of keys no record
         // held a value for yet.
         let applied = serde_json::json!({

@@ -1,7 +1,8 @@
 //! The published apps, cached in memory and refreshed when any process publishes. A cheap stamp
 //! query (at most once a second) tells whether the cache is current, so several server processes
 //! on one database converge within a second without sharing memory.
-use super::definition::{AppDef, FieldType, Scope};
+use super::definition::{AppDef, FieldDef, FieldType, Scope};
+use super::lookup_paths::LookedUp;
 use crate::store::{Store, StoreError, ValueKind};
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -13,6 +14,38 @@ pub struct PublishedApp {
     pub id: i64,
     pub version: i64,
     pub def: AppDef,
+    /// The looked-up fields (`lookup.field`) its views use, resolved against the other
+    /// published apps of the same snapshot (see `engine::lookup_paths`).
+    pub paths: HashMap<String, LookedUp>,
+}
+
+impl PublishedApp {
+    /// An app whose views use no looked-up fields, or whose names need not be resolved.
+    pub fn new(id: i64, version: i64, def: AppDef) -> PublishedApp {
+        PublishedApp {
+            id,
+            version,
+            def,
+            paths: HashMap::new(),
+        }
+    }
+
+    /// The definition of a view column: the app's own field, or a looked-up one.
+    pub fn column_field(&self, name: &str) -> Option<&FieldDef> {
+        self.def
+            .fields
+            .get(name)
+            .or_else(|| self.paths.get(name).map(|p| &p.def))
+    }
+
+    /// A view column's header: the field's label, "Lookup · Field" for a looked-up field.
+    pub fn column_label(&self, name: &str) -> String {
+        match (self.def.fields.get(name), self.paths.get(name)) {
+            (Some(f), _) => f.label.clone(),
+            (None, Some(p)) => p.label.clone(),
+            (None, None) => name.to_string(),
+        }
+    }
 }
 
 #[derive(Default)]
@@ -50,18 +83,34 @@ impl Catalog {
         let snap = if stamp == snap.stamp && checked.is_some() {
             snap
         } else {
-            let mut apps = Vec::new();
+            let mut defs = Vec::new();
             for v in self.store.published_versions().await? {
                 match serde_json::from_str::<AppDef>(&v.definition) {
-                    Ok(def) => apps.push(Arc::new(PublishedApp {
-                        id: v.app_id,
-                        version: v.version,
-                        def,
-                    })),
+                    Ok(def) => defs.push((v.app_id, v.version, def)),
                     Err(e) => {
                         tracing::error!(app_id = v.app_id, "published definition unreadable: {e}")
                     }
                 }
+            }
+            // Looked-up fields resolve against the apps of this same snapshot.
+            let by_slug_def: HashMap<&str, (i64, &AppDef)> = defs
+                .iter()
+                .map(|(id, _, d)| (d.slug.as_str(), (*id, d)))
+                .collect();
+            let paths: Vec<_> = defs
+                .iter()
+                .map(|(_, _, d)| {
+                    super::lookup_paths::resolve(d, |slug| by_slug_def.get(slug).copied())
+                })
+                .collect();
+            let mut apps = Vec::new();
+            for ((id, version, def), paths) in defs.into_iter().zip(paths) {
+                apps.push(Arc::new(PublishedApp {
+                    id,
+                    version,
+                    def,
+                    paths,
+                }));
             }
             apps.sort_by(|a, b| a.def.name.cmp(&b.def.name));
             let by_slug = apps
@@ -110,11 +159,13 @@ pub fn value_kind(kind: FieldType) -> ValueKind {
     }
 }
 
-/// Creates the expression indexes a definition's views filter and sort on; returns their names.
+/// Creates the expression indexes a definition's views filter and sort on (`paths`: its looked-up
+/// fields, resolved); returns their names.
 pub async fn ensure_indexes(
     store: &Store,
     app_id: i64,
     def: &AppDef,
+    paths: &HashMap<String, LookedUp>,
 ) -> Result<Vec<String>, StoreError> {
     let mut names = Vec::new();
     for view in def.views.values() {
@@ -140,6 +191,27 @@ pub async fn ensure_indexes(
             );
         }
         for f in &fields {
+            if let Some((lookup, target)) = super::lookup_paths::split(f) {
+                // Through a lookup: its ids, and the target field on the target's records.
+                names.push(
+                    store
+                        .ensure_field_index(app_id, lookup, ValueKind::Integer, owner)
+                        .await?,
+                );
+                if let Some(p) = paths.get(*f) {
+                    names.push(
+                        store
+                            .ensure_target_index(
+                                app_id,
+                                p.target_id,
+                                target,
+                                value_kind(p.def.kind),
+                            )
+                            .await?,
+                    );
+                }
+                continue;
+            }
             if let Some(fd) = def.fields.get(*f) {
                 if fd.kind == FieldType::MultiChoice {
                     // Filtered with "contains any", which an index over the whole array answers.

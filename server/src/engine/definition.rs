@@ -577,7 +577,12 @@ impl AppDef {
             }
             super::field_types::check_definition(&p, f, &mut errors);
             super::lookups::check_definition(&p, f, &mut errors);
-            if let (Some(d), FieldType::Choice) = (&f.default, f.kind) {
+            super::lookup_paths::check_copied_default(self, &p, f, &mut errors);
+            let literal = f
+                .default
+                .as_ref()
+                .filter(|d| super::lookup_paths::copied_default(d).is_none());
+            if let (Some(d), FieldType::Choice) = (literal, f.kind) {
                 if !f.options.contains(d) {
                     errors.push(err(
                         format!("{p}.default"),
@@ -617,14 +622,23 @@ impl AppDef {
                 ));
             }
             for (i, c) in v.columns.iter().enumerate() {
-                self.check_field(&mut errors, &format!("{p}.columns[{i}]"), c);
+                let at = format!("{p}.columns[{i}]");
+                if !self.check_looked_up(&mut errors, &at, c) {
+                    self.check_field(&mut errors, &at, c);
+                }
             }
             for (i, s) in v.sort.iter().enumerate() {
-                self.check_field(
-                    &mut errors,
-                    &format!("{p}.sort[{i}]"),
-                    s.trim_start_matches('-'),
-                );
+                let name = s.trim_start_matches('-');
+                if super::lookup_paths::split(name).is_some() {
+                    errors.push(err(
+                        format!("{p}.sort[{i}]"),
+                        format!(
+                            "`{name}` is a looked-up field; a view sorts by its app's own fields"
+                        ),
+                    ));
+                    continue;
+                }
+                self.check_field(&mut errors, &format!("{p}.sort[{i}]"), name);
             }
             for (i, f) in v.filters.iter().enumerate() {
                 self.check_filter(&mut errors, &format!("{p}.filters[{i}]"), &f.field, f.op);
@@ -847,6 +861,13 @@ impl AppDef {
         let fix = |s: &mut String| {
             if s == old {
                 *s = new.to_string();
+            } else if let Some(rest) = s
+                .strip_prefix(old)
+                .and_then(|r| r.strip_prefix('.'))
+                .map(str::to_string)
+            {
+                // A looked-up field (`lookup.field`) follows its lookup's new name.
+                *s = format!("{new}.{rest}");
             }
         };
         let fix_all = |v: &mut Vec<String>| v.iter_mut().for_each(&fix);
@@ -968,7 +989,10 @@ impl AppDef {
             }
         }
         for (n, v) in &self.views {
-            let used = v.columns.iter().any(|c| c == field)
+            let through = |c: &str| super::lookup_paths::split(c).is_some_and(|(l, _)| l == field);
+            let used = v.columns.iter().any(|c| c == field || through(c))
+                || v.filters.iter().any(|f| through(&f.field))
+                || v.parameters.values().any(|p| through(&p.field))
                 || v.sort.iter().any(|s| s.trim_start_matches('-') == field)
                 || v.filters.iter().any(|f| f.field == field)
                 || v.parameters.values().any(|p| p.field == field)
@@ -1088,7 +1112,35 @@ impl AppDef {
         field: &str,
         op: FilterOp,
     ) {
+        if super::lookup_paths::split(field).is_some() {
+            errors.push(err(
+                format!("{path}.field"),
+                format!("`{field}` is a looked-up field; filter on this app's own fields here"),
+            ));
+            return;
+        }
         self.check_filter(errors, path, field, op)
+    }
+
+    /// Checks a looked-up field's name (`lookup.field`) as far as this definition can: the
+    /// lookup must be one of its lookup fields (the target's field is checked at publication,
+    /// against the published target). False when `name` is not a looked-up name.
+    fn check_looked_up(&self, errors: &mut Vec<DefinitionError>, path: &str, name: &str) -> bool {
+        let Some((lookup, field)) = super::lookup_paths::split(name) else {
+            return false;
+        };
+        match self.fields.get(lookup).map(|f| f.kind) {
+            Some(FieldType::Lookup) if is_ident(field) => {}
+            Some(FieldType::Lookup) => {
+                errors.push(err(path, format!("`{field}` is not a field name")))
+            }
+            Some(_) => errors.push(err(
+                path,
+                format!("`{lookup}` is not a lookup field, so `{name}` names nothing"),
+            )),
+            None => errors.push(err(path, format!("unknown field `{lookup}`"))),
+        }
+        true
     }
 
     fn check_filter(
@@ -1098,6 +1150,9 @@ impl AppDef {
         field: &str,
         op: FilterOp,
     ) {
+        if self.check_looked_up(errors, &format!("{path}.field"), field) {
+            return;
+        }
         match self.fields.get(field).map(|f| f.kind) {
             None => errors.push(err(
                 format!("{path}.field"),

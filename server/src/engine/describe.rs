@@ -2,6 +2,7 @@
 //! changes, each parameter or input with its type, allowed values and units, preconditions, and
 //! what to confirm with the user. Administrators may replace them; "regenerate" restores these.
 use super::definition::{AppDef, FieldDef, FieldType, OperationDef, OperationKind, ViewDef};
+use super::lookup_paths::{field_of, label_of as name_label, Paths};
 
 /// How a field's values are written, for a language model.
 pub fn field_format(def: &AppDef, f: &FieldDef) -> String {
@@ -73,12 +74,12 @@ fn label_of(def: &AppDef, field: Option<&str>) -> String {
 }
 
 /// Generated description of a view tool.
-pub fn view_description(def: &AppDef, view: &ViewDef) -> String {
+pub fn view_description(def: &AppDef, paths: &Paths, view: &ViewDef) -> String {
     let scope = view.scope.phrase();
     let cols: Vec<String> = view
         .columns
         .iter()
-        .filter_map(|c| def.fields.get(c).map(|f| f.label.clone()))
+        .filter_map(|c| name_label(def, paths, c))
         .collect();
     let mut s = format!(
         "Lists {scope} of the {} app in the \"{}\" view, {} page by page. Each row has the record id, its version and: {}.",
@@ -94,7 +95,10 @@ pub fn view_description(def: &AppDef, view: &ViewDef) -> String {
         let f: Vec<String> = view
             .filters
             .iter()
-            .map(|f| format!("{} {} {}", label(def, &f.field), f.op.phrase(), f.value))
+            .map(|f| {
+                let l = name_label(def, paths, &f.field).unwrap_or_else(|| f.field.clone());
+                format!("{l} {} {}", f.op.phrase(), f.value)
+            })
             .collect();
         s.push_str(&format!(" Only records where {}.", f.join(" and ")));
     }
@@ -106,7 +110,7 @@ pub fn view_description(def: &AppDef, view: &ViewDef) -> String {
 }
 
 /// Generated instructions of a view tool.
-pub fn view_instructions(def: &AppDef, view: &ViewDef) -> String {
+pub fn view_instructions(def: &AppDef, paths: &Paths, view: &ViewDef) -> String {
     let mut s = String::new();
     if view.parameters.is_empty() {
         s.push_str("This view takes no filter parameters.");
@@ -115,14 +119,19 @@ pub fn view_instructions(def: &AppDef, view: &ViewDef) -> String {
         let p: Vec<String> = view
             .parameters
             .iter()
-            .map(|(n, p)| {
-                let f = &def.fields[p.field.as_str()];
-                format!(
-                    "`{n}` ({} {}; {})",
-                    f.label,
+            .filter_map(|(n, p)| {
+                let f = field_of(def, paths, &p.field)?;
+                let l = name_label(def, paths, &p.field)?;
+                let through = if paths.contains_key(&p.field) {
+                    ", of the record the lookup refers to"
+                } else {
+                    ""
+                };
+                Some(format!(
+                    "`{n}` ({l}{through} {}; {})",
                     p.op.phrase(),
                     field_format(def, f)
-                )
+                ))
             })
             .collect();
         s.push_str(&p.join("; "));

@@ -72,7 +72,12 @@ pub fn check_definition(path: &str, f: &FieldDef, errors: &mut Vec<DefinitionErr
         }
         _ => {}
     }
-    if let Some(d) = &f.default {
+    // A default copied from a looked-up record is checked with the lookups.
+    let literal = f
+        .default
+        .as_ref()
+        .filter(|d| super::lookup_paths::copied_default(d).is_none());
+    if let Some(d) = literal {
         let takes_literal = matches!(
             f.kind,
             FieldType::YesNo

@@ -43,6 +43,7 @@ impl Engine {
                         kind: value_kind(FieldType::Lookup),
                         op: PredicateOp::Eq,
                         value: record.id.to_string(),
+                        via: None,
                     }],
                     limit: super::views::MAX_LIMIT,
                     ..RecordQuery::default()

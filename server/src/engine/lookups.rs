@@ -28,10 +28,19 @@ pub struct LookupChoice {
     pub title: String,
 }
 
-/// Titles of looked-up records as one reader may see them, by target app and id (`None`: the
-/// reader may not read it, or it no longer exists).
+/// Looked-up records as one reader may see them, by target app and id (`None`: the reader may
+/// not read it, or it no longer exists): their titles, and their data for looked-up fields.
 #[derive(Debug, Default, Clone)]
-pub struct LookupTitles(HashMap<(String, i64), Option<String>>);
+pub struct LookupTitles {
+    seen: HashMap<(String, i64), Option<Seen>>,
+    targets: HashMap<String, Arc<PublishedApp>>,
+}
+
+#[derive(Debug, Clone)]
+struct Seen {
+    title: String,
+    data: Value,
+}
 
 impl LookupTitles {
     /// A lookup field's stored value as its reader sees it: the title, [`HIDDEN`], or empty.
@@ -41,14 +50,30 @@ impl LookupTitles {
         }
         let id = v.as_i64()?;
         let app = field.app.clone().unwrap_or_default();
-        Some(match self.0.get(&(app, id)) {
-            Some(Some(t)) => t.clone(),
+        Some(match self.seen.get(&(app, id)) {
+            Some(Some(t)) => t.title.clone(),
             _ => HIDDEN.to_string(),
         })
     }
 
-    /// Like [`LookupTitles::show`] for one field of a record's data.
+    /// Like [`LookupTitles::show`] for one field of a record's data; for a looked-up field
+    /// (`lookup.field`), the target field's value as displayed, [`HIDDEN`] when the reader may
+    /// not read the target, or empty when the lookup is.
     pub fn shown(&self, def: &AppDef, field: &str, data: &Value) -> Option<String> {
+        if let Some((lookup, target_field)) = super::lookup_paths::split(field) {
+            let f = def.fields.get(lookup)?;
+            let slug = f.app.clone().unwrap_or_default();
+            let Some(id) = stored_id(data.get(lookup)) else {
+                return Some(String::new());
+            };
+            return Some(match self.seen.get(&(slug.clone(), id)) {
+                Some(Some(seen)) => match self.targets.get(&slug) {
+                    Some(t) => display_value(&t.def, target_field, &seen.data),
+                    None => String::new(),
+                },
+                _ => HIDDEN.to_string(),
+            });
+        }
         let f = def.fields.get(field)?;
         match data.get(field) {
             Some(v) if !v.is_null() => self.show(f, v),
@@ -234,30 +259,37 @@ impl Engine {
         if fields.is_empty() {
             return Ok(titles);
         }
-        let mut targets: HashMap<String, Option<Arc<PublishedApp>>> = HashMap::new();
+        let mut missing: std::collections::HashSet<String> = Default::default();
         for data in records {
             for (name, f) in &fields {
                 let Some(id) = stored_id(data.get(name.as_str())) else {
                     continue;
                 };
                 let slug = f.app.clone().unwrap_or_default();
-                if titles.0.contains_key(&(slug.clone(), id)) {
+                if titles.seen.contains_key(&(slug.clone(), id)) {
                     continue;
                 }
-                if !targets.contains_key(&slug) {
-                    let t = self.catalog().app(&slug).await?;
-                    targets.insert(slug.clone(), t);
-                }
-                let title = match targets.get(&slug).cloned().flatten() {
-                    Some(target) => match self.store().record(target.id, id).await? {
-                        Some(r) if self.can_read(&target, actor, &r).await? => {
-                            Some(record_title(&target.def, &r))
+                if !titles.targets.contains_key(&slug) && !missing.contains(&slug) {
+                    match self.catalog().app(&slug).await? {
+                        Some(t) => {
+                            titles.targets.insert(slug.clone(), t);
                         }
+                        None => {
+                            missing.insert(slug.clone());
+                        }
+                    }
+                }
+                let seen = match titles.targets.get(&slug).cloned() {
+                    Some(target) => match self.store().record(target.id, id).await? {
+                        Some(r) if self.can_read(&target, actor, &r).await? => Some(Seen {
+                            title: record_title(&target.def, &r),
+                            data: r.data,
+                        }),
                         _ => None,
                     },
                     None => None,
                 };
-                titles.0.insert((slug, id), title);
+                titles.seen.insert((slug, id), seen);
             }
         }
         Ok(titles)
@@ -270,6 +302,7 @@ impl Engine {
         def: &AppDef,
     ) -> Result<Vec<super::definition::DefinitionError>, EngineError> {
         let mut errors = Vec::new();
+        let mut targets = HashMap::new();
         for (name, f) in def
             .fields
             .iter()
@@ -291,7 +324,10 @@ impl Engine {
                 Err(e) => return Err(e),
             };
             match published {
-                Some(target) => check_target(&path, f, &target.def, &mut errors),
+                Some(target) => {
+                    check_target(&path, f, &target.def, &mut errors);
+                    targets.insert(slug.to_string(), target.def.clone());
+                }
                 None => errors.push(super::definition::DefinitionError {
                     path: format!("{path}.app"),
                     message: format!(
@@ -300,6 +336,7 @@ impl Engine {
                 }),
             }
         }
+        super::lookup_paths::check(def, &targets, &mut errors);
         Ok(errors)
     }
 

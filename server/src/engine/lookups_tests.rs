@@ -58,10 +58,14 @@ fn on_delete_is_refuse_unless_it_says_clear() {
 fn a_title_the_reader_may_not_see_is_a_neutral_phrase() {
     let f = lookup(json!({"type": "lookup", "label": "P", "app": "projects"}));
     let mut titles = LookupTitles::default();
-    titles
-        .0
-        .insert(("projects".into(), 1), Some("Apollo".into()));
-    titles.0.insert(("projects".into(), 2), None);
+    titles.seen.insert(
+        ("projects".into(), 1),
+        Some(Seen {
+            title: "Apollo".into(),
+            data: json!({"name": "Apollo"}),
+        }),
+    );
+    titles.seen.insert(("projects".into(), 2), None);
     assert_eq!(titles.show(&f, &json!(1)).unwrap(), "Apollo");
     assert_eq!(titles.show(&f, &json!(2)).unwrap(), HIDDEN);
     assert_eq!(titles.show(&f, &json!(3)).unwrap(), HIDDEN);

@@ -15,6 +15,7 @@ pub mod evolution;
 pub mod field_rules;
 pub mod field_types;
 mod lookup_deletes;
+pub mod lookup_paths;
 pub mod lookups;
 pub mod notify;
 pub mod operations;

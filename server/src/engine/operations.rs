@@ -165,6 +165,10 @@ impl Engine {
             new.insert(name.clone(), value);
         }
         errors.extend(self.check_lookups(actor, def, &looked_up).await?);
+        if record.is_none() && errors.is_empty() {
+            // Defaults copied from a looked-up record, once the lookup is known and allowed.
+            self.copy_looked_up_defaults(actor, def, &mut new).await?;
+        }
         if op.kind == OperationKind::Transition {
             if let (Some(sf), Some(to)) = (&def.state_field, &op.to) {
                 new.insert(sf.clone(), Value::String(to.clone()));
@@ -386,11 +390,14 @@ fn fe(def: &AppDef, field: &str, message: String) -> FieldError {
     }
 }
 
-/// Field defaults for a new record: literals, `$me`, `$today`.
+/// Field defaults for a new record: literals, `$me`, `$today` (a default copied from a
+/// looked-up record comes later, once the lookup is chosen).
 pub fn defaults(def: &AppDef, actor: &Actor, today: chrono::NaiveDate) -> Map<String, Value> {
     let mut m = Map::new();
     for (name, f) in &def.fields {
         let v = match f.default.as_deref() {
+            // Copied from the looked-up record once it is chosen (`copy_looked_up_defaults`).
+            Some(d) if super::lookup_paths::copied_default(d).is_some() => continue,
             Some("$me") => Value::String(actor.username.clone()),
             Some("$today") => Value::String(today.format("%Y-%m-%d").to_string()),
             // The new types store booleans, arrays and numbers: their literal is parsed

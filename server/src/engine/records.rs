@@ -70,7 +70,9 @@ impl Engine {
             if view.filters.is_empty() {
                 return Ok(true);
             }
-            filtered.push(fixed_filter_query(app, view, actor));
+            let mut q = fixed_filter_query(app, view, actor);
+            self.attach_vias(app, actor, &mut q.predicates).await?;
+            filtered.push(q);
         }
         // The database decides the filters, with the very predicates the view's own query uses,
         // so what a view lists and what it lets one open cannot disagree.

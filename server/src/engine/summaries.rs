@@ -142,6 +142,9 @@ fn rollup_spec_of(def: &AppDef, view: &str, summary: &str, s: &SummaryDef) -> Op
     let v = def.views.get(view)?;
     if !matches!(s.aggregate, A::Count | A::Sum | A::Avg)
         || v.filters.iter().any(|f| f.value == "$me")
+        // Through a lookup, a record's membership changes with the target's records and with
+        // who reads them: the cells could not follow.
+        || v.filters.iter().any(|f| super::lookup_paths::split(&f.field).is_some())
     {
         return None;
     }

@@ -161,7 +161,18 @@ impl Engine {
             }
         }
         for (name, p) in &view.parameters {
-            let field = &def.fields[p.field.as_str()];
+            let Some(field) = app.column_field(&p.field) else {
+                // A looked-up field whose target changed since publication.
+                errors.push(FieldError {
+                    field: name.clone(),
+                    label: p.label.clone().unwrap_or_else(|| name.clone()),
+                    message: format!(
+                        "`{}` cannot be filtered on now: the app it looks up changed; ask an administrator to republish this app",
+                        p.field
+                    ),
+                });
+                continue;
+            };
             let raw = req.params.get(name);
             let label = p.label.clone().unwrap_or_else(|| field.label.clone());
             let value = match raw {
@@ -217,13 +228,25 @@ impl Engine {
                 kind: value_kind(field.kind),
                 op: predicate_op(p.op),
                 value: text,
+                via: None,
             });
         }
         if !errors.is_empty() {
             return Err(EngineError::Invalid(errors));
         }
         predicates.extend(fixed_filter_predicates(def, view, actor));
+        self.attach_vias(app, actor, &mut predicates).await?;
         let sort_spec: Vec<String> = match &req.sort {
+            Some(s) if super::lookup_paths::split(s).is_some() => {
+                return Err(EngineError::Invalid(vec![FieldError {
+                    field: "sort".into(),
+                    label: "Sort".into(),
+                    message: format!(
+                        "`{}` is a looked-up column; sort by one of the app's own columns",
+                        s.trim_start_matches('-')
+                    ),
+                }]))
+            }
             Some(s) if view.columns.iter().any(|c| c == s.trim_start_matches('-')) => {
                 vec![s.clone()]
             }
@@ -276,18 +299,7 @@ impl Engine {
             .limit
             .unwrap_or(view.per_page as u64)
             .clamp(1, MAX_LIMIT);
-        let (owners, team) = match view.scope {
-            Scope::Own => (Some(vec![actor.user_id]), None),
-            Scope::All => (None, None),
-            team => {
-                let reach = self.reach(actor.user_id).await?;
-                let filter = crate::store::TeamFilter {
-                    roots: reach.roots(actor.user_id),
-                    all_levels: team == Scope::AllReports,
-                };
-                (None, Some(filter))
-            }
-        };
+        let (owners, team) = self.scope_rows(view.scope, actor).await?;
         let query = RecordQuery {
             app_id: app.id,
             owners,
@@ -302,6 +314,28 @@ impl Engine {
             query,
             applied,
             sort: sort_spec.first().cloned(),
+        })
+    }
+}
+
+impl Engine {
+    /// A row scope as the owners (or the team) whose records it reaches for the actor.
+    pub(crate) async fn scope_rows(
+        &self,
+        scope: Scope,
+        actor: &Actor,
+    ) -> Result<(Option<Vec<i64>>, Option<crate::store::TeamFilter>), EngineError> {
+        Ok(match scope {
+            Scope::Own => (Some(vec![actor.user_id]), None),
+            Scope::All => (None, None),
+            team => {
+                let reach = self.reach(actor.user_id).await?;
+                let filter = crate::store::TeamFilter {
+                    roots: reach.roots(actor.user_id),
+                    all_levels: team == Scope::AllReports,
+                };
+                (None, Some(filter))
+            }
         })
     }
 }
@@ -395,6 +429,7 @@ fn filters_as_predicates(
             } else {
                 filter_value(def, f)
             },
+            via: None,
         })
         .collect()
 }

@@ -3,6 +3,7 @@
 use crate::engine::definition::{
     AppDef, DataFormat, FieldDef, FieldType, OperationDef, OperationKind, ViewDef,
 };
+use crate::engine::lookup_paths::Paths;
 use crate::engine::{describe, field_rules, Actor, PublishedApp};
 use rmcp::model::{Tool, ToolAnnotations};
 use serde_json::{json, Map, Value};
@@ -51,16 +52,16 @@ pub fn tool_name(app: &str, name: &str) -> String {
 }
 
 /// The view's AI description and instructions (administrator's text or generated).
-pub fn view_texts(def: &AppDef, v: &ViewDef) -> (String, String) {
+pub fn view_texts(def: &AppDef, paths: &Paths, v: &ViewDef) -> (String, String) {
     (
         v.mcp
             .description
             .clone()
-            .unwrap_or_else(|| describe::view_description(def, v)),
+            .unwrap_or_else(|| describe::view_description(def, paths, v)),
         v.mcp
             .instructions
             .clone()
-            .unwrap_or_else(|| describe::view_instructions(def, v)),
+            .unwrap_or_else(|| describe::view_instructions(def, paths, v)),
     )
 }
 
@@ -162,11 +163,14 @@ fn error_schema() -> Value {
     })
 }
 
-fn view_tool(def: &AppDef, name: &str, v: &ViewDef) -> Tool {
+fn view_tool(def: &AppDef, paths: &Paths, name: &str, v: &ViewDef) -> Tool {
     let mut props = Map::new();
     let mut required = Vec::new();
     for (pn, p) in &v.parameters {
-        let f = &def.fields[p.field.as_str()];
+        // A looked-up field whose target changed since publication takes no value.
+        let Some(f) = crate::engine::lookup_paths::field_of(def, paths, &p.field) else {
+            continue;
+        };
         let mut s = field_schema(def, f);
         if let Some(m) = s.as_object_mut() {
             m.remove("maxLength");
@@ -174,7 +178,8 @@ fn view_tool(def: &AppDef, name: &str, v: &ViewDef) -> Tool {
                 "description".into(),
                 Value::String(format!(
                     "Only records whose {} {} this value ({})",
-                    f.label,
+                    crate::engine::lookup_paths::label_of(def, paths, &p.field)
+                        .unwrap_or_else(|| f.label.clone()),
                     p.op.phrase(),
                     describe::field_format(def, f)
                 )),
@@ -209,7 +214,8 @@ fn view_tool(def: &AppDef, name: &str, v: &ViewDef) -> Tool {
                 "id": {"type": "integer"},
                 "version": {"type": "integer"},
                 "fields": fields_schema(def),
-                "attachments": {"type": "array"}
+                "attachments": {"type": "array"},
+                "looked_up": {"type": "object", "additionalProperties": {"type": "string"}, "description": "The view's looked-up columns (`lookup.field`), as displayed"}
             }}}),
             None,
         ),
@@ -231,7 +237,7 @@ fn view_tool(def: &AppDef, name: &str, v: &ViewDef) -> Tool {
         // A failed call carries `error` instead (with isError), and still conforms.
         "anyOf": [{"required": ["rows", "total", "returned", "truncated"]}, {"required": ["error"]}]
     });
-    let (d, i) = view_texts(def, v);
+    let (d, i) = view_texts(def, paths, v);
     Tool::new(
         tool_name(&def.slug, name),
         format!("{d}\n\n{i}"),
@@ -266,6 +272,14 @@ fn operation_tool(def: &AppDef, name: &str, o: &OperationDef) -> Tool {
                     "; call `{}` with words of its title to get ids",
                     super::lookup::find_tool_name(def, i)
                 ));
+            }
+        }
+        if let (Some(copied), OperationKind::Create) = (
+            crate::engine::lookup_paths::copied_default_note(def, f),
+            o.kind,
+        ) {
+            if let Some(Value::String(d)) = schema.get_mut("description") {
+                d.push_str(&format!("; {copied}"));
             }
         }
         // A rule's condition is said in the input's description: the schema cannot express it.
@@ -426,7 +440,7 @@ pub fn app_tools(app: &Arc<PublishedApp>, actor: Option<&Actor>) -> Vec<ToolEntr
         .into_iter()
         .map(|(_, target)| {
             let tool = match &target {
-                ToolTarget::View(n) => view_tool(def, n, &def.views[n.as_str()]),
+                ToolTarget::View(n) => view_tool(def, &app.paths, n, &def.views[n.as_str()]),
                 ToolTarget::Operation(n) => operation_tool(def, n, &def.operations[n.as_str()]),
                 ToolTarget::ReadFile(n) => read_file_tool(def, n, &def.fields[n.as_str()]),
                 ToolTarget::Summary(n) => {

@@ -68,6 +68,19 @@ pub fn row_json(
             if !shown.is_empty() {
                 row["titles"] = Value::Object(shown);
             }
+            // The view's looked-up columns, which are no fields of the record.
+            let looked_up: Map<String, Value> = view
+                .columns
+                .iter()
+                .filter(|c| crate::engine::lookup_paths::split(c).is_some())
+                .filter_map(|c| {
+                    let t = titles.shown(&page.app.def, c, &r.data)?;
+                    Some((c.clone(), Value::String(t)))
+                })
+                .collect();
+            if !looked_up.is_empty() {
+                row["looked_up"] = Value::Object(looked_up);
+            }
             row
         }
     }
@@ -105,6 +118,8 @@ fn columns_row_with(
             titles.shown(def, c, &r.data),
             r.data.get(c).and_then(Value::as_i64),
         ) {
+            // A looked-up field: the target's value as displayed (or why it is not shown).
+            (Some(t), _) if crate::engine::lookup_paths::split(c).is_some() => t,
             (Some(t), Some(id)) if !t.is_empty() => format!("{t} (#{id})"),
             _ => display_value(def, c, &r.data),
         };

@@ -26,7 +26,7 @@ pub use backup::{BackupError, Column, Dump, DumpedTable, Restore};
 pub use blobs::{BadStoreUrl, BlobStore, Listed};
 pub use history::{HistoryRow, NewHistory};
 pub use outbox::{NewNotice, NoticeRow, Recipient};
-pub use query::{Predicate, PredicateOp, RecordQuery, SortKey, TeamFilter, ValueKind};
+pub use query::{Predicate, PredicateOp, RecordQuery, SortKey, TeamFilter, ValueKind, Via};
 pub use rates::{RateRow, RatesExtent};
 pub use records::{RecordRow, RecordWrite, Total, COUNT_AHEAD};
 pub use rollups::{RollupSpec, MAX_KEYS as ROLLUP_KEYS};

@@ -40,10 +40,28 @@ pub struct Predicate {
     pub kind: ValueKind,
     pub op: PredicateOp,
     pub value: String,
+    /// Set when `field` is a looked-up field (`lookup.field`): the condition holds for the
+    /// records whose lookup refers to a target record that meets it. Never stored (a summary
+    /// rollup is not kept for a view that filters through a lookup).
+    #[serde(skip)]
+    pub via: Option<Box<Via>>,
+}
+
+/// How a looked-up field is reached: the lookup field holding a target record's id, the target
+/// field compared, and the target records the reader may read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Via {
+    /// The filtered app's lookup field.
+    pub lookup: String,
+    /// The target app's field the condition compares.
+    pub field: String,
+    /// One query per way the reader may list the target's records (its app, row scope and fixed
+    /// filters); a target record counts when it matches one of them. None: no record counts.
+    pub readable: Vec<RecordQuery>,
 }
 
 /// One sort key.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SortKey {
     pub field: String,
     pub kind: ValueKind,
@@ -52,14 +70,14 @@ pub struct SortKey {
 
 /// Records owned by the people who report to `roots` (the actor, and anyone they stand in for
 /// today): directly, or at any depth with `all_levels`.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct TeamFilter {
     pub roots: Vec<i64>,
     pub all_levels: bool,
 }
 
 /// A page of one app's records.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct RecordQuery {
     pub app_id: i64,
     /// Row scope: only records owned by one of these users (none at all when empty); every
@@ -164,6 +182,11 @@ impl RecordQuery {
             }
         }
         for p in &self.predicates {
+            if let Some(via) = &p.via {
+                sql.push_str(" AND ");
+                sql.push_str(&via_sql(d, p, via, &mut values));
+                continue;
+            }
             let expr = d.field_expr(&p.field, p.kind);
             let bind = d.bind(p.kind);
             let cond = match p.op {
@@ -219,6 +242,33 @@ impl RecordQuery {
         keys.push(format!("id {}", if last_desc { "DESC" } else { "ASC" }));
         keys.join(", ")
     }
+}
+
+/// "The lookup refers to a target record the reader may read that meets the condition": the
+/// lookup's id among the ids of one subquery per readable scope of the target app. The outer
+/// `data` is the filtered record's; each subquery reads its own `records` row.
+fn via_sql(d: Dialect, p: &Predicate, via: &Via, values: &mut Vec<Value>) -> String {
+    if via.readable.is_empty() {
+        return "1 = 0".into();
+    }
+    let inner = Predicate {
+        field: via.field.clone(),
+        via: None,
+        ..p.clone()
+    };
+    let mut parts = Vec::with_capacity(via.readable.len());
+    for q in &via.readable {
+        let mut q = q.clone();
+        q.predicates.push(inner.clone());
+        let (w, v) = q.where_sql(d);
+        parts.push(format!("SELECT id FROM records WHERE {w}"));
+        values.extend(v);
+    }
+    format!(
+        "{} IN ({})",
+        d.field_expr(&via.lookup, ValueKind::Integer),
+        parts.join(" UNION ALL ")
+    )
 }
 
 fn kind_tag(kind: ValueKind) -> &'static str {
@@ -281,6 +331,26 @@ impl Store {
             )
         };
         let sql = format!("CREATE INDEX IF NOT EXISTS {name} ON records ({cols})");
+        self.exec(&sql, vec![]).await?;
+        Ok(name)
+    }
+
+    /// An index over a field of another app (`target_app_id`) that app `app_id`'s views filter
+    /// on through a lookup; returns its name. It is named after `app_id`, so it lives and is
+    /// dropped with the views that need it, whatever the target app's own views use.
+    pub async fn ensure_target_index(
+        &self,
+        app_id: i64,
+        target_app_id: i64,
+        field: &str,
+        kind: ValueKind,
+    ) -> super::Result<String> {
+        let expr = self.dialect.field_expr(field, kind);
+        let name = index_name(
+            app_id,
+            &format!("x{target_app_id}_{field}_{}", kind_tag(kind)),
+        );
+        let sql = format!("CREATE INDEX IF NOT EXISTS {name} ON records (app_id, {expr})");
         self.exec(&sql, vec![]).await?;
         Ok(name)
     }
@@ -416,6 +486,7 @@ mod tests {
                 kind: ValueKind::Text,
                 op: PredicateOp::Eq,
                 value: "x' OR 1=1 --".into(),
+                via: None,
             }],
             ..Default::default()
         };

@@ -239,6 +239,15 @@ pub async fn view(
         .columns
         .iter()
         .map(|c| {
+            if crate::engine::lookup_paths::split(c).is_some() {
+                // A looked-up column: shown, not sortable.
+                return Column {
+                    label: app.column_label(c),
+                    sort_href: String::new(),
+                    arrow: "",
+                    numeric: app.column_field(c).is_some_and(|f| f.kind.is_numeric()),
+                };
+            }
             let f = &def.fields[c.as_str()];
             let (next, arrow) = if current_sort == *c {
                 (format!("-{c}"), "▲")
@@ -336,7 +345,7 @@ pub async fn view(
         app_name: def.name.clone(),
         view_title: view.title.clone(),
         view_description: view.description.clone(),
-        params: param_inputs(def, view, &q),
+        params: param_inputs(def, &app.paths, view, &q),
         search: q.get("q").cloned().unwrap_or_default(),
         sort: q.get("sort").cloned().unwrap_or_default(),
         columns,
@@ -379,11 +388,7 @@ pub async fn export_csv(
     req.limit = Some(crate::engine::views::MAX_LIMIT);
     let mut w = csv::Writer::from_writer(Vec::new());
     let header: Vec<String> = std::iter::once("id".to_string())
-        .chain(
-            view.columns
-                .iter()
-                .map(|c| app.def.fields[c.as_str()].label.clone()),
-        )
+        .chain(view.columns.iter().map(|c| app.column_label(c)))
         .collect();
     w.write_record(&header)
         .map_err(|e| WebError::Internal(e.to_string()))?;

@@ -62,11 +62,17 @@ pub struct ParamInput {
     pub options: Vec<String>,
 }
 
-pub fn param_inputs(def: &AppDef, view: &ViewDef, q: &HashMap<String, String>) -> Vec<ParamInput> {
+pub fn param_inputs(
+    def: &AppDef,
+    paths: &crate::engine::lookup_paths::Paths,
+    view: &ViewDef,
+    q: &HashMap<String, String>,
+) -> Vec<ParamInput> {
     view.parameters
         .iter()
-        .map(|(n, p)| {
-            let f = &def.fields[p.field.as_str()];
+        .filter_map(|(n, p)| {
+            // A looked-up field whose target changed since publication is not offered.
+            let f = crate::engine::lookup_paths::field_of(def, paths, &p.field)?;
             let (kind, options) = match f.kind {
                 // "Includes any of" one option chosen from the list; MCP callers may send several.
                 FieldType::Choice | FieldType::MultiChoice => ("select", f.options.clone()),
@@ -76,13 +82,16 @@ pub fn param_inputs(def: &AppDef, view: &ViewDef, q: &HashMap<String, String>) -
                 k if k.is_numeric() => ("number", vec![]),
                 _ => ("text", vec![]),
             };
-            ParamInput {
+            Some(ParamInput {
                 name: format!("p_{n}"),
-                label: p.label.clone().unwrap_or_else(|| f.label.clone()),
+                label: p.label.clone().unwrap_or_else(|| {
+                    crate::engine::lookup_paths::label_of(def, paths, &p.field)
+                        .unwrap_or_else(|| f.label.clone())
+                }),
                 kind,
                 value: q.get(&format!("p_{n}")).cloned().unwrap_or_default(),
                 options,
-            }
+            })
         })
         .collect()
 }

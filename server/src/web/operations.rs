@@ -170,7 +170,17 @@ fn page(
                     .map(|e| wording::field_error(&names, e))
                     .collect::<Vec<_>>()
                     .join(" "),
-                help: f.help.clone(),
+                help: match crate::engine::lookup_paths::copied_default_note(def, f) {
+                    Some(copied) if op.kind == OperationKind::Create => {
+                        let sep = if f.help.is_empty() { "" } else { " " };
+                        let mut c = copied;
+                        if let Some(first) = c.get(..1) {
+                            c = format!("{}{}", first.to_uppercase(), &c[1..]);
+                        }
+                        format!("{}{sep}{c}.", f.help)
+                    }
+                    _ => f.help.clone(),
+                },
                 accept: f.accept.join(","),
                 unit: f.unit.clone().unwrap_or_default(),
                 note: String::new(),

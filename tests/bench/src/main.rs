@@ -633,6 +633,7 @@ async fn engine_scenario(
             kind: formwork::store::ValueKind::Text,
             op: formwork::store::PredicateOp::Eq,
             value: "Approved".into(),
+            via: None,
         }],
         sort: vec![formwork::store::SortKey {
             field: "expense_date".into(),

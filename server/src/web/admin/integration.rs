@@ -60,9 +60,11 @@ pub async fn view_form(
         .ok_or_else(|| WebError::NotFound(format!("no view `{name}`")))?;
     let published = state.engine.catalog().app(&slug).await?;
     let pv = published.as_ref().map(|p| p.def.views.get(&name).cloned());
+    let app_id = published.as_ref().map(|p| p.id).unwrap_or_default();
+    let paths = state.engine.resolve_lookup_paths(&def, app_id).await?;
     let (gd, gi) = (
-        describe::view_description(&def, v),
-        describe::view_instructions(&def, v),
+        describe::view_description(&def, &paths, v),
+        describe::view_instructions(&def, &paths, v),
     );
     let draft_differs = match &pv {
         Some(Some(p)) => serde_json::to_string(p).ok() != serde_json::to_string(v).ok(),
@@ -168,8 +170,9 @@ pub async fn view_save(
 ) -> Result<HttpResponse, WebError> {
     admin.0.check_csrf(&form.csrf)?;
     let (slug, name) = path.into_inner();
-    let (_, mut def) = state.engine.draft(&slug).await?;
+    let (row, mut def) = state.engine.draft(&slug).await?;
     let snapshot = def.clone();
+    let paths = state.engine.resolve_lookup_paths(&snapshot, row.id).await?;
     let v = def
         .views
         .get_mut(&name)
@@ -192,11 +195,11 @@ pub async fn view_save(
     } else {
         v.mcp.description = custom(
             &form.description,
-            &describe::view_description(&snapshot, &base),
+            &describe::view_description(&snapshot, &paths, &base),
         );
         v.mcp.instructions = custom(
             &form.instructions,
-            &describe::view_instructions(&snapshot, &base),
+            &describe::view_instructions(&snapshot, &paths, &base),
         );
     }
     // Through `edit_draft`, like every editor change: pending renames in the draft are kept.

@@ -291,6 +291,7 @@ fn view_page(
     preview_role: String,
     preview_user: String,
     preview: Option<Preview>,
+    looked_up: Vec<(String, String)>,
 ) -> Result<HttpResponse, WebError> {
     let mut roles = role_names(&d.def);
     for r in &v.roles {
@@ -324,22 +325,27 @@ fn view_page(
         String::new(),
         false,
     ));
+    // The app's own fields, then the fields of the records its lookups refer to.
+    let all: Vec<(String, String)> = d
+        .def
+        .fields
+        .iter()
+        .map(|(n, f)| (n.clone(), f.label.clone()))
+        .chain(looked_up)
+        .collect();
     let column_choices = v
         .columns
         .iter()
         .enumerate()
         .filter_map(|(i, c)| {
-            d.def
-                .fields
-                .get(c)
-                .map(|f| (c.clone(), f.label.clone(), i + 1))
+            all.iter()
+                .find(|(n, _)| n == c)
+                .map(|(n, l)| (n.clone(), l.clone(), i + 1))
         })
         .chain(
-            d.def
-                .fields
-                .iter()
+            all.iter()
                 .filter(|(n, _)| !v.columns.contains(n))
-                .map(|(n, f)| (n.clone(), f.label.clone(), 0)),
+                .map(|(n, l)| (n.clone(), l.clone(), 0)),
         )
         .collect();
     let mut summaries: Vec<SummaryRow> = v
@@ -410,11 +416,13 @@ async fn run_preview(
     role: &str,
     user: &crate::store::UserRow,
 ) -> Preview {
-    let app = Arc::new(PublishedApp {
-        id: d.row.id,
-        version: 0,
-        def: d.def.clone(),
-    });
+    let mut app = PublishedApp::new(d.row.id, 0, d.def.clone());
+    app.paths = state
+        .engine
+        .resolve_lookup_paths(&d.def, d.row.id)
+        .await
+        .unwrap_or_default();
+    let app = Arc::new(app);
     let actor = Actor {
         user_id: user.id,
         username: user.username.clone(),
@@ -426,25 +434,26 @@ async fn run_preview(
     let columns: Vec<String> = d.def.views[name]
         .columns
         .iter()
-        .map(|c| {
-            d.def
-                .fields
-                .get(c)
-                .map(|f| f.label.clone())
-                .unwrap_or_else(|| c.clone())
-        })
+        .map(|c| app.column_label(c))
         .collect();
     let renamed = if d.changes.renames.is_empty() {
         ""
     } else {
         " Renamed fields show their stored values once the app is published."
     };
-    match state
-        .engine
-        .run_view_in(app, &actor, name, &ViewRequest::default())
-        .await
-    {
-        Ok(page) => Preview {
+    let run = async {
+        let page = state
+            .engine
+            .run_view_in(app, &actor, name, &ViewRequest::default())
+            .await?;
+        let titles = state
+            .engine
+            .lookup_titles(&actor, &d.def, page.rows.iter().map(|r| &r.data))
+            .await?;
+        Ok::<_, crate::engine::EngineError>((page, titles))
+    };
+    match run.await {
+        Ok((page, titles)) => Preview {
             note: format!(
                 "As {} with the role {role}: {}{} record(s), showing {}.{renamed}",
                 user.username,
@@ -460,7 +469,11 @@ async fn run_preview(
                     d.def.views[name]
                         .columns
                         .iter()
-                        .map(|c| crate::engine::value::display_value(&d.def, c, &r.data))
+                        .map(|c| {
+                            titles.shown(&d.def, c, &r.data).unwrap_or_else(|| {
+                                crate::engine::value::display_value(&d.def, c, &r.data)
+                            })
+                        })
                         .collect()
                 })
                 .collect(),
@@ -509,6 +522,7 @@ pub async fn form(
     } else {
         None
     };
+    let looked_up = looked_up_choices(&state, &d).await?;
     view_page(
         &admin,
         &d,
@@ -519,7 +533,41 @@ pub async fn form(
         role,
         username,
         preview,
+        looked_up,
     )
+}
+
+/// The fields a view may show or filter on through the draft's lookups ("Project · Cost
+/// centre"): each stored field of the published app a lookup field refers to.
+async fn looked_up_choices(state: &AppState, d: &Draft) -> Result<Vec<(String, String)>, WebError> {
+    let mut out = Vec::new();
+    for (ln, lf) in d
+        .def
+        .fields
+        .iter()
+        .filter(|(_, f)| f.kind == crate::engine::definition::FieldType::Lookup)
+    {
+        let Some(slug) = lf.app.as_deref() else {
+            continue;
+        };
+        let published = state.engine.catalog().app(slug).await?;
+        let target = if slug == d.def.slug {
+            &d.def
+        } else {
+            match &published {
+                Some(t) => &t.def,
+                None => continue,
+            }
+        };
+        for (tn, tf) in &target.fields {
+            use crate::engine::definition::FieldType as T;
+            if matches!(tf.kind, T::Lookup | T::File | T::Photo) {
+                continue;
+            }
+            out.push((format!("{ln}.{tn}"), format!("{} · {}", lf.label, tf.label)));
+        }
+    }
+    Ok(out)
 }
 
 /// The view as the form describes it.
@@ -672,7 +720,10 @@ pub async fn save(
             let problems = refusal(e, &prefix)?;
             let role = v.roles.first().cloned().unwrap_or_default();
             let user = admin.0.user.username.clone();
-            view_page(&admin, &d, &name, v, problems, None, role, user, None)
+            let looked_up = looked_up_choices(&state, &d).await?;
+            view_page(
+                &admin, &d, &name, v, problems, None, role, user, None, looked_up,
+            )
         }
     }
 }
