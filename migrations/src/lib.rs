@@ -10,6 +10,7 @@ mod m0006_workflow;
 mod m0007_rates;
 mod m0008_people;
 mod m0009_summary_rollups;
+mod m0010_departments;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0007_rates::Migration),
             Box::new(m0008_people::Migration),
             Box::new(m0009_summary_rollups::Migration),
+            Box::new(m0010_departments::Migration),
         ]
     }
 }

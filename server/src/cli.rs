@@ -186,6 +186,9 @@ pub enum UserCommand {
     SetEmail { user: String, email: String },
     /// Set (or with "", clear) whom a user reports to; team views and approvals follow it.
     SetManager { user: String, manager: String },
+    /// Set (or with "", clear) a user's department; a field's default may copy it
+    /// (`$me.department`).
+    SetDepartment { user: String, department: String },
     /// Set a user's password, read from standard input (or prompted for on a terminal). Their
     /// web sessions end; tokens stay valid.
     SetPassword {
@@ -410,6 +413,31 @@ async fn run(cli: Cli) -> Result<(), String> {
             println!(
                 "{}",
                 user_manager::set_manager(&store, &user, &manager).await?
+            );
+            Ok(())
+        }
+        Command::User(UserCommand::SetDepartment { user, department }) => {
+            let store = cli.db.store().await?;
+            let row = store
+                .user_by_name(&user)
+                .await
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| format!("no user named `{user}`"))?;
+            let department = department.trim();
+            if department.chars().count() > 120 || department.chars().any(char::is_control) {
+                return Err("a department is one line of at most 120 characters".into());
+            }
+            store
+                .set_user_department(row.id, Some(department).filter(|d| !d.is_empty()))
+                .await
+                .map_err(|e| e.to_string())?;
+            println!(
+                "{user}'s department is {}",
+                if department.is_empty() {
+                    "cleared"
+                } else {
+                    department
+                }
             );
             Ok(())
         }

@@ -4,6 +4,7 @@
 use crate::helpers::*;
 use crate::oauth_helpers::*;
 use reqwest::StatusCode;
+use serde_json::json;
 
 const NEW_PASSWORD: &str = "a-brand-new-password";
 
@@ -577,4 +578,129 @@ async fn a_temporary_password_must_be_changed_before_allowing_an_mcp_client() {
         to.starts_with("/profile/password?next=%2Foauth%2Fauthorize"),
         "{to}"
     );
+}
+
+/// An app whose new records start with the person's department and name.
+const VISITS: &str = r#"
+slug = "dept_visits"
+name = "Visits"
+roles = ["employee"]
+title_field = "place"
+
+[fields]
+place      = { type = "text", label = "Place", required = true }
+department = { type = "text", label = "Department", default = "$me.department" }
+visitor    = { type = "text", label = "Visitor", default = "$me.name" }
+
+[views.mine]
+title = "My visits"
+roles = ["employee"]
+scope = "own"
+columns = ["place", "department", "visitor"]
+mcp = { enabled = true, format = "full" }
+
+[operations.add]
+title = "Add visit"
+kind = "create"
+roles = ["employee"]
+inputs = ["place", "department"]
+mcp = { enabled = true }
+"#;
+
+#[tokio::test]
+async fn a_department_set_by_an_administrator_becomes_the_default_of_new_records() {
+    let app = spawn_app().await;
+    let path = app.dir.path().join("visits.toml");
+    // Only `$me.name` and `$me.department`, and only on text fields.
+    for (from, to, words) in [
+        (
+            "$me.department",
+            "$me.age",
+            "has `$me.name` and `$me.department`",
+        ),
+        (
+            r#"visitor    = { type = "text""#,
+            r#"visitor    = { type = "number""#,
+            "it is the default of a text field",
+        ),
+    ] {
+        std::fs::write(&path, VISITS.replace(from, to)).unwrap();
+        let out = app.cli_raw(
+            &["app", "import", path.to_str().unwrap(), "--publish"],
+            None,
+        );
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success() && err.contains(words), "{err}");
+    }
+    std::fs::write(&path, VISITS).unwrap();
+    app.cli(
+        &["app", "import", path.to_str().unwrap(), "--publish"],
+        None,
+    );
+    app.enable_mcp().await;
+    let admin = app.sign_in("admin").await;
+    let alice_id = user_id(&admin, "alice").await;
+    let at = format!("/admin/users/{alice_id}");
+    let set = [("action", "department"), ("department", "Field service")];
+
+    // Only administrators set it, with the CSRF token, and a department is one short line.
+    let bob = app.sign_in("bob").await;
+    assert_eq!(
+        bob.post_form(&at, &set).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        post_without_csrf(&admin, &at, &set).await,
+        StatusCode::FORBIDDEN
+    );
+    let long = "x".repeat(121);
+    let r = admin
+        .post_form(&at, &[("action", "department"), ("department", &long)])
+        .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let r = admin.post_form(&at, &set).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, page) = admin
+        .get_text(&format!("/admin/users?user={alice_id}"))
+        .await;
+    assert!(page.contains(r#"value="Field service""#), "{page}");
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+
+    // The form starts with it; a record made without the input gets it, over MCP too.
+    let alice = app.sign_in("alice").await;
+    let (_, form) = alice.get_text("/apps/dept_visits/ops/add").await;
+    assert!(form.contains(r#"value="Field service""#), "{form}");
+    let token = app.token("alice");
+    let r = call_tool(&app, &token, "dept_visits_add", json!({"place": "Depot"})).await;
+    assert_ne!(r["isError"], json!(true), "{r}");
+    let r = call_tool(&app, &token, "dept_visits_mine", json!({})).await;
+    let fields = &r["structuredContent"]["rows"][0]["fields"];
+    assert_eq!(fields["department"], json!("Field service"), "{r}");
+    assert_eq!(fields["visitor"], json!("alice"), "{r}");
+    // Someone without a department gets none; the CLI sets and clears it.
+    let r = call_tool(
+        &app,
+        &app.token("bob"),
+        "dept_visits_add",
+        json!({"place": "Port"}),
+    )
+    .await;
+    assert_ne!(r["isError"], json!(true), "{r}");
+    let r = call_tool(&app, &app.token("bob"), "dept_visits_mine", json!({})).await;
+    assert!(
+        r["structuredContent"]["rows"][0]["fields"]["department"].is_null(),
+        "{r}"
+    );
+    let said = app.cli(&["user", "set-department", "bob", "Finance"], None);
+    assert!(said.contains("Finance"), "{said}");
+    let r = call_tool(
+        &app,
+        &app.token("bob"),
+        "dept_visits_add",
+        json!({"place": "Bank"}),
+    )
+    .await;
+    assert_ne!(r["isError"], json!(true), "{r}");
+    let r = call_tool(&app, &app.token("bob"), "dept_visits_mine", json!({})).await;
+    assert!(r.to_string().contains("Finance"), "{r}");
 }

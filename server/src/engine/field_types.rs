@@ -76,7 +76,7 @@ pub fn check_definition(path: &str, f: &FieldDef, errors: &mut Vec<DefinitionErr
     let literal = f
         .default
         .as_ref()
-        .filter(|d| super::lookup_paths::copied_default(d).is_none());
+        .filter(|d| !super::lookup_paths::evaluated_default(d));
     if let Some(d) = literal {
         let takes_literal = matches!(
             f.kind,

@@ -43,8 +43,28 @@ pub fn copied_default(default: &str) -> Option<(&str, &str)> {
     split(default.strip_prefix('$')?).filter(|(l, _)| *l != "me")
 }
 
+/// Whether a default is evaluated when the record is created from something other than the
+/// definition: a looked-up record's field or the person's name or department.
+pub fn evaluated_default(default: &str) -> bool {
+    copied_default(default).is_some() || default.starts_with("$me.")
+}
+
 /// How a field with a copied default is described to people and assistants.
 pub fn copied_default_note(def: &AppDef, field: &FieldDef) -> Option<String> {
+    match field.default.as_deref()? {
+        "$me.name" => {
+            return Some(
+                "when left empty on a new record, it is the name of the person creating it".into(),
+            )
+        }
+        "$me.department" => {
+            return Some(
+                "when left empty on a new record, it is the department of the person creating it"
+                    .into(),
+            )
+        }
+        _ => {}
+    }
     let (lookup, target) = copied_default(field.default.as_deref()?)?;
     let label = def.fields.get(lookup).map(|f| f.label.as_str())?;
     Some(format!(

@@ -123,7 +123,21 @@ impl Engine {
         }
         let old: Map<String, Value> = match &record {
             Some(r) => r.data.as_object().cloned().unwrap_or_default(),
-            None => defaults(def, actor, today),
+            None => {
+                let department = if def
+                    .fields
+                    .values()
+                    .any(|f| f.default.as_deref() == Some("$me.department"))
+                {
+                    self.store()
+                        .user_by_id(actor.user_id)
+                        .await?
+                        .and_then(|u| u.department)
+                } else {
+                    None
+                };
+                defaults(def, actor, department.as_deref(), today)
+            }
         };
         let mut new = old.clone();
         let mut attach = Vec::new();
@@ -390,15 +404,26 @@ fn fe(def: &AppDef, field: &str, message: String) -> FieldError {
     }
 }
 
-/// Field defaults for a new record: literals, `$me`, `$today` (a default copied from a
+/// Field defaults for a new record: literals, `$me` (and the person's `$me.name` and
+/// `$me.department`), `$today` (a default copied from a
 /// looked-up record comes later, once the lookup is chosen).
-pub fn defaults(def: &AppDef, actor: &Actor, today: chrono::NaiveDate) -> Map<String, Value> {
+pub fn defaults(
+    def: &AppDef,
+    actor: &Actor,
+    department: Option<&str>,
+    today: chrono::NaiveDate,
+) -> Map<String, Value> {
     let mut m = Map::new();
     for (name, f) in &def.fields {
         let v = match f.default.as_deref() {
             // Copied from the looked-up record once it is chosen (`copy_looked_up_defaults`).
             Some(d) if super::lookup_paths::copied_default(d).is_some() => continue,
             Some("$me") => Value::String(actor.username.clone()),
+            Some("$me.name") => Value::String(actor.display_name.clone()),
+            Some("$me.department") => match department {
+                Some(d) => Value::String(d.to_string()),
+                None => continue,
+            },
             Some("$today") => Value::String(today.format("%Y-%m-%d").to_string()),
             // The new types store booleans, arrays and numbers: their literal is parsed
             // (checked when the definition was).

@@ -21,6 +21,8 @@ pub struct UserRow {
     pub manager_id: Option<i64>,
     /// The IANA time zone dates and times are shown in on the web; `None`: UTC.
     pub time_zone: Option<String>,
+    /// The department an administrator set; a field's default may copy it (`$me.department`).
+    pub department: Option<String>,
 }
 
 impl UserRow {
@@ -43,6 +45,7 @@ impl UserRow {
             must_change_password: get(r, "must_change_password")?,
             manager_id: get(r, "manager_id")?,
             time_zone: get(r, "time_zone")?,
+            department: get(r, "department")?,
         })
     }
 }
@@ -56,7 +59,7 @@ pub struct SessionRow {
 }
 
 const USER_COLS: &str =
-    "id, username, display_name, password_hash, roles, disabled, failed_logins, locked_until, created_at, must_change_password, manager_id, time_zone";
+    "id, username, display_name, password_hash, roles, disabled, failed_logins, locked_until, created_at, must_change_password, manager_id, time_zone, department";
 
 impl Store {
     pub async fn create_user(
@@ -105,6 +108,20 @@ impl Store {
             .iter()
             .map(UserRow::from_row)
             .collect()
+    }
+
+    /// Sets (or with `None`, clears) a user's department.
+    pub async fn set_user_department(&self, id: i64, department: Option<&str>) -> Result<()> {
+        let n = self
+            .exec(
+                "UPDATE users SET department = ? WHERE id = ?",
+                vec![department.map(str::to_string).into(), id.into()],
+            )
+            .await?;
+        if n == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
     }
 
     /// Sets (or with `None`, clears) the time zone a user's dates and times are shown in.

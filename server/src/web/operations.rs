@@ -137,6 +137,7 @@ fn page(
         None => crate::engine::operations::defaults(
             def,
             &signed.actor(),
+            signed.user.department.as_deref(),
             chrono::Utc::now().date_naive(),
         ),
     };

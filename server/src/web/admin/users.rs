@@ -90,6 +90,7 @@ pub(super) fn done_message(done: Option<&str>) -> Option<String> {
         "deleted" => Some("The user was deleted."),
         "manager" => Some("The user's manager was saved."),
         "email" => Some("The user's email address was saved."),
+        "department" => Some("The user's department was saved."),
         _ => None,
     }
     .map(String::from)
@@ -286,6 +287,10 @@ pub async fn update(
         Some("email") => {
             let email = field(&form, "email").unwrap_or_default();
             return account::set_email(&state, &admin, id, email).await;
+        }
+        Some("department") => {
+            let department = field(&form, "department").unwrap_or_default();
+            return account::set_department(&state, &admin, id, department).await;
         }
         _ => {}
     }

@@ -480,7 +480,7 @@ fn controls(
             "Default",
             "text",
             opt(&f.default),
-            "A value, or $me (the person acting, user fields) or $today (dates), or $lookup.field to copy a field of the record a lookup of this app refers to when a record is created (e.g. $project.cost_centre).",
+            "A value, or $me (the person acting, user fields) or $today (dates), $me.name or $me.department (text fields), or $lookup.field to copy a field of the record a lookup of this app refers to when a record is created (e.g. $project.cost_centre).",
         );
         if f.kind == FieldType::YesNo {
             default.kind = "select";

@@ -19,6 +19,7 @@ struct UserPage {
     min_chars: usize,
     error: Option<String>,
     email: String,
+    department: String,
     /// Everyone else, for "reports to": (id, name, selected).
     managers: Vec<(i64, String, bool)>,
 }
@@ -56,6 +57,7 @@ pub async fn page(
         .collect();
     let mut resp = render(&UserPage {
         email,
+        department: user.department.clone().unwrap_or_default(),
         managers,
         layout: Layout::new(format!("User {}", user.username), &admin.0).with_flash(flash),
         id: user.id,
@@ -165,6 +167,33 @@ pub async fn set_manager(
             )
             .await
         }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The longest department name.
+const DEPARTMENT_MAX: usize = 120;
+
+/// Sets (or with an empty value clears) the user's department.
+pub async fn set_department(
+    state: &AppState,
+    admin: &Admin,
+    id: i64,
+    department: &str,
+) -> Result<HttpResponse, WebError> {
+    let department = department.trim();
+    if department.chars().count() > DEPARTMENT_MAX || department.chars().any(char::is_control) {
+        let m = format!("A department is one line of at most {DEPARTMENT_MAX} characters.");
+        return page(state, admin, id, Some(m), None).await;
+    }
+    match state
+        .engine
+        .store()
+        .set_user_department(id, Some(department).filter(|d| !d.is_empty()))
+        .await
+    {
+        Ok(()) => Ok(redirect(&format!("/admin/users?user={id}&done=department"))),
+        Err(crate::store::StoreError::NotFound) => Err(WebError::NotFound("no such user".into())),
         Err(e) => Err(e.into()),
     }
 }
