@@ -552,7 +552,12 @@ columns = ["title", "project", "project.status", "backup.status"]
 sort = ["title"]
 parameters.project_status = {{ field = "project.status", op = "eq", label = "Project status" }}
 parameters.backup_status = {{ field = "backup.status", op = "eq" }}
-mcp = {{ enabled = true, format = "columns" }}
+mcp = {{ enabled = true, format = "columns", summary_tool = true }}
+
+[views.by_project.summaries.per_project]
+title = "Tasks per project"
+aggregate = "count"
+group_by = ["project"]
 "#
     )
 }
@@ -648,6 +653,13 @@ inputs = ["name", "status"]
         .get_text("/apps/lk_tasks/views/by_project?sort=project.status")
         .await;
     assert!(sorted.contains("looked-up column"), "{sorted}");
+    // A summary grouped by the lookup names each group by the title its reader may see.
+    assert!(list.contains(&format!("Apollo (#{apollo})")), "{list}");
+    assert!(
+        list.contains(&format!("a record you cannot open (#{secret})")),
+        "{list}"
+    );
+    assert!(!list.contains("Bob&#x27;s secret") && !list.contains("Bob's secret"));
     // The CSV export has the header and the values as the page shows them.
     let (_, csv) = alice
         .get_text("/apps/lk_tasks/views/by_project/export.csv")

@@ -74,3 +74,58 @@ async def test_the_find_tool_gives_the_id_an_operation_takes(formwork_server: Fo
         assert refused.is_error is True
         assert "project" in str(refused.structured_content)
         assert "Apollo for Bob" not in str(refused.content)
+
+
+LOOKED_UP_VIEW = """
+[views.by_project]
+title = "Tasks by project"
+roles = ["employee"]
+scope = "all"
+columns = ["title", "project", "project.status"]
+sort = ["title"]
+parameters.project_status = { field = "project.status", op = "eq", label = "Project status" }
+mcp = { enabled = true, format = "full" }
+"""
+
+
+async def test_a_view_filters_on_a_looked_up_field_through_readable_projects_only(
+    formwork_server: FormworkServer, tmp_path
+):
+    formwork_server.cli(["app", "import", str(FIXTURES / "lookup_projects.toml"), "--publish"])
+    tasks = tmp_path / "tasks.toml"
+    tasks.write_text((FIXTURES / "lookup_tasks.toml").read_text() + LOOKED_UP_VIEW)
+    formwork_server.cli(["app", "import", str(tasks), "--publish"])
+    time.sleep(1.1)
+    async with mcp_client(formwork_server, formwork_server.token("bob")) as bob:
+        made = await bob.call_tool("lk_projects_add", {"name": "Bob's active one"})
+        hidden = await bob.call_tool(
+            "lk_tasks_add", {"title": "Bob's task", "project": made.structured_content["record_id"]}
+        )
+        assert hidden.is_error is False, hidden
+
+    async with mcp_client(formwork_server, formwork_server.token("alice")) as c:
+        apollo = (await c.call_tool("lk_projects_add", {"name": "Apollo"})).structured_content["record_id"]
+        done = await c.call_tool("lk_tasks_add", {"title": "Launch", "project": apollo})
+        assert done.is_error is False, done
+
+        tools = {t.name: t for t in (await c.list_tools()).tools}
+        view = tools["lk_tasks_by_project"]
+        param = view.input_schema["properties"]["project_status"]
+        assert param["enum"] == ["Active", "Closed"]
+        assert "Project · Status" in (view.description or "")
+
+        page = await c.call_tool("lk_tasks_by_project", {"project_status": "Active"})
+        assert page.is_error is False, page
+        jsonschema.validate(page.structured_content, view.output_schema)
+        rows = page.structured_content["rows"]
+        # Bob's task is in scope "all" but its project is not Alice's to read: not matched.
+        assert [r["fields"]["title"] for r in rows] == ["Launch"]
+        assert rows[0]["looked_up"] == {"project.status": "Active"}
+
+        everything = await c.call_tool("lk_tasks_by_project", {})
+        by_title = {r["fields"]["title"]: r for r in everything.structured_content["rows"]}
+        assert by_title["Bob's task"]["looked_up"] == {"project.status": "a record you cannot open"}
+
+        bad = await c.call_tool("lk_tasks_by_project", {"project_status": "Paused"})
+        assert bad.is_error is True
+        assert "project_status" in str(bad.structured_content)

@@ -303,6 +303,7 @@ impl Engine {
         let built = self.view_query(&app, actor, view, req).await?;
         let def = &app.def;
         let (groups, currency) = group_keys(def, s);
+        let groups_fields: Vec<String> = groups.iter().map(|g| g.field.clone()).collect();
         let mut key_labels: Vec<String> = groups
             .iter()
             .map(|g| {
@@ -368,6 +369,34 @@ impl Engine {
                     .await?
             }
         };
+        // A lookup's groups are its ids: shown as the titles the actor may see.
+        let lookup_keys: Vec<Option<&super::definition::FieldDef>> = groups_fields
+            .iter()
+            .map(|g| def.fields.get(g).filter(|f| f.kind == FieldType::Lookup))
+            .collect();
+        let titles = if lookup_keys.iter().any(Option::is_some) {
+            let data: Vec<serde_json::Value> = rows
+                .iter()
+                .map(|r| {
+                    let mut m = serde_json::Map::new();
+                    for (i, f) in lookup_keys.iter().enumerate() {
+                        let id = r
+                            .keys
+                            .get(i)
+                            .cloned()
+                            .flatten()
+                            .and_then(|k| k.parse::<i64>().ok());
+                        if let (Some(_), Some(id)) = (f, id) {
+                            m.insert(groups_fields[i].clone(), id.into());
+                        }
+                    }
+                    serde_json::Value::Object(m)
+                })
+                .collect();
+            self.lookup_titles(actor, def, data.iter()).await?
+        } else {
+            Default::default()
+        };
         let groups = rows
             .into_iter()
             .filter(|r| r.count > 0)
@@ -379,10 +408,19 @@ impl Engine {
                 let mut keys: Vec<String> = r
                     .keys
                     .iter()
-                    .map(|k| {
-                        k.clone()
-                            .filter(|k| !k.is_empty())
-                            .unwrap_or_else(|| "(empty)".into())
+                    .enumerate()
+                    .map(|(i, k)| {
+                        let k = k.clone().filter(|k| !k.is_empty());
+                        match (lookup_keys.get(i).copied().flatten(), &k) {
+                            (Some(f), Some(id)) => match id.parse::<i64>() {
+                                Ok(n) => {
+                                    let t = titles.show(f, &n.into()).unwrap_or_default();
+                                    format!("{t} (#{n})")
+                                }
+                                Err(_) => id.clone(),
+                            },
+                            _ => k.unwrap_or_else(|| "(empty)".into()),
+                        }
                     })
                     .collect();
                 keys.extend(home.clone());

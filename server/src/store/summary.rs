@@ -75,11 +75,16 @@ impl Store {
     pub async fn summarize(&self, q: &SummaryQuery) -> Result<(Vec<SummaryRow>, bool)> {
         let d = self.dialect;
         let (where_sql, values) = q.records.where_sql(d);
-        let keys: Vec<String> = q
-            .groups
+        // Grouped by the expression itself (the one the summary index holds); read as text,
+        // since SQLite's json_extract gives numbers (a lookup's id, a whole number) as such.
+        let exprs: Vec<String> = q.groups.iter().map(|g| group_expr(d, g)).collect();
+        let keys: Vec<String> = exprs
             .iter()
             .enumerate()
-            .map(|(i, g)| format!("{} AS k{i}", group_expr(d, g)))
+            .map(|(i, x)| match d {
+                Dialect::Sqlite => format!("CAST({x} AS TEXT) AS k{i}"),
+                Dialect::Postgres => format!("{x} AS k{i}"),
+            })
             .collect();
         let value = match (q.aggregate, &q.field) {
             (Aggregate::Count, _) | (_, None) => "NULL".to_string(),
@@ -104,11 +109,11 @@ impl Store {
             select.join(", ")
         );
         if !group_cols.is_empty() {
-            sql.push_str(&format!(
-                " GROUP BY {} ORDER BY {}",
-                group_cols.join(", "),
-                group_cols.join(", ")
-            ));
+            let by = match d {
+                Dialect::Sqlite => exprs.join(", "),
+                Dialect::Postgres => group_cols.join(", "),
+            };
+            sql.push_str(&format!(" GROUP BY {by} ORDER BY {by}"));
         }
         sql.push_str(&format!(" LIMIT {}", q.max_groups.saturating_add(1)));
         let rows = self.all(&sql, values).await?;
