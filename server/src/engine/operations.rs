@@ -123,7 +123,7 @@ impl Engine {
         }
         let old: Map<String, Value> = match &record {
             Some(r) => r.data.as_object().cloned().unwrap_or_default(),
-            None => defaults(def, actor, today),
+            None => defaults(def, actor, now),
         };
         let mut new = old.clone();
         let mut attach = Vec::new();
@@ -386,13 +386,20 @@ fn fe(def: &AppDef, field: &str, message: String) -> FieldError {
     }
 }
 
-/// Field defaults for a new record: literals, `$me`, `$today`.
-pub fn defaults(def: &AppDef, actor: &Actor, today: chrono::NaiveDate) -> Map<String, Value> {
+/// Field defaults for a new record: literals, and the placeholders `$me`, `$today`,
+/// `$today+14d`, `$now` worked out once, at `now` (see `default_values`).
+pub fn defaults(
+    def: &AppDef,
+    actor: &Actor,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Map<String, Value> {
     let mut m = Map::new();
     for (name, f) in &def.fields {
         let v = match f.default.as_deref() {
-            Some("$me") => Value::String(actor.username.clone()),
-            Some("$today") => Value::String(today.format("%Y-%m-%d").to_string()),
+            Some(p) if super::default_values::placeholder(p).is_some() => {
+                super::default_values::placeholder_value(p, &actor.username, now)
+                    .unwrap_or(Value::Null)
+            }
             // The new types store booleans, arrays and numbers: their literal is parsed
             // (checked when the definition was).
             Some(lit) => super::field_types::parse(f, &super::Raw::Text(lit.to_string()))

@@ -3,7 +3,7 @@
 use crate::engine::definition::{
     AppDef, DataFormat, FieldDef, FieldType, OperationDef, OperationKind, ViewDef,
 };
-use crate::engine::{describe, field_rules, Actor, PublishedApp};
+use crate::engine::{default_values, describe, field_rules, Actor, PublishedApp};
 use rmcp::model::{Tool, ToolAnnotations};
 use serde_json::{json, Map, Value};
 use std::sync::Arc;
@@ -125,7 +125,8 @@ pub fn field_schema(def: &AppDef, f: &FieldDef) -> Value {
         | FieldType::Integer
         | FieldType::DateTime
         | FieldType::Photo
-        | FieldType::Lookup => json!({}),
+        | FieldType::Lookup
+        | FieldType::Geolocation => json!({}),
     });
     let title = if f.help.is_empty() {
         format!("{}: {desc}", f.label)
@@ -267,6 +268,14 @@ fn operation_tool(def: &AppDef, name: &str, o: &OperationDef) -> Tool {
                     super::lookup::find_tool_name(def, i)
                 ));
             }
+        }
+        // What a create makes of an input left out, when its default is a placeholder.
+        if let (OperationKind::Create, Some(d), Some(Value::String(text))) = (
+            o.kind,
+            default_values::describe_default(f),
+            schema.get_mut("description"),
+        ) {
+            text.push_str(&format!("; {d}"));
         }
         // A rule's condition is said in the input's description: the schema cannot express it.
         let note = field_rules::input_note(def, o, i);

@@ -429,9 +429,11 @@ pub async fn export_csv(
         .body(body))
 }
 
-/// Neutralises spreadsheet formulas in exported cells (CSV injection).
+/// Neutralises spreadsheet formulas in exported cells (CSV injection). Numbers, and a place's
+/// "latitude, longitude" (two numbers), are no formula and stay as they are.
 fn csv_safe(s: String) -> String {
-    if s.starts_with(['=', '+', '-', '@']) && s.parse::<f64>().is_err() {
+    let numbers = s.split(", ").all(|n| n.parse::<f64>().is_ok());
+    if s.starts_with(['=', '+', '-', '@']) && !numbers {
         format!("'{s}")
     } else {
         s
