@@ -116,7 +116,10 @@ async fn a_place_goes_through_the_web_form_and_mcp_and_back() {
     let (_, page) = alice
         .get_text(&format!("/apps/site_visits/records/{web_id}"))
         .await;
-    assert!(page.contains("<dd>48.8584, 2.2945 <a href=\"https://www.openstreetmap.org/?mlat=48.8584&amp;mlon=2.2945"), "{page}");
+    assert!(
+        page.contains("<dd>48.8584, 2.2945 <a href=\"https://www.openstreetmap.org/?mlat=48.8584&#38;mlon=2.2945#map=17/48.8584/2.2945\""),
+        "{page}"
+    );
 
     // MCP: an object, with the device's accuracy; the schemas say what a place is, and the
     // follow-up date's description says what it becomes when left out.
