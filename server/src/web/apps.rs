@@ -439,3 +439,21 @@ fn csv_safe(s: String) -> String {
         s
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::csv_safe;
+
+    #[test]
+    fn formulas_are_neutralised_but_numbers_and_places_are_not() {
+        assert_eq!(csv_safe("-12.5".into()), "-12.5");
+        assert_eq!(
+            csv_safe("-33.8567844, 151.2152967".into()),
+            "-33.8567844, 151.2152967"
+        );
+        assert_eq!(csv_safe("=1+1".into()), "'=1+1");
+        assert_eq!(csv_safe("-1, =cmd".into()), "'-1, =cmd");
+        assert_eq!(csv_safe("@SUM(A1)".into()), "'@SUM(A1)");
+        assert_eq!(csv_safe("+44 20".into()), "'+44 20");
+    }
+}
