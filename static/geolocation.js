@@ -14,9 +14,9 @@
     var status = document.createElement("small");
     status.className = "help";
     status.setAttribute("role", "status");
-    input.parentNode.appendChild(document.createTextNode(" "));
-    input.parentNode.appendChild(button);
-    input.parentNode.appendChild(status);
+    var box = input.parentNode; // span.geolocation: the input and, now, its button
+    box.appendChild(button);
+    box.parentNode.insertBefore(status, box.nextSibling);
     button.addEventListener("click", function () {
       button.disabled = true;
       status.textContent = "Finding your location…";

@@ -223,6 +223,21 @@ async fn a_place_goes_through_the_web_form_and_mcp_and_back() {
     assert!(page.contains("-33.8567844, 151.2152967"), "{page}");
     assert!(page.contains("-34.6037, -58.3816"), "{page}");
 
+    // A place is a column, but not one to sort the list by.
+    let (_, listed) = alice.get_text("/apps/site_visits/views/all").await;
+    assert!(
+        listed.contains("<th>Location </th>") || listed.contains("<th>Location</th>"),
+        "{listed}"
+    );
+    assert!(!listed.contains("sort=location"), "{listed}");
+    let (_, refused) = alice
+        .get_text("/apps/site_visits/views/all?sort=-location")
+        .await;
+    assert!(
+        refused.contains("places have no order to sort by"),
+        "{refused}"
+    );
+
     // The CSV export: "lat, lon", a southern latitude without a formula guard.
     let (status, csv) = alice
         .get_text("/apps/site_visits/views/all/export.csv")
@@ -349,6 +364,11 @@ async fn views_cannot_filter_or_sort_on_a_place_and_placeholders_fit_their_types
     assert!(m.contains("`$today+2q` is not a date placeholder"), "{m}");
     let m = refused(VISITS.replace("default = \"$now\"", "default = \"$today\""));
     assert!(m.contains("fields.logged_at.default"), "{m}");
+    let m = refused(VISITS.replace(
+        "website   = { type = \"url\", label = \"Website\" }",
+        "website   = { type = \"url\", label = \"Website\", visible_when = { field = \"location\", op = \"eq\", value = \"1, 2\" } }",
+    ));
+    assert!(m.contains("a place cannot be compared with a value"), "{m}");
     // A place is still a column (the fixture's view shows it) and publishes.
     publish(&app, VISITS).await;
 }

@@ -2,7 +2,7 @@
 use super::forms::{param_inputs, query_with, view_request, ParamInput};
 use super::layout::Layout;
 use super::{enc, render, AppState, Signed, WebError};
-use crate::engine::definition::OperationKind;
+use crate::engine::definition::{FieldType, OperationKind};
 use crate::engine::ViewRequest;
 use actix_web::{web, HttpResponse};
 use askama::Template;
@@ -152,10 +152,10 @@ fn create_links(
         .collect()
 }
 
-/// A column header with its sort link.
+/// A column header with its sort link (none for a place: places have no order).
 struct Column {
     label: String,
-    sort_href: String,
+    sort_href: Option<String>,
     arrow: &'static str,
     numeric: bool,
 }
@@ -249,10 +249,12 @@ pub async fn view(
             };
             Column {
                 label: f.label.clone(),
-                sort_href: format!(
-                    "{base}?{}",
-                    query_with(&q, &[("sort", next), ("page", String::new())])
-                ),
+                sort_href: (f.kind != FieldType::Geolocation).then(|| {
+                    format!(
+                        "{base}?{}",
+                        query_with(&q, &[("sort", next), ("page", String::new())])
+                    )
+                }),
                 arrow,
                 numeric: f.kind.is_numeric(),
             }
