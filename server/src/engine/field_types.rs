@@ -1,7 +1,8 @@
 //! The field types that model everyday facts — yes/no, several options, email, phone, web
-//! address, whole number, a moment in time, a photo and a place on Earth: their definition checks, parsing of
-//! outside input into the stored JSON form (with errors that say what to write instead) and
-//! their plain display (the one CSV and MCP keep; pages add units and time zones).
+//! address, whole number, a moment in time, a photo and a place on Earth: their definition
+//! checks, parsing of outside input into the stored JSON form (with errors that say what to
+//! write instead) and their plain display (the one CSV and MCP keep; pages add units and time
+//! zones).
 use super::definition::{DefinitionError, FieldDef, FieldType};
 use super::value::{normalize_decimal, Raw};
 use chrono::{DateTime, SecondsFormat, Utc};
