@@ -144,6 +144,13 @@ pub fn check_default(path: &str, f: &FieldDef, errors: &mut Vec<DefinitionError>
                 ""
             }
         )),
+        // A default outside its own field's bounds (a person typing it would be refused).
+        Ok(Placeholder::Today { amount, .. }) if amount > 0 && f.max.as_deref() == Some("$today") => {
+            Some(format!("`{d}` is after today, and the field's `max` refuses dates after today"))
+        }
+        Ok(Placeholder::Today { amount, .. }) if amount < 0 && f.min.as_deref() == Some("$today") => {
+            Some(format!("`{d}` is before today, and the field's `min` refuses dates in the past"))
+        }
         Ok(Placeholder::Now) if f.kind != FieldType::DateTime => Some(format!(
             "`$now` (the moment of creation) fits date and time fields, not a field of type `{kind}`{}",
             if f.kind == FieldType::Date {
@@ -270,6 +277,16 @@ mod tests {
             ["`$me` (the person creating the record) fits user and text fields, not a field of type `integer`"]
         );
         assert_eq!(problems("text", "$today+1x").len(), 1);
+        let mut errors = Vec::new();
+        let due: FieldDef = serde_json::from_value(
+            json!({"type": "date", "label": "Due", "default": "$today+1w", "max": "$today"}),
+        )
+        .unwrap();
+        check_default("fields.due", &due, &mut errors);
+        assert_eq!(
+            errors[0].message,
+            "`$today+1w` is after today, and the field's `max` refuses dates after today"
+        );
     }
 
     #[test]
