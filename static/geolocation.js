@@ -4,7 +4,8 @@
 // server reads it, "48.8584, 2.2945 ± 12 m", rounded to 7 decimals (about a centimetre).
 (function () {
   "use strict";
-  if (!("geolocation" in navigator)) return;
+  // Browsers tell a position only to secure pages (HTTPS, or localhost): elsewhere, no button.
+  if (!("geolocation" in navigator) || window.isSecureContext === false) return;
   var inputs = document.querySelectorAll("input[data-geolocation]");
   Array.prototype.forEach.call(inputs, function (input) {
     var button = document.createElement("button");
