@@ -449,3 +449,71 @@ async fn the_app_editor_offers_a_place_and_the_placeholders() {
         r.text().await.unwrap()
     );
 }
+
+#[tokio::test]
+async fn a_now_default_is_prefilled_on_the_form_and_described_over_mcp() {
+    let app = spawn_app().await;
+    // The moment of creation as an input of the create operation.
+    let toml = VISITS.replace(
+        "\"location\", \"follow_up\"]",
+        "\"location\", \"follow_up\", \"logged_at\"]",
+    );
+    assert_ne!(toml, VISITS);
+    publish(&app, &toml).await;
+    app.enable_mcp().await;
+    let alice = app.sign_in("alice").await;
+    let (_, form) = alice.get_text("/apps/site_visits/ops/add").await;
+    // No time zone in Alice's profile: the form shows UTC, to the minute.
+    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    assert!(
+        form.contains(&format!(
+            r#"type="datetime-local" name="logged_at" value="{today}T"#
+        )),
+        "{form}"
+    );
+    let token = app.token("alice");
+    let (_, tools) = mcp(&app, &token, "tools/list", json!({})).await;
+    let add = tools["result"]["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "site_visits_add")
+        .unwrap()
+        .clone();
+    let described = add["inputSchema"]["properties"]["logged_at"]["description"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        described.contains("defaults to the moment the record is created when not given"),
+        "{described}"
+    );
+    // Given, the value given is kept; left out, the moment of the call.
+    let r = call_tool(
+        &app,
+        &token,
+        "site_visits_add",
+        json!({"place": "Given", "logged_at": "2026-01-02T03:04:05Z"}),
+    )
+    .await;
+    assert_eq!(
+        r["structuredContent"]["record"]["logged_at"],
+        json!("2026-01-02T03:04:05Z"),
+        "{r}"
+    );
+    let r = call_tool(
+        &app,
+        &token,
+        "site_visits_add",
+        json!({"place": "Left out"}),
+    )
+    .await;
+    let logged = r["structuredContent"]["record"]["logged_at"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        logged.starts_with(&today) && logged.ends_with('Z'),
+        "{logged}"
+    );
+}
