@@ -220,8 +220,8 @@ try {
   const types = await admin.locator("#a-type option").evaluateAll((os) => os.map((o) => o.value));
   assert.deepEqual(types, [
     "text", "long_text", "number", "money", "date", "currency", "choice", "user", "file",
-    "yesno", "multichoice", "email", "phone", "url", "integer", "datetime", "photo", "lookup",
-    "computed", "converted",
+    "yesno", "multichoice", "email", "phone", "url", "integer", "datetime", "photo", "geolocation",
+    "lookup", "computed", "converted",
   ]);
 
   // A refusal comes back with its message beside the control, and nothing is added.

@@ -1,13 +1,16 @@
 """Every everyday field type through the official Python MCP SDK: one call of a create tool with a
 yes/no, several options, an email address, a phone number, a web address, a whole number, a date
-and time and a photo; the stored forms read back through a view; "contains any" filtering; and a
-bad value of each type refused as a tool result (isError) naming its field, with nothing saved.
+and time, a photo and a location; the stored forms read back through a view; "contains any"
+filtering; a location changed by the edit tool and read back; a follow-up date left out taking its
+calculated default; and a bad value of each type refused as a tool result (isError) naming its
+field, with nothing saved.
 """
 
 from __future__ import annotations
 
 import base64
 import time
+from datetime import datetime, timedelta, timezone
 from contextlib import asynccontextmanager
 from typing import AsyncIterator
 
@@ -50,6 +53,11 @@ async def test_a_tool_takes_and_returns_every_field_type(formwork_server: Formwo
         assert props["distance"]["type"] == "integer" and props["distance"]["minimum"] == 0
         assert "km" in props["distance"]["description"]
         assert props["starts_at"]["format"] == "date-time"
+        assert props["location"]["type"] == "object"
+        assert props["location"]["required"] == ["lat", "lon"]
+        assert props["location"]["properties"]["lat"]["minimum"] == -90
+        assert props["location"]["properties"]["lon"]["maximum"] == 180
+        assert "defaults to today + 14 days when not given" in props["follow_up"]["description"]
 
         created = await c.call_tool(
             "site_visits_add",
@@ -63,6 +71,7 @@ async def test_a_tool_takes_and_returns_every_field_type(formwork_server: Formwo
                 "distance": 1250,
                 "starts_at": "2026-03-05T14:30:00+01:00",
                 "photo": {"filename": PHOTO.name, "content_base64": base64.b64encode(PHOTO.read_bytes()).decode()},
+                "location": {"lat": 48.8584, "lon": 2.2945},
             },
         )
         assert created.is_error is False, created
@@ -76,6 +85,22 @@ async def test_a_tool_takes_and_returns_every_field_type(formwork_server: Formwo
         assert record["distance"] == 1250
         assert record["starts_at"] == "2026-03-05T13:30:00Z"
         assert isinstance(record["photo"], int)
+        assert record["location"] == {"lat": 48.8584, "lon": 2.2945}
+        in_two_weeks = (datetime.now(timezone.utc).date() + timedelta(days=14)).isoformat()
+        assert record["follow_up"] == in_two_weeks  # left out: its default, worked out now
+
+        # The edit tool moves the place (as "lat, lon" text this time); the view reads it back.
+        moved = await c.call_tool(
+            "site_visits_edit",
+            {"record_id": created.structured_content["record_id"], "location": "-33.8567844, 151.2152967"},
+        )
+        assert moved.is_error is False, moved
+        jsonschema.validate(moved.structured_content, tools["site_visits_edit"].output_schema)
+        page = await c.call_tool("site_visits_all", {})
+        jsonschema.validate(page.structured_content, tools["site_visits_all"].output_schema)
+        north = next(r for r in page.structured_content["rows"] if r["fields"]["place"] == "Depot North")
+        assert north["fields"]["location"] == {"lat": -33.8567844, "lon": 151.2152967}
+        assert north["fields"]["follow_up"] == in_two_weeks
 
         other = await c.call_tool("site_visits_add", {"place": "Depot South", "equipment": ["Drill"], "overnight": False})
         assert other.is_error is False, other
@@ -97,6 +122,7 @@ async def test_a_tool_takes_and_returns_every_field_type(formwork_server: Formwo
             "website": "ftp://example.org/",
             "distance": 2.5,
             "starts_at": "2026-03-05T14:30",
+            "location": {"lat": 95, "lon": 2.2945},
         }
         for field, value in bad_values.items():
             bad = await c.call_tool("site_visits_add", {"place": "Bad", field: value})

@@ -182,6 +182,14 @@ pub(super) fn check_condition(
                     format!("{p}.field"),
                     format!("`{}` is a file; test it with `requires`", c.field),
                 );
+            } else if f.kind == FieldType::Geolocation {
+                problem(
+                    format!("{p}.field"),
+                    format!(
+                        "`{}` is a geolocation field; a place cannot be compared with a value",
+                        c.field
+                    ),
+                );
             } else if (f.kind == FieldType::MultiChoice) != (c.op == FilterOp::ContainsAny) {
                 problem(
                     format!("{p}.op"),

@@ -70,6 +70,9 @@ pub enum FieldType {
     /// The id of a record of another app (`app`), shown as that record's title to those who
     /// may read it (see `engine::lookups`).
     Lookup,
+    /// A point on Earth, stored as `{"lat": …, "lon": …}` in WGS 84 decimal degrees (see
+    /// `engine::field_types`); shown, never filtered on or sorted by.
+    Geolocation,
 }
 
 impl FieldType {
@@ -107,7 +110,8 @@ pub struct FieldDef {
     pub max_len: Option<usize>,
     #[serde(default)]
     pub options: Vec<String>,
-    /// A literal default, or `$me` (the acting user) / `$today`.
+    /// A literal default, or a placeholder worked out at creation (`engine::default_values`):
+    /// `$me` (the acting user), `$today`, `$today+14d` (days, weeks, months, years), `$now`.
     #[serde(default)]
     pub default: Option<String>,
     /// For money: the currency field that fixes its minor units.
@@ -576,6 +580,7 @@ impl AppDef {
                 _ => {}
             }
             super::field_types::check_definition(&p, f, &mut errors);
+            super::default_values::check_default(&p, f, &mut errors);
             super::lookups::check_definition(&p, f, &mut errors);
             super::lookup_paths::check_copied_default(self, &p, f, &mut errors);
             let literal = f
@@ -652,6 +657,12 @@ impl AppDef {
                     continue;
                 }
                 self.check_field(&mut errors, &format!("{p}.sort[{i}]"), name);
+                if self.fields.get(name).map(|f| f.kind) == Some(FieldType::Geolocation) {
+                    errors.push(err(
+                        format!("{p}.sort[{i}]"),
+                        format!("`{name}` is a geolocation field; places have no order to sort by (show it as a column instead)"),
+                    ));
+                }
             }
             for (i, f) in v.filters.iter().enumerate() {
                 self.check_filter(&mut errors, &format!("{p}.filters[{i}]"), &f.field, f.op);
@@ -1077,7 +1088,12 @@ impl AppDef {
                     format!("{path}.group_by[{i}]"),
                     format!("unknown field `{g}`"),
                 )),
-                Some(FieldType::LongText | FieldType::File | FieldType::Photo) => errors.push(err(
+                Some(
+                    FieldType::LongText
+                    | FieldType::File
+                    | FieldType::Photo
+                    | FieldType::Geolocation,
+                ) => errors.push(err(
                     format!("{path}.group_by[{i}]"),
                     format!("`{g}` cannot be grouped by"),
                 )),
@@ -1174,6 +1190,10 @@ impl AppDef {
             Some(FieldType::File | FieldType::Photo | FieldType::LongText) => errors.push(err(
                 format!("{path}.field"),
                 format!("`{field}` cannot be filtered on"),
+            )),
+            Some(FieldType::Geolocation) => errors.push(err(
+                format!("{path}.field"),
+                format!("`{field}` is a geolocation field and cannot be filtered on (show it as a column instead)"),
             )),
             Some(FieldType::Text) => {}
             Some(FieldType::MultiChoice) if op != FilterOp::ContainsAny => errors.push(err(

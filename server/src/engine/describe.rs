@@ -53,6 +53,9 @@ pub fn field_format(def: &AppDef, f: &FieldDef) -> String {
             "a date and time in RFC 3339 with its offset, e.g. 2026-03-05T14:30:00+01:00; returned in UTC"
                 .into()
         }
+        FieldType::Geolocation => {
+            "a place as an object {\"lat\": 48.8584, \"lon\": 2.2945} in WGS 84 decimal degrees (latitude -90 to 90, longitude -180 to 180, at most 7 decimals; an optional accuracy_m in metres)".into()
+        }
         FieldType::Lookup => format!(
             "the id (a whole number) of a record of the app `{}` that you may read; find ids by title with this app's `find` tool for the field",
             f.app.as_deref().unwrap_or_default()

@@ -1,11 +1,14 @@
 //! The field types that model everyday facts — yes/no, several options, email, phone, web
-//! address, whole number, a moment in time and a photo: their definition checks, parsing of
-//! outside input into the stored JSON form (with errors that say what to write instead) and
-//! their plain display (the one CSV and MCP keep; pages add units and time zones).
+//! address, whole number, a moment in time, a photo and a place on Earth: their definition
+//! checks, parsing of outside input into the stored JSON form (with errors that say what to
+//! write instead) and their plain display (the one CSV and MCP keep; pages add units and time
+//! zones).
 use super::definition::{DefinitionError, FieldDef, FieldType};
 use super::value::{normalize_decimal, Raw};
 use chrono::{DateTime, SecondsFormat, Utc};
+use rust_decimal::Decimal;
 use serde_json::Value;
+use std::str::FromStr;
 
 /// The longest a unit may be ("nights", "km"): it follows every value on pages.
 const MAX_UNIT: usize = 20;
@@ -72,11 +75,12 @@ pub fn check_definition(path: &str, f: &FieldDef, errors: &mut Vec<DefinitionErr
         }
         _ => {}
     }
-    // A default copied from a looked-up record is checked with the lookups.
-    let literal = f
-        .default
-        .as_ref()
-        .filter(|d| !super::lookup_paths::evaluated_default(d));
+    // Placeholders (`$now`, …) are checked in `default_values`, defaults copied from a
+    // looked-up record or the person with the lookups.
+    let literal = f.default.as_ref().filter(|d| {
+        super::default_values::placeholder(d).is_none()
+            && !super::lookup_paths::evaluated_default(d)
+    });
     if let Some(d) = literal {
         let takes_literal = matches!(
             f.kind,
@@ -91,7 +95,12 @@ pub fn check_definition(path: &str, f: &FieldDef, errors: &mut Vec<DefinitionErr
             if let Some(Err(m)) = parse(f, &Raw::Text(d.clone())) {
                 err("default", m);
             }
-        } else if matches!(f.kind, FieldType::DateTime | FieldType::Photo) {
+        } else if f.kind == FieldType::DateTime {
+            err(
+                "default",
+                "a date and time field's default is `$now` (the moment of creation)".into(),
+            );
+        } else if matches!(f.kind, FieldType::Photo | FieldType::Geolocation) {
             err("default", "this type of field has no default".into());
         }
     }
@@ -113,6 +122,7 @@ pub fn parse(def: &FieldDef, raw: &Raw) -> Option<Result<Value, String>> {
         FieldType::DateTime => text()
             .and_then(|s| parse_datetime(&s))
             .map(|t| Value::String(format_utc(t))),
+        FieldType::Geolocation => parse_geolocation(raw),
         _ => return None,
     })
 }
@@ -350,6 +360,129 @@ pub fn format_utc(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
+/// How a place is written, in every message about one.
+const GEO_EXAMPLE: &str = "expected latitude, longitude such as 48.8584, 2.2945";
+
+/// Decimals kept of a latitude or longitude: 7 is about a centimetre, finer than any device.
+const GEO_DECIMALS: u32 = 7;
+
+/// A place: form text "lat, lon" (optionally followed by the device's accuracy, "± 12 m"), the
+/// same text in JSON, or an object `{"lat": …, "lon": …}` with an optional `accuracy_m`. Stored
+/// as `{"lat": …, "lon": …}` in WGS 84 decimal degrees rounded to 7 decimals (plus
+/// `accuracy_m`, in metres, when known).
+pub fn parse_geolocation(raw: &Raw) -> Result<Value, String> {
+    let (lat, lon, accuracy) = match raw {
+        Raw::Json(Value::Object(m)) => {
+            if let Some(k) = m
+                .keys()
+                .find(|k| !matches!(k.as_str(), "lat" | "lon" | "accuracy_m"))
+            {
+                return Err(format!(
+                    "`{k}` is not part of a location; send {{\"lat\": 48.8584, \"lon\": 2.2945}}"
+                ));
+            }
+            let number = |key: &str, what: &str| -> Result<Option<Decimal>, String> {
+                match m.get(key) {
+                    None | Some(Value::Null) => Ok(None),
+                    Some(Value::Number(n)) => degrees(&n.to_string(), what).map(Some),
+                    Some(Value::String(s)) => degrees(s, what).map(Some),
+                    Some(other) => Err(format!("{what} {other} is not a number; {GEO_EXAMPLE}")),
+                }
+            };
+            let (Some(lat), Some(lon)) = (number("lat", "latitude")?, number("lon", "longitude")?)
+            else {
+                return Err(format!("a location needs both lat and lon; {GEO_EXAMPLE}"));
+            };
+            (lat, lon, number("accuracy_m", "accuracy")?)
+        }
+        Raw::Json(Value::String(s)) | Raw::Text(s) => geo_text(s)?,
+        Raw::Json(other) => return Err(format!("{other} is not a location; {GEO_EXAMPLE}")),
+    };
+    if !(Decimal::from(-90)..=Decimal::from(90)).contains(&lat) {
+        return Err(format!("latitude must be between -90 and 90; {lat} is not"));
+    }
+    if !(Decimal::from(-180)..=Decimal::from(180)).contains(&lon) {
+        return Err(format!(
+            "longitude must be between -180 and 180; {lon} is not"
+        ));
+    }
+    let mut place = serde_json::Map::new();
+    place.insert("lat".into(), geo_number(lat, GEO_DECIMALS)?);
+    place.insert("lon".into(), geo_number(lon, GEO_DECIMALS)?);
+    if let Some(a) = accuracy {
+        if a.is_sign_negative() {
+            return Err("accuracy is a distance in metres and cannot be negative".into());
+        }
+        place.insert("accuracy_m".into(), geo_number(a, 1)?);
+    }
+    Ok(Value::Object(place))
+}
+
+/// "48.8584, 2.2945", "48.8584,2.2945" or "48.8584 2.2945", with an optional "± 12 m" after.
+fn geo_text(s: &str) -> Result<(Decimal, Decimal, Option<Decimal>), String> {
+    let s = s.trim();
+    let (point, accuracy) = match s.split_once('±').or_else(|| s.split_once("+/-")) {
+        Some((p, a)) => {
+            let a = a.trim();
+            let a = a.strip_suffix('m').unwrap_or(a).trim();
+            (p, Some(degrees(a, "accuracy")?))
+        }
+        None => (s, None),
+    };
+    let point = point.replace('°', " ");
+    let parts: Vec<&str> = if point.contains(',') {
+        point.split(',').map(str::trim).collect()
+    } else {
+        point.split_whitespace().collect()
+    };
+    match parts.as_slice() {
+        [lat, lon] if !lat.is_empty() && !lon.is_empty() => Ok((
+            degrees(lat, "latitude")?,
+            degrees(lon, "longitude")?,
+            accuracy,
+        )),
+        _ => Err(format!("`{s}` is not a location: {GEO_EXAMPLE}")),
+    }
+}
+
+/// One coordinate as written (a decimal point, never a comma: the comma separates the two).
+fn degrees(s: &str, what: &str) -> Result<Decimal, String> {
+    let s = s.trim();
+    let ok = !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E'));
+    let plain = s.trim_start_matches('+');
+    ok.then(|| {
+        Decimal::from_str(plain)
+            .or_else(|_| Decimal::from_scientific(plain))
+            .ok()
+    })
+    .flatten()
+    .ok_or_else(|| format!("{what} `{s}` is not a number; {GEO_EXAMPLE}"))
+}
+
+/// A coordinate as the JSON number stored, rounded to `decimals`.
+fn geo_number(d: Decimal, decimals: u32) -> Result<Value, String> {
+    let rounded = d.round_dp(decimals).normalize();
+    rounded
+        .to_string()
+        .parse::<f64>()
+        .ok()
+        .and_then(serde_json::Number::from_f64)
+        .map(Value::Number)
+        .ok_or_else(|| format!("`{d}` is not a number; {GEO_EXAMPLE}"))
+}
+
+/// A stored place's latitude and longitude, when the value is one.
+pub fn geo_point(v: &Value) -> Option<(f64, f64)> {
+    Some((v.get("lat")?.as_f64()?, v.get("lon")?.as_f64()?))
+}
+
+/// A place as people and CSV read it: "48.8584, 2.2945".
+pub fn format_geolocation(v: &Value) -> Option<String> {
+    geo_point(v).map(|(lat, lon)| format!("{lat}, {lon}"))
+}
+
 /// Plain display of a stored value of one of these types (CSV, MCP text, the history's
 /// machine form); `None` for the other types.
 pub fn display(def: &FieldDef, v: &Value) -> Option<String> {
@@ -367,6 +500,7 @@ pub fn display(def: &FieldDef, v: &Value) -> Option<String> {
             .collect::<Vec<_>>()
             .join(", "),
         (FieldType::Photo, Value::Number(n)) => format!("attachment #{n}"),
+        (FieldType::Geolocation, v) => format_geolocation(v).unwrap_or_else(|| v.to_string()),
         (
             FieldType::Email
             | FieldType::Phone

@@ -8,6 +8,7 @@ pub mod catalog;
 mod checks;
 pub mod conditions;
 pub mod converted;
+pub mod default_values;
 pub mod definition;
 pub mod describe;
 mod error;

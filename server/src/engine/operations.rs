@@ -136,7 +136,7 @@ impl Engine {
                 } else {
                     None
                 };
-                defaults(def, actor, department.as_deref(), today)
+                defaults(def, actor, department.as_deref(), now)
             }
         };
         let mut new = old.clone();
@@ -404,27 +404,30 @@ fn fe(def: &AppDef, field: &str, message: String) -> FieldError {
     }
 }
 
-/// Field defaults for a new record: literals, `$me` (and the person's `$me.name` and
-/// `$me.department`), `$today` (a default copied from a
-/// looked-up record comes later, once the lookup is chosen).
+/// Field defaults for a new record: literals, and the placeholders `$me`, `$today`,
+/// `$today+14d`, `$now` worked out once, at `now` (see `default_values`), and the person's
+/// `$me.name` and `$me.department` (a default copied from a looked-up record comes later, once
+/// the lookup is chosen).
 pub fn defaults(
     def: &AppDef,
     actor: &Actor,
     department: Option<&str>,
-    today: chrono::NaiveDate,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Map<String, Value> {
     let mut m = Map::new();
     for (name, f) in &def.fields {
         let v = match f.default.as_deref() {
             // Copied from the looked-up record once it is chosen (`copy_looked_up_defaults`).
             Some(d) if super::lookup_paths::copied_default(d).is_some() => continue,
-            Some("$me") => Value::String(actor.username.clone()),
             Some("$me.name") => Value::String(actor.display_name.clone()),
             Some("$me.department") => match department {
                 Some(d) => Value::String(d.to_string()),
                 None => continue,
             },
-            Some("$today") => Value::String(today.format("%Y-%m-%d").to_string()),
+            Some(p) if super::default_values::placeholder(p).is_some() => {
+                super::default_values::placeholder_value(p, &actor.username, now)
+                    .unwrap_or(Value::Null)
+            }
             // The new types store booleans, arrays and numbers: their literal is parsed
             // (checked when the definition was).
             Some(lit) => super::field_types::parse(f, &super::Raw::Text(lit.to_string()))

@@ -297,7 +297,8 @@ pub fn parse_field(def: &FieldDef, raw: &Raw, today: NaiveDate) -> Result<Value,
         | FieldType::Phone
         | FieldType::Url
         | FieldType::Integer
-        | FieldType::DateTime => Err("this type of field is not read here".into()),
+        | FieldType::DateTime
+        | FieldType::Geolocation => Err("this type of field is not read here".into()),
     }
 }
 

@@ -247,6 +247,20 @@ impl Engine {
                     ),
                 }]))
             }
+            // A place is a column people read, not an order.
+            Some(s)
+                if def.fields.get(s.trim_start_matches('-')).map(|f| f.kind)
+                    == Some(FieldType::Geolocation) =>
+            {
+                return Err(EngineError::Invalid(vec![FieldError {
+                    field: "sort".into(),
+                    label: "Sort".into(),
+                    message: format!(
+                        "`{}` is a geolocation field; places have no order to sort by",
+                        s.trim_start_matches('-')
+                    ),
+                }]));
+            }
             Some(s) if view.columns.iter().any(|c| c == s.trim_start_matches('-')) => {
                 vec![s.clone()]
             }

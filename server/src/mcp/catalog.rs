@@ -4,7 +4,7 @@ use crate::engine::definition::{
     AppDef, DataFormat, FieldDef, FieldType, OperationDef, OperationKind, ViewDef,
 };
 use crate::engine::lookup_paths::Paths;
-use crate::engine::{describe, field_rules, Actor, PublishedApp};
+use crate::engine::{default_values, describe, field_rules, Actor, PublishedApp};
 use rmcp::model::{Tool, ToolAnnotations};
 use serde_json::{json, Map, Value};
 use std::sync::Arc;
@@ -126,7 +126,8 @@ pub fn field_schema(def: &AppDef, f: &FieldDef) -> Value {
         | FieldType::Integer
         | FieldType::DateTime
         | FieldType::Photo
-        | FieldType::Lookup => json!({}),
+        | FieldType::Lookup
+        | FieldType::Geolocation => json!({}),
     });
     let title = if f.help.is_empty() {
         format!("{}: {desc}", f.label)
@@ -273,6 +274,14 @@ fn operation_tool(def: &AppDef, name: &str, o: &OperationDef) -> Tool {
                     super::lookup::find_tool_name(def, i)
                 ));
             }
+        }
+        // What a create makes of an input left out, when its default is a placeholder.
+        if let (OperationKind::Create, Some(d), Some(Value::String(text))) = (
+            o.kind,
+            default_values::describe_default(f),
+            schema.get_mut("description"),
+        ) {
+            text.push_str(&format!("; {d}"));
         }
         if let (Some(copied), OperationKind::Create) = (
             crate::engine::lookup_paths::copied_default_note(def, f),

@@ -28,6 +28,16 @@ pub fn input_schema(f: &FieldDef) -> Option<Value> {
         }
         FieldType::DateTime => json!({"type": "string", "format": "date-time"}),
         FieldType::Lookup => json!({"type": "integer", "minimum": 1}),
+        FieldType::Geolocation => json!({
+            "type": "object",
+            "properties": {
+                "lat": {"type": "number", "minimum": -90, "maximum": 90, "description": "Latitude in decimal degrees (WGS 84), at most 7 decimals"},
+                "lon": {"type": "number", "minimum": -180, "maximum": 180, "description": "Longitude in decimal degrees (WGS 84), at most 7 decimals"},
+                "accuracy_m": {"type": "number", "minimum": 0, "description": "Optional: the device's accuracy in metres"}
+            },
+            "required": ["lat", "lon"],
+            "additionalProperties": false
+        }),
         FieldType::Photo => json!({
             "type": "object",
             "properties": {
@@ -58,6 +68,17 @@ pub fn stored_schema(f: &FieldDef) -> Value {
             ("integer", json!({"description": "The attachment's id"}))
         }
         FieldType::DateTime => ("string", json!({"format": "date-time"})),
+        FieldType::Geolocation => (
+            "object",
+            json!({
+                "properties": {
+                    "lat": {"type": "number", "minimum": -90, "maximum": 90},
+                    "lon": {"type": "number", "minimum": -180, "maximum": 180},
+                    "accuracy_m": {"type": "number", "minimum": 0}
+                },
+                "required": ["lat", "lon"]
+            }),
+        ),
         FieldType::Email => ("string", json!({"format": "email"})),
         FieldType::Url => ("string", json!({"format": "uri"})),
         FieldType::Choice => ("string", json!({"enum": f.options})),

@@ -2,7 +2,7 @@
 use super::forms::{param_inputs, query_with, view_request, ParamInput};
 use super::layout::Layout;
 use super::{enc, render, AppState, Signed, WebError};
-use crate::engine::definition::OperationKind;
+use crate::engine::definition::{FieldType, OperationKind};
 use crate::engine::ViewRequest;
 use actix_web::{web, HttpResponse};
 use askama::Template;
@@ -152,10 +152,10 @@ fn create_links(
         .collect()
 }
 
-/// A column header with its sort link.
+/// A column header with its sort link (none for a place: places have no order).
 struct Column {
     label: String,
-    sort_href: String,
+    sort_href: Option<String>,
     arrow: &'static str,
     numeric: bool,
 }
@@ -243,7 +243,7 @@ pub async fn view(
                 // A looked-up column: shown, not sortable.
                 return Column {
                     label: app.column_label(c),
-                    sort_href: String::new(),
+                    sort_href: None,
                     arrow: "",
                     numeric: app.column_field(c).is_some_and(|f| f.kind.is_numeric()),
                 };
@@ -258,10 +258,12 @@ pub async fn view(
             };
             Column {
                 label: f.label.clone(),
-                sort_href: format!(
-                    "{base}?{}",
-                    query_with(&q, &[("sort", next), ("page", String::new())])
-                ),
+                sort_href: (f.kind != FieldType::Geolocation).then(|| {
+                    format!(
+                        "{base}?{}",
+                        query_with(&q, &[("sort", next), ("page", String::new())])
+                    )
+                }),
                 arrow,
                 numeric: f.kind.is_numeric(),
             }
@@ -434,11 +436,31 @@ pub async fn export_csv(
         .body(body))
 }
 
-/// Neutralises spreadsheet formulas in exported cells (CSV injection).
+/// Neutralises spreadsheet formulas in exported cells (CSV injection). Numbers, and a place's
+/// "latitude, longitude" (two numbers), are no formula and stay as they are.
 fn csv_safe(s: String) -> String {
-    if s.starts_with(['=', '+', '-', '@']) && s.parse::<f64>().is_err() {
+    let numbers = s.split(", ").all(|n| n.parse::<f64>().is_ok());
+    if s.starts_with(['=', '+', '-', '@']) && !numbers {
         format!("'{s}")
     } else {
         s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csv_safe;
+
+    #[test]
+    fn formulas_are_neutralised_but_numbers_and_places_are_not() {
+        assert_eq!(csv_safe("-12.5".into()), "-12.5");
+        assert_eq!(
+            csv_safe("-33.8567844, 151.2152967".into()),
+            "-33.8567844, 151.2152967"
+        );
+        assert_eq!(csv_safe("=1+1".into()), "'=1+1");
+        assert_eq!(csv_safe("-1, =cmd".into()), "'-1, =cmd");
+        assert_eq!(csv_safe("@SUM(A1)".into()), "'@SUM(A1)");
+        assert_eq!(csv_safe("+44 20".into()), "'+44 20");
     }
 }

@@ -19,6 +19,11 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
         include_bytes!("../../../static/error.js"),
     ),
     (
+        "geolocation.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../../static/geolocation.js"),
+    ),
+    (
         "formwork.css",
         "text/css; charset=utf-8",
         include_bytes!("../../../static/formwork.css"),

@@ -3,7 +3,7 @@
 //! as people read them (yes/no, units, times in their zone).
 use super::local_time::LocalTime;
 use crate::engine::definition::{AppDef, FieldType};
-use crate::engine::field_types::{format_utc, parse_datetime};
+use crate::engine::field_types::{format_geolocation, format_utc, geo_point, parse_datetime};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde_json::Value;
 
@@ -18,6 +18,7 @@ pub fn input_kind(kind: FieldType) -> Option<&'static str> {
         FieldType::Integer => "integer",
         FieldType::DateTime => "datetime",
         FieldType::Photo => "photo",
+        FieldType::Geolocation => "geolocation",
         _ => return None,
     })
 }
@@ -36,6 +37,14 @@ pub fn form_value(kind: FieldType, v: &Value, local: LocalTime) -> Option<String
             Ok(t) => local.input(t),
             Err(_) => s.clone(),
         },
+        // "lat, lon", and the device's accuracy when known, so an unchanged place is kept.
+        (FieldType::Geolocation, v) => {
+            let point = format_geolocation(v)?;
+            match v.get("accuracy_m").and_then(Value::as_f64) {
+                Some(a) => format!("{point} ± {a} m"),
+                None => point,
+            }
+        }
         _ => return None,
     })
 }
@@ -96,6 +105,14 @@ pub fn display(def: &AppDef, field: &str, data: &Value, local: LocalTime) -> Opt
             .map(|t: DateTime<Utc>| local.minute(t)),
         _ => None,
     }
+}
+
+/// A link to a place on OpenStreetMap's map (the record page shows it beside the place).
+pub fn map_link(v: &Value) -> Option<String> {
+    let (lat, lon) = geo_point(v)?;
+    Some(format!(
+        "https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=17/{lat}/{lon}"
+    ))
 }
 
 /// A value as shown on the record page, in lists and in the history: [`display`], else money and

@@ -80,6 +80,8 @@ struct OperationPage {
     groups: Vec<sections::GroupView>,
     /// Some input shows or hides with another (`conditions.js` is sent only then).
     live_rules: bool,
+    /// Some input takes a place (`geolocation.js`, the "Use my location" button, only then).
+    locates: bool,
     general_errors: Vec<String>,
     danger: bool,
     /// The operation's `show` fields with a value on the record: (label, value), read-only.
@@ -138,7 +140,7 @@ fn page(
             def,
             &signed.actor(),
             signed.user.department.as_deref(),
-            chrono::Utc::now().date_naive(),
+            chrono::Utc::now(),
         ),
     };
     // A new record's form starts from the fields' defaults ("EUR", today, the person).
@@ -227,6 +229,10 @@ fn page(
             .iter()
             .flat_map(|g| &g.items)
             .any(|i| i.input.as_ref().is_some_and(|x| !x.rule.is_empty())),
+        locates: groups
+            .iter()
+            .flat_map(|g| &g.items)
+            .any(|i| i.input.as_ref().is_some_and(|x| x.kind == "geolocation")),
         groups,
         general_errors: general,
         danger: op.kind == OperationKind::Delete,

@@ -11,6 +11,8 @@ use serde::Deserialize;
 struct FieldRow {
     label: String,
     value: String,
+    /// For a place: its link to OpenStreetMap's map.
+    map: Option<String>,
 }
 
 struct AttachmentView {
@@ -126,6 +128,9 @@ pub async fn show(
                     .shown(def, n, data)
                     .unwrap_or_else(|| super::field_types::shown(def, n, data, local)),
             },
+            map: (f.kind == FieldType::Geolocation)
+                .then(|| data.get(n).and_then(super::field_types::map_link))
+                .flatten(),
         })
         .collect();
     let mut attachments = Vec::new();

@@ -37,6 +37,11 @@ pub const TYPES: &[(FieldType, &str, &str)] = &[
     (FieldType::DateTime, "datetime", "Date and time"),
     (FieldType::Photo, "photo", "Photo (camera on phones)"),
     (
+        FieldType::Geolocation,
+        "geolocation",
+        "Location (latitude, longitude)",
+    ),
+    (
         FieldType::Lookup,
         "lookup",
         "Lookup (a record of another app)",
@@ -480,7 +485,7 @@ fn controls(
             "Default",
             "text",
             opt(&f.default),
-            "A value, or $me (the person acting, user fields) or $today (dates), $me.name or $me.department (text fields), or $lookup.field to copy a field of the record a lookup of this app refers to when a record is created (e.g. $project.cost_centre).",
+            "A value, or a placeholder worked out once, when the record is created: $me (the person creating it; user and text fields), $me.name and $me.department (their name and department; text fields), $today (dates), $today+14d, $today-1w, $today+3m, $today+1y (dates: days, weeks, months, years from today), $now (date and time fields), or $lookup.field to copy a field of the record a lookup of this app refers to (e.g. $project.cost_centre).",
         );
         if f.kind == FieldType::YesNo {
             default.kind = "select";
@@ -496,8 +501,8 @@ fn controls(
                 .chain(f.options.iter().map(|o| (o.clone(), o.clone())))
                 .collect();
         }
-        // A lookup has no default: a record to refer to is chosen each time.
-        if f.kind != FieldType::Lookup {
+        // A lookup has no default: a record to refer to is chosen each time; nor has a place.
+        if !matches!(f.kind, FieldType::Lookup | FieldType::Geolocation) {
             out.push(default);
         }
     }
