@@ -65,8 +65,8 @@ try {
   // --- a) Conditional fields --------------------------------------------------------------------
   // Without the script every field is there, each conditional one saying when it applies.
   await page.goto(`${BASE}/apps/trip_costs/ops/add`);
-  for (const label of ["Purpose", "Category", "Nights", "Hotel", "Attendees", "Amount"]) {
-    assert.ok(await page.getByLabel(label, { exact: true }).isVisible(), `${label} is shown`);
+  for (const name of ["purpose", "category", "nights", "hotel", "attendees", "amount"]) {
+    assert.ok(await page.locator(`#f-${name}`).isVisible(), `${name} is shown`);
   }
   assert.match(await page.locator("#note-nights").innerText(), /Only when Category is Lodging; required when Category is Lodging/);
   assert.match(await page.locator("#note-hotel").innerText(), /Only when Category is Lodging and Nights is at least 1/);
@@ -207,10 +207,11 @@ try {
   // A project Alice may not read, sent through a tampered radio button: refused beside the field.
   await page.goto(`${BASE}/apps/lk_tasks/ops/add`);
   await page.getByLabel("Title").fill("Sneaky");
-  const radio = page.locator(`input[name="project"][value="${projects.Apollo}"]`);
+  const radio = await page.locator(`input[name="project"][value="${projects.Apollo}"]`).elementHandle();
   await radio.evaluate((el, id) => {
     el.value = id;
   }, SECRET);
+  assert.equal(await page.locator(`input[name="project"][value="${SECRET}"]`).count(), 1, "the tampered value is in the form");
   await radio.check();
   await press("Add task");
   assert.match(page.url(), /\/ops\/add$/, "no record made");
