@@ -8,6 +8,7 @@
 // Bob's project and checks what was stored.
 //   FORMWORK_URL, FORMWORK_USER (alice), FORMWORK_PASSWORD, ARTIFACTS, CHROMIUM
 //   SECRET_PROJECT   the id of a project of Bob's, which Alice may not read
+//   FORMWORK_ADMIN   an administrator (admin), whose top bar is checked at 390 px
 // Prints one JSON line with the ids it made; exits non-zero on the first failed check.
 import { chromium } from "playwright-core";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -21,6 +22,7 @@ const USER = env("FORMWORK_USER", "alice");
 const PASSWORD = env("FORMWORK_PASSWORD");
 const ARTIFACTS = env("ARTIFACTS");
 const SECRET = env("SECRET_PROJECT");
+const ADMIN = env("FORMWORK_ADMIN", "admin");
 prepare(ARTIFACTS);
 const PHONE = { width: 390, height: 844 };
 
@@ -248,6 +250,61 @@ try {
   assert.match(cleared, /Project\s+Apollo/);
   assert.match(await text(), /Delete project \(Projects\)/);
   await snap("delete-cleared");
+
+  // --- The top bar of an administrator on a phone --------------------------------------------
+  await Promise.all([page.waitForEvent("load"), page.getByRole("button", { name: "Sign out" }).click()]);
+  await page.goto(`${BASE}/login`);
+  await page.getByLabel("Username").fill(ADMIN);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL((u) => !u.pathname.startsWith("/login"));
+  await page.goto(`${BASE}/admin/apps`);
+  for (const size of [LAPTOP, PHONE]) {
+    await page.setViewportSize(size);
+    const bar = await page.evaluate(() => {
+      const box = (el) => el.getBoundingClientRect();
+      const items = [...document.querySelectorAll(".topbar .nav > a, .topbar .nav > form button")];
+      return {
+        brand: box(document.querySelector(".topbar .brand")),
+        nav: box(document.querySelector(".topbar .nav")),
+        items: items.map((el) => {
+          // Where the item's words are drawn (an icon beside them must not push them down).
+          const rects = [];
+          const walk = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+          for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+            if (!n.textContent.trim()) continue;
+            const words = document.createRange();
+            words.selectNodeContents(n);
+            rects.push(...[...words.getClientRects()].filter((r) => r.width > 0));
+          }
+          const top = Math.min(...rects.map((r) => r.top));
+          const text = { top, height: Math.max(...rects.map((r) => r.bottom)) - top };
+          return { text: el.textContent.trim(), lines: new Set([...el.getClientRects()].map((r) => Math.round(r.top))).size, box: text };
+        }),
+      };
+    });
+    for (const i of bar.items) assert.equal(i.lines, 1, `"${i.text}" is on one line at ${size.width}px`);
+    // Items on one row share their middle: none sits lower than its neighbours.
+    const rows = new Map();
+    for (const i of bar.items) {
+      const mid = i.box.top + i.box.height / 2;
+      const row = [...rows.keys()].find((m) => Math.abs(m - mid) < i.box.height / 2);
+      if (row === undefined) rows.set(mid, [i]);
+      else rows.get(row).push(i);
+    }
+    for (const [mid, items] of rows) {
+      for (const i of items) {
+        assert.ok(Math.abs(i.box.top + i.box.height / 2 - mid) <= 2, `"${i.text}" is out of line at ${size.width}px: ${JSON.stringify(bar.items.map((x) => [x.text, x.box]))}`);
+      }
+    }
+    if (size === PHONE) {
+      // The links start under the brand, across the whole bar, in at most three rows.
+      assert.ok(Math.abs(bar.nav.left - bar.brand.left) <= 1, `the links start under the brand (${bar.nav.left} vs ${bar.brand.left})`);
+      assert.ok(rows.size <= 3, `the links take ${rows.size} rows at 390px`);
+    }
+  }
+  await page.setViewportSize(LAPTOP);
+  await snap("admin-top-bar");
 
   out.ok = true;
   console.log(JSON.stringify(out));
