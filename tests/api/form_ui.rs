@@ -64,7 +64,10 @@ async fn the_pickers_search_keeps_the_values_entered_and_saves_nothing() {
         page.contains(r#"name="title" value="Write the plan""#),
         "{page}"
     );
-    assert!(page.contains(r#"name="find_project" value="apo""#), "{page}");
+    assert!(
+        page.contains(r#"name="find_project" value="apo""#),
+        "{page}"
+    );
     assert!(
         page.contains(&format!(
             r#"name="project" value="{apollo}"> Apollo</label>"#

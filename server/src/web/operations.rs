@@ -409,7 +409,11 @@ fn chosen(
         .and_then(|d| d.as_object().cloned())
         .unwrap_or_default();
     for n in &op.inputs {
-        if def.fields.get(n).is_none_or(|f| f.kind != FieldType::Lookup) {
+        if def
+            .fields
+            .get(n)
+            .is_none_or(|f| f.kind != FieldType::Lookup)
+        {
             continue;
         }
         if let Some(v) = entered.get(n) {
@@ -445,13 +449,9 @@ async fn searched(
     };
     let current = chosen(op, record.as_ref().map(|r| &r.data), &form.text, &app.def);
     extras.lookups = lookup_pickers(state, &actor, &app.def, op, &form.text, &current).await?;
-    let rec = record.as_ref().map(|r| {
-        (
-            r.id,
-            form.version.unwrap_or(r.version),
-            &r.data,
-        )
-    });
+    let rec = record
+        .as_ref()
+        .map(|r| (r.id, form.version.unwrap_or(r.version), &r.data));
     let entered: HashMap<String, String> = form
         .text
         .into_iter()
@@ -741,12 +741,7 @@ pub async fn submit(
             // What the form offers back is kept on purpose; any other upload of this refused
             // submission (a file the refusal objected to) is taken back.
             uploaded_ids.retain(|id| !extras.kept.iter().any(|k| k.id == *id));
-            let current = chosen(
-                op,
-                record.as_ref().map(|r| &r.data),
-                &form.text,
-                &app.def,
-            );
+            let current = chosen(op, record.as_ref().map(|r| &r.data), &form.text, &app.def);
             extras.lookups =
                 lookup_pickers(&state, &actor, &app.def, op, &form.text, &current).await?;
             state.engine.discard_uploads(&actor, &uploaded_ids).await;
