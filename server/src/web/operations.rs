@@ -437,11 +437,22 @@ async fn searched(
     form: submission::Submitted,
 ) -> Result<HttpResponse, WebError> {
     let actor = signed.actor();
-    let record = match form.record {
-        Some(id) if op.needs_record() => {
-            Some(state.engine.record(&actor, &app.def.slug, id).await?.record)
+    // The same checks as opening the form: a record the person may read and run this on.
+    let record = match (op.needs_record(), form.record) {
+        (true, Some(id)) => {
+            let access = state.engine.record(&actor, &app.def.slug, id).await?;
+            let reach = state.engine.reach_for(&app.def, &actor).await?;
+            if let Some(refusal) =
+                state
+                    .engine
+                    .operation_refusal(app, &actor, op, Some(&access.record), &reach)
+            {
+                return Err(refusal.into());
+            }
+            Some(access.record)
         }
-        _ => None,
+        (true, None) => return Err(WebError::BadRequest("choose a record first".into())),
+        (false, _) => None,
     };
     let mut extras = match &record {
         Some(r) => extras_for(state, &actor, app, op, r).await?,
