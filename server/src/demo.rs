@@ -42,6 +42,16 @@ pub const DEMO_USERS: &[(&str, &str, &[&str])] = &[
     ("tom", "Tom Becker", &["manager", "employee"]),
 ];
 
+/// Demo departments: a field whose default is `$me.department` starts with these.
+pub const DEMO_DEPARTMENTS: &[(&str, &str)] = &[
+    ("alice", "Marketing"),
+    ("bob", "Operations"),
+    ("maria", "Marketing"),
+    ("ivan", "IT"),
+    ("fiona", "Finance"),
+    ("tom", "Management"),
+];
+
 /// Demo reporting lines: (user, manager). Maria manages Alice, Bob and Ivan; Tom manages Maria
 /// and Fiona.
 pub const DEMO_MANAGERS: &[(&str, &str)] = &[
@@ -263,6 +273,12 @@ async fn ensure_user(
         .set_user_email(id, Some(&format!("{name}@example.com")))
         .await
         .map_err(|e| e.to_string())?;
+    if let Some((_, department)) = DEMO_DEPARTMENTS.iter().find(|(u, _)| *u == name) {
+        store
+            .set_user_department(id, Some(department))
+            .await
+            .map_err(|e| e.to_string())?;
+    }
     Ok(id)
 }
 
