@@ -409,10 +409,42 @@ async fn seed_projects(engine: &Engine, manager: &Actor) -> Result<(), String> {
 /// The demo's equipment requests waiting for Maria: (requester, item, category, project,
 /// quantity, unit cost, days until needed).
 const DEMO_REQUESTS: &[(&str, &str, &str, Option<&str>, &str, &str, i64)] = &[
-    ("alice", "27-inch 4K monitor", "Monitor", Some("Website relaunch"), "2", "349.00", 10),
-    ("bob", "Ergonomic office chair", "Furniture", Some("Berlin office move"), "1", "420.00", 21),
-    ("alice", "Usability test phone", "Phone", Some("Customer portal"), "1", "599.00", 14),
-    ("bob", "Noise-cancelling headset", "Other", None, "1", "189.00", 30),
+    (
+        "alice",
+        "27-inch 4K monitor",
+        "Monitor",
+        Some("Website relaunch"),
+        "2",
+        "349.00",
+        10,
+    ),
+    (
+        "bob",
+        "Ergonomic office chair",
+        "Furniture",
+        Some("Berlin office move"),
+        "1",
+        "420.00",
+        21,
+    ),
+    (
+        "alice",
+        "Usability test phone",
+        "Phone",
+        Some("Customer portal"),
+        "1",
+        "599.00",
+        14,
+    ),
+    (
+        "bob",
+        "Noise-cancelling headset",
+        "Other",
+        None,
+        "1",
+        "189.00",
+        30,
+    ),
 ];
 
 /// A few equipment requests, made through the engine (with history) once, charged to the demo's
@@ -451,7 +483,9 @@ async fn seed_requests(engine: &Engine, actors: &[Actor]) -> Result<(), String> 
             ("currency", "EUR".to_string()),
             (
                 "needed_by",
-                (today + Duration::days(*days)).format("%Y-%m-%d").to_string(),
+                (today + Duration::days(*days))
+                    .format("%Y-%m-%d")
+                    .to_string(),
             ),
             (
                 "justification",

@@ -159,6 +159,14 @@ pub fn value_kind(kind: FieldType) -> ValueKind {
     }
 }
 
+/// A field of the record itself (not one looked up) with how the store compares it.
+fn own_eq<'a>(def: &AppDef, field: &'a str) -> Option<(&'a str, ValueKind)> {
+    if super::lookup_paths::split(field).is_some() {
+        return None;
+    }
+    def.fields.get(field).map(|fd| (field, value_kind(fd.kind)))
+}
+
 /// Creates the expression indexes a definition's views filter and sort on (`paths`: its looked-up
 /// fields, resolved); returns their names.
 pub async fn ensure_indexes(
@@ -225,59 +233,46 @@ pub async fn ensure_indexes(
                 );
             }
         }
-        // A filter through a lookup after each equality filter ("status = X and the project's
-        // cost centre is Y"): the database counts the matches from the index alone, checking
-        // each entry's lookup id against the target ids it found.
-        let eq_own: Vec<&str> = view
+        // Equality filters lead the composite indexes: the view's fixed ones (always applied),
+        // then each equality parameter in turn. After them comes what the page needs next: a
+        // lookup's id, when the view filters through that lookup ("status = X and the project's
+        // cost centre is Y": the database counts the matches from the index alone, checking
+        // each entry's lookup id against the target ids it found), and the sort key ("status =
+        // X, category = Y, most urgent first").
+        let fixed: Vec<(&str, ValueKind)> = view
+            .filters
+            .iter()
+            .filter(|f| f.op == super::definition::FilterOp::Eq)
+            .filter_map(|f| own_eq(def, &f.field))
+            .collect();
+        let params: Vec<(&str, ValueKind)> = view
             .parameters
             .values()
             .filter(|p| p.op == super::definition::FilterOp::Eq)
-            .map(|p| p.field.as_str())
-            .chain(
-                view.filters
-                    .iter()
-                    .filter(|f| f.op == super::definition::FilterOp::Eq)
-                    .map(|f| f.field.as_str()),
-            )
-            .filter(|f| super::lookup_paths::split(f).is_none())
+            .filter_map(|p| own_eq(def, &p.field))
+            .filter(|k| !fixed.contains(k))
             .collect();
-        for through in fields.iter().filter_map(|f| super::lookup_paths::split(f)) {
-            for e in &eq_own {
-                if let Some(fd) = def.fields.get(*e) {
-                    names.push(
-                        store
-                            .ensure_pair_index(
-                                app_id,
-                                (e, value_kind(fd.kind)),
-                                (through.0, ValueKind::Integer),
-                                owner,
-                            )
-                            .await?,
-                    );
-                }
-            }
+        let mut prefixes: Vec<Vec<(&str, ValueKind)>> = params
+            .iter()
+            .map(|p| fixed.iter().copied().chain([*p]).collect())
+            .collect();
+        if !fixed.is_empty() {
+            prefixes.push(fixed.clone());
         }
-        // Equality filters followed by the sort key: the common "status = X, newest first" page.
-        if let Some(s) = sort.and_then(|s| def.fields.get(s).map(|fd| (s, value_kind(fd.kind)))) {
-            let eq_fields = view
-                .parameters
-                .values()
-                .filter(|p| p.op == super::definition::FilterOp::Eq)
-                .map(|p| p.field.as_str())
-                .chain(
-                    view.filters
-                        .iter()
-                        .filter(|f| f.op == super::definition::FilterOp::Eq)
-                        .map(|f| f.field.as_str()),
-                );
-            for e in eq_fields {
-                if let Some(fd) = def.fields.get(e) {
-                    names.push(
-                        store
-                            .ensure_pair_index(app_id, (e, value_kind(fd.kind)), s, owner)
-                            .await?,
-                    );
+        let mut lasts: Vec<(&str, ValueKind)> = fields
+            .iter()
+            .filter_map(|f| super::lookup_paths::split(f))
+            .map(|(lookup, _)| (lookup, ValueKind::Integer))
+            .collect();
+        lasts.extend(sort.and_then(|s| def.fields.get(s).map(|fd| (s, value_kind(fd.kind)))));
+        lasts.dedup();
+        for last in &lasts {
+            for prefix in &prefixes {
+                if prefix.contains(last) {
+                    continue;
                 }
+                let keys: Vec<(&str, ValueKind)> = prefix.iter().copied().chain([*last]).collect();
+                names.push(store.ensure_composite_index(app_id, &keys, owner).await?);
             }
         }
     }

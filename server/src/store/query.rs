@@ -373,8 +373,8 @@ impl Store {
         Ok(Some(name))
     }
 
-    /// A two-field composite index (equality field, then sort field) for one app; returns its
-    /// name.
+    /// An index on two fields of one app (after the owner with `owner`), for "the first equals
+    /// X" filters followed by the second; returns its name.
     pub async fn ensure_pair_index(
         &self,
         app_id: i64,
@@ -382,21 +382,31 @@ impl Store {
         second: (&str, ValueKind),
         owner: bool,
     ) -> super::Result<String> {
-        let a = self.dialect.field_expr(first.0, first.1);
-        let b = self.dialect.field_expr(second.0, second.1);
+        self.ensure_composite_index(app_id, &[first, second], owner)
+            .await
+    }
+
+    /// An index on several fields of one app in the order given (after the owner with `owner`):
+    /// equality filters first, then the field a page is sorted or checked by; returns its name.
+    pub async fn ensure_composite_index(
+        &self,
+        app_id: i64,
+        keys: &[(&str, ValueKind)],
+        owner: bool,
+    ) -> super::Result<String> {
+        let exprs: Vec<String> = keys
+            .iter()
+            .map(|(f, k)| self.dialect.field_expr(f, *k))
+            .collect();
         let o = if owner { "owner_id, " } else { "" };
         let tag = if owner { "o_" } else { "" };
-        let name = index_name(
-            app_id,
-            &format!(
-                "{tag}{}__{}_{}{}",
-                first.0,
-                second.0,
-                kind_tag(first.1),
-                kind_tag(second.1)
-            ),
+        let fields: Vec<&str> = keys.iter().map(|(f, _)| *f).collect();
+        let kinds: String = keys.iter().map(|(_, k)| kind_tag(*k)).collect();
+        let name = index_name(app_id, &format!("{tag}{}_{kinds}", fields.join("__")));
+        let sql = format!(
+            "CREATE INDEX IF NOT EXISTS {name} ON records (app_id, {o}{})",
+            exprs.join(", ")
         );
-        let sql = format!("CREATE INDEX IF NOT EXISTS {name} ON records (app_id, {o}{a}, {b})");
         self.exec(&sql, vec![]).await?;
         Ok(name)
     }
