@@ -45,6 +45,9 @@ fn field(kind: FieldType) -> FieldDef {
             value: "Active".into(),
         }],
         on_delete: Some(OnDelete::Clear),
+        columns: Default::default(),
+        min_rows: None,
+        max_rows: None,
     }
 }
 

@@ -146,6 +146,23 @@ impl Engine {
             let field = &def.fields[name.as_str()];
             let raw = req.inputs.get(name);
             let value = match raw {
+                Some(raw) if field.kind == FieldType::Lines => {
+                    let key = super::lines::next_key(name);
+                    let next = old.get(&key).and_then(Value::as_u64).unwrap_or(0);
+                    let before = old.get(name).unwrap_or(&Value::Null);
+                    match super::lines::parse_lines(field, name, raw, before, next, today) {
+                        Ok(parsed) => {
+                            if parsed.next > next {
+                                new.insert(key, Value::from(parsed.next));
+                            }
+                            parsed.value
+                        }
+                        Err(problems) => {
+                            errors.extend(problems.into_iter().map(|m| fe(def, name, m)));
+                            continue;
+                        }
+                    }
+                }
                 Some(raw) => match parse_field(field, raw, today) {
                     Ok(v) => v,
                     Err(message) => {
@@ -479,6 +496,10 @@ fn compute(def: &AppDef, data: &mut Map<String, Value>, errors: &mut Vec<FieldEr
         let Some(expr) = f.expr.as_deref().filter(|_| f.kind == FieldType::Computed) else {
             continue;
         };
+        if let Some(agg) = super::lines::parse_aggregate(expr) {
+            data.insert(name.clone(), super::lines::aggregate(def, &agg, data));
+            continue;
+        }
         let Ok(terms) = parse_expr(expr) else {
             continue;
         };

@@ -384,6 +384,9 @@ fn number_field() -> super::definition::FieldDef {
         app: None,
         filter: vec![],
         on_delete: None,
+        columns: Default::default(),
+        min_rows: None,
+        max_rows: None,
     }
 }
 

@@ -128,6 +128,7 @@ pub fn field_schema(def: &AppDef, f: &FieldDef) -> Value {
         | FieldType::Photo
         | FieldType::Lookup
         | FieldType::Geolocation => json!({}),
+        FieldType::Lines => lines_schema(def, f),
     });
     let title = if f.help.is_empty() {
         format!("{}: {desc}", f.label)
@@ -136,6 +137,35 @@ pub fn field_schema(def: &AppDef, f: &FieldDef) -> Value {
     };
     if let Some(m) = s.as_object_mut() {
         m.insert("description".into(), Value::String(title));
+    }
+    s
+}
+
+/// A lines field's input: an array of line objects, each column a property (an existing
+/// line's `id` too); the whole list is sent.
+fn lines_schema(def: &AppDef, f: &FieldDef) -> Value {
+    let mut props = Map::new();
+    props.insert(
+        "id".into(),
+        json!({"type": "string", "description": "The id of a stored line to keep and update (as read, e.g. \"l1\"); leave it out for a new line"}),
+    );
+    let mut required = Vec::new();
+    for (n, c) in &f.columns {
+        props.insert(n.clone(), field_schema(def, c));
+        if c.required {
+            required.push(Value::String(n.clone()));
+        }
+    }
+    let mut s = json!({
+        "type": "array",
+        "items": {"type": "object", "properties": props, "additionalProperties": false},
+        "maxItems": crate::engine::lines::max_rows(f),
+    });
+    if !required.is_empty() {
+        s["items"]["required"] = Value::Array(required);
+    }
+    if let Some(m) = f.min_rows.filter(|m| *m > 0) {
+        s["minItems"] = m.into();
     }
     s
 }

@@ -16,6 +16,7 @@ use std::collections::{BTreeMap, HashMap};
 use submission::{payload_too_large, read_form, spool_error, FormRules, ReceivedFile, Refusal};
 
 mod kept;
+mod lines;
 mod readiness;
 mod receipt;
 mod sections;
@@ -56,6 +57,8 @@ pub(crate) struct InputView {
     /// A lookup's search text (`?find_<name>=`) and the records it offers: (id, title).
     pub search: String,
     pub choices: Vec<(String, String)>,
+    /// A lines input's table of line items.
+    pub lines: Option<lines::LinesView>,
 }
 
 impl InputView {
@@ -116,6 +119,7 @@ pub(crate) fn input_kind(kind: FieldType) -> &'static str {
         FieldType::File => "file",
         FieldType::Currency => "currency",
         FieldType::Lookup => "lookup",
+        FieldType::Lines => "lines",
         _ => "text",
     }
 }
@@ -159,6 +163,24 @@ fn page(
                         .then(|| form_value(def, &defaults, n, local))
                 })
                 .unwrap_or_default();
+            let mut mine: Vec<FieldError> =
+                errors.iter().filter(|e| &e.field == n).cloned().collect();
+            let table = (f.kind == FieldType::Lines).then(|| {
+                let stored = record
+                    .and_then(|(_, _, d)| d.get(n))
+                    .unwrap_or(&serde_json::Value::Null);
+                let messages: Vec<String> = mine.iter().map(|e| e.message.clone()).collect();
+                let (table, rest) = lines::view(f, n, stored, entered, &messages);
+                if rest.len() < messages.len() {
+                    mine.retain(|e| rest.contains(&e.message));
+                    mine.push(FieldError {
+                        field: n.clone(),
+                        label: f.label.clone(),
+                        message: "some lines have problems, shown in the table".into(),
+                    });
+                }
+                table
+            });
             InputView {
                 name: n.clone(),
                 label: f.label.clone(),
@@ -167,12 +189,12 @@ fn page(
                 options: f.options.clone(),
                 required: op.required.contains(n)
                     || (f.required && op.kind == OperationKind::Create),
-                error: errors
+                error: mine
                     .iter()
-                    .filter(|e| &e.field == n)
                     .map(|e| wording::field_error(&names, e))
                     .collect::<Vec<_>>()
                     .join(" "),
+                lines: table,
                 help: match crate::engine::lookup_paths::copied_default_note(def, f) {
                     Some(copied) if op.kind == OperationKind::Create => {
                         let sep = if f.help.is_empty() { "" } else { " " };
@@ -447,6 +469,7 @@ pub async fn submit(
             .collect(),
         max_file: state.config.max_upload_bytes,
         data_dir: &state.config.data_dir,
+        extra_parts: lines::extra_parts(&app.def, op),
     };
     let declared = request
         .headers()
@@ -463,7 +486,39 @@ pub async fn submit(
         Err(Refusal::TooLarge(m)) => return Ok(payload_too_large(m)),
         Err(Refusal::Web(e)) => return Err(e),
     };
+    if lines::wants_more_rows(&app.def, op, &form.text) {
+        // "Add rows": the same form again with more blank rows, what was typed kept, nothing
+        // saved (an upload of this submission is not kept either).
+        let record = match form.record {
+            Some(id) => Some(state.engine.record(&actor, &slug, id).await?.record),
+            None => None,
+        };
+        let rec = record
+            .as_ref()
+            .map(|r| (r.id, form.version.unwrap_or(r.version), &r.data));
+        let mut extras = match &record {
+            Some(r) => extras_for(&state, &actor, &app, op, r).await?,
+            None => Extras::default(),
+        };
+        let current = record.as_ref().map(|r| r.data.clone()).unwrap_or_default();
+        extras.lookups =
+            lookup_pickers(&state, &actor, &app.def, op, &HashMap::new(), &current).await?;
+        return render(&page(
+            &signed, &app.def, &op_name, op, rec, &form.text, &[], vec![], extras,
+        ));
+    }
     let mut inputs: BTreeMap<String, Raw> = BTreeMap::new();
+    let mut line_rows: Vec<(String, Vec<usize>)> = Vec::new();
+    for n in &op.inputs {
+        let Some(f) = app.def.fields.get(n).filter(|f| f.kind == FieldType::Lines) else {
+            continue;
+        };
+        if lines::on_form(n, &form.text) {
+            let (list, rows) = lines::from_form(f, n, &form.text);
+            inputs.insert(n.clone(), Raw::Json(list));
+            line_rows.push((n.clone(), rows));
+        }
+    }
     let mut upload_errors = Vec::new();
     let local = super::local_time::LocalTime::of(&signed.user);
     for (name, value) in &form.text {
@@ -624,7 +679,12 @@ pub async fn submit(
             // the record's state or the person's rights refuse the operation itself.
             let keep_files = !matches!(e, EngineError::Precondition(_) | EngineError::Forbidden(_));
             let (errors, general, status) = match e {
-                EngineError::Invalid(errs) => (errs, vec![], 422),
+                EngineError::Invalid(mut errs) => {
+                    for (n, rows) in &line_rows {
+                        lines::to_form_rows(&mut errs, n, rows);
+                    }
+                    (errs, vec![], 422)
+                }
                 e @ (EngineError::Stale { .. }
                 | EngineError::Precondition(_)
                 | EngineError::Forbidden(_)) => (vec![], vec![e.to_string()], 409),

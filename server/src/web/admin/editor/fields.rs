@@ -92,6 +92,7 @@ pub fn preview(name: &str, f: &FieldDef) -> InputView {
         rule: String::new(),
         search: String::new(),
         choices: vec![],
+        lines: None,
     }
 }
 
@@ -358,6 +359,9 @@ fn blank_field(kind: FieldType, label: &str) -> FieldDef {
         app: None,
         filter: vec![],
         on_delete: None,
+        columns: Default::default(),
+        min_rows: None,
+        max_rows: None,
     }
 }
 

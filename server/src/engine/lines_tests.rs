@@ -1,0 +1,195 @@
+#![allow(clippy::unwrap_used)]
+use super::*;
+use serde_json::json;
+
+const APP: &str = r#"
+slug = "reports"
+name = "Reports"
+[fields]
+purpose = { type = "text", label = "Purpose" }
+total = { type = "computed", label = "Total", expr = "sum(items.net)" }
+lines_count = { type = "computed", label = "Lines", expr = "count(items)" }
+first_day = { type = "computed", label = "First day", expr = "min(items.day)" }
+[fields.items]
+type = "lines"
+label = "Items"
+max_rows = 3
+[fields.items.columns]
+day = { type = "date", label = "Day" }
+what = { type = "text", label = "What", required = true, max_len = 20 }
+net = { type = "money", label = "Net", currency_field = "currency" }
+currency = { type = "currency", label = "Currency", default = "EUR" }
+"#;
+
+fn app() -> AppDef {
+    AppDef::parse(APP).unwrap()
+}
+
+fn today() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 3, 1).unwrap()
+}
+
+fn parse(raw: Value, old: &Value, next: u64) -> Result<ParsedLines, Vec<String>> {
+    let d = app();
+    parse_lines(&d.fields["items"], "items", &Raw::Json(raw), old, next, today())
+}
+
+#[test]
+fn new_lines_get_ids_in_order_and_defaults() {
+    let p = parse(
+        json!([{"what": "Taxi", "net": "12.50"}, {"what": "Hotel", "net": "80", "currency": "usd"}]),
+        &Value::Null,
+        0,
+    )
+    .unwrap();
+    assert_eq!(p.value[0]["id"], "l1");
+    assert_eq!(p.value[1]["id"], "l2");
+    assert_eq!(p.value[0]["currency"], "EUR");
+    assert_eq!(p.value[1]["currency"], "USD");
+    assert_eq!(p.next, 3);
+}
+
+#[test]
+fn kept_lines_update_removed_lines_go_and_ids_are_never_reused() {
+    let old = json!([
+        {"id": "l1", "what": "Taxi", "net": "12.5", "currency": "EUR", "day": null},
+        {"id": "l2", "what": "Hotel", "net": "80", "currency": "EUR", "day": null}
+    ]);
+    // l2 removed, l1 changed (its date kept as it was not sent), one line added.
+    let p = parse(json!([{"what": "Lunch"}, {"id": "l1", "net": "13"}]), &old, 3).unwrap();
+    assert_eq!(p.value[0]["id"], "l3");
+    assert_eq!(p.value[1]["id"], "l1");
+    assert_eq!(p.value[1]["what"], "Taxi");
+    assert_eq!(p.value[1]["net"], "13");
+    assert_eq!(p.value.as_array().unwrap().len(), 2);
+    // The last line removed: its number is not given again.
+    let p = parse(json!([{"what": "Again"}]), &json!([]), 3).unwrap();
+    assert_eq!(p.value[0]["id"], "l3");
+    let changes = line_changes(&app().fields["items"], &old, &json!([{"id": "l3", "what": "Lunch", "currency": "EUR"}, {"id": "l1", "what": "Taxi", "net": "13", "currency": "EUR"}]));
+    assert_eq!(
+        changes,
+        vec![
+            "line 2 removed",
+            "line 1 added",
+            "line 2 · Net 12.50 → 13.00",
+        ]
+    );
+}
+
+#[test]
+fn problems_carry_the_line_and_column_and_nothing_is_kept() {
+    let old = json!([{"id": "l1", "what": "Taxi"}]);
+    let e = parse(
+        json!([
+            {"id": "l1"},
+            {"what": "Fine"},
+            {"what": "", "net": "abc"},
+        ]),
+        &old,
+        2,
+    )
+    .unwrap_err();
+    assert_eq!(e.len(), 2, "{e:?}");
+    assert!(e[0].starts_with("items[2].what: is required"), "{e:?}");
+    assert!(e[1].starts_with("items[2].net: "), "{e:?}");
+    let e = parse(json!([{"id": "l9", "what": "x"}]), &old, 2).unwrap_err();
+    assert!(e[0].starts_with("items[0].id: this record has no line `l9`"), "{e:?}");
+    let e = parse(json!([{"id": "l1"}, {"id": "l1"}]), &old, 2).unwrap_err();
+    assert!(e[0].contains("sent twice"), "{e:?}");
+    let e = parse(json!([{"what": "x", "colour": "red"}]), &old, 2).unwrap_err();
+    assert!(e[0].starts_with("items[0].colour: not a column"), "{e:?}");
+    let e = parse(json!([{"what": "x", "net": "1.005", "currency": "EUR"}]), &old, 2).unwrap_err();
+    assert!(e[0].contains("EUR amounts have at most 2"), "{e:?}");
+    let e = parse(json!([{"what": "a"}, {"what": "b"}, {"what": "c"}, {"what": "d"}]), &old, 2)
+        .unwrap_err();
+    assert_eq!(e, vec!["at most 3 lines (4 sent)"]);
+    let e = parse(json!("not lines"), &old, 2).unwrap_err();
+    assert!(e[0].contains("send a list of lines"), "{e:?}");
+    let e = parse(json!([7]), &old, 2).unwrap_err();
+    assert!(e[0].starts_with("items[0]: a line is an object"), "{e:?}");
+}
+
+#[test]
+fn aggregates_sum_per_currency_and_count_and_pick_dates() {
+    let d = app();
+    let mut data = Map::new();
+    data.insert(
+        "items".into(),
+        json!([
+            {"id": "l1", "what": "a", "net": "10.5", "currency": "EUR", "day": "2026-02-03"},
+            {"id": "l2", "what": "b", "net": "2", "currency": "EUR", "day": "2026-02-01"}
+        ]),
+    );
+    let sum = parse_aggregate("sum(items.net)").unwrap();
+    assert_eq!(aggregate(&d, &sum, &data), json!("12.5"));
+    assert_eq!(aggregate(&d, &parse_aggregate("count(items)").unwrap(), &data), json!("2"));
+    assert_eq!(
+        aggregate(&d, &parse_aggregate("min( items.day )").unwrap(), &data),
+        json!("2026-02-01")
+    );
+    data.insert("total".into(), json!("12.5"));
+    let shown = display_aggregate(&d, "total", &Value::Object(data.clone())).unwrap();
+    assert_eq!(shown, "12.50");
+    assert_eq!(
+        aggregate_currency(&d, &d.fields["total"], &Value::Object(data.clone())).as_deref(),
+        Some("EUR")
+    );
+    data.insert(
+        "items".into(),
+        json!([
+            {"id": "l1", "what": "a", "net": "10.5", "currency": "EUR"},
+            {"id": "l2", "what": "b", "net": "2", "currency": "USD"}
+        ]),
+    );
+    assert_eq!(aggregate(&d, &sum, &data), Value::Null);
+    data.insert("total".into(), Value::Null);
+    assert_eq!(
+        display_aggregate(&d, "total", &Value::Object(data)).unwrap(),
+        "several currencies"
+    );
+}
+
+#[test]
+fn definitions_are_checked_with_paths() {
+    let bad = APP.replace(
+        "day = { type = \"date\", label = \"Day\" }",
+        "day = { type = \"file\", label = \"Day\" }\nwho = { type = \"lookup\", label = \"Who\", app = \"x\" }",
+    );
+    let e = AppDef::parse(&bad).unwrap_err();
+    let text: Vec<String> = e.iter().map(|e| e.to_string()).collect();
+    assert!(
+        text.iter().any(|t| t.starts_with(
+            "fields.items.columns.day.type: `file` is not supported in line columns yet"
+        )),
+        "{text:?}"
+    );
+    assert!(
+        text.iter()
+            .any(|t| t.starts_with("fields.items.columns.who.type: `lookup` is not supported")),
+        "{text:?}"
+    );
+    let bad = APP.replace("currency_field = \"currency\"", "currency_field = \"what\"");
+    let e = AppDef::parse(&bad).unwrap_err();
+    assert_eq!(e[0].path, "fields.items.columns.net.currency_field");
+    let bad = APP.replace("expr = \"sum(items.net)\"", "expr = \"sum(items.what)\"");
+    let e = AppDef::parse(&bad).unwrap_err();
+    assert_eq!(
+        e[0].to_string(),
+        "fields.total.expr: `items.what` is not a money, number or integer column"
+    );
+    let bad = APP.replace("max_rows = 3", "max_rows = 3\nmin_rows = 5");
+    assert_eq!(AppDef::parse(&bad).unwrap_err()[0].path, "fields.items.min_rows");
+    let bad = APP.replace("max_rows = 3", "max_rows = 5000");
+    assert_eq!(AppDef::parse(&bad).unwrap_err()[0].path, "fields.items.max_rows");
+    let bad = APP.replace("[fields.items.columns]\n", "[fields.items.columns]\nid = { type = \"text\", label = \"Id\" }\n");
+    assert_eq!(AppDef::parse(&bad).unwrap_err()[0].path, "fields.items.columns.id");
+}
+
+#[test]
+fn renaming_the_lines_field_follows_its_aggregates() {
+    let mut d = app();
+    d.rename_field("items", "costs").unwrap();
+    assert_eq!(d.fields["total"].expr.as_deref(), Some("sum(costs.net)"));
+    assert_eq!(d.fields["lines_count"].expr.as_deref(), Some("count(costs)"));
+    d.validate().unwrap();
+}
