@@ -247,10 +247,12 @@ impl Engine {
                     ),
                 }]))
             }
-            // A place is a column people read, not an order.
+            // A place, or a table of lines, is a column people read, not an order.
             Some(s)
-                if def.fields.get(s.trim_start_matches('-')).map(|f| f.kind)
-                    == Some(FieldType::Geolocation) =>
+                if matches!(
+                    def.fields.get(s.trim_start_matches('-')).map(|f| f.kind),
+                    Some(FieldType::Geolocation | FieldType::Lines)
+                ) =>
             {
                 return Err(EngineError::Invalid(vec![FieldError {
                     field: "sort".into(),

@@ -258,7 +258,7 @@ pub async fn view(
             };
             Column {
                 label: f.label.clone(),
-                sort_href: (f.kind != FieldType::Geolocation).then(|| {
+                sort_href: (!matches!(f.kind, FieldType::Geolocation | FieldType::Lines)).then(|| {
                     format!(
                         "{base}?{}",
                         query_with(&q, &[("sort", next), ("page", String::new())])
@@ -406,6 +406,11 @@ pub async fn export_csv(
         for r in &page.rows {
             let mut rec = vec![r.id.to_string()];
             rec.extend(view.columns.iter().map(|c| {
+                // Line items export as how many there are (the lines themselves are not cells).
+                if app.def.fields.get(c).map(|f| f.kind) == Some(FieldType::Lines) {
+                    return crate::engine::lines::count(r.data.get(c).unwrap_or(&serde_json::Value::Null))
+                        .to_string();
+                }
                 csv_safe(
                     titles.shown(&app.def, c, &r.data).unwrap_or_else(|| {
                         crate::engine::value::display_value(&app.def, c, &r.data)
