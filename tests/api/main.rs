@@ -21,6 +21,7 @@ mod geolocation;
 mod hardening_mcp;
 mod hardening_records;
 mod hardening_web;
+mod line_items;
 mod lookups;
 mod mcp_items;
 mod mcp_surface;
