@@ -31,7 +31,9 @@ async fn stored(app: &TestApp, token: &str, id: i64) -> Value {
 }
 
 async fn version_on_page(s: &Session, id: i64) -> i64 {
-    let (_, html) = s.get_text(&format!("/apps/trip_reports/records/{id}")).await;
+    let (_, html) = s
+        .get_text(&format!("/apps/trip_reports/records/{id}"))
+        .await;
     let at = html.find("Version ").expect("version on the page") + "Version ".len();
     html[at..]
         .split('<')
@@ -152,9 +154,14 @@ async fn line_items_go_through_mcp_and_the_web_form_with_line_level_history() {
 
     // The record page: a table of the lines, the total in euros.
     let alice = app.sign_in("alice").await;
-    let (status, page) = alice.get_text(&format!("/apps/trip_reports/records/{id}")).await;
+    let (status, page) = alice
+        .get_text(&format!("/apps/trip_reports/records/{id}"))
+        .await;
     assert_eq!(status, StatusCode::OK);
-    assert!(page.contains("<th scope=\"col\">Description</th>"), "{page}");
+    assert!(
+        page.contains("<th scope=\"col\">Description</th>"),
+        "{page}"
+    );
     assert!(page.contains("<td>Cost 12</td>"), "{page}");
     assert!(page.contains("<td>21.00 EUR</td>"), "{page}");
     assert!(page.contains("186.00 EUR"), "{page}");
@@ -182,7 +189,13 @@ async fn line_items_go_through_mcp_and_the_web_form_with_line_level_history() {
     rows.push(("items[12][description]".into(), "Typed, not saved".into()));
     rows.push(("_more_items".into(), "1".into()));
     let r = alice
-        .run_op_in("trip_reports", "edit", Some((id, version)), &pairs(&rows), None)
+        .run_op_in(
+            "trip_reports",
+            "edit",
+            Some((id, version)),
+            &pairs(&rows),
+            None,
+        )
         .await;
     assert_eq!(r.status(), StatusCode::OK);
     let more = r.text().await.unwrap();
@@ -210,7 +223,12 @@ async fn line_items_go_through_mcp_and_the_web_form_with_line_level_history() {
     let r = alice
         .run_op_in("trip_reports", "edit", Some((id, 1)), &pairs(&rows), None)
         .await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", r.text().await.unwrap());
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        r.text().await.unwrap()
+    );
     let fields = stored(&app, &token, id).await;
     let after = fields["items"].as_array().unwrap().clone();
     assert_eq!(after.len(), 12);
@@ -221,7 +239,9 @@ async fn line_items_go_through_mcp_and_the_web_form_with_line_level_history() {
     assert_eq!(after[11]["description"], "Parking");
     // 186 + 2 - 11 + 7.50
     assert_eq!(fields["total"], "184.5");
-    let (_, page) = alice.get_text(&format!("/apps/trip_reports/records/{id}")).await;
+    let (_, page) = alice
+        .get_text(&format!("/apps/trip_reports/records/{id}"))
+        .await;
     for change in [
         "line 2 removed",
         "line 12 added",
@@ -245,7 +265,8 @@ async fn line_items_go_through_mcp_and_the_web_form_with_line_level_history() {
         "{refused}"
     );
     assert!(
-        refused.contains(r#"<small class="error-text" id="f-items-3-net-e">`abc` is not an amount"#),
+        refused
+            .contains(r#"<small class="error-text" id="f-items-3-net-e">`abc` is not an amount"#),
         "{refused}"
     );
     assert!(refused.contains(r#"value="abc""#), "{refused}");
@@ -308,9 +329,18 @@ async fn line_items_go_through_mcp_and_the_web_form_with_line_level_history() {
     )
     .await;
     assert_eq!(r["isError"], json!(true), "{r}");
-    assert_eq!(r["structuredContent"]["error"]["code"], "stale_version", "{r}");
+    assert_eq!(
+        r["structuredContent"]["error"]["code"], "stale_version",
+        "{r}"
+    );
     let r = alice
-        .run_op_in("trip_reports", "edit", Some((id, 1)), &pairs(&form_rows(&after)), None)
+        .run_op_in(
+            "trip_reports",
+            "edit",
+            Some((id, 1)),
+            &pairs(&form_rows(&after)),
+            None,
+        )
         .await;
     assert_eq!(r.status(), StatusCode::CONFLICT);
 
@@ -335,7 +365,9 @@ async fn line_items_go_through_mcp_and_the_web_form_with_line_level_history() {
     assert_eq!(fields["items"][1]["currency"], "USD");
     assert_eq!(fields["total"], Value::Null);
     assert_eq!(fields["line_count"], "2");
-    let (_, page) = alice.get_text(&format!("/apps/trip_reports/records/{id}")).await;
+    let (_, page) = alice
+        .get_text(&format!("/apps/trip_reports/records/{id}"))
+        .await;
     assert!(page.contains("several currencies"), "{page}");
     assert!(page.contains("line 3 removed"), "{page}");
 
@@ -351,20 +383,30 @@ async fn line_items_go_through_mcp_and_the_web_form_with_line_level_history() {
     .await;
     assert_eq!(r["isError"], json!(true), "{r}");
     let bob = app.sign_in("bob").await;
-    let (status, _) = bob.get_text(&format!("/apps/trip_reports/records/{id}")).await;
+    let (status, _) = bob
+        .get_text(&format!("/apps/trip_reports/records/{id}"))
+        .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (status, _) = bob
         .get_text(&format!("/apps/trip_reports/ops/edit?record={id}"))
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let r = bob
-        .run_op_in("trip_reports", "edit", Some((id, 3)), &pairs(&form_rows(&after)), None)
+        .run_op_in(
+            "trip_reports",
+            "edit",
+            Some((id, 3)),
+            &pairs(&form_rows(&after)),
+            None,
+        )
         .await;
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
     assert_eq!(stored(&app, &token, id).await["line_count"], "2");
 
     // The CSV export counts lines.
-    let (status, csv) = alice.get_text("/apps/trip_reports/views/list/export.csv").await;
+    let (status, csv) = alice
+        .get_text("/apps/trip_reports/views/list/export.csv")
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert!(csv.contains("Client visit,2,"), "{csv}");
 }
@@ -387,7 +429,9 @@ category    = { type = "choice""#,
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(
-        out.contains("fields.items.columns.receipt.type: `file` is not supported in line columns yet"),
+        out.contains(
+            "fields.items.columns.receipt.type: `file` is not supported in line columns yet"
+        ),
         "{out}"
     );
 }

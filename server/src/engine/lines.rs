@@ -235,10 +235,7 @@ pub fn parse_lines(
     let given = given_lines(name, raw).map_err(|e| vec![e])?;
     let max = max_rows(f) as usize;
     if given.len() > max {
-        return Err(vec![format!(
-            "at most {max} lines ({} sent)",
-            given.len()
-        )]);
+        return Err(vec![format!("at most {max} lines ({} sent)", given.len())]);
     }
     let min = f.min_rows.unwrap_or(0) as usize;
     if given.len() < min {
@@ -477,10 +474,7 @@ pub fn check_aggregate(def: &AppDef, agg: &LineAggregate) -> Result<(), String> 
     match (agg.func, &agg.column) {
         (AggFn::Count, None) => Ok(()),
         (AggFn::Count, Some(_)) => Err(format!("write `count({})` to count lines", agg.field)),
-        (_, None) => Err(format!(
-            "name a column, e.g. `sum({}.amount)`",
-            agg.field
-        )),
+        (_, None) => Err(format!("name a column, e.g. `sum({}.amount)`", agg.field)),
         (func, Some(col)) => {
             let Some(c) = f.columns.get(col) else {
                 return Err(format!("`{}` has no column `{col}`", agg.field));
@@ -522,7 +516,11 @@ fn column_of<'a>(def: &'a AppDef, agg: &LineAggregate) -> Option<&'a FieldDef> {
 
 /// The currency code of a money column's lines: `Ok(None)` when it has no currency column or no
 /// line has an amount, `Err(())` when lines with amounts are in different currencies.
-fn lines_currency(lines: &[&Map<String, Value>], col: &str, c: &FieldDef) -> Result<Option<String>, ()> {
+fn lines_currency(
+    lines: &[&Map<String, Value>],
+    col: &str,
+    c: &FieldDef,
+) -> Result<Option<String>, ()> {
     let Some(cf) = &c.currency_field else {
         return Ok(None);
     };
@@ -563,7 +561,9 @@ pub fn aggregate(def: &AppDef, agg: &LineAggregate, data: &Map<String, Value>) -
             AggFn::Min => days.min(),
             _ => days.max(),
         };
-        return pick.map(|d| Value::String(d.to_string())).unwrap_or(Value::Null);
+        return pick
+            .map(|d| Value::String(d.to_string()))
+            .unwrap_or(Value::Null);
     }
     let nums: Vec<Decimal> = lines
         .iter()
@@ -593,11 +593,7 @@ pub fn display_aggregate(def: &AppDef, name: &str, data: &Value) -> Option<Strin
     let lines = stored_lines(data.get(&agg.field).unwrap_or(&Value::Null));
     let c = column_of(def, &agg);
     match (agg.func, c.map(|c| c.kind)) {
-        (AggFn::Count, _) => Some(
-            v.as_str()
-                .map(String::from)
-                .unwrap_or_else(|| "0".into()),
-        ),
+        (AggFn::Count, _) => Some(v.as_str().map(String::from).unwrap_or_else(|| "0".into())),
         (_, Some(FieldType::Money)) => {
             let (col, c) = (agg.column.as_deref()?, c?);
             match lines_currency(&lines, col, c) {
@@ -620,7 +616,9 @@ pub fn aggregate_currency(def: &AppDef, f: &FieldDef, data: &Value) -> Option<St
     let agg = f.expr.as_deref().and_then(parse_aggregate)?;
     let c = column_of(def, &agg).filter(|c| c.kind == FieldType::Money)?;
     let lines = stored_lines(data.get(&agg.field).unwrap_or(&Value::Null));
-    lines_currency(&lines, agg.column.as_deref()?, c).ok().flatten()
+    lines_currency(&lines, agg.column.as_deref()?, c)
+        .ok()
+        .flatten()
 }
 
 /// One cell's display for pages, history and exports: money with its line's currency.

@@ -31,7 +31,14 @@ fn today() -> NaiveDate {
 
 fn parse(raw: Value, old: &Value, next: u64) -> Result<ParsedLines, Vec<String>> {
     let d = app();
-    parse_lines(&d.fields["items"], "items", &Raw::Json(raw), old, next, today())
+    parse_lines(
+        &d.fields["items"],
+        "items",
+        &Raw::Json(raw),
+        old,
+        next,
+        today(),
+    )
 }
 
 #[test]
@@ -56,7 +63,12 @@ fn kept_lines_update_removed_lines_go_and_ids_are_never_reused() {
         {"id": "l2", "what": "Hotel", "net": "80", "currency": "EUR", "day": null}
     ]);
     // l2 removed, l1 changed (its date kept as it was not sent), one line added.
-    let p = parse(json!([{"what": "Lunch"}, {"id": "l1", "net": "13"}]), &old, 3).unwrap();
+    let p = parse(
+        json!([{"what": "Lunch"}, {"id": "l1", "net": "13"}]),
+        &old,
+        3,
+    )
+    .unwrap();
     assert_eq!(p.value[0]["id"], "l3");
     assert_eq!(p.value[1]["id"], "l1");
     assert_eq!(p.value[1]["what"], "Taxi");
@@ -65,7 +77,11 @@ fn kept_lines_update_removed_lines_go_and_ids_are_never_reused() {
     // The last line removed: its number is not given again.
     let p = parse(json!([{"what": "Again"}]), &json!([]), 3).unwrap();
     assert_eq!(p.value[0]["id"], "l3");
-    let changes = line_changes(&app().fields["items"], &old, &json!([{"id": "l3", "what": "Lunch", "currency": "EUR"}, {"id": "l1", "what": "Taxi", "net": "13", "currency": "EUR"}]));
+    let changes = line_changes(
+        &app().fields["items"],
+        &old,
+        &json!([{"id": "l3", "what": "Lunch", "currency": "EUR"}, {"id": "l1", "what": "Taxi", "net": "13", "currency": "EUR"}]),
+    );
     assert_eq!(
         changes,
         vec![
@@ -93,15 +109,27 @@ fn problems_carry_the_line_and_column_and_nothing_is_kept() {
     assert!(e[0].starts_with("items[2].what: is required"), "{e:?}");
     assert!(e[1].starts_with("items[2].net: "), "{e:?}");
     let e = parse(json!([{"id": "l9", "what": "x"}]), &old, 2).unwrap_err();
-    assert!(e[0].starts_with("items[0].id: this record has no line `l9`"), "{e:?}");
+    assert!(
+        e[0].starts_with("items[0].id: this record has no line `l9`"),
+        "{e:?}"
+    );
     let e = parse(json!([{"id": "l1"}, {"id": "l1"}]), &old, 2).unwrap_err();
     assert!(e[0].contains("sent twice"), "{e:?}");
     let e = parse(json!([{"what": "x", "colour": "red"}]), &old, 2).unwrap_err();
     assert!(e[0].starts_with("items[0].colour: not a column"), "{e:?}");
-    let e = parse(json!([{"what": "x", "net": "1.005", "currency": "EUR"}]), &old, 2).unwrap_err();
+    let e = parse(
+        json!([{"what": "x", "net": "1.005", "currency": "EUR"}]),
+        &old,
+        2,
+    )
+    .unwrap_err();
     assert!(e[0].contains("EUR amounts have at most 2"), "{e:?}");
-    let e = parse(json!([{"what": "a"}, {"what": "b"}, {"what": "c"}, {"what": "d"}]), &old, 2)
-        .unwrap_err();
+    let e = parse(
+        json!([{"what": "a"}, {"what": "b"}, {"what": "c"}, {"what": "d"}]),
+        &old,
+        2,
+    )
+    .unwrap_err();
     assert_eq!(e, vec!["at most 3 lines (4 sent)"]);
     let e = parse(json!("not lines"), &old, 2).unwrap_err();
     assert!(e[0].contains("send a list of lines"), "{e:?}");
@@ -122,7 +150,10 @@ fn aggregates_sum_per_currency_and_count_and_pick_dates() {
     );
     let sum = parse_aggregate("sum(items.net)").unwrap();
     assert_eq!(aggregate(&d, &sum, &data), json!("12.5"));
-    assert_eq!(aggregate(&d, &parse_aggregate("count(items)").unwrap(), &data), json!("2"));
+    assert_eq!(
+        aggregate(&d, &parse_aggregate("count(items)").unwrap(), &data),
+        json!("2")
+    );
     assert_eq!(
         aggregate(&d, &parse_aggregate("min( items.day )").unwrap(), &data),
         json!("2026-02-01")
@@ -178,11 +209,23 @@ fn definitions_are_checked_with_paths() {
         "fields.total.expr: `items.what` is not a money, number or integer column"
     );
     let bad = APP.replace("max_rows = 3", "max_rows = 3\nmin_rows = 5");
-    assert_eq!(AppDef::parse(&bad).unwrap_err()[0].path, "fields.items.min_rows");
+    assert_eq!(
+        AppDef::parse(&bad).unwrap_err()[0].path,
+        "fields.items.min_rows"
+    );
     let bad = APP.replace("max_rows = 3", "max_rows = 5000");
-    assert_eq!(AppDef::parse(&bad).unwrap_err()[0].path, "fields.items.max_rows");
-    let bad = APP.replace("[fields.items.columns]\n", "[fields.items.columns]\nid = { type = \"text\", label = \"Id\" }\n");
-    assert_eq!(AppDef::parse(&bad).unwrap_err()[0].path, "fields.items.columns.id");
+    assert_eq!(
+        AppDef::parse(&bad).unwrap_err()[0].path,
+        "fields.items.max_rows"
+    );
+    let bad = APP.replace(
+        "[fields.items.columns]\n",
+        "[fields.items.columns]\nid = { type = \"text\", label = \"Id\" }\n",
+    );
+    assert_eq!(
+        AppDef::parse(&bad).unwrap_err()[0].path,
+        "fields.items.columns.id"
+    );
 }
 
 #[test]
@@ -190,6 +233,9 @@ fn renaming_the_lines_field_follows_its_aggregates() {
     let mut d = app();
     d.rename_field("items", "costs").unwrap();
     assert_eq!(d.fields["total"].expr.as_deref(), Some("sum(costs.net)"));
-    assert_eq!(d.fields["lines_count"].expr.as_deref(), Some("count(costs)"));
+    assert_eq!(
+        d.fields["lines_count"].expr.as_deref(),
+        Some("count(costs)")
+    );
     d.validate().unwrap();
 }

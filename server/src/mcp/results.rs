@@ -308,7 +308,8 @@ pub fn operation_result(
     let changes: Vec<Value> = summary_changes
         .iter()
         .map(|c| {
-            let mut v = json!({"field": c.field, "label": c.label, "before": c.before, "after": c.after});
+            let mut v =
+                json!({"field": c.field, "label": c.label, "before": c.before, "after": c.after});
             if let Some(lines) = lines_of(c) {
                 v["lines"] = json!(lines);
             }
@@ -330,11 +331,20 @@ pub fn operation_result(
                     "{}: {} now, ids in order: {}",
                     c.label,
                     crate::engine::lines::count_phrase(ids.len()),
-                    if ids.is_empty() { "none".into() } else { ids.join(", ") }
+                    if ids.is_empty() {
+                        "none".into()
+                    } else {
+                        ids.join(", ")
+                    }
                 ));
                 out
             }
-            None => vec![format!("{}: {} → {}", c.label, short(&c.before), short(&c.after))],
+            None => vec![format!(
+                "{}: {} → {}",
+                c.label,
+                short(&c.before),
+                short(&c.after)
+            )],
         })
         .collect();
     let text = if out.applied {

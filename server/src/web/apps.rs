@@ -258,12 +258,14 @@ pub async fn view(
             };
             Column {
                 label: f.label.clone(),
-                sort_href: (!matches!(f.kind, FieldType::Geolocation | FieldType::Lines)).then(|| {
-                    format!(
-                        "{base}?{}",
-                        query_with(&q, &[("sort", next), ("page", String::new())])
-                    )
-                }),
+                sort_href: (!matches!(f.kind, FieldType::Geolocation | FieldType::Lines)).then(
+                    || {
+                        format!(
+                            "{base}?{}",
+                            query_with(&q, &[("sort", next), ("page", String::new())])
+                        )
+                    },
+                ),
                 arrow,
                 numeric: f.kind.is_numeric(),
             }
@@ -408,8 +410,10 @@ pub async fn export_csv(
             rec.extend(view.columns.iter().map(|c| {
                 // Line items export as how many there are (the lines themselves are not cells).
                 if app.def.fields.get(c).map(|f| f.kind) == Some(FieldType::Lines) {
-                    return crate::engine::lines::count(r.data.get(c).unwrap_or(&serde_json::Value::Null))
-                        .to_string();
+                    return crate::engine::lines::count(
+                        r.data.get(c).unwrap_or(&serde_json::Value::Null),
+                    )
+                    .to_string();
                 }
                 csv_safe(
                     titles.shown(&app.def, c, &r.data).unwrap_or_else(|| {

@@ -504,7 +504,15 @@ pub async fn submit(
         extras.lookups =
             lookup_pickers(&state, &actor, &app.def, op, &HashMap::new(), &current).await?;
         return render(&page(
-            &signed, &app.def, &op_name, op, rec, &form.text, &[], vec![], extras,
+            &signed,
+            &app.def,
+            &op_name,
+            op,
+            rec,
+            &form.text,
+            &[],
+            vec![],
+            extras,
         ));
     }
     let mut inputs: BTreeMap<String, Raw> = BTreeMap::new();

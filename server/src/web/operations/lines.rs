@@ -103,9 +103,15 @@ pub(super) fn on_form(name: &str, text: &HashMap<String, String>) -> bool {
 }
 
 /// Whether the form asked for more blank rows for some lines input (`_more_<field>`).
-pub(super) fn wants_more_rows(def: &AppDef, op: &OperationDef, text: &HashMap<String, String>) -> bool {
+pub(super) fn wants_more_rows(
+    def: &AppDef,
+    op: &OperationDef,
+    text: &HashMap<String, String>,
+) -> bool {
     op.inputs.iter().any(|n| {
-        def.fields.get(n).is_some_and(|f| f.kind == FieldType::Lines)
+        def.fields
+            .get(n)
+            .is_some_and(|f| f.kind == FieldType::Lines)
             && text.contains_key(&format!("_more_{n}"))
     })
 }
@@ -213,12 +219,9 @@ pub(crate) fn view(
         .iter()
         .filter(|(_, c)| c.get("id").is_none_or(|v| v.is_empty()))
         .count();
-    let mut next = rows.last().map(|(i, _)| i + 1).unwrap_or(0);
+    let next = rows.last().map(|(i, _)| i + 1).unwrap_or(0);
     let add = want_blank.min(room).saturating_sub(have_blank);
-    for _ in 0..add {
-        rows.push((next, BTreeMap::new()));
-        next += 1;
-    }
+    rows.extend((next..next + add).map(|i| (i, BTreeMap::new())));
     let mut rest = Vec::new();
     let mut cell_errors: HashMap<(usize, String), Vec<String>> = HashMap::new();
     let mut row_errors: HashMap<usize, Vec<String>> = HashMap::new();
