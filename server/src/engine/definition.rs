@@ -677,6 +677,16 @@ impl AppDef {
                     continue;
                 }
                 self.check_field(&mut errors, &format!("{p}.sort[{i}]"), name);
+                if self
+                    .fields
+                    .get(name)
+                    .is_some_and(|f| super::lines::is_date_aggregate(self, f))
+                {
+                    errors.push(err(
+                        format!("{p}.sort[{i}]"),
+                        format!("`{name}` is a date taken from line items; a view cannot sort by it yet"),
+                    ));
+                }
                 if self.fields.get(name).map(|f| f.kind) == Some(FieldType::Lines) {
                     errors.push(err(
                         format!("{p}.sort[{i}]"),
@@ -1219,6 +1229,17 @@ impl AppDef {
         op: FilterOp,
     ) {
         if self.check_looked_up(errors, &format!("{path}.field"), field) {
+            return;
+        }
+        if self
+            .fields
+            .get(field)
+            .is_some_and(|f| super::lines::is_date_aggregate(self, f))
+        {
+            errors.push(err(
+                format!("{path}.field"),
+                format!("`{field}` is a date taken from line items; it cannot be filtered on yet"),
+            ));
             return;
         }
         match self.fields.get(field).map(|f| f.kind) {

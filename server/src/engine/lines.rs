@@ -499,6 +499,11 @@ pub fn check_aggregate(def: &AppDef, agg: &LineAggregate) -> Result<(), String> 
     }
 }
 
+/// Whether a view may sort by the field: not line items, nor a date taken from them.
+pub fn sortable(def: &AppDef, f: &FieldDef) -> bool {
+    f.kind != FieldType::Lines && !is_date_aggregate(def, f)
+}
+
 /// Whether a computed field's value is a date (a `min`/`max` of a date column).
 pub fn is_date_aggregate(def: &AppDef, f: &FieldDef) -> bool {
     f.kind == FieldType::Computed

@@ -239,3 +239,59 @@ fn renaming_the_lines_field_follows_its_aggregates() {
     );
     d.validate().unwrap();
 }
+
+#[test]
+fn lines_and_what_is_taken_from_them_are_not_filtered_sorted_or_summarised() {
+    let with = |extra: &str| format!("{APP}\n{extra}");
+    let e = AppDef::parse(&with(
+        "[views.v]\ntitle = \"V\"\nroles = [\"r\"]\ncolumns = [\"purpose\", \"items\", \"first_day\"]\nsort = [\"first_day\"]",
+    ))
+    .unwrap_err();
+    assert_eq!(e[0].path, "views.v.sort[0]", "{e:?}");
+    let e = AppDef::parse(&with(
+        "[views.v]\ntitle = \"V\"\nroles = [\"r\"]\ncolumns = [\"purpose\"]\nparameters.p = { field = \"items\", op = \"eq\" }",
+    ))
+    .unwrap_err();
+    assert_eq!(
+        e[0].to_string(),
+        "views.v.parameters.p.field: `items` cannot be filtered on"
+    );
+    let e = AppDef::parse(&with(
+        "[views.v]\ntitle = \"V\"\nroles = [\"r\"]\ncolumns = [\"purpose\"]\nsummaries.s = { title = \"S\", aggregate = \"sum\", field = \"total\" }",
+    ))
+    .unwrap_err();
+    assert_eq!(e[0].path, "views.v.summaries.s.field", "{e:?}");
+    // A count over lines adds up across records.
+    AppDef::parse(&with(
+        "[views.v]\ntitle = \"V\"\nroles = [\"r\"]\ncolumns = [\"purpose\", \"items\", \"total\"]\nsort = [\"lines_count\"]\nsummaries.s = { title = \"S\", aggregate = \"sum\", field = \"lines_count\" }",
+    ))
+    .unwrap();
+    let e = AppDef::parse(&with(
+        "[operations.o]\ntitle = \"O\"\nkind = \"update\"\nroles = [\"r\"]\nwhen = [{ field = \"items\", op = \"eq\", value = \"1\" }]",
+    ))
+    .unwrap_err();
+    assert!(e[0].message.contains("is a lines field"), "{e:?}");
+}
+
+#[test]
+fn a_view_column_and_the_history_read_plainly() {
+    let d = app();
+    let data = json!({"items": [{"id": "l1", "what": "a"}, {"id": "l2", "what": "b"}]});
+    assert_eq!(
+        super::super::value::display_value(&d, "items", &data),
+        "2 lines"
+    );
+    let one = json!({"items": [{"id": "l1", "what": "a"}]});
+    assert_eq!(
+        super::super::value::display_value(&d, "items", &one),
+        "1 line"
+    );
+    let f = &d.fields["items"];
+    let before = json!([{"id": "l1", "what": "a"}, {"id": "l2", "what": "b"}]);
+    let after = json!([{"id": "l2", "what": "b"}, {"id": "l1", "what": "a"}]);
+    assert_eq!(line_changes(f, &before, &after), vec!["lines reordered"]);
+    assert_eq!(
+        line_changes(f, &before, &Value::Null),
+        vec!["line 1 removed", "line 2 removed"]
+    );
+}

@@ -247,18 +247,32 @@ impl Engine {
                     ),
                 }]))
             }
-            // A place, or a table of lines, is a column people read, not an order.
+            // A place is a column people read, not an order.
             Some(s)
-                if matches!(
-                    def.fields.get(s.trim_start_matches('-')).map(|f| f.kind),
-                    Some(FieldType::Geolocation | FieldType::Lines)
-                ) =>
+                if def.fields.get(s.trim_start_matches('-')).map(|f| f.kind)
+                    == Some(FieldType::Geolocation) =>
             {
                 return Err(EngineError::Invalid(vec![FieldError {
                     field: "sort".into(),
                     label: "Sort".into(),
                     message: format!(
                         "`{}` is a geolocation field; places have no order to sort by",
+                        s.trim_start_matches('-')
+                    ),
+                }]));
+            }
+            // Nor are line items, or a date taken from them.
+            Some(s)
+                if def
+                    .fields
+                    .get(s.trim_start_matches('-'))
+                    .is_some_and(|f| !super::lines::sortable(def, f)) =>
+            {
+                return Err(EngineError::Invalid(vec![FieldError {
+                    field: "sort".into(),
+                    label: "Sort".into(),
+                    message: format!(
+                        "`{}` holds line items or a date taken from them; it has no order to sort by yet",
                         s.trim_start_matches('-')
                     ),
                 }]));

@@ -258,14 +258,14 @@ pub async fn view(
             };
             Column {
                 label: f.label.clone(),
-                sort_href: (!matches!(f.kind, FieldType::Geolocation | FieldType::Lines)).then(
-                    || {
-                        format!(
-                            "{base}?{}",
-                            query_with(&q, &[("sort", next), ("page", String::new())])
-                        )
-                    },
-                ),
+                sort_href: (f.kind != FieldType::Geolocation
+                    && crate::engine::lines::sortable(def, f))
+                .then(|| {
+                    format!(
+                        "{base}?{}",
+                        query_with(&q, &[("sort", next), ("page", String::new())])
+                    )
+                }),
                 arrow,
                 numeric: f.kind.is_numeric(),
             }
