@@ -312,6 +312,7 @@ pub async fn seed(
     if let Some(maria) = actors.iter().find(|a| a.username == "maria") {
         seed_projects(engine, maria).await?;
     }
+    seed_requests(engine, &actors).await?;
     let app = engine
         .app("expense_claims")
         .await
@@ -385,6 +386,125 @@ async fn seed_projects(engine: &Engine, manager: &Actor) -> Result<(), String> {
             .run_operation(manager, "projects", "new_project", &req, true)
             .await
             .map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+/// One demo equipment request, as `DEMO_REQUESTS` lists them.
+type DemoRequest = (
+    &'static str,
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    &'static str,
+    &'static str,
+    i64,
+);
+
+/// The demo's equipment requests waiting for Maria: (requester, item, category, project,
+/// quantity, unit cost, days until needed).
+const DEMO_REQUESTS: &[DemoRequest] = &[
+    (
+        "alice",
+        "27-inch 4K monitor",
+        "Monitor",
+        Some("Website relaunch"),
+        "2",
+        "349.00",
+        10,
+    ),
+    (
+        "bob",
+        "Ergonomic office chair",
+        "Furniture",
+        Some("Berlin office move"),
+        "1",
+        "420.00",
+        21,
+    ),
+    (
+        "alice",
+        "Usability test phone",
+        "Phone",
+        Some("Customer portal"),
+        "1",
+        "599.00",
+        14,
+    ),
+    (
+        "bob",
+        "Noise-cancelling headset",
+        "Other",
+        None,
+        "1",
+        "189.00",
+        30,
+    ),
+];
+
+/// A few equipment requests, made through the engine (with history) once, charged to the demo's
+/// projects, so the managers' view shows each project's cost centre.
+async fn seed_requests(engine: &Engine, actors: &[Actor]) -> Result<(), String> {
+    let e = |e: crate::engine::EngineError| e.to_string();
+    let app = engine.app("equipment_requests").await.map_err(e)?;
+    let stored = engine
+        .store()
+        .count_records(app.id)
+        .await
+        .map_err(|e| e.to_string())?;
+    if stored > 0 {
+        return Ok(());
+    }
+    let projects = engine.app("projects").await.map_err(e)?;
+    let (rows, _) = engine
+        .store()
+        .query_records(&crate::store::RecordQuery {
+            app_id: projects.id,
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .map_err(|e| e.to_string())?;
+    let today = Utc::now().date_naive();
+    for (who, item, category, project, quantity, cost, days) in DEMO_REQUESTS {
+        let Some(actor) = actors.iter().find(|a| a.username == *who) else {
+            continue;
+        };
+        let mut inputs: BTreeMap<String, Raw> = [
+            ("item", item.to_string()),
+            ("category", category.to_string()),
+            ("quantity", quantity.to_string()),
+            ("unit_cost", cost.to_string()),
+            ("currency", "EUR".to_string()),
+            (
+                "needed_by",
+                (today + Duration::days(*days))
+                    .format("%Y-%m-%d")
+                    .to_string(),
+            ),
+            (
+                "justification",
+                "Needed for the project's next milestone.".to_string(),
+            ),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), Raw::Text(v)))
+        .collect();
+        let chosen = project.and_then(|name| {
+            rows.iter()
+                .find(|r| r.data.get("name").and_then(|v| v.as_str()) == Some(name))
+        });
+        if let Some(p) = chosen {
+            inputs.insert("project".into(), Raw::Text(p.id.to_string()));
+        }
+        let req = OperationRequest {
+            inputs,
+            ..Default::default()
+        };
+        engine
+            .run_operation(actor, "equipment_requests", "new_request", &req, true)
+            .await
+            .map_err(e)?;
     }
     Ok(())
 }

@@ -112,17 +112,19 @@ async fn choosing_a_project_on_the_plain_web_form_shows_its_title_only_to_those_
     let archive = project(&alice, "Archive", "Closed").await;
     let secret = project(&bob, "Bob's secret", "Active").await;
 
-    // The picker: a GET search form and radio buttons, no script.
+    // The picker: a search box and button inside the operation's form, and radio buttons, no
+    // script (the Search button sends the whole form back: what was entered is kept).
     let (status, form) = alice.get_text("/apps/lk_tasks/ops/add").await;
     assert_eq!(status, StatusCode::OK);
     assert!(
-        form.contains(r#"<form id="find-project" method="get""#),
+        form.contains(r#"type="search" name="find_project" value="""#),
         "{form}"
     );
     assert!(
-        form.contains(r#"type="search" name="find_project" form="find-project""#),
+        form.contains(r#"<button type="submit" name="_find" value="project""#),
         "{form}"
     );
+    assert!(!form.contains(r#"form="find-project""#), "{form}");
     assert!(
         form.contains(&format!(
             r#"type="radio" name="project" value="{apollo}"> Apollo"#
@@ -177,7 +179,7 @@ async fn choosing_a_project_on_the_plain_web_form_shows_its_title_only_to_those_
     );
     assert!(
         edit.contains(&format!(
-            r#"<input type="hidden" name="record" value="{task}">"#
+            r#"<input type="hidden" name="_record" value="{task}">"#
         )),
         "{edit}"
     );

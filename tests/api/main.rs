@@ -17,6 +17,7 @@ mod faults;
 mod feedback;
 mod field_types;
 mod field_types_editor;
+mod form_ui;
 mod geolocation;
 mod hardening_mcp;
 mod hardening_records;

@@ -225,6 +225,38 @@ pub async fn ensure_indexes(
                 );
             }
         }
+        // A filter through a lookup after each equality filter ("status = X and the project's
+        // cost centre is Y"): the database counts the matches from the index alone, checking
+        // each entry's lookup id against the target ids it found.
+        let eq_own: Vec<&str> = view
+            .parameters
+            .values()
+            .filter(|p| p.op == super::definition::FilterOp::Eq)
+            .map(|p| p.field.as_str())
+            .chain(
+                view.filters
+                    .iter()
+                    .filter(|f| f.op == super::definition::FilterOp::Eq)
+                    .map(|f| f.field.as_str()),
+            )
+            .filter(|f| super::lookup_paths::split(f).is_none())
+            .collect();
+        for through in fields.iter().filter_map(|f| super::lookup_paths::split(f)) {
+            for e in &eq_own {
+                if let Some(fd) = def.fields.get(*e) {
+                    names.push(
+                        store
+                            .ensure_pair_index(
+                                app_id,
+                                (e, value_kind(fd.kind)),
+                                (through.0, ValueKind::Integer),
+                                owner,
+                            )
+                            .await?,
+                    );
+                }
+            }
+        }
         // Equality filters followed by the sort key: the common "status = X, newest first" page.
         if let Some(s) = sort.and_then(|s| def.fields.get(s).map(|fd| (s, value_kind(fd.kind)))) {
             let eq_fields = view

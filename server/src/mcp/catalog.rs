@@ -483,7 +483,7 @@ pub fn app_tools(app: &Arc<PublishedApp>, actor: Option<&Actor>) -> Vec<ToolEntr
                 ToolTarget::Operation(n) => operation_tool(def, n, &def.operations[n.as_str()]),
                 ToolTarget::ReadFile(n) => read_file_tool(def, n, &def.fields[n.as_str()]),
                 ToolTarget::Summary(n) => {
-                    super::summary::summary_tool(def, n, &def.views[n.as_str()])
+                    super::summary::summary_tool(def, &app.paths, n, &def.views[n.as_str()])
                 }
                 ToolTarget::FindLookup(n) => {
                     super::lookup::find_tool(def, n, &def.fields[n.as_str()])

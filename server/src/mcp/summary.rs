@@ -56,10 +56,17 @@ fn phrase(def: &AppDef, v: &ViewDef, name: &str) -> String {
 }
 
 /// The tool's schema and texts.
-pub fn summary_tool(def: &AppDef, name: &str, v: &ViewDef) -> Tool {
+pub fn summary_tool(
+    def: &AppDef,
+    paths: &crate::engine::lookup_paths::Paths,
+    name: &str,
+    v: &ViewDef,
+) -> Tool {
     let mut props = Map::new();
     for (pn, p) in &v.parameters {
-        if let Some(f) = def.fields.get(&p.field) {
+        if let Some(f) = crate::engine::lookup_paths::field_of(def, paths, &p.field) {
+            let label = crate::engine::lookup_paths::label_of(def, paths, &p.field)
+                .unwrap_or_else(|| f.label.clone());
             let mut s = super::catalog::field_schema(def, f);
             if let Some(m) = s.as_object_mut() {
                 m.remove("maxLength");
@@ -67,7 +74,7 @@ pub fn summary_tool(def: &AppDef, name: &str, v: &ViewDef) -> Tool {
                     "description".into(),
                     Value::String(format!(
                         "Only records whose {} {} this value ({})",
-                        f.label,
+                        label,
                         p.op.phrase(),
                         describe::field_format(def, f)
                     )),

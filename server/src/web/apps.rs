@@ -284,18 +284,26 @@ pub async fn view(
         Some(p) => (
             p.rows
                 .iter()
-                .map(|r| Row {
-                    pick: format!("{}:{}", r.id, r.version),
-                    href: format!("/apps/{slug}/records/{}", r.id),
-                    cells: view
-                        .columns
-                        .iter()
-                        .map(|c| {
-                            titles.shown(def, c, &r.data).unwrap_or_else(|| {
-                                super::field_types::shown(def, c, &r.data, local)
+                .map(|r| {
+                    // A field hidden on this record by its `visible_when` is shown empty, as on
+                    // the record's page.
+                    let hidden = crate::engine::field_rules::hidden_fields(def, &r.data);
+                    Row {
+                        pick: format!("{}:{}", r.id, r.version),
+                        href: format!("/apps/{slug}/records/{}", r.id),
+                        cells: view
+                            .columns
+                            .iter()
+                            .map(|c| {
+                                if hidden.contains(c) {
+                                    return String::new();
+                                }
+                                titles.shown(def, c, &r.data).unwrap_or_else(|| {
+                                    super::field_types::shown(def, c, &r.data, local)
+                                })
                             })
-                        })
-                        .collect(),
+                            .collect(),
+                    }
                 })
                 .collect(),
             p.total,
@@ -406,8 +414,13 @@ pub async fn export_csv(
             .lookup_titles(&actor, &app.def, page.rows.iter().map(|r| &r.data))
             .await?;
         for r in &page.rows {
+            let hidden = crate::engine::field_rules::hidden_fields(&app.def, &r.data);
             let mut rec = vec![r.id.to_string()];
             rec.extend(view.columns.iter().map(|c| {
+                // A field hidden on this record exports empty, as on the page.
+                if hidden.contains(c) {
+                    return String::new();
+                }
                 // Line items export as how many there are (the lines themselves are not cells).
                 if app.def.fields.get(c).map(|f| f.kind) == Some(FieldType::Lines) {
                     return crate::engine::lines::count(

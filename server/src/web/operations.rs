@@ -416,6 +416,93 @@ async fn lookup_pickers(
     Ok(out)
 }
 
+/// The name of an operation form's Search button (its value: the lookup input searched).
+const FIND: &str = "_find";
+
+/// The record's lookup choices with those entered on the form over them: what the pickers show
+/// as chosen (an id entered that is not a whole number is left out).
+fn chosen(
+    op: &OperationDef,
+    record: Option<&serde_json::Value>,
+    entered: &HashMap<String, String>,
+    def: &AppDef,
+) -> serde_json::Value {
+    let mut current = record
+        .and_then(|d| d.as_object().cloned())
+        .unwrap_or_default();
+    for n in &op.inputs {
+        if def
+            .fields
+            .get(n)
+            .is_none_or(|f| f.kind != FieldType::Lookup)
+        {
+            continue;
+        }
+        if let Some(v) = entered.get(n) {
+            match v.trim().parse::<i64>() {
+                Ok(id) => current.insert(n.clone(), id.into()),
+                Err(_) => current.remove(n),
+            };
+        }
+    }
+    serde_json::Value::Object(current)
+}
+
+/// The operation's form again after its Search button or "Add rows": the values entered kept
+/// (the rows of a table of lines too), each lookup's search run, nothing saved.
+async fn searched(
+    state: &AppState,
+    signed: &Signed,
+    app: &crate::engine::PublishedApp,
+    op_name: &str,
+    op: &OperationDef,
+    form: submission::Submitted,
+) -> Result<HttpResponse, WebError> {
+    let actor = signed.actor();
+    // The same checks as opening the form: a record the person may read and run this on.
+    let record = match (op.needs_record(), form.record) {
+        (true, Some(id)) => {
+            let access = state.engine.record(&actor, &app.def.slug, id).await?;
+            let reach = state.engine.reach_for(&app.def, &actor).await?;
+            if let Some(refusal) =
+                state
+                    .engine
+                    .operation_refusal(app, &actor, op, Some(&access.record), &reach)
+            {
+                return Err(refusal.into());
+            }
+            Some(access.record)
+        }
+        (true, None) => return Err(WebError::BadRequest("choose a record first".into())),
+        (false, _) => None,
+    };
+    let mut extras = match &record {
+        Some(r) => extras_for(state, &actor, app, op, r).await?,
+        None => Extras::default(),
+    };
+    let current = chosen(op, record.as_ref().map(|r| &r.data), &form.text, &app.def);
+    extras.lookups = lookup_pickers(state, &actor, &app.def, op, &form.text, &current).await?;
+    let rec = record
+        .as_ref()
+        .map(|r| (r.id, form.version.unwrap_or(r.version), &r.data));
+    let entered: HashMap<String, String> = form
+        .text
+        .into_iter()
+        .filter(|(k, _)| op.inputs.contains(k) || lines::of_table(&app.def, op, k))
+        .collect();
+    render(&page(
+        signed,
+        &app.def,
+        op_name,
+        op,
+        rec,
+        &entered,
+        &[],
+        vec![],
+        extras,
+    ))
+}
+
 /// The file beside the form, the missing required fields and, for a transition, the summary.
 async fn extras_for(
     state: &AppState,
@@ -486,34 +573,11 @@ pub async fn submit(
         Err(Refusal::TooLarge(m)) => return Ok(payload_too_large(m)),
         Err(Refusal::Web(e)) => return Err(e),
     };
-    if lines::wants_more_rows(&app.def, op, &form.text) {
-        // "Add rows": the same form again with more blank rows, what was typed kept, nothing
-        // saved (an upload of this submission is not kept either).
-        let record = match form.record {
-            Some(id) => Some(state.engine.record(&actor, &slug, id).await?.record),
-            None => None,
-        };
-        let rec = record
-            .as_ref()
-            .map(|r| (r.id, form.version.unwrap_or(r.version), &r.data));
-        let mut extras = match &record {
-            Some(r) => extras_for(&state, &actor, &app, op, r).await?,
-            None => Extras::default(),
-        };
-        let current = record.as_ref().map(|r| r.data.clone()).unwrap_or_default();
-        extras.lookups =
-            lookup_pickers(&state, &actor, &app.def, op, &HashMap::new(), &current).await?;
-        return render(&page(
-            &signed,
-            &app.def,
-            &op_name,
-            op,
-            rec,
-            &form.text,
-            &[],
-            vec![],
-            extras,
-        ));
+    // The picker's Search button, or "Add rows" under a table of lines: the same form comes
+    // back with what was entered (and the records found, or more blank rows), and nothing is
+    // saved (a file chosen is not kept: nothing was uploaded).
+    if form.text.contains_key(FIND) || lines::wants_more_rows(&app.def, op, &form.text) {
+        return searched(&state, &signed, &app, &op_name, op, form).await;
     }
     let mut inputs: BTreeMap<String, Raw> = BTreeMap::new();
     let mut line_rows: Vec<(String, Vec<usize>)> = Vec::new();
@@ -728,9 +792,9 @@ pub async fn submit(
             // What the form offers back is kept on purpose; any other upload of this refused
             // submission (a file the refusal objected to) is taken back.
             uploaded_ids.retain(|id| !extras.kept.iter().any(|k| k.id == *id));
-            let current = record.as_ref().map(|r| r.data.clone()).unwrap_or_default();
+            let current = chosen(op, record.as_ref().map(|r| &r.data), &form.text, &app.def);
             extras.lookups =
-                lookup_pickers(&state, &actor, &app.def, op, &HashMap::new(), &current).await?;
+                lookup_pickers(&state, &actor, &app.def, op, &form.text, &current).await?;
             state.engine.discard_uploads(&actor, &uploaded_ids).await;
             let mut resp = render(&page(
                 &signed, &app.def, &op_name, op, rec, &form.text, &errors, general, extras,

@@ -116,6 +116,24 @@ pub(super) fn wants_more_rows(
     })
 }
 
+/// Whether a form key belongs to the table of a lines input (a cell `items[0][net]`, the blank
+/// rows shown `_blank_items`, "Add rows" `_more_items`): kept when the form comes back.
+pub(super) fn of_table(def: &AppDef, op: &OperationDef, key: &str) -> bool {
+    op.inputs
+        .iter()
+        .filter(|n| {
+            def.fields
+                .get(*n)
+                .is_some_and(|f| f.kind == FieldType::Lines)
+        })
+        .any(|n| {
+            key.strip_prefix(n.as_str())
+                .is_some_and(|rest| rest.starts_with('['))
+                || key.strip_prefix("_blank_") == Some(n.as_str())
+                || key.strip_prefix("_more_") == Some(n.as_str())
+        })
+}
+
 fn blank(cells: &BTreeMap<String, String>) -> bool {
     cells
         .iter()
