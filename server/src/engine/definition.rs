@@ -607,19 +607,6 @@ impl AppDef {
                 .default
                 .as_ref()
                 .filter(|d| !super::lookup_paths::evaluated_default(d));
-            if let Some(attr) = f.default.as_deref().and_then(|d| d.strip_prefix("$me.")) {
-                if !matches!(attr, "name" | "department") {
-                    errors.push(err(
-                        format!("{p}.default"),
-                        format!("`$me.{attr}`: the person creating a record has `$me.name` and `$me.department`"),
-                    ));
-                } else if !matches!(f.kind, FieldType::Text | FieldType::LongText) {
-                    errors.push(err(
-                        format!("{p}.default"),
-                        format!("`$me.{attr}` is text; it is the default of a text field"),
-                    ));
-                }
-            }
             if let (Some(d), FieldType::Choice) = (literal, f.kind) {
                 if !f.options.contains(d) {
                     errors.push(err(

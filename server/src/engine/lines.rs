@@ -7,6 +7,7 @@
 //! out keeps its value), a line without one is added, a stored line not sent is removed.
 //! Computed fields aggregate a column (`sum(items.net)`, `count(items)`, `min(items.date)`,
 //! `max(items.date)`), and history lists changes line by line.
+use super::default_values::Creation;
 use super::definition::{is_ident, AppDef, DefinitionError, FieldDef, FieldType};
 use super::value::{format_money, parse_field, stored_decimal, CurrencyCode, Raw};
 use chrono::NaiveDate;
@@ -124,10 +125,7 @@ pub fn check_definition(path: &str, f: &FieldDef, errors: &mut Vec<DefinitionErr
         super::field_types::check_definition(&p, c, errors);
         if let Some(d) = &c.default {
             if d.starts_with('$') {
-                errors.push(err(
-                    format!("{p}.default"),
-                    "a column's default is a literal value; placeholders are not supported in line columns yet",
-                ));
+                check_calculated_default(&p, c, d, errors);
             } else if c.kind != FieldType::Date {
                 let day = NaiveDate::default();
                 if let Err(m) = parse_field(c, &Raw::Text(d.clone()), day) {
@@ -165,6 +163,53 @@ pub fn check_definition(path: &str, f: &FieldDef, errors: &mut Vec<DefinitionErr
             "a lines field has no default (its columns may have one)",
         ));
     }
+}
+
+/// What a column's default may be besides a literal, as the definition errors say it.
+const COLUMN_PLACEHOLDERS: &str =
+    "a column's default is a value, or $me, $me.name, $me.department, $today or $today+Nd (-Nw, +Nm, +Ny)";
+
+/// A column's calculated default: the placeholders a field's default may be, with the same
+/// types, worked out when a line is added. A copy from a looked-up record is not one: a line has
+/// no lookup of its own.
+fn check_calculated_default(p: &str, c: &FieldDef, d: &str, errors: &mut Vec<DefinitionError>) {
+    if d.starts_with("$me.") || super::default_values::placeholder(d).is_some() {
+        super::default_values::check_default(p, c, errors);
+    } else if super::lookup_paths::copied_default(d).is_some() {
+        errors.push(err(
+            format!("{p}.default"),
+            format!("`{d}` copies a field of a looked-up record, and a line has no lookup of its own; {COLUMN_PLACEHOLDERS}"),
+        ));
+    } else {
+        errors.push(err(
+            format!("{p}.default"),
+            format!("`{d}` is not a placeholder; {COLUMN_PLACEHOLDERS}"),
+        ));
+    }
+}
+
+/// The values a line added now starts from: each column's default, a literal, or a calculated
+/// one worked out for `by` (without `by`, as when stored lines are read again after a change of
+/// definition, a calculated default gives nothing).
+pub fn new_line_values(
+    f: &FieldDef,
+    today: NaiveDate,
+    by: Option<&Creation>,
+) -> Map<String, Value> {
+    let mut values = Map::new();
+    for (col, c) in &f.columns {
+        let Some(d) = &c.default else { continue };
+        let value = if d.starts_with('$') {
+            match by.and_then(|by| super::default_values::calculated(d, by)) {
+                Some(v) => v,
+                None => continue,
+            }
+        } else {
+            parse_field(c, &Raw::Text(d.clone()), today).unwrap_or(Value::Null)
+        };
+        values.insert(col.clone(), value);
+    }
+    values
 }
 
 /// The stored lines of a value (none for anything but an array of objects).
@@ -222,8 +267,10 @@ pub struct ParsedLines {
 }
 
 /// Parses the whole list of lines sent for the field `name`, against its stored value `old` and
-/// the record's next line number (`next`, 0 when unknown). Problems are returned with their path
-/// (`items[2].net: …`), every one of them (up to a bound); nothing is kept when any line fails.
+/// the record's next line number (`next`, 0 when unknown). A line added takes `added` (see
+/// [`new_line_values`]) for a column it leaves out; a line kept keeps its own. Problems are
+/// returned with their path (`items[2].net: …`), every one of them (up to a bound); nothing is
+/// kept when any line fails.
 pub fn parse_lines(
     f: &FieldDef,
     name: &str,
@@ -231,6 +278,7 @@ pub fn parse_lines(
     old: &Value,
     next: u64,
     today: NaiveDate,
+    added: &Map<String, Value>,
 ) -> Result<ParsedLines, Vec<String>> {
     let given = given_lines(name, raw).map_err(|e| vec![e])?;
     let max = max_rows(f) as usize;
@@ -325,10 +373,8 @@ pub fn parse_lines(
                 },
                 // An updated line keeps a column it does not send.
                 (None, Some(b)) => b.get(col).cloned().unwrap_or(Value::Null),
-                (None, None) => match &c.default {
-                    Some(d) => parse_field(c, &Raw::Text(d.clone()), today).unwrap_or(Value::Null),
-                    None => Value::Null,
-                },
+                // A new line: its column's default, worked out once, for this operation.
+                (None, None) => added.get(col).cloned().unwrap_or(Value::Null),
             };
             if value.is_null() && c.required {
                 problems.push(format!("{at}.{col}: is required"));

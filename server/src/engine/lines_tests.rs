@@ -31,14 +31,9 @@ fn today() -> NaiveDate {
 
 fn parse(raw: Value, old: &Value, next: u64) -> Result<ParsedLines, Vec<String>> {
     let d = app();
-    parse_lines(
-        &d.fields["items"],
-        "items",
-        &Raw::Json(raw),
-        old,
-        next,
-        today(),
-    )
+    let f = &d.fields["items"];
+    let added = new_line_values(f, today(), None);
+    parse_lines(f, "items", &Raw::Json(raw), old, next, today(), &added)
 }
 
 #[test]
@@ -294,4 +289,144 @@ fn a_view_column_and_the_history_read_plainly() {
         line_changes(f, &before, &Value::Null),
         vec!["line 1 removed", "line 2 removed"]
     );
+}
+
+/// A lines field whose columns have calculated defaults, as written in a definition.
+const CALCULATED: &str = r#"
+slug = "visits"
+name = "Visits"
+[fields.stops]
+type = "lines"
+label = "Stops"
+[fields.stops.columns]
+place = { type = "text", label = "Place", required = true }
+noted = { type = "date", label = "Noted", default = "$today" }
+due = { type = "date", label = "Due", default = "$today+2w" }
+by = { type = "text", label = "By", default = "$me" }
+who = { type = "text", label = "Who", default = "$me.name", required = true }
+team = { type = "long_text", label = "Team", default = "$me.department" }
+currency = { type = "currency", label = "Currency", default = "EUR" }
+"#;
+
+fn with_column(column: &str) -> Result<AppDef, Vec<String>> {
+    AppDef::parse(&CALCULATED.replace("place = {", &format!("{column}\nplace = {{")))
+        .map_err(|e| e.iter().map(|e| e.to_string()).collect())
+}
+
+#[test]
+fn calculated_column_defaults_fit_their_types_and_are_refused_with_their_paths() {
+    AppDef::parse(CALCULATED).unwrap();
+    for (column, refusal) in [
+        (
+            r#"at = { type = "date", label = "At", default = "$now" }"#,
+            "fields.stops.columns.at.default: `$now` (the moment of creation) fits date and time fields, not a field of type `date`; a date field takes `$today`",
+        ),
+        (
+            r#"at = { type = "text", label = "At", default = "$today" }"#,
+            "fields.stops.columns.at.default: `$today` is a date and fits date fields, not a field of type `text`",
+        ),
+        (
+            r#"at = { type = "date", label = "At", default = "$today+2x" }"#,
+            "fields.stops.columns.at.default: `$today+2x` is not a date placeholder",
+        ),
+        (
+            r#"at = { type = "number", label = "At", default = "$me" }"#,
+            "fields.stops.columns.at.default: `$me` (the person creating the record) fits user and text fields, not a field of type `number`",
+        ),
+        (
+            r#"at = { type = "integer", label = "At", default = "$me.name" }"#,
+            "fields.stops.columns.at.default: `$me.name` is text; it is the default of a text field",
+        ),
+        (
+            r#"at = { type = "text", label = "At", default = "$me.phone" }"#,
+            "fields.stops.columns.at.default: `$me.phone`: the person creating a record has `$me.name` and `$me.department`",
+        ),
+        (
+            r#"at = { type = "text", label = "At", default = "$project.code" }"#,
+            "fields.stops.columns.at.default: `$project.code` copies a field of a looked-up record, and a line has no lookup of its own",
+        ),
+        (
+            r#"at = { type = "text", label = "At", default = "$somebody" }"#,
+            "fields.stops.columns.at.default: `$somebody` is not a placeholder; a column's default is a value, or $me, $me.name",
+        ),
+        (
+            r#"at = { type = "date", label = "At", default = "$today+1d", max = "$today" }"#,
+            "fields.stops.columns.at.default: `$today+1d` is after today, and the field's `max` refuses dates after today",
+        ),
+    ] {
+        let e = with_column(column).unwrap_err();
+        assert!(
+            e.iter().any(|t| t.starts_with(refusal)),
+            "{column}: {e:?}"
+        );
+    }
+}
+
+#[test]
+fn a_new_line_takes_its_calculated_defaults_once_and_given_values_win() {
+    let d = AppDef::parse(CALCULATED).unwrap();
+    let f = &d.fields["stops"];
+    let now = chrono::DateTime::parse_from_rfc3339("2026-03-01T09:00:00Z")
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let by = Creation {
+        username: "ann",
+        name: "Ann Lee",
+        department: Some("Sales"),
+        now,
+    };
+    let day = now.date_naive();
+    let added = new_line_values(f, day, Some(&by));
+    assert_eq!(
+        Value::Object(added.clone()),
+        json!({"noted": "2026-03-01", "due": "2026-03-15", "by": "ann", "who": "Ann Lee", "team": "Sales", "currency": "EUR"})
+    );
+    let p = parse_lines(
+        f,
+        "stops",
+        &Raw::Json(json!([{"place": "Depot"}, {"place": "Port", "who": "Bo", "noted": "2026-02-27", "team": null}])),
+        &Value::Null,
+        0,
+        day,
+        &added,
+    )
+    .unwrap();
+    assert_eq!(
+        p.value[0],
+        json!({"id": "l1", "place": "Depot", "noted": "2026-03-01", "due": "2026-03-15", "by": "ann", "who": "Ann Lee", "team": "Sales", "currency": "EUR"})
+    );
+    // Given values win, an empty one too.
+    assert_eq!(p.value[1]["who"], "Bo");
+    assert_eq!(p.value[1]["noted"], "2026-02-27");
+    assert_eq!(p.value[1]["team"], Value::Null);
+    // Later, by someone else: the kept lines keep what they were given, a column left out or
+    // emptied included; only the new line is worked out, for the new person and day.
+    let later = Creation {
+        username: "bo",
+        name: "Bo Berg",
+        department: None,
+        now: now + chrono::Duration::days(3),
+    };
+    let day = later.now.date_naive();
+    let p = parse_lines(
+        f,
+        "stops",
+        &Raw::Json(json!([{"id": "l1", "place": "Depot 2"}, {"id": "l2"}, {"place": "Quay"}])),
+        &p.value,
+        p.next,
+        day,
+        &new_line_values(f, day, Some(&later)),
+    )
+    .unwrap();
+    assert_eq!(p.value[0]["place"], "Depot 2");
+    assert_eq!(p.value[0]["noted"], "2026-03-01");
+    assert_eq!(p.value[0]["who"], "Ann Lee");
+    assert_eq!(p.value[1]["team"], Value::Null);
+    assert_eq!(
+        p.value[2],
+        json!({"id": "l3", "place": "Quay", "noted": "2026-03-04", "due": "2026-03-18", "by": "bo", "who": "Bo Berg", "team": null, "currency": "EUR"})
+    );
+    // Without a person (stored lines read again), a calculated default gives nothing.
+    let literal = new_line_values(f, day, None);
+    assert_eq!(Value::Object(literal), json!({"currency": "EUR"}));
 }

@@ -151,8 +151,17 @@ fn lines_schema(def: &AppDef, f: &FieldDef) -> Value {
     );
     let mut required = Vec::new();
     for (n, c) in &f.columns {
-        props.insert(n.clone(), field_schema(def, c));
-        if c.required {
+        let mut schema = field_schema(def, c);
+        // What a new line that leaves the column out gets, when its default is calculated.
+        if let (Some(d), Some(Value::String(text))) = (
+            default_values::describe_column_default(c),
+            schema.get_mut("description"),
+        ) {
+            text.push_str(&format!("; {d}"));
+        }
+        props.insert(n.clone(), schema);
+        // A column with a default need not be sent: a new line gets it, a kept one keeps its own.
+        if c.required && c.default.is_none() {
             required.push(Value::String(n.clone()));
         }
     }

@@ -3,6 +3,7 @@ use super::amounts::display_value;
 use super::layout::Layout;
 use super::wording::{self, Names};
 use super::{redirect, render, AppState, Signed, WebError};
+use crate::engine::default_values::Creation;
 use crate::engine::definition::{AppDef, FieldType, OperationDef, OperationKind};
 use crate::engine::{EngineError, FieldError, OperationRequest, Raw};
 use actix_multipart::Multipart;
@@ -124,6 +125,20 @@ pub(crate) fn input_kind(kind: FieldType) -> &'static str {
     }
 }
 
+/// Who fills the form in, and when: what calculated defaults are worked out from.
+fn creation<'a>(
+    signed: &'a Signed,
+    actor: &'a crate::engine::Actor,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Creation<'a> {
+    Creation {
+        username: &actor.username,
+        name: &actor.display_name,
+        department: signed.user.department.as_deref(),
+        now,
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 fn page(
     signed: &Signed,
@@ -138,14 +153,14 @@ fn page(
 ) -> OperationPage {
     let names = Names::of(def, None);
     let local = super::local_time::LocalTime::of(&signed.user);
+    let actor = signed.actor();
+    let now = chrono::Utc::now();
+    let by = creation(signed, &actor, now);
     let start = match record {
         Some((_, _, d)) => d.as_object().cloned().unwrap_or_default(),
-        None => crate::engine::operations::defaults(
-            def,
-            &signed.actor(),
-            signed.user.department.as_deref(),
-            chrono::Utc::now(),
-        ),
+        None => {
+            crate::engine::operations::defaults(def, &actor, signed.user.department.as_deref(), now)
+        }
     };
     // A new record's form starts from the fields' defaults ("EUR", today, the person).
     let defaults = serde_json::Value::Object(start.clone());
@@ -170,7 +185,8 @@ fn page(
                     .and_then(|(_, _, d)| d.get(n))
                     .unwrap_or(&serde_json::Value::Null);
                 let messages: Vec<String> = mine.iter().map(|e| e.message.clone()).collect();
-                let (table, rest) = lines::view(f, n, stored, entered, &messages);
+                let (table, rest) =
+                    lines::view(f, n, stored, entered, &messages, &lines::new_row(f, &by));
                 if rest.len() < messages.len() {
                     mine.retain(|e| rest.contains(&e.message));
                     mine.push(FieldError {
@@ -581,12 +597,13 @@ pub async fn submit(
     }
     let mut inputs: BTreeMap<String, Raw> = BTreeMap::new();
     let mut line_rows: Vec<(String, Vec<usize>)> = Vec::new();
+    let by = creation(&signed, &actor, chrono::Utc::now());
     for n in &op.inputs {
         let Some(f) = app.def.fields.get(n).filter(|f| f.kind == FieldType::Lines) else {
             continue;
         };
         if lines::on_form(n, &form.text) {
-            let (list, rows) = lines::from_form(f, n, &form.text);
+            let (list, rows) = lines::from_form(f, n, &form.text, &lines::new_row(f, &by));
             inputs.insert(n.clone(), Raw::Json(list));
             line_rows.push((n.clone(), rows));
         }

@@ -1,10 +1,12 @@
 //! Line items on an operation form, without a script: a table with one row of inputs per line
 //! (`items[0][id]`, `items[0][net]`, …), a "remove" checkbox per stored line, a few blank rows
-//! for new lines and an "Add rows" button that shows the form again with more blank rows and
-//! everything typed kept (nothing is saved). The rows sent become the JSON list the engine reads
+//! for new lines (prefilled with the columns' defaults; a row left so adds nothing) and an "Add
+//! rows" button that shows the form again with more blank rows and everything typed kept
+//! (nothing is saved). The rows sent become the JSON list the engine reads
 //! (`engine::lines::parse_lines`); its problems (`items[2].net: …`) come back beside their cell.
+use crate::engine::default_values::Creation;
 use crate::engine::definition::{AppDef, FieldDef, FieldType, OperationDef};
-use crate::engine::lines::{display_cell, max_rows, stored_lines};
+use crate::engine::lines::{display_cell, max_rows, new_line_values, stored_lines};
 use crate::engine::FieldError;
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashMap};
@@ -134,24 +136,40 @@ pub(super) fn of_table(def: &AppDef, op: &OperationDef, key: &str) -> bool {
         })
 }
 
-fn blank(cells: &BTreeMap<String, String>) -> bool {
+/// What a blank row for a new line shows: each column's default as its input shows it (literals,
+/// and calculated ones worked out for the person now).
+pub(crate) fn new_row(f: &FieldDef, by: &Creation) -> BTreeMap<String, String> {
+    let values = new_line_values(f, by.now.date_naive(), Some(by));
+    f.columns
+        .keys()
+        .map(|col| (col.clone(), form_cell(f, col, &values)))
+        .filter(|(_, shown)| !shown.is_empty())
+        .collect()
+}
+
+/// Whether a row is left blank: a new line's cells empty or as prefilled (`new_row`).
+fn blank(cells: &BTreeMap<String, String>, prefilled: &BTreeMap<String, String>) -> bool {
     cells
         .iter()
         .filter(|(k, _)| k.as_str() != "remove")
-        .all(|(_, v)| v.trim().is_empty())
+        .all(|(k, v)| {
+            v.trim().is_empty()
+                || (k != "id" && prefilled.get(k).is_some_and(|p| p.trim() == v.trim()))
+        })
 }
 
-/// The list of lines the engine reads from a form's rows (removed rows and blank new rows left
-/// out), and for each line the form row it came from.
+/// The list of lines the engine reads from a form's rows (removed rows, and new rows left blank
+/// or as `prefilled`, left out), and for each line the form row it came from.
 pub(super) fn from_form(
     f: &FieldDef,
     name: &str,
     text: &HashMap<String, String>,
+    prefilled: &BTreeMap<String, String>,
 ) -> (Value, Vec<usize>) {
     let mut lines = Vec::new();
     let mut rows = Vec::new();
     for (index, cells) in sent_rows(f, name, text) {
-        if cells.get("remove").is_some_and(|v| !v.trim().is_empty()) || blank(&cells) {
+        if cells.get("remove").is_some_and(|v| !v.trim().is_empty()) || blank(&cells, prefilled) {
             continue;
         }
         let mut line = Map::new();
@@ -195,14 +213,16 @@ fn form_cell(f: &FieldDef, col: &str, line: &Map<String, Value>) -> String {
 }
 
 /// The table of a lines input: the rows the form sent when it comes back (refused, or with
-/// more blank rows), else the record's lines; then blank rows. Problems of a line go beside its
-/// cell or row; the others are returned for the field.
+/// more blank rows), else the record's lines; then blank rows, showing `prefilled` (see
+/// `new_row`). Problems of a line go beside its cell or row; the others are returned for the
+/// field.
 pub(crate) fn view(
     f: &FieldDef,
     name: &str,
     stored: &Value,
     entered: &HashMap<String, String>,
     errors: &[String],
+    prefilled: &BTreeMap<String, String>,
 ) -> (LinesView, Vec<String>) {
     let mut rows: Vec<(usize, BTreeMap<String, String>)> = Vec::new();
     let mut want_blank = BLANK_ROWS;
@@ -239,7 +259,7 @@ pub(crate) fn view(
         .count();
     let next = rows.last().map(|(i, _)| i + 1).unwrap_or(0);
     let add = want_blank.min(room).saturating_sub(have_blank);
-    rows.extend((next..next + add).map(|i| (i, BTreeMap::new())));
+    rows.extend((next..next + add).map(|i| (i, prefilled.clone())));
     let mut rest = Vec::new();
     let mut cell_errors: HashMap<(usize, String), Vec<String>> = HashMap::new();
     let mut row_errors: HashMap<usize, Vec<String>> = HashMap::new();
