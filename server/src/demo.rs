@@ -406,9 +406,20 @@ async fn seed_projects(engine: &Engine, manager: &Actor) -> Result<(), String> {
     Ok(())
 }
 
+/// One demo equipment request, as `DEMO_REQUESTS` lists them.
+type DemoRequest = (
+    &'static str,
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    &'static str,
+    &'static str,
+    i64,
+);
+
 /// The demo's equipment requests waiting for Maria: (requester, item, category, project,
 /// quantity, unit cost, days until needed).
-const DEMO_REQUESTS: &[(&str, &str, &str, Option<&str>, &str, &str, i64)] = &[
+const DEMO_REQUESTS: &[DemoRequest] = &[
     (
         "alice",
         "27-inch 4K monitor",

@@ -22,6 +22,8 @@ mod geolocation;
 mod hardening_mcp;
 mod hardening_records;
 mod hardening_web;
+mod line_items;
+mod line_items_defaults;
 mod lookups;
 mod mcp_items;
 mod mcp_surface;

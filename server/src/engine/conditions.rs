@@ -182,6 +182,14 @@ pub(super) fn check_condition(
                     format!("{p}.field"),
                     format!("`{}` is a file; test it with `requires`", c.field),
                 );
+            } else if f.kind == FieldType::Lines {
+                problem(
+                    format!("{p}.field"),
+                    format!(
+                        "`{}` is a lines field; compare a computed field over its lines (e.g. `sum({}.amount)`) instead",
+                        c.field, c.field
+                    ),
+                );
             } else if f.kind == FieldType::Geolocation {
                 problem(
                     format!("{p}.field"),

@@ -1,8 +1,10 @@
 //! Calculated defaults: the placeholders a field's `default` may be instead of a literal —
-//! `$me` (the person creating the record), `$today` and `$today±N` days, weeks, months or years
-//! (`$today+14d`), and `$now` (the moment of creation). Each is worked out once, when a create
-//! operation runs (and shown prefilled on its web form), and stored like a typed value: unlike
-//! a computed field, it is never worked out again by later operations.
+//! `$me` (the person creating the record), `$me.name` and `$me.department` (their name and
+//! department), `$today` and `$today±N` days, weeks, months or years (`$today+14d`), and `$now`
+//! (the moment of creation). Each is worked out once, when a create operation runs (and shown
+//! prefilled on its web form), and stored like a typed value: unlike a computed field, it is
+//! never worked out again by later operations. A column of a lines field takes the same
+//! placeholders, worked out once when a line is added.
 use super::definition::{DefinitionError, FieldDef, FieldType};
 use chrono::{DateTime, Days, Months, NaiveDate, Utc};
 use serde_json::Value;
@@ -93,6 +95,33 @@ pub fn placeholder(default: &str) -> Option<Result<Placeholder, String>> {
     })
 }
 
+/// Who creates a record or a line, and when: what a calculated default is worked out from.
+#[derive(Debug, Clone, Copy)]
+pub struct Creation<'a> {
+    /// Their username (`$me`).
+    pub username: &'a str,
+    /// Their display name (`$me.name`).
+    pub name: &'a str,
+    /// The department an administrator set for them (`$me.department`), if any.
+    pub department: Option<&'a str>,
+    /// The moment of creation (`$now`, `$today…`).
+    pub now: DateTime<Utc>,
+}
+
+/// The value a calculated default takes at creation by `by`: `None` when `default` is not one (a
+/// literal, or a copy from a looked-up record); null when it works out to nothing
+/// (`$me.department` of someone without one).
+pub fn calculated(default: &str, by: &Creation) -> Option<Value> {
+    match default {
+        "$me.name" => Some(Value::String(by.name.to_string())),
+        "$me.department" => Some(
+            by.department
+                .map_or(Value::Null, |d| Value::String(d.to_string())),
+        ),
+        _ => placeholder_value(default, by.username, by.now),
+    }
+}
+
 /// Today moved by the offset; a month or year from the 31st lands on the month's last day.
 pub fn shift(today: NaiveDate, amount: i64, unit: Unit) -> Option<NaiveDate> {
     let n = amount.unsigned_abs();
@@ -126,6 +155,26 @@ pub fn placeholder_value(default: &str, username: &str, now: DateTime<Utc>) -> O
 /// Refuses a placeholder that is not well formed, or on a type of field it does not fit.
 pub fn check_default(path: &str, f: &FieldDef, errors: &mut Vec<DefinitionError>) {
     let Some(d) = &f.default else { return };
+    if let Some(attr) = d.strip_prefix("$me.") {
+        let message = if !matches!(attr, "name" | "department") {
+            Some(format!(
+                "`$me.{attr}`: the person creating a record has `$me.name` and `$me.department`"
+            ))
+        } else if !matches!(f.kind, FieldType::Text | FieldType::LongText) {
+            Some(format!(
+                "`$me.{attr}` is text; it is the default of a text field"
+            ))
+        } else {
+            None
+        };
+        if let Some(message) = message {
+            errors.push(DefinitionError {
+                path: format!("{path}.default"),
+                message,
+            });
+        }
+        return;
+    }
     let Some(p) = placeholder(d) else { return };
     let kind = serde_json::to_value(f.kind)
         .ok()
@@ -172,7 +221,25 @@ pub fn check_default(path: &str, f: &FieldDef, errors: &mut Vec<DefinitionError>
 /// How a placeholder default reads in an MCP input's description: "defaults to today + 14 days
 /// when not given"; `None` for a literal or no default.
 pub fn describe_default(f: &FieldDef) -> Option<String> {
-    let what = match placeholder(f.default.as_deref()?)?.ok()? {
+    Some(format!("defaults to {} when not given", meaning(f)?))
+}
+
+/// How a column's calculated default reads in the MCP input schema of its lines: "defaults to
+/// today + 14 days when a new line leaves it out"; `None` for a literal or no default.
+pub fn describe_column_default(c: &FieldDef) -> Option<String> {
+    let what = match c.default.as_deref()? {
+        "$me.name" => "your name (the acting user's)".to_string(),
+        "$me.department" => {
+            "your department (the acting user's; empty when you have none)".to_string()
+        }
+        _ => meaning(c)?,
+    };
+    Some(format!("defaults to {what} when a new line leaves it out"))
+}
+
+/// What a placeholder default stands for: "today + 14 days".
+fn meaning(f: &FieldDef) -> Option<String> {
+    Some(match placeholder(f.default.as_deref()?)?.ok()? {
         Placeholder::Me => "you (the acting user)".to_string(),
         Placeholder::Now => "the moment the record is created".to_string(),
         Placeholder::Today { amount: 0, .. } => "today".to_string(),
@@ -182,8 +249,7 @@ pub fn describe_default(f: &FieldDef) -> Option<String> {
             amount.unsigned_abs(),
             unit.words(amount.unsigned_abs())
         ),
-    };
-    Some(format!("defaults to {what} when not given"))
+    })
 }
 
 #[cfg(test)]
@@ -305,5 +371,51 @@ mod tests {
             "defaults to the moment the record is created when not given"
         );
         assert!(d("text", "plain").is_none());
+        let c = |kind: &str, default: &str| describe_column_default(&field(kind, default));
+        assert_eq!(
+            c("date", "$today").unwrap(),
+            "defaults to today when a new line leaves it out"
+        );
+        assert_eq!(
+            c("text", "$me.name").unwrap(),
+            "defaults to your name (the acting user's) when a new line leaves it out"
+        );
+        assert!(c("currency", "EUR").is_none());
+    }
+
+    #[test]
+    fn the_persons_name_and_department_are_text_worked_out_for_them() {
+        let now = at("2026-03-01T08:00:00Z");
+        let by = |department| Creation {
+            username: "ann",
+            name: "Ann Lee",
+            department,
+            now,
+        };
+        assert_eq!(calculated("$me.name", &by(None)), Some(json!("Ann Lee")));
+        assert_eq!(
+            calculated("$me.department", &by(Some("Sales"))),
+            Some(json!("Sales"))
+        );
+        assert_eq!(calculated("$me.department", &by(None)), Some(Value::Null));
+        assert_eq!(calculated("$me", &by(None)), Some(json!("ann")));
+        assert_eq!(
+            calculated("$today+1d", &by(None)),
+            Some(json!("2026-03-02"))
+        );
+        assert_eq!(calculated("EUR", &by(None)), None);
+        assert_eq!(calculated("$project.code", &by(None)), None);
+        assert_eq!(
+            problems("long_text", "$me.department"),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            problems("date", "$me.name"),
+            ["`$me.name` is text; it is the default of a text field"]
+        );
+        assert_eq!(
+            problems("text", "$me.phone"),
+            ["`$me.phone`: the person creating a record has `$me.name` and `$me.department`"]
+        );
     }
 }

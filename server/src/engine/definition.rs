@@ -73,6 +73,9 @@ pub enum FieldType {
     /// A point on Earth, stored as `{"lat": …, "lon": …}` in WGS 84 decimal degrees (see
     /// `engine::field_types`); shown, never filtered on or sorted by.
     Geolocation,
+    /// A table of line items inside the record: an array of objects with their own `columns`
+    /// and a stable `id` each (see `engine::lines`).
+    Lines,
 }
 
 impl FieldType {
@@ -151,6 +154,15 @@ pub struct FieldDef {
     /// For lookup fields: what deleting a referenced record does (refuse by default).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub on_delete: Option<OnDelete>,
+    /// For lines fields: the columns of each line, in order (see `engine::lines`).
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub columns: IndexMap<String, FieldDef>,
+    /// For lines fields: the fewest lines a record has once the field is given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_rows: Option<u32>,
+    /// For lines fields: the most lines (200 unless given, at most 1000).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_rows: Option<u32>,
 }
 
 /// What deleting a record does to the lookup fields that refer to it.
@@ -553,6 +565,13 @@ impl AppDef {
                 }
                 FieldType::Computed => match &f.expr {
                     None => errors.push(err(format!("{p}.expr"), "a computed field needs `expr`")),
+                    Some(expr) if super::lines::parse_aggregate(expr).is_some() => {
+                        if let Some(Err(m)) = super::lines::parse_aggregate(expr)
+                            .map(|a| super::lines::check_aggregate(self, &a))
+                        {
+                            errors.push(err(format!("{p}.expr"), m));
+                        }
+                    }
                     Some(expr) => {
                         if let Err(m) = parse_expr(expr).and_then(|terms| {
                             terms.iter().try_for_each(|(_, t)| {
@@ -580,6 +599,7 @@ impl AppDef {
                 _ => {}
             }
             super::field_types::check_definition(&p, f, &mut errors);
+            super::lines::check_definition(&p, f, &mut errors);
             super::default_values::check_default(&p, f, &mut errors);
             super::lookups::check_definition(&p, f, &mut errors);
             super::lookup_paths::check_copied_default(self, &p, f, &mut errors);
@@ -587,19 +607,6 @@ impl AppDef {
                 .default
                 .as_ref()
                 .filter(|d| !super::lookup_paths::evaluated_default(d));
-            if let Some(attr) = f.default.as_deref().and_then(|d| d.strip_prefix("$me.")) {
-                if !matches!(attr, "name" | "department") {
-                    errors.push(err(
-                        format!("{p}.default"),
-                        format!("`$me.{attr}`: the person creating a record has `$me.name` and `$me.department`"),
-                    ));
-                } else if !matches!(f.kind, FieldType::Text | FieldType::LongText) {
-                    errors.push(err(
-                        format!("{p}.default"),
-                        format!("`$me.{attr}` is text; it is the default of a text field"),
-                    ));
-                }
-            }
             if let (Some(d), FieldType::Choice) = (literal, f.kind) {
                 if !f.options.contains(d) {
                     errors.push(err(
@@ -657,6 +664,22 @@ impl AppDef {
                     continue;
                 }
                 self.check_field(&mut errors, &format!("{p}.sort[{i}]"), name);
+                if self
+                    .fields
+                    .get(name)
+                    .is_some_and(|f| super::lines::is_date_aggregate(self, f))
+                {
+                    errors.push(err(
+                        format!("{p}.sort[{i}]"),
+                        format!("`{name}` is a date taken from line items; a view cannot sort by it yet"),
+                    ));
+                }
+                if self.fields.get(name).map(|f| f.kind) == Some(FieldType::Lines) {
+                    errors.push(err(
+                        format!("{p}.sort[{i}]"),
+                        format!("`{name}` is a lines field; a view cannot sort by it"),
+                    ));
+                }
                 if self.fields.get(name).map(|f| f.kind) == Some(FieldType::Geolocation) {
                     errors.push(err(
                         format!("{p}.sort[{i}]"),
@@ -909,7 +932,9 @@ impl AppDef {
                 rule.rename(old, new);
             }
             if let Some(e) = f.expr.as_mut() {
-                if let Ok(terms) = parse_expr(e) {
+                if let Some(a) = super::lines::parse_aggregate(e).filter(|a| a.field == old) {
+                    *e = super::lines::write_aggregate(&a, new);
+                } else if let Ok(terms) = parse_expr(e) {
                     let mut out = String::new();
                     for (i, (sign, t)) in terms.iter().enumerate() {
                         if i > 0 || *sign < 0 {
@@ -991,6 +1016,10 @@ impl AppDef {
                 .as_deref()
                 .and_then(|e| parse_expr(e).ok())
                 .is_some_and(|t| t.iter().any(|(_, t)| t == field))
+                || f.expr
+                    .as_deref()
+                    .and_then(super::lines::parse_aggregate)
+                    .is_some_and(|a| a.field == field)
             {
                 out.push(format!("fields.{n}.expr"));
             }
@@ -1068,6 +1097,12 @@ impl AppDef {
                 "choose the number or money field to aggregate",
             )),
             (Some(f), _) => match self.fields.get(f).map(|d| d.kind) {
+                Some(FieldType::Computed) if super::lines::unsummable(self, f) => {
+                    errors.push(err(
+                        format!("{path}.field"),
+                        format!("`{f}` adds up line items in their own currency or is a date; it cannot be summarised across records yet"),
+                    ))
+                }
                 Some(k) if k.is_numeric() => {}
                 Some(_) => errors.push(err(
                     format!("{path}.field"),
@@ -1092,7 +1127,8 @@ impl AppDef {
                     FieldType::LongText
                     | FieldType::File
                     | FieldType::Photo
-                    | FieldType::Geolocation,
+                    | FieldType::Geolocation
+                    | FieldType::Lines,
                 ) => errors.push(err(
                     format!("{path}.group_by[{i}]"),
                     format!("`{g}` cannot be grouped by"),
@@ -1182,12 +1218,23 @@ impl AppDef {
         if self.check_looked_up(errors, &format!("{path}.field"), field) {
             return;
         }
+        if self
+            .fields
+            .get(field)
+            .is_some_and(|f| super::lines::is_date_aggregate(self, f))
+        {
+            errors.push(err(
+                format!("{path}.field"),
+                format!("`{field}` is a date taken from line items; it cannot be filtered on yet"),
+            ));
+            return;
+        }
         match self.fields.get(field).map(|f| f.kind) {
             None => errors.push(err(
                 format!("{path}.field"),
                 format!("unknown field `{field}`"),
             )),
-            Some(FieldType::File | FieldType::Photo | FieldType::LongText) => errors.push(err(
+            Some(FieldType::File | FieldType::Photo | FieldType::LongText | FieldType::Lines) => errors.push(err(
                 format!("{path}.field"),
                 format!("`{field}` cannot be filtered on"),
             )),

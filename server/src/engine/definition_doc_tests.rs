@@ -15,7 +15,14 @@ use std::collections::BTreeSet;
 const DOC: &str = include_str!("../../../docs/app-definitions.md");
 
 /// Maps whose keys are names chosen by the author of a definition, not keys of the format.
-const NAME_MAPS: [&str; 5] = ["fields", "views", "operations", "parameters", "summaries"];
+const NAME_MAPS: [&str; 6] = [
+    "fields",
+    "views",
+    "operations",
+    "parameters",
+    "summaries",
+    "columns",
+];
 
 /// A field with every key set. The values make a valid definition whatever the type: `net` is a
 /// money field, `currency` a currency field and `Draft` one of the options.
@@ -45,6 +52,9 @@ fn field(kind: FieldType) -> FieldDef {
             value: "Active".into(),
         }],
         on_delete: Some(OnDelete::Clear),
+        columns: Default::default(),
+        min_rows: None,
+        max_rows: None,
     }
 }
 
@@ -75,6 +85,19 @@ fn full_definition() -> AppDef {
                 value: "0".into(),
             })],
         });
+        f
+    });
+
+    fields.insert("items".to_string(), {
+        let mut f = field(FieldType::Lines);
+        f.default = None;
+        f.columns = serde_json::from_value(serde_json::json!({
+            "amount": {"type": "money", "label": "Amount", "currency_field": "cur", "required": true},
+            "cur": {"type": "currency", "label": "Currency", "default": "EUR"}
+        }))
+        .expect("columns");
+        f.min_rows = Some(1);
+        f.max_rows = Some(50);
         f
     });
 

@@ -56,6 +56,22 @@ pub fn field_format(def: &AppDef, f: &FieldDef) -> String {
         FieldType::Geolocation => {
             "a place as an object {\"lat\": 48.8584, \"lon\": 2.2945} in WGS 84 decimal degrees (latitude -90 to 90, longitude -180 to 180, at most 7 decimals; an optional accuracy_m in metres)".into()
         }
+        FieldType::Lines => {
+            let columns = f
+                .columns
+                .iter()
+                .map(|(n, c)| {
+                    let req = if c.required { ", required" } else { "" };
+                    format!("`{n}` ({}: {}{req})", c.label, field_format(def, c))
+                })
+                .collect::<Vec<_>>()
+                .join("; ");
+            let bounds = match f.min_rows.filter(|m| *m > 0) {
+                Some(m) => format!("at least {m} and at most {}", super::lines::max_rows(f)),
+                None => format!("at most {}", super::lines::max_rows(f)),
+            };
+            format!("a list of line items ({bounds}), each an object with {columns}. Send the whole list every time: a line with the `id` it was read with (\"l1\", …) updates that line (a column left out keeps its value), a line without `id` is added, and a stored line left out is removed; the order sent is kept")
+        }
         FieldType::Lookup => format!(
             "the id (a whole number) of a record of the app `{}` that you may read; find ids by title with this app's `find` tool for the field",
             f.app.as_deref().unwrap_or_default()

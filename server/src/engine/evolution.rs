@@ -187,6 +187,18 @@ pub fn convert(def: &FieldDef, v: &Value, today: NaiveDate) -> Result<Value, Str
             Value::Number(_) => Ok(v.clone()),
             _ => Err(format!("{v} is not an attachment")),
         },
+        // Stored lines read again against the columns, keeping their ids.
+        FieldType::Lines => super::lines::parse_lines(
+            def,
+            "lines",
+            &Raw::Json(v.clone()),
+            v,
+            0,
+            today,
+            &super::lines::new_line_values(def, today, None),
+        )
+        .map(|p| p.value)
+        .map_err(|e| format!("{}: {}", short(v), e.join("; "))),
         _ => parse_field(&relaxed(def), &Raw::Json(v.clone()), today)
             .map_err(|e| format!("{v}: {e}")),
     }

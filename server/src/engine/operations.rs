@@ -1,6 +1,6 @@
 //! Running an operation: permission and precondition checks, typed input parsing, cross-field
 //! rules, computed fields, the diff, and one atomic write with its history entry.
-use super::definition::{parse_expr, AppDef, FieldType, OperationKind};
+use super::definition::{parse_expr, AppDef, FieldDef, FieldType, OperationKind};
 use super::field_rules as rules;
 use super::value::{parse_field, stored_decimal, CurrencyCode, Raw};
 use super::{Actor, Engine, EngineError, FieldError, PublishedApp};
@@ -121,23 +121,32 @@ impl Engine {
                 });
             }
         }
+        // The person's department, when a default of the new record or of a line this
+        // operation may add copies it.
+        let by_department = |f: &FieldDef| f.default.as_deref() == Some("$me.department");
+        let department = if (record.is_none() && def.fields.values().any(by_department))
+            || op
+                .inputs
+                .iter()
+                .filter_map(|n| def.fields.get(n))
+                .any(|f| f.columns.values().any(by_department))
+        {
+            self.store()
+                .user_by_id(actor.user_id)
+                .await?
+                .and_then(|u| u.department)
+        } else {
+            None
+        };
+        let creation = super::default_values::Creation {
+            username: &actor.username,
+            name: &actor.display_name,
+            department: department.as_deref(),
+            now,
+        };
         let old: Map<String, Value> = match &record {
             Some(r) => r.data.as_object().cloned().unwrap_or_default(),
-            None => {
-                let department = if def
-                    .fields
-                    .values()
-                    .any(|f| f.default.as_deref() == Some("$me.department"))
-                {
-                    self.store()
-                        .user_by_id(actor.user_id)
-                        .await?
-                        .and_then(|u| u.department)
-                } else {
-                    None
-                };
-                defaults(def, actor, department.as_deref(), now)
-            }
+            None => defaults(def, actor, department.as_deref(), now),
         };
         let mut new = old.clone();
         let mut attach = Vec::new();
@@ -146,6 +155,24 @@ impl Engine {
             let field = &def.fields[name.as_str()];
             let raw = req.inputs.get(name);
             let value = match raw {
+                Some(raw) if field.kind == FieldType::Lines => {
+                    let key = super::lines::next_key(name);
+                    let next = old.get(&key).and_then(Value::as_u64).unwrap_or(0);
+                    let before = old.get(name).unwrap_or(&Value::Null);
+                    let added = super::lines::new_line_values(field, today, Some(&creation));
+                    match super::lines::parse_lines(field, name, raw, before, next, today, &added) {
+                        Ok(parsed) => {
+                            if parsed.next > next {
+                                new.insert(key, Value::from(parsed.next));
+                            }
+                            parsed.value
+                        }
+                        Err(problems) => {
+                            errors.extend(problems.into_iter().map(|m| fe(def, name, m)));
+                            continue;
+                        }
+                    }
+                }
                 Some(raw) => match parse_field(field, raw, today) {
                     Ok(v) => v,
                     Err(message) => {
@@ -479,6 +506,10 @@ fn compute(def: &AppDef, data: &mut Map<String, Value>, errors: &mut Vec<FieldEr
         let Some(expr) = f.expr.as_deref().filter(|_| f.kind == FieldType::Computed) else {
             continue;
         };
+        if let Some(agg) = super::lines::parse_aggregate(expr) {
+            data.insert(name.clone(), super::lines::aggregate(def, &agg, data));
+            continue;
+        }
         let Ok(terms) = parse_expr(expr) else {
             continue;
         };

@@ -290,6 +290,8 @@ pub fn parse_field(def: &FieldDef, raw: &Raw, today: NaiveDate) -> Result<Value,
             Err("this field is computed and cannot be set".into())
         }
         FieldType::Lookup => super::lookups::parse_lookup(def, raw),
+        // Read with the record's stored lines, by `lines::parse_lines`.
+        FieldType::Lines => Err("a list of lines is read with its record".into()),
         // Parsed by `field_types::parse` above.
         FieldType::YesNo
         | FieldType::MultiChoice
@@ -332,6 +334,7 @@ pub fn display(def: &FieldDef, v: &Value, currency: Option<CurrencyCode>) -> Str
     }
     match (def.kind, v) {
         (_, Value::Null) => String::new(),
+        (FieldType::Lines, v) => super::lines::count_phrase(super::lines::count(v)),
         (FieldType::Money | FieldType::Computed, v) => match stored_decimal(v) {
             Some(d) => format_money(d, currency),
             None => String::new(),
@@ -351,6 +354,9 @@ pub fn display_value(def: &super::definition::AppDef, field: &str, data: &Value)
     };
     if f.kind == FieldType::Converted {
         return super::converted::display_converted(field, data);
+    }
+    if let Some(shown) = super::lines::display_aggregate(def, field, data) {
+        return shown;
     }
     let v = data.get(field).unwrap_or(&Value::Null);
     let currency_field = f.currency_field.clone().or_else(|| {

@@ -261,6 +261,22 @@ impl Engine {
                     ),
                 }]));
             }
+            // Nor are line items, or a date taken from them.
+            Some(s)
+                if def
+                    .fields
+                    .get(s.trim_start_matches('-'))
+                    .is_some_and(|f| !super::lines::sortable(def, f)) =>
+            {
+                return Err(EngineError::Invalid(vec![FieldError {
+                    field: "sort".into(),
+                    label: "Sort".into(),
+                    message: format!(
+                        "`{}` holds line items or a date taken from them; it has no order to sort by yet",
+                        s.trim_start_matches('-')
+                    ),
+                }]));
+            }
             Some(s) if view.columns.iter().any(|c| c == s.trim_start_matches('-')) => {
                 vec![s.clone()]
             }
@@ -384,6 +400,9 @@ fn number_field() -> super::definition::FieldDef {
         app: None,
         filter: vec![],
         on_delete: None,
+        columns: Default::default(),
+        min_rows: None,
+        max_rows: None,
     }
 }
 

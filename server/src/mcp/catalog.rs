@@ -128,6 +128,7 @@ pub fn field_schema(def: &AppDef, f: &FieldDef) -> Value {
         | FieldType::Photo
         | FieldType::Lookup
         | FieldType::Geolocation => json!({}),
+        FieldType::Lines => lines_schema(def, f),
     });
     let title = if f.help.is_empty() {
         format!("{}: {desc}", f.label)
@@ -136,6 +137,44 @@ pub fn field_schema(def: &AppDef, f: &FieldDef) -> Value {
     };
     if let Some(m) = s.as_object_mut() {
         m.insert("description".into(), Value::String(title));
+    }
+    s
+}
+
+/// A lines field's input: an array of line objects, each column a property (an existing
+/// line's `id` too); the whole list is sent.
+fn lines_schema(def: &AppDef, f: &FieldDef) -> Value {
+    let mut props = Map::new();
+    props.insert(
+        "id".into(),
+        json!({"type": "string", "description": "The id of a stored line to keep and update (as read, e.g. \"l1\"); leave it out for a new line"}),
+    );
+    let mut required = Vec::new();
+    for (n, c) in &f.columns {
+        let mut schema = field_schema(def, c);
+        // What a new line that leaves the column out gets, when its default is calculated.
+        if let (Some(d), Some(Value::String(text))) = (
+            default_values::describe_column_default(c),
+            schema.get_mut("description"),
+        ) {
+            text.push_str(&format!("; {d}"));
+        }
+        props.insert(n.clone(), schema);
+        // A column with a default need not be sent: a new line gets it, a kept one keeps its own.
+        if c.required && c.default.is_none() {
+            required.push(Value::String(n.clone()));
+        }
+    }
+    let mut s = json!({
+        "type": "array",
+        "items": {"type": "object", "properties": props, "additionalProperties": false},
+        "maxItems": crate::engine::lines::max_rows(f),
+    });
+    if !required.is_empty() {
+        s["items"]["required"] = Value::Array(required);
+    }
+    if let Some(m) = f.min_rows.filter(|m| *m > 0) {
+        s["minItems"] = m.into();
     }
     s
 }

@@ -82,6 +82,17 @@ pub fn stored_schema(f: &FieldDef) -> Value {
         FieldType::Email => ("string", json!({"format": "email"})),
         FieldType::Url => ("string", json!({"format": "uri"})),
         FieldType::Choice => ("string", json!({"enum": f.options})),
+        FieldType::Lines => {
+            let mut props = serde_json::Map::new();
+            props.insert("id".into(), json!({"type": "string"}));
+            for (n, c) in &f.columns {
+                props.insert(n.clone(), stored_schema(c));
+            }
+            (
+                "array",
+                json!({"items": {"type": "object", "properties": props, "required": ["id"]}}),
+            )
+        }
         _ => ("string", json!({})),
     };
     let mut s = json!({"type": [kind, "null"], "title": f.label});

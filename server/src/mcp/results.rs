@@ -1,7 +1,7 @@
 //! Shaping tool results: view pages within a byte budget, operation outcomes, errors.
 use super::catalog::{DEFAULT_LIMIT, MAX_LIMIT};
 use super::switch::ViewRows;
-use crate::engine::definition::{AppDef, DataFormat, ViewDef};
+use crate::engine::definition::{AppDef, DataFormat, FieldType, ViewDef};
 use crate::engine::lookups::LookupTitles;
 use crate::engine::value::display_value;
 use crate::engine::{Change, EngineError, OperationOutcome, ViewPage};
@@ -299,13 +299,53 @@ pub fn operation_result(
             after: shown(def, &c.field, &c.after, data),
         })
         .collect();
+    let lines_of = |c: &Change| match def.fields.get(&c.field) {
+        Some(f) if f.kind == FieldType::Lines => {
+            Some(crate::engine::lines::line_changes(f, &c.before, &c.after))
+        }
+        _ => None,
+    };
     let changes: Vec<Value> = summary_changes
         .iter()
-        .map(|c| json!({"field": c.field, "label": c.label, "before": c.before, "after": c.after}))
+        .map(|c| {
+            let mut v =
+                json!({"field": c.field, "label": c.label, "before": c.before, "after": c.after});
+            if let Some(lines) = lines_of(c) {
+                v["lines"] = json!(lines);
+            }
+            v
+        })
         .collect();
     let summary: Vec<String> = summary_changes
         .iter()
-        .map(|c| format!("{}: {} → {}", c.label, short(&c.before), short(&c.after)))
+        .flat_map(|c| match lines_of(c) {
+            // Line by line, then the ids to send back for the lines kept.
+            Some(lines) => {
+                let ids: Vec<&str> = crate::engine::lines::stored_lines(&c.after)
+                    .iter()
+                    .filter_map(|l| l.get("id").and_then(Value::as_str))
+                    .collect();
+                let mut out: Vec<String> =
+                    lines.iter().map(|l| format!("{}: {l}", c.label)).collect();
+                out.push(format!(
+                    "{}: {} now, ids in order: {}",
+                    c.label,
+                    crate::engine::lines::count_phrase(ids.len()),
+                    if ids.is_empty() {
+                        "none".into()
+                    } else {
+                        ids.join(", ")
+                    }
+                ));
+                out
+            }
+            None => vec![format!(
+                "{}: {} → {}",
+                c.label,
+                short(&c.before),
+                short(&c.after)
+            )],
+        })
         .collect();
     let text = if out.applied {
         if out.deleted {

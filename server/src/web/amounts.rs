@@ -29,6 +29,14 @@ pub fn display_value(def: &AppDef, field: &str, data: &Value) -> String {
 /// The currency code of a money field in one record (a computed sum: of its first term).
 fn currency_of(def: &AppDef, field: &str, data: &Value) -> Option<String> {
     let f = def.fields.get(field)?;
+    if f.expr
+        .as_deref()
+        .and_then(crate::engine::lines::parse_aggregate)
+        .is_some()
+    {
+        // A sum over line items: the currency its lines share.
+        return crate::engine::lines::aggregate_currency(def, f, data);
+    }
     let currency_field = f.currency_field.clone().or_else(|| {
         f.expr
             .as_deref()

@@ -258,7 +258,9 @@ pub async fn view(
             };
             Column {
                 label: f.label.clone(),
-                sort_href: (f.kind != FieldType::Geolocation).then(|| {
+                sort_href: (f.kind != FieldType::Geolocation
+                    && crate::engine::lines::sortable(def, f))
+                .then(|| {
                     format!(
                         "{base}?{}",
                         query_with(&q, &[("sort", next), ("page", String::new())])
@@ -415,8 +417,16 @@ pub async fn export_csv(
             let hidden = crate::engine::field_rules::hidden_fields(&app.def, &r.data);
             let mut rec = vec![r.id.to_string()];
             rec.extend(view.columns.iter().map(|c| {
+                // A field hidden on this record exports empty, as on the page.
                 if hidden.contains(c) {
                     return String::new();
+                }
+                // Line items export as how many there are (the lines themselves are not cells).
+                if app.def.fields.get(c).map(|f| f.kind) == Some(FieldType::Lines) {
+                    return crate::engine::lines::count(
+                        r.data.get(c).unwrap_or(&serde_json::Value::Null),
+                    )
+                    .to_string();
                 }
                 csv_safe(
                     titles.shown(&app.def, c, &r.data).unwrap_or_else(|| {

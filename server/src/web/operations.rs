@@ -3,6 +3,7 @@ use super::amounts::display_value;
 use super::layout::Layout;
 use super::wording::{self, Names};
 use super::{redirect, render, AppState, Signed, WebError};
+use crate::engine::default_values::Creation;
 use crate::engine::definition::{AppDef, FieldType, OperationDef, OperationKind};
 use crate::engine::{EngineError, FieldError, OperationRequest, Raw};
 use actix_multipart::Multipart;
@@ -16,6 +17,7 @@ use std::collections::{BTreeMap, HashMap};
 use submission::{payload_too_large, read_form, spool_error, FormRules, ReceivedFile, Refusal};
 
 mod kept;
+mod lines;
 mod readiness;
 mod receipt;
 mod sections;
@@ -56,6 +58,8 @@ pub(crate) struct InputView {
     /// A lookup's search text (`?find_<name>=`) and the records it offers: (id, title).
     pub search: String,
     pub choices: Vec<(String, String)>,
+    /// A lines input's table of line items.
+    pub lines: Option<lines::LinesView>,
 }
 
 impl InputView {
@@ -116,7 +120,22 @@ pub(crate) fn input_kind(kind: FieldType) -> &'static str {
         FieldType::File => "file",
         FieldType::Currency => "currency",
         FieldType::Lookup => "lookup",
+        FieldType::Lines => "lines",
         _ => "text",
+    }
+}
+
+/// Who fills the form in, and when: what calculated defaults are worked out from.
+fn creation<'a>(
+    signed: &'a Signed,
+    actor: &'a crate::engine::Actor,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Creation<'a> {
+    Creation {
+        username: &actor.username,
+        name: &actor.display_name,
+        department: signed.user.department.as_deref(),
+        now,
     }
 }
 
@@ -134,14 +153,14 @@ fn page(
 ) -> OperationPage {
     let names = Names::of(def, None);
     let local = super::local_time::LocalTime::of(&signed.user);
+    let actor = signed.actor();
+    let now = chrono::Utc::now();
+    let by = creation(signed, &actor, now);
     let start = match record {
         Some((_, _, d)) => d.as_object().cloned().unwrap_or_default(),
-        None => crate::engine::operations::defaults(
-            def,
-            &signed.actor(),
-            signed.user.department.as_deref(),
-            chrono::Utc::now(),
-        ),
+        None => {
+            crate::engine::operations::defaults(def, &actor, signed.user.department.as_deref(), now)
+        }
     };
     // A new record's form starts from the fields' defaults ("EUR", today, the person).
     let defaults = serde_json::Value::Object(start.clone());
@@ -159,6 +178,25 @@ fn page(
                         .then(|| form_value(def, &defaults, n, local))
                 })
                 .unwrap_or_default();
+            let mut mine: Vec<FieldError> =
+                errors.iter().filter(|e| &e.field == n).cloned().collect();
+            let table = (f.kind == FieldType::Lines).then(|| {
+                let stored = record
+                    .and_then(|(_, _, d)| d.get(n))
+                    .unwrap_or(&serde_json::Value::Null);
+                let messages: Vec<String> = mine.iter().map(|e| e.message.clone()).collect();
+                let (table, rest) =
+                    lines::view(f, n, stored, entered, &messages, &lines::new_row(f, &by));
+                if rest.len() < messages.len() {
+                    mine.retain(|e| rest.contains(&e.message));
+                    mine.push(FieldError {
+                        field: n.clone(),
+                        label: f.label.clone(),
+                        message: "some lines have problems, shown in the table".into(),
+                    });
+                }
+                table
+            });
             InputView {
                 name: n.clone(),
                 label: f.label.clone(),
@@ -167,12 +205,12 @@ fn page(
                 options: f.options.clone(),
                 required: op.required.contains(n)
                     || (f.required && op.kind == OperationKind::Create),
-                error: errors
+                error: mine
                     .iter()
-                    .filter(|e| &e.field == n)
                     .map(|e| wording::field_error(&names, e))
                     .collect::<Vec<_>>()
                     .join(" "),
+                lines: table,
                 help: match crate::engine::lookup_paths::copied_default_note(def, f) {
                     Some(copied) if op.kind == OperationKind::Create => {
                         let sep = if f.help.is_empty() { "" } else { " " };
@@ -426,8 +464,8 @@ fn chosen(
     serde_json::Value::Object(current)
 }
 
-/// The operation's form again after its Search button: the values entered kept, each lookup's
-/// search run, nothing saved.
+/// The operation's form again after its Search button or "Add rows": the values entered kept
+/// (the rows of a table of lines too), each lookup's search run, nothing saved.
 async fn searched(
     state: &AppState,
     signed: &Signed,
@@ -466,7 +504,7 @@ async fn searched(
     let entered: HashMap<String, String> = form
         .text
         .into_iter()
-        .filter(|(k, _)| op.inputs.contains(k))
+        .filter(|(k, _)| op.inputs.contains(k) || lines::of_table(&app.def, op, k))
         .collect();
     render(&page(
         signed,
@@ -534,6 +572,7 @@ pub async fn submit(
             .collect(),
         max_file: state.config.max_upload_bytes,
         data_dir: &state.config.data_dir,
+        extra_parts: lines::extra_parts(&app.def, op),
     };
     let declared = request
         .headers()
@@ -550,12 +589,25 @@ pub async fn submit(
         Err(Refusal::TooLarge(m)) => return Ok(payload_too_large(m)),
         Err(Refusal::Web(e)) => return Err(e),
     };
-    // The picker's Search button: the same form comes back with what was entered and the
-    // records found, and nothing is saved (a file chosen is not kept: nothing was uploaded).
-    if form.text.contains_key(FIND) {
+    // The picker's Search button, or "Add rows" under a table of lines: the same form comes
+    // back with what was entered (and the records found, or more blank rows), and nothing is
+    // saved (a file chosen is not kept: nothing was uploaded).
+    if form.text.contains_key(FIND) || lines::wants_more_rows(&app.def, op, &form.text) {
         return searched(&state, &signed, &app, &op_name, op, form).await;
     }
     let mut inputs: BTreeMap<String, Raw> = BTreeMap::new();
+    let mut line_rows: Vec<(String, Vec<usize>)> = Vec::new();
+    let by = creation(&signed, &actor, chrono::Utc::now());
+    for n in &op.inputs {
+        let Some(f) = app.def.fields.get(n).filter(|f| f.kind == FieldType::Lines) else {
+            continue;
+        };
+        if lines::on_form(n, &form.text) {
+            let (list, rows) = lines::from_form(f, n, &form.text, &lines::new_row(f, &by));
+            inputs.insert(n.clone(), Raw::Json(list));
+            line_rows.push((n.clone(), rows));
+        }
+    }
     let mut upload_errors = Vec::new();
     let local = super::local_time::LocalTime::of(&signed.user);
     for (name, value) in &form.text {
@@ -716,7 +768,12 @@ pub async fn submit(
             // the record's state or the person's rights refuse the operation itself.
             let keep_files = !matches!(e, EngineError::Precondition(_) | EngineError::Forbidden(_));
             let (errors, general, status) = match e {
-                EngineError::Invalid(errs) => (errs, vec![], 422),
+                EngineError::Invalid(mut errs) => {
+                    for (n, rows) in &line_rows {
+                        lines::to_form_rows(&mut errs, n, rows);
+                    }
+                    (errs, vec![], 422)
+                }
                 e @ (EngineError::Stale { .. }
                 | EngineError::Precondition(_)
                 | EngineError::Forbidden(_)) => (vec![], vec![e.to_string()], 409),

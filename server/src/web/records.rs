@@ -13,6 +13,8 @@ struct FieldRow {
     value: String,
     /// For a place: its link to OpenStreetMap's map.
     map: Option<String>,
+    /// For line items: the column headers and one row of cells per line.
+    table: Option<(Vec<String>, Vec<Vec<String>>)>,
 }
 
 struct AttachmentView {
@@ -35,6 +37,8 @@ struct ChangeView {
     label: String,
     before: String,
     after: String,
+    /// For line items: each line's change ("line 3 added", "line 2 · Net 10.00 → 12.00").
+    lines: Vec<String>,
 }
 
 struct HistoryView {
@@ -131,6 +135,10 @@ pub async fn show(
             map: (f.kind == FieldType::Geolocation)
                 .then(|| data.get(n).and_then(super::field_types::map_link))
                 .flatten(),
+            table: (f.kind == FieldType::Lines)
+                .then(|| data.get(n).map(|v| line_table(f, v)))
+                .flatten()
+                .filter(|t| !t.1.is_empty()),
         })
         .collect();
     let mut attachments = Vec::new();
@@ -220,6 +228,12 @@ pub async fn show(
                 changes: changes
                     .into_iter()
                     .map(|c| ChangeView {
+                        lines: match def.fields.get(&c.field) {
+                            Some(f) if f.kind == FieldType::Lines => {
+                                crate::engine::lines::line_changes(f, &c.before, &c.after)
+                            }
+                            _ => vec![],
+                        },
                         before: show_change(def, &c.field, &c.before, &file_names, &titles, local),
                         after: show_change(def, &c.field, &c.after, &file_names, &titles, local),
                         label: c.label,
@@ -257,6 +271,49 @@ pub async fn show(
 }
 
 /// One side of a change, with attachments named by their file name when still attached.
+/// A lines field as a table: its columns' labels, and each line's cells as pages show them
+/// (amounts grouped, with their line's currency).
+fn line_table(
+    f: &crate::engine::definition::FieldDef,
+    v: &serde_json::Value,
+) -> (Vec<String>, Vec<Vec<String>>) {
+    let headers = f.columns.values().map(|c| c.label.clone()).collect();
+    let rows = crate::engine::lines::stored_lines(v)
+        .into_iter()
+        .map(|line| {
+            f.columns
+                .iter()
+                .map(|(col, c)| {
+                    let shown = crate::engine::lines::display_cell(f, col, line);
+                    match c.kind {
+                        FieldType::Money => {
+                            let cur = c
+                                .currency_field
+                                .as_ref()
+                                .and_then(|cf| line.get(cf))
+                                .and_then(|v| v.as_str())
+                                .unwrap_or_default();
+                            let amount = super::amounts::group_leading_amount(&shown);
+                            if cur.is_empty() || amount.is_empty() {
+                                amount
+                            } else {
+                                format!("{amount} {cur}")
+                            }
+                        }
+                        FieldType::YesNo => match line.get(col).and_then(|v| v.as_bool()) {
+                            Some(true) => "Yes".into(),
+                            Some(false) => "No".into(),
+                            None => String::new(),
+                        },
+                        _ => shown,
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    (headers, rows)
+}
+
 fn show_change(
     def: &crate::engine::definition::AppDef,
     field: &str,

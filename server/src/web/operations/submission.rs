@@ -54,6 +54,8 @@ pub(super) struct FormRules<'a> {
     pub file_inputs: Vec<&'a str>,
     pub max_file: usize,
     pub data_dir: &'a std::path::Path,
+    /// Parts beyond the usual bound: the cells of the operation's line items.
+    pub extra_parts: usize,
 }
 
 impl FormRules<'_> {
@@ -107,9 +109,10 @@ pub(super) async fn read_form(
         let mut field =
             item.map_err(|e| WebError::BadRequest(format!("the form could not be read: {e}")))?;
         parts += 1;
-        if parts > MAX_PARTS {
+        if parts > MAX_PARTS + rules.extra_parts {
             return Err(WebError::BadRequest(format!(
-                "the form has more than {MAX_PARTS} parts; send only the operation's inputs"
+                "the form has more than {} parts; send only the operation's inputs",
+                MAX_PARTS + rules.extra_parts
             ))
             .into());
         }

@@ -54,16 +54,29 @@ pub const TYPES: &[(FieldType, &str, &str)] = &[
     ),
 ];
 
+/// Line items: their columns are written in the definition file, so the editor does not add
+/// them, but it edits their label, help and `required`, keeping their columns.
+const LINES: (FieldType, &str, &str) = (
+    FieldType::Lines,
+    "lines",
+    "Line items (columns set in the definition file)",
+);
+
 fn type_key(kind: FieldType) -> &'static str {
     TYPES
         .iter()
+        .chain([&LINES])
         .find(|t| t.0 == kind)
         .map(|t| t.1)
         .unwrap_or("text")
 }
 
 fn type_of(key: &str) -> Option<FieldType> {
-    TYPES.iter().find(|t| t.1 == key).map(|t| t.0)
+    TYPES
+        .iter()
+        .chain([&LINES])
+        .find(|t| t.1 == key)
+        .map(|t| t.0)
 }
 
 /// A field's input, rendered as the operation form renders it (no value, no error).
@@ -92,6 +105,7 @@ pub fn preview(name: &str, f: &FieldDef) -> InputView {
         rule: String::new(),
         search: String::new(),
         choices: vec![],
+        lines: None,
     }
 }
 
@@ -139,6 +153,7 @@ fn list_page(
             label: f.label.clone(),
             kind: TYPES
                 .iter()
+                .chain([&LINES])
                 .find(|t| t.0 == f.kind)
                 .map(|t| t.2)
                 .unwrap_or(""),
@@ -358,6 +373,9 @@ fn blank_field(kind: FieldType, label: &str) -> FieldDef {
         app: None,
         filter: vec![],
         on_delete: None,
+        columns: Default::default(),
+        min_rows: None,
+        max_rows: None,
     }
 }
 
@@ -413,7 +431,11 @@ fn controls(
         c("name", "Name", "text", name.to_string(), "Renaming keeps every record's value and its history: the values move to the new name when you publish."),
         {
             let mut t = c("type", "Type", "select", type_key(f.kind).into(), "A type change is checked against the stored values; it is refused, with the records concerned, when some do not fit.");
-            t.options = TYPES.iter().map(|t| (t.1.to_string(), t.2.to_string())).collect();
+            t.options = if f.kind == FieldType::Lines {
+                vec![(LINES.1.to_string(), LINES.2.to_string())]
+            } else {
+                TYPES.iter().map(|t| (t.1.to_string(), t.2.to_string())).collect()
+            };
             t
         },
         c("help", "Help text", "textarea", f.help.clone(), "Shown under the input, and given to AI assistants."),
@@ -741,6 +763,10 @@ fn field_from(form: &Posted, before: &FieldDef) -> (FieldDef, Vec<DefinitionErro
     f.expr = form.opt("expr");
     f.currency_field = form.opt("currency_field");
     f.accept = form.list("accept");
+    if kind == FieldType::Lines {
+        (f.columns, f.min_rows, f.max_rows) =
+            (before.columns.clone(), before.min_rows, before.max_rows);
+    }
     // Settings of another type are kept when the form does not show them (a type change
     // round trip must not lose them).
     if !form.0.iter().any(|(k, _)| k == "options") {

@@ -1,0 +1,432 @@
+#![allow(clippy::unwrap_used)]
+use super::*;
+use serde_json::json;
+
+const APP: &str = r#"
+slug = "reports"
+name = "Reports"
+[fields]
+purpose = { type = "text", label = "Purpose" }
+total = { type = "computed", label = "Total", expr = "sum(items.net)" }
+lines_count = { type = "computed", label = "Lines", expr = "count(items)" }
+first_day = { type = "computed", label = "First day", expr = "min(items.day)" }
+[fields.items]
+type = "lines"
+label = "Items"
+max_rows = 3
+[fields.items.columns]
+day = { type = "date", label = "Day" }
+what = { type = "text", label = "What", required = true, max_len = 20 }
+net = { type = "money", label = "Net", currency_field = "currency" }
+currency = { type = "currency", label = "Currency", default = "EUR" }
+"#;
+
+fn app() -> AppDef {
+    AppDef::parse(APP).unwrap()
+}
+
+fn today() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 3, 1).unwrap()
+}
+
+fn parse(raw: Value, old: &Value, next: u64) -> Result<ParsedLines, Vec<String>> {
+    let d = app();
+    let f = &d.fields["items"];
+    let added = new_line_values(f, today(), None);
+    parse_lines(f, "items", &Raw::Json(raw), old, next, today(), &added)
+}
+
+#[test]
+fn new_lines_get_ids_in_order_and_defaults() {
+    let p = parse(
+        json!([{"what": "Taxi", "net": "12.50"}, {"what": "Hotel", "net": "80", "currency": "usd"}]),
+        &Value::Null,
+        0,
+    )
+    .unwrap();
+    assert_eq!(p.value[0]["id"], "l1");
+    assert_eq!(p.value[1]["id"], "l2");
+    assert_eq!(p.value[0]["currency"], "EUR");
+    assert_eq!(p.value[1]["currency"], "USD");
+    assert_eq!(p.next, 3);
+}
+
+#[test]
+fn kept_lines_update_removed_lines_go_and_ids_are_never_reused() {
+    let old = json!([
+        {"id": "l1", "what": "Taxi", "net": "12.5", "currency": "EUR", "day": null},
+        {"id": "l2", "what": "Hotel", "net": "80", "currency": "EUR", "day": null}
+    ]);
+    // l2 removed, l1 changed (its date kept as it was not sent), one line added.
+    let p = parse(
+        json!([{"what": "Lunch"}, {"id": "l1", "net": "13"}]),
+        &old,
+        3,
+    )
+    .unwrap();
+    assert_eq!(p.value[0]["id"], "l3");
+    assert_eq!(p.value[1]["id"], "l1");
+    assert_eq!(p.value[1]["what"], "Taxi");
+    assert_eq!(p.value[1]["net"], "13");
+    assert_eq!(p.value.as_array().unwrap().len(), 2);
+    // The last line removed: its number is not given again.
+    let p = parse(json!([{"what": "Again"}]), &json!([]), 3).unwrap();
+    assert_eq!(p.value[0]["id"], "l3");
+    let changes = line_changes(
+        &app().fields["items"],
+        &old,
+        &json!([{"id": "l3", "what": "Lunch", "currency": "EUR"}, {"id": "l1", "what": "Taxi", "net": "13", "currency": "EUR"}]),
+    );
+    assert_eq!(
+        changes,
+        vec![
+            "line 2 removed",
+            "line 1 added",
+            "line 2 · Net 12.50 → 13.00",
+        ]
+    );
+}
+
+#[test]
+fn problems_carry_the_line_and_column_and_nothing_is_kept() {
+    let old = json!([{"id": "l1", "what": "Taxi"}]);
+    let e = parse(
+        json!([
+            {"id": "l1"},
+            {"what": "Fine"},
+            {"what": "", "net": "abc"},
+        ]),
+        &old,
+        2,
+    )
+    .unwrap_err();
+    assert_eq!(e.len(), 2, "{e:?}");
+    assert!(e[0].starts_with("items[2].what: is required"), "{e:?}");
+    assert!(e[1].starts_with("items[2].net: "), "{e:?}");
+    let e = parse(json!([{"id": "l9", "what": "x"}]), &old, 2).unwrap_err();
+    assert!(
+        e[0].starts_with("items[0].id: this record has no line `l9`"),
+        "{e:?}"
+    );
+    let e = parse(json!([{"id": "l1"}, {"id": "l1"}]), &old, 2).unwrap_err();
+    assert!(e[0].contains("sent twice"), "{e:?}");
+    let e = parse(json!([{"what": "x", "colour": "red"}]), &old, 2).unwrap_err();
+    assert!(e[0].starts_with("items[0].colour: not a column"), "{e:?}");
+    let e = parse(
+        json!([{"what": "x", "net": "1.005", "currency": "EUR"}]),
+        &old,
+        2,
+    )
+    .unwrap_err();
+    assert!(e[0].contains("EUR amounts have at most 2"), "{e:?}");
+    let e = parse(
+        json!([{"what": "a"}, {"what": "b"}, {"what": "c"}, {"what": "d"}]),
+        &old,
+        2,
+    )
+    .unwrap_err();
+    assert_eq!(e, vec!["at most 3 lines (4 sent)"]);
+    let e = parse(json!("not lines"), &old, 2).unwrap_err();
+    assert!(e[0].contains("send a list of lines"), "{e:?}");
+    let e = parse(json!([7]), &old, 2).unwrap_err();
+    assert!(e[0].starts_with("items[0]: a line is an object"), "{e:?}");
+}
+
+#[test]
+fn aggregates_sum_per_currency_and_count_and_pick_dates() {
+    let d = app();
+    let mut data = Map::new();
+    data.insert(
+        "items".into(),
+        json!([
+            {"id": "l1", "what": "a", "net": "10.5", "currency": "EUR", "day": "2026-02-03"},
+            {"id": "l2", "what": "b", "net": "2", "currency": "EUR", "day": "2026-02-01"}
+        ]),
+    );
+    let sum = parse_aggregate("sum(items.net)").unwrap();
+    assert_eq!(aggregate(&d, &sum, &data), json!("12.5"));
+    assert_eq!(
+        aggregate(&d, &parse_aggregate("count(items)").unwrap(), &data),
+        json!("2")
+    );
+    assert_eq!(
+        aggregate(&d, &parse_aggregate("min( items.day )").unwrap(), &data),
+        json!("2026-02-01")
+    );
+    data.insert("total".into(), json!("12.5"));
+    let shown = display_aggregate(&d, "total", &Value::Object(data.clone())).unwrap();
+    assert_eq!(shown, "12.50");
+    assert_eq!(
+        aggregate_currency(&d, &d.fields["total"], &Value::Object(data.clone())).as_deref(),
+        Some("EUR")
+    );
+    data.insert(
+        "items".into(),
+        json!([
+            {"id": "l1", "what": "a", "net": "10.5", "currency": "EUR"},
+            {"id": "l2", "what": "b", "net": "2", "currency": "USD"}
+        ]),
+    );
+    assert_eq!(aggregate(&d, &sum, &data), Value::Null);
+    data.insert("total".into(), Value::Null);
+    assert_eq!(
+        display_aggregate(&d, "total", &Value::Object(data)).unwrap(),
+        "several currencies"
+    );
+}
+
+#[test]
+fn definitions_are_checked_with_paths() {
+    let bad = APP.replace(
+        "day = { type = \"date\", label = \"Day\" }",
+        "day = { type = \"file\", label = \"Day\" }\nwho = { type = \"lookup\", label = \"Who\", app = \"x\" }",
+    );
+    let e = AppDef::parse(&bad).unwrap_err();
+    let text: Vec<String> = e.iter().map(|e| e.to_string()).collect();
+    assert!(
+        text.iter().any(|t| t.starts_with(
+            "fields.items.columns.day.type: `file` is not supported in line columns yet"
+        )),
+        "{text:?}"
+    );
+    assert!(
+        text.iter()
+            .any(|t| t.starts_with("fields.items.columns.who.type: `lookup` is not supported")),
+        "{text:?}"
+    );
+    let bad = APP.replace("currency_field = \"currency\"", "currency_field = \"what\"");
+    let e = AppDef::parse(&bad).unwrap_err();
+    assert_eq!(e[0].path, "fields.items.columns.net.currency_field");
+    let bad = APP.replace("expr = \"sum(items.net)\"", "expr = \"sum(items.what)\"");
+    let e = AppDef::parse(&bad).unwrap_err();
+    assert_eq!(
+        e[0].to_string(),
+        "fields.total.expr: `items.what` is not a money, number or integer column"
+    );
+    let bad = APP.replace("max_rows = 3", "max_rows = 3\nmin_rows = 5");
+    assert_eq!(
+        AppDef::parse(&bad).unwrap_err()[0].path,
+        "fields.items.min_rows"
+    );
+    let bad = APP.replace("max_rows = 3", "max_rows = 5000");
+    assert_eq!(
+        AppDef::parse(&bad).unwrap_err()[0].path,
+        "fields.items.max_rows"
+    );
+    let bad = APP.replace(
+        "[fields.items.columns]\n",
+        "[fields.items.columns]\nid = { type = \"text\", label = \"Id\" }\n",
+    );
+    assert_eq!(
+        AppDef::parse(&bad).unwrap_err()[0].path,
+        "fields.items.columns.id"
+    );
+}
+
+#[test]
+fn renaming_the_lines_field_follows_its_aggregates() {
+    let mut d = app();
+    d.rename_field("items", "costs").unwrap();
+    assert_eq!(d.fields["total"].expr.as_deref(), Some("sum(costs.net)"));
+    assert_eq!(
+        d.fields["lines_count"].expr.as_deref(),
+        Some("count(costs)")
+    );
+    d.validate().unwrap();
+}
+
+#[test]
+fn lines_and_what_is_taken_from_them_are_not_filtered_sorted_or_summarised() {
+    let with = |extra: &str| format!("{APP}\n{extra}");
+    let e = AppDef::parse(&with(
+        "[views.v]\ntitle = \"V\"\nroles = [\"r\"]\ncolumns = [\"purpose\", \"items\", \"first_day\"]\nsort = [\"first_day\"]",
+    ))
+    .unwrap_err();
+    assert_eq!(e[0].path, "views.v.sort[0]", "{e:?}");
+    let e = AppDef::parse(&with(
+        "[views.v]\ntitle = \"V\"\nroles = [\"r\"]\ncolumns = [\"purpose\"]\nparameters.p = { field = \"items\", op = \"eq\" }",
+    ))
+    .unwrap_err();
+    assert_eq!(
+        e[0].to_string(),
+        "views.v.parameters.p.field: `items` cannot be filtered on"
+    );
+    let e = AppDef::parse(&with(
+        "[views.v]\ntitle = \"V\"\nroles = [\"r\"]\ncolumns = [\"purpose\"]\nsummaries.s = { title = \"S\", aggregate = \"sum\", field = \"total\" }",
+    ))
+    .unwrap_err();
+    assert_eq!(e[0].path, "views.v.summaries.s.field", "{e:?}");
+    // A count over lines adds up across records.
+    AppDef::parse(&with(
+        "[views.v]\ntitle = \"V\"\nroles = [\"r\"]\ncolumns = [\"purpose\", \"items\", \"total\"]\nsort = [\"lines_count\"]\nsummaries.s = { title = \"S\", aggregate = \"sum\", field = \"lines_count\" }",
+    ))
+    .unwrap();
+    let e = AppDef::parse(&with(
+        "[operations.o]\ntitle = \"O\"\nkind = \"update\"\nroles = [\"r\"]\nwhen = [{ field = \"items\", op = \"eq\", value = \"1\" }]",
+    ))
+    .unwrap_err();
+    assert!(e[0].message.contains("is a lines field"), "{e:?}");
+}
+
+#[test]
+fn a_view_column_and_the_history_read_plainly() {
+    let d = app();
+    let data = json!({"items": [{"id": "l1", "what": "a"}, {"id": "l2", "what": "b"}]});
+    assert_eq!(
+        super::super::value::display_value(&d, "items", &data),
+        "2 lines"
+    );
+    let one = json!({"items": [{"id": "l1", "what": "a"}]});
+    assert_eq!(
+        super::super::value::display_value(&d, "items", &one),
+        "1 line"
+    );
+    let f = &d.fields["items"];
+    let before = json!([{"id": "l1", "what": "a"}, {"id": "l2", "what": "b"}]);
+    let after = json!([{"id": "l2", "what": "b"}, {"id": "l1", "what": "a"}]);
+    assert_eq!(line_changes(f, &before, &after), vec!["lines reordered"]);
+    assert_eq!(
+        line_changes(f, &before, &Value::Null),
+        vec!["line 1 removed", "line 2 removed"]
+    );
+}
+
+/// A lines field whose columns have calculated defaults, as written in a definition.
+const CALCULATED: &str = r#"
+slug = "visits"
+name = "Visits"
+[fields.stops]
+type = "lines"
+label = "Stops"
+[fields.stops.columns]
+place = { type = "text", label = "Place", required = true }
+noted = { type = "date", label = "Noted", default = "$today" }
+due = { type = "date", label = "Due", default = "$today+2w" }
+by = { type = "text", label = "By", default = "$me" }
+who = { type = "text", label = "Who", default = "$me.name", required = true }
+team = { type = "long_text", label = "Team", default = "$me.department" }
+currency = { type = "currency", label = "Currency", default = "EUR" }
+"#;
+
+fn with_column(column: &str) -> Result<AppDef, Vec<String>> {
+    AppDef::parse(&CALCULATED.replace("place = {", &format!("{column}\nplace = {{")))
+        .map_err(|e| e.iter().map(|e| e.to_string()).collect())
+}
+
+#[test]
+fn calculated_column_defaults_fit_their_types_and_are_refused_with_their_paths() {
+    AppDef::parse(CALCULATED).unwrap();
+    for (column, refusal) in [
+        (
+            r#"at = { type = "date", label = "At", default = "$now" }"#,
+            "fields.stops.columns.at.default: `$now` (the moment of creation) fits date and time fields, not a field of type `date`; a date field takes `$today`",
+        ),
+        (
+            r#"at = { type = "text", label = "At", default = "$today" }"#,
+            "fields.stops.columns.at.default: `$today` is a date and fits date fields, not a field of type `text`",
+        ),
+        (
+            r#"at = { type = "date", label = "At", default = "$today+2x" }"#,
+            "fields.stops.columns.at.default: `$today+2x` is not a date placeholder",
+        ),
+        (
+            r#"at = { type = "number", label = "At", default = "$me" }"#,
+            "fields.stops.columns.at.default: `$me` (the person creating the record) fits user and text fields, not a field of type `number`",
+        ),
+        (
+            r#"at = { type = "integer", label = "At", default = "$me.name" }"#,
+            "fields.stops.columns.at.default: `$me.name` is text; it is the default of a text field",
+        ),
+        (
+            r#"at = { type = "text", label = "At", default = "$me.phone" }"#,
+            "fields.stops.columns.at.default: `$me.phone`: the person creating a record has `$me.name` and `$me.department`",
+        ),
+        (
+            r#"at = { type = "text", label = "At", default = "$project.code" }"#,
+            "fields.stops.columns.at.default: `$project.code` copies a field of a looked-up record, and a line has no lookup of its own",
+        ),
+        (
+            r#"at = { type = "text", label = "At", default = "$somebody" }"#,
+            "fields.stops.columns.at.default: `$somebody` is not a placeholder; a column's default is a value, or $me, $me.name",
+        ),
+        (
+            r#"at = { type = "date", label = "At", default = "$today+1d", max = "$today" }"#,
+            "fields.stops.columns.at.default: `$today+1d` is after today, and the field's `max` refuses dates after today",
+        ),
+    ] {
+        let e = with_column(column).unwrap_err();
+        assert!(
+            e.iter().any(|t| t.starts_with(refusal)),
+            "{column}: {e:?}"
+        );
+    }
+}
+
+#[test]
+fn a_new_line_takes_its_calculated_defaults_once_and_given_values_win() {
+    let d = AppDef::parse(CALCULATED).unwrap();
+    let f = &d.fields["stops"];
+    let now = chrono::DateTime::parse_from_rfc3339("2026-03-01T09:00:00Z")
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let by = Creation {
+        username: "ann",
+        name: "Ann Lee",
+        department: Some("Sales"),
+        now,
+    };
+    let day = now.date_naive();
+    let added = new_line_values(f, day, Some(&by));
+    assert_eq!(
+        Value::Object(added.clone()),
+        json!({"noted": "2026-03-01", "due": "2026-03-15", "by": "ann", "who": "Ann Lee", "team": "Sales", "currency": "EUR"})
+    );
+    let p = parse_lines(
+        f,
+        "stops",
+        &Raw::Json(json!([{"place": "Depot"}, {"place": "Port", "who": "Bo", "noted": "2026-02-27", "team": null}])),
+        &Value::Null,
+        0,
+        day,
+        &added,
+    )
+    .unwrap();
+    assert_eq!(
+        p.value[0],
+        json!({"id": "l1", "place": "Depot", "noted": "2026-03-01", "due": "2026-03-15", "by": "ann", "who": "Ann Lee", "team": "Sales", "currency": "EUR"})
+    );
+    // Given values win, an empty one too.
+    assert_eq!(p.value[1]["who"], "Bo");
+    assert_eq!(p.value[1]["noted"], "2026-02-27");
+    assert_eq!(p.value[1]["team"], Value::Null);
+    // Later, by someone else: the kept lines keep what they were given, a column left out or
+    // emptied included; only the new line is worked out, for the new person and day.
+    let later = Creation {
+        username: "bo",
+        name: "Bo Berg",
+        department: None,
+        now: now + chrono::Duration::days(3),
+    };
+    let day = later.now.date_naive();
+    let p = parse_lines(
+        f,
+        "stops",
+        &Raw::Json(json!([{"id": "l1", "place": "Depot 2"}, {"id": "l2"}, {"place": "Quay"}])),
+        &p.value,
+        p.next,
+        day,
+        &new_line_values(f, day, Some(&later)),
+    )
+    .unwrap();
+    assert_eq!(p.value[0]["place"], "Depot 2");
+    assert_eq!(p.value[0]["noted"], "2026-03-01");
+    assert_eq!(p.value[0]["who"], "Ann Lee");
+    assert_eq!(p.value[1]["team"], Value::Null);
+    assert_eq!(
+        p.value[2],
+        json!({"id": "l3", "place": "Quay", "noted": "2026-03-04", "due": "2026-03-18", "by": "bo", "who": "Bo Berg", "team": null, "currency": "EUR"})
+    );
+    // Without a person (stored lines read again), a calculated default gives nothing.
+    let literal = new_line_values(f, day, None);
+    assert_eq!(Value::Object(literal), json!({"currency": "EUR"}));
+}

@@ -1,0 +1,345 @@
+//! Line items on an operation form, without a script: a table with one row of inputs per line
+//! (`items[0][id]`, `items[0][net]`, …), a "remove" checkbox per stored line, a few blank rows
+//! for new lines (prefilled with the columns' defaults; a row left so adds nothing) and an "Add
+//! rows" button that shows the form again with more blank rows and everything typed kept
+//! (nothing is saved). The rows sent become the JSON list the engine reads
+//! (`engine::lines::parse_lines`); its problems (`items[2].net: …`) come back beside their cell.
+use crate::engine::default_values::Creation;
+use crate::engine::definition::{AppDef, FieldDef, FieldType, OperationDef};
+use crate::engine::lines::{display_cell, max_rows, new_line_values, stored_lines};
+use crate::engine::FieldError;
+use serde_json::{Map, Value};
+use std::collections::{BTreeMap, HashMap};
+
+/// Blank rows a form offers for new lines, and how many more "Add rows" brings.
+pub const BLANK_ROWS: usize = 3;
+
+/// One column's header.
+pub(crate) struct ColumnView {
+    pub label: String,
+    pub required: bool,
+}
+
+/// One cell: its input and any problem with it.
+pub(crate) struct CellView {
+    /// The input's name, `items[0][net]`.
+    pub name: String,
+    /// The input's element id.
+    pub id: String,
+    /// The accessible label: "Net, line 2".
+    pub label: String,
+    pub kind: &'static str,
+    pub options: Vec<String>,
+    pub value: String,
+    pub error: String,
+}
+
+/// One row of the table: a stored line (with its id) or a blank one for a new line.
+pub(crate) struct RowView {
+    pub index: usize,
+    pub id: String,
+    /// What the row is called: "Line 2", or "New line".
+    pub title: String,
+    pub remove: bool,
+    pub cells: Vec<CellView>,
+    pub error: String,
+}
+
+/// A lines input as the form shows it.
+pub(crate) struct LinesView {
+    pub columns: Vec<ColumnView>,
+    pub rows: Vec<RowView>,
+    /// Blank rows asked for so far (sent back by the form, for "Add rows").
+    pub blank: usize,
+    /// Whether another blank row fits under the field's `max_rows`.
+    pub can_add: bool,
+}
+
+/// The most rows a form may send for a field: its lines and the blank rows "Add rows" brings.
+fn row_bound(f: &FieldDef) -> usize {
+    max_rows(f) as usize + 10 * BLANK_ROWS
+}
+
+/// Parts a form may have beyond the usual bound, for the cells of its lines inputs.
+pub(super) fn extra_parts(def: &AppDef, op: &OperationDef) -> usize {
+    op.inputs
+        .iter()
+        .filter_map(|n| def.fields.get(n))
+        .filter(|f| f.kind == FieldType::Lines)
+        .map(|f| row_bound(f) * (f.columns.len() + 2) + 2)
+        .sum()
+}
+
+/// The rows a form sent for the field `name`, by row index: `name[i][key]` → value.
+fn sent_rows(
+    f: &FieldDef,
+    name: &str,
+    text: &HashMap<String, String>,
+) -> BTreeMap<usize, BTreeMap<String, String>> {
+    let mut rows: BTreeMap<usize, BTreeMap<String, String>> = BTreeMap::new();
+    let prefix = format!("{name}[");
+    for (k, v) in text {
+        let Some(rest) = k.strip_prefix(&prefix) else {
+            continue;
+        };
+        let Some((index, rest)) = rest.split_once("][") else {
+            continue;
+        };
+        let (Ok(index), Some(key)) = (index.parse::<usize>(), rest.strip_suffix(']')) else {
+            continue;
+        };
+        if index >= row_bound(f) || !(key == "id" || key == "remove" || f.columns.contains_key(key))
+        {
+            continue;
+        }
+        rows.entry(index)
+            .or_default()
+            .insert(key.to_string(), v.clone());
+    }
+    rows
+}
+
+/// Whether the form carried the table of the field `name`.
+pub(super) fn on_form(name: &str, text: &HashMap<String, String>) -> bool {
+    text.contains_key(&format!("_blank_{name}"))
+}
+
+/// Whether the form asked for more blank rows for some lines input (`_more_<field>`).
+pub(super) fn wants_more_rows(
+    def: &AppDef,
+    op: &OperationDef,
+    text: &HashMap<String, String>,
+) -> bool {
+    op.inputs.iter().any(|n| {
+        def.fields
+            .get(n)
+            .is_some_and(|f| f.kind == FieldType::Lines)
+            && text.contains_key(&format!("_more_{n}"))
+    })
+}
+
+/// Whether a form key belongs to the table of a lines input (a cell `items[0][net]`, the blank
+/// rows shown `_blank_items`, "Add rows" `_more_items`): kept when the form comes back.
+pub(super) fn of_table(def: &AppDef, op: &OperationDef, key: &str) -> bool {
+    op.inputs
+        .iter()
+        .filter(|n| {
+            def.fields
+                .get(*n)
+                .is_some_and(|f| f.kind == FieldType::Lines)
+        })
+        .any(|n| {
+            key.strip_prefix(n.as_str())
+                .is_some_and(|rest| rest.starts_with('['))
+                || key.strip_prefix("_blank_") == Some(n.as_str())
+                || key.strip_prefix("_more_") == Some(n.as_str())
+        })
+}
+
+/// What a blank row for a new line shows: each column's default as its input shows it (literals,
+/// and calculated ones worked out for the person now).
+pub(crate) fn new_row(f: &FieldDef, by: &Creation) -> BTreeMap<String, String> {
+    let values = new_line_values(f, by.now.date_naive(), Some(by));
+    f.columns
+        .keys()
+        .map(|col| (col.clone(), form_cell(f, col, &values)))
+        .filter(|(_, shown)| !shown.is_empty())
+        .collect()
+}
+
+/// Whether a row is left blank: a new line's cells empty or as prefilled (`new_row`).
+fn blank(cells: &BTreeMap<String, String>, prefilled: &BTreeMap<String, String>) -> bool {
+    cells
+        .iter()
+        .filter(|(k, _)| k.as_str() != "remove")
+        .all(|(k, v)| {
+            v.trim().is_empty()
+                || (k != "id" && prefilled.get(k).is_some_and(|p| p.trim() == v.trim()))
+        })
+}
+
+/// The list of lines the engine reads from a form's rows (removed rows, and new rows left blank
+/// or as `prefilled`, left out), and for each line the form row it came from.
+pub(super) fn from_form(
+    f: &FieldDef,
+    name: &str,
+    text: &HashMap<String, String>,
+    prefilled: &BTreeMap<String, String>,
+) -> (Value, Vec<usize>) {
+    let mut lines = Vec::new();
+    let mut rows = Vec::new();
+    for (index, cells) in sent_rows(f, name, text) {
+        if cells.get("remove").is_some_and(|v| !v.trim().is_empty()) || blank(&cells, prefilled) {
+            continue;
+        }
+        let mut line = Map::new();
+        for (k, v) in cells {
+            if k == "remove" || (k == "id" && v.trim().is_empty()) {
+                continue;
+            }
+            line.insert(k, Value::String(v));
+        }
+        lines.push(Value::Object(line));
+        rows.push(index);
+    }
+    (Value::Array(lines), rows)
+}
+
+/// The engine's problems with a line (`items[2].net: …`, the third line sent) renamed after
+/// the form's row the line came from.
+pub(super) fn to_form_rows(errors: &mut [FieldError], name: &str, rows: &[usize]) {
+    let prefix = format!("{name}[");
+    for e in errors.iter_mut().filter(|e| e.field == name) {
+        let Some((k, rest)) = e
+            .message
+            .strip_prefix(&prefix)
+            .and_then(|r| r.split_once(']'))
+        else {
+            continue;
+        };
+        if let Some(row) = k.parse::<usize>().ok().and_then(|k| rows.get(k)) {
+            e.message = format!("{prefix}{row}]{rest}");
+        }
+    }
+}
+
+/// A stored cell as an input shows it (money with its currency's minor units, yes or no).
+fn form_cell(f: &FieldDef, col: &str, line: &Map<String, Value>) -> String {
+    match line.get(col) {
+        Some(Value::Bool(b)) => if *b { "yes" } else { "no" }.into(),
+        Some(Value::Null) | None => String::new(),
+        Some(_) => display_cell(f, col, line),
+    }
+}
+
+/// The table of a lines input: the rows the form sent when it comes back (refused, or with
+/// more blank rows), else the record's lines; then blank rows, showing `prefilled` (see
+/// `new_row`). Problems of a line go beside its cell or row; the others are returned for the
+/// field.
+pub(crate) fn view(
+    f: &FieldDef,
+    name: &str,
+    stored: &Value,
+    entered: &HashMap<String, String>,
+    errors: &[String],
+    prefilled: &BTreeMap<String, String>,
+) -> (LinesView, Vec<String>) {
+    let mut rows: Vec<(usize, BTreeMap<String, String>)> = Vec::new();
+    let mut want_blank = BLANK_ROWS;
+    if on_form(name, entered) {
+        want_blank = entered
+            .get(&format!("_blank_{name}"))
+            .and_then(|b| b.parse::<usize>().ok())
+            .unwrap_or(BLANK_ROWS)
+            .min(10 * BLANK_ROWS);
+        if entered.contains_key(&format!("_more_{name}")) {
+            want_blank = (want_blank + BLANK_ROWS).min(10 * BLANK_ROWS);
+        }
+        rows.extend(sent_rows(f, name, entered));
+    } else {
+        for (i, line) in stored_lines(stored).into_iter().enumerate() {
+            let mut cells = BTreeMap::new();
+            if let Some(id) = line.get("id").and_then(Value::as_str) {
+                cells.insert("id".to_string(), id.to_string());
+            }
+            for col in f.columns.keys() {
+                cells.insert(col.clone(), form_cell(f, col, line));
+            }
+            rows.push((i, cells));
+        }
+    }
+    let kept = rows
+        .iter()
+        .filter(|(_, c)| c.get("id").is_some_and(|v| !v.is_empty()))
+        .count();
+    let room = (max_rows(f) as usize).saturating_sub(kept);
+    let have_blank = rows
+        .iter()
+        .filter(|(_, c)| c.get("id").is_none_or(|v| v.is_empty()))
+        .count();
+    let next = rows.last().map(|(i, _)| i + 1).unwrap_or(0);
+    let add = want_blank.min(room).saturating_sub(have_blank);
+    rows.extend((next..next + add).map(|i| (i, prefilled.clone())));
+    let mut rest = Vec::new();
+    let mut cell_errors: HashMap<(usize, String), Vec<String>> = HashMap::new();
+    let mut row_errors: HashMap<usize, Vec<String>> = HashMap::new();
+    let prefix = format!("{name}[");
+    for m in errors {
+        let parsed = m.strip_prefix(&prefix).and_then(|r| {
+            let (k, rest) = r.split_once(']')?;
+            Some((k.parse::<usize>().ok()?, rest))
+        });
+        match parsed {
+            Some((row, rest)) => match rest
+                .strip_prefix('.')
+                .and_then(|r| r.split_once(": "))
+                .filter(|(col, _)| f.columns.contains_key(*col))
+            {
+                Some((col, msg)) => cell_errors
+                    .entry((row, col.to_string()))
+                    .or_default()
+                    .push(msg.to_string()),
+                None => row_errors
+                    .entry(row)
+                    .or_default()
+                    .push(rest.trim_start_matches(['.', ':', ' ']).to_string()),
+            },
+            None => rest.push(m.clone()),
+        }
+    }
+    let mut number = 0;
+    let rows = rows
+        .into_iter()
+        .map(|(index, cells)| {
+            let id = cells.get("id").cloned().unwrap_or_default();
+            let title = if id.is_empty() {
+                "New line".to_string()
+            } else {
+                number += 1;
+                format!("Line {number}")
+            };
+            RowView {
+                index,
+                remove: cells.get("remove").is_some_and(|v| !v.trim().is_empty()),
+                cells: f
+                    .columns
+                    .iter()
+                    .map(|(col, c)| CellView {
+                        name: format!("{name}[{index}][{col}]"),
+                        id: format!("f-{name}-{index}-{col}"),
+                        label: format!("{}, {}", c.label, title.to_lowercase()),
+                        kind: super::input_kind(c.kind),
+                        options: c.options.clone(),
+                        value: cells.get(col).cloned().unwrap_or_default(),
+                        error: cell_errors
+                            .remove(&(index, col.clone()))
+                            .unwrap_or_default()
+                            .join(" "),
+                    })
+                    .collect(),
+                error: row_errors.remove(&index).unwrap_or_default().join(" "),
+                id,
+                title,
+            }
+        })
+        .collect();
+    // Problems of rows no longer shown stay visible with the field.
+    rest.extend(row_errors.into_values().flatten());
+    rest.extend(cell_errors.into_values().flatten());
+    (
+        LinesView {
+            columns: f
+                .columns
+                .values()
+                .map(|c| ColumnView {
+                    label: c.label.clone(),
+                    required: c.required,
+                })
+                .collect(),
+            rows,
+            blank: want_blank,
+            can_add: want_blank < 10 * BLANK_ROWS && room > want_blank,
+        },
+        rest,
+    )
+}

@@ -1,0 +1,124 @@
+// Line items (a `lines` field) on the operation form, in a real browser with JavaScript off: Alice
+// creates a trip report (tests/api/fixtures/travel_report.toml) with two lines typed into the blank
+// rows, asks for more rows ("Add rows": what was typed kept, nothing saved), sends a bad amount
+// (refused beside its cell, what was typed kept), then edits the report: one line removed with its
+// checkbox, one changed, one added. Every page is also seen at 390 px; screenshots go to ARTIFACTS.
+//
+// Started by tests/python/test_browser_lines.py, which runs the server, publishes the app and
+// checks what was stored.
+//   FORMWORK_URL, FORMWORK_USER (alice), FORMWORK_PASSWORD, ARTIFACTS, CHROMIUM
+// Prints one JSON line with the report's id; exits non-zero on the first failed check.
+import { chromium } from "playwright-core";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import assert from "node:assert/strict";
+import { env, prepare, CHROMIUM, FLAGS, LAPTOP } from "./chromium.mjs";
+
+const BASE = env("FORMWORK_URL").replace(/\/$/, "");
+const USER = env("FORMWORK_USER", "alice");
+const PASSWORD = env("FORMWORK_PASSWORD");
+const ARTIFACTS = env("ARTIFACTS");
+prepare(ARTIFACTS);
+const PHONE = { width: 390, height: 844 };
+
+const profile = mkdtempSync(join(tmpdir(), "formwork-chromium-"));
+let context;
+const out = { ok: false };
+try {
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: FLAGS,
+    javaScriptEnabled: false,
+    viewport: LAPTOP,
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  page.setDefaultTimeout(15000);
+  let shot = 0;
+  /** The page at 1280 and 390 px; the page itself never scrolls sideways (the table may, in its frame). */
+  const snap = async (name) => {
+    shot += 1;
+    for (const size of [LAPTOP, PHONE]) {
+      await page.setViewportSize(size);
+      await page.screenshot({ path: join(ARTIFACTS, `lines-${String(shot).padStart(2, "0")}-${name}-${size.width}.png`), fullPage: true });
+      const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+      assert.ok(wide <= size.width, `${name} scrolls sideways at ${size.width}px (${wide})`);
+    }
+    await page.setViewportSize(LAPTOP);
+  };
+  const cell = (index, column) => page.locator(`[name="items[${index}][${column}]"]`);
+  /** Types a line into the row `index` of the table. */
+  const fillRow = async (index, line) => {
+    await cell(index, "date").fill(line.date);
+    await cell(index, "description").fill(line.description);
+    await cell(index, "category").selectOption(line.category);
+    await cell(index, "net").fill(line.net);
+  };
+  /** Presses a button of the form and waits for the answer (a new page, or the same URL). */
+  const press = async (name) => {
+    await Promise.all([page.waitForEvent("load"), page.getByRole("button", { name, exact: true }).click()]);
+  };
+
+  await page.goto(`${BASE}/login`);
+  await page.getByLabel("Username").fill(USER);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL((u) => !u.pathname.startsWith("/login"));
+
+  // The create form: three blank rows, each cell labelled with its column and row, the default
+  // currency prefilled.
+  await page.goto(`${BASE}/apps/trip_reports/ops/create`);
+  assert.equal(await page.locator("table.lines-table tbody tr").count(), 3);
+  assert.equal(await page.getByLabel("Net, new line").count(), 3);
+  assert.equal(await cell(0, "currency").inputValue(), "EUR");
+  await page.getByLabel("Purpose").fill("Fair in Lyon");
+  await fillRow(0, { date: "2026-04-01", description: "Train to Lyon", category: "Transport", net: "89.00" });
+  await fillRow(1, { date: "2026-04-01", description: "Hotel", category: "Lodging", net: "abc" });
+  await snap("create-typed");
+
+  // "Add rows": three more blank rows, what was typed kept, nothing saved.
+  await press("Add rows");
+  assert.equal(await page.locator("table.lines-table tbody tr").count(), 6);
+  assert.equal(await cell(0, "description").inputValue(), "Train to Lyon");
+  assert.equal(await cell(1, "net").inputValue(), "abc");
+  assert.equal(await page.getByLabel("Purpose").inputValue(), "Fair in Lyon");
+
+  // A bad amount: refused beside its cell, everything typed kept.
+  await press("New trip report");
+  const refused = page.locator("#f-items-1-net-e");
+  assert.match(await refused.innerText(), /abc/);
+  assert.equal(await cell(1, "net").getAttribute("aria-invalid"), "true");
+  assert.equal(await cell(0, "description").inputValue(), "Train to Lyon");
+  await snap("create-refused");
+  await cell(1, "net").fill("120.00");
+  await fillRow(2, { date: "2026-04-02", description: "Taxi", category: "Transport", net: "18.50" });
+  await press("New trip report");
+  await page.waitForURL(/\/apps\/trip_reports\/records\/\d+/);
+  out.report = Number(page.url().match(/records\/(\d+)/)[1]);
+  const shown = (await page.locator("body").innerText()).replace(/\s+/g, " ");
+  assert.match(shown, /Train to Lyon/);
+  assert.match(shown, /227\.50 EUR/);
+  await snap("record");
+
+  // The edit form: a row per line with a Remove box, then blank rows. Line 2 removed, line 1's
+  // amount changed, a line added.
+  await page.goto(`${BASE}/apps/trip_reports/ops/edit?record=${out.report}`);
+  assert.equal(await cell(1, "description").inputValue(), "Hotel");
+  await page.getByLabel("Remove line 2").check();
+  await cell(0, "net").fill("79.00");
+  await fillRow(3, { date: "2026-04-03", description: "Lunch", category: "Meals", net: "14.00" });
+  await snap("edit-typed");
+  await press("Edit trip report");
+  await page.waitForURL(/\/apps\/trip_reports\/records\/\d+/);
+  const after = (await page.locator("body").innerText()).replace(/\s+/g, " ");
+  assert.match(after, /line 2 removed/);
+  assert.match(after, /111\.50 EUR/);
+  await snap("record-edited");
+
+  out.ok = true;
+  console.log(JSON.stringify(out));
+} finally {
+  await context?.close();
+  rmSync(profile, { recursive: true, force: true });
+}
