@@ -52,7 +52,7 @@ PY
 fi
 for args in '{}' '{"category":"Monitor"}' '{"cost_centre":"CC-1300"}'; do
   "$BENCH" mcp --url "$BASE/mcp" --tokens "$TOKENS" --tool "$TOOL" --args "$args" \
-    --concurrency 1,16 --requests 400 --label "lookup view $args ($DB, $N)" --server-pids "$PID" --json-out $W/r.jsonl --tags "db=$DB" 2>&1 | grep -E "c=|mean response"
+    --concurrency 1,16 --requests 400 --label "lookup view $args ($DB, $N)" --server-pids "$PID" --json-out $W/r.jsonl --tags "db=$DB" 2>&1 | grep -E "c=|mean response|server:"
 done
 kill $PID; wait $PID 2>/dev/null || true
 [ "$DB" = postgres ] && psql postgres://postgres@127.0.0.1:5432/test -qc "DROP DATABASE $name WITH (FORCE)"
