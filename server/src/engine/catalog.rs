@@ -32,10 +32,7 @@ impl PublishedApp {
 
     /// The definition of a view column: the app's own field, or a looked-up one.
     pub fn column_field(&self, name: &str) -> Option<&FieldDef> {
-        self.def
-            .fields
-            .get(name)
-            .or_else(|| self.paths.get(name).map(|p| &p.def))
+        super::lookup_paths::field_of(&self.def, &self.paths, name)
     }
 
     /// A view column's header: the field's label, "Lookup · Field" for a looked-up field.
@@ -199,6 +196,11 @@ pub async fn ensure_indexes(
             );
         }
         for f in &fields {
+            if let Some(line) = super::line_filters::split(def, f) {
+                // "Has a line whose column equals": answered by an index over the whole list.
+                names.extend(store.ensure_lines_index(app_id, line.field).await?);
+                continue;
+            }
             if let Some((lookup, target)) = super::lookup_paths::split(f) {
                 // Through a lookup: its ids, and the target field on the target's records.
                 names.push(
@@ -261,6 +263,7 @@ pub async fn ensure_indexes(
         }
         let mut lasts: Vec<(&str, ValueKind)> = fields
             .iter()
+            .filter(|f| super::line_filters::split(def, f).is_none())
             .filter_map(|f| super::lookup_paths::split(f))
             .map(|(lookup, _)| (lookup, ValueKind::Integer))
             .collect();

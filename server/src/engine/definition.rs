@@ -688,14 +688,27 @@ impl AppDef {
                 }
             }
             for (i, f) in v.filters.iter().enumerate() {
-                self.check_filter(&mut errors, &format!("{p}.filters[{i}]"), &f.field, f.op);
+                let at = format!("{p}.filters[{i}]");
+                if !super::line_filters::check(
+                    self,
+                    &mut errors,
+                    &at,
+                    &f.field,
+                    f.op,
+                    Some(f.value.as_str()),
+                ) {
+                    self.check_filter(&mut errors, &at, &f.field, f.op);
+                }
             }
             for (pn, param) in &v.parameters {
                 let pp = format!("{p}.parameters.{pn}");
                 if !is_ident(pn) || matches!(pn.as_str(), "limit" | "cursor" | "search") {
                     errors.push(err(&pp, "parameter names use lowercase letters, digits and `_` (limit, cursor and search are reserved)"));
                 }
-                self.check_filter(&mut errors, &pp, &param.field, param.op);
+                if !super::line_filters::check(self, &mut errors, &pp, &param.field, param.op, None)
+                {
+                    self.check_filter(&mut errors, &pp, &param.field, param.op);
+                }
             }
             if v.per_page == 0 || v.per_page > 500 {
                 errors.push(err(

@@ -21,6 +21,7 @@ pub type Paths = HashMap<String, LookedUp>;
 pub fn field_of<'a>(def: &'a AppDef, paths: &'a Paths, name: &str) -> Option<&'a FieldDef> {
     def.fields
         .get(name)
+        .or_else(|| super::line_filters::column_of(def, name))
         .or_else(|| paths.get(name).map(|p| &p.def))
 }
 
@@ -29,6 +30,7 @@ pub fn label_of(def: &AppDef, paths: &Paths, name: &str) -> Option<String> {
     def.fields
         .get(name)
         .map(|f| f.label.clone())
+        .or_else(|| super::line_filters::label_of(def, name))
         .or_else(|| paths.get(name).map(|p| p.label.clone()))
 }
 
@@ -140,7 +142,7 @@ pub fn uses(def: &AppDef) -> Vec<(String, String, Option<FilterOp>)> {
             }
         }
         for (i, f) in v.filters.iter().enumerate() {
-            if split(&f.field).is_some() {
+            if split(&f.field).is_some() && super::line_filters::split(def, &f.field).is_none() {
                 out.push((
                     format!("views.{vn}.filters[{i}]"),
                     f.field.clone(),
@@ -149,7 +151,7 @@ pub fn uses(def: &AppDef) -> Vec<(String, String, Option<FilterOp>)> {
             }
         }
         for (pn, p) in &v.parameters {
-            if split(&p.field).is_some() {
+            if split(&p.field).is_some() && super::line_filters::split(def, &p.field).is_none() {
                 out.push((
                     format!("views.{vn}.parameters.{pn}"),
                     p.field.clone(),
@@ -421,7 +423,7 @@ impl Engine {
         predicates: &mut [Predicate],
     ) -> Result<(), EngineError> {
         for p in predicates.iter_mut() {
-            if split(&p.field).is_none() {
+            if split(&p.field).is_none() || p.op == crate::store::PredicateOp::HasLine {
                 continue;
             }
             let Some(lu) = app.paths.get(&p.field) else {

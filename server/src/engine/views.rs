@@ -179,7 +179,9 @@ impl Engine {
                 None => serde_json::Value::Null,
                 Some(raw) => {
                     // A parameter is a filter value, not a stored value: text compares as given.
-                    let parsed = if field.kind.is_derived() {
+                    let parsed = if super::line_filters::split(def, &p.field).is_some() {
+                        super::line_filters::stored_value(field, raw)
+                    } else if field.kind.is_derived() {
                         parse_field(&number_field(), raw, today)
                     } else if field.kind == FieldType::User {
                         Ok(match raw {
@@ -223,6 +225,10 @@ impl Engine {
                 other => other.to_string(),
             };
             applied.insert(name.clone(), text.clone());
+            if let Some(line) = super::line_filters::split(def, &p.field) {
+                predicates.push(super::line_filters::predicate(&line, &value));
+                continue;
+            }
             predicates.push(Predicate {
                 field: p.field.clone(),
                 kind: value_kind(field.kind),
@@ -449,22 +455,50 @@ fn filters_as_predicates(
 ) -> Vec<Predicate> {
     filters
         .iter()
-        .map(|f| Predicate {
-            field: f.field.clone(),
-            kind: def
-                .fields
-                .get(&f.field)
-                .map(|fd| value_kind(fd.kind))
-                .unwrap_or(crate::store::ValueKind::Text),
-            op: predicate_op(f.op),
-            value: if f.value == "$me" {
-                actor.map(|a| a.username.clone()).unwrap_or_default()
-            } else {
-                filter_value(def, f)
-            },
-            via: None,
+        .map(|f| match super::line_filters::split(def, &f.field) {
+            Some(line) => line_predicate(&line, f, actor),
+            None => field_predicate(def, f, actor),
         })
         .collect()
+}
+
+/// A fixed filter on line items: the value as the column stores it (`$me`: the person's
+/// username). A value the column refuses (the definition check prevents it) matches nothing.
+fn line_predicate(
+    line: &super::line_filters::LinePath,
+    f: &super::definition::FixedFilter,
+    actor: Option<&Actor>,
+) -> Predicate {
+    let value = if f.value == "$me" {
+        serde_json::Value::from(actor.map(|a| a.username.clone()).unwrap_or_default())
+    } else {
+        line.column_def
+            .and_then(|c| super::line_filters::stored_value(c, &Raw::Text(f.value.clone())).ok())
+            .unwrap_or(serde_json::Value::Null)
+    };
+    super::line_filters::predicate(line, &value)
+}
+
+fn field_predicate(
+    def: &super::definition::AppDef,
+    f: &super::definition::FixedFilter,
+    actor: Option<&Actor>,
+) -> Predicate {
+    Predicate {
+        field: f.field.clone(),
+        kind: def
+            .fields
+            .get(&f.field)
+            .map(|fd| value_kind(fd.kind))
+            .unwrap_or(crate::store::ValueKind::Text),
+        op: predicate_op(f.op),
+        value: if f.value == "$me" {
+            actor.map(|a| a.username.clone()).unwrap_or_default()
+        } else {
+            filter_value(def, f)
+        },
+        via: None,
+    }
 }
 
 /// A fixed filter's value as the database compares it: yes/no as 1 or 0, and "contains any"

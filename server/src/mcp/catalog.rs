@@ -217,7 +217,12 @@ fn view_tool(def: &AppDef, paths: &Paths, name: &str, v: &ViewDef) -> Tool {
             m.insert(
                 "description".into(),
                 Value::String(format!(
-                    "Only records whose {} {} this value ({})",
+                    "Only records {} {} {} this value ({})",
+                    if crate::engine::line_filters::split(def, &p.field).is_some() {
+                        "with a line whose"
+                    } else {
+                        "whose"
+                    },
                     crate::engine::lookup_paths::label_of(def, paths, &p.field)
                         .unwrap_or_else(|| f.label.clone()),
                     p.op.phrase(),

@@ -73,7 +73,12 @@ pub fn summary_tool(
                 m.insert(
                     "description".into(),
                     Value::String(format!(
-                        "Only records whose {} {} this value ({})",
+                        "Only records {} {} {} this value ({})",
+                        if crate::engine::line_filters::split(def, &p.field).is_some() {
+                            "with a line whose"
+                        } else {
+                            "whose"
+                        },
                         label,
                         p.op.phrase(),
                         describe::field_format(def, f)

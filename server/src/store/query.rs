@@ -31,6 +31,9 @@ pub enum PredicateOp {
     /// The field holds a JSON array with at least one of the values of `value`, itself a JSON
     /// array of strings.
     ContainsAny,
+    /// `field` is `<lines>.<column>`: the lines field holds a line whose column equals `value`,
+    /// the JSON of the value as a line stores it.
+    HasLine,
 }
 
 /// One `field op value` condition.
@@ -199,6 +202,19 @@ impl RecordQuery {
                 PredicateOp::Contains => format!("{expr} {} ? ESCAPE '\\'", d.like()),
                 PredicateOp::IsSet => format!("{expr} IS NOT NULL"),
                 PredicateOp::ContainsAny => contains_any(d, &p.field),
+                PredicateOp::HasLine => match has_line(d, p) {
+                    Some((cond, value)) => {
+                        sql.push_str(" AND ");
+                        sql.push_str(&cond);
+                        values.push(value.into());
+                        continue;
+                    }
+                    // Not a line path: the engine never builds one; it matches nothing.
+                    None => {
+                        sql.push_str(" AND 1 = 0");
+                        continue;
+                    }
+                },
             };
             sql.push_str(" AND ");
             sql.push_str(&cond);
@@ -294,6 +310,32 @@ fn contains_any(d: Dialect, field: &str) -> String {
     }
 }
 
+/// "The lines field holds a line whose column equals the value", and the value to bind.
+/// SQLite walks the lines with `json_each` (no index reads inside them); PostgreSQL asks whether
+/// the array contains `[{"<column>": value}]` with `@>`, which a `jsonb_path_ops` GIN index on
+/// the lines field answers (`ensure_lines_index`). The column name goes into the bound value on
+/// PostgreSQL and into a path on SQLite: a checked identifier either way.
+fn has_line(d: Dialect, p: &Predicate) -> Option<(String, String)> {
+    let (field, column) = p.field.split_once('.')?;
+    // A null never matches (a line stores an empty column as null).
+    let value: serde_json::Value = serde_json::from_str(&p.value)
+        .ok()
+        .filter(|v: &serde_json::Value| !v.is_null())?;
+    match d {
+        Dialect::Sqlite => Some((
+            format!("EXISTS (SELECT 1 FROM json_each(data, '$.{field}') AS l WHERE json_extract(l.value, '$.{column}') = json_extract(?, '$'))"),
+            p.value.clone(),
+        )),
+        Dialect::Postgres => {
+            let probe = serde_json::json!([{ column: value }]);
+            Some((
+                format!("(data->'{field}') @> CAST(? AS jsonb)"),
+                probe.to_string(),
+            ))
+        }
+    }
+}
+
 /// An index name for one app: readable when short, hashed when it would pass PostgreSQL's
 /// 63-byte identifier limit (which would silently truncate it).
 fn index_name(app_id: i64, body: &str) -> String {
@@ -369,6 +411,24 @@ impl Store {
         let name = index_name(app_id, &format!("{field}_g"));
         let sql =
             format!("CREATE INDEX IF NOT EXISTS {name} ON records USING gin ((data->'{field}'))");
+        self.exec(&sql, vec![]).await?;
+        Ok(Some(name))
+    }
+
+    /// On PostgreSQL, a GIN index (`jsonb_path_ops`) over a lines field, which answers "has a
+    /// line whose column equals" filters (`@>`); returns its name. SQLite has none to create.
+    pub async fn ensure_lines_index(
+        &self,
+        app_id: i64,
+        field: &str,
+    ) -> super::Result<Option<String>> {
+        if self.dialect != Dialect::Postgres {
+            return Ok(None);
+        }
+        let name = index_name(app_id, &format!("{field}_lp"));
+        let sql = format!(
+            "CREATE INDEX IF NOT EXISTS {name} ON records USING gin ((data->'{field}') jsonb_path_ops)"
+        );
         self.exec(&sql, vec![]).await?;
         Ok(Some(name))
     }
@@ -503,5 +563,30 @@ mod tests {
         let (sql, values) = q.where_sql(Dialect::Postgres);
         assert_eq!(sql, "app_id = ? AND owner_id = ? AND (data->>'status') = ?");
         assert_eq!(values.len(), 3);
+    }
+
+    #[test]
+    fn line_filters_bind_the_value() {
+        let q = RecordQuery {
+            app_id: 1,
+            predicates: vec![Predicate {
+                field: "items.category".into(),
+                kind: ValueKind::Text,
+                op: PredicateOp::HasLine,
+                value: "\"Lodging' OR 1=1\"".into(),
+                via: None,
+            }],
+            ..Default::default()
+        };
+        let (sql, values) = q.where_sql(Dialect::Postgres);
+        assert_eq!(sql, "app_id = ? AND (data->'items') @> CAST(? AS jsonb)");
+        assert_eq!(
+            values[1],
+            Value::from(r#"[{"category":"Lodging' OR 1=1"}]"#.to_string())
+        );
+        let (sql, values) = q.where_sql(Dialect::Sqlite);
+        assert!(sql.contains("json_each(data, '$.items')"), "{sql}");
+        assert!(!sql.contains("Lodging"), "{sql}");
+        assert_eq!(values.len(), 2);
     }
 }

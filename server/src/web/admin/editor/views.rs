@@ -236,6 +236,9 @@ struct ViewPage {
     bulk_choices: Vec<(String, String, bool)>,
     /// (field, label, position or 0 when not a column)
     column_choices: Vec<(String, String, usize)>,
+    /// What filters and parameters may name: the columns' fields, then the columns of line
+    /// items ("Items · Category": has a line whose category equals).
+    filter_choices: Vec<(String, String)>,
     sort: String,
     filters: Vec<(String, String, String)>,
     params: Vec<(String, String, String, String, bool)>,
@@ -333,6 +336,8 @@ fn view_page(
         .map(|(n, f)| (n.clone(), f.label.clone()))
         .chain(looked_up)
         .collect();
+    let filter_choices: Vec<(String, String)> =
+        all.iter().cloned().chain(line_choices(&d.def)).collect();
     let column_choices = v
         .columns
         .iter()
@@ -389,6 +394,7 @@ fn view_page(
             scopes: super::workflow::scope_choices(v.scope),
             bulk_choices: super::workflow::bulk_choices(&d.def, &v.bulk),
             column_choices,
+            filter_choices,
             sort: v.sort.join(", "),
             filters,
             params,
@@ -568,6 +574,22 @@ async fn looked_up_choices(state: &AppState, d: &Draft) -> Result<Vec<(String, S
         }
     }
     Ok(out)
+}
+
+/// The columns of the draft's line items that filters and parameters may name.
+fn line_choices(def: &crate::engine::definition::AppDef) -> Vec<(String, String)> {
+    use crate::engine::definition::FieldType;
+    use crate::engine::line_filters::FILTER_TYPES;
+    def.fields
+        .iter()
+        .filter(|(_, f)| f.kind == FieldType::Lines)
+        .flat_map(|(ln, lf)| {
+            lf.columns
+                .iter()
+                .filter(|(_, c)| FILTER_TYPES.contains(&c.kind))
+                .map(move |(cn, c)| (format!("{ln}.{cn}"), format!("{} · {}", lf.label, c.label)))
+        })
+        .collect()
 }
 
 /// The view as the form describes it.

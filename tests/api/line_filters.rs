@@ -1,0 +1,316 @@
+//! Views filtered on line items ("has a line whose category is Lodging"), evaluated in the
+//! database: a parameter over the web and MCP, a fixed filter, both following lines as they are
+//! added, changed and removed; values of the wrong type refused; another person's records still
+//! out of sight; definitions filtering on line items in ways Formwork cannot refused with paths.
+use crate::helpers::*;
+use serde_json::{json, Value};
+
+const REPORTS: &str = include_str!("fixtures/travel_report.toml");
+
+/// The trip report app with a number-of-nights column and two views filtering on line items.
+fn reports() -> String {
+    REPORTS.replace(
+        r#"currency    = { type = "currency", label = "Currency", default = "EUR" }"#,
+        r#"currency    = { type = "currency", label = "Currency", default = "EUR" }
+nights      = { type = "integer", label = "Nights" }"#,
+    ) + r#"
+[views.by_line]
+title = "Reports by line"
+roles = ["employee"]
+scope = "own"
+columns = ["purpose", "items"]
+mcp = { enabled = true }
+parameters.category = { field = "items.category", op = "eq" }
+parameters.nights = { field = "items.nights", op = "eq" }
+parameters.currency = { field = "items.currency", op = "eq" }
+
+[views.lodging]
+title = "Reports with lodging"
+roles = ["employee"]
+scope = "own"
+columns = ["purpose"]
+mcp = { enabled = true }
+filters = [{ field = "items.category", op = "eq", value = "Lodging" }]
+"#
+}
+
+fn import(app: &TestApp, text: &str, publish: bool) -> String {
+    let path = app.dir.path().join("reports.toml");
+    std::fs::write(&path, text).unwrap();
+    let mut args = vec!["app", "import", path.to_str().unwrap()];
+    if publish {
+        args.push("--publish");
+    }
+    let out = app.cli_raw(&args, None);
+    format!(
+        "{}{}{}",
+        if out.status.success() {
+            "ok\n"
+        } else {
+            "failed\n"
+        },
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn line(category: &str, nights: Option<i64>, currency: &str) -> Value {
+    let mut l = json!({"date": "2026-03-02", "description": format!("{category} cost"),
+                       "category": category, "net": "10.00", "currency": currency});
+    if let Some(n) = nights {
+        l["nights"] = json!(n);
+    }
+    l
+}
+
+async fn create(app: &TestApp, token: &str, purpose: &str, items: Value) -> i64 {
+    let r = call_tool(
+        app,
+        token,
+        "trip_reports_create",
+        json!({"purpose": purpose, "items": items}),
+    )
+    .await;
+    assert!(r.get("isError").is_none_or(|e| e == false), "{r}");
+    r["structuredContent"]["record_id"].as_i64().unwrap()
+}
+
+/// The purposes a view lists for `args`, sorted.
+async fn purposes(app: &TestApp, token: &str, tool: &str, args: Value) -> Vec<String> {
+    let r = call_tool(app, token, tool, args).await;
+    assert!(r.get("isError").is_none_or(|e| e == false), "{r}");
+    let mut out: Vec<String> = rows_of(&r["structuredContent"])
+        .iter()
+        .map(|row| row["purpose"].as_str().unwrap_or_default().to_string())
+        .collect();
+    out.sort();
+    out
+}
+
+/// The stored lines of a report, as its record tool gives them.
+async fn lines_of(app: &TestApp, token: &str, id: i64) -> Vec<Value> {
+    let r = call_tool(app, token, "trip_reports_mine", json!({"limit": 100})).await;
+    rows_of(&r["structuredContent"])
+        .into_iter()
+        .find(|row| row["id"] == json!(id))
+        .and_then(|row| row["fields"]["items"].as_array().cloned())
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_view_lists_the_records_having_a_line_with_the_value() {
+    let app = spawn_app().await;
+    let out = import(&app, &reports(), true);
+    assert!(out.starts_with("ok"), "{out}");
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    app.enable_mcp().await;
+    let alice = app.token("alice");
+    let bob = app.token("bob");
+
+    let hotel = create(
+        &app,
+        &alice,
+        "Hotel trip",
+        json!([
+            line("Transport", None, "EUR"),
+            line("Lodging", Some(2), "EUR")
+        ]),
+    )
+    .await;
+    create(
+        &app,
+        &alice,
+        "Day trip",
+        json!([line("Transport", None, "CHF"), line("Meals", None, "EUR")]),
+    )
+    .await;
+    // Bob's lodging stays his.
+    create(
+        &app,
+        &bob,
+        "Bob's hotel",
+        json!([line("Lodging", Some(2), "EUR")]),
+    )
+    .await;
+
+    let by_line = |args: Value| purposes(&app, &alice, "trip_reports_by_line", args);
+    assert_eq!(
+        by_line(json!({"category": "Lodging"})).await,
+        ["Hotel trip"]
+    );
+    assert_eq!(
+        by_line(json!({"category": "Transport"})).await,
+        ["Day trip", "Hotel trip"]
+    );
+    assert!(by_line(json!({"category": "Other"})).await.is_empty());
+    assert_eq!(by_line(json!({"nights": 2})).await, ["Hotel trip"]);
+    assert_eq!(by_line(json!({"nights": "2"})).await, ["Hotel trip"]);
+    assert!(by_line(json!({"nights": 3})).await.is_empty());
+    assert_eq!(by_line(json!({"currency": "CHF"})).await, ["Day trip"]);
+    // Both conditions, each on some line (not necessarily the same one).
+    assert_eq!(
+        by_line(json!({"category": "Transport", "currency": "CHF"})).await,
+        ["Day trip"]
+    );
+    assert_eq!(
+        purposes(&app, &alice, "trip_reports_lodging", json!({})).await,
+        ["Hotel trip"]
+    );
+    assert_eq!(
+        purposes(
+            &app,
+            &bob,
+            "trip_reports_by_line",
+            json!({"category": "Lodging"})
+        )
+        .await,
+        ["Bob's hotel"]
+    );
+
+    // The tool's schema is the column's.
+    let (_, tools) = mcp(&app, &alice, "tools/list", json!({})).await;
+    let tool = tools["result"]["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "trip_reports_by_line")
+        .unwrap()
+        .clone();
+    let props = &tool["inputSchema"]["properties"];
+    assert_eq!(
+        props["category"]["enum"],
+        json!(["Transport", "Lodging", "Meals", "Other"]),
+        "{props}"
+    );
+    assert_eq!(props["nights"]["type"], "integer", "{props}");
+    assert!(
+        props["category"]["description"]
+            .as_str()
+            .unwrap()
+            .contains("with a line whose Items · Category equals"),
+        "{props}"
+    );
+
+    // Values of the wrong type are refused, saying why.
+    for (args, message) in [
+        (json!({"category": "Spa"}), "Spa"),
+        (json!({"nights": "two"}), "two"),
+    ] {
+        let r = call_tool(&app, &alice, "trip_reports_by_line", args.clone()).await;
+        assert_eq!(r["isError"], json!(true), "{args}: {r}");
+        let text = r["structuredContent"]["error"]["message"]
+            .as_str()
+            .unwrap_or_default();
+        assert!(text.contains(message), "{args}: {r}");
+    }
+
+    // Changing the lines changes what the views list: the lodging line becomes meals…
+    let mut lines = lines_of(&app, &alice, hotel).await;
+    lines[1]["category"] = json!("Meals");
+    let r = call_tool(
+        &app,
+        &alice,
+        "trip_reports_edit",
+        json!({"record_id": hotel, "items": lines}),
+    )
+    .await;
+    assert!(r.get("isError").is_none_or(|e| e == false), "{r}");
+    assert!(by_line(json!({"category": "Lodging"})).await.is_empty());
+    assert!(purposes(&app, &alice, "trip_reports_lodging", json!({}))
+        .await
+        .is_empty());
+    assert_eq!(
+        by_line(json!({"category": "Meals"})).await,
+        ["Day trip", "Hotel trip"]
+    );
+    // …a lodging line is added…
+    let mut lines = lines_of(&app, &alice, hotel).await;
+    lines.push(line("Lodging", None, "EUR"));
+    let r = call_tool(
+        &app,
+        &alice,
+        "trip_reports_edit",
+        json!({"record_id": hotel, "items": lines}),
+    )
+    .await;
+    assert!(r.get("isError").is_none_or(|e| e == false), "{r}");
+    assert_eq!(
+        by_line(json!({"category": "Lodging"})).await,
+        ["Hotel trip"]
+    );
+    // …and the transport line removed.
+    let lines: Vec<Value> = lines_of(&app, &alice, hotel)
+        .await
+        .into_iter()
+        .filter(|l| l["category"] != "Transport")
+        .collect();
+    let r = call_tool(
+        &app,
+        &alice,
+        "trip_reports_edit",
+        json!({"record_id": hotel, "items": lines}),
+    )
+    .await;
+    assert!(r.get("isError").is_none_or(|e| e == false), "{r}");
+    assert_eq!(
+        by_line(json!({"category": "Transport"})).await,
+        ["Day trip"]
+    );
+
+    // Over the web: a select of the column's options, the same records.
+    let web = app.sign_in("alice").await;
+    let (_, page) = web
+        .get_text("/apps/trip_reports/views/by_line?p_category=Lodging")
+        .await;
+    assert!(
+        page.contains(r#"<select name="p_category">"#)
+            && page.contains(r#"<option value="Lodging" selected>"#),
+        "{page}"
+    );
+    assert!(
+        page.contains("Hotel trip") && !page.contains("Day trip"),
+        "{page}"
+    );
+    assert!(!page.contains("Bob&#x27;s hotel") && !page.contains("Bob's hotel"));
+    let (_, page) = web
+        .get_text("/apps/trip_reports/views/by_line?p_nights=many")
+        .await;
+    assert!(
+        page.contains("many") && page.contains("whole number"),
+        "{page}"
+    );
+    assert!(!page.contains("Hotel trip"), "{page}");
+}
+
+#[tokio::test]
+async fn filters_on_line_items_that_cannot_work_are_refused_with_their_path() {
+    let app = spawn_app().await;
+    for (from, to, message) in [
+        (
+            r#"parameters.nights = { field = "items.nights", op = "eq" }"#,
+            r#"parameters.nights = { field = "items.nights", op = "gte" }"#,
+            "views.by_line.parameters.nights.op: `items.nights` is a column of line items; it is filtered with `eq`",
+        ),
+        (
+            r#"parameters.nights = { field = "items.nights", op = "eq" }"#,
+            r#"parameters.nights = { field = "items.net", op = "eq" }"#,
+            "views.by_line.parameters.nights.field: `items.net` is a money column",
+        ),
+        (
+            r#"parameters.nights = { field = "items.nights", op = "eq" }"#,
+            r#"parameters.nights = { field = "items.night", op = "eq" }"#,
+            "views.by_line.parameters.nights.field: `items` has no column `night`",
+        ),
+        (
+            r#"value = "Lodging""#,
+            r#"value = "Hotel""#,
+            "views.lodging.filters[0].value:",
+        ),
+    ] {
+        let text = reports();
+        assert!(text.contains(from), "{from}");
+        let out = import(&app, &text.replace(from, to), false);
+        assert!(out.starts_with("failed"), "{to}: {out}");
+        assert!(out.contains(message), "{message} in {out}");
+    }
+}
