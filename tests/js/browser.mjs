@@ -22,7 +22,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import assert from "node:assert/strict";
-import { env, prepare, CHROMIUM, FLAGS, LAPTOP } from "./chromium.mjs";
+import { env, prepare, CHROMIUM, FLAGS, LAPTOP, PHONE } from "./chromium.mjs";
 
 const BASE = env("FORMWORK_URL").replace(/\/$/, "");
 const USER = env("FORMWORK_USER", "alice");
@@ -35,7 +35,6 @@ const SCREENSHOT = env("SCREENSHOT");
 
 prepare(ARTIFACTS);
 
-const PHONE = { width: 390, height: 844 };
 
 const seen = { pages: [], problems: [] };
 

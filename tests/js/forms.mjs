@@ -15,7 +15,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import assert from "node:assert/strict";
-import { env, prepare, CHROMIUM, FLAGS, LAPTOP } from "./chromium.mjs";
+import { env, prepare, snapshots, CHROMIUM, FLAGS, LAPTOP, PHONE } from "./chromium.mjs";
 
 const BASE = env("FORMWORK_URL").replace(/\/$/, "");
 const USER = env("FORMWORK_USER", "alice");
@@ -24,7 +24,6 @@ const ARTIFACTS = env("ARTIFACTS");
 const SECRET = env("SECRET_PROJECT");
 const ADMIN = env("FORMWORK_ADMIN", "admin");
 prepare(ARTIFACTS);
-const PHONE = { width: 390, height: 844 };
 
 const profile = mkdtempSync(join(tmpdir(), "formwork-chromium-"));
 let context;
@@ -39,18 +38,7 @@ try {
   });
   const page = context.pages()[0] ?? (await context.newPage());
   page.setDefaultTimeout(15000);
-  let shot = 0;
-  /** The page as it is, at 1280 and at 390 px; nothing on it may scroll sideways at either. */
-  const snap = async (name) => {
-    shot += 1;
-    for (const size of [LAPTOP, PHONE]) {
-      await page.setViewportSize(size);
-      await page.screenshot({ path: join(ARTIFACTS, `forms-${String(shot).padStart(2, "0")}-${name}-${size.width}.png`), fullPage: true });
-      const wide = await page.evaluate(() => document.documentElement.scrollWidth);
-      assert.ok(wide <= size.width, `${name} scrolls sideways at ${size.width}px (${wide})`);
-    }
-    await page.setViewportSize(LAPTOP);
-  };
+  const snap = snapshots(page, ARTIFACTS, "forms");
   const text = async () => (await page.locator("body").innerText()).replace(/\s+/g, " ");
   const fieldError = (name) => page.locator(`.field:has(#f-${name}) .error-text`);
   /** Submits the page's operation form and waits for the answer (a new page, or the same URL). */

@@ -13,14 +13,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import assert from "node:assert/strict";
-import { env, prepare, CHROMIUM, FLAGS, LAPTOP } from "./chromium.mjs";
+import { env, prepare, snapshots, CHROMIUM, FLAGS, LAPTOP } from "./chromium.mjs";
 
 const BASE = env("FORMWORK_URL").replace(/\/$/, "");
 const USER = env("FORMWORK_USER", "alice");
 const PASSWORD = env("FORMWORK_PASSWORD");
 const ARTIFACTS = env("ARTIFACTS");
 prepare(ARTIFACTS);
-const PHONE = { width: 390, height: 844 };
 
 const profile = mkdtempSync(join(tmpdir(), "formwork-chromium-"));
 let context;
@@ -35,18 +34,7 @@ try {
   });
   const page = context.pages()[0] ?? (await context.newPage());
   page.setDefaultTimeout(15000);
-  let shot = 0;
-  /** The page at 1280 and 390 px; the page itself never scrolls sideways (the table may, in its frame). */
-  const snap = async (name) => {
-    shot += 1;
-    for (const size of [LAPTOP, PHONE]) {
-      await page.setViewportSize(size);
-      await page.screenshot({ path: join(ARTIFACTS, `lines-${String(shot).padStart(2, "0")}-${name}-${size.width}.png`), fullPage: true });
-      const wide = await page.evaluate(() => document.documentElement.scrollWidth);
-      assert.ok(wide <= size.width, `${name} scrolls sideways at ${size.width}px (${wide})`);
-    }
-    await page.setViewportSize(LAPTOP);
-  };
+  const snap = snapshots(page, ARTIFACTS, "lines");
   const cell = (index, column) => page.locator(`[name="items[${index}][${column}]"]`);
   /** Types a line into the row `index` of the table. */
   const fillRow = async (index, line) => {

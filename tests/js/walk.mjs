@@ -32,7 +32,7 @@ import { chromium } from "playwright-core";
 import { mkdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
-import { env, prepare, CHROMIUM, FLAGS, LAPTOP } from "./chromium.mjs";
+import { env, prepare, CHROMIUM, FLAGS, LAPTOP, PHONE } from "./chromium.mjs";
 
 const BASE = env("FORMWORK_URL").replace(/\/$/, "");
 const USERS = env("USERS", "alice,maria,ivan,fiona,admin").split(",").filter(Boolean);
@@ -41,7 +41,6 @@ const AUTHORIZE_URL = env("AUTHORIZE_URL", "");
 const ARTIFACTS = env("ARTIFACTS");
 const MAX_PAGES = Number(env("MAX_PAGES", "80"));
 const STYLESHEET = env("STYLESHEET", "");
-const PHONE = { width: 390, height: 844 };
 const WIDTHS = [LAPTOP, PHONE];
 const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 

@@ -261,14 +261,19 @@ pub async fn ensure_indexes(
         if !fixed.is_empty() {
             prefixes.push(fixed.clone());
         }
-        let mut lasts: Vec<(&str, ValueKind)> = fields
+        // Each lookup once, however many of its target's fields the view filters on.
+        let mut lasts: Vec<(&str, ValueKind)> = Vec::new();
+        let through = fields
             .iter()
             .filter(|f| super::line_filters::split(def, f).is_none())
             .filter_map(|f| super::lookup_paths::split(f))
-            .map(|(lookup, _)| (lookup, ValueKind::Integer))
-            .collect();
-        lasts.extend(sort.and_then(|s| def.fields.get(s).map(|fd| (s, value_kind(fd.kind)))));
-        lasts.dedup();
+            .map(|(lookup, _)| (lookup, ValueKind::Integer));
+        let sorted = sort.and_then(|s| def.fields.get(s).map(|fd| (s, value_kind(fd.kind))));
+        for last in through.chain(sorted) {
+            if !lasts.contains(&last) {
+                lasts.push(last);
+            }
+        }
         for last in &lasts {
             for prefix in &prefixes {
                 if prefix.contains(last) {
