@@ -248,13 +248,16 @@ pub enum TokenCommand {
 
 #[derive(Subcommand)]
 pub enum DemoCommand {
-    /// Generate N realistic claims (and M equipment requests) spread over demo employees.
+    /// Generate N realistic claims (and equipment requests, travel reports) spread over demo employees.
     Generate {
         #[arg(long, default_value_t = 0)]
         claims: u64,
         /// Equipment requests charged to 50 generated projects.
         #[arg(long, default_value_t = 0)]
         requests: u64,
+        /// Travel expense reports with 5 to 10 receipt lines each.
+        #[arg(long, default_value_t = 0)]
+        travel_reports: u64,
         /// How many employees to spread them over (created as needed: emp001, …).
         #[arg(long, default_value_t = 50)]
         users: u32,
@@ -569,14 +572,18 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Demo(DemoCommand::Generate {
             claims,
             requests,
+            travel_reports,
             users,
         }) => {
             let engine = cli.db.engine().await?;
-            if claims > 0 || requests == 0 {
+            if claims > 0 || (requests == 0 && travel_reports == 0) {
                 crate::demo::generate(&engine, claims, users).await?;
             }
             if requests > 0 {
                 crate::demo::generate_requests(&engine, requests, users).await?;
+            }
+            if travel_reports > 0 {
+                crate::demo::generate_travel_reports(&engine, travel_reports, users).await?;
             }
             Ok(())
         }

@@ -13,9 +13,94 @@ pub const EXPENSE_CLAIMS: &str = include_str!("../../seed-data/apps/expense_clai
 pub const EQUIPMENT_REQUESTS: &str = include_str!("../../seed-data/apps/equipment_requests.toml");
 /// The projects equipment requests are charged to (the target of a `lookup`).
 pub const PROJECTS: &str = include_str!("../../seed-data/apps/projects.toml");
+/// A third sample app: one report per trip, with a line (and a receipt) per cost.
+pub const TRAVEL_REPORTS: &str = include_str!("../../seed-data/apps/travel_reports.toml");
 /// The sample apps, offered as templates when an administrator creates an app; an app comes
 /// after the apps its lookups refer to, which are published before it.
-pub const SAMPLE_APPS: &[&str] = &[EXPENSE_CLAIMS, PROJECTS, EQUIPMENT_REQUESTS];
+pub const SAMPLE_APPS: &[&str] = &[EXPENSE_CLAIMS, PROJECTS, EQUIPMENT_REQUESTS, TRAVEL_REPORTS];
+
+/// The demo's trips: who travelled, the trip, the sample receipts of its lines (by file name in
+/// `seed-data/receipts`, each with its category), its car journeys (date, route, km) and how far
+/// the report goes. A line whose category is empty is left for an AI assistant (or the
+/// traveller) to fill from its receipt.
+struct DemoTrip {
+    traveller: &'static str,
+    purpose: &'static str,
+    destination: &'static str,
+    starts: &'static str,
+    ends: &'static str,
+    cost_centre: &'static str,
+    receipts: &'static [(&'static str, &'static str)],
+    journeys: &'static [(&'static str, &'static str, &'static str)],
+    plan: TripPlan,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum TripPlan {
+    Draft,
+    Submitted,
+    Approved,
+}
+
+const DEMO_TRIPS: &[DemoTrip] = &[
+    DemoTrip {
+        traveller: "alice",
+        purpose: "Customer workshops, Berlin and Munich",
+        destination: "Berlin, Munich",
+        starts: "2024-03-04",
+        ends: "2024-03-06",
+        cost_centre: "CC-4100",
+        receipts: &[
+            ("01_cafe_berlin.jpg", "Meals"),
+            ("09_hotel_munich.pdf", "Lodging"),
+        ],
+        journeys: &[(
+            "2024-03-06",
+            "Munich office – Munich airport – Munich office",
+            "76",
+        )],
+        plan: TripPlan::Submitted,
+    },
+    DemoTrip {
+        traveller: "bob",
+        purpose: "Supplier visits, Lyon and London",
+        destination: "Lyon, London",
+        starts: "2024-02-08",
+        ends: "2024-02-12",
+        cost_centre: "CC-2200",
+        receipts: &[
+            ("10_taxi_lyon_scan.pdf", "Transport"),
+            ("03_taxi_london.jpg", "Transport"),
+        ],
+        journeys: &[],
+        plan: TripPlan::Approved,
+    },
+    DemoTrip {
+        traveller: "alice",
+        purpose: "Partner meeting, Zurich",
+        destination: "Zurich",
+        starts: "2024-04-22",
+        ends: "2024-04-22",
+        cost_centre: "CC-4300",
+        receipts: &[("05_restaurant_zurich.webp", "")],
+        journeys: &[("2024-04-22", "Home – Zurich HB – Home", "212")],
+        plan: TripPlan::Draft,
+    },
+    DemoTrip {
+        traveller: "ivan",
+        purpose: "Trade fair, Kyoto (via Madrid)",
+        destination: "Kyoto, Madrid",
+        starts: "2024-09-11",
+        ends: "2024-09-15",
+        cost_centre: "CC-4300",
+        receipts: &[
+            ("16_hotel_kyoto.pdf", "Lodging"),
+            ("17_restaurante_madrid.jpg", "Meals"),
+        ],
+        journeys: &[],
+        plan: TripPlan::Draft,
+    },
+];
 
 /// The demo's projects: (name, cost centre, status).
 const DEMO_PROJECTS: &[(&str, &str, &str)] = &[
@@ -123,6 +208,150 @@ fn claim_data(rng: &mut StdRng, username: &str, today: chrono::NaiveDate) -> ser
         "category": category,
         "status": status,
     })
+}
+
+/// Bulk-generates `reports` travel expense reports over `users` employees (emp001, …), each with
+/// 5 to 10 receipt lines (mostly in euros, some in Swiss francs, pounds or dollars, in six
+/// categories) and up to three car journeys, with the computed totals a report stores (for
+/// measuring views of records with line items, and filters on their lines).
+pub async fn generate_travel_reports(
+    engine: &Engine,
+    reports: u64,
+    users: u32,
+) -> Result<(), String> {
+    let store = engine.store();
+    let auth = Auth::new(store.clone());
+    ensure_app(engine).await?;
+    let e = |e: crate::store::StoreError| e.to_string();
+    let app = engine
+        .app("travel_reports")
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut owners = Vec::new();
+    for i in 1..=users.max(1) {
+        let name = format!("emp{i:03}");
+        let id = ensure_user(&auth, &name, &format!("Employee {i}"), &["employee"]).await?;
+        owners.push((id, name));
+    }
+    let mut rng = StdRng::seed_from_u64(reports ^ 0x7a1);
+    let today = Utc::now().date_naive();
+    let started = std::time::Instant::now();
+    let suppliers = [
+        ("Transport", "Rail Express"),
+        ("Transport", "City Cabs"),
+        ("Lodging", "Hotel Central"),
+        ("Lodging", "Harbour Inn"),
+        ("Meals", "Trattoria Roma"),
+        ("Meals", "Station Café"),
+        ("Fuel", "Autohof Süd"),
+        ("Parking", "Airport Parking P3"),
+        ("Other", "Print & Copy"),
+    ];
+    let places = [
+        "Berlin", "Milan", "Zurich", "London", "Lyon", "Vienna", "Madrid", "Boston",
+    ];
+    let mut done = 0u64;
+    while done < reports {
+        let n = 2_000u64.min(reports - done);
+        let rows: Vec<(i64, serde_json::Value)> = (0..n)
+            .map(|k| {
+                let (id, name) = &owners[((done + k) % owners.len() as u64) as usize];
+                let starts = today - Duration::days(rng.gen_range(5..720));
+                let days = rng.gen_range(0..5);
+                let place = places[rng.gen_range(0..places.len())];
+                let currency = match rng.gen_range(0..10) {
+                    0 => "CHF",
+                    1 => "GBP",
+                    2 => "USD",
+                    _ => "EUR",
+                };
+                let lines = rng.gen_range(5..=10);
+                let mut costs = Vec::with_capacity(lines);
+                let (mut net_total, mut tax_total) = (0i64, 0i64);
+                for l in 0..lines {
+                    let (category, supplier) = suppliers[rng.gen_range(0..suppliers.len())];
+                    let net = rng.gen_range(500..40_000i64);
+                    let tax = net * [0, 7, 10, 19][rng.gen_range(0..4)] / 100;
+                    net_total += net;
+                    tax_total += tax;
+                    let day = starts + Duration::days(rng.gen_range(0..=days));
+                    costs.push(json!({
+                        "id": format!("l{}", l + 1),
+                        "date": day.format("%Y-%m-%d").to_string(),
+                        "supplier": supplier,
+                        "category": category,
+                        "net": format!("{}.{:02}", net / 100, net % 100),
+                        "tax": format!("{}.{:02}", tax / 100, tax % 100),
+                        "currency": currency,
+                    }));
+                }
+                let journeys = rng.gen_range(0..=3);
+                let mut distance = 0i64;
+                let mileage: Vec<serde_json::Value> = (0..journeys)
+                    .map(|j| {
+                        let km = rng.gen_range(10..600i64);
+                        distance += km;
+                        json!({
+                            "id": format!("l{}", j + 1),
+                            "date": (starts + Duration::days(j)).format("%Y-%m-%d").to_string(),
+                            "route": format!("Office – {place} – Office"),
+                            "distance_km": km.to_string(),
+                            "rate": "0.30",
+                            "currency": "EUR",
+                        })
+                    })
+                    .collect();
+                let first = costs
+                    .iter()
+                    .filter_map(|c| c["date"].as_str())
+                    .min()
+                    .unwrap_or_default()
+                    .to_string();
+                let status = [
+                    "Draft",
+                    "Submitted",
+                    "Submitted",
+                    "Approved",
+                    "Approved",
+                    "Rejected",
+                ][rng.gen_range(0..6)];
+                let mut data = json!({
+                    "traveller": name,
+                    "purpose": format!("Customer visits, {place}"),
+                    "destination": place,
+                    "starts": starts.format("%Y-%m-%d").to_string(),
+                    "ends": (starts + Duration::days(days)).format("%Y-%m-%d").to_string(),
+                    "cost_centre": format!("CC-{}", 1000 + rng.gen_range(0..10) * 100),
+                    "status": status,
+                    "costs": costs,
+                    "costs:next": lines + 1,
+                    "receipt_count": lines.to_string(),
+                    "net_total": format!("{}.{:02}", net_total / 100, net_total % 100),
+                    "tax_total": format!("{}.{:02}", tax_total / 100, tax_total % 100),
+                    "first_receipt": first,
+                    "distance_total": distance.to_string(),
+                });
+                if journeys > 0 {
+                    data["mileage"] = json!(mileage);
+                    data["mileage:next"] = json!(journeys + 1);
+                }
+                (*id, data)
+            })
+            .collect();
+        store
+            .bulk_insert_records(app.id, &rows, Utc::now())
+            .await
+            .map_err(e)?;
+        done += n;
+        eprint!("\rgenerated {done}/{reports} travel reports");
+    }
+    store.analyze().await.map_err(e)?;
+    eprintln!(
+        "\rgenerated {reports} travel reports for {} users in {:.1}s",
+        owners.len(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
 }
 
 /// Bulk-generates `requests` equipment requests over `users` employees, charged to 50
@@ -329,6 +558,7 @@ pub async fn seed(
         seed_projects(engine, maria).await?;
     }
     seed_requests(engine, &actors).await?;
+    seed_trips(engine, uploads, &actors).await?;
     let app = engine
         .app("expense_claims")
         .await
@@ -521,6 +751,141 @@ async fn seed_requests(engine: &Engine, actors: &[Actor]) -> Result<(), String> 
             .run_operation(actor, "equipment_requests", "new_request", &req, true)
             .await
             .map_err(e)?;
+    }
+    Ok(())
+}
+
+/// The demo's travel reports (`DEMO_TRIPS`), once (when the app has none): each receipt
+/// uploaded for its line and, unless the line is left to fill, its printed values entered; then
+/// submitted and approved by the traveller's manager as the trip's plan says. Without the sample
+/// receipts next to the binary, the lines are entered without their files.
+async fn seed_trips(
+    engine: &Engine,
+    uploads: &crate::uploads::Uploads,
+    actors: &[Actor],
+) -> Result<(), String> {
+    let app = engine
+        .app("travel_reports")
+        .await
+        .map_err(|e| e.to_string())?;
+    if engine
+        .store()
+        .count_records(app.id)
+        .await
+        .map_err(|e| e.to_string())?
+        > 0
+    {
+        return Ok(());
+    }
+    let manifest: serde_json::Value =
+        serde_json::from_str(RECEIPTS_MANIFEST).map_err(|e| e.to_string())?;
+    let printed = |file: &str| {
+        manifest["receipts"]
+            .as_array()
+            .and_then(|a| a.iter().find(|r| r["file"] == file))
+            .cloned()
+            .unwrap_or_default()
+    };
+    let by_name = |name: &str| actors.iter().find(|a| a.username == name);
+    for trip in DEMO_TRIPS {
+        let Some(traveller) = by_name(trip.traveller) else {
+            continue;
+        };
+        let mut costs = Vec::new();
+        for (file, category) in trip.receipts {
+            let mut line = serde_json::Map::new();
+            if let Some(id) = crate::uploads::upload_sample(
+                engine,
+                uploads,
+                traveller,
+                "travel_reports",
+                "costs.receipt",
+                file,
+            )
+            .await?
+            {
+                line.insert("receipt".into(), id.into());
+            }
+            if !category.is_empty() {
+                let p = printed(file);
+                line.insert("category".into(), json!(category));
+                for (col, key) in [
+                    ("date", "expense_date"),
+                    ("supplier", "supplier"),
+                    ("net", "net"),
+                    ("tax", "tax"),
+                    ("currency", "currency"),
+                ] {
+                    line.insert(col.into(), p[key].clone());
+                }
+            }
+            costs.push(serde_json::Value::Object(line));
+        }
+        let mileage: Vec<serde_json::Value> = trip
+            .journeys
+            .iter()
+            .map(|(date, route, km)| json!({"date": date, "route": route, "distance_km": km}))
+            .collect();
+        let mut inputs = BTreeMap::from([
+            ("purpose".to_string(), Raw::Text(trip.purpose.into())),
+            (
+                "destination".to_string(),
+                Raw::Text(trip.destination.into()),
+            ),
+            ("starts".to_string(), Raw::Text(trip.starts.into())),
+            ("ends".to_string(), Raw::Text(trip.ends.into())),
+            (
+                "cost_centre".to_string(),
+                Raw::Text(trip.cost_centre.into()),
+            ),
+            (
+                "costs".to_string(),
+                Raw::Json(serde_json::Value::Array(costs)),
+            ),
+        ]);
+        if !mileage.is_empty() {
+            inputs.insert(
+                "mileage".into(),
+                Raw::Json(serde_json::Value::Array(mileage)),
+            );
+        }
+        let created = engine
+            .run_operation(
+                traveller,
+                "travel_reports",
+                "new_report",
+                &OperationRequest {
+                    inputs,
+                    ..Default::default()
+                },
+                true,
+            )
+            .await
+            .map_err(|e| format!("demo trip `{}`: {e}", trip.purpose))?;
+        if trip.plan == TripPlan::Draft {
+            continue;
+        }
+        let run = |actor: &Actor, op: &str| {
+            let req = OperationRequest {
+                record_id: created.record_id,
+                ..Default::default()
+            };
+            let actor = actor.clone();
+            let op = op.to_string();
+            async move {
+                engine
+                    .run_operation(&actor, "travel_reports", &op, &req, true)
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| format!("demo trip `{}`, {op}: {e}", trip.purpose))
+            }
+        };
+        run(traveller, "submit").await?;
+        if trip.plan == TripPlan::Approved {
+            if let Some(manager) = by_name(manager_of(trip.traveller)) {
+                run(manager, "approve").await?;
+            }
+        }
     }
     Ok(())
 }

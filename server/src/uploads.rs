@@ -208,6 +208,26 @@ fn seed_dir() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("seed-data"))
 }
 
+/// Uploads the sample receipt `name` (from `seed-data/receipts`) for `field` of app `slug` (a
+/// file field or a line's file column, `costs.receipt`); `None` when the samples are not present.
+pub async fn upload_sample(
+    engine: &Engine,
+    uploads: &Uploads,
+    actor: &Actor,
+    slug: &str,
+    field: &str,
+    name: &str,
+) -> Result<Option<i64>, String> {
+    let Ok(bytes) = std::fs::read(seed_dir().join("receipts").join(name)) else {
+        return Ok(None);
+    };
+    let up = uploads
+        .upload(engine, actor, slug, field, name, bytes)
+        .await
+        .map_err(|e| format!("{name}: {e}"))?;
+    Ok(Some(up.stored.attachment_id))
+}
+
 /// Attaches the `i`-th sample receipt to a demo claim; `None` when no samples are present.
 pub async fn attach_sample(
     engine: &Engine,

@@ -416,7 +416,8 @@ async fn a_definition_with_unsupported_columns_is_refused_with_its_path() {
     let app = spawn_app().await;
     let bad = REPORTS.replace(
         r#"category    = { type = "choice""#,
-        r#"receipt = { type = "file", label = "Receipt" }
+        r#"project = { type = "lookup", label = "Project", app = "trip_reports" }
+receipt = { type = "file", label = "Receipt", default = "1" }
 category    = { type = "choice""#,
     );
     let path = app.dir.path().join("bad.toml");
@@ -430,8 +431,13 @@ category    = { type = "choice""#,
     );
     assert!(
         out.contains(
-            "fields.items.columns.receipt.type: `file` is not supported in line columns yet"
+            "fields.items.columns.project.type: `lookup` is not supported in line columns yet"
         ),
+        "{out}"
+    );
+    // A file column is supported, but each line's file is uploaded: it has no default.
+    assert!(
+        out.contains("fields.items.columns.receipt.default: a file or photo column has no default"),
         "{out}"
     );
 }

@@ -22,6 +22,7 @@ mod geolocation;
 mod hardening_mcp;
 mod hardening_records;
 mod hardening_web;
+mod line_files;
 mod line_filters;
 mod line_items;
 mod line_items_defaults;

@@ -31,13 +31,20 @@ impl Engine {
         file: NewFile,
     ) -> Result<StoredFile, EngineError> {
         let app = self.app(slug).await?;
-        let kind = app.def.fields.get(field).map(|f| f.kind);
+        // A file field, or a file column of a lines field (`items.receipt`), set through the
+        // lines field.
+        let (input, target) = match super::lines::split_column_path(&app.def, field) {
+            Some((lines, _, column)) => (lines, Some(column)),
+            None => (field, app.def.fields.get(field)),
+        };
+        let kind = target.map(|f| f.kind);
+        let label = target.map(|f| f.label.clone()).unwrap_or_default();
         let is_file = kind.is_some_and(|k| k.is_file());
         let settable = app
             .def
             .operations
             .values()
-            .any(|o| o.inputs.iter().any(|i| i == field) && actor.has_any(&o.roles));
+            .any(|o| o.inputs.iter().any(|i| i == input) && actor.has_any(&o.roles));
         if !is_file || !settable {
             return Err(EngineError::Forbidden(format!(
                 "you cannot upload files to `{field}` of {}",
@@ -48,12 +55,7 @@ impl Engine {
         if kind == Some(FieldType::Photo) && !file.content_type.starts_with("image/") {
             return Err(EngineError::Invalid(vec![super::FieldError {
                 field: field.to_string(),
-                label: app
-                    .def
-                    .fields
-                    .get(field)
-                    .map(|f| f.label.clone())
-                    .unwrap_or_default(),
+                label,
                 message: format!(
                     "takes a photo (JPEG, PNG or WebP); this file is {}",
                     file.content_type

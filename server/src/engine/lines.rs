@@ -24,7 +24,7 @@ pub const LIMIT_COLUMNS: usize = 30;
 const MAX_PROBLEMS: usize = 20;
 
 /// The types a column may have in this version.
-pub const COLUMN_TYPES: [FieldType; 11] = [
+pub const COLUMN_TYPES: [FieldType; 13] = [
     FieldType::Text,
     FieldType::LongText,
     FieldType::Number,
@@ -36,7 +36,41 @@ pub const COLUMN_TYPES: [FieldType; 11] = [
     FieldType::Integer,
     FieldType::Email,
     FieldType::Url,
+    FieldType::File,
+    FieldType::Photo,
 ];
+
+/// The file and photo columns of a lines field: each line holds an attachment id there, and the
+/// attachment is stored for the path `<field>.<column>` (see [`column_path`]).
+pub fn file_columns(f: &FieldDef) -> impl Iterator<Item = (&String, &FieldDef)> {
+    f.columns.iter().filter(|(_, c)| c.kind.is_file())
+}
+
+/// The name an attachment of a line's file column is stored under: `items.receipt`.
+pub fn column_path(field: &str, column: &str) -> String {
+    format!("{field}.{column}")
+}
+
+/// The lines field and file column an attachment path names (`items.receipt`), when it names one.
+pub fn split_column_path<'a>(
+    def: &'a AppDef,
+    path: &str,
+) -> Option<(&'a str, &'a FieldDef, &'a FieldDef)> {
+    let (field, column) = path.split_once('.')?;
+    let (name, f) = def.fields.get_key_value(field)?;
+    if f.kind != FieldType::Lines {
+        return None;
+    }
+    let c = f.columns.get(column).filter(|c| c.kind.is_file())?;
+    Some((name.as_str(), f, c))
+}
+
+/// The line of a stored lines value with the id `line_id`.
+pub fn line_by_id<'a>(v: &'a Value, line_id: &str) -> Option<&'a Map<String, Value>> {
+    stored_lines(v)
+        .into_iter()
+        .find(|l| l.get("id").and_then(Value::as_str) == Some(line_id))
+}
 
 /// Where the next line number of a lines field is kept in the record's data.
 pub fn next_key(field: &str) -> String {
@@ -123,6 +157,13 @@ pub fn check_definition(path: &str, f: &FieldDef, errors: &mut Vec<DefinitionErr
             ));
         }
         super::field_types::check_definition(&p, c, errors);
+        if c.kind.is_file() && c.default.is_some() {
+            errors.push(err(
+                format!("{p}.default"),
+                "a file or photo column has no default: each line's file is uploaded",
+            ));
+            continue;
+        }
         if let Some(d) = &c.default {
             if d.starts_with('$') {
                 check_calculated_default(&p, c, d, errors);
@@ -436,6 +477,47 @@ pub fn parse_lines(
         },
         next,
     })
+}
+
+/// The files a change of lines links: for each line of `after` (by its place) and each file
+/// column, an attachment id the same line did not hold before (a new line's, or a replaced one).
+pub fn new_files<'a>(f: &'a FieldDef, before: &Value, after: &Value) -> Vec<(usize, &'a str, i64)> {
+    let old = stored_lines(before);
+    let mut out = Vec::new();
+    for (i, line) in stored_lines(after).into_iter().enumerate() {
+        let was = line.get("id").and_then(Value::as_str).and_then(|id| {
+            old.iter()
+                .find(|o| o.get("id").and_then(Value::as_str) == Some(id))
+        });
+        for (col, _) in file_columns(f) {
+            let Some(id) = line.get(col).and_then(Value::as_i64) else {
+                continue;
+            };
+            if was.and_then(|w| w.get(col)).and_then(Value::as_i64) != Some(id) {
+                out.push((i, col.as_str(), id));
+            }
+        }
+    }
+    out
+}
+
+/// The attachment ids the lines of a record hold now, in every lines field's file columns.
+pub fn held_files(def: &AppDef, data: &Value) -> Vec<i64> {
+    def.fields
+        .iter()
+        .filter(|(_, f)| f.kind == FieldType::Lines)
+        .flat_map(|(name, f)| {
+            let lines = stored_lines(data.get(name).unwrap_or(&Value::Null));
+            file_columns(f)
+                .flat_map(|(col, _)| {
+                    lines
+                        .iter()
+                        .filter_map(|l| l.get(col).and_then(Value::as_i64))
+                        .collect::<Vec<_>>()
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect()
 }
 
 /// What a computed field aggregates over the lines of a record.

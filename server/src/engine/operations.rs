@@ -165,6 +165,24 @@ impl Engine {
                             if parsed.next > next {
                                 new.insert(key, Value::from(parsed.next));
                             }
+                            // Each line's new file: the caller's own upload for that column,
+                            // or one already on this record.
+                            for (i, col, id) in
+                                super::lines::new_files(field, before, &parsed.value)
+                            {
+                                let path = super::lines::column_path(name, col);
+                                match self
+                                    .check_attachment(actor, &app, &path, id, record.as_ref())
+                                    .await
+                                {
+                                    Ok(()) => attach.push((name.clone(), id)),
+                                    Err(m) => errors.push(fe(
+                                        def,
+                                        name,
+                                        format!("{name}[{i}].{col}: {m}"),
+                                    )),
+                                }
+                            }
                             parsed.value
                         }
                         Err(problems) => {

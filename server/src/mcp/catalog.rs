@@ -152,6 +152,20 @@ fn lines_schema(def: &AppDef, f: &FieldDef) -> Value {
     let mut required = Vec::new();
     for (n, c) in &f.columns {
         let mut schema = field_schema(def, c);
+        if c.kind.is_file() {
+            // A new file as for a file field, or the attachment id the line holds (as read).
+            let description = schema.get("description").cloned().unwrap_or_default();
+            if let Some(m) = schema.as_object_mut() {
+                m.remove("description");
+            }
+            schema = json!({
+                "anyOf": [
+                    schema,
+                    {"type": "integer", "description": "The attachment id the line holds, as read (to keep it, leave the column out)"}
+                ],
+                "description": format!("{}; upload the line's file as {{filename, content_base64}}", description.as_str().unwrap_or_default()),
+            });
+        }
         // What a new line that leaves the column out gets, when its default is calculated.
         if let (Some(d), Some(Value::String(text))) = (
             default_values::describe_column_default(c),
@@ -396,30 +410,57 @@ fn operation_tool(def: &AppDef, name: &str, o: &OperationDef) -> Tool {
     )
 }
 
-fn read_file_tool(def: &AppDef, field: &str, f: &FieldDef) -> Tool {
-    let input = json!({
-        "type": "object",
-        "properties": {"record_id": {"type": "integer", "description": "Id of the record whose file to read"}},
-        "required": ["record_id"],
-        "additionalProperties": false
-    });
-    let description = format!(
-        "Returns the {} attached to a {} record: an image (JPEG, long edge at most 1568 px) you can read, plus the PDF's text layer when it has one, and suggested values read by the server as a cross-check, with the record's id and version. Use it before filling fields from the document.",
-        f.label, def.name
-    );
-    Tool::new(
-        tool_name(&def.slug, &format!("read_{field}")),
-        description,
-        obj(input),
-    )
-    .with_title(format!("{}: read {}", def.name, f.label))
-    .with_annotations(
-        ToolAnnotations::with_title(format!("{}: read {}", def.name, f.label))
-            .read_only(true)
-            .destructive(false)
-            .idempotent(true)
-            .open_world(false),
-    )
+fn read_file_tool(def: &AppDef, field: &str) -> Tool {
+    let column = crate::engine::lines::split_column_path(def, field);
+    let (input, description, label, name) = match column {
+        Some((lines, lf, c)) => (
+            json!({
+                "type": "object",
+                "properties": {
+                    "record_id": {"type": "integer", "description": "Id of the record whose line to read"},
+                    "line_id": {"type": "string", "description": format!("Id of the line in `{lines}` (as the record lists it, e.g. \"l1\")")}
+                },
+                "required": ["record_id", "line_id"],
+                "additionalProperties": false
+            }),
+            format!(
+                "Returns the {} of one line of {} in a {} record: an image (JPEG, long edge at most 1568 px) you can read, plus the PDF's text layer when it has one, and suggested values read by the server as a cross-check for that line, with the record's id and version. Use it before filling that line's columns from the document, then send the line back with its `id`.",
+                c.label, lf.label, def.name
+            ),
+            format!("{} · {}", lf.label, c.label),
+            format!("read_{}", field.replace('.', "_")),
+        ),
+        None => {
+            let label = def
+                .fields
+                .get(field)
+                .map(|f| f.label.clone())
+                .unwrap_or_else(|| field.to_string());
+            (
+                json!({
+                    "type": "object",
+                    "properties": {"record_id": {"type": "integer", "description": "Id of the record whose file to read"}},
+                    "required": ["record_id"],
+                    "additionalProperties": false
+                }),
+                format!(
+                    "Returns the {label} attached to a {} record: an image (JPEG, long edge at most 1568 px) you can read, plus the PDF's text layer when it has one, and suggested values read by the server as a cross-check, with the record's id and version. Use it before filling fields from the document.",
+                    def.name
+                ),
+                label,
+                format!("read_{field}"),
+            )
+        }
+    };
+    Tool::new(tool_name(&def.slug, &name), description, obj(input))
+        .with_title(format!("{}: read {label}", def.name))
+        .with_annotations(
+            ToolAnnotations::with_title(format!("{}: read {label}", def.name))
+                .read_only(true)
+                .destructive(false)
+                .idempotent(true)
+                .open_world(false),
+        )
 }
 
 /// Whether the actor may use a view or operation through MCP.
@@ -482,6 +523,15 @@ pub fn app_targets(app: &PublishedApp, actor: Option<&Actor>) -> Vec<(String, To
                 ToolTarget::ReadFile(n.clone()),
             ));
         }
+        // A file column of line items: read line by line (`record_id` and `line_id`).
+        if f.kind == FieldType::Lines && any_view {
+            for (c, _) in crate::engine::lines::file_columns(f) {
+                out.push((
+                    tool_name(&def.slug, &format!("read_{n}_{c}")),
+                    ToolTarget::ReadFile(crate::engine::lines::column_path(n, c)),
+                ));
+            }
+        }
     }
     out
 }
@@ -495,7 +545,7 @@ pub fn app_tools(app: &Arc<PublishedApp>, actor: Option<&Actor>) -> Vec<ToolEntr
             let tool = match &target {
                 ToolTarget::View(n) => view_tool(def, &app.paths, n, &def.views[n.as_str()]),
                 ToolTarget::Operation(n) => operation_tool(def, n, &def.operations[n.as_str()]),
-                ToolTarget::ReadFile(n) => read_file_tool(def, n, &def.fields[n.as_str()]),
+                ToolTarget::ReadFile(n) => read_file_tool(def, n),
                 ToolTarget::Summary(n) => {
                     super::summary::summary_tool(def, &app.paths, n, &def.views[n.as_str()])
                 }

@@ -6,6 +6,7 @@ use super::results::{
 };
 use super::McpContext;
 use crate::auth::Principal;
+use crate::engine::definition::FieldType;
 use crate::engine::{Actor, EngineError, OperationRequest, Raw, Surface, ViewRequest};
 use base64::Engine as _;
 use chrono::Utc;
@@ -191,7 +192,41 @@ impl FormworkMcp {
                 continue;
             }
             let is_file = def.fields.get(k).is_some_and(|f| f.kind.is_file());
-            if is_file && v.is_object() {
+            let lines_with_files = def.fields.get(k).filter(|f| {
+                f.kind == FieldType::Lines && crate::engine::lines::file_columns(f).next().is_some()
+            });
+            if let (Some(f), Value::Array(given)) = (lines_with_files, v) {
+                // A line's file sent as {filename, content_base64} is uploaded for its column
+                // (`items.receipt`) and the line carries the attachment id, as a kept one does.
+                let mut lines = given.clone();
+                for (i, line) in lines.iter_mut().enumerate() {
+                    let Some(obj) = line.as_object_mut() else {
+                        continue;
+                    };
+                    for (col, _) in crate::engine::lines::file_columns(f) {
+                        let Some(upload) = obj.get(col).filter(|u| u.is_object()) else {
+                            continue;
+                        };
+                        let path = crate::engine::lines::column_path(k, col);
+                        let shown = format!("{k}[{i}].{col}");
+                        match self
+                            .upload_as(actor, &def.slug, &path, &shown, upload)
+                            .await
+                        {
+                            Ok((id, sha256)) => {
+                                obj.insert(col.clone(), id.into());
+                                uploaded.push(sha256);
+                                uploaded_ids.push(id);
+                            }
+                            Err(r) => {
+                                self.ctx.engine.discard_uploads(actor, &uploaded_ids).await;
+                                return r;
+                            }
+                        }
+                    }
+                }
+                inputs.insert(k.clone(), Raw::Json(Value::Array(lines)));
+            } else if is_file && v.is_object() {
                 match self.upload(actor, &def.slug, k, v).await {
                     Ok((id, sha256)) => {
                         inputs.insert(k.clone(), Raw::Json(id.into()));
@@ -342,11 +377,24 @@ impl FormworkMcp {
         field: &str,
         v: &Value,
     ) -> Result<(i64, String), CallToolResult> {
+        self.upload_as(actor, slug, field, field, v).await
+    }
+
+    /// Uploads a file sent as {filename, content_base64} for `field` (a file field, or a line
+    /// column's path `items.receipt`); errors name it as `shown` (`items[2].receipt`).
+    async fn upload_as(
+        &self,
+        actor: &Actor,
+        slug: &str,
+        field: &str,
+        shown: &str,
+        v: &Value,
+    ) -> Result<(i64, String), CallToolResult> {
         let filename = v["filename"].as_str().unwrap_or("upload");
         let Some(b64) = v["content_base64"].as_str() else {
             return Err(tool_error(
                 "invalid_input",
-                format!("`{field}` needs `content_base64`"),
+                format!("`{shown}` needs `content_base64`"),
                 None,
             ));
         };
@@ -354,7 +402,7 @@ impl FormworkMcp {
         if b64.len() / 4 * 3 > max + 3 {
             let size = (b64.len() / 4 * 3) as u64;
             return Err(super::too_large::tool_error_for(
-                Some(field),
+                Some(shown),
                 size,
                 max as u64,
             ));
@@ -371,7 +419,7 @@ impl FormworkMcp {
             .map_err(|_| {
                 tool_error(
                     "invalid_input",
-                    format!("`{field}.content_base64` is not valid base64"),
+                    format!("`{shown}.content_base64` is not valid base64"),
                     None,
                 )
             })?;
@@ -384,11 +432,11 @@ impl FormworkMcp {
             Ok(up) => Ok((up.stored.attachment_id, up.stored.sha256)),
             Err(crate::uploads::UploadError::Receipt(
                 crate::receipts::ReceiptError::TooLarge { size, max },
-            )) => Err(super::too_large::tool_error_for(Some(field), size, max)),
+            )) => Err(super::too_large::tool_error_for(Some(shown), size, max)),
             Err(crate::uploads::UploadError::Receipt(e @ crate::receipts::ReceiptError::Busy)) => {
                 Err(tool_error(e.code(), e.to_string(), None))
             }
-            Err(e) => Err(tool_error("invalid_file", format!("`{field}`: {e}"), None)),
+            Err(e) => Err(tool_error("invalid_file", format!("`{shown}`: {e}"), None)),
         }
     }
 
@@ -407,12 +455,52 @@ impl FormworkMcp {
             Ok(a) => a,
             Err(e) => return engine_error(&e).0,
         };
-        let Some(att_id) = access.record.data.get(field).and_then(|v| v.as_i64()) else {
-            return tool_error(
-                "no_file",
-                format!("record {id} has no {field} attached yet"),
+        // A file column of line items (`items.receipt`) is read line by line.
+        let column = crate::engine::lines::split_column_path(&entry.app.def, field);
+        let line_id = match (&column, args.get("line_id")) {
+            (Some(_), Some(Value::String(l))) if !l.trim().is_empty() => Some(l.trim().to_string()),
+            (Some((lines, _, _)), _) => return tool_error(
+                "invalid_input",
+                format!(
+                    "`line_id` (text, e.g. \"l1\", as the record's `{lines}` lists it) is required"
+                ),
                 None,
-            );
+            ),
+            (None, _) => None,
+        };
+        let held = match (&column, &line_id) {
+            (Some((lines, _, _)), Some(l)) => {
+                let value = access.record.data.get(*lines).unwrap_or(&Value::Null);
+                let Some(line) = crate::engine::lines::line_by_id(value, l) else {
+                    let ids: Vec<&str> = crate::engine::lines::stored_lines(value)
+                        .iter()
+                        .filter_map(|l| l.get("id").and_then(Value::as_str))
+                        .collect();
+                    return tool_error(
+                        "no_line",
+                        format!(
+                            "record {id} has no line `{}` in `{lines}`; its lines are: {}",
+                            l.chars().take(40).collect::<String>(),
+                            if ids.is_empty() {
+                                "none".to_string()
+                            } else {
+                                ids.join(", ")
+                            }
+                        ),
+                        None,
+                    );
+                };
+                line.get(field.split_once('.').map(|(_, c)| c).unwrap_or_default())
+                    .and_then(Value::as_i64)
+            }
+            _ => access.record.data.get(field).and_then(|v| v.as_i64()),
+        };
+        let Some(att_id) = held else {
+            let what = match &line_id {
+                Some(l) => format!("line {l} of record {id} has no {field} attached yet"),
+                None => format!("record {id} has no {field} attached yet"),
+            };
+            return tool_error("no_file", what, None);
         };
         let att = match self.ctx.engine.attachment(actor, att_id).await {
             Ok(a) => a,
@@ -439,6 +527,7 @@ impl FormworkMcp {
             .map(|t| t.chars().take(20_000).collect::<String>());
         let summary = json!({
             "record_id": id,
+            "line_id": line_id,
             "version": access.record.version,
             "attachment_id": att.id,
             "filename": att.filename,
@@ -448,8 +537,12 @@ impl FormworkMcp {
             "pdf_text": pdf_text,
             "server_suggestions": meta["suggestions"],
         });
+        let place = match &line_id {
+            Some(l) => format!("line {l} of record {id}"),
+            None => format!("record {id}"),
+        };
         let mut text = format!(
-            "{} of record {id} (version {}): {} ({}, {} bytes).",
+            "{} of {place} (version {}): {} ({}, {} bytes).",
             field, access.record.version, att.filename, att.content_type, att.size
         );
         if let Some(t) = &pdf_text {

@@ -107,6 +107,10 @@ pub struct OpQuery {
     use_: Option<String>,
 }
 
+/// The most files of the largest size one form may carry when its lines take a file each (the
+/// body bound is this many times the upload limit; each file is still bounded by the limit).
+const LINE_FILES_PER_FORM: usize = 8;
+
 pub(crate) fn input_kind(kind: FieldType) -> &'static str {
     if let Some(k) = super::field_types::input_kind(kind) {
         return k;
@@ -573,6 +577,12 @@ pub async fn submit(
         max_file: state.config.max_upload_bytes,
         data_dir: &state.config.data_dir,
         extra_parts: lines::extra_parts(&app.def, op),
+        line_file: &|part: &str| lines::file_cell(&app.def, op, part).is_some(),
+        file_slots: if lines::takes_line_files(&app.def, op) {
+            LINE_FILES_PER_FORM
+        } else {
+            1
+        },
     };
     let declared = request
         .headers()
@@ -584,7 +594,7 @@ pub async fn submit(
             return Ok(payload_too_large(m));
         }
     }
-    let form = match read_form(mp, &rules).await {
+    let mut form = match read_form(mp, &rules).await {
         Ok(f) => f,
         Err(Refusal::TooLarge(m)) => return Ok(payload_too_large(m)),
         Err(Refusal::Web(e)) => return Err(e),
@@ -594,6 +604,68 @@ pub async fn submit(
     // saved (a file chosen is not kept: nothing was uploaded).
     if form.text.contains_key(FIND) || lines::wants_more_rows(&app.def, op, &form.text) {
         return searched(&state, &signed, &app, &op_name, op, form).await;
+    }
+    // Files chosen in the cells of lines (`items[3][receipt]`) are uploaded first; the cell then
+    // holds the attachment id, as a kept line's does. A refused form shows them again kept.
+    let mut line_uploaded = Vec::new();
+    let mut line_upload_errors = Vec::new();
+    let (line_files, other_files): (Vec<ReceivedFile>, Vec<ReceivedFile>) =
+        std::mem::take(&mut form.files)
+            .into_iter()
+            .partition(|f| lines::file_cell(&app.def, op, &f.field).is_some());
+    form.files = other_files;
+    for ReceivedFile {
+        field: cell,
+        filename,
+        file,
+    } in line_files
+    {
+        let Some((field, column)) = lines::file_cell(&app.def, op, &cell) else {
+            continue;
+        };
+        let bytes = file.bytes().await.map_err(spool_error)?;
+        drop(file);
+        let path = crate::engine::lines::column_path(field, column);
+        let at = lines::cell_path(&cell);
+        match state
+            .uploads
+            .upload(&state.engine, &actor, &slug, &path, &filename, bytes)
+            .await
+        {
+            Ok(up) => {
+                form.text
+                    .insert(cell.clone(), up.stored.attachment_id.to_string());
+                line_uploaded.push((up.stored.attachment_id, up.stored.sha256));
+            }
+            Err(crate::uploads::UploadError::Receipt(e @ crate::receipts::ReceiptError::Busy)) => {
+                let ids: Vec<i64> = line_uploaded.iter().map(|(id, _)| *id).collect();
+                state.engine.discard_uploads(&actor, &ids).await;
+                return Err(WebError::Unavailable(e.to_string()));
+            }
+            Err(crate::uploads::UploadError::Engine(EngineError::Store(e))) => return Err(e.into()),
+            Err(crate::uploads::UploadError::Engine(EngineError::Invalid(errs))) => {
+                line_upload_errors.extend(errs.into_iter().map(|e| FieldError {
+                    field: field.to_string(),
+                    label: e.label,
+                    message: format!("{at}: {}", e.message),
+                }))
+            }
+            Err(e) => line_upload_errors.push(FieldError {
+                field: field.to_string(),
+                label: field.to_string(),
+                message: format!("{at}: {e}"),
+            }),
+        }
+    }
+    if let Some((cell, message)) = form.too_large.take() {
+        match lines::file_cell(&app.def, op, &cell) {
+            Some((field, _)) => line_upload_errors.push(FieldError {
+                field: field.to_string(),
+                label: field.to_string(),
+                message: format!("{}: {message}", lines::cell_path(&cell)),
+            }),
+            None => form.too_large = Some((cell, message)),
+        }
     }
     let mut inputs: BTreeMap<String, Raw> = BTreeMap::new();
     let mut line_rows: Vec<(String, Vec<usize>)> = Vec::new();
@@ -705,7 +777,7 @@ pub async fn submit(
         expected_version: form.version,
         inputs,
     };
-    let result = if upload_errors.is_empty() {
+    let result = if upload_errors.is_empty() && line_upload_errors.is_empty() {
         state
             .engine
             .run_operation(&actor, &slug, &op_name, &req, true)
@@ -713,6 +785,7 @@ pub async fn submit(
     } else {
         Err(EngineError::Invalid(upload_errors))
     };
+    uploaded.extend(line_uploaded.iter().map(|(_, sha)| sha.clone()));
     match result {
         Ok(out) if out.deleted => {
             let first_view = state
@@ -772,16 +845,24 @@ pub async fn submit(
                     for (n, rows) in &line_rows {
                         lines::to_form_rows(&mut errs, n, rows);
                     }
+                    // Named by their form rows already.
+                    errs.append(&mut line_upload_errors);
                     (errs, vec![], 422)
                 }
                 e @ (EngineError::Stale { .. }
                 | EngineError::Precondition(_)
                 | EngineError::Forbidden(_)) => (vec![], vec![e.to_string()], 409),
                 e => {
+                    uploaded_ids.extend(line_uploaded.iter().map(|(id, _)| *id));
                     state.engine.discard_uploads(&actor, &uploaded_ids).await;
                     return Err(e.into());
                 }
             };
+            // The files of lines stay in their cells when the form comes back to be sent again,
+            // unless the refusal is one sending again cannot mend.
+            if !keep_files {
+                uploaded_ids.extend(line_uploaded.iter().map(|(id, _)| *id));
+            }
             let record = match form.record {
                 Some(id) => Some(state.engine.record(&actor, &slug, id).await?.record),
                 None => None,

@@ -14,7 +14,14 @@ struct FieldRow {
     /// For a place: its link to OpenStreetMap's map.
     map: Option<String>,
     /// For line items: the column headers and one row of cells per line.
-    table: Option<(Vec<String>, Vec<Vec<String>>)>,
+    table: Option<(Vec<String>, Vec<Vec<LineCell>>)>,
+}
+
+/// One cell of a line items table: its text, or the line's file (id, name, whether it has a
+/// thumbnail) shown as a link with its preview.
+struct LineCell {
+    text: String,
+    file: Option<(i64, String, bool)>,
 }
 
 struct AttachmentView {
@@ -115,6 +122,18 @@ pub async fn show(
         .engine
         .lookup_titles(&actor, def, std::iter::once(data).chain(values.iter()))
         .await?;
+    let files = state.engine.attachments(&access.record).await?;
+    // A line's file by attachment id: its name, and whether it has a thumbnail.
+    let line_files: std::collections::HashMap<i64, (String, bool)> = files
+        .iter()
+        .map(|a| {
+            let meta: serde_json::Value = serde_json::from_str(&a.meta).unwrap_or_default();
+            (
+                a.id,
+                (a.filename.clone(), meta["derivatives"]["thumb"].is_string()),
+            )
+        })
+        .collect();
     // A field hidden by its `visible_when` keeps its value but is not shown.
     let hidden = crate::engine::field_rules::hidden_fields(def, data);
     let fields = def
@@ -136,20 +155,21 @@ pub async fn show(
                 .then(|| data.get(n).and_then(super::field_types::map_link))
                 .flatten(),
             table: (f.kind == FieldType::Lines)
-                .then(|| data.get(n).map(|v| line_table(f, v)))
+                .then(|| data.get(n).map(|v| line_table(f, v, &line_files)))
                 .flatten()
                 .filter(|t| !t.1.is_empty()),
         })
         .collect();
     let mut attachments = Vec::new();
-    let files = state.engine.attachments(&access.record).await?;
     let file_names: std::collections::HashMap<i64, String> =
         files.iter().map(|a| (a.id, a.filename.clone())).collect();
     // Only the files the record's fields hold now: a replaced file stays in the history.
-    let current: Vec<i64> = super::operations::current_files(def, &access.record, &files)
+    let mut current: Vec<i64> = super::operations::current_files(def, &access.record, &files)
         .iter()
         .map(|(a, _)| a.id)
         .collect();
+    // And the files the record's lines hold now.
+    current.extend(crate::engine::lines::held_files(def, data));
     for a in files.into_iter().filter(|a| current.contains(&a.id)) {
         let meta: serde_json::Value = serde_json::from_str(&a.meta).unwrap_or_default();
         let elsewhere = state
@@ -276,7 +296,8 @@ pub async fn show(
 fn line_table(
     f: &crate::engine::definition::FieldDef,
     v: &serde_json::Value,
-) -> (Vec<String>, Vec<Vec<String>>) {
+    files: &std::collections::HashMap<i64, (String, bool)>,
+) -> (Vec<String>, Vec<Vec<LineCell>>) {
     let headers = f.columns.values().map(|c| c.label.clone()).collect();
     let rows = crate::engine::lines::stored_lines(v)
         .into_iter()
@@ -284,8 +305,21 @@ fn line_table(
             f.columns
                 .iter()
                 .map(|(col, c)| {
+                    if c.kind.is_file() {
+                        let file = line.get(col).and_then(|v| v.as_i64()).map(|id| {
+                            let (name, thumb) = files
+                                .get(&id)
+                                .cloned()
+                                .unwrap_or_else(|| (format!("file #{id}"), false));
+                            (id, name, thumb)
+                        });
+                        return LineCell {
+                            text: String::new(),
+                            file,
+                        };
+                    }
                     let shown = crate::engine::lines::display_cell(f, col, line);
-                    match c.kind {
+                    let text = match c.kind {
                         FieldType::Money => {
                             let cur = c
                                 .currency_field
@@ -306,7 +340,8 @@ fn line_table(
                             None => String::new(),
                         },
                         _ => shown,
-                    }
+                    };
+                    LineCell { text, file: None }
                 })
                 .collect()
         })

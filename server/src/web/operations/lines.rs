@@ -30,6 +30,8 @@ pub(crate) struct CellView {
     pub label: String,
     pub kind: &'static str,
     pub options: Vec<String>,
+    /// For a file or photo column: the types its input offers.
+    pub accept: String,
     pub value: String,
     pub error: String,
 }
@@ -66,7 +68,10 @@ pub(super) fn extra_parts(def: &AppDef, op: &OperationDef) -> usize {
         .iter()
         .filter_map(|n| def.fields.get(n))
         .filter(|f| f.kind == FieldType::Lines)
-        .map(|f| row_bound(f) * (f.columns.len() + 2) + 2)
+        .map(|f| {
+            let files = f.columns.values().filter(|c| c.kind.is_file()).count();
+            row_bound(f) * (f.columns.len() + files + 2) + 2
+        })
         .sum()
 }
 
@@ -203,8 +208,62 @@ pub(super) fn to_form_rows(errors: &mut [FieldError], name: &str, rows: &[usize]
     }
 }
 
-/// A stored cell as an input shows it (money with its currency's minor units, yes or no).
+/// What a file or photo column's input offers to choose.
+fn accept(c: &FieldDef) -> String {
+    match c.kind {
+        FieldType::Photo => "image/*".into(),
+        FieldType::File if !c.accept.is_empty() => c.accept.join(","),
+        FieldType::File => "image/jpeg,image/png,image/webp,application/pdf".into(),
+        _ => String::new(),
+    }
+}
+
+/// The line cells of a form's file columns (`items[3][receipt]`): the parts that may carry a
+/// file, with the lines field and the column they are for.
+pub(super) fn file_cell<'a>(
+    def: &'a AppDef,
+    op: &OperationDef,
+    part: &str,
+) -> Option<(&'a str, &'a str)> {
+    let (field, rest) = part.split_once('[')?;
+    let (index, rest) = rest.split_once("][")?;
+    let column = rest.strip_suffix(']')?;
+    let index = index.parse::<usize>().ok()?;
+    let (name, f) = def.fields.get_key_value(field)?;
+    let (col, c) = f.columns.get_key_value(column)?;
+    (f.kind == FieldType::Lines
+        && c.kind.is_file()
+        && op.inputs.iter().any(|i| i == field)
+        && index < row_bound(f))
+    .then_some((name.as_str(), col.as_str()))
+}
+
+/// A cell's name as the engine's problems write it: `items[3][receipt]` → `items[3].receipt`.
+pub(super) fn cell_path(cell: &str) -> String {
+    match cell.rsplit_once("][") {
+        Some((head, col)) => format!("{head}].{}", col.trim_end_matches(']')),
+        None => cell.to_string(),
+    }
+}
+
+/// Whether the operation takes a lines field with a file column.
+pub(super) fn takes_line_files(def: &AppDef, op: &OperationDef) -> bool {
+    op.inputs
+        .iter()
+        .filter_map(|n| def.fields.get(n))
+        .any(|f| f.kind == FieldType::Lines && f.columns.values().any(|c| c.kind.is_file()))
+}
+
+/// A stored cell as an input shows it (money with its currency's minor units, yes or no, a
+/// file by its attachment id).
 fn form_cell(f: &FieldDef, col: &str, line: &Map<String, Value>) -> String {
+    if f.columns.get(col).is_some_and(|c| c.kind.is_file()) {
+        return line
+            .get(col)
+            .and_then(Value::as_i64)
+            .map(|id| id.to_string())
+            .unwrap_or_default();
+    }
     match line.get(col) {
         Some(Value::Bool(b)) => if *b { "yes" } else { "no" }.into(),
         Some(Value::Null) | None => String::new(),
@@ -310,6 +369,7 @@ pub(crate) fn view(
                         label: format!("{}, {}", c.label, title.to_lowercase()),
                         kind: super::input_kind(c.kind),
                         options: c.options.clone(),
+                        accept: accept(c),
                         value: cells.get(col).cloned().unwrap_or_default(),
                         error: cell_errors
                             .remove(&(index, col.clone()))

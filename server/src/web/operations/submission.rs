@@ -56,6 +56,11 @@ pub(super) struct FormRules<'a> {
     pub data_dir: &'a std::path::Path,
     /// Parts beyond the usual bound: the cells of the operation's line items.
     pub extra_parts: usize,
+    /// Whether a part names a file cell of a line (`items[3][receipt]`), which may carry a file.
+    pub line_file: &'a dyn Fn(&str) -> bool,
+    /// How many files of the largest size the form may carry in all: 1, or more when its lines
+    /// take a file each.
+    pub file_slots: usize,
 }
 
 impl FormRules<'_> {
@@ -64,6 +69,7 @@ impl FormRules<'_> {
     /// so the form can come back with the message beside its field.
     pub fn max_body(&self) -> usize {
         self.max_file
+            .saturating_mul(self.file_slots.max(1))
             .saturating_add(MAX_TEXT)
             .saturating_add(FRAMING)
     }
@@ -127,7 +133,7 @@ pub(super) async fn read_form(
                 )
                 .into());
             }
-            if !rules.file_inputs.contains(&name.as_str()) {
+            if !rules.file_inputs.contains(&name.as_str()) && !(rules.line_file)(&name) {
                 return Err(WebError::BadRequest(format!(
                     "`{name}` is not a file input of this operation; no file was read"
                 ))
