@@ -95,6 +95,7 @@ impl Uploads {
             "ocr_text": p.ocr_text,
             "page_images": p.page_images.len(),
             "suggestions": suggestions,
+            "notes": p.notes,
         });
         let clean_name: String = filename
             .rsplit(['/', '\\'])

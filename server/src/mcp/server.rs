@@ -459,13 +459,15 @@ impl FormworkMcp {
         let column = crate::engine::lines::split_column_path(&entry.app.def, field);
         let line_id = match (&column, args.get("line_id")) {
             (Some(_), Some(Value::String(l))) if !l.trim().is_empty() => Some(l.trim().to_string()),
-            (Some((lines, _, _)), _) => return tool_error(
-                "invalid_input",
-                format!(
+            (Some((lines, _, _)), _) => {
+                return tool_error(
+                    "invalid_input",
+                    format!(
                     "`line_id` (text, e.g. \"l1\", as the record's `{lines}` lists it) is required"
                 ),
-                None,
-            ),
+                    None,
+                )
+            }
             (None, _) => None,
         };
         let held = match (&column, &line_id) {
@@ -536,6 +538,7 @@ impl FormworkMcp {
             "sha256": att.sha256,
             "pdf_text": pdf_text,
             "server_suggestions": meta["suggestions"],
+            "reading_notes": meta["notes"],
         });
         let place = match &line_id {
             Some(l) => format!("line {l} of record {id}"),
@@ -547,6 +550,13 @@ impl FormworkMcp {
         );
         if let Some(t) = &pdf_text {
             text.push_str(&format!("\nPDF text layer:\n{t}"));
+        }
+        // What went wrong reading it (no page image, no OCR…), so that an empty reading is never
+        // taken for agreement.
+        for note in meta["notes"].as_array().into_iter().flatten() {
+            if let Some(n) = note.as_str() {
+                text.push_str(&format!("\nNote: {n}."));
+            }
         }
         text.push_str(&format!(
             "\nServer suggestions (cross-check, may be wrong): {}",

@@ -64,6 +64,12 @@ pub enum ReceiptError {
     #[error("text recognition (OCR) failed: {0}")]
     OcrFailed(String),
 
+    #[error("the PDF's pages cannot be shown as images: the page renderer (pdftoppm, from poppler-utils) is not installed on this server")]
+    RendererUnavailable,
+
+    #[error("the PDF's pages could not be rendered as images: {0}")]
+    RenderFailed(String),
+
     #[error("the server is busy decoding other large images; please retry in a moment")]
     Busy,
 
@@ -92,6 +98,8 @@ impl ReceiptError {
             ReceiptError::OcrUnavailable => "ocr_unavailable",
             ReceiptError::OcrTimeout { .. } => "ocr_timeout",
             ReceiptError::OcrFailed(_) => "ocr_failed",
+            ReceiptError::RendererUnavailable => "renderer_unavailable",
+            ReceiptError::RenderFailed(_) => "render_failed",
             ReceiptError::Busy => "busy",
             ReceiptError::Internal(_) => "internal",
         }
@@ -107,6 +115,7 @@ impl ReceiptError {
                 | ReceiptError::OcrUnavailable
                 | ReceiptError::OcrTimeout { .. }
                 | ReceiptError::OcrFailed(_)
+                | ReceiptError::RendererUnavailable
         )
     }
 }

@@ -36,6 +36,7 @@ pub mod ocr;
 mod pdf;
 mod pdf_images;
 mod placeholder;
+mod rasterise;
 mod resolve;
 mod sniff;
 pub mod suggest;
@@ -204,8 +205,20 @@ pub(crate) async fn process_on(
         processed.ocr_text = run_ocr(&[&out.mcp_image], limits, &mut processed.notes).await;
         processed.mcp_image = Some(out.mcp_image);
     } else {
-        let content = pdf_worker.extract(bytes, limits).await?;
-        processed.notes.extend(content.notes);
+        let mut content = pdf_worker.extract(bytes, limits).await?;
+        processed.notes.extend(std::mem::take(&mut content.notes));
+        if content.images.is_empty() {
+            // No picture of its own (a vector invoice, or pictures that could not be decoded):
+            // its first pages rendered, so there is always a page to look at and to OCR.
+            let pages = (content.pages as usize).min(MAX_PAGE_IMAGES);
+            match rasterise::render_pages(bytes, pages, limits).await {
+                Ok(rendered) => content.images = rendered,
+                Err(e) => {
+                    tracing::warn!(error = %e, "PDF pages not rendered");
+                    processed.notes.push(e.to_string());
+                }
+            }
+        }
         processed.pdf_pages = Some(content.pages);
         processed.thumbnail = match content.images.first() {
             Some(first) => {
@@ -220,6 +233,18 @@ pub(crate) async fn process_on(
             let pages: Vec<&[u8]> = content.images.iter().map(Vec::as_slice).collect();
             processed.ocr_text = run_ocr(&pages, limits, &mut processed.notes).await;
         }
+        // Said plainly, to the person and to an AI assistant: never an empty reading that looks
+        // like agreement.
+        if !has_real_text(&content.text) && processed.ocr_text.is_none() {
+            processed.notes.push(
+                if content.images.is_empty() {
+                    NOTHING_READ
+                } else {
+                    NO_TEXT_IN_IMAGES
+                }
+                .to_string(),
+            );
+        }
         processed.pdf_text = Some(content.text);
         processed.page_images = content.images;
     }
@@ -228,6 +253,13 @@ pub(crate) async fn process_on(
     }
     Ok(processed)
 }
+
+/// What a PDF with neither a text layer nor a readable page image is said to give.
+pub const NOTHING_READ: &str = "no text layer and no image could be read from this PDF";
+
+/// What a PDF whose page images hold no text that OCR could read is said to give.
+pub const NO_TEXT_IN_IMAGES: &str =
+    "no text layer, and no text could be read from its page images: look at the image itself";
 
 /// Thumbnail from a PDF picture (a JPEG the worker made, ≤ 1568 px).
 fn pdf_thumbnail(jpeg: &[u8]) -> Result<Vec<u8>, ReceiptError> {

@@ -145,10 +145,36 @@ async fn pdf_through_the_worker_process() {
         p.suggestions.total.as_ref().unwrap().value.to_string(),
         "212.93"
     );
-    // No picture in the PDF: the generated placeholder is the thumbnail.
+    // No picture in the PDF: its page is rendered (pdftoppm), for AI assistants and the
+    // thumbnail alike.
+    assert!(
+        rasterise::available(),
+        "pdftoppm is not installed: apt-get install poppler-utils (tests/run does)"
+    );
+    assert_eq!(p.page_images.len(), 1, "{:?}", p.notes);
+    let page = ::image::load_from_memory(&p.page_images[0]).unwrap();
+    assert_eq!(page.width().max(page.height()), 1568);
     let thumb = ::image::load_from_memory(&p.thumbnail).unwrap();
-    assert_eq!((thumb.width(), thumb.height()), (240, 320));
+    assert!(thumb.width() < page.width());
     assert!(p.width.is_none() && p.mcp_image.is_none());
+    assert!(p.notes.is_empty(), "{:?}", p.notes);
+}
+
+#[tokio::test]
+async fn a_pdf_with_nothing_to_read_says_so() {
+    // One page with no text at all: rendered, but there is nothing to read on it, and the
+    // reading says so instead of coming back empty.
+    let blank = text_pdf(&[vec![]]);
+    let p = process_on(&blank, &no_ocr(), &test_worker(), today())
+        .await
+        .unwrap();
+    assert_eq!(p.page_images.len(), 1);
+    assert!(
+        p.notes.iter().any(|n| n == NO_TEXT_IN_IMAGES),
+        "{:?}",
+        p.notes
+    );
+    assert!(p.suggestions.total.is_none());
 }
 
 #[tokio::test]

@@ -126,7 +126,7 @@ fn worker_reply(limits: &Limits) -> String {
 
 /// Limits applied in the forked child before `exec`.
 #[cfg(unix)]
-fn apply_rlimits(memory: u64, cpu_seconds: u64) -> std::io::Result<()> {
+pub(super) fn apply_rlimits(memory: u64, cpu_seconds: u64) -> std::io::Result<()> {
     let set = |resource, soft: u64, hard: u64| {
         let lim = libc::rlimit {
             rlim_cur: soft as libc::rlim_t,

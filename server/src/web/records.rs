@@ -32,6 +32,8 @@ struct AttachmentView {
     has_thumb: bool,
     duplicate_note: String,
     suggestions: Vec<(String, String)>,
+    /// What could not be read from the file ("no text layer and no image could be read…").
+    notes: Vec<String>,
 }
 
 struct OpLink {
@@ -208,6 +210,14 @@ pub async fn show(
                 })
                 .unwrap_or_default(),
             suggestions,
+            notes: meta["notes"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|n| n.as_str().map(String::from))
+                        .collect()
+                })
+                .unwrap_or_default(),
         });
     }
     let operations = access
