@@ -88,6 +88,8 @@ class Receipt:
     orientation: int = 1  # EXIF orientation stored in photos
     noise: float = 0.0
     note: str = ""
+    # The one tax rate printed for the tax, in percent; "" when none or several are printed.
+    tax_rate: str = ""
 
 
 RECEIPTS: list[Receipt] = [
@@ -106,6 +108,7 @@ RECEIPTS: list[Receipt] = [
             ("gap",), ("c", "USt-IdNr. DE123456789"), ("c", "Vielen Dank für Ihren Besuch!"),
         ],
         orientation=6, noise=7.0, note="EXIF orientation 6 (stored rotated 90°), VAT table",
+        tax_rate="19",
     ),
     Receipt(
         "02_hardware_springfield.png", "png", "Maple Street Hardware", "2024-03-14",
@@ -119,6 +122,7 @@ RECEIPTS: list[Receipt] = [
             ("lr", "TOTAL", "50.10"), ("lr", "VISA **** 4821", "50.10"), ("gap",),
             ("c", "THANK YOU FOR SHOPPING LOCAL"),
         ],
+        tax_rate="9",
     ),
     Receipt(
         "03_taxi_london.jpg", "photo", "Thames Cabs Ltd", "2024-02-12",
@@ -131,6 +135,7 @@ RECEIPTS: list[Receipt] = [
             ("c", "VAT Reg No. GB 123 4567 89"),
         ],
         orientation=8, noise=5.0, note="EXIF orientation 8",
+        tax_rate="20",
     ),
     Receipt(
         "04_hotel_paris.pdf", "pdf", "Hôtel du Marais SARL", "2024-03-15",
@@ -154,6 +159,7 @@ RECEIPTS: list[Receipt] = [
             ],
         ],
         note="two pages; totals on page 2",
+        tax_rate="10",
     ),
     Receipt(
         "05_restaurant_zurich.webp", "webp", "Restaurant Zum Löwen AG", "2024-04-22",
@@ -166,6 +172,7 @@ RECEIPTS: list[Receipt] = [
             ("lr", "1 Meringue", "5.00"), ("rule",), ("lr", "Total CHF", "86.50"),
             ("lr", "MWST 8.1%   80.02", "6.48"), ("lr", "Bezahlt Karte CHF", "86.50"),
         ],
+        tax_rate="8.1",
     ),
     Receipt(
         "06_store_tokyo.png", "png", "Sakura Mart", "2024-05-10",
@@ -177,6 +184,7 @@ RECEIPTS: list[Receipt] = [
             ("rule",), ("lr", "Subtotal", "¥1,800"), ("lr", "Tax (10%)", "¥180"),
             ("lr", "Total", "¥1,980"), ("lr", "Cash", "¥2,000"), ("lr", "Change", "¥20"),
         ],
+        tax_rate="10",
     ),
     Receipt(
         "07_office_vancouver.jpg", "photo", "Northern Office Supply Inc.", "2024-06-03",
@@ -204,6 +212,7 @@ RECEIPTS: list[Receipt] = [
             ("lr", "Subtotal", "$199.00"), ("lr", "Sales tax (7%)", "$13.93"),
             ("lr", "Amount due", "$212.93"),
         ]],
+        tax_rate="7",
     ),
     Receipt(
         "09_hotel_munich.pdf", "pdf", "Hotel Alpenblick GmbH", "2024-03-05",
@@ -231,6 +240,7 @@ RECEIPTS: list[Receipt] = [
             ("lr", "Montant TTC", "32,00 €"), ("rule",), ("c", "Merci et bon voyage"),
         ],
         noise=6.0, note="scanned: image-only PDF",
+        tax_rate="10",
     ),
     Receipt(
         "11_stationers_london.png", "png", "Quill & Ink Stationers Ltd", "2024-04-01",
@@ -241,6 +251,7 @@ RECEIPTS: list[Receipt] = [
             ("lr", "Fountain pen", "6.00"), ("rule",), ("lr", "Net", "£15.00"),
             ("lr", "VAT 20%", "£3.00"), ("lr", "Total", "£18.00"), ("lr", "Paid by card", "£18.00"),
         ],
+        tax_rate="20",
     ),
     Receipt(
         "12_diner_austin.jpg", "photo", "Blue Plate Diner", "2024-04-05",
@@ -254,6 +265,7 @@ RECEIPTS: list[Receipt] = [
             ("lr", "Visa", "35.18"), ("gap",), ("c", "Thank you! Come again"),
         ],
         orientation=3, noise=4.0, note="EXIF orientation 3 (upside down)",
+        tax_rate="8.25",
     ),
     Receipt(
         "13_electronics_berlin.jpg", "photo", "Elektro Schmidt GmbH", "2024-07-12",
@@ -265,6 +277,7 @@ RECEIPTS: list[Receipt] = [
             ("lr", "EC-Karte", "1.299,00"), ("lr", "enthaltene MwSt 19%", "207,40"),
         ],
         orientation=8, noise=8.0, note="EXIF orientation 8, noisy",
+        tax_rate="19",
     ),
     Receipt(
         "14_boulangerie_paris.png", "png", "Boulangerie Martin", "2024-06-03",
@@ -276,6 +289,7 @@ RECEIPTS: list[Receipt] = [
             ("lr", "1 Tarte aux pommes", "4,60"), ("rule",), ("lr", "Total TTC", "12,40 €"),
             ("lr", "dont TVA 5,5 %", "0,65 €"), ("lr", "Total HT", "11,75 €"),
         ],
+        tax_rate="5.5",
     ),
     Receipt(
         "15_consulting_toronto.pdf", "pdf", "Lakeshore Consulting Ltd.", "2024-08-19",
@@ -288,6 +302,7 @@ RECEIPTS: list[Receipt] = [
             ("lr", "Subtotal", "1,500.00"), ("lr", "HST (13%)", "195.00"),
             ("lr", "Total Due (CAD)", "1,695.00"),
         ]],
+        tax_rate="13",
     ),
     Receipt(
         "16_hotel_kyoto.pdf", "pdf", "Hotel Kyoto Garden", "2024-09-12",
@@ -298,6 +313,7 @@ RECEIPTS: list[Receipt] = [
             ("lr", "Room charge (2 nights)", "¥24,000"), ("lr", "Consumption tax (10%)", "¥2,400"),
             ("lr", "Total", "¥26,400"),
         ]],
+        tax_rate="10",
     ),
     Receipt(
         "17_restaurante_madrid.jpg", "photo", "Restaurante La Plaza S.L.", "2024-09-14",
@@ -310,6 +326,7 @@ RECEIPTS: list[Receipt] = [
             ("lr", "Importe total", "45,00 €"),
         ],
         noise=3.0,
+        tax_rate="10",
     ),
 ]
 
@@ -581,6 +598,7 @@ def main() -> None:
             "tax": r.tax,
             "total": r.total,
             "currency": r.currency,
+            "tax_rate": r.tax_rate,
             "note": r.note,
         })
         print(f"{r.file:32} {size:>7} bytes")

@@ -33,6 +33,8 @@ pub struct Suggestions {
     pub tax: Option<Suggestion<Decimal>>,
     pub total: Option<Suggestion<Decimal>>,
     pub currency: Option<Suggestion<String>>,
+    /// The tax rate in percent (19 for 19 % VAT), when one rate is printed for the tax.
+    pub tax_rate: Option<Suggestion<Decimal>>,
 }
 
 impl Suggestions {
@@ -87,6 +89,7 @@ pub fn suggest(text: &str, today: NaiveDate) -> Suggestions {
     let zero_decimal = code.is_some_and(is_zero_decimal);
     let candidates = collect_candidates(&lines, zero_decimal);
     let money = super::resolve::resolve(&candidates, &lines, zero_decimal);
+    let tax_rate = pick_tax_rate(&lines, money.net.as_ref(), money.tax.as_ref());
     Suggestions {
         supplier: pick_supplier(&lines),
         expense_date: pick_date(&lines, prefers_month_first(code), today),
@@ -94,7 +97,72 @@ pub fn suggest(text: &str, today: NaiveDate) -> Suggestions {
         tax: money.tax,
         total: money.total,
         currency,
+        tax_rate,
     }
+}
+
+/// The tax rate printed beside a tax label ("MwSt 19%", "TVA 5,5 %", "Tax (10%)"): suggested
+/// as sure only when one rate is printed for the tax and the tax and net read agree with it
+/// (tax ≈ net × rate); one printed rate the amounts do not confirm is offered as unsure; several
+/// different rates (a receipt taxed at two rates) give none, since no one rate is right.
+fn pick_tax_rate(
+    lines: &[String],
+    net: Option<&Suggestion<Decimal>>,
+    tax: Option<&Suggestion<Decimal>>,
+) -> Option<Suggestion<Decimal>> {
+    let mut printed: Vec<(Decimal, &str)> = Vec::new();
+    let lowers: Vec<String> = lines.iter().map(|l| l.to_lowercase()).collect();
+    for (i, lower) in lowers.iter().enumerate() {
+        let hits = label_hits(lower);
+        if !hits.iter().any(|h| h.role == Role::Tax) {
+            continue;
+        }
+        let mut rates: Vec<_> = scan_amounts(lower)
+            .into_iter()
+            .filter(|a| a.percent)
+            .collect();
+        let mut at = i;
+        // A table's header ("MwSt%  Netto  MwSt  Brutto"): the rate is on the row below.
+        if rates.is_empty() && lower.contains('%') {
+            if let Some(next) = lowers.get(i + 1).filter(|n| label_hits(n).is_empty()) {
+                rates = scan_amounts(next)
+                    .into_iter()
+                    .filter(|a| a.percent)
+                    .collect();
+                at = i + 1;
+            }
+        }
+        let line = &lines[at];
+        for a in rates {
+            let rate = a.value.normalize();
+            if rate > Decimal::ZERO && rate <= Decimal::from(50) {
+                printed.push((rate, line.as_str()));
+            }
+        }
+    }
+    let (rate, source) = *printed.first()?;
+    if printed.iter().any(|(r, _)| *r != rate) {
+        return None;
+    }
+    // The tax the rate gives on the net read, within a rounding step of the tax read.
+    let agrees = match (net, tax) {
+        (Some(n), Some(t)) if n.value > Decimal::ZERO => n
+            .value
+            .checked_mul(rate)
+            .and_then(|x| x.checked_div(Decimal::from(100)))
+            .and_then(|expected| expected.checked_sub(t.value))
+            .is_some_and(|gap| gap.abs() <= Decimal::new(2, 2).max(t.value / Decimal::from(200))),
+        _ => false,
+    };
+    Some(Suggestion {
+        value: rate,
+        confidence: if agrees { 0.9 } else { 0.4 },
+        source: if agrees {
+            format!("{source} (agrees with the net and tax read)")
+        } else {
+            source.to_string()
+        },
+    })
 }
 
 /// A labelled amount found in the text.

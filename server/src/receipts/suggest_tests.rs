@@ -305,3 +305,37 @@ fn huge_numbers_are_not_amounts() {
     assert_eq!(money(&r.total).as_deref(), Some("5.00"));
     assert!(r.net.is_none());
 }
+
+#[test]
+fn the_tax_rate_is_suggested_as_sure_only_when_the_amounts_agree() {
+    let rate = |r: &Suggestions| {
+        r.tax_rate
+            .as_ref()
+            .map(|s| (s.value.to_string(), s.confidence))
+    };
+    // Printed and confirmed by net × rate = tax.
+    let r = s("Thames Cabs Ltd\n12 Feb 2024\nFare £18.00\nVAT (20%) £3.60\nTotal £21.60");
+    let (v, c) = rate(&r).unwrap();
+    assert_eq!(v, "20");
+    assert!(c >= 0.9);
+    // Tax included in the total: the rate still agrees with the net worked out.
+    let r = s("Möbelhaus Krause GmbH\nDatum: 02.01.2024\nGesamtbetrag 1.234,56 EUR\nenthaltene MwSt 19% 197,11\nNetto 1.037,45");
+    assert_eq!(rate(&r).unwrap().0, "19");
+    // A decimal comma and a space before the sign.
+    let r = s("Boulangerie Martin\n03/06/2024\nTotal TTC 12,40 €\ndont TVA 5,5 % 0,65 €\nTotal HT 11,75 €");
+    assert_eq!(rate(&r).unwrap().0, "5.5");
+    // A VAT table: the rate on the row under its header.
+    let r = s("Café Sonnenschein\n05.03.2024\nSumme EUR 23,80\nMwSt%    Netto    MwSt   Brutto\n19%     20,00    3,80    23,80");
+    assert_eq!(rate(&r).unwrap().0, "19");
+    // Printed, but the amounts read do not bear it out: offered, not sure.
+    let r = s("Shop\n2024-03-01\nSubtotal 10.00\nTax 7% 2.00\nTotal 12.00");
+    let (v, c) = rate(&r).unwrap();
+    assert_eq!(v, "7");
+    assert!(c < 0.5);
+    // Two rates on one receipt: no one rate is right, so none is suggested.
+    let r = s("Hotel Alpenblick\n05.03.2024\nMwSt 7% auf 1.050,00 € 73,50 €\nMwSt 19% auf 123,00 € 23,37 €\nGesamt 1.269,87 €");
+    assert!(r.tax_rate.is_none());
+    // No rate printed: none.
+    let r = s("ACME GROCERY\n03/14/2024\nSUBTOTAL 4.49\nTAX 0.36\nTOTAL 4.85");
+    assert!(r.tax_rate.is_none());
+}

@@ -173,7 +173,11 @@ pub(super) async fn read_form(
                 file.write(&chunk).await.map_err(spool_error)?;
             }
             if size > rules.max_file {
-                s.text.insert(name.clone(), String::new());
+                // A file input's value is emptied; a line's cell keeps the file it already held
+                // (its hidden attachment id), since the form is refused either way.
+                if !(rules.line_file)(&name) {
+                    s.text.insert(name.clone(), String::new());
+                }
                 s.too_large = Some((name, too_large_message(size, rules.max_file)));
             } else if let Some(mut file) = spooled {
                 file.finish().await.map_err(spool_error)?;
