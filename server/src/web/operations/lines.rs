@@ -122,7 +122,7 @@ pub(super) fn wants_move(def: &AppDef, op: &OperationDef, text: &HashMap<String,
 
 /// Moves the row `<row>` of a `_move_` request one place up or down among the stored lines'
 /// rows, then numbers every row by its new place. Anything else leaves the rows as they are.
-fn move_row(rows: &mut Vec<(usize, BTreeMap<String, String>)>, request: &str) {
+fn move_row(rows: &mut [(usize, BTreeMap<String, String>)], request: &str) {
     let Some((row, way)) = request.split_once(':') else {
         return;
     };
