@@ -298,6 +298,11 @@ async fn an_administrator_adds_edits_moves_and_removes_columns_and_the_form_take
         .get_text("/admin/apps/trip_reports/fields/stops")
         .await;
     assert!(page.contains("/stops/columns/description\""), "{page}");
+    // The Versions tab says what changed, column by column.
+    let (_, versions) = admin.get_text("/admin/apps/trip_reports/versions").await;
+    for part in ["column `receipt_no` added", "column `nights` added"] {
+        assert!(versions.contains(part), "{part} in {versions}");
+    }
     publish(&admin, "receipt numbers").await;
 
     // The published operation takes the new column, in its place, and its rules.

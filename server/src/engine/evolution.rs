@@ -497,12 +497,27 @@ pub fn diff(published: Option<&AppDef>, draft: &AppDef, changes: &DraftChanges) 
             });
         }
     }
-    out.extend(section_diff(
+    let mut fields = section_diff(
         "fields",
         published.map(|p| &p.fields),
         &draft.fields,
         &|n| changes.renames.get(n).cloned(),
-    ));
+    );
+    // A lines field's columns read one by one rather than as one long JSON value.
+    for item in &mut fields {
+        let before = published.and_then(|p| p.fields.get(changes.source_key(&item.name)));
+        if let (Some(b), Some(a)) = (before, draft.fields.get(&item.name)) {
+            let same = |x: &FieldDef, y: &FieldDef| {
+                serde_json::to_string(&x.columns).ok() == serde_json::to_string(&y.columns).ok()
+            };
+            if b.kind == FieldType::Lines && a.kind == FieldType::Lines && !same(b, a) {
+                item.details.retain(|d| !d.starts_with("columns: "));
+                item.details
+                    .extend(super::line_evolution::column_diff(&b.columns, &a.columns));
+            }
+        }
+    }
+    out.extend(fields);
     for (field, m) in &changes.option_maps {
         for (from, to) in m {
             out.push(DiffItem {

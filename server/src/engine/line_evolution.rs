@@ -103,6 +103,49 @@ pub fn retyped_columns(
     out
 }
 
+/// What changed in a lines field's columns, one line each: "column `qty` added", "column
+/// `what` removed", "column `qty`: type: \"text\" → \"integer\"", "columns reordered".
+pub fn column_diff(
+    before: &IndexMap<String, FieldDef>,
+    after: &IndexMap<String, FieldDef>,
+) -> Vec<String> {
+    let json = |c: &FieldDef| serde_json::to_value(c).unwrap_or(Value::Null);
+    let mut out = Vec::new();
+    for (name, c) in after {
+        match before.get(name) {
+            None => out.push(format!("column `{name}` added")),
+            Some(b) => {
+                let (b, a) = (json(b), json(c));
+                let (Some(b), Some(a)) = (b.as_object(), a.as_object()) else {
+                    continue;
+                };
+                for (k, v) in a {
+                    let was = b.get(k).unwrap_or(&Value::Null);
+                    if was != v {
+                        out.push(format!("column `{name}`: {k}: {was} → {v}"));
+                    }
+                }
+                for (k, was) in b.iter().filter(|(k, _)| !a.contains_key(*k)) {
+                    out.push(format!("column `{name}`: {k}: {was} → none"));
+                }
+            }
+        }
+    }
+    for name in before.keys().filter(|n| !after.contains_key(*n)) {
+        out.push(format!("column `{name}` removed"));
+    }
+    let kept = |m: &IndexMap<String, FieldDef>, other: &IndexMap<String, FieldDef>| {
+        m.keys()
+            .filter(|k| other.contains_key(*k))
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    if kept(before, after) != kept(after, before) {
+        out.push("columns reordered".into());
+    }
+    out
+}
+
 /// A removed column that lines still have values in, as a refusal.
 pub fn removed_in_use(
     field: &str,
@@ -268,6 +311,19 @@ kind = { type = "choice", label = "Kind", options = ["A", "B", "C"] }
                 .starts_with("3 lines in 2 records use options"),
             "{}",
             found[1].message()
+        );
+        let diff = super::super::evolution::diff(Some(&p), &d, &DraftChanges::default());
+        let details: Vec<&str> = diff
+            .iter()
+            .flat_map(|i| i.details.iter().map(String::as_str))
+            .collect();
+        assert_eq!(
+            details,
+            [
+                "column `qty`: type: \"text\" → \"integer\"",
+                "column `kind`: options: [\"A\",\"B\",\"C\"] → [\"A\",\"B\"]",
+                "column `what` removed",
+            ]
         );
         let gone = removed_in_use("items", "what", 12, 5, vec![1, 2]);
         assert_eq!(gone.path(), "fields.items.columns.what");
