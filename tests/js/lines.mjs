@@ -158,6 +158,8 @@ try {
             .map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join("; ")})`);
         });
         violations.push(...found.map((v) => `${path}: ${v}`));
+        const name = path.replace(/\?.*$/, "").split("/").filter(Boolean).slice(-2).join("-");
+        await p.screenshot({ path: join(ARTIFACTS, `lines-axe-${name}.png`), fullPage: true });
       }
       await ctx.close();
     }
