@@ -298,6 +298,36 @@ async fn an_administrator_adds_edits_moves_and_removes_columns_and_the_form_take
         .get_text("/admin/apps/trip_reports/fields/stops")
         .await;
     assert!(page.contains("/stops/columns/description\""), "{page}");
+    // A rename while no line has a value: what names the column follows (the computed total).
+    let money = [("currency_field", "currency"), ("required", "on")];
+    let r = admin
+        .post_form(
+            &format!("{FIELD}/columns/net"),
+            &column_form("Net", "amount", "money", &money),
+        )
+        .await;
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        r.text().await.unwrap()
+    );
+    let (_, total) = admin
+        .get_text("/admin/apps/trip_reports/fields/total")
+        .await;
+    assert!(total.contains("sum(items.amount)"), "{total}");
+    let r = admin
+        .post_form(
+            &format!("{FIELD}/columns/amount"),
+            &column_form("Net", "net", "money", &money),
+        )
+        .await;
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        r.text().await.unwrap()
+    );
     // The Versions tab says what changed, column by column.
     let (_, versions) = admin.get_text("/admin/apps/trip_reports/versions").await;
     for part in ["column `receipt_no` added", "column `nights` added"] {

@@ -80,8 +80,8 @@ fn column_of(d: &Draft, field: &str, column: &str) -> Result<(FieldDef, FieldDef
 }
 
 /// Renames a column in place, with what names it inside the app: the currency column of its
-/// money columns and the aggregates of computed fields (`sum(items.net)`). A view filtering on
-/// `items.net` is left for the validation to point at.
+/// money columns, the aggregates of computed fields (`sum(items.net)`) and the view filters and
+/// parameters on `items.net`.
 fn rename_column(def: &mut AppDef, field: &str, old: &str, new: &str) -> Result<(), EngineError> {
     let path = format!("fields.{field}.columns.{new}.name");
     let f = lines_field(def, field)?;
@@ -112,6 +112,17 @@ fn rename_column(def: &mut AppDef, field: &str, old: &str, new: &str) -> Result<
         {
             agg.column = Some(new.to_string());
             *e = write_aggregate(&agg, field);
+        }
+    }
+    let (was, now) = (format!("{field}.{old}"), format!("{field}.{new}"));
+    for v in def.views.values_mut() {
+        let named = v
+            .filters
+            .iter_mut()
+            .map(|f| &mut f.field)
+            .chain(v.parameters.values_mut().map(|p| &mut p.field));
+        for name in named.filter(|n| **n == was) {
+            *name = now.clone();
         }
     }
     Ok(())
