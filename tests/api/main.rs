@@ -11,6 +11,7 @@ mod blobs_s3;
 mod conditional_fields;
 mod demo;
 mod editor;
+mod editor_lines;
 mod engine_rules;
 mod everyday;
 mod faults;

@@ -221,7 +221,7 @@ try {
   assert.deepEqual(types, [
     "text", "long_text", "number", "money", "date", "currency", "choice", "user", "file",
     "yesno", "multichoice", "email", "phone", "url", "integer", "datetime", "photo", "geolocation",
-    "lookup", "computed", "converted",
+    "lookup", "computed", "converted", "lines",
   ]);
 
   // A refusal comes back with its message beside the control, and nothing is added.

@@ -2,14 +2,20 @@
 // creates a trip report (tests/api/fixtures/travel_report.toml) with two lines typed into the blank
 // rows, asks for more rows ("Add rows": what was typed kept, nothing saved), sends a bad amount
 // (refused beside its cell, what was typed kept), then edits the report: one line removed with its
-// checkbox, one changed, one added. Every page is also seen at 390 px; screenshots go to ARTIFACTS.
+// checkbox, one changed, one added; then moves the last line up ("Move line 3 up": the form comes
+// back in the new order, nothing saved) and saves that order. Every page is also seen at 390 px;
+// screenshots go to ARTIFACTS. Last, an administrator's App Editor pages of the lines field (its
+// columns, one column's form) and Alice's edit form with its move buttons are checked with
+// axe-core: no serious or critical violation (JavaScript on for axe only, as in walk.mjs).
 //
 // Started by tests/python/test_browser_lines.py, which runs the server, publishes the app and
 // checks what was stored.
-//   FORMWORK_URL, FORMWORK_USER (alice), FORMWORK_PASSWORD, ARTIFACTS, CHROMIUM
+//   FORMWORK_URL, FORMWORK_USER (alice), FORMWORK_ADMIN (admin), FORMWORK_PASSWORD, ARTIFACTS,
+//   CHROMIUM
 // Prints one JSON line with the report's id; exits non-zero on the first failed check.
 import { chromium } from "playwright-core";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import assert from "node:assert/strict";
@@ -17,7 +23,9 @@ import { env, prepare, snapshots, CHROMIUM, FLAGS, LAPTOP } from "./chromium.mjs
 
 const BASE = env("FORMWORK_URL").replace(/\/$/, "");
 const USER = env("FORMWORK_USER", "alice");
+const ADMIN = env("FORMWORK_ADMIN", "admin");
 const PASSWORD = env("FORMWORK_PASSWORD");
+const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 const ARTIFACTS = env("ARTIFACTS");
 prepare(ARTIFACTS);
 
@@ -48,11 +56,15 @@ try {
     await Promise.all([page.waitForEvent("load"), page.getByRole("button", { name, exact: true }).click()]);
   };
 
-  await page.goto(`${BASE}/login`);
-  await page.getByLabel("Username").fill(USER);
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL((u) => !u.pathname.startsWith("/login"));
+  /** Signs `user` in on `p`. */
+  const signIn = async (p, user) => {
+    await p.goto(`${BASE}/login`);
+    await p.getByLabel("Username").fill(user);
+    await p.getByLabel("Password").fill(PASSWORD);
+    await p.getByRole("button", { name: "Sign in" }).click();
+    await p.waitForURL((u) => !u.pathname.startsWith("/login"));
+  };
+  await signIn(page, USER);
 
   // The create form: three blank rows, each cell labelled with its column and row, the default
   // currency prefilled.
@@ -103,6 +115,58 @@ try {
   assert.match(after, /line 2 removed/);
   assert.match(after, /111\.50 EUR/);
   await snap("record-edited");
+
+  // Move the last line up: the form comes back with lines 2 and 3 swapped and nothing saved;
+  // sending it saves that order.
+  await page.goto(`${BASE}/apps/trip_reports/ops/edit?record=${out.report}`);
+  assert.equal(await page.getByRole("button", { name: "Move line 1 up" }).isDisabled(), true);
+  assert.equal(await page.getByRole("button", { name: "Move line 3 down" }).isDisabled(), true);
+  await cell(0, "description").fill("Train to Lyon and back");
+  await press("Move line 3 up");
+  assert.equal(await cell(1, "description").inputValue(), "Lunch");
+  assert.equal(await cell(2, "description").inputValue(), "Taxi");
+  assert.equal(await cell(0, "description").inputValue(), "Train to Lyon and back", "what was typed is kept");
+  assert.equal(await page.getByLabel("Description, line 2").inputValue(), "Lunch");
+  await snap("edit-moved");
+  await press("Edit trip report");
+  await page.waitForURL(/\/apps\/trip_reports\/records\/\d+/);
+  const moved = (await page.locator("body").innerText()).replace(/\s+/g, " ");
+  assert.match(moved, /lines reordered/);
+  assert.ok(moved.indexOf("Lunch") < moved.indexOf("Taxi"), "the record shows the new order");
+  await snap("record-moved");
+
+  // axe-core on the App Editor's lines pages and on the edit form with its move buttons.
+  const axeContext = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
+  try {
+    const violations = [];
+    for (const [user, paths] of [
+      [ADMIN, ["/admin/apps/trip_reports/fields/items", "/admin/apps/trip_reports/fields/items/columns/net"]],
+      [USER, [`/apps/trip_reports/ops/edit?record=${out.report}`]],
+    ]) {
+      const ctx = await axeContext.newContext({ viewport: LAPTOP, javaScriptEnabled: true, bypassCSP: true });
+      const p = await ctx.newPage();
+      p.setDefaultTimeout(15000);
+      await signIn(p, user);
+      for (const path of paths) {
+        const resp = await p.goto(`${BASE}${path}`);
+        assert.equal(resp.status(), 200, `GET ${path}`);
+        await p.evaluate(AXE);
+        const found = await p.evaluate(async () => {
+          const r = await window.axe.run(document, { resultTypes: ["violations"] });
+          return r.violations
+            .filter((v) => v.impact === "serious" || v.impact === "critical")
+            .map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join("; ")})`);
+        });
+        violations.push(...found.map((v) => `${path}: ${v}`));
+        const name = path.replace(/\?.*$/, "").split("/").filter(Boolean).slice(-2).join("-");
+        await p.screenshot({ path: join(ARTIFACTS, `lines-axe-${name}.png`), fullPage: true });
+      }
+      await ctx.close();
+    }
+    assert.deepEqual(violations, [], "axe-core");
+  } finally {
+    await axeContext.close();
+  }
 
   out.ok = true;
   console.log(JSON.stringify(out));

@@ -1,5 +1,6 @@
 """Line items on the operation form in a real browser with JavaScript off (tests/js/lines.mjs in
-Debian's Chromium), and what the server stored checked here. The app is the trip report fixture of
+Debian's Chromium) — lines moved with their buttons, the App Editor's lines pages checked with
+axe-core — and what the server stored checked here. The app is the trip report fixture of
 the API tests (tests/api/fixtures/travel_report.toml). Screenshots at 1280 and 390 px go to
 tests/artifacts/lines/.
 """
@@ -53,17 +54,18 @@ def test_line_items_work_without_javascript(formwork_server: FormworkServer):
     assert seen["ok"]
 
     # One report: the refused form and "Add rows" saved nothing; the edit removed line 2, changed
-    # line 1 and added a line with the next id; the blank rows (the currency prefilled) added none.
+    # line 1 and added a line with the next id; the blank rows (the currency prefilled) added none;
+    # "Move line 3 up" saved nothing, and the next edit saved the lines in their new order.
     alice = formwork_server.sign_in("alice")
     token = formwork_server.token("alice")
     reports = rows_of(call(alice, token, "trip_reports_mine", {"limit": 100}))
     assert [r["id"] for r in reports] == [seen["report"]], reports
     report = reports[0]
-    assert report["version"] == 2, report
+    assert report["version"] == 3, report
     lines = report["fields"]["items"]
     assert [(line["id"], line["description"], line["net"], line["currency"]) for line in lines] == [
-        ("l1", "Train to Lyon", "79", "EUR"),
-        ("l3", "Taxi", "18.5", "EUR"),
+        ("l1", "Train to Lyon and back", "79", "EUR"),
         ("l4", "Lunch", "14", "EUR"),
+        ("l3", "Taxi", "18.5", "EUR"),
     ], lines
     assert report["fields"]["total"] == "111.5"

@@ -4,6 +4,7 @@
 use super::catalog::PublishedApp;
 use super::definition::{AppDef, DefinitionError};
 use super::evolution::{self, DraftChanges, Misfit, MisfitTally};
+use super::line_evolution;
 use super::{Engine, EngineError};
 use crate::store::{AppRow, Publication, StoreError, VersionInfo};
 use chrono::{DateTime, Utc};
@@ -253,26 +254,53 @@ impl Engine {
         changes: &DraftChanges,
     ) -> Result<Vec<Misfit>, EngineError> {
         let mut checks = evolution::fields_to_check(published, draft, changes);
-        let keys: Vec<String> = checks.iter().map(|(_, k, _)| k.clone()).collect();
+        let mut columns = line_evolution::column_checks(published, draft, changes);
+        let keys: Vec<String> = checks
+            .iter()
+            .map(|(_, k, _)| k.clone())
+            .chain(columns.iter().map(|c| c.key.clone()))
+            .collect();
         let used = self.store().keys_in_use(app_id, &keys).await?;
         checks.retain(|(_, k, _)| used.contains(k));
-        if checks.is_empty() {
-            return Ok(vec![]);
+        columns.retain(|c| used.contains(&c.key));
+        // A removed column is counted in the database; its lines need no pass here.
+        let mut found = Vec::new();
+        for c in &columns {
+            for col in &c.removed {
+                let n = self.store().line_values_in_use(app_id, &c.key, col).await?;
+                if n.lines > 0 {
+                    found.push(line_evolution::removed_in_use(
+                        &c.field,
+                        col,
+                        n.lines,
+                        n.records,
+                        n.sample_ids,
+                    ));
+                }
+            }
+        }
+        columns.retain(|c| !c.reread.is_empty());
+        if checks.is_empty() && columns.is_empty() {
+            return Ok(found);
         }
         let today = self.now().date_naive();
         let mut tally = MisfitTally::default();
+        let mut column_tally = line_evolution::ColumnTally::default();
         let mut after = 0;
         loop {
             let page = self.store().record_data_page(app_id, after, PAGE).await?;
             for (id, _, data) in &page {
                 tally.add(&checks, changes, *id, data, today);
+                column_tally.add(&columns, *id, data, today);
             }
             match page.last() {
                 Some((id, _, _)) if page.len() as u64 == PAGE => after = *id,
                 _ => break,
             }
         }
-        Ok(tally.finish())
+        found.extend(tally.finish());
+        found.extend(column_tally.finish());
+        Ok(found)
     }
 
     /// Publishes the draft as the next version, with a note. Refuses an unchanged draft and a
@@ -323,6 +351,11 @@ impl Engine {
                     .iter()
                     .map(|(f, _)| d.changes.source_key(f).to_string()),
             )
+            .chain(
+                plan.column_retypes
+                    .iter()
+                    .map(|(f, _, _)| d.changes.source_key(f).to_string()),
+            )
             .collect();
         let used = self.store().keys_in_use(d.row.id, &keys).await?;
         plan.renames.retain(|(from, _)| used.contains(from));
@@ -330,6 +363,8 @@ impl Engine {
             .retain(|(f, _)| used.contains(&d.changes.source_key(f).to_string()));
         plan.retypes
             .retain(|(f, _)| used.contains(&d.changes.source_key(f).to_string()));
+        plan.column_retypes
+            .retain(|(f, _, _)| used.contains(&d.changes.source_key(f).to_string()));
         let today = now.date_naive();
         let mut rewrites = Vec::new();
         if !plan.is_empty() {
@@ -355,6 +390,7 @@ impl Engine {
             "renames": planned.renames,
             "option_maps": plan.option_maps,
             "retyped": plan.retypes.iter().map(|(n, _)| n).collect::<Vec<_>>(),
+            "retyped_columns": plan.column_retypes.iter().map(|(f, c, _)| format!("{f}.{c}")).collect::<Vec<_>>(),
             "records_rewritten": rewrites.len(),
         })
         .to_string();

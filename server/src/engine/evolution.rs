@@ -79,14 +79,31 @@ pub struct Misfit {
     pub sample_ids: Vec<i64>,
     /// Why the first one does not fit.
     pub example: String,
+    /// For a column of a lines field (`engine::line_evolution`): its name. `setting` is then
+    /// `column` for a removed column that lines have values in.
+    pub column: Option<String>,
+    /// For a column: how many lines (in `count` records) hold the values.
+    pub lines: u64,
+}
+
+/// "1 line", "12 lines".
+fn counted(n: u64, noun: &str) -> String {
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
 }
 
 impl Misfit {
     pub fn path(&self) -> String {
-        format!("fields.{}.{}", self.field, self.setting)
+        match (&self.column, self.setting) {
+            (Some(c), "column") => format!("fields.{}.columns.{c}", self.field),
+            (Some(c), setting) => format!("fields.{}.columns.{c}.{setting}", self.field),
+            (None, setting) => format!("fields.{}.{setting}", self.field),
+        }
     }
 
     pub fn message(&self) -> String {
+        if let Some(col) = &self.column {
+            return self.column_message(col);
+        }
         let ids: Vec<String> = self.sample_ids.iter().map(|i| format!("#{i}")).collect();
         let what = if self.setting == "options" {
             "use options this change drops; map each dropped option to a remaining one, or keep it"
@@ -103,6 +120,34 @@ impl Misfit {
     }
 }
 
+impl Misfit {
+    /// "12 lines in 5 records have a value in column `x` (e.g. #3, #4); …".
+    fn column_message(&self, col: &str) -> String {
+        let ids: Vec<String> = self.sample_ids.iter().map(|i| format!("#{i}")).collect();
+        let (lines, records) = (counted(self.lines, "line"), counted(self.count, "record"));
+        let plural = self.lines != 1;
+        match self.setting {
+            "column" => format!(
+                "{lines} in {records} {} a value in column `{col}` (e.g. {}); empty it on those lines first, or keep the column; nothing was saved",
+                if plural { "have" } else { "has" },
+                ids.join(", ")
+            ),
+            "options" => format!(
+                "{lines} in {records} {} options this change drops from column `{col}` (e.g. {}: {}); keep the option, or change those lines first; nothing was saved",
+                if plural { "use" } else { "uses" },
+                ids.join(", "),
+                self.example
+            ),
+            _ => format!(
+                "{lines} in {records} {} values that do not fit the new type of column `{col}` (e.g. {}: {}); nothing was saved",
+                if plural { "hold" } else { "holds" },
+                ids.join(", "),
+                self.example
+            ),
+        }
+    }
+}
+
 /// What publishing the draft does to the stored records of the app.
 #[derive(Debug, Clone, Default)]
 pub struct DataPlan {
@@ -112,11 +157,16 @@ pub struct DataPlan {
     pub option_maps: Vec<(String, IndexMap<String, String>)>,
     /// Draft fields whose type changed, with the new definition (values are re-parsed).
     pub retypes: Vec<(String, FieldDef)>,
+    /// Columns of lines fields whose type changed: (draft field, column, new definition).
+    pub column_retypes: Vec<(String, String, FieldDef)>,
 }
 
 impl DataPlan {
     pub fn is_empty(&self) -> bool {
-        self.renames.is_empty() && self.option_maps.is_empty() && self.retypes.is_empty()
+        self.renames.is_empty()
+            && self.option_maps.is_empty()
+            && self.retypes.is_empty()
+            && self.column_retypes.is_empty()
     }
 
     /// Applies the plan to one record's data; `None` when nothing changes.
@@ -162,6 +212,11 @@ impl DataPlan {
                 if let Ok(nv) = convert(def, v, today) {
                     map.insert(field.clone(), nv);
                 }
+            }
+        }
+        for (field, col, def) in &self.column_retypes {
+            if let Some(lines) = map.get_mut(field) {
+                super::line_evolution::convert_columns(lines, &[(col, def)], today);
             }
         }
         (map != before).then_some(Value::Object(map))
@@ -242,6 +297,7 @@ pub fn plan(published: Option<&AppDef>, draft: &AppDef, changes: &DraftChanges) 
             plan.retypes.push((name.to_string(), def.clone()));
         }
     }
+    plan.column_retypes = super::line_evolution::retyped_columns(published, draft, changes);
     plan
 }
 
@@ -302,6 +358,8 @@ impl MisfitTally {
                     count: 0,
                     sample_ids: Vec::new(),
                     example: why,
+                    column: None,
+                    lines: 0,
                 });
                 m.count += 1;
                 if m.sample_ids.len() < 10 {
@@ -439,12 +497,27 @@ pub fn diff(published: Option<&AppDef>, draft: &AppDef, changes: &DraftChanges) 
             });
         }
     }
-    out.extend(section_diff(
+    let mut fields = section_diff(
         "fields",
         published.map(|p| &p.fields),
         &draft.fields,
         &|n| changes.renames.get(n).cloned(),
-    ));
+    );
+    // A lines field's columns read one by one rather than as one long JSON value.
+    for item in &mut fields {
+        let before = published.and_then(|p| p.fields.get(changes.source_key(&item.name)));
+        if let (Some(b), Some(a)) = (before, draft.fields.get(&item.name)) {
+            let same = |x: &FieldDef, y: &FieldDef| {
+                serde_json::to_string(&x.columns).ok() == serde_json::to_string(&y.columns).ok()
+            };
+            if b.kind == FieldType::Lines && a.kind == FieldType::Lines && !same(b, a) {
+                item.details.retain(|d| !d.starts_with("columns: "));
+                item.details
+                    .extend(super::line_evolution::column_diff(&b.columns, &a.columns));
+            }
+        }
+    }
+    out.extend(fields);
     for (field, m) in &changes.option_maps {
         for (from, to) in m {
             out.push(DiffItem {

@@ -15,6 +15,7 @@ mod error;
 pub mod evolution;
 pub mod field_rules;
 pub mod field_types;
+pub mod line_evolution;
 pub mod line_filters;
 pub mod lines;
 mod lookup_deletes;

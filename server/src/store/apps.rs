@@ -16,6 +16,15 @@ pub struct AppRow {
     pub draft_changes: String,
 }
 
+/// The stored lines that have a value in one column (see [`Store::line_values_in_use`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LineValues {
+    pub lines: u64,
+    pub records: u64,
+    /// Up to ten of the records, in id order.
+    pub sample_ids: Vec<i64>,
+}
+
 /// One published version of an app.
 #[derive(Debug, Clone)]
 pub struct AppVersionRow {
@@ -269,6 +278,56 @@ impl Store {
             }
         }
         Ok(used)
+    }
+
+    /// How many lines of the lines field stored under `field` have a value in `column`, in how
+    /// many records, and up to ten of those records: counted in the database (`json_each` on
+    /// SQLite, `jsonb_array_elements` on PostgreSQL), for a column a draft removes.
+    pub async fn line_values_in_use(
+        &self,
+        app_id: i64,
+        field: &str,
+        column: &str,
+    ) -> Result<LineValues> {
+        use crate::engine::definition::is_ident;
+        if !is_ident(field) || !is_ident(column) {
+            return Ok(LineValues::default());
+        }
+        let from = match self.dialect {
+            super::Dialect::Sqlite => format!(
+                "FROM records r, json_each(r.data, '$.{field}') AS l WHERE r.app_id = ? AND json_type(r.data, '$.{field}') = 'array' AND json_type(l.value, '$.{column}') <> 'null'"
+            ),
+            super::Dialect::Postgres => format!(
+                "FROM records r CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(r.data->'{field}') = 'array' THEN r.data->'{field}' ELSE '[]'::jsonb END) AS l(v) WHERE r.app_id = ? AND jsonb_typeof(l.v->'{column}') <> 'null'"
+            ),
+        };
+        let Some(row) = self
+            .one(
+                &format!("SELECT COUNT(*) AS n, COUNT(DISTINCT r.id) AS recs {from}"),
+                vec![app_id.into()],
+            )
+            .await?
+        else {
+            return Ok(LineValues::default());
+        };
+        let (lines, records): (i64, i64) = (get(&row, "n")?, get(&row, "recs")?);
+        if lines == 0 {
+            return Ok(LineValues::default());
+        }
+        let ids = self
+            .all(
+                &format!("SELECT DISTINCT r.id AS id {from} ORDER BY r.id LIMIT 10"),
+                vec![app_id.into()],
+            )
+            .await?
+            .iter()
+            .map(|r| get(r, "id"))
+            .collect::<Result<Vec<i64>>>()?;
+        Ok(LineValues {
+            lines: u64::try_from(lines).unwrap_or_default(),
+            records: u64::try_from(records).unwrap_or_default(),
+            sample_ids: ids,
+        })
     }
 
     /// A page of an app's records as (id, version, data), in id order after `after_id`.

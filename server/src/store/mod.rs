@@ -20,7 +20,7 @@ mod throttle;
 mod tokens;
 mod users;
 
-pub use apps::{AppRow, AppVersionRow, Publication, VersionInfo};
+pub use apps::{AppRow, AppVersionRow, LineValues, Publication, VersionInfo};
 pub use attachments::{AttachmentRow, NewAttachment};
 pub use backup::{BackupError, Column, Dump, DumpedTable, Restore};
 pub use blobs::{BadStoreUrl, BlobStore, Listed};

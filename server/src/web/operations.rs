@@ -599,10 +599,14 @@ pub async fn submit(
         Err(Refusal::TooLarge(m)) => return Ok(payload_too_large(m)),
         Err(Refusal::Web(e)) => return Err(e),
     };
-    // The picker's Search button, or "Add rows" under a table of lines: the same form comes
-    // back with what was entered (and the records found, or more blank rows), and nothing is
-    // saved (a file chosen is not kept: nothing was uploaded).
-    if form.text.contains_key(FIND) || lines::wants_more_rows(&app.def, op, &form.text) {
+    // The picker's Search button, or "Add rows" or a line's "Move up"/"Move down" in a table of
+    // lines: the same form comes back with what was entered (and the records found, more blank
+    // rows, or the lines in their new order), and nothing is saved (a file chosen is not kept:
+    // nothing was uploaded).
+    if form.text.contains_key(FIND)
+        || lines::wants_more_rows(&app.def, op, &form.text)
+        || lines::wants_move(&app.def, op, &form.text)
+    {
         return searched(&state, &signed, &app, &op_name, op, form).await;
     }
     // Files chosen in the cells of lines (`items[3][receipt]`) are uploaded first; the cell then

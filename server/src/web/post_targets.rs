@@ -26,6 +26,18 @@ const TARGETS: &[(&str, &str)] = &[
         "/admin/apps/{app}/fields",
     ),
     (
+        "/admin/apps/{app}/fields/{field}/columns",
+        "/admin/apps/{app}/fields/{field}",
+    ),
+    (
+        "/admin/apps/{app}/fields/{field}/columns/{column}/move",
+        "/admin/apps/{app}/fields/{field}",
+    ),
+    (
+        "/admin/apps/{app}/fields/{field}/columns/{column}/remove",
+        "/admin/apps/{app}/fields/{field}",
+    ),
+    (
         "/admin/apps/{app}/views/{view}/remove",
         "/admin/apps/{app}/views",
     ),

@@ -2,7 +2,9 @@
 //! (`items[0][id]`, `items[0][net]`, …), a "remove" checkbox per stored line, a few blank rows
 //! for new lines (prefilled with the columns' defaults; a row left so adds nothing) and an "Add
 //! rows" button that shows the form again with more blank rows and everything typed kept
-//! (nothing is saved). The rows sent become the JSON list the engine reads
+//! (nothing is saved), and "Move up"/"Move down" buttons per line that show it again with that
+//! line swapped with its neighbour and the rows numbered anew, so the order sent on saving is
+//! the order shown (nothing is saved either). The rows sent become the JSON list the engine reads
 //! (`engine::lines::parse_lines`); its problems (`items[2].net: …`) come back beside their cell.
 use crate::engine::default_values::Creation;
 use crate::engine::definition::{AppDef, FieldDef, FieldType, OperationDef};
@@ -45,6 +47,9 @@ pub(crate) struct RowView {
     pub remove: bool,
     pub cells: Vec<CellView>,
     pub error: String,
+    /// Whether the line can move up or down (past another stored line).
+    pub can_up: bool,
+    pub can_down: bool,
 }
 
 /// A lines input as the form shows it.
@@ -109,6 +114,43 @@ pub(super) fn on_form(name: &str, text: &HashMap<String, String>) -> bool {
     text.contains_key(&format!("_blank_{name}"))
 }
 
+/// Whether the form asked to move a line of some lines input (`_move_<field>`, valued
+/// `<row>:up` or `<row>:down`).
+pub(super) fn wants_move(def: &AppDef, op: &OperationDef, text: &HashMap<String, String>) -> bool {
+    op.inputs.iter().any(|n| {
+        def.fields
+            .get(n)
+            .is_some_and(|f| f.kind == FieldType::Lines)
+            && text.contains_key(&format!("_move_{n}"))
+    })
+}
+
+/// Moves the row `<row>` of a `_move_` request one place up or down among the stored lines'
+/// rows, then numbers every row by its new place. Anything else leaves the rows as they are.
+fn move_row(rows: &mut [(usize, BTreeMap<String, String>)], request: &str) {
+    let Some((row, way)) = request.split_once(':') else {
+        return;
+    };
+    let Ok(row) = row.parse::<usize>() else {
+        return;
+    };
+    let stored = |c: &BTreeMap<String, String>| c.get("id").is_some_and(|v| !v.is_empty());
+    let Some(at) = rows.iter().position(|(i, c)| *i == row && stored(c)) else {
+        return;
+    };
+    let to = match way {
+        "up" => at.checked_sub(1),
+        "down" => Some(at + 1).filter(|j| *j < rows.len()),
+        _ => None,
+    };
+    if let Some(to) = to.filter(|j| stored(&rows[*j].1)) {
+        rows.swap(at, to);
+    }
+    for (n, r) in rows.iter_mut().enumerate() {
+        r.0 = n;
+    }
+}
+
 /// Whether the form asked for more blank rows for some lines input (`_more_<field>`).
 pub(super) fn wants_more_rows(
     def: &AppDef,
@@ -138,6 +180,7 @@ pub(super) fn of_table(def: &AppDef, op: &OperationDef, key: &str) -> bool {
                 .is_some_and(|rest| rest.starts_with('['))
                 || key.strip_prefix("_blank_") == Some(n.as_str())
                 || key.strip_prefix("_more_") == Some(n.as_str())
+                || key.strip_prefix("_move_") == Some(n.as_str())
         })
 }
 
@@ -295,6 +338,9 @@ pub(crate) fn view(
             want_blank = (want_blank + BLANK_ROWS).min(10 * BLANK_ROWS);
         }
         rows.extend(sent_rows(f, name, entered));
+        if let Some(request) = entered.get(&format!("_move_{name}")) {
+            move_row(&mut rows, request);
+        }
     } else {
         for (i, line) in stored_lines(stored).into_iter().enumerate() {
             let mut cells = BTreeMap::new();
@@ -347,6 +393,10 @@ pub(crate) fn view(
         }
     }
     let mut number = 0;
+    let stored_rows = rows
+        .iter()
+        .filter(|(_, c)| c.get("id").is_some_and(|v| !v.is_empty()))
+        .count();
     let rows = rows
         .into_iter()
         .map(|(index, cells)| {
@@ -378,6 +428,8 @@ pub(crate) fn view(
                     })
                     .collect(),
                 error: row_errors.remove(&index).unwrap_or_default().join(" "),
+                can_up: !id.is_empty() && number > 1,
+                can_down: !id.is_empty() && number < stored_rows,
                 id,
                 title,
             }

@@ -1,5 +1,6 @@
 //! Fields tab: list (with each input as the user sees it), add, edit (every type's settings,
 //! renaming, option mappings), reorder, remove.
+use super::columns::ColumnRow;
 use super::{message_for, refusal, saved_flash, Header, Posted, Problem};
 use crate::engine::definition::{AppDef, DefinitionError, FieldDef, FieldType, OnDelete};
 use crate::engine::field_rules::FieldRule;
@@ -54,15 +55,11 @@ pub const TYPES: &[(FieldType, &str, &str)] = &[
     ),
 ];
 
-/// Line items: their columns are written in the definition file, so the editor does not add
-/// them, but it edits their label, help and `required`, keeping their columns.
-const LINES: (FieldType, &str, &str) = (
-    FieldType::Lines,
-    "lines",
-    "Line items (columns set in the definition file)",
-);
+/// Line items: a table of columns, edited on the field's page (`columns.rs`).
+pub(super) const LINES: (FieldType, &str, &str) =
+    (FieldType::Lines, "lines", "Line items (a table of columns)");
 
-fn type_key(kind: FieldType) -> &'static str {
+pub(super) fn type_key(kind: FieldType) -> &'static str {
     TYPES
         .iter()
         .chain([&LINES])
@@ -71,7 +68,7 @@ fn type_key(kind: FieldType) -> &'static str {
         .unwrap_or("text")
 }
 
-fn type_of(key: &str) -> Option<FieldType> {
+pub(super) fn type_of(key: &str) -> Option<FieldType> {
     TYPES
         .iter()
         .chain([&LINES])
@@ -185,7 +182,7 @@ fn list_page(
             problems,
             rows,
             hidden,
-            types: TYPES.iter().map(|t| (t.1, t.2)).collect(),
+            types: TYPES.iter().chain([&LINES]).map(|t| (t.1, t.2)).collect(),
             new_label: form.map(|f| f.trimmed("label")).unwrap_or_default(),
             new_name: form.map(|f| f.trimmed("name")).unwrap_or_default(),
         },
@@ -204,7 +201,7 @@ pub async fn list(
     list_page(&admin, &d, vec![], None, saved_flash(&q))
 }
 
-fn refused(path: &str, message: impl Into<String>) -> EngineError {
+pub(super) fn refused(path: &str, message: impl Into<String>) -> EngineError {
     EngineError::Definition(vec![DefinitionError {
         path: path.into(),
         message: message.into(),
@@ -268,6 +265,13 @@ pub async fn add(
             }
             if kind == FieldType::Converted {
                 converted_defaults(def, &mut f)?;
+            }
+            if kind == FieldType::Lines {
+                // A table needs a column; the first is renamed, retyped or replaced on its page.
+                f.columns.insert(
+                    "description".into(),
+                    blank_field(FieldType::Text, "Description"),
+                );
             }
             if kind == FieldType::Lookup {
                 // The first other published app, else this one; changed on the field's page.
@@ -351,7 +355,7 @@ fn date_fields(def: &AppDef) -> Vec<(String, String)> {
         .collect()
 }
 
-fn blank_field(kind: FieldType, label: &str) -> FieldDef {
+pub(super) fn blank_field(kind: FieldType, label: &str) -> FieldDef {
     FieldDef {
         kind,
         label: label.into(),
@@ -380,14 +384,14 @@ fn blank_field(kind: FieldType, label: &str) -> FieldDef {
 }
 
 /// One control of the field form.
-struct Control {
-    name: &'static str,
-    label: &'static str,
-    kind: &'static str,
-    value: String,
-    options: Vec<(String, String)>,
-    help: &'static str,
-    error: String,
+pub(super) struct Control {
+    pub name: &'static str,
+    pub label: &'static str,
+    pub kind: &'static str,
+    pub value: String,
+    pub options: Vec<(String, String)>,
+    pub help: &'static str,
+    pub error: String,
 }
 
 #[derive(Template)]
@@ -403,9 +407,14 @@ struct FieldPage {
     options_now: Vec<String>,
     misfit_links: Vec<i64>,
     preview: InputView,
+    /// A lines field's columns, in order, and the types a column may have.
+    columns: Vec<ColumnRow>,
+    column_types: Vec<(&'static str, &'static str)>,
+    /// Why adding, moving or removing a column was refused.
+    column_error: String,
 }
 
-fn controls(
+pub(super) fn controls(
     def: &AppDef,
     name: &str,
     f: &FieldDef,
@@ -523,8 +532,12 @@ fn controls(
                 .chain(f.options.iter().map(|o| (o.clone(), o.clone())))
                 .collect();
         }
-        // A lookup has no default: a record to refer to is chosen each time; nor has a place.
-        if !matches!(f.kind, FieldType::Lookup | FieldType::Geolocation) {
+        // A lookup has no default: a record to refer to is chosen each time; nor has a place,
+        // nor a table of lines (its columns may have one).
+        if !matches!(
+            f.kind,
+            FieldType::Lookup | FieldType::Geolocation | FieldType::Lines
+        ) {
             out.push(default);
         }
     }
@@ -610,6 +623,23 @@ fn controls(
         }
         _ => {}
     }
+    if f.kind == FieldType::Lines {
+        let rows = |o: Option<u32>| o.map(|n| n.to_string()).unwrap_or_default();
+        out.push(c(
+            "min_rows",
+            "Fewest lines",
+            "text",
+            rows(f.min_rows),
+            "Empty: 0. A record must be given at least this many lines.",
+        ));
+        out.push(c(
+            "max_rows",
+            "Most lines",
+            "text",
+            rows(f.max_rows),
+            "Empty: 200 (at most 1000).",
+        ));
+    }
     if f.kind == FieldType::Money {
         let mut cur = c(
             "currency_field",
@@ -632,7 +662,7 @@ fn controls(
 }
 
 #[allow(clippy::too_many_arguments)] // one page, many independent inputs; a struct would only rename them
-async fn field_page(
+pub(super) async fn field_page(
     state: &AppState,
     admin: &Admin,
     d: &Draft,
@@ -687,6 +717,7 @@ async fn field_page(
     } else {
         vec![]
     };
+    let column_error = super::columns::add_error(&problems);
     let refused = !problems.is_empty();
     super::respond(
         &FieldPage {
@@ -706,6 +737,9 @@ async fn field_page(
             options_now: f.options.clone(),
             misfit_links,
             preview: preview(name, f),
+            columns: super::columns::rows(f),
+            column_error,
+            column_types: super::columns::types(),
         },
         refused,
         422,
@@ -751,7 +785,7 @@ pub async fn form(
 }
 
 /// The field as the form describes it; `Err` carries problems for controls that do not parse.
-fn field_from(form: &Posted, before: &FieldDef) -> (FieldDef, Vec<DefinitionError>) {
+pub(super) fn field_from(form: &Posted, before: &FieldDef) -> (FieldDef, Vec<DefinitionError>) {
     let mut errs = Vec::new();
     let kind = type_of(form.get("type")).unwrap_or(before.kind);
     let mut f = blank_field(kind, &form.trimmed("label"));
@@ -764,8 +798,27 @@ fn field_from(form: &Posted, before: &FieldDef) -> (FieldDef, Vec<DefinitionErro
     f.currency_field = form.opt("currency_field");
     f.accept = form.list("accept");
     if kind == FieldType::Lines {
-        (f.columns, f.min_rows, f.max_rows) =
-            (before.columns.clone(), before.min_rows, before.max_rows);
+        // Columns are edited on their own pages; the bounds on this form.
+        f.columns = before.columns.clone();
+        for (key, slot, was) in [
+            ("min_rows", &mut f.min_rows, before.min_rows),
+            ("max_rows", &mut f.max_rows, before.max_rows),
+        ] {
+            *slot = match form.opt(key) {
+                None if form.0.iter().any(|(k, _)| k == key) => None,
+                None => was,
+                Some(n) => match n.parse::<u32>() {
+                    Ok(n) => Some(n),
+                    Err(_) => {
+                        errs.push(DefinitionError {
+                            path: key.into(),
+                            message: format!("`{n}` is not a whole number of lines"),
+                        });
+                        was
+                    }
+                },
+            };
+        }
     }
     // Settings of another type are kept when the form does not show them (a type change
     // round trip must not lose them).

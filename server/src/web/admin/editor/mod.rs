@@ -1,7 +1,8 @@
 //! The App Editor: administrators create apps and change their drafts in the browser — General,
-//! Fields, Views, Operations, Versions — through the engine's `edit_draft`, which applies the
+//! Fields (with a lines field's columns), Views, Operations, Versions — through the engine's `edit_draft`, which applies the
 //! same validation as an imported file and checks edits against stored records. Errors come
 //! back with their definition path and are shown beside the control that caused them.
+mod columns;
 mod fields;
 mod general;
 mod operations;
@@ -37,6 +38,26 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route(
             "/admin/apps/{app}/fields/{field}/remove",
             web::post().to(fields::remove),
+        )
+        .route(
+            "/admin/apps/{app}/fields/{field}/columns",
+            web::post().to(columns::add),
+        )
+        .route(
+            "/admin/apps/{app}/fields/{field}/columns/{column}",
+            web::get().to(columns::form),
+        )
+        .route(
+            "/admin/apps/{app}/fields/{field}/columns/{column}",
+            web::post().to(columns::save),
+        )
+        .route(
+            "/admin/apps/{app}/fields/{field}/columns/{column}/move",
+            web::post().to(columns::reorder),
+        )
+        .route(
+            "/admin/apps/{app}/fields/{field}/columns/{column}/remove",
+            web::post().to(columns::remove),
         )
         .route("/admin/apps/{app}/views", web::get().to(views::list))
         .route("/admin/apps/{app}/views", web::post().to(views::add))
