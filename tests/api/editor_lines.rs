@@ -165,9 +165,10 @@ async fn an_administrator_adds_edits_moves_and_removes_columns_and_the_form_take
         assert!(page.contains(part), "{part} in {page}");
     }
     assert!(
-        !page.contains(r#"<option value="file">"#),
+        !page.contains(r#"<option value="lookup">"#) && !page.contains(r#"<option value="lines">"#),
         "only column types"
     );
+    assert!(page.contains(r#"<option value="file">"#), "a line may carry a file");
     assert!(!page.contains("c-visible_when"), "no conditions on columns");
 
     // Edit it: new label, a rename (no values yet), a maximum length, required.
@@ -255,10 +256,18 @@ async fn an_administrator_adds_edits_moves_and_removes_columns_and_the_form_take
     let r = admin
         .post_form(
             &format!("{FIELD}/columns"),
-            &[("column_label", "Scan"), ("column_type", "file")],
+            &[("column_label", "Project"), ("column_type", "lookup")],
         )
         .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // A file column is one (a receipt per line).
+    let r = admin
+        .post_form(
+            &format!("{FIELD}/columns"),
+            &[("column_label", "Scan"), ("column_type", "file")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
 
     // The bounds, on the field's form.
     let r = admin
