@@ -340,6 +340,9 @@ fn amount_fields(def: &AppDef) -> Vec<(String, String)> {
             matches!(f.kind, FieldType::Money | FieldType::Computed) && def.currency_of(n).is_some()
         })
         .map(|(n, f)| (n.clone(), format!("{} ({n})", f.label)))
+        .chain(line_columns(def, |c| {
+            c.kind == FieldType::Money && c.currency_field.is_some()
+        }))
         .collect()
 }
 
@@ -348,7 +351,30 @@ fn date_fields(def: &AppDef) -> Vec<(String, String)> {
         .iter()
         .filter(|(_, f)| f.kind == FieldType::Date)
         .map(|(n, f)| (n.clone(), format!("{} ({n})", f.label)))
+        .chain(line_columns(def, |c| c.kind == FieldType::Date))
         .collect()
+}
+
+/// The columns of lines fields a converted field may name (`items.net`, `items.date`).
+fn line_columns(
+    def: &AppDef,
+    fits: impl Fn(&FieldDef) -> bool,
+) -> impl Iterator<Item = (String, String)> + '_ {
+    def.fields
+        .iter()
+        .filter(|(_, f)| f.kind == FieldType::Lines)
+        .flat_map(move |(n, f)| {
+            f.columns
+                .iter()
+                .filter(|(_, c)| fits(c))
+                .map(|(c, col)| {
+                    (
+                        format!("{n}.{c}"),
+                        format!("{} › {} ({n}.{c})", f.label, col.label),
+                    )
+                })
+                .collect::<Vec<_>>()
+        })
 }
 
 fn blank_field(kind: FieldType, label: &str) -> FieldDef {
