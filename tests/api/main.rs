@@ -25,6 +25,7 @@ mod hardening_web;
 mod line_filters;
 mod line_items;
 mod line_items_defaults;
+mod line_totals;
 mod lookups;
 mod mcp_items;
 mod mcp_surface;

@@ -356,25 +356,17 @@ fn date_fields(def: &AppDef) -> Vec<(String, String)> {
 }
 
 /// The columns of lines fields a converted field may name (`items.net`, `items.date`).
-fn line_columns(
-    def: &AppDef,
-    fits: impl Fn(&FieldDef) -> bool,
-) -> impl Iterator<Item = (String, String)> + '_ {
-    def.fields
-        .iter()
-        .filter(|(_, f)| f.kind == FieldType::Lines)
-        .flat_map(move |(n, f)| {
-            f.columns
-                .iter()
-                .filter(|(_, c)| fits(c))
-                .map(|(c, col)| {
-                    (
-                        format!("{n}.{c}"),
-                        format!("{} › {} ({n}.{c})", f.label, col.label),
-                    )
-                })
-                .collect::<Vec<_>>()
-        })
+fn line_columns(def: &AppDef, fits: impl Fn(&FieldDef) -> bool) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for (n, f) in def.fields.iter().filter(|(_, f)| f.kind == FieldType::Lines) {
+        for (c, col) in f.columns.iter().filter(|(_, c)| fits(c)) {
+            out.push((
+                format!("{n}.{c}"),
+                format!("{} › {} ({n}.{c})", f.label, col.label),
+            ));
+        }
+    }
+    out
 }
 
 fn blank_field(kind: FieldType, label: &str) -> FieldDef {
