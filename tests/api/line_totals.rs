@@ -141,7 +141,10 @@ async fn totals_per_currency_and_in_the_home_currency_follow_the_lines() {
         .get_text(&format!("/apps/trip_costs/records/{id}"))
         .await;
     assert_eq!(status, StatusCode::OK);
-    assert!(page.contains("CHF 44.00 · EUR 100.50 · USD 100.00"), "{page}");
+    assert!(
+        page.contains("CHF 44.00 · EUR 100.50 · USD 100.00"),
+        "{page}"
+    );
     assert!(
         page.contains("233.18 EUR (3 lines; 1 CHF = 1.07642626 EUR, rate of 2026-01-02; 1 USD = 0.85324232 EUR, rate of 2026-01-02)"),
         "{page}"
@@ -224,7 +227,9 @@ fn many_lines(n: usize) -> Value {
 
 /// A result's size as the budget counts it: the structured content and the text.
 fn size_of(r: &Value) -> usize {
-    serde_json::to_string(&r["structuredContent"]).unwrap().len()
+    serde_json::to_string(&r["structuredContent"])
+        .unwrap()
+        .len()
         + r["content"][0]["text"].as_str().unwrap_or_default().len()
 }
 

@@ -52,12 +52,17 @@ impl<'a> LinesSource<'a> {
     /// definition holds (checked by [`check`] at import).
     pub fn of(def: &'a AppDef, f: &'a FieldDef) -> Option<Self> {
         let (field, column) = f.source.as_deref()?.split_once('.')?;
-        let lines = def.fields.get(field).filter(|l| l.kind == FieldType::Lines)?;
+        let lines = def
+            .fields
+            .get(field)
+            .filter(|l| l.kind == FieldType::Lines)?;
         let c = lines.columns.get(column)?;
         let currency = c.currency_field.as_deref()?;
         let date = f.date_field.as_deref()?;
         let (day, day_label) = match date.split_once('.') {
-            Some((lf, col)) if lf == field => (LineDay::Column(col), &lines.columns.get(col)?.label),
+            Some((lf, col)) if lf == field => {
+                (LineDay::Column(col), &lines.columns.get(col)?.label)
+            }
             Some(_) => return None,
             None => (LineDay::Record(date), &def.fields.get(date)?.label),
         };
@@ -175,7 +180,10 @@ impl Engine {
             .and_then(Value::as_str)
             .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
             let Some(day) = day else {
-                missing.push((i + 1, format!("no {} to take the rate of", source.day_label)));
+                missing.push((
+                    i + 1,
+                    format!("no {} to take the rate of", source.day_label),
+                ));
                 continue;
             };
             let rates = match known.get(&(from.code(), day)) {
@@ -236,7 +244,10 @@ pub fn rate_note(details: &Value) -> String {
     let Some(n) = details.get("lines").and_then(Value::as_u64) else {
         return String::new();
     };
-    let to = details.get("to").and_then(Value::as_str).unwrap_or_default();
+    let to = details
+        .get("to")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     let mut parts = vec![super::lines::count_phrase(n as usize)];
     for r in details
         .get("rates")

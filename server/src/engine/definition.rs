@@ -770,7 +770,11 @@ impl AppDef {
                         format!("{p}.verify[{i}]"),
                         format!("`{f}` is not a computed field"),
                     ));
-                } else if self.fields.get(f).is_some_and(super::line_totals::is_totals) {
+                } else if self
+                    .fields
+                    .get(f)
+                    .is_some_and(super::line_totals::is_totals)
+                {
                     errors.push(err(
                         format!("{p}.verify[{i}]"),
                         format!("`{f}` holds totals per currency; only one amount can be verified"),
@@ -1155,7 +1159,12 @@ impl AppDef {
                     format!("{path}.group_by[{i}]"),
                     format!("`{g}` cannot be grouped by"),
                 )),
-                Some(_) if self.fields.get(g).is_some_and(super::line_totals::is_totals) => {
+                Some(_)
+                    if self
+                        .fields
+                        .get(g)
+                        .is_some_and(super::line_totals::is_totals) =>
+                {
                     errors.push(err(
                         format!("{path}.group_by[{i}]"),
                         format!("`{g}` holds totals per currency and cannot be grouped by"),

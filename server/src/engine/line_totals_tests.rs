@@ -83,7 +83,11 @@ fn totals_need_a_money_column_with_its_currency_and_are_never_sorted_filtered_or
     let e = AppDef::parse(&APP.replace("sum_by_currency(items.net)", "sum_by_currency(items.km)"))
         .unwrap_err();
     assert_eq!(e[0].path, "fields.totals.expr");
-    assert!(e[0].message.contains("not a money column with a `currency_field`"), "{e:?}");
+    assert!(
+        e[0].message
+            .contains("not a money column with a `currency_field`"),
+        "{e:?}"
+    );
     let e = AppDef::parse(&APP.replace("sum_by_currency(items.net)", "sum_by_currency(items)"))
         .unwrap_err();
     assert_eq!(e[0].path, "fields.totals.expr");
@@ -93,19 +97,20 @@ fn totals_need_a_money_column_with_its_currency_and_are_never_sorted_filtered_or
         e[0].to_string(),
         "views.v.sort[0]: `totals` is totals per currency taken from line items; a view cannot sort by it yet"
     );
-    let filtered = format!(
-        "{APP}filters = [{{ field = \"totals\", op = \"eq\", value = \"1\" }}]\n"
-    );
+    let filtered =
+        format!("{APP}filters = [{{ field = \"totals\", op = \"eq\", value = \"1\" }}]\n");
     let e = AppDef::parse(&filtered).unwrap_err();
     assert!(e[0].message.contains("cannot be filtered on"), "{e:?}");
     let summed = format!(
         "{APP}summaries.s = {{ title = \"S\", aggregate = \"sum\", field = \"totals\" }}\n"
     );
-    assert_eq!(AppDef::parse(&summed).unwrap_err()[0].path, "views.v.summaries.s.field");
-    // The converted total is one currency: a summary may add it up.
-    let home = format!(
-        "{APP}summaries.s = {{ title = \"S\", aggregate = \"sum\", field = \"home\" }}\n"
+    assert_eq!(
+        AppDef::parse(&summed).unwrap_err()[0].path,
+        "views.v.summaries.s.field"
     );
+    // The converted total is one currency: a summary may add it up.
+    let home =
+        format!("{APP}summaries.s = {{ title = \"S\", aggregate = \"sum\", field = \"home\" }}\n");
     AppDef::parse(&home).unwrap();
 }
 
@@ -113,18 +118,52 @@ fn totals_need_a_money_column_with_its_currency_and_are_never_sorted_filtered_or
 fn a_converted_total_over_lines_names_a_money_column_and_a_date_of_the_line_or_record() {
     let d = app();
     let s = crate::engine::converted_lines::LinesSource::of(&d, &d.fields["home"]).unwrap();
-    assert_eq!((s.field, s.column, s.currency), ("items", "net", "currency"));
-    assert_eq!(s.day, crate::engine::converted_lines::LineDay::Column("day"));
+    assert_eq!(
+        (s.field, s.column, s.currency),
+        ("items", "net", "currency")
+    );
+    assert_eq!(
+        s.day,
+        crate::engine::converted_lines::LineDay::Column("day")
+    );
     let record_day = APP.replace("date_field = \"items.day\"", "date_field = \"departed\"");
     let d = AppDef::parse(&record_day).unwrap();
     let s = crate::engine::converted_lines::LinesSource::of(&d, &d.fields["home"]).unwrap();
-    assert_eq!(s.day, crate::engine::converted_lines::LineDay::Record("departed"));
+    assert_eq!(
+        s.day,
+        crate::engine::converted_lines::LineDay::Record("departed")
+    );
     for (from, to, path, words) in [
-        ("source = \"items.net\"", "source = \"items.km\"", "fields.home.source", "not a money column"),
-        ("source = \"items.net\"", "source = \"items.tip\"", "fields.home.source", "has no column `tip`"),
-        ("source = \"items.net\"", "source = \"purpose.net\"", "fields.home.source", "not a lines field"),
-        ("date_field = \"items.day\"", "date_field = \"items.net\"", "fields.home.date_field", "not a date column"),
-        ("date_field = \"items.day\"", "date_field = \"purpose\"", "fields.home.date_field", "not a date field"),
+        (
+            "source = \"items.net\"",
+            "source = \"items.km\"",
+            "fields.home.source",
+            "not a money column",
+        ),
+        (
+            "source = \"items.net\"",
+            "source = \"items.tip\"",
+            "fields.home.source",
+            "has no column `tip`",
+        ),
+        (
+            "source = \"items.net\"",
+            "source = \"purpose.net\"",
+            "fields.home.source",
+            "not a lines field",
+        ),
+        (
+            "date_field = \"items.day\"",
+            "date_field = \"items.net\"",
+            "fields.home.date_field",
+            "not a date column",
+        ),
+        (
+            "date_field = \"items.day\"",
+            "date_field = \"purpose\"",
+            "fields.home.date_field",
+            "not a date field",
+        ),
     ] {
         let e = AppDef::parse(&APP.replace(from, to)).unwrap_err();
         assert_eq!(e[0].path, path, "{to}: {e:?}");

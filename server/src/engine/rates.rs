@@ -294,11 +294,8 @@ impl Engine {
             }
             let earliest = days.iter().map(|(_, d, _)| *d).min().unwrap_or(on);
             if days.iter().all(|(_, d, _)| *d == earliest) {
-                let rate_of = |c: CurrencyCode| {
-                    days.iter()
-                        .find(|(x, _, _)| **x == c)
-                        .map(|(_, _, r)| *r)
-                };
+                let rate_of =
+                    |c: CurrencyCode| days.iter().find(|(x, _, _)| **x == c).map(|(_, _, r)| *r);
                 return Ok(Ok(DayRates {
                     from_rate: rate_of(from),
                     to_rate: rate_of(home),

@@ -287,7 +287,11 @@ fn view_tool(def: &AppDef, paths: &Paths, name: &str, v: &ViewDef) -> Tool {
     let (d, mut i) = view_texts(def, paths, v);
     if v.mcp.format == DataFormat::Full {
         // A row with more lines than fit one result carries the first ones.
-        for (n, _) in def.fields.iter().filter(|(_, f)| f.kind == FieldType::Lines) {
+        for (n, _) in def
+            .fields
+            .iter()
+            .filter(|(_, f)| f.kind == FieldType::Lines)
+        {
             i.push_str(&format!(
                 "\nA record with more lines than fit one result has `fields.{n}` cut to the first lines and `fields[\"{n}:truncated\"]` = {{returned, total, next_lines_offset}}; read the rest with `{}` (record_id, lines_offset).",
                 super::lines::read_tool_name(def, n)

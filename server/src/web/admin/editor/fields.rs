@@ -358,7 +358,11 @@ fn date_fields(def: &AppDef) -> Vec<(String, String)> {
 /// The columns of lines fields a converted field may name (`items.net`, `items.date`).
 fn line_columns(def: &AppDef, fits: impl Fn(&FieldDef) -> bool) -> Vec<(String, String)> {
     let mut out = Vec::new();
-    for (n, f) in def.fields.iter().filter(|(_, f)| f.kind == FieldType::Lines) {
+    for (n, f) in def
+        .fields
+        .iter()
+        .filter(|(_, f)| f.kind == FieldType::Lines)
+    {
         for (c, col) in f.columns.iter().filter(|(_, c)| fits(c)) {
             out.push((
                 format!("{n}.{c}"),
