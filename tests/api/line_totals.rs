@@ -1,4 +1,4 @@
-//! Totals over line items end to end, on a trip-costs app (tests/api/fixtures/trip_costs.toml):
+//! Totals over line items end to end, on a trip-totals app (tests/api/fixtures/line_totals.toml):
 //! totals per currency and a home-currency total (each line at the rate of its own date) that
 //! follow the lines as they are added, changed and removed; a missing rate said in words; the
 //! record page, the CSV export, View Columns and Full MCP rows and a view summary; a Full page
@@ -9,14 +9,14 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 
-const TRIP_COSTS: &str = include_str!("fixtures/trip_costs.toml");
+const TRIP_TOTALS: &str = include_str!("fixtures/line_totals.toml");
 
 /// The default byte budget of one MCP tool result (`--mcp-max-result-bytes`).
 const BUDGET: usize = 100_000;
 
 async fn publish(app: &TestApp) {
-    let path = app.dir.path().join("trip_costs.toml");
-    std::fs::write(&path, TRIP_COSTS).unwrap();
+    let path = app.dir.path().join("line_totals.toml");
+    std::fs::write(&path, TRIP_TOTALS).unwrap();
     app.cli(
         &["app", "import", path.to_str().unwrap(), "--publish"],
         None,
@@ -30,7 +30,7 @@ fn ok(r: &Value) {
 
 /// The stored fields of one trip, read through the Full view.
 async fn stored(app: &TestApp, token: &str, id: i64) -> Value {
-    let r = call_tool(app, token, "trip_costs_mine", json!({"limit": 100})).await;
+    let r = call_tool(app, token, "trip_totals_mine", json!({"limit": 100})).await;
     ok(&r);
     rows_of(&r["structuredContent"])
         .into_iter()
@@ -41,7 +41,7 @@ async fn stored(app: &TestApp, token: &str, id: i64) -> Value {
 
 /// One trip's View Columns row, as displayed.
 async fn listed(app: &TestApp, token: &str, id: i64) -> Value {
-    let r = call_tool(app, token, "trip_costs_list", json!({})).await;
+    let r = call_tool(app, token, "trip_totals_list", json!({})).await;
     ok(&r);
     rows_of(&r["structuredContent"])
         .into_iter()
@@ -53,7 +53,7 @@ async fn edit(app: &TestApp, token: &str, id: i64, items: Value) {
     let r = call_tool(
         app,
         token,
-        "trip_costs_edit",
+        "trip_totals_edit",
         json!({"record_id": id, "items": items}),
     )
     .await;
@@ -73,7 +73,7 @@ async fn totals_per_currency_and_in_the_home_currency_follow_the_lines() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|t| t["name"] == "trip_costs_mine")
+        .find(|t| t["name"] == "trip_totals_mine")
         .unwrap()
         .clone();
     let totals = &mine["outputSchema"]["properties"]["rows"]["items"]["properties"]["fields"]
@@ -86,7 +86,7 @@ async fn totals_per_currency_and_in_the_home_currency_follow_the_lines() {
     let r = call_tool(
         &app,
         &token,
-        "trip_costs_create",
+        "trip_totals_create",
         json!({"purpose": "Zurich", "departed": "2026-03-02", "items": [
             {"date": "2026-03-02", "description": "Train", "net": "100.50"},
             {"date": "2026-03-05", "description": "Hotel", "net": "33", "currency": "CHF"},
@@ -138,7 +138,7 @@ async fn totals_per_currency_and_in_the_home_currency_follow_the_lines() {
     // The record page shows both, and the history the totals before and after.
     let alice = app.sign_in("alice").await;
     let (status, page) = alice
-        .get_text(&format!("/apps/trip_costs/records/{id}"))
+        .get_text(&format!("/apps/trip_totals/records/{id}"))
         .await;
     assert_eq!(status, StatusCode::OK);
     assert!(
@@ -153,7 +153,7 @@ async fn totals_per_currency_and_in_the_home_currency_follow_the_lines() {
 
     // The CSV export: the totals as displayed, the home total with its currency.
     let (status, csv) = alice
-        .get_text("/apps/trip_costs/views/list/export.csv")
+        .get_text("/apps/trip_totals/views/list/export.csv")
         .await;
     assert_eq!(status, StatusCode::OK);
     assert!(
@@ -162,7 +162,7 @@ async fn totals_per_currency_and_in_the_home_currency_follow_the_lines() {
     );
 
     // The view summary adds up the home-currency totals.
-    let r = call_tool(&app, &token, "trip_costs_list_summary", json!({})).await;
+    let r = call_tool(&app, &token, "trip_totals_list_summary", json!({})).await;
     ok(&r);
     let groups = r["structuredContent"]["groups"].to_string();
     assert!(groups.contains("\"233.18\""), "{r}");
@@ -198,7 +198,7 @@ async fn totals_per_currency_and_in_the_home_currency_follow_the_lines() {
         "{row}"
     );
     let (_, page) = alice
-        .get_text(&format!("/apps/trip_costs/records/{id}"))
+        .get_text(&format!("/apps/trip_totals/records/{id}"))
         .await;
     assert!(
         page.contains("— no CHF rate on or before 1999-12-01 (line 2)"),
@@ -251,7 +251,7 @@ async fn a_full_page_keeps_a_long_record_within_the_budget_and_its_lines_are_rea
     let small = call_tool(
         &app,
         &token,
-        "trip_costs_create",
+        "trip_totals_create",
         json!({"purpose": "A short trip", "items": many_lines(2)}),
     )
     .await;
@@ -259,7 +259,7 @@ async fn a_full_page_keeps_a_long_record_within_the_budget_and_its_lines_are_rea
     let long = call_tool(
         &app,
         &token,
-        "trip_costs_create",
+        "trip_totals_create",
         json!({"purpose": "B long trip", "items": many_lines(800)}),
     )
     .await;
@@ -267,7 +267,7 @@ async fn a_full_page_keeps_a_long_record_within_the_budget_and_its_lines_are_rea
     let id = long["structuredContent"]["record_id"].as_i64().unwrap();
 
     // The first page: the short trip whole; the long one does not fit after it.
-    let first = call_tool(&app, &token, "trip_costs_mine", json!({})).await;
+    let first = call_tool(&app, &token, "trip_totals_mine", json!({})).await;
     ok(&first);
     assert!(size_of(&first) <= BUDGET, "{}", size_of(&first));
     let rows = rows_of(&first["structuredContent"]);
@@ -277,7 +277,7 @@ async fn a_full_page_keeps_a_long_record_within_the_budget_and_its_lines_are_rea
     let cursor = first["structuredContent"]["next_cursor"].clone();
 
     // The next page: the long trip alone, with the first lines that fit and a note of the rest.
-    let second = call_tool(&app, &token, "trip_costs_mine", json!({"cursor": cursor})).await;
+    let second = call_tool(&app, &token, "trip_totals_mine", json!({"cursor": cursor})).await;
     ok(&second);
     assert!(size_of(&second) <= BUDGET, "{}", size_of(&second));
     let rows = rows_of(&second["structuredContent"]);
@@ -295,7 +295,7 @@ async fn a_full_page_keeps_a_long_record_within_the_budget_and_its_lines_are_rea
     let text = second["content"][0]["text"].as_str().unwrap();
     assert!(
         text.contains(&format!(
-            "Record {id}: items cut to the first {returned} of 800 lines to fit the size budget; read the rest with `trip_costs_read_items` (record_id {id}, lines_offset {returned})."
+            "Record {id}: items cut to the first {returned} of 800 lines to fit the size budget; read the rest with `trip_totals_read_items` (record_id {id}, lines_offset {returned})."
         )),
         "{}",
         text.chars().take(400).collect::<String>()
@@ -310,7 +310,7 @@ async fn a_full_page_keeps_a_long_record_within_the_budget_and_its_lines_are_rea
         let r = call_tool(
             &app,
             &token,
-            "trip_costs_read_items",
+            "trip_totals_read_items",
             json!({"record_id": id, "lines_offset": offset}),
         )
         .await;
@@ -335,7 +335,7 @@ async fn a_full_page_keeps_a_long_record_within_the_budget_and_its_lines_are_rea
         json!({"record_id": id}),
         json!({"record_id": id, "lines_offset": returned}),
     ] {
-        let r = call_tool(&app, &bob, "trip_costs_read_items", args).await;
+        let r = call_tool(&app, &bob, "trip_totals_read_items", args).await;
         assert_eq!(r["isError"], json!(true), "{r}");
         assert_eq!(r["structuredContent"]["error"]["code"], "not_found", "{r}");
         assert!(r["structuredContent"].get("lines").is_none(), "{r}");
@@ -343,7 +343,7 @@ async fn a_full_page_keeps_a_long_record_within_the_budget_and_its_lines_are_rea
     let r = call_tool(
         &app,
         &token,
-        "trip_costs_read_items",
+        "trip_totals_read_items",
         json!({"record_id": id, "lines_offset": -1}),
     )
     .await;
@@ -354,7 +354,7 @@ async fn a_full_page_keeps_a_long_record_within_the_budget_and_its_lines_are_rea
     let r = call_tool(
         &app,
         &token,
-        "trip_costs_read_items",
+        "trip_totals_read_items",
         json!({"record_id": claim}),
     )
     .await;

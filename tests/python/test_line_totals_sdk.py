@@ -1,7 +1,7 @@
 """Totals over line items and the lines' read tool through the official Python MCP SDK, on the
-trip-costs app of tests/api/fixtures/trip_costs.toml, with a small result budget: a trip of 300
+trip-totals app of tests/api/fixtures/line_totals.toml, with a small result budget: a trip of 300
 lines in euros and francs comes back from its Full view with its first lines and a note, and the
-rest is paged with `trip_costs_read_items` — every line once, in order, each result within the
+rest is paged with `trip_totals_read_items` — every line once, in order, each result within the
 budget and valid against the tool's output schema; another employee cannot read them.
 """
 
@@ -22,7 +22,7 @@ from conftest import REPO, FormworkServer, rows_of
 
 pytestmark = pytest.mark.anyio
 
-TRIP_COSTS = REPO / "tests" / "api" / "fixtures" / "trip_costs.toml"
+TRIP_TOTALS = REPO / "tests" / "api" / "fixtures" / "line_totals.toml"
 BUDGET = 20_000
 
 
@@ -54,16 +54,16 @@ def size_of(result) -> int:
 
 @pytest.mark.formwork(serve_args=("--mcp-max-result-bytes", str(BUDGET)))
 async def test_a_long_trips_lines_are_paged_through_the_read_tool(formwork_server: FormworkServer):
-    formwork_server.cli(["app", "import", str(TRIP_COSTS), "--publish"])
+    formwork_server.cli(["app", "import", str(TRIP_TOTALS), "--publish"])
     time.sleep(1.1)  # the published-app cache revalidates once a second
     async with mcp_client(formwork_server, formwork_server.token("alice")) as c:
         tools = {t.name: t for t in (await c.list_tools()).tools}
-        read = tools["trip_costs_read_items"]
+        read = tools["trip_totals_read_items"]
         assert read.annotations.readOnlyHint is True
         assert read.input_schema["required"] == ["record_id"]
         assert "lines_offset" in read.input_schema["properties"]
 
-        made = await c.call_tool("trip_costs_create", {"purpose": "Long trip", "items": lines(300)})
+        made = await c.call_tool("trip_totals_create", {"purpose": "Long trip", "items": lines(300)})
         assert made.is_error is False, made
         record_id = made.structured_content["record_id"]
         totals = made.structured_content["record"]["totals"]
@@ -71,10 +71,10 @@ async def test_a_long_trips_lines_are_paged_through_the_read_tool(formwork_serve
         euros = sum(i + 0.5 for i in range(1, 301) if i % 3 != 0)
         assert totals == {"CHF": f"{francs:.2f}", "EUR": f"{euros:.2f}"}
 
-        page = await c.call_tool("trip_costs_mine", {})
+        page = await c.call_tool("trip_totals_mine", {})
         assert page.is_error is False, page
         assert size_of(page) <= BUDGET
-        jsonschema.validate(page.structured_content, tools["trip_costs_mine"].output_schema)
+        jsonschema.validate(page.structured_content, tools["trip_totals_mine"].output_schema)
         (row,) = rows_of(page.structured_content)
         note = row["fields"]["items:truncated"]
         assert note["total"] == 300 and 0 < note["returned"] < 300
@@ -84,7 +84,7 @@ async def test_a_long_trips_lines_are_paged_through_the_read_tool(formwork_serve
         offset = note["next_lines_offset"]
         calls = 0
         while offset is not None:
-            got = await c.call_tool("trip_costs_read_items", {"record_id": record_id, "lines_offset": offset})
+            got = await c.call_tool("trip_totals_read_items", {"record_id": record_id, "lines_offset": offset})
             assert got.is_error is False, got
             assert size_of(got) <= BUDGET
             jsonschema.validate(got.structured_content, read.output_schema)
@@ -97,6 +97,6 @@ async def test_a_long_trips_lines_are_paged_through_the_read_tool(formwork_serve
         assert seen == [f"l{i}" for i in range(1, 301)]
 
     async with mcp_client(formwork_server, formwork_server.token("bob")) as c:
-        refused = await c.call_tool("trip_costs_read_items", {"record_id": record_id, "lines_offset": 10})
+        refused = await c.call_tool("trip_totals_read_items", {"record_id": record_id, "lines_offset": 10})
         assert refused.is_error is True
         assert refused.structured_content["error"]["code"] == "not_found"
