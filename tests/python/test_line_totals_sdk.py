@@ -59,7 +59,7 @@ async def test_a_long_trips_lines_are_paged_through_the_read_tool(formwork_serve
     async with mcp_client(formwork_server, formwork_server.token("alice")) as c:
         tools = {t.name: t for t in (await c.list_tools()).tools}
         read = tools["trip_totals_read_items"]
-        assert read.annotations.readOnlyHint is True
+        assert read.annotations.read_only_hint is True
         assert read.input_schema["required"] == ["record_id"]
         assert "lines_offset" in read.input_schema["properties"]
 
