@@ -213,7 +213,8 @@ fn claim_data(rng: &mut StdRng, username: &str, today: chrono::NaiveDate) -> ser
 /// Bulk-generates `reports` travel expense reports over `users` employees (emp001, …), each with
 /// 5 to 10 receipt lines (mostly in euros, some in Swiss francs, pounds or dollars, in six
 /// categories) and up to three car journeys, with the computed totals a report stores (for
-/// measuring views of records with line items, and filters on their lines).
+/// measuring views of records with line items, and filters on their lines). The home-currency
+/// totals are left empty: no rates are loaded here.
 pub async fn generate_travel_reports(
     engine: &Engine,
     reports: u64,
@@ -326,8 +327,8 @@ pub async fn generate_travel_reports(
                     "costs": costs,
                     "costs:next": lines + 1,
                     "receipt_count": lines.to_string(),
-                    "net_total": format!("{}.{:02}", net_total / 100, net_total % 100),
-                    "tax_total": format!("{}.{:02}", tax_total / 100, tax_total % 100),
+                    "net_totals": {currency: format!("{}.{:02}", net_total / 100, net_total % 100)},
+                    "tax_totals": {currency: format!("{}.{:02}", tax_total / 100, tax_total % 100)},
                     "first_receipt": first,
                     "distance_total": distance.to_string(),
                 });

@@ -27,6 +27,7 @@ mod line_files;
 mod line_filters;
 mod line_items;
 mod line_items_defaults;
+mod line_totals;
 mod lookups;
 mod mcp_items;
 mod mcp_surface;

@@ -39,7 +39,8 @@ import json, sys
 raw = sys.stdin.read(); s = json.loads(raw)["result"]["structuredContent"]
 rows = s["rows"]; n = max(len(rows), 1)
 per = sum(len(json.dumps(r, separators=(",", ":"), ensure_ascii=False).encode()) for r in rows) / n
-print(f"{len(raw.encode())} bytes for {len(rows)} rows (total {s[\"total\"]}{\"\" if s[\"total_exact\"] else \"+\"}), {per:.0f} B per row in structuredContent")'
+total = str(s["total"]) + ("" if s["total_exact"] else "+")
+print(f"{len(raw.encode())} bytes for {len(rows)} rows (total {total}), {per:.0f} B per row in structuredContent")'
 done
 if [ "$DB" = postgres ]; then
   APP=$(psql "$DATABASE_URL" -Atc "SELECT id FROM apps WHERE slug='travel_reports'")

@@ -105,6 +105,9 @@ async def test_claude_reads_each_lines_receipt_and_fills_that_line(formwork_serv
         # The receipts stayed with their lines.
         assert [line["receipt"] for line in fields["costs"]] == [line["receipt"] for line in lines]
         assert fields["receipt_count"] == "3"
+        # Totals per currency, and in the home currency (EUR here), worked out from the lines.
+        assert fields["net_totals"] == {"EUR": "1222.09"}, fields["net_totals"]
+        assert Decimal(fields["net_home"]) == Decimal("1222.09"), fields.get("net_home:rate")
 
         # A line the report does not have is refused by name, with the lines it has.
         bad = await c.call_tool("travel_reports_read_costs_receipt", {"record_id": record_id, "line_id": "l7"})

@@ -190,6 +190,14 @@ pub(super) fn check_condition(
                         c.field, c.field
                     ),
                 );
+            } else if super::line_totals::is_totals(f) {
+                problem(
+                    format!("{p}.field"),
+                    format!(
+                        "`{}` holds totals per currency; compare a converted total in the home currency instead",
+                        c.field
+                    ),
+                );
             } else if f.kind == FieldType::Geolocation {
                 problem(
                     format!("{p}.field"),

@@ -11,6 +11,9 @@
 //!   `{"from": "USD", "to": "EUR", "missing": "no USD rate on or before 2026-03-05"}`;
 //!   absent when there is nothing to convert (no amount, currency or date).
 //!
+//! A `source` may also be a money column of line items (`items.net`): the lines are converted
+//! one by one and added up (`converted_lines`, which also describes its details).
+//!
 //! A write that changes the source amount, its currency or the date recomputes the value; rates
 //! imported later change stored records only through [`Engine::recompute_converted`], a recorded
 //! write with a history entry per record.
@@ -32,38 +35,42 @@ pub fn check_converted(def: &AppDef, path: &str, f: &FieldDef, errors: &mut Vec<
         path: p,
         message: m,
     };
-    match f.source.as_deref() {
-        None => errors.push(e(
-            format!("{path}.source"),
-            "a converted field needs `source`: the money field to convert".into(),
-        )),
-        Some(s) => match def.fields.get(s).map(|d| d.kind) {
-            None => errors.push(e(format!("{path}.source"), format!("unknown field `{s}`"))),
-            Some(FieldType::Money | FieldType::Computed) if def.currency_of(s).is_some() => {}
-            Some(_) => errors.push(e(
+    if let Some((lines, column)) = f.source.as_deref().and_then(|s| s.split_once('.')) {
+        super::converted_lines::check(def, path, f, lines, column, errors);
+    } else {
+        match f.source.as_deref() {
+            None => errors.push(e(
                 format!("{path}.source"),
-                format!(
-                    "`{s}` is not a money field with a currency field (or a computed sum of them)"
-                ),
+                "a converted field needs `source`: the money field to convert".into(),
             )),
-        },
-    }
-    match f.date_field.as_deref() {
-        None => errors.push(e(
-            format!("{path}.date_field"),
-            "a converted field needs `date_field`: the date whose exchange rate is used".into(),
-        )),
-        Some(d) => match def.fields.get(d).map(|x| x.kind) {
-            Some(FieldType::Date) => {}
+            Some(s) => match def.fields.get(s).map(|d| d.kind) {
+                None => errors.push(e(format!("{path}.source"), format!("unknown field `{s}`"))),
+                Some(FieldType::Money | FieldType::Computed) if def.currency_of(s).is_some() => {}
+                Some(_) => errors.push(e(
+                    format!("{path}.source"),
+                    format!(
+                        "`{s}` is not a money field with a currency field (or a computed sum of them)"
+                    ),
+                )),
+            },
+        }
+        match f.date_field.as_deref() {
             None => errors.push(e(
                 format!("{path}.date_field"),
-                format!("unknown field `{d}`"),
+                "a converted field needs `date_field`: the date whose exchange rate is used".into(),
             )),
-            Some(_) => errors.push(e(
-                format!("{path}.date_field"),
-                format!("`{d}` is not a date field"),
-            )),
-        },
+            Some(d) => match def.fields.get(d).map(|x| x.kind) {
+                Some(FieldType::Date) => {}
+                None => errors.push(e(
+                    format!("{path}.date_field"),
+                    format!("unknown field `{d}`"),
+                )),
+                Some(_) => errors.push(e(
+                    format!("{path}.date_field"),
+                    format!("`{d}` is not a date field"),
+                )),
+            },
+        }
     }
     if f.currency_field.is_some() || f.expr.is_some() {
         errors.push(e(
@@ -78,7 +85,8 @@ fn inputs(def: &AppDef, f: &FieldDef, data: &Map<String, Value>) -> [Value; 3] {
     let get = |k: Option<&str>| k.and_then(|k| data.get(k)).cloned().unwrap_or(Value::Null);
     let source = f.source.as_deref();
     [
-        get(source),
+        // Over line items (`items.net`): the whole lines field, whatever in it changes.
+        get(source.map(|s| s.split('.').next().unwrap_or(s))),
         get(source.and_then(|s| def.currency_of(s))),
         get(f.date_field.as_deref()),
     ]
@@ -102,7 +110,7 @@ impl Engine {
             if old.is_some_and(|o| inputs(def, f, o) == now) {
                 continue;
             }
-            let (value, details) = self.converted_value(&now).await?;
+            let (value, details) = self.converted_of(def, f, new).await?;
             new.insert(name.clone(), value);
             match details {
                 Some(d) => new.insert(rate_key(name), d),
@@ -110,6 +118,20 @@ impl Engine {
             };
         }
         Ok(())
+    }
+
+    /// The stored value and details of the converted field `f` of a record's `data`: of one
+    /// amount, or of the lines of a lines field (`converted_lines`).
+    async fn converted_of(
+        &self,
+        def: &AppDef,
+        f: &FieldDef,
+        data: &Map<String, Value>,
+    ) -> Result<(Value, Option<Value>), EngineError> {
+        match super::converted_lines::LinesSource::of(def, f) {
+            Some(source) => self.convert_lines(&source, data).await,
+            None => self.converted_value(&inputs(def, f, data)).await,
+        }
     }
 
     /// The stored value and details of one converted field from (amount, currency, date).
@@ -182,7 +204,7 @@ impl Engine {
                     if !needs {
                         continue;
                     }
-                    let (value, details) = self.converted_value(&inputs(def, f, &new)).await?;
+                    let (value, details) = self.converted_of(def, f, &new).await?;
                     new.insert((*name).clone(), value);
                     match details {
                         Some(d) => new.insert(rate_key(name), d),
@@ -315,6 +337,9 @@ pub fn rate_note(field: &str, data: &Value) -> String {
     let Some(d) = data.get(rate_key(field)) else {
         return String::new();
     };
+    if d.get("lines").is_some() {
+        return super::converted_lines::rate_note(d);
+    }
     let s = |k: &str| d.get(k).and_then(Value::as_str).unwrap_or_default();
     if s("rate").is_empty() || s("day").is_empty() {
         return String::new();

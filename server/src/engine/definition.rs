@@ -664,14 +664,14 @@ impl AppDef {
                     continue;
                 }
                 self.check_field(&mut errors, &format!("{p}.sort[{i}]"), name);
-                if self
+                if let Some(what) = self
                     .fields
                     .get(name)
-                    .is_some_and(|f| super::lines::is_date_aggregate(self, f))
+                    .and_then(|f| super::lines::unordered_aggregate(self, f))
                 {
                     errors.push(err(
                         format!("{p}.sort[{i}]"),
-                        format!("`{name}` is a date taken from line items; a view cannot sort by it yet"),
+                        format!("`{name}` is {what}; a view cannot sort by it yet"),
                     ));
                 }
                 if self.fields.get(name).map(|f| f.kind) == Some(FieldType::Lines) {
@@ -769,6 +769,15 @@ impl AppDef {
                     errors.push(err(
                         format!("{p}.verify[{i}]"),
                         format!("`{f}` is not a computed field"),
+                    ));
+                } else if self
+                    .fields
+                    .get(f)
+                    .is_some_and(super::line_totals::is_totals)
+                {
+                    errors.push(err(
+                        format!("{p}.verify[{i}]"),
+                        format!("`{f}` holds totals per currency; only one amount can be verified"),
                     ));
                 }
             }
@@ -1019,10 +1028,14 @@ impl AppDef {
             if f.currency_field.as_deref() == Some(field) {
                 out.push(format!("fields.{n}.currency_field"));
             }
-            if f.source.as_deref() == Some(field) {
+            // A converted field over line items names `items.net` and may name `items.date`.
+            let names = |s: Option<&str>| {
+                s.is_some_and(|s| s == field || s.split_once('.').is_some_and(|(l, _)| l == field))
+            };
+            if names(f.source.as_deref()) {
                 out.push(format!("fields.{n}.source"));
             }
-            if f.date_field.as_deref() == Some(field) {
+            if names(f.date_field.as_deref()) {
                 out.push(format!("fields.{n}.date_field"));
             }
             if f.expr
@@ -1146,6 +1159,17 @@ impl AppDef {
                     format!("{path}.group_by[{i}]"),
                     format!("`{g}` cannot be grouped by"),
                 )),
+                Some(_)
+                    if self
+                        .fields
+                        .get(g)
+                        .is_some_and(super::line_totals::is_totals) =>
+                {
+                    errors.push(err(
+                        format!("{path}.group_by[{i}]"),
+                        format!("`{g}` holds totals per currency and cannot be grouped by"),
+                    ))
+                }
                 Some(_) => {}
             }
         }
@@ -1231,14 +1255,14 @@ impl AppDef {
         if self.check_looked_up(errors, &format!("{path}.field"), field) {
             return;
         }
-        if self
+        if let Some(what) = self
             .fields
             .get(field)
-            .is_some_and(|f| super::lines::is_date_aggregate(self, f))
+            .and_then(|f| super::lines::unordered_aggregate(self, f))
         {
             errors.push(err(
                 format!("{path}.field"),
-                format!("`{field}` is a date taken from line items; it cannot be filtered on yet"),
+                format!("`{field}` is {what}; it cannot be filtered on yet"),
             ));
             return;
         }

@@ -76,18 +76,38 @@ pub fn field_format(def: &AppDef, f: &FieldDef) -> String {
             "the id (a whole number) of a record of the app `{}` that you may read; find ids by title with this app's `find` tool for the field",
             f.app.as_deref().unwrap_or_default()
         ),
+        FieldType::Computed if super::line_totals::is_totals(f) => format!(
+            "read-only, computed as {}: an object from currency code to the sum of that currency's lines, e.g. {{\"CHF\": \"33.00\", \"EUR\": \"120.50\"}} (shown as \"CHF 33.00 · EUR 120.50\"), or null without amounts",
+            f.expr.as_deref().unwrap_or("")
+        ),
         FieldType::Computed => format!("computed as {}", f.expr.as_deref().unwrap_or("")),
         FieldType::Converted => format!(
-            "read-only: \"{}\" converted into the site's home currency with the exchange rate of \"{}\" (the latest rate on or before that date), a decimal amount followed by the currency code, or a message saying which rate is missing",
+            "read-only: \"{}\" converted into the site's home currency with the exchange rate of \"{}\" (the latest rate on or before that date){}, a decimal amount followed by the currency code, or a message saying which rate is missing",
             label_of(def, f.source.as_deref()),
-            label_of(def, f.date_field.as_deref())
+            label_of(def, f.date_field.as_deref()),
+            if f.source.as_deref().is_some_and(|s| s.contains('.')) {
+                ", each line converted and then added up"
+            } else {
+                ""
+            }
         ),
     }
 }
 
+/// A field's label, or a line column's ("Items › Net" for `items.net`).
 fn label_of(def: &AppDef, field: Option<&str>) -> String {
-    field
-        .and_then(|n| def.fields.get(n))
+    let Some(name) = field else {
+        return String::new();
+    };
+    if let Some((lines, col)) = name.split_once('.') {
+        return def
+            .fields
+            .get(lines)
+            .and_then(|l| Some(format!("{} › {}", l.label, l.columns.get(col)?.label)))
+            .unwrap_or_default();
+    }
+    def.fields
+        .get(name)
         .map(|f| f.label.clone())
         .unwrap_or_default()
 }

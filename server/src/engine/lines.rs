@@ -6,7 +6,8 @@
 //! take. Input sends the whole list: a line with a known `id` updates that line (a column left
 //! out keeps its value), a line without one is added, a stored line not sent is removed.
 //! Computed fields aggregate a column (`sum(items.net)`, `count(items)`, `min(items.date)`,
-//! `max(items.date)`), and history lists changes line by line.
+//! `max(items.date)`, and the totals per currency `sum_by_currency(items.net)` of
+//! `line_totals`), and history lists changes line by line.
 use super::default_values::Creation;
 use super::definition::{is_ident, AppDef, DefinitionError, FieldDef, FieldType};
 use super::value::{format_money, parse_field, stored_decimal, CurrencyCode, Raw};
@@ -535,10 +536,12 @@ pub enum AggFn {
     Count,
     Min,
     Max,
+    /// The sums of a money column per currency of its lines (`line_totals`).
+    SumByCurrency,
 }
 
-/// Reads `sum(items.net)`, `count(items)`, `min(items.date)`, `max(items.date)`; `None` when the
-/// expression is not one of these forms.
+/// Reads `sum(items.net)`, `count(items)`, `min(items.date)`, `max(items.date)`,
+/// `sum_by_currency(items.net)`; `None` when the expression is not one of these forms.
 pub fn parse_aggregate(expr: &str) -> Option<LineAggregate> {
     let e: String = expr.chars().filter(|c| !c.is_whitespace()).collect();
     let (func, rest) = e.split_once('(')?;
@@ -548,6 +551,7 @@ pub fn parse_aggregate(expr: &str) -> Option<LineAggregate> {
         "count" => AggFn::Count,
         "min" => AggFn::Min,
         "max" => AggFn::Max,
+        "sum_by_currency" => AggFn::SumByCurrency,
         _ => return None,
     };
     let (field, column) = match inner.split_once('.') {
@@ -568,6 +572,7 @@ pub fn write_aggregate(agg: &LineAggregate, field: &str) -> String {
         AggFn::Count => "count",
         AggFn::Min => "min",
         AggFn::Max => "max",
+        AggFn::SumByCurrency => "sum_by_currency",
     };
     match &agg.column {
         Some(c) => format!("{func}({field}.{c})"),
@@ -586,9 +591,10 @@ pub fn unsummable(def: &AppDef, field: &str) -> bool {
     else {
         return false;
     };
-    column_of(def, &agg).is_some_and(|c| {
-        c.kind == FieldType::Date || (c.kind == FieldType::Money && c.currency_field.is_some())
-    })
+    agg.func == AggFn::SumByCurrency
+        || column_of(def, &agg).is_some_and(|c| {
+            c.kind == FieldType::Date || (c.kind == FieldType::Money && c.currency_field.is_some())
+        })
 }
 
 /// Checks an aggregate expression against the app's fields; the message for `fields.X.expr`.
@@ -612,6 +618,7 @@ pub fn check_aggregate(def: &AppDef, agg: &LineAggregate) -> Result<(), String> 
                 FieldType::Money | FieldType::Number | FieldType::Integer
             );
             match func {
+                AggFn::SumByCurrency => super::line_totals::check(&agg.field, col, f, c),
                 AggFn::Sum if numeric => Ok(()),
                 AggFn::Sum => Err(format!(
                     "`{}.{col}` is not a money, number or integer column",
@@ -627,9 +634,22 @@ pub fn check_aggregate(def: &AppDef, agg: &LineAggregate) -> Result<(), String> 
     }
 }
 
-/// Whether a view may sort by the field: not line items, nor a date taken from them.
+/// Whether a view may sort by the field: not line items, nor a date or totals taken from them.
 pub fn sortable(def: &AppDef, f: &FieldDef) -> bool {
-    f.kind != FieldType::Lines && !is_date_aggregate(def, f)
+    f.kind != FieldType::Lines && unordered_aggregate(def, f).is_none()
+}
+
+/// What a computed field over lines is when a view can neither sort by it nor filter on it:
+/// "a date taken from line items", "totals per currency taken from line items"; `None` for any
+/// other field.
+pub fn unordered_aggregate(def: &AppDef, f: &FieldDef) -> Option<&'static str> {
+    if is_date_aggregate(def, f) {
+        Some("a date taken from line items")
+    } else if super::line_totals::is_totals(f) {
+        Some("totals per currency taken from line items")
+    } else {
+        None
+    }
 }
 
 /// Whether a computed field's value is a date (a `min`/`max` of a date column).
@@ -683,6 +703,9 @@ pub fn aggregate(def: &AppDef, agg: &LineAggregate, data: &Map<String, Value>) -
     let (Some(col), Some(c)) = (agg.column.as_deref(), column_of(def, agg)) else {
         return Value::Null;
     };
+    if agg.func == AggFn::SumByCurrency {
+        return super::line_totals::totals(&lines, col, c);
+    }
     if c.kind == FieldType::Money && lines_currency(&lines, col, c).is_err() {
         return Value::Null;
     }
@@ -726,6 +749,7 @@ pub fn display_aggregate(def: &AppDef, name: &str, data: &Value) -> Option<Strin
     let lines = stored_lines(data.get(&agg.field).unwrap_or(&Value::Null));
     let c = column_of(def, &agg);
     match (agg.func, c.map(|c| c.kind)) {
+        (AggFn::SumByCurrency, _) => Some(super::line_totals::display(v)),
         (AggFn::Count, _) => Some(v.as_str().map(String::from).unwrap_or_else(|| "0".into())),
         (_, Some(FieldType::Money)) => {
             let (col, c) = (agg.column.as_deref()?, c?);
@@ -746,7 +770,11 @@ pub fn display_aggregate(def: &AppDef, name: &str, data: &Value) -> Option<Strin
 
 /// The currency of a computed money sum over lines, when all its lines share one.
 pub fn aggregate_currency(def: &AppDef, f: &FieldDef, data: &Value) -> Option<String> {
-    let agg = f.expr.as_deref().and_then(parse_aggregate)?;
+    let agg = f
+        .expr
+        .as_deref()
+        .and_then(parse_aggregate)
+        .filter(|a| a.func != AggFn::SumByCurrency)?;
     let c = column_of(def, &agg).filter(|c| c.kind == FieldType::Money)?;
     let lines = stored_lines(data.get(&agg.field).unwrap_or(&Value::Null));
     lines_currency(&lines, agg.column.as_deref()?, c)

@@ -242,6 +242,19 @@ impl Engine {
         from: CurrencyCode,
         day: NaiveDate,
     ) -> Result<Result<Conversion, String>, EngineError> {
+        Ok(match self.rates_for(from, day).await? {
+            Ok(rates) => rates.apply(amount),
+            Err(missing) => Err(missing),
+        })
+    }
+
+    /// The rates that convert `from` on `day` into the home currency: those of the latest day
+    /// on or before `day` that has every rate needed. `Err` says which rate is missing.
+    pub async fn rates_for(
+        &self,
+        from: CurrencyCode,
+        day: NaiveDate,
+    ) -> Result<Result<DayRates, String>, EngineError> {
         let Some(home) = self.home_currency().await? else {
             return Ok(Err(
                 "no home currency is set (Configure > Exchange rates)".into()
@@ -249,10 +262,10 @@ impl Engine {
         };
         let base = self.rates_base().await?;
         if from == home {
-            return Ok(Ok(Conversion {
-                amount: round_to(amount, home),
-                rate: Decimal::ONE,
-                rate_day: None,
+            return Ok(Ok(DayRates {
+                from_rate: None,
+                to_rate: None,
+                day: None,
                 from,
                 to: home,
             }));
@@ -261,7 +274,6 @@ impl Engine {
         // The latest day on or before `day` that has every needed rate: step back until the
         // needed currencies' latest days agree.
         let mut on = day;
-        let mut rates: Vec<Option<Decimal>> = vec![None; 2];
         for _ in 0..16 {
             let mut days = Vec::new();
             for c in &needed {
@@ -282,21 +294,12 @@ impl Engine {
             }
             let earliest = days.iter().map(|(_, d, _)| *d).min().unwrap_or(on);
             if days.iter().all(|(_, d, _)| *d == earliest) {
-                for (c, _, r) in days {
-                    let i = usize::from(*c == home);
-                    rates[i] = Some(r);
-                }
-                let Some((amount, rate)) = cross(amount, rates[0], rates[1], home) else {
-                    return Ok(Err(format!(
-                        "{} cannot be converted into {}",
-                        from.code(),
-                        home.code()
-                    )));
-                };
-                return Ok(Ok(Conversion {
-                    amount,
-                    rate,
-                    rate_day: (!needed.is_empty()).then_some(earliest),
+                let rate_of =
+                    |c: CurrencyCode| days.iter().find(|(x, _, _)| **x == c).map(|(_, _, r)| *r);
+                return Ok(Ok(DayRates {
+                    from_rate: rate_of(from),
+                    to_rate: rate_of(home),
+                    day: (!needed.is_empty()).then_some(earliest),
                     from,
                     to: home,
                 }));
@@ -308,6 +311,48 @@ impl Engine {
             from.code(),
             home.code()
         )))
+    }
+}
+
+/// The rates of one day that convert one currency into the home currency (units per 1 base;
+/// `None` for the base itself, or when `from` is the home currency).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DayRates {
+    from_rate: Option<Decimal>,
+    to_rate: Option<Decimal>,
+    /// The rates' day (`None` when `from` is the home currency).
+    pub day: Option<NaiveDate>,
+    pub from: CurrencyCode,
+    pub to: CurrencyCode,
+}
+
+impl DayRates {
+    /// `amount` in `from` converted with these rates, rounded to the home currency's minor
+    /// units; `Err` when a rate cannot convert (zero).
+    pub fn apply(&self, amount: Decimal) -> Result<Conversion, String> {
+        if self.from == self.to {
+            return Ok(Conversion {
+                amount: round_to(amount, self.to),
+                rate: Decimal::ONE,
+                rate_day: None,
+                from: self.from,
+                to: self.to,
+            });
+        }
+        match cross(amount, self.from_rate, self.to_rate, self.to) {
+            Some((amount, rate)) => Ok(Conversion {
+                amount,
+                rate,
+                rate_day: self.day,
+                from: self.from,
+                to: self.to,
+            }),
+            None => Err(format!(
+                "{} cannot be converted into {}",
+                self.from.code(),
+                self.to.code()
+            )),
+        }
     }
 }
 

@@ -20,6 +20,8 @@ pub enum ToolTarget {
     Summary(String),
     /// Find records for a lookup field.
     FindLookup(String),
+    /// Read a record's lines of a lines field, page by page.
+    ReadLines(String),
 }
 
 /// A tool and what it maps to.
@@ -296,7 +298,20 @@ fn view_tool(def: &AppDef, paths: &Paths, name: &str, v: &ViewDef) -> Tool {
         // A failed call carries `error` instead (with isError), and still conforms.
         "anyOf": [{"required": ["rows", "total", "returned", "truncated"]}, {"required": ["error"]}]
     });
-    let (d, i) = view_texts(def, paths, v);
+    let (d, mut i) = view_texts(def, paths, v);
+    if v.mcp.format == DataFormat::Full {
+        // A row with more lines than fit one result carries the first ones.
+        for (n, _) in def
+            .fields
+            .iter()
+            .filter(|(_, f)| f.kind == FieldType::Lines)
+        {
+            i.push_str(&format!(
+                "\nA record with more lines than fit one result has `fields.{n}` cut to the first lines and `fields[\"{n}:truncated\"]` = {{returned, total, next_lines_offset}}; read the rest with `{}` (record_id, lines_offset).",
+                super::lines::read_tool_name(def, n)
+            ));
+        }
+    }
     Tool::new(
         tool_name(&def.slug, name),
         format!("{d}\n\n{i}"),
@@ -523,8 +538,13 @@ pub fn app_targets(app: &PublishedApp, actor: Option<&Actor>) -> Vec<(String, To
                 ToolTarget::ReadFile(n.clone()),
             ));
         }
-        // A file column of line items: read line by line (`record_id` and `line_id`).
+        // The lines a view row counts or cuts short, for a record the caller may read.
         if f.kind == FieldType::Lines && any_view {
+            out.push((
+                super::lines::read_tool_name(def, n),
+                ToolTarget::ReadLines(n.clone()),
+            ));
+            // A file column of line items: read line by line (`record_id` and `line_id`).
             for (c, _) in crate::engine::lines::file_columns(f) {
                 out.push((
                     tool_name(&def.slug, &format!("read_{n}_{c}")),
@@ -551,6 +571,9 @@ pub fn app_tools(app: &Arc<PublishedApp>, actor: Option<&Actor>) -> Vec<ToolEntr
                 }
                 ToolTarget::FindLookup(n) => {
                     super::lookup::find_tool(def, n, &def.fields[n.as_str()])
+                }
+                ToolTarget::ReadLines(n) => {
+                    super::lines::read_tool(def, n, &def.fields[n.as_str()])
                 }
             };
             ToolEntry {

@@ -53,6 +53,14 @@ pub fn input_schema(f: &FieldDef) -> Option<Value> {
 
 /// The schema of a field's value in results (records and view rows): the stored JSON, or null.
 pub fn stored_schema(f: &FieldDef) -> Value {
+    if crate::engine::line_totals::is_totals(f) {
+        return json!({
+            "type": ["object", "null"],
+            "title": f.label,
+            "description": "Totals per currency of the lines: currency code → amount, e.g. {\"CHF\": \"33.00\", \"EUR\": \"120.50\"}",
+            "additionalProperties": {"type": "string"}
+        });
+    }
     let (kind, extra) = match f.kind {
         FieldType::YesNo => ("boolean", json!({})),
         FieldType::MultiChoice => (

@@ -5,6 +5,7 @@ pub mod catalog;
 mod envelope;
 mod field_types;
 mod jsonrpc;
+mod lines;
 mod lookup;
 mod notify;
 pub mod results;

@@ -146,8 +146,12 @@ pub fn full_row(r: &RecordRow, attachments: &[crate::store::AttachmentRow]) -> V
     })
 }
 
+/// Room kept for the sentences saying a row's lines were cut short.
+const CUT_NOTE_BYTES: usize = 400;
+
 /// A view page as a tool result, cut short (with a cursor) before it exceeds `budget` bytes; the
-/// rows go in `structuredContent` and, unless `rows_in` says otherwise, also in the text.
+/// rows go in `structuredContent` and, unless `rows_in` says otherwise, also in the text. A Full
+/// row too large alone keeps only the first lines of its lines fields that fit (`mcp::lines`).
 pub fn view_result(
     page: &ViewPage,
     rows: Vec<Value>,
@@ -162,13 +166,31 @@ pub fn view_result(
     let mut full_text = Vec::new();
     let mut used = 200usize;
     let mut truncated = false;
-    for r in rows {
-        let json = serde_json::to_string(&r).unwrap_or_default();
+    let weight = if with_text { 2 } else { 1 };
+    // Sentences for rows whose lines were cut short.
+    let mut cuts = String::new();
+    for mut r in rows {
+        let mut json = serde_json::to_string(&r).unwrap_or_default();
         // The JSON, and its text rendering when there is one.
-        let size = json.len() * if with_text { 2 } else { 1 } + 16;
+        let mut size = json.len() * weight + 16;
         if used + size > budget && !kept.is_empty() {
             truncated = true;
             break;
+        }
+        if used + size > budget && full {
+            // The page's first row alone is over the budget: it keeps the first lines that fit,
+            // and the lines' read tool gives the rest.
+            let room = budget.saturating_sub(used + 16 + CUT_NOTE_BYTES);
+            let id = r["id"].as_i64().unwrap_or_default();
+            for (field, returned, total) in
+                super::lines::fit_lines(&page.app.def, &mut r, room, weight)
+            {
+                let s = super::lines::cut_sentence(&page.app.def, id, &field, returned, total);
+                used += s.len();
+                cuts.push_str(&s);
+            }
+            json = serde_json::to_string(&r).unwrap_or_default();
+            size = json.len() * weight + 16;
         }
         used += size;
         kept.push(r);
@@ -187,6 +209,7 @@ pub fn view_result(
         next_cursor.as_deref(),
         truncated,
     );
+    text.push_str(&cuts);
     if !with_text {
         text.push_str("The rows are in structuredContent (`rows`");
         text.push_str(if full {
@@ -263,7 +286,11 @@ fn text_table(out: &mut String, rows: &[Value], view: &ViewDef) {
 
 /// A field's value as shown to people and models: money with its currency's minor units.
 fn shown(def: &AppDef, field: &str, value: &Value, record: &Value) -> Value {
-    let money = def.fields.get(field).is_some_and(|f| f.kind.is_numeric());
+    // Totals per currency stay the object the result's schema describes.
+    let money = def
+        .fields
+        .get(field)
+        .is_some_and(|f| f.kind.is_numeric() && !crate::engine::line_totals::is_totals(f));
     if !money || value.is_null() {
         return value.clone();
     }

@@ -669,6 +669,22 @@ impl FormworkMcp {
                     }
                 }
             }
+            ToolTarget::ReadLines(f) => {
+                let app = entry.app.clone();
+                let budget = self.ctx.max_result_bytes;
+                let rows_in = self.ctx.view_rows.get(self.ctx.engine.store()).await;
+                match super::lines::run(&self.ctx.engine, app, &actor, f, &args, budget, rows_in)
+                    .await
+                {
+                    Ok(r) => r,
+                    Err(e) => {
+                        let (r, code) = engine_error(&e);
+                        self.note(code, Some(&entry.name), &actor.username, &e.to_string())
+                            .await;
+                        r
+                    }
+                }
+            }
             ToolTarget::Summary(v) => {
                 let app = entry.app.clone();
                 let budget = self.ctx.max_result_bytes;

@@ -12,6 +12,14 @@ pub fn display_value(def: &AppDef, field: &str, data: &Value) -> String {
         return plain;
     };
     match f.kind {
+        // Totals per currency: "CHF 33.00 · EUR 1,120.50".
+        FieldType::Computed if crate::engine::line_totals::is_totals(f) => {
+            crate::engine::line_totals::parts(data.get(field).unwrap_or(&Value::Null))
+                .iter()
+                .map(|(code, amount)| format!("{code} {}", group_thousands(amount)))
+                .collect::<Vec<_>>()
+                .join(" · ")
+        }
         FieldType::Money | FieldType::Computed if !plain.is_empty() => {
             let grouped = group_thousands(&plain);
             match currency_of(def, field, data) {

@@ -344,6 +344,9 @@ fn amount_fields(def: &AppDef) -> Vec<(String, String)> {
             matches!(f.kind, FieldType::Money | FieldType::Computed) && def.currency_of(n).is_some()
         })
         .map(|(n, f)| (n.clone(), format!("{} ({n})", f.label)))
+        .chain(line_columns(def, |c| {
+            c.kind == FieldType::Money && c.currency_field.is_some()
+        }))
         .collect()
 }
 
@@ -352,7 +355,26 @@ fn date_fields(def: &AppDef) -> Vec<(String, String)> {
         .iter()
         .filter(|(_, f)| f.kind == FieldType::Date)
         .map(|(n, f)| (n.clone(), format!("{} ({n})", f.label)))
+        .chain(line_columns(def, |c| c.kind == FieldType::Date))
         .collect()
+}
+
+/// The columns of lines fields a converted field may name (`items.net`, `items.date`).
+fn line_columns(def: &AppDef, fits: impl Fn(&FieldDef) -> bool) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for (n, f) in def
+        .fields
+        .iter()
+        .filter(|(_, f)| f.kind == FieldType::Lines)
+    {
+        for (c, col) in f.columns.iter().filter(|(_, c)| fits(c)) {
+            out.push((
+                format!("{n}.{c}"),
+                format!("{} › {} ({n}.{c})", f.label, col.label),
+            ));
+        }
+    }
+    out
 }
 
 pub(super) fn blank_field(kind: FieldType, label: &str) -> FieldDef {
