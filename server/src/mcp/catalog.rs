@@ -20,6 +20,8 @@ pub enum ToolTarget {
     Summary(String),
     /// Find records for a lookup field.
     FindLookup(String),
+    /// A link to send a file to a record's file input from a phone.
+    UploadLink,
 }
 
 /// A tool and what it maps to.
@@ -533,6 +535,12 @@ pub fn app_targets(app: &PublishedApp, actor: Option<&Actor>) -> Vec<(String, To
             }
         }
     }
+    if !super::upload_link::uploadable(def, actor).is_empty() {
+        out.push((
+            super::upload_link::upload_link_tool_name(def),
+            ToolTarget::UploadLink,
+        ));
+    }
     out
 }
 
@@ -552,6 +560,10 @@ pub fn app_tools(app: &Arc<PublishedApp>, actor: Option<&Actor>) -> Vec<ToolEntr
                 ToolTarget::FindLookup(n) => {
                     super::lookup::find_tool(def, n, &def.fields[n.as_str()])
                 }
+                ToolTarget::UploadLink => super::upload_link::upload_link_tool(
+                    def,
+                    &super::upload_link::uploadable(def, actor),
+                ),
             };
             ToolEntry {
                 app: app.clone(),
