@@ -399,7 +399,7 @@ async fn a_line_items_link_adds_a_line_or_sets_one_lines_file_keeping_the_others
     assert_eq!(items[0]["supplier"], "Cafe");
     assert!(items[0]["receipt"].is_null());
     assert_eq!(items[1]["supplier"], "Taxi");
-    assert_eq!(items[1]["net"], "20.00");
+    assert_eq!(items[1]["net"], "20");
     assert!(items[1]["receipt"].is_i64(), "{items:?}");
     assert!(items[2]["snapshot"].is_i64(), "{items:?}");
     let read = call_tool(

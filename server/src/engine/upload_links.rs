@@ -22,7 +22,9 @@ pub struct UploadTarget {
     pub operation: String,
     /// "Receipt", or "Lines · Receipt".
     pub label: String,
-    /// Whether the input takes only images (a photo), or PDFs too.
+    /// The input's own label ("Receipt"), without its lines field's.
+    pub noun: String,
+    /// Whether the input takes only images (a photo, or a file field that accepts no PDF).
     pub photo_only: bool,
 }
 
@@ -131,7 +133,10 @@ impl Engine {
                         None => target.label.clone(),
                     };
                     return Ok(UploadTarget {
-                        photo_only: target.kind == FieldType::Photo,
+                        noun: target.label.clone(),
+                        photo_only: target.kind == FieldType::Photo
+                            || (!target.accept.is_empty()
+                                && !target.accept.iter().any(|a| a.contains("pdf"))),
                         field: path.clone(),
                         line_id: line_id.map(String::from),
                         operation: (*name).clone(),

@@ -281,7 +281,8 @@ async fn read_form(
                 }
                 token_ok = true;
             }
-            "file" if token_ok && received.is_none() => {
+            "file" if !token_ok => return Err(WebError::Csrf),
+            "file" if received.is_none() => {
                 let filename = part
                     .content_disposition()
                     .and_then(|cd| cd.get_filename().map(String::from))
@@ -408,10 +409,7 @@ pub async fn submit(
             page(
                 StatusCode::OK,
                 "Received",
-                format!(
-                    "{} received; you can go back to the chat.",
-                    super::profile::capitalized(&target.label)
-                ),
+                format!("{} received; you can go back to the chat.", target.noun),
                 true,
             )
         }
