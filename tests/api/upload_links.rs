@@ -51,7 +51,10 @@ async fn a_receipt_sent_through_an_upload_link_lands_on_the_record_with_history(
     let id = alice_web.new_claim("Taxi to the airport").await;
 
     let names = tool_names(&app, &alice).await;
-    assert!(names.contains(&"expense_claims_upload_link".to_string()), "{names:?}");
+    assert!(
+        names.contains(&"expense_claims_upload_link".to_string()),
+        "{names:?}"
+    );
     let sc = link(
         &app,
         &alice,
@@ -69,14 +72,23 @@ async fn a_receipt_sent_through_an_upload_link_lands_on_the_record_with_history(
     let anon = client();
     let page = anon.get(&url).send().await.unwrap();
     assert_eq!(page.status(), StatusCode::OK);
-    let csp = page.headers()["content-security-policy"].to_str().unwrap().to_string();
+    let csp = page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
     assert!(csp.contains("default-src 'self'"), "{csp}");
     assert_eq!(page.headers()["referrer-policy"], "no-referrer");
     assert_eq!(page.headers()["cache-control"], "no-store");
     let html = page.text().await.unwrap();
     assert!(html.contains(r#"capture="environment""#), "{html}");
-    assert!(html.contains(r#"accept="image/*,application/pdf""#), "{html}");
-    assert!(html.contains("data:image/svg+xml;base64,"), "a QR code: {html}");
+    assert!(
+        html.contains(r#"accept="image/*,application/pdf""#),
+        "{html}"
+    );
+    assert!(
+        html.contains("data:image/svg+xml;base64,"),
+        "a QR code: {html}"
+    );
     assert!(html.contains(&format!("Expense Claims #{id}")), "{html}");
 
     // Nothing has arrived yet.
@@ -98,13 +110,22 @@ async fn a_receipt_sent_through_an_upload_link_lands_on_the_record_with_history(
     );
 
     // The record holds the file, history says who set it and how.
-    let read = call_tool(&app, &alice, "expense_claims_read_receipt", json!({"record_id": id})).await;
+    let read = call_tool(
+        &app,
+        &alice,
+        "expense_claims_read_receipt",
+        json!({"record_id": id}),
+    )
+    .await;
     assert_ne!(read["isError"], json!(true), "{read}");
     assert_eq!(read["structuredContent"]["filename"], "taxi.png");
     let (_, record) = alice_web
         .get_text(&format!("/apps/expense_claims/records/{id}"))
         .await;
-    assert!(record.contains("<strong>Upload receipt</strong> by alice"), "{record}");
+    assert!(
+        record.contains("<strong>Upload receipt</strong> by alice"),
+        "{record}"
+    );
 
     // The tool that made the link tells the model the file is there.
     let status = link(
@@ -120,11 +141,20 @@ async fn a_receipt_sent_through_an_upload_link_lands_on_the_record_with_history(
 
     // Spent: neither the page nor another upload works again, and nothing more is stored.
     let rows = attachment_rows(&app).await;
-    assert_eq!(anon.get(&url).send().await.unwrap().status(), StatusCode::GONE);
+    assert_eq!(
+        anon.get(&url).send().await.unwrap().status(),
+        StatusCode::GONE
+    );
     let again = send(&anon, &url, "other.png", png_receipt(9)).await;
     assert_eq!(again.status(), StatusCode::GONE);
     assert_eq!(attachment_rows(&app).await, rows);
-    let read = call_tool(&app, &alice, "expense_claims_read_receipt", json!({"record_id": id})).await;
+    let read = call_tool(
+        &app,
+        &alice,
+        "expense_claims_read_receipt",
+        json!({"record_id": id}),
+    )
+    .await;
     assert_eq!(read["structuredContent"]["filename"], "taxi.png");
 }
 
@@ -163,9 +193,16 @@ async fn an_expired_or_unknown_link_is_gone_and_stores_nothing() {
 
     // A made-up or cut-off link opens nothing.
     let bogus = format!("{}x", &url[..url.len() - 5]);
-    assert_eq!(anon.get(&bogus).send().await.unwrap().status(), StatusCode::GONE);
     assert_eq!(
-        anon.get(&app.url("/upload/not-a-link")).send().await.unwrap().status(),
+        anon.get(&bogus).send().await.unwrap().status(),
+        StatusCode::GONE
+    );
+    assert_eq!(
+        anon.get(&app.url("/upload/not-a-link"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
         StatusCode::GONE
     );
 }
@@ -229,7 +266,10 @@ async fn nobody_gets_a_link_to_someone_elses_record_and_a_link_acts_only_as_its_
     let (_, record) = alice_web
         .get_text(&format!("/apps/expense_claims/records/{id}"))
         .await;
-    assert!(record.contains("<strong>Upload receipt</strong> by alice"), "{record}");
+    assert!(
+        record.contains("<strong>Upload receipt</strong> by alice"),
+        "{record}"
+    );
     assert!(!record.contains("by bob"), "{record}");
     let (status, _) = bob_web
         .get_text(&format!("/apps/expense_claims/records/{id}"))
@@ -248,22 +288,38 @@ async fn nobody_gets_a_link_to_someone_elses_record_and_a_link_acts_only_as_its_
     let rows = attachment_rows(&app).await;
     let wrong_token = reqwest::multipart::Form::new()
         .text("token", "fwu_somethingelse")
-        .part("file", reqwest::multipart::Part::bytes(png_receipt(1)).file_name("x.png"));
-    let r = client().post(url).multipart(wrong_token).send().await.unwrap();
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(png_receipt(1)).file_name("x.png"),
+        );
+    let r = client()
+        .post(url)
+        .multipart(wrong_token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
-    let no_token = reqwest::multipart::Form::new()
-        .part("file", reqwest::multipart::Part::bytes(png_receipt(1)).file_name("x.png"));
+    let no_token = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(png_receipt(1)).file_name("x.png"),
+    );
     let r = client().post(url).multipart(no_token).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     let extra = reqwest::multipart::Form::new()
         .text("token", url.rsplit('/').next().unwrap().to_string())
         .text("purpose", "changed")
-        .part("file", reqwest::multipart::Part::bytes(png_receipt(1)).file_name("x.png"));
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(png_receipt(1)).file_name("x.png"),
+        );
     let r = client().post(url).multipart(extra).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     assert_eq!(attachment_rows(&app).await, rows);
     // Still usable after those refusals.
-    assert_eq!(client().get(url).send().await.unwrap().status(), StatusCode::OK);
+    assert_eq!(
+        client().get(url).send().await.unwrap().status(),
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]
@@ -290,7 +346,12 @@ async fn a_record_that_can_no_longer_take_the_file_refuses_and_keeps_nothing() {
             None,
         )
         .await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", r.text().await.unwrap());
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        r.text().await.unwrap()
+    );
     let sc = link(
         &app,
         &alice,
@@ -307,11 +368,22 @@ async fn a_record_that_can_no_longer_take_the_file_refuses_and_keeps_nothing() {
         json!({"record_id": id, "field": "receipt"}),
     )
     .await;
-    let r = send(&client(), first["url"].as_str().unwrap(), "a.png", png_receipt(2)).await;
+    let r = send(
+        &client(),
+        first["url"].as_str().unwrap(),
+        "a.png",
+        png_receipt(2),
+    )
+    .await;
     assert_eq!(r.status(), StatusCode::OK);
     let v = version_of(&alice_web, id).await;
     let r = alice_web.run_op("submit", Some((id, v)), &[], None).await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", r.text().await.unwrap());
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        r.text().await.unwrap()
+    );
 
     let rows = attachment_rows(&app).await;
     let page = client().get(&url).send().await.unwrap();
@@ -320,7 +392,13 @@ async fn a_record_that_can_no_longer_take_the_file_refuses_and_keeps_nothing() {
     let r = send(&client(), &url, "late.png", png_receipt(5)).await;
     assert_eq!(r.status(), StatusCode::CONFLICT);
     assert_eq!(attachment_rows(&app).await, rows, "no attachment row left");
-    let read = call_tool(&app, &alice, "expense_claims_read_receipt", json!({"record_id": id})).await;
+    let read = call_tool(
+        &app,
+        &alice,
+        "expense_claims_read_receipt",
+        json!({"record_id": id}),
+    )
+    .await;
     assert_eq!(read["structuredContent"]["filename"], "a.png");
     // And no new link for it.
     let r = call_tool(
@@ -331,7 +409,10 @@ async fn a_record_that_can_no_longer_take_the_file_refuses_and_keeps_nothing() {
     )
     .await;
     assert_eq!(r["isError"], json!(true), "{r}");
-    assert_eq!(r["structuredContent"]["error"]["code"], "precondition_failed", "{r}");
+    assert_eq!(
+        r["structuredContent"]["error"]["code"], "precondition_failed",
+        "{r}"
+    );
 }
 
 #[tokio::test]
@@ -339,7 +420,10 @@ async fn a_line_items_link_adds_a_line_or_sets_one_lines_file_keeping_the_others
     let app = spawn_app().await;
     let path = app.dir.path().join("sheets.toml");
     std::fs::write(&path, SHEETS).unwrap();
-    app.cli(&["app", "import", path.to_str().unwrap(), "--publish"], None);
+    app.cli(
+        &["app", "import", path.to_str().unwrap(), "--publish"],
+        None,
+    );
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     app.enable_mcp().await;
     let alice = app.token("alice");
@@ -364,7 +448,13 @@ async fn a_line_items_link_adds_a_line_or_sets_one_lines_file_keeping_the_others
         json!({"record_id": id, "field": "items.receipt", "line_id": "l2"}),
     )
     .await;
-    let r = send(&client(), sc["url"].as_str().unwrap(), "taxi.png", png_receipt(4)).await;
+    let r = send(
+        &client(),
+        sc["url"].as_str().unwrap(),
+        "taxi.png",
+        png_receipt(4),
+    )
+    .await;
     assert_eq!(r.status(), StatusCode::OK);
     // A photo for a new line.
     let new_line = link(
@@ -374,10 +464,23 @@ async fn a_line_items_link_adds_a_line_or_sets_one_lines_file_keeping_the_others
         json!({"record_id": id, "field": "items.snapshot"}),
     )
     .await;
-    let page = client().get(new_line["url"].as_str().unwrap()).send().await.unwrap();
+    let page = client()
+        .get(new_line["url"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
     let html = page.text().await.unwrap();
-    assert!(html.contains(r#"accept="image/*""#), "a photo column takes images: {html}");
-    let r = send(&client(), new_line["url"].as_str().unwrap(), "desk.png", png_receipt(6)).await;
+    assert!(
+        html.contains(r#"accept="image/*""#),
+        "a photo column takes images: {html}"
+    );
+    let r = send(
+        &client(),
+        new_line["url"].as_str().unwrap(),
+        "desk.png",
+        png_receipt(6),
+    )
+    .await;
     assert_eq!(r.status(), StatusCode::OK);
     let status = link(
         &app,

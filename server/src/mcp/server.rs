@@ -459,13 +459,15 @@ impl FormworkMcp {
         let column = crate::engine::lines::split_column_path(&entry.app.def, field);
         let line_id = match (&column, args.get("line_id")) {
             (Some(_), Some(Value::String(l))) if !l.trim().is_empty() => Some(l.trim().to_string()),
-            (Some((lines, _, _)), _) => return tool_error(
-                "invalid_input",
-                format!(
+            (Some((lines, _, _)), _) => {
+                return tool_error(
+                    "invalid_input",
+                    format!(
                     "`line_id` (text, e.g. \"l1\", as the record's `{lines}` lists it) is required"
                 ),
-                None,
-            ),
+                    None,
+                )
+            }
             (None, _) => None,
         };
         let held = match (&column, &line_id) {

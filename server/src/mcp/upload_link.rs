@@ -109,7 +109,13 @@ pub async fn run(
         None | Some(Value::Null) => None,
         Some(Value::String(s)) if s.trim().is_empty() => None,
         Some(Value::String(s)) => Some(s.trim().to_string()),
-        Some(_) => return tool_error("invalid_input", "`line_id` must be text such as \"l1\"", None),
+        Some(_) => {
+            return tool_error(
+                "invalid_input",
+                "`line_id` must be text such as \"l1\"",
+                None,
+            )
+        }
     };
     match args.get("link_id") {
         None | Some(Value::Null) => {}
@@ -190,7 +196,10 @@ async fn status(
         Ok(_) => {
             return tool_error(
                 "not_found",
-                format!("you have no upload link {link_id} for record {record_id} of {}", app.def.name),
+                format!(
+                    "you have no upload link {link_id} for record {record_id} of {}",
+                    app.def.name
+                ),
                 None,
             )
         }
@@ -231,19 +240,24 @@ async fn status(
         };
         // The line that holds it (a new line's id is known only now).
         let line = match row.field.split_once('.') {
-            Some((lines, column)) => match ctx.engine.record(actor, &app.def.slug, row.record_id).await {
-                Ok(access) => crate::engine::lines::stored_lines(
-                    access.record.data.get(lines).unwrap_or(&Value::Null),
-                )
-                .into_iter()
-                .find(|l| l.get(column).and_then(Value::as_i64) == Some(att_id))
-                .and_then(|l| l.get("id").and_then(Value::as_str).map(String::from)),
-                Err(e) => return engine_error(&e).0,
-            },
+            Some((lines, column)) => {
+                match ctx.engine.record(actor, &app.def.slug, row.record_id).await {
+                    Ok(access) => crate::engine::lines::stored_lines(
+                        access.record.data.get(lines).unwrap_or(&Value::Null),
+                    )
+                    .into_iter()
+                    .find(|l| l.get(column).and_then(Value::as_i64) == Some(att_id))
+                    .and_then(|l| l.get("id").and_then(Value::as_str).map(String::from)),
+                    Err(e) => return engine_error(&e).0,
+                }
+            }
             None => None,
         };
         let read_tool = match row.field.split_once('.') {
-            Some(_) => tool_name(&app.def.slug, &format!("read_{}", row.field.replace('.', "_"))),
+            Some(_) => tool_name(
+                &app.def.slug,
+                &format!("read_{}", row.field.replace('.', "_")),
+            ),
             None => tool_name(&app.def.slug, &format!("read_{}", row.field)),
         };
         text = format!(

@@ -197,10 +197,7 @@ fn form_page(
         heading: format!("Send the {}", target.label),
         token: token.to_string(),
         form: Some(UploadForm {
-            place: format!(
-                "{} #{}{title}{line}",
-                target.app.def.name, target.record.id
-            ),
+            place: format!("{} #{}{title}{line}", target.app.def.name, target.record.id),
             label: target.label.clone(),
             accept: if target.photo_only {
                 "image/*"
@@ -287,9 +284,9 @@ async fn read_form(
                     .content_disposition()
                     .and_then(|cd| cd.get_filename().map(String::from))
                     .unwrap_or_else(|| "upload".into());
-                let mut file = SpooledFile::create(data_dir)
-                    .await
-                    .map_err(|e| WebError::Internal(format!("an upload could not be received: {e}")))?;
+                let mut file = SpooledFile::create(data_dir).await.map_err(|e| {
+                    WebError::Internal(format!("an upload could not be received: {e}"))
+                })?;
                 let mut size = 0usize;
                 while let Some(chunk) = part.next().await {
                     let chunk = chunk.map_err(|e| {
@@ -332,7 +329,10 @@ async fn read_form(
     }
     match received {
         Some(r) if !r.file.is_empty() => Ok(Ok(r)),
-        _ => Ok(Err((StatusCode::BAD_REQUEST, "choose a file to send".into()))),
+        _ => Ok(Err((
+            StatusCode::BAD_REQUEST,
+            "choose a file to send".into(),
+        ))),
     }
 }
 
@@ -350,9 +350,7 @@ pub async fn submit(
     let max = state.uploads.limits.max_bytes;
     let received = match read_form(mp, &token, max, &state.config.data_dir).await? {
         Ok(r) => r,
-        Err((status, msg)) => {
-            return form_page(&state, &token, &row, &target, Some(msg), status)
-        }
+        Err((status, msg)) => return form_page(&state, &token, &row, &target, Some(msg), status),
     };
     let now = Utc::now();
     // One upload at a time: a second submission of the same link finds it claimed.
@@ -373,13 +371,22 @@ pub async fn submit(
         Ok(b) => b,
         Err(e) => {
             release().await;
-            return Err(WebError::Internal(format!("an upload could not be read back: {e}")));
+            return Err(WebError::Internal(format!(
+                "an upload could not be read back: {e}"
+            )));
         }
     };
     let slug = target.app.def.slug.clone();
     let uploaded = match state
         .uploads
-        .upload(&state.engine, &actor, &slug, &target.field, &received.filename, bytes)
+        .upload(
+            &state.engine,
+            &actor,
+            &slug,
+            &target.field,
+            &received.filename,
+            bytes,
+        )
         .await
     {
         Ok(u) => u,
