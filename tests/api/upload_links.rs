@@ -198,7 +198,7 @@ async fn an_expired_or_unknown_link_is_gone_and_stores_nothing() {
         StatusCode::GONE
     );
     assert_eq!(
-        anon.get(&app.url("/upload/not-a-link"))
+        anon.get(app.url("/upload/not-a-link"))
             .send()
             .await
             .unwrap()
@@ -315,11 +315,18 @@ async fn nobody_gets_a_link_to_someone_elses_record_and_a_link_acts_only_as_its_
     let r = client().post(url).multipart(extra).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     assert_eq!(attachment_rows(&app).await, rows);
+    // A file the upload checks refuse: the page says why, and the link stays usable.
+    let r = send(&client(), url, "notes.txt", b"not a receipt".to_vec()).await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert!(r.text().await.unwrap().contains("role=\"alert\""));
+    assert_eq!(attachment_rows(&app).await, rows);
     // Still usable after those refusals.
     assert_eq!(
         client().get(url).send().await.unwrap().status(),
         StatusCode::OK
     );
+    let r = send(&client(), url, "fee2.png", png_receipt(12)).await;
+    assert_eq!(r.status(), StatusCode::OK);
 }
 
 #[tokio::test]
