@@ -11,6 +11,7 @@ mod m0007_rates;
 mod m0008_people;
 mod m0009_summary_rollups;
 mod m0010_departments;
+mod m0011_upload_links;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0008_people::Migration),
             Box::new(m0009_summary_rollups::Migration),
             Box::new(m0010_departments::Migration),
+            Box::new(m0011_upload_links::Migration),
         ]
     }
 }

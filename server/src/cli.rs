@@ -89,6 +89,9 @@ pub enum Command {
         /// Largest accepted upload in bytes.
         #[arg(long, env = "FORMWORK_MAX_UPLOAD_BYTES", default_value_t = 20_000_000)]
         max_upload_bytes: usize,
+        /// Seconds an upload link (a receipt sent from a phone for an MCP conversation) works.
+        #[arg(long, env = "FORMWORK_UPLOAD_LINK_SECONDS", default_value_t = 900)]
+        upload_link_seconds: i64,
         /// Megapixels of images decoded at once in this process (their memory is about 4 bytes
         /// a pixel); an upload waits for its share, then is refused as busy.
         #[arg(long, env = "FORMWORK_PIXEL_BUDGET_MP", default_value_t = crate::receipts::budget::DEFAULT_BUDGET_MP)]
@@ -333,6 +336,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             demo,
             mcp_max_result_bytes,
             max_upload_bytes,
+            upload_link_seconds,
             pixel_budget_mp,
             pixel_wait_ms,
             sqlite_max_pages,
@@ -355,6 +359,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                 demo,
                 mcp_max_result_bytes,
                 max_upload_bytes,
+                upload_link_seconds,
                 sqlite_max_pages,
                 sqlite_mmap_bytes: sqlite_mmap_mib.map(|m| m.saturating_mul(1 << 20)),
                 db_max_connections,

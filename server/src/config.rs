@@ -19,6 +19,8 @@ pub struct Config {
     pub mcp_max_result_bytes: usize,
     /// Largest upload accepted.
     pub max_upload_bytes: usize,
+    /// How long an upload link an MCP tool hands out works, in seconds.
+    pub upload_link_seconds: i64,
     /// SQLite only: the database's size cap in pages (see `StoreOptions::sqlite_max_pages`).
     pub sqlite_max_pages: Option<u64>,
     /// SQLite only: how much of the database file each connection memory-maps (see

@@ -99,6 +99,7 @@ impl Application {
             auth,
             uploads,
             max_result_bytes: config.mcp_max_result_bytes,
+            upload_link_seconds: config.upload_link_seconds,
             base_url,
             local_port: addr.port(),
             switch: SiteSwitch::default(),

@@ -42,6 +42,7 @@ mod receipts;
 mod scale_out;
 mod scale_out_load;
 mod summaries;
+mod upload_links;
 mod uploads_budget;
 mod uploads_robust;
 mod web_flow;

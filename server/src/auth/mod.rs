@@ -8,6 +8,7 @@ mod reset;
 mod sessions;
 pub mod throttle;
 mod tokens;
+mod upload_links;
 
 pub use accounts::PasswordChangeError;
 pub use password::{
@@ -17,6 +18,7 @@ pub use rejected::RejectedFrom;
 pub use reset::{ResetError, ResetLink, RESET_MINUTES};
 pub use sessions::{SessionSummary, WebSession};
 pub use tokens::{Principal, PAT_PREFIX};
+pub use upload_links::{MintedUploadLink, UploadLinkFor, UploadLinkState, UPLOAD_LINK_PREFIX};
 
 use crate::store::{Store, StoreError, UserRow};
 use base64::Engine as _;

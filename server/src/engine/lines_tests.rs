@@ -179,13 +179,14 @@ fn aggregates_sum_per_currency_and_count_and_pick_dates() {
 fn definitions_are_checked_with_paths() {
     let bad = APP.replace(
         "day = { type = \"date\", label = \"Day\" }",
-        "day = { type = \"file\", label = \"Day\" }\nwho = { type = \"lookup\", label = \"Who\", app = \"x\" }",
+        "day = { type = \"file\", label = \"Day\", default = \"3\" }\nwho = { type = \"lookup\", label = \"Who\", app = \"x\" }",
     );
     let e = AppDef::parse(&bad).unwrap_err();
     let text: Vec<String> = e.iter().map(|e| e.to_string()).collect();
+    // A file column is one (a receipt per line), but it has no default.
     assert!(
         text.iter().any(|t| t.starts_with(
-            "fields.items.columns.day.type: `file` is not supported in line columns yet"
+            "fields.items.columns.day.default: a file or photo column has no default"
         )),
         "{text:?}"
     );

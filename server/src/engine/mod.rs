@@ -30,6 +30,7 @@ mod rates_csv;
 pub mod records;
 pub mod routing;
 pub mod summaries;
+pub mod upload_links;
 pub mod value;
 pub mod views;
 
@@ -40,6 +41,7 @@ pub use error::{EngineError, FieldError};
 pub use operations::{Change, OperationOutcome, OperationRequest};
 pub use records::RecordAccess;
 pub use summaries::{SummaryGroup, SummaryPage};
+pub use upload_links::UploadTarget;
 pub use value::Raw;
 pub use views::{ViewPage, ViewRequest};
 

@@ -22,6 +22,8 @@ pub enum ToolTarget {
     FindLookup(String),
     /// Read a record's lines of a lines field, page by page.
     ReadLines(String),
+    /// A link to send a file to a record's file input from a phone.
+    UploadLink,
 }
 
 /// A tool and what it maps to.
@@ -553,6 +555,12 @@ pub fn app_targets(app: &PublishedApp, actor: Option<&Actor>) -> Vec<(String, To
             }
         }
     }
+    if !super::upload_link::uploadable(def, actor).is_empty() {
+        out.push((
+            super::upload_link::upload_link_tool_name(def),
+            ToolTarget::UploadLink,
+        ));
+    }
     out
 }
 
@@ -575,6 +583,10 @@ pub fn app_tools(app: &Arc<PublishedApp>, actor: Option<&Actor>) -> Vec<ToolEntr
                 ToolTarget::ReadLines(n) => {
                     super::lines::read_tool(def, n, &def.fields[n.as_str()])
                 }
+                ToolTarget::UploadLink => super::upload_link::upload_link_tool(
+                    def,
+                    &super::upload_link::uploadable(def, actor),
+                ),
             };
             ToolEntry {
                 app: app.clone(),

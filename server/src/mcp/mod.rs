@@ -13,6 +13,7 @@ mod server;
 mod summary;
 mod switch;
 mod too_large;
+pub mod upload_link;
 
 pub use notify::open_streams;
 pub use server::FormworkMcp;
@@ -53,6 +54,8 @@ pub struct McpContext {
     pub auth: Auth,
     pub uploads: Uploads,
     pub max_result_bytes: usize,
+    /// How long an upload link works (`--upload-link-seconds`).
+    pub upload_link_seconds: i64,
     pub base_url: String,
     /// The port the server listens on, for loopback Host/Origin spellings.
     pub local_port: u16,

@@ -685,6 +685,9 @@ impl FormworkMcp {
                     }
                 }
             }
+            ToolTarget::UploadLink => {
+                super::upload_link::run(&self.ctx, entry.app.clone(), &actor, &args).await
+            }
             ToolTarget::Summary(v) => {
                 let app = entry.app.clone();
                 let budget = self.ctx.max_result_bytes;

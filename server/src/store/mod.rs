@@ -18,6 +18,7 @@ mod summary;
 mod team;
 mod throttle;
 mod tokens;
+mod upload_links;
 mod users;
 
 pub use apps::{AppRow, AppVersionRow, LineValues, Publication, VersionInfo};
@@ -33,6 +34,7 @@ pub use rollups::{RollupSpec, MAX_KEYS as ROLLUP_KEYS};
 pub use summary::{Aggregate, DateBucket, GroupKey, SummaryQuery, SummaryRow};
 pub use team::{DelegationRow, ManagerError, TeamMember};
 pub use tokens::{ClientRow, CodeRow, NewToken, TokenRow};
+pub use upload_links::{NewUploadLink, UploadLinkRow};
 pub use users::{SessionRow, UserRow};
 
 use sea_orm::{

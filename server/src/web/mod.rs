@@ -24,6 +24,7 @@ mod session;
 mod sign_in;
 mod stand_ins;
 mod summaries;
+mod upload_links;
 mod wording;
 
 pub use error::WebError;
@@ -90,6 +91,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(profile::configure)
         .configure(stand_ins::configure)
         .configure(password_reset::configure)
+        .configure(upload_links::configure)
         .configure(notifications::configure)
         .configure(admin::configure)
         .configure(oauth::configure)
