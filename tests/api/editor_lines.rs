@@ -168,7 +168,10 @@ async fn an_administrator_adds_edits_moves_and_removes_columns_and_the_form_take
         !page.contains(r#"<option value="lookup">"#) && !page.contains(r#"<option value="lines">"#),
         "only column types"
     );
-    assert!(page.contains(r#"<option value="file">"#), "a line may carry a file");
+    assert!(
+        page.contains(r#"<option value="file">"#),
+        "a line may carry a file"
+    );
     assert!(!page.contains("c-visible_when"), "no conditions on columns");
 
     // Edit it: new label, a rename (no values yet), a maximum length, required.
