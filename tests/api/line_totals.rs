@@ -161,6 +161,18 @@ async fn totals_per_currency_and_in_the_home_currency_follow_the_lines() {
         "{csv}"
     );
 
+    // The view's totals line adds up the home-currency totals only: totals per currency do
+    // not add up across records.
+    let (status, list_page) = alice.get_text("/apps/trip_totals/views/list").await;
+    assert_eq!(status, StatusCode::OK);
+    let totals_line = list_page
+        .split("<p class=\"totals\">")
+        .nth(1)
+        .and_then(|t| t.split("</p>").next())
+        .unwrap_or_default();
+    assert!(totals_line.contains("Total in EUR"), "{totals_line}");
+    assert!(!totals_line.contains("Totals <span"), "{totals_line}");
+
     // The view summary adds up the home-currency totals.
     let r = call_tool(&app, &token, "trip_totals_list_summary", json!({})).await;
     ok(&r);

@@ -266,7 +266,9 @@ impl Engine {
         let mut out = Vec::new();
         for c in columns {
             let numeric = app.def.fields.get(&c).is_some_and(|f| f.kind.is_numeric());
-            if !numeric {
+            // Totals per currency, and sums in each record's own currency, do not add up across
+            // records (a view summary refuses them too).
+            if !numeric || super::lines::unsummable(&app.def, &c) {
                 continue;
             }
             let s = SummaryDef {
