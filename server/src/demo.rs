@@ -228,12 +228,7 @@ pub async fn generate_travel_reports(
         .app("travel_reports")
         .await
         .map_err(|e| e.to_string())?;
-    let mut owners = Vec::new();
-    for i in 1..=users.max(1) {
-        let name = format!("emp{i:03}");
-        let id = ensure_user(&auth, &name, &format!("Employee {i}"), &["employee"]).await?;
-        owners.push((id, name));
-    }
+    let owners = ensure_employees(&auth, users).await?;
     let mut rng = StdRng::seed_from_u64(reports ^ 0x7a1);
     let today = Utc::now().date_naive();
     let started = std::time::Instant::now();
@@ -369,12 +364,7 @@ pub async fn generate_requests(engine: &Engine, requests: u64, users: u32) -> Re
         .await
         .map_err(|e| e.to_string())?;
     let lead = ensure_user(&auth, "pm001", "Project manager 1", &["manager"]).await?;
-    let mut owners = Vec::new();
-    for i in 1..=users.max(1) {
-        let name = format!("emp{i:03}");
-        let id = ensure_user(&auth, &name, &format!("Employee {i}"), &["employee"]).await?;
-        owners.push((id, name));
-    }
+    let owners = ensure_employees(&auth, users).await?;
     let rows: Vec<(i64, serde_json::Value)> = (0..50)
         .map(|i| {
             (
@@ -481,6 +471,17 @@ pub async fn ensure_app(engine: &Engine) -> Result<(), String> {
             .map_err(|e| e.to_string())?;
     }
     Ok(())
+}
+
+/// The generated employees emp001, emp002, … (at least one), created when missing: (id, name).
+async fn ensure_employees(auth: &Auth, users: u32) -> Result<Vec<(i64, String)>, String> {
+    let mut owners = Vec::new();
+    for i in 1..=users.max(1) {
+        let name = format!("emp{i:03}");
+        let id = ensure_user(auth, &name, &format!("Employee {i}"), &["employee"]).await?;
+        owners.push((id, name));
+    }
+    Ok(owners)
 }
 
 async fn ensure_user(
@@ -1124,12 +1125,7 @@ pub async fn generate(engine: &Engine, claims: u64, users: u32) -> Result<(), St
         .app("expense_claims")
         .await
         .map_err(|e| e.to_string())?;
-    let mut owners = Vec::new();
-    for i in 1..=users.max(1) {
-        let name = format!("emp{i:03}");
-        let id = ensure_user(&auth, &name, &format!("Employee {i}"), &["employee"]).await?;
-        owners.push((id, name));
-    }
+    let owners = ensure_employees(&auth, users).await?;
     let mut rng = StdRng::seed_from_u64(claims ^ 0x5eed);
     let today = Utc::now().date_naive();
     let started = std::time::Instant::now();
