@@ -32,6 +32,8 @@ struct DemoTrip {
     cost_centre: &'static str,
     receipts: &'static [(&'static str, &'static str)],
     journeys: &'static [(&'static str, &'static str, &'static str)],
+    /// The demo project (by name) its filled receipt lines are charged to, if any.
+    project: Option<&'static str>,
     plan: TripPlan,
 }
 
@@ -59,6 +61,7 @@ const DEMO_TRIPS: &[DemoTrip] = &[
             "Munich office – Munich airport – Munich office",
             "76",
         )],
+        project: Some("Website relaunch"),
         plan: TripPlan::Submitted,
     },
     DemoTrip {
@@ -73,6 +76,7 @@ const DEMO_TRIPS: &[DemoTrip] = &[
             ("03_taxi_london.jpg", "Transport"),
         ],
         journeys: &[],
+        project: Some("Berlin office move"),
         plan: TripPlan::Approved,
     },
     DemoTrip {
@@ -84,6 +88,7 @@ const DEMO_TRIPS: &[DemoTrip] = &[
         cost_centre: "CC-4300",
         receipts: &[("05_restaurant_zurich.webp", "")],
         journeys: &[("2024-04-22", "Home – Zurich HB – Home", "212")],
+        project: None,
         plan: TripPlan::Draft,
     },
     DemoTrip {
@@ -98,6 +103,7 @@ const DEMO_TRIPS: &[DemoTrip] = &[
             ("17_restaurante_madrid.jpg", "Meals"),
         ],
         journeys: &[],
+        project: Some("Customer portal"),
         plan: TripPlan::Draft,
     },
 ];
@@ -606,6 +612,25 @@ pub async fn seed(
     Ok(())
 }
 
+/// The demo projects' ids by name.
+async fn project_ids(engine: &Engine) -> Result<std::collections::HashMap<String, i64>, String> {
+    let app = engine.app("projects").await.map_err(|e| e.to_string())?;
+    let q = crate::store::RecordQuery {
+        app_id: app.id,
+        limit: 100,
+        ..Default::default()
+    };
+    let (rows, _) = engine
+        .store()
+        .query_records(&q)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| Some((r.data.get("name")?.as_str()?.to_string(), r.id)))
+        .collect())
+}
+
 /// The demo's projects, created by a manager once (when the app has none).
 async fn seed_projects(engine: &Engine, manager: &Actor) -> Result<(), String> {
     let app = engine.app("projects").await.map_err(|e| e.to_string())?;
@@ -789,6 +814,7 @@ async fn seed_trips(
             .unwrap_or_default()
     };
     let by_name = |name: &str| actors.iter().find(|a| a.username == name);
+    let projects = project_ids(engine).await?;
     for trip in DEMO_TRIPS {
         let Some(traveller) = by_name(trip.traveller) else {
             continue;
@@ -811,6 +837,9 @@ async fn seed_trips(
             if !category.is_empty() {
                 let p = printed(file);
                 line.insert("category".into(), json!(category));
+                if let Some(id) = trip.project.and_then(|p| projects.get(p)) {
+                    line.insert("project".into(), json!(id));
+                }
                 for (col, key) in [
                     ("date", "expense_date"),
                     ("supplier", "supplier"),

@@ -291,6 +291,31 @@ async fn every_new_field_type_goes_through_the_web_form_and_mcp_and_back() {
         csv.contains("Depot South,No,Drill,bob@example.com"),
         "{csv}"
     );
+
+    // Every box unticked empties the options: the form sends the field's empty part alone.
+    let (_, edit) = alice
+        .get_text(&format!("/apps/site_visits/ops/edit?record={web_id}"))
+        .await;
+    assert!(
+        edit.contains(r#"<input type="hidden" name="equipment" value="">"#),
+        "{edit}"
+    );
+    let version = version_of_visit(&alice, web_id).await;
+    let r = submit(
+        &alice,
+        "edit",
+        Some((web_id, version)),
+        &[("overnight", "no"), ("equipment", "")],
+        None,
+    )
+    .await;
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        r.text().await.unwrap()
+    );
+    assert_eq!(stored(&app, &token, web_id).await["equipment"], Value::Null);
 }
 
 async fn version_of_visit(s: &Session, id: i64) -> i64 {

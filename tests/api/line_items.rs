@@ -412,11 +412,11 @@ async fn line_items_go_through_mcp_and_the_web_form_with_line_level_history() {
 }
 
 #[tokio::test]
-async fn a_definition_with_unsupported_columns_is_refused_with_its_path() {
+async fn a_definition_with_bad_columns_is_refused_with_its_path() {
     let app = spawn_app().await;
     let bad = REPORTS.replace(
         r#"category    = { type = "choice""#,
-        r#"project = { type = "lookup", label = "Project", app = "trip_reports" }
+        r#"project = { type = "lookup", label = "Project" }
 receipt = { type = "file", label = "Receipt", default = "1" }
 category    = { type = "choice""#,
     );
@@ -431,7 +431,7 @@ category    = { type = "choice""#,
     );
     assert!(
         out.contains(
-            "fields.items.columns.project.type: `lookup` is not supported in line columns yet"
+            "fields.items.columns.project.app: a lookup field needs `app`, the slug of the app it refers to"
         ),
         "{out}"
     );

@@ -23,6 +23,7 @@ mod geolocation;
 mod hardening_mcp;
 mod hardening_records;
 mod hardening_web;
+mod line_columns;
 mod line_files;
 mod line_filters;
 mod line_items;

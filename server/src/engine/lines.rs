@@ -24,8 +24,9 @@ pub const LIMIT_COLUMNS: usize = 30;
 /// The most problems one input reports (the rest are counted).
 const MAX_PROBLEMS: usize = 20;
 
-/// The types a column may have in this version.
-pub const COLUMN_TYPES: [FieldType; 13] = [
+/// The types a column may have: every type a person enters (not computed, converted or nested
+/// lines).
+pub const COLUMN_TYPES: [FieldType; 19] = [
     FieldType::Text,
     FieldType::LongText,
     FieldType::Number,
@@ -39,6 +40,12 @@ pub const COLUMN_TYPES: [FieldType; 13] = [
     FieldType::Url,
     FieldType::File,
     FieldType::Photo,
+    FieldType::MultiChoice,
+    FieldType::Phone,
+    FieldType::DateTime,
+    FieldType::Geolocation,
+    FieldType::User,
+    FieldType::Lookup,
 ];
 
 /// The file and photo columns of a lines field: each line holds an attachment id there, and the
@@ -158,6 +165,7 @@ pub fn check_definition(path: &str, f: &FieldDef, errors: &mut Vec<DefinitionErr
             ));
         }
         super::field_types::check_definition(&p, c, errors);
+        super::lookups::check_definition(&p, c, errors);
         if c.kind.is_file() && c.default.is_some() {
             errors.push(err(
                 format!("{p}.default"),
@@ -483,6 +491,35 @@ pub fn parse_lines(
 /// The files a change of lines links: for each line of `after` (by its place) and each file
 /// column, an attachment id the same line did not hold before (a new line's, or a replaced one).
 pub fn new_files<'a>(f: &'a FieldDef, before: &Value, after: &Value) -> Vec<(usize, &'a str, i64)> {
+    new_ids(f, before, after, |c| c.kind.is_file())
+}
+
+/// The records a change of lines chooses: for each line of `after` (by its place) and each
+/// lookup column, a record id the same line did not hold before. Only these are checked: keeping
+/// a target that has since moved out of the reader's sight is no new disclosure.
+pub fn new_lookups<'a>(
+    f: &'a FieldDef,
+    before: &Value,
+    after: &Value,
+) -> Vec<(usize, &'a str, i64)> {
+    new_ids(f, before, after, |c| c.kind == FieldType::Lookup)
+}
+
+/// The lookup columns of a lines field.
+pub fn lookup_columns(f: &FieldDef) -> impl Iterator<Item = (&String, &FieldDef)> {
+    f.columns
+        .iter()
+        .filter(|(_, c)| c.kind == FieldType::Lookup)
+}
+
+/// For each line of `after` and each column `wanted` picks, an id (an attachment's, a record's)
+/// that the same line (by its id) did not hold before.
+fn new_ids<'a>(
+    f: &'a FieldDef,
+    before: &Value,
+    after: &Value,
+    wanted: impl Fn(&FieldDef) -> bool,
+) -> Vec<(usize, &'a str, i64)> {
     let old = stored_lines(before);
     let mut out = Vec::new();
     for (i, line) in stored_lines(after).into_iter().enumerate() {
@@ -490,7 +527,7 @@ pub fn new_files<'a>(f: &'a FieldDef, before: &Value, after: &Value) -> Vec<(usi
             old.iter()
                 .find(|o| o.get("id").and_then(Value::as_str) == Some(id))
         });
-        for (col, _) in file_columns(f) {
+        for (col, _) in f.columns.iter().filter(|(_, c)| wanted(c)) {
             let Some(id) = line.get(col).and_then(Value::as_i64) else {
                 continue;
             };
@@ -801,6 +838,17 @@ pub fn display_cell(f: &FieldDef, col: &str, line: &Map<String, Value>) -> Strin
 /// "line 1 removed" (lines are numbered by their place, 1 for the first, in the list after the
 /// change for added and changed lines, before it for removed ones).
 pub fn line_changes(f: &FieldDef, before: &Value, after: &Value) -> Vec<String> {
+    line_changes_shown(f, before, after, &|col, line| display_cell(f, col, line))
+}
+
+/// [`line_changes`] with each cell shown by `show` (column, line): pages show a looked-up
+/// record's title to those who may read it, a moment in the reader's zone, a file by its name.
+pub fn line_changes_shown(
+    f: &FieldDef,
+    before: &Value,
+    after: &Value,
+    show: &dyn Fn(&str, &Map<String, Value>) -> String,
+) -> Vec<String> {
     let old = stored_lines(before);
     let new = stored_lines(after);
     let id_of = |l: &Map<String, Value>| l.get("id").and_then(Value::as_str).map(String::from);
@@ -817,7 +865,7 @@ pub fn line_changes(f: &FieldDef, before: &Value, after: &Value) -> Vec<String> 
             None => out.push(format!("line {} added", i + 1)),
             Some(o) => {
                 for (col, c) in &f.columns {
-                    let (b, a) = (display_cell(f, col, o), display_cell(f, col, l));
+                    let (b, a) = (show(col, o), show(col, l));
                     if b != a {
                         let show = |s: String| if s.is_empty() { "—".to_string() } else { s };
                         out.push(format!(

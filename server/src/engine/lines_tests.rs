@@ -179,7 +179,7 @@ fn aggregates_sum_per_currency_and_count_and_pick_dates() {
 fn definitions_are_checked_with_paths() {
     let bad = APP.replace(
         "day = { type = \"date\", label = \"Day\" }",
-        "day = { type = \"file\", label = \"Day\", default = \"3\" }\nwho = { type = \"lookup\", label = \"Who\", app = \"x\" }",
+        "day = { type = \"file\", label = \"Day\", default = \"3\" }\nwho = { type = \"lookup\", label = \"Who\" }",
     );
     let e = AppDef::parse(&bad).unwrap_err();
     let text: Vec<String> = e.iter().map(|e| e.to_string()).collect();
@@ -192,7 +192,7 @@ fn definitions_are_checked_with_paths() {
     );
     assert!(
         text.iter()
-            .any(|t| t.starts_with("fields.items.columns.who.type: `lookup` is not supported")),
+            .any(|t| t.starts_with("fields.items.columns.who.app: a lookup field needs `app`")),
         "{text:?}"
     );
     let bad = APP.replace("currency_field = \"currency\"", "currency_field = \"what\"");
@@ -430,4 +430,68 @@ fn a_new_line_takes_its_calculated_defaults_once_and_given_values_win() {
     // Without a person (stored lines read again), a calculated default gives nothing.
     let literal = new_line_values(f, day, None);
     assert_eq!(Value::Object(literal), json!({"currency": "EUR"}));
+}
+
+#[test]
+fn every_entered_type_is_a_column_and_its_lines_are_read_like_fields() {
+    let text = APP.replace(
+        "currency = { type = \"currency\", label = \"Currency\", default = \"EUR\" }",
+        "currency = { type = \"currency\", label = \"Currency\", default = \"EUR\" }
+tags = { type = \"multichoice\", label = \"Tags\", options = [\"A\", \"B\"] }
+phone = { type = \"phone\", label = \"Phone\" }
+at = { type = \"datetime\", label = \"At\" }
+place = { type = \"geolocation\", label = \"Place\" }
+who = { type = \"user\", label = \"Who\" }
+project = { type = \"lookup\", label = \"Project\", app = \"projects\" }",
+    );
+    let d = AppDef::parse(&text).unwrap();
+    let f = &d.fields["items"];
+    let added = new_line_values(f, today(), None);
+    let raw = json!([{
+        "what": "Visit",
+        "tags": "b\na",
+        "phone": "+44 20 7946 0958",
+        "at": "2026-03-05T14:30:00+01:00",
+        "place": "47.3769, 8.5417",
+        "who": "bob",
+        "project": "#12"
+    }]);
+    let p = parse_lines(
+        f,
+        "items",
+        &Raw::Json(raw),
+        &Value::Null,
+        0,
+        today(),
+        &added,
+    )
+    .unwrap();
+    let line = &p.value[0];
+    assert_eq!(line["tags"], json!(["A", "B"]));
+    assert_eq!(line["phone"], "+442079460958");
+    assert_eq!(line["at"], "2026-03-05T13:30:00Z");
+    assert_eq!(line["place"], json!({"lat": 47.3769, "lon": 8.5417}));
+    assert_eq!(line["who"], "bob");
+    assert_eq!(line["project"], json!(12));
+    // The records a change newly chooses: the line's project, then nothing when it is kept.
+    assert_eq!(
+        new_lookups(f, &Value::Null, &p.value),
+        vec![(0, "project", 12)]
+    );
+    assert!(new_lookups(f, &p.value, &p.value).is_empty());
+    // Each column's problems carry the line's path.
+    let bad = json!([{"what": "x", "tags": ["C"], "at": "tomorrow", "project": "twelve"}]);
+    let e = parse_lines(
+        f,
+        "items",
+        &Raw::Json(bad),
+        &Value::Null,
+        0,
+        today(),
+        &added,
+    )
+    .unwrap_err();
+    for path in ["items[0].tags", "items[0].at", "items[0].project"] {
+        assert!(e.iter().any(|m| m.starts_with(path)), "{path} in {e:?}");
+    }
 }

@@ -14,15 +14,30 @@ use std::sync::Arc;
 /// How many passes in a row may fail to empty any reference before a delete gives up.
 const CLEAR_PASSES: usize = 5;
 
-/// The lookup fields of `def` that refer to the app `target`.
+/// The lookup fields of `def` that refer to the app `target`, and the lookup columns of its
+/// lines fields that do: (field, column, the lookup's definition).
 fn referring_fields<'a>(
     def: &'a super::definition::AppDef,
     target: &str,
-) -> Vec<(&'a String, &'a super::definition::FieldDef)> {
-    def.fields
+) -> Vec<(
+    &'a String,
+    Option<&'a String>,
+    &'a super::definition::FieldDef,
+)> {
+    let mut out: Vec<_> = def
+        .fields
         .iter()
         .filter(|(_, f)| f.kind == FieldType::Lookup && f.app.as_deref() == Some(target))
-        .collect()
+        .map(|(name, f)| (name, None, f))
+        .collect();
+    for (name, f) in &def.fields {
+        for (col, c) in super::lines::lookup_columns(f) {
+            if c.app.as_deref() == Some(target) {
+                out.push((name, Some(col), c));
+            }
+        }
+    }
+    out
 }
 
 impl Engine {
@@ -35,13 +50,18 @@ impl Engine {
     ) -> Result<Vec<Reference>, EngineError> {
         let mut refs = Vec::new();
         for other in self.catalog().apps().await? {
-            for (name, f) in referring_fields(&other.def, &app.def.slug) {
+            for (name, column, f) in referring_fields(&other.def, &app.def.slug) {
+                // A lookup column refers through any line that holds the record's id.
+                let (field, op) = match column {
+                    Some(col) => (super::lines::column_path(name, col), PredicateOp::HasLine),
+                    None => (name.clone(), PredicateOp::Eq),
+                };
                 let q = RecordQuery {
                     app_id: other.id,
                     predicates: vec![Predicate {
-                        field: name.clone(),
+                        field,
                         kind: value_kind(FieldType::Lookup),
-                        op: PredicateOp::Eq,
+                        op,
                         value: record.id.to_string(),
                         via: None,
                     }],
@@ -53,6 +73,7 @@ impl Engine {
                     refs.push(Reference {
                         app: other.clone(),
                         field: name.clone(),
+                        column: column.cloned(),
                         on_delete: f.on_delete.unwrap_or_default(),
                         rows,
                         total: total.n,
@@ -127,7 +148,11 @@ impl Engine {
                             row.id, r.app.def.name
                         )));
                     };
-                    let before = obj.insert(r.field.clone(), Value::Null);
+                    let emptied = match &r.column {
+                        Some(col) => cleared_lines(obj.get(&r.field), col, record.id),
+                        None => Value::Null,
+                    };
+                    let before = obj.insert(r.field.clone(), emptied.clone());
                     let label = r
                         .app
                         .def
@@ -139,7 +164,7 @@ impl Engine {
                         field: r.field.clone(),
                         label,
                         before: before.unwrap_or(Value::Null),
-                        after: Value::Null,
+                        after: emptied,
                     }];
                     let now = self.now();
                     let history = NewHistory {
@@ -187,10 +212,25 @@ impl Engine {
     }
 }
 
-/// The records of one app that refer to a record through one lookup field.
+/// A lines value with the column `col` emptied in every line that refers to record `id`.
+fn cleared_lines(lines: Option<&Value>, col: &str, id: i64) -> Value {
+    let mut lines = lines.cloned().unwrap_or(Value::Null);
+    if let Some(items) = lines.as_array_mut() {
+        for line in items.iter_mut().filter_map(Value::as_object_mut) {
+            if line.get(col).and_then(Value::as_i64) == Some(id) {
+                line.insert(col.to_string(), Value::Null);
+            }
+        }
+    }
+    lines
+}
+
+/// The records of one app that refer to a record through one lookup field (or one lookup
+/// column of a lines field).
 struct Reference {
     app: Arc<PublishedApp>,
     field: String,
+    column: Option<String>,
     on_delete: OnDelete,
     rows: Vec<RecordRow>,
     total: u64,

@@ -92,6 +92,25 @@ pub fn record_title(def: &AppDef, record: &RecordRow) -> String {
         .unwrap_or_else(|| format!("Record {}", record.id))
 }
 
+/// The lookup that `name` names in `def`, with the input that sets it: a lookup field
+/// (`project`), or a lookup column of a lines field (`items.project`, set by `items`).
+pub fn lookup_input<'a>(def: &'a AppDef, name: &'a str) -> Option<(&'a str, &'a FieldDef)> {
+    match name.split_once('.') {
+        Some((field, col)) => def
+            .fields
+            .get(field)
+            .filter(|f| f.kind == FieldType::Lines)
+            .and_then(|f| f.columns.get(col))
+            .filter(|c| c.kind == FieldType::Lookup)
+            .map(|c| (field, c)),
+        None => def
+            .fields
+            .get(name)
+            .filter(|f| f.kind == FieldType::Lookup)
+            .map(|f| (name, f)),
+    }
+}
+
 /// The stored id of a lookup (`None` when empty or not an id).
 fn stored_id(v: Option<&Value>) -> Option<i64> {
     v.and_then(Value::as_i64)
@@ -177,21 +196,19 @@ impl Engine {
         query: &str,
     ) -> Result<Vec<LookupChoice>, EngineError> {
         let app = self.app(slug).await?;
-        let field =
-            app.def
-                .fields
-                .get(field_name)
-                .filter(|f| f.kind == FieldType::Lookup)
-                .filter(|_| {
-                    app.def.operations.values().any(|o| {
-                        o.inputs.iter().any(|i| i == field_name) && actor.has_any(&o.roles)
-                    })
-                })
-                .ok_or_else(|| {
-                    EngineError::Forbidden(format!(
-                        "app `{slug}` has no lookup field `{field_name}` that you may fill in"
-                    ))
-                })?;
+        let field = lookup_input(&app.def, field_name)
+            .filter(|(input, _)| {
+                app.def
+                    .operations
+                    .values()
+                    .any(|o| o.inputs.iter().any(|i| i == input) && actor.has_any(&o.roles))
+            })
+            .map(|(_, f)| f)
+            .ok_or_else(|| {
+                EngineError::Forbidden(format!(
+                    "app `{slug}` has no lookup field `{field_name}` that you may fill in"
+                ))
+            })?;
         let target = self.lookup_target(field).await?;
         let query = query.trim();
         let mut found = Vec::new();
@@ -242,8 +259,8 @@ impl Engine {
         Ok(found)
     }
 
-    /// The titles the actor may see of every record that the lookup fields of `def` hold in
-    /// `records`' data.
+    /// The titles the actor may see of every record that the lookup fields of `def`, and the
+    /// lookup columns of its lines fields, hold in `records`' data.
     pub async fn lookup_titles<'a>(
         &self,
         actor: &Actor,
@@ -255,17 +272,35 @@ impl Engine {
             .iter()
             .filter(|(_, f)| f.kind == FieldType::Lookup)
             .collect();
+        let lines: Vec<(&String, &FieldDef)> = def
+            .fields
+            .iter()
+            .filter(|(_, f)| super::lines::lookup_columns(f).next().is_some())
+            .collect();
         let mut titles = LookupTitles::default();
-        if fields.is_empty() {
+        if fields.is_empty() && lines.is_empty() {
             return Ok(titles);
         }
         let mut missing: std::collections::HashSet<String> = Default::default();
         for data in records {
+            let mut wanted: Vec<(String, i64)> = Vec::new();
             for (name, f) in &fields {
-                let Some(id) = stored_id(data.get(name.as_str())) else {
-                    continue;
-                };
-                let slug = f.app.clone().unwrap_or_default();
+                if let Some(id) = stored_id(data.get(name.as_str())) {
+                    wanted.push((f.app.clone().unwrap_or_default(), id));
+                }
+            }
+            for (name, f) in &lines {
+                let held =
+                    super::lines::stored_lines(data.get(name.as_str()).unwrap_or(&Value::Null));
+                for (col, c) in super::lines::lookup_columns(f) {
+                    for line in &held {
+                        if let Some(id) = stored_id(line.get(col.as_str())) {
+                            wanted.push((c.app.clone().unwrap_or_default(), id));
+                        }
+                    }
+                }
+            }
+            for (slug, id) in wanted {
                 if titles.seen.contains_key(&(slug.clone(), id)) {
                     continue;
                 }
@@ -303,12 +338,18 @@ impl Engine {
     ) -> Result<Vec<super::definition::DefinitionError>, EngineError> {
         let mut errors = Vec::new();
         let mut targets = HashMap::new();
-        for (name, f) in def
+        let mut lookups: Vec<(String, &FieldDef)> = def
             .fields
             .iter()
             .filter(|(_, f)| f.kind == FieldType::Lookup)
-        {
-            let path = format!("fields.{name}");
+            .map(|(name, f)| (format!("fields.{name}"), f))
+            .collect();
+        for (name, f) in &def.fields {
+            for (col, c) in super::lines::lookup_columns(f) {
+                lookups.push((format!("fields.{name}.columns.{col}"), c));
+            }
+        }
+        for (path, f) in lookups {
             let Some(slug) = f.app.as_deref() else {
                 continue;
             };

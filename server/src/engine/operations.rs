@@ -183,6 +183,18 @@ impl Engine {
                                     )),
                                 }
                             }
+                            // Each record a line newly chooses: one the caller may read
+                            // and the column's filter admits.
+                            for (i, col, id) in
+                                super::lines::new_lookups(field, before, &parsed.value)
+                            {
+                                let Some(c) = field.columns.get(col) else {
+                                    continue;
+                                };
+                                if let Some(m) = self.lookup_refusal(actor, c, id).await? {
+                                    errors.push(fe(def, name, format!("{name}[{i}].{col}: {m}")));
+                                }
+                            }
                             parsed.value
                         }
                         Err(problems) => {

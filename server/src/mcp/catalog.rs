@@ -350,6 +350,21 @@ fn operation_tool(def: &AppDef, name: &str, o: &OperationDef) -> Tool {
                 ));
             }
         }
+        // And a lookup column of line items: its own find tool.
+        for (c, _) in crate::engine::lines::lookup_columns(f) {
+            let path = crate::engine::lines::column_path(i, c);
+            if let Some(Value::String(d)) = schema
+                .get_mut("items")
+                .and_then(|it| it.get_mut("properties"))
+                .and_then(|p| p.get_mut(c.as_str()))
+                .and_then(|cs| cs.get_mut("description"))
+            {
+                d.push_str(&format!(
+                    "; call `{}` with words of its title to get ids",
+                    super::lookup::find_tool_name(def, &path)
+                ));
+            }
+        }
         // What a create makes of an input left out, when its default is a placeholder.
         if let (OperationKind::Create, Some(d), Some(Value::String(text))) = (
             o.kind,
@@ -516,21 +531,27 @@ pub fn app_targets(app: &PublishedApp, actor: Option<&Actor>) -> Vec<(String, To
             }
         }
     }
-    // A lookup that an operation the actor may use through MCP takes gets its find tool.
-    for (n, _) in def
-        .fields
-        .iter()
-        .filter(|(_, f)| f.kind == FieldType::Lookup)
-    {
+    // A lookup that an operation the actor may use through MCP takes gets its find tool, and
+    // so does a lookup column of a lines input (`items.project`).
+    for (n, f) in &def.fields {
+        let lookups: Vec<String> = match f.kind {
+            FieldType::Lookup => vec![n.clone()],
+            FieldType::Lines => crate::engine::lines::lookup_columns(f)
+                .map(|(c, _)| crate::engine::lines::column_path(n, c))
+                .collect(),
+            _ => continue,
+        };
         if def
             .operations
             .values()
             .any(|o| op_on(o, actor) && o.inputs.contains(n))
         {
-            out.push((
-                super::lookup::find_tool_name(def, n),
-                ToolTarget::FindLookup(n.clone()),
-            ));
+            for l in lookups {
+                out.push((
+                    super::lookup::find_tool_name(def, &l),
+                    ToolTarget::FindLookup(l),
+                ));
+            }
         }
     }
     for (n, f) in &def.fields {
@@ -577,9 +598,10 @@ pub fn app_tools(app: &Arc<PublishedApp>, actor: Option<&Actor>) -> Vec<ToolEntr
                 ToolTarget::Summary(n) => {
                     super::summary::summary_tool(def, &app.paths, n, &def.views[n.as_str()])
                 }
-                ToolTarget::FindLookup(n) => {
-                    super::lookup::find_tool(def, n, &def.fields[n.as_str()])
-                }
+                ToolTarget::FindLookup(n) => match crate::engine::lookups::lookup_input(def, n) {
+                    Some((_, f)) => super::lookup::find_tool(def, n, f),
+                    None => super::lookup::find_tool(def, n, &def.fields[n.as_str()]),
+                },
                 ToolTarget::ReadLines(n) => {
                     super::lines::read_tool(def, n, &def.fields[n.as_str()])
                 }

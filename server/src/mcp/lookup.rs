@@ -8,14 +8,20 @@ use rmcp::model::{CallToolResult, ContentBlock as Content, Tool, ToolAnnotations
 use serde_json::{json, Map, Value};
 use std::sync::Arc;
 
-/// The tool's name for lookup field `field` of `def`.
+/// The tool's name for lookup field `field` of `def`, or for the lookup column `items.project`
+/// of a lines field (`<app>_find_items_project`).
 pub fn find_tool_name(def: &AppDef, field: &str) -> String {
-    tool_name(&def.slug, &format!("find_{field}"))
+    tool_name(&def.slug, &format!("find_{}", field.replace('.', "_")))
 }
 
 /// The tool's schema and texts.
 pub fn find_tool(def: &AppDef, field: &str, f: &FieldDef) -> Tool {
     let target = f.app.as_deref().unwrap_or_default();
+    // Where the id goes: the input, or the column of each line of a lines input.
+    let pass = match field.split_once('.') {
+        Some((lines, col)) => format!("Pass this as `{col}` of a line of `{lines}`"),
+        None => format!("Pass this as `{field}`"),
+    };
     let input = json!({
         "type": "object",
         "properties": {
@@ -27,7 +33,7 @@ pub fn find_tool(def: &AppDef, field: &str, f: &FieldDef) -> Tool {
         "type": "object",
         "properties": {
             "records": {"type": "array", "items": {"type": "object", "properties": {
-                "id": {"type": "integer", "description": format!("Pass this as `{field}`")},
+                "id": {"type": "integer", "description": pass.clone()},
                 "title": {"type": "string"}
             }, "required": ["id", "title"]}},
             "error": {"type": "object"}
@@ -35,7 +41,7 @@ pub fn find_tool(def: &AppDef, field: &str, f: &FieldDef) -> Tool {
         "anyOf": [{"required": ["records"]}, {"required": ["error"]}]
     });
     let description = format!(
-        "Finds records of the app `{target}` to choose for \"{}\" ({field}) of {}: returns the ids and titles of at most {} records you may read whose title contains `query`. Pass the chosen id as the `{field}` input of {}'s operations.",
+        "Finds records of the app `{target}` to choose for \"{}\" ({field}) of {}: returns the ids and titles of at most {} records you may read whose title contains `query`. {pass} in {}'s operations.",
         f.label,
         def.name,
         crate::engine::lookups::FIND_LIMIT,

@@ -55,7 +55,7 @@ pub fn row_json(
         DataFormat::Columns => columns_row_with(&page.app.def, view, r, titles),
         DataFormat::Full => {
             let mut row = full_row(r, attachments);
-            let shown: Map<String, Value> = page
+            let mut shown: Map<String, Value> = page
                 .app
                 .def
                 .fields
@@ -65,6 +65,7 @@ pub fn row_json(
                     (!t.is_empty()).then(|| (f.clone(), Value::String(t)))
                 })
                 .collect();
+            shown.extend(line_titles(&page.app.def, &r.data, titles));
             if !shown.is_empty() {
                 row["titles"] = Value::Object(shown);
             }
@@ -84,6 +85,28 @@ pub fn row_json(
             row
         }
     }
+}
+
+/// The titles of the records that lookup columns of line items hold, as the caller may see
+/// them, under `<field>.<line id>.<column>` (`items.l2.project`).
+pub fn line_titles(def: &AppDef, data: &Value, titles: &LookupTitles) -> Map<String, Value> {
+    let mut out = Map::new();
+    for (name, f) in &def.fields {
+        for (col, c) in crate::engine::lines::lookup_columns(f) {
+            for line in crate::engine::lines::stored_lines(data.get(name).unwrap_or(&Value::Null)) {
+                let (Some(id), Some(v)) = (
+                    line.get("id").and_then(Value::as_str),
+                    line.get(col).filter(|v| !v.is_null()),
+                ) else {
+                    continue;
+                };
+                if let Some(t) = titles.show(c, v) {
+                    out.insert(format!("{name}.{id}.{col}"), Value::String(t));
+                }
+            }
+        }
+    }
+    out
 }
 
 /// The names of a View Columns row's values, in order: id, version, then the view's columns.

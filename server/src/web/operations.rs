@@ -189,8 +189,16 @@ fn page(
                     .and_then(|(_, _, d)| d.get(n))
                     .unwrap_or(&serde_json::Value::Null);
                 let messages: Vec<String> = mine.iter().map(|e| e.message.clone()).collect();
-                let (table, rest) =
-                    lines::view(f, n, stored, entered, &messages, &lines::new_row(f, &by));
+                let (table, rest) = lines::view(
+                    f,
+                    n,
+                    stored,
+                    entered,
+                    &messages,
+                    &lines::new_row(f, &by, local),
+                    local,
+                    &extras.lookups,
+                );
                 if rest.len() < messages.len() {
                     mine.retain(|e| rest.contains(&e.message));
                     mine.push(FieldError {
@@ -433,6 +441,50 @@ async fn lookup_pickers(
         }
         out.insert(n.clone(), (search, choices));
     }
+    // A lines input's lookup columns: one search for all rows; each row's list offers what it
+    // found and every record the rows hold now (stored, or chosen on the form).
+    for n in &op.inputs {
+        let Some(f) = def.fields.get(n).filter(|f| f.kind == FieldType::Lines) else {
+            continue;
+        };
+        for (col, c) in crate::engine::lines::lookup_columns(f) {
+            let path = crate::engine::lines::column_path(n, col);
+            let search = query
+                .get(&format!("find_{path}"))
+                .cloned()
+                .unwrap_or_default();
+            let found = match state
+                .engine
+                .find_lookup(actor, &def.slug, &path, &search)
+                .await
+            {
+                Ok(found) => found,
+                Err(e @ EngineError::Store(_)) => return Err(e.into()),
+                Err(_) => vec![],
+            };
+            let mut choices: Vec<(String, String)> = found
+                .into_iter()
+                .map(|c| (c.id.to_string(), c.title))
+                .collect();
+            let held = lines::held_lookups(n, col, current.get(n), query);
+            let lines_held = serde_json::json!({
+                n.clone(): held.iter().map(|id| serde_json::json!({ col.clone(): id })).collect::<Vec<_>>()
+            });
+            let titles = state
+                .engine
+                .lookup_titles(actor, def, std::iter::once(&lines_held))
+                .await?;
+            for id in held.into_iter().rev() {
+                if !choices.iter().any(|ch| ch.0 == id.to_string()) {
+                    let shown = titles
+                        .show(c, &serde_json::Value::from(id))
+                        .unwrap_or_default();
+                    choices.insert(0, (id.to_string(), shown));
+                }
+            }
+            out.insert(path, (search, choices));
+        }
+    }
     Ok(out)
 }
 
@@ -674,18 +726,19 @@ pub async fn submit(
     let mut inputs: BTreeMap<String, Raw> = BTreeMap::new();
     let mut line_rows: Vec<(String, Vec<usize>)> = Vec::new();
     let by = creation(&signed, &actor, chrono::Utc::now());
+    let local = super::local_time::LocalTime::of(&signed.user);
     for n in &op.inputs {
         let Some(f) = app.def.fields.get(n).filter(|f| f.kind == FieldType::Lines) else {
             continue;
         };
         if lines::on_form(n, &form.text) {
-            let (list, rows) = lines::from_form(f, n, &form.text, &lines::new_row(f, &by));
+            let (list, rows) =
+                lines::from_form(f, n, &form.text, &lines::new_row(f, &by, local), local);
             inputs.insert(n.clone(), Raw::Json(list));
             line_rows.push((n.clone(), rows));
         }
     }
     let mut upload_errors = Vec::new();
-    let local = super::local_time::LocalTime::of(&signed.user);
     for (name, value) in &form.text {
         let is_file = app.def.fields.get(name).is_some_and(|f| f.kind.is_file());
         if op.inputs.contains(name) && !is_file {

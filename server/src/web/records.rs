@@ -157,7 +157,10 @@ pub async fn show(
                 .then(|| data.get(n).and_then(super::field_types::map_link))
                 .flatten(),
             table: (f.kind == FieldType::Lines)
-                .then(|| data.get(n).map(|v| line_table(f, v, &line_files)))
+                .then(|| {
+                    data.get(n)
+                        .map(|v| line_table(f, v, &line_files, &titles, local))
+                })
                 .flatten()
                 .filter(|t| !t.1.is_empty()),
         })
@@ -260,7 +263,24 @@ pub async fn show(
                     .map(|c| ChangeView {
                         lines: match def.fields.get(&c.field) {
                             Some(f) if f.kind == FieldType::Lines => {
-                                crate::engine::lines::line_changes(f, &c.before, &c.after)
+                                crate::engine::lines::line_changes_shown(
+                                    f,
+                                    &c.before,
+                                    &c.after,
+                                    &|col, line| {
+                                        let shown = cell_text(f, col, line, &titles, local);
+                                        match line.get(col).and_then(|v| v.as_i64()) {
+                                            Some(id)
+                                                if f.columns
+                                                    .get(col)
+                                                    .is_some_and(|c| c.kind.is_file()) =>
+                                            {
+                                                file_names.get(&id).cloned().unwrap_or(shown)
+                                            }
+                                            _ => shown,
+                                        }
+                                    },
+                                )
                             }
                             _ => vec![],
                         },
@@ -307,6 +327,8 @@ fn line_table(
     f: &crate::engine::definition::FieldDef,
     v: &serde_json::Value,
     files: &std::collections::HashMap<i64, (String, bool)>,
+    titles: &crate::engine::lookups::LookupTitles,
+    local: super::local_time::LocalTime,
 ) -> (Vec<String>, Vec<Vec<LineCell>>) {
     let headers = f.columns.values().map(|c| c.label.clone()).collect();
     let rows = crate::engine::lines::stored_lines(v)
@@ -328,7 +350,7 @@ fn line_table(
                             file,
                         };
                     }
-                    let shown = crate::engine::lines::display_cell(f, col, line);
+                    let shown = cell_text(f, col, line, titles, local);
                     let text = match c.kind {
                         FieldType::Money => {
                             let cur = c
@@ -357,6 +379,27 @@ fn line_table(
         })
         .collect();
     (headers, rows)
+}
+
+/// A line's cell as pages show it: a looked-up record's title as this person may see it, a
+/// moment in their zone, else as the engine displays it.
+fn cell_text(
+    f: &crate::engine::definition::FieldDef,
+    col: &str,
+    line: &serde_json::Map<String, serde_json::Value>,
+    titles: &crate::engine::lookups::LookupTitles,
+    local: super::local_time::LocalTime,
+) -> String {
+    let v = line.get(col).unwrap_or(&serde_json::Value::Null);
+    match f.columns.get(col) {
+        Some(c) if c.kind == FieldType::Lookup => titles.show(c, v).unwrap_or_default(),
+        Some(c) if c.kind == FieldType::DateTime => v
+            .as_str()
+            .and_then(|s| crate::engine::field_types::parse_datetime(s).ok())
+            .map(|t| local.minute(t))
+            .unwrap_or_else(|| crate::engine::lines::display_cell(f, col, line)),
+        _ => crate::engine::lines::display_cell(f, col, line),
+    }
 }
 
 fn show_change(

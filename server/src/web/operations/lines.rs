@@ -10,8 +10,13 @@ use crate::engine::default_values::Creation;
 use crate::engine::definition::{AppDef, FieldDef, FieldType, OperationDef};
 use crate::engine::lines::{display_cell, max_rows, new_line_values, stored_lines};
 use crate::engine::FieldError;
+use crate::web::local_time::LocalTime;
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashMap};
+
+/// The records each lookup input offers, by input (`project`) or lines column
+/// (`items.project`): what was searched, and (id, title) of the choices.
+pub(crate) type Pickers = HashMap<String, (String, Vec<(String, String)>)>;
 
 /// Blank rows a form offers for new lines, and how many more "Add rows" brings.
 pub const BLANK_ROWS: usize = 3;
@@ -36,6 +41,26 @@ pub(crate) struct CellView {
     pub accept: String,
     pub value: String,
     pub error: String,
+    /// For a lookup column: the records offered (id, title), the cell's own among them.
+    pub choices: Vec<(String, String)>,
+}
+
+impl CellView {
+    /// Whether a checkbox of a several-options cell is ticked (its value holds one option a
+    /// line).
+    pub fn chosen(&self, option: &str) -> bool {
+        self.value.lines().any(|l| l.trim() == option)
+    }
+}
+
+/// The search of a lookup column above its table: one for all its rows.
+pub(crate) struct ColumnSearch {
+    /// The column's path, `items.project`: the Search button's value.
+    pub path: String,
+    /// The element id of the search input.
+    pub id: String,
+    pub label: String,
+    pub search: String,
 }
 
 /// One row of the table: a stored line (with its id) or a blank one for a new line.
@@ -60,6 +85,8 @@ pub(crate) struct LinesView {
     pub blank: usize,
     /// Whether another blank row fits under the field's `max_rows`.
     pub can_add: bool,
+    /// A search for each lookup column.
+    pub searches: Vec<ColumnSearch>,
 }
 
 /// The most rows a form may send for a field: its lines and the blank rows "Add rows" brings.
@@ -74,8 +101,18 @@ pub(super) fn extra_parts(def: &AppDef, op: &OperationDef) -> usize {
         .filter_map(|n| def.fields.get(n))
         .filter(|f| f.kind == FieldType::Lines)
         .map(|f| {
-            let files = f.columns.values().filter(|c| c.kind.is_file()).count();
-            row_bound(f) * (f.columns.len() + files + 2) + 2
+            // A file cell may send its kept id and a new file; a several-options cell one part
+            // per option ticked and one empty.
+            let extra: usize = f
+                .columns
+                .values()
+                .map(|c| match c.kind {
+                    FieldType::MultiChoice => c.options.len(),
+                    _ if c.kind.is_file() => 1,
+                    _ => 0,
+                })
+                .sum();
+            row_bound(f) * (f.columns.len() + extra + 2) + 2 + f.columns.len()
         })
         .sum()
 }
@@ -186,13 +223,39 @@ pub(super) fn of_table(def: &AppDef, op: &OperationDef, key: &str) -> bool {
 
 /// What a blank row for a new line shows: each column's default as its input shows it (literals,
 /// and calculated ones worked out for the person now).
-pub(crate) fn new_row(f: &FieldDef, by: &Creation) -> BTreeMap<String, String> {
+pub(crate) fn new_row(f: &FieldDef, by: &Creation, local: LocalTime) -> BTreeMap<String, String> {
     let values = new_line_values(f, by.now.date_naive(), Some(by));
     f.columns
         .keys()
-        .map(|col| (col.clone(), form_cell(f, col, &values)))
+        .map(|col| (col.clone(), form_cell(f, col, &values, local)))
         .filter(|(_, shown)| !shown.is_empty())
         .collect()
+}
+
+/// The records the column `col` of the lines input `name` holds now: in the stored lines, and
+/// chosen in the form's rows (`items[2][project]`), each once, in that order.
+pub(super) fn held_lookups(
+    name: &str,
+    col: &str,
+    stored: Option<&Value>,
+    text: &HashMap<String, String>,
+) -> Vec<i64> {
+    let mut ids: Vec<i64> = stored_lines(stored.unwrap_or(&Value::Null))
+        .iter()
+        .filter_map(|l| l.get(col).and_then(Value::as_i64))
+        .collect();
+    let prefix = format!("{name}[");
+    let suffix = format!("][{col}]");
+    let mut typed: Vec<i64> = text
+        .iter()
+        .filter(|(k, _)| k.starts_with(&prefix) && k.ends_with(&suffix))
+        .filter_map(|(_, v)| v.trim().parse::<i64>().ok())
+        .collect();
+    typed.sort_unstable();
+    ids.extend(typed);
+    let mut seen = std::collections::HashSet::new();
+    ids.retain(|id| seen.insert(*id));
+    ids
 }
 
 /// Whether a row is left blank: a new line's cells empty or as prefilled (`new_row`).
@@ -207,12 +270,14 @@ fn blank(cells: &BTreeMap<String, String>, prefilled: &BTreeMap<String, String>)
 }
 
 /// The list of lines the engine reads from a form's rows (removed rows, and new rows left blank
-/// or as `prefilled`, left out), and for each line the form row it came from.
+/// or as `prefilled`, left out), and for each line the form row it came from. A moment typed in
+/// a `datetime-local` cell is read in the person's zone (`local`).
 pub(super) fn from_form(
     f: &FieldDef,
     name: &str,
     text: &HashMap<String, String>,
     prefilled: &BTreeMap<String, String>,
+    local: LocalTime,
 ) -> (Value, Vec<usize>) {
     let mut lines = Vec::new();
     let mut rows = Vec::new();
@@ -225,6 +290,13 @@ pub(super) fn from_form(
             if k == "remove" || (k == "id" && v.trim().is_empty()) {
                 continue;
             }
+            // A time the clocks skip goes to the engine as typed, which refuses it.
+            let v = match f.columns.get(&k) {
+                Some(c) if c.kind == FieldType::DateTime => {
+                    crate::web::field_types::from_form(c.kind, &v, local).unwrap_or(v)
+                }
+                _ => v,
+            };
             line.insert(k, Value::String(v));
         }
         lines.push(Value::Object(line));
@@ -298,14 +370,23 @@ pub(super) fn takes_line_files(def: &AppDef, op: &OperationDef) -> bool {
 }
 
 /// A stored cell as an input shows it (money with its currency's minor units, yes or no, a
-/// file by its attachment id).
-fn form_cell(f: &FieldDef, col: &str, line: &Map<String, Value>) -> String {
-    if f.columns.get(col).is_some_and(|c| c.kind.is_file()) {
+/// file or a looked-up record by its id, options one a line, a moment in the person's zone).
+fn form_cell(f: &FieldDef, col: &str, line: &Map<String, Value>, local: LocalTime) -> String {
+    let Some(c) = f.columns.get(col) else {
+        return String::new();
+    };
+    if c.kind.is_file() || c.kind == FieldType::Lookup {
         return line
             .get(col)
             .and_then(Value::as_i64)
             .map(|id| id.to_string())
             .unwrap_or_default();
+    }
+    if let Some(shown) = line
+        .get(col)
+        .and_then(|v| crate::web::field_types::form_value(c.kind, v, local))
+    {
+        return shown;
     }
     match line.get(col) {
         Some(Value::Bool(b)) => if *b { "yes" } else { "no" }.into(),
@@ -318,6 +399,7 @@ fn form_cell(f: &FieldDef, col: &str, line: &Map<String, Value>) -> String {
 /// more blank rows), else the record's lines; then blank rows, showing `prefilled` (see
 /// `new_row`). Problems of a line go beside its cell or row; the others are returned for the
 /// field.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn view(
     f: &FieldDef,
     name: &str,
@@ -325,6 +407,8 @@ pub(crate) fn view(
     entered: &HashMap<String, String>,
     errors: &[String],
     prefilled: &BTreeMap<String, String>,
+    local: LocalTime,
+    pickers: &Pickers,
 ) -> (LinesView, Vec<String>) {
     let mut rows: Vec<(usize, BTreeMap<String, String>)> = Vec::new();
     let mut want_blank = BLANK_ROWS;
@@ -348,7 +432,7 @@ pub(crate) fn view(
                 cells.insert("id".to_string(), id.to_string());
             }
             for col in f.columns.keys() {
-                cells.insert(col.clone(), form_cell(f, col, line));
+                cells.insert(col.clone(), form_cell(f, col, line, local));
             }
             rows.push((i, cells));
         }
@@ -425,6 +509,10 @@ pub(crate) fn view(
                             .remove(&(index, col.clone()))
                             .unwrap_or_default()
                             .join(" "),
+                        choices: pickers
+                            .get(&crate::engine::lines::column_path(name, col))
+                            .map(|p| p.1.clone())
+                            .unwrap_or_default(),
                     })
                     .collect(),
                 error: row_errors.remove(&index).unwrap_or_default().join(" "),
@@ -451,6 +539,17 @@ pub(crate) fn view(
             rows,
             blank: want_blank,
             can_add: want_blank < 10 * BLANK_ROWS && room > want_blank,
+            searches: crate::engine::lines::lookup_columns(f)
+                .map(|(col, c)| {
+                    let path = crate::engine::lines::column_path(name, col);
+                    ColumnSearch {
+                        id: format!("find-{name}-{col}"),
+                        label: format!("Find {}", c.label.to_lowercase()),
+                        search: pickers.get(&path).map(|p| p.0.clone()).unwrap_or_default(),
+                        path,
+                    }
+                })
+                .collect(),
         },
         rest,
     )

@@ -152,8 +152,9 @@ fn column_controls(
     name: &str,
     c: &FieldDef,
     problems: &[Problem],
+    targets: &[(String, String)],
 ) -> Vec<Control> {
-    let mut out = fields::controls(def, name, c, problems, &[]);
+    let mut out = fields::controls(def, name, c, problems, targets);
     out.retain(|ctl| !matches!(ctl.name, "visible_when" | "required_when"));
     for ctl in &mut out {
         match ctl.name {
@@ -236,7 +237,14 @@ async fn column_page(
             )
             .with_flash(flash),
             h: Header::new(d, "fields"),
-            controls: column_controls(&d.def, &lines, name, c, &problems),
+            controls: column_controls(
+                &d.def,
+                &lines,
+                name,
+                c,
+                &problems,
+                &fields::lookup_targets(state, &d.row.slug).await?,
+            ),
             problems,
             field: field.to_string(),
             field_label: lines.label,
@@ -317,9 +325,11 @@ pub async fn add(
         .unwrap_or_else(|| crate::engine::slug_from(&label));
     let kind = type_of(form.get("column_type")).filter(|k| COLUMN_TYPES.contains(k));
     let at = format!("fields.{field}.columns");
+    let targets = fields::lookup_targets(&state, &slug).await?;
     let result = state
         .engine
         .edit_draft(&slug, Utc::now(), |def, _, _| {
+            let own = def.slug.clone();
             let f = lines_field(def, &field)?;
             if label.is_empty() {
                 return Err(refused(&at, "give the column a label"));
@@ -329,8 +339,16 @@ pub async fn add(
                 return Err(refused(&at, format!("there is already a column `{name}`")));
             }
             let mut c = blank_field(kind, &label);
-            if kind == FieldType::Choice {
+            if matches!(kind, FieldType::Choice | FieldType::MultiChoice) {
                 c.options = vec!["Option 1".into(), "Option 2".into()];
+            }
+            if kind == FieldType::Lookup {
+                // The first other published app, else this one; changed on the column's page.
+                c.app = targets
+                    .iter()
+                    .map(|t| t.0.clone())
+                    .find(|t| *t != own)
+                    .or_else(|| Some(own.clone()));
             }
             if kind == FieldType::Money {
                 // The line's first currency column fixes the amount's decimals.

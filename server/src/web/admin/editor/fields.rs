@@ -299,7 +299,10 @@ pub async fn add(
 }
 
 /// The apps a lookup may refer to: the published ones and this one, as (slug, name).
-async fn lookup_targets(state: &AppState, slug: &str) -> Result<Vec<(String, String)>, WebError> {
+pub(super) async fn lookup_targets(
+    state: &AppState,
+    slug: &str,
+) -> Result<Vec<(String, String)>, WebError> {
     let mut out: Vec<(String, String)> = state
         .engine
         .catalog()

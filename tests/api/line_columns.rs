@@ -1,0 +1,431 @@
+//! Line items whose columns are of every type a person enters: a visit's stops refer to projects
+//! (a lookup column, offered and checked like a lookup field), carry several options, a phone
+//! number, a moment, a place and a person. Through MCP and through the plain web form (a moment
+//! typed in the person's zone, checkboxes per cell, a list of projects per row with one search
+//! above the table); titles shown only to those who may read the project; deleting a project
+//! that lines refer to refused with the count, or emptying the lines' column with history.
+use crate::helpers::*;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+const PROJECTS: &str = include_str!("fixtures/lookup_projects.toml");
+const VISITS: &str = include_str!("fixtures/line_columns.toml");
+
+async fn publish(app: &TestApp, name: &str, text: &str) {
+    let path = app.dir.path().join(name);
+    std::fs::write(&path, text).unwrap();
+    app.cli(
+        &["app", "import", path.to_str().unwrap(), "--publish"],
+        None,
+    );
+}
+
+async fn setup() -> TestApp {
+    let app = spawn_app().await;
+    publish(&app, "projects.toml", PROJECTS).await;
+    publish(&app, "visits.toml", VISITS).await;
+    app.enable_mcp().await;
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    app
+}
+
+async fn project(s: &Session, name: &str, status: &str) -> i64 {
+    let r = s
+        .run_op_in(
+            "lk_projects",
+            "add",
+            None,
+            &[("name", name), ("status", status)],
+            None,
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    record_id_of(&r)
+}
+
+/// One visit as the Full view returns it (fields and titles); Null when not listed.
+async fn visit(app: &TestApp, token: &str, id: i64) -> Value {
+    let r = call_tool(app, token, "lc_visits_mine", json!({"limit": 100})).await;
+    rows_of(&r["structuredContent"])
+        .into_iter()
+        .find(|row| row["id"] == json!(id))
+        .unwrap_or(Value::Null)
+}
+
+async fn visit_count(app: &TestApp, token: &str) -> usize {
+    let r = call_tool(app, token, "lc_visits_mine", json!({"limit": 100})).await;
+    rows_of(&r["structuredContent"]).len()
+}
+
+#[tokio::test]
+async fn every_entered_type_is_a_line_column_through_mcp_and_the_web_form() {
+    let app = setup().await;
+    let alice = app.sign_in("alice").await;
+    let bob = app.sign_in("bob").await;
+    let r = alice
+        .post_form("/profile/time-zone", &[("time_zone", "Europe/Berlin")])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let apollo = project(&alice, "Apollo", "Active").await;
+    let borealis = project(&alice, "Borealis", "Active").await;
+    let closed = project(&alice, "Zephyr", "Closed").await;
+    let secret = project(&bob, "Bob's secret", "Active").await;
+    let token = app.token("alice");
+
+    // MCP: the schema takes each column's own type, and the column's find tool is listed.
+    let names = tool_names(&app, &token).await;
+    assert!(
+        names.contains(&"lc_visits_find_stops_project".to_string()),
+        "{names:?}"
+    );
+    let (_, tools) = mcp(&app, &token, "tools/list", json!({})).await;
+    let add = tools["result"]["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "lc_visits_add")
+        .unwrap()
+        .clone();
+    let cols = &add["inputSchema"]["properties"]["stops"]["items"]["properties"];
+    assert!(
+        cols["project"]["description"]
+            .as_str()
+            .unwrap()
+            .contains("lc_visits_find_stops_project"),
+        "{cols}"
+    );
+    assert_eq!(cols["tags"]["type"], "array", "{cols}");
+    // The find tool offers Alice's active projects: not the closed one, not Bob's.
+    let r = call_tool(&app, &token, "lc_visits_find_stops_project", json!({})).await;
+    let found: Vec<i64> = r["structuredContent"]["records"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{r}"))
+        .iter()
+        .map(|c| c["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(found, vec![apollo, borealis], "{r}");
+
+    let r = call_tool(
+        &app,
+        &token,
+        "lc_visits_add",
+        json!({"title": "Zurich", "stops": [{
+            "note": "depot",
+            "project": apollo,
+            "tags": ["Onsite", "urgent"],
+            "phone": "+44 20 7946 0958",
+            "arrived": "2026-03-05T14:30:00+01:00",
+            "place": {"lat": 47.3769, "lon": 8.5417},
+            "contact": "bob"
+        }]}),
+    )
+    .await;
+    assert_ne!(r["isError"], json!(true), "{r}");
+    let id = r["structuredContent"]["record_id"].as_i64().unwrap();
+    let row = visit(&app, &token, id).await;
+    let line = &row["fields"]["stops"][0];
+    assert_eq!(line["id"], "l1", "{row}");
+    assert_eq!(line["project"], json!(apollo));
+    // Several options are kept in the options' order, each as the option is written.
+    assert_eq!(line["tags"], json!(["Urgent", "Onsite"]));
+    assert_eq!(line["phone"], "+442079460958");
+    assert_eq!(line["arrived"], "2026-03-05T13:30:00Z");
+    assert_eq!(line["place"], json!({"lat": 47.3769, "lon": 8.5417}));
+    assert_eq!(line["contact"], "bob");
+    assert_eq!(row["titles"]["stops.l1.project"], "Apollo", "{row}");
+
+    // A project Alice may not read, or that the column's filter leaves out, is refused with the
+    // line's path, and nothing is saved.
+    for (target, says) in [
+        (secret, "that you can open"),
+        (closed, "cannot be chosen here"),
+    ] {
+        let r = call_tool(
+            &app,
+            &token,
+            "lc_visits_add",
+            json!({"title": "Nope", "stops": [{"note": "a"}, {"project": target}]}),
+        )
+        .await;
+        assert_eq!(r["isError"], json!(true), "{r}");
+        let text = r.to_string();
+        assert!(text.contains("stops[1].project"), "{text}");
+        assert!(text.contains(says), "{text}");
+        assert!(!text.contains("Bob's secret"), "{text}");
+    }
+    let r = call_tool(
+        &app,
+        &token,
+        "lc_visits_add",
+        json!({"title": "Nope", "stops": [{"tags": ["Sometimes"], "phone": "call me", "place": {"lat": 123, "lon": 0}}]}),
+    )
+    .await;
+    assert_eq!(r["isError"], json!(true), "{r}");
+    let text = r.to_string();
+    for path in ["stops[0].tags", "stops[0].phone", "stops[0].place"] {
+        assert!(text.contains(path), "{path} in {text}");
+    }
+    assert_eq!(visit_count(&app, &token).await, 1);
+
+    // Bob sees his own project offered, not Alice's.
+    let bob_token = app.token("bob");
+    let r = call_tool(
+        &app,
+        &bob_token,
+        "lc_visits_find_stops_project",
+        json!({"query": ""}),
+    )
+    .await;
+    assert_eq!(
+        r["structuredContent"]["records"],
+        json!([{"id": secret, "title": "Bob's secret"}]),
+        "{r}"
+    );
+
+    // The web form: each cell its own input; the project list offers Alice's active projects,
+    // and one search above the table finds more.
+    let (status, form) = alice.get_text("/apps/lc_visits/ops/add").await;
+    assert_eq!(status, StatusCode::OK);
+    for input in [
+        r#"name="stops[0][arrived]" value="" aria-label="Arrived, new line" type="datetime-local""#,
+        r#"type="checkbox" name="stops[0][tags]" value="Billable""#,
+        r#"type="tel""#,
+        r#"name="find_stops.project""#,
+        r#"name="_find" value="stops.project""#,
+        &format!(r#"<option value="{apollo}">Apollo</option>"#),
+        &format!(r#"<option value="{borealis}">Borealis</option>"#),
+    ] {
+        assert!(form.contains(input), "{input} in {form}");
+    }
+    assert!(!form.contains("Bob&#x27;s secret") && !form.contains("Bob's secret"));
+    // The project column's filter leaves the closed project out; the backup column offers it.
+    let list = |column: &str| {
+        let at = form
+            .find(&format!(r#"name="stops[0][{column}]""#))
+            .unwrap_or_else(|| panic!("{column} in {form}"));
+        form[at..].split("</select>").next().unwrap().to_string()
+    };
+    assert!(!list("project").contains("Zephyr"), "{}", list("project"));
+    assert!(list("backup").contains("Zephyr"), "{}", list("backup"));
+    let r = alice
+        .run_op_in(
+            "lc_visits",
+            "add",
+            None,
+            &[
+                ("title", "Paris"),
+                ("_blank_stops", "3"),
+                ("stops[0][note]", "tower"),
+                ("stops[0][project]", &apollo.to_string()),
+                ("stops[0][tags]", ""),
+                ("stops[0][tags]", "Billable"),
+                ("stops[0][tags]", "Urgent"),
+                ("stops[0][phone]", "+41 44 668 18 00"),
+                ("stops[0][arrived]", "2026-07-05T14:30"),
+                ("stops[0][place]", "48.8584, 2.2945"),
+                ("stops[0][contact]", "maria"),
+                ("stops[1][tags]", ""),
+                ("stops[2][tags]", ""),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        r.text().await.unwrap()
+    );
+    let web_id = record_id_of(&r);
+    let row = visit(&app, &token, web_id).await;
+    let stops = row["fields"]["stops"].as_array().unwrap().clone();
+    assert_eq!(stops.len(), 1, "blank rows add nothing: {row}");
+    assert_eq!(stops[0]["tags"], json!(["Urgent", "Billable"]));
+    // 14:30 in Berlin in July is 12:30 UTC.
+    assert_eq!(stops[0]["arrived"], "2026-07-05T12:30:00Z");
+    assert_eq!(stops[0]["place"], json!({"lat": 48.8584, "lon": 2.2945}));
+    assert_eq!(stops[0]["phone"], "+41446681800");
+
+    // The record page: the project's title, the moment in Alice's zone.
+    let (_, page) = alice
+        .get_text(&format!("/apps/lc_visits/records/{web_id}"))
+        .await;
+    for shown in ["Apollo", "2026-07-05 14:30 CEST", "Urgent, Billable"] {
+        assert!(page.contains(shown), "{shown} in {page}");
+    }
+
+    // The edit form shows the stored cells back; a refused row keeps what was typed.
+    let (_, edit) = alice
+        .get_text(&format!("/apps/lc_visits/ops/edit?record={web_id}"))
+        .await;
+    assert!(edit.contains(r#"value="2026-07-05T14:30""#), "{edit}");
+    assert!(
+        edit.contains(r#"name="stops[0][tags]" value="Urgent" checked"#),
+        "{edit}"
+    );
+    assert!(
+        edit.contains(&format!(
+            r#"<option value="{apollo}" selected>Apollo</option>"#
+        )),
+        "{edit}"
+    );
+    let r = alice
+        .run_op_in(
+            "lc_visits",
+            "edit",
+            Some((web_id, 1)),
+            &[
+                ("title", "Paris"),
+                ("_blank_stops", "3"),
+                ("stops[0][id]", "l1"),
+                ("stops[0][project]", &closed.to_string()),
+                ("stops[0][tags]", ""),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("cannot be chosen here"), "{body}");
+    // The project chosen stays chosen in its row, with its title.
+    assert!(
+        body.contains(&format!(
+            r#"<option value="{closed}" selected>Zephyr</option>"#
+        )),
+        "{body}"
+    );
+
+    // The search finds by title for every row's list; nothing is saved.
+    let r = alice
+        .run_op_in(
+            "lc_visits",
+            "edit",
+            Some((web_id, 1)),
+            &[
+                ("title", "Paris"),
+                ("_blank_stops", "3"),
+                ("stops[0][id]", "l1"),
+                ("stops[0][project]", &apollo.to_string()),
+                ("find_stops.project", "bore"),
+                ("_find", "stops.project"),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let body = r.text().await.unwrap();
+    assert!(body.contains(r#"value="bore""#), "{body}");
+    assert!(
+        body.contains(&format!(r#"<option value="{borealis}">Borealis</option>"#)),
+        "{body}"
+    );
+    // The row's own project is still offered, and chosen.
+    assert!(
+        body.contains(&format!(
+            r#"<option value="{apollo}" selected>Apollo</option>"#
+        )),
+        "{body}"
+    );
+
+    // Another project and every tag unticked: history names the projects by title.
+    let r = alice
+        .run_op_in(
+            "lc_visits",
+            "edit",
+            Some((web_id, 1)),
+            &[
+                ("title", "Paris"),
+                ("_blank_stops", "3"),
+                ("stops[0][id]", "l1"),
+                ("stops[0][project]", &borealis.to_string()),
+                ("stops[0][tags]", ""),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        r.text().await.unwrap()
+    );
+    let row = visit(&app, &token, web_id).await;
+    assert_eq!(row["fields"]["stops"][0]["tags"], Value::Null, "{row}");
+    assert_eq!(row["fields"]["stops"][0]["project"], json!(borealis));
+    let (_, page) = alice
+        .get_text(&format!("/apps/lc_visits/records/{web_id}"))
+        .await;
+    assert!(
+        page.contains("line 1 · Project Apollo → Borealis"),
+        "{page}"
+    );
+    assert!(
+        page.contains("line 1 · Tags Urgent, Billable → —"),
+        "{page}"
+    );
+
+    // Bob cannot open Alice's visit, nor search her lookup as if it were his.
+    let (status, _) = bob
+        .get_text(&format!("/apps/lc_visits/records/{web_id}"))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn deleting_a_project_that_lines_refer_to_is_refused_or_empties_the_column() {
+    let app = setup().await;
+    let alice = app.sign_in("alice").await;
+    let apollo = project(&alice, "Apollo", "Active").await;
+    let gemini = project(&alice, "Gemini", "Active").await;
+    let token = app.token("alice");
+    let r = call_tool(
+        &app,
+        &token,
+        "lc_visits_add",
+        json!({"title": "Trip", "stops": [
+            {"note": "one", "project": apollo, "backup": gemini},
+            {"note": "two", "backup": gemini},
+            {"note": "three", "backup": apollo}
+        ]}),
+    )
+    .await;
+    assert_ne!(r["isError"], json!(true), "{r}");
+    let id = r["structuredContent"]["record_id"].as_i64().unwrap();
+
+    // `project` refuses: the count of referring records, nothing deleted.
+    let r = alice
+        .run_op_in("lk_projects", "remove", Some((apollo, 1)), &[], None)
+        .await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("1 record of Visits refers to it"), "{body}");
+
+    // `backup` clears: Gemini goes, and each line that held it loses it, in one history entry.
+    let r = alice
+        .run_op_in("lk_projects", "remove", Some((gemini, 1)), &[], None)
+        .await;
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        r.text().await.unwrap()
+    );
+    let row = visit(&app, &token, id).await;
+    let stops = row["fields"]["stops"].as_array().unwrap().clone();
+    assert_eq!(stops.len(), 3, "{row}");
+    assert_eq!(stops[0]["backup"], Value::Null);
+    assert_eq!(stops[1]["backup"], Value::Null);
+    // A line referring to another project keeps it.
+    assert_eq!(stops[2]["backup"], json!(apollo));
+    assert_eq!(stops[0]["project"], json!(apollo));
+    assert_eq!(row["version"], json!(2), "{row}");
+    let (_, page) = alice
+        .get_text(&format!("/apps/lc_visits/records/{id}"))
+        .await;
+    assert!(page.contains("Delete project (Projects)"), "{page}");
+    // Gemini is gone: nobody can open it any more, and the history says so.
+    assert!(
+        page.contains("line 1 · Backup project a record you cannot open → —"),
+        "{page}"
+    );
+}
