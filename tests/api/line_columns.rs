@@ -429,3 +429,90 @@ async fn deleting_a_project_that_lines_refer_to_is_refused_or_empties_the_column
         "{page}"
     );
 }
+
+#[tokio::test]
+async fn an_administrator_adds_a_lookup_column_in_the_app_editor() {
+    let app = setup().await;
+    let admin = app.sign_in("admin").await;
+    let field = "/admin/apps/lc_visits/fields/stops";
+    // A new lookup column refers to another published app, chosen on its page.
+    let r = admin
+        .post_form(
+            &format!("{field}/columns"),
+            &[
+                ("column_label", "Client project"),
+                ("column_type", "lookup"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        r.text().await.unwrap()
+    );
+    let (status, page) = admin
+        .get_text(&format!("{field}/columns/client_project"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Refers to records of"), "{page}");
+    assert!(page.contains(r#"<option value="lk_projects">"#), "{page}");
+    let r = admin
+        .post_form(
+            &format!("{field}/columns/client_project"),
+            &[
+                ("label", "Client project"),
+                ("name", "client_project"),
+                ("type", "lookup"),
+                ("help", ""),
+                ("app", "lk_projects"),
+                ("on_delete", "refuse"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        r.text().await.unwrap()
+    );
+    let (_, page) = admin
+        .get_text(&format!("{field}/columns/client_project"))
+        .await;
+    assert!(
+        page.contains(r#"<option value="lk_projects" selected>"#),
+        "{page}"
+    );
+    let r = admin
+        .post_form(
+            "/admin/apps/lc_visits/publish",
+            &[("note", "client project")],
+        )
+        .await;
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        r.text().await.unwrap()
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let alice = app.sign_in("alice").await;
+    let apollo = project(&alice, "Apollo", "Active").await;
+    let (_, form) = alice.get_text("/apps/lc_visits/ops/add").await;
+    assert!(
+        form.contains(r#"name="stops[0][client_project]""#),
+        "{form}"
+    );
+    assert!(
+        form.contains(&format!(r#"<option value="{apollo}">Apollo</option>"#)),
+        "{form}"
+    );
+    // Only administrators reach the editor's pages.
+    let (status, _) = alice
+        .get_text(&format!("{field}/columns/client_project"))
+        .await;
+    assert!(
+        status == StatusCode::FORBIDDEN || status == StatusCode::NOT_FOUND,
+        "{status}"
+    );
+}

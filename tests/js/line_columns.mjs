@@ -66,7 +66,7 @@ try {
   // Gemini is not among the first projects offered: the search above the table finds it.
   assert.equal(await cell(1, "project").locator("option", { hasText: "Gemini" }).count(), 0);
   await page.getByLabel("Find project", { exact: true }).fill("gem");
-  await press("Search");
+  await press("Search project");
   assert.equal(await cell(0, "note").inputValue(), "tower", "what was typed is kept");
   assert.equal(await page.locator('[name="stops[0][tags]"][value="Billable"]').isChecked(), true);
   assert.equal(await cell(0, "arrived").inputValue(), "2026-07-05T14:30");

@@ -60,6 +60,8 @@ pub(crate) struct ColumnSearch {
     /// The element id of the search input.
     pub id: String,
     pub label: String,
+    /// The Search button's accessible name, "Search project" (one per lookup column).
+    pub button: String,
     pub search: String,
 }
 
@@ -545,6 +547,7 @@ pub(crate) fn view(
                     ColumnSearch {
                         id: format!("find-{name}-{col}"),
                         label: format!("Find {}", c.label.to_lowercase()),
+                        button: format!("Search {}", c.label.to_lowercase()),
                         search: pickers.get(&path).map(|p| p.0.clone()).unwrap_or_default(),
                         path,
                     }
