@@ -516,3 +516,128 @@ async fn an_administrator_adds_a_lookup_column_in_the_app_editor() {
         "{status}"
     );
 }
+
+const COSTS: &str = r#"
+slug = "lc_costs"
+name = "Costs"
+roles = ["employee"]
+owner_field = "owner"
+title_field = "title"
+
+[fields]
+title = { type = "text", label = "Title", required = true }
+owner = { type = "user", label = "Owner", default = "$me" }
+gross_total = { type = "computed", label = "Gross", expr = "sum(items.gross)" }
+
+[fields.items]
+type = "lines"
+label = "Items"
+
+[fields.items.columns]
+net      = { type = "money", label = "Net", currency_field = "currency", required = true }
+tax      = { type = "money", label = "Tax", currency_field = "currency" }
+currency = { type = "currency", label = "Currency", default = "EUR" }
+gross    = { type = "computed", label = "Total", expr = "net + tax", currency_field = "currency" }
+
+[views.mine]
+title = "My costs"
+roles = ["employee"]
+scope = "own"
+columns = ["title", "gross_total"]
+mcp = { enabled = true, format = "full" }
+
+[operations.add]
+title = "Add costs"
+kind = "create"
+roles = ["employee"]
+inputs = ["title", "items"]
+mcp = { enabled = true }
+
+[operations.edit]
+title = "Edit costs"
+kind = "update"
+roles = ["employee"]
+scope = "own"
+inputs = ["title", "items"]
+mcp = { enabled = true }
+"#;
+
+#[tokio::test]
+async fn a_computed_column_is_worked_out_per_line_and_shown_not_typed() {
+    let app = spawn_app().await;
+    publish(&app, "costs.toml", COSTS).await;
+    app.enable_mcp().await;
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let token = app.token("alice");
+    let (_, tools) = mcp(&app, &token, "tools/list", json!({})).await;
+    let add = tools["result"]["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "lc_costs_add")
+        .unwrap()
+        .clone();
+    let gross = &add["inputSchema"]["properties"]["items"]["items"]["properties"]["gross"];
+    assert_eq!(gross["readOnly"], json!(true), "{gross}");
+    let r = call_tool(
+        &app,
+        &token,
+        "lc_costs_add",
+        json!({"title": "Trip", "items": [{"net": "10.00", "tax": "1.90"}, {"net": "4", "tax": "0.5", "gross": "99"}]}),
+    )
+    .await;
+    assert_ne!(r["isError"], json!(true), "{r}");
+    let id = r["structuredContent"]["record_id"].as_i64().unwrap();
+    let rows = call_tool(&app, &token, "lc_costs_mine", json!({})).await;
+    let row = rows_of(&rows["structuredContent"])
+        .into_iter()
+        .find(|r| r["id"] == json!(id))
+        .unwrap();
+    let items = row["fields"]["items"].as_array().unwrap().clone();
+    assert_eq!(items[0]["gross"], "11.9");
+    // The value sent for it was left aside: worked out from the line.
+    assert_eq!(items[1]["gross"], "4.5");
+    assert_eq!(row["fields"]["gross_total"], "16.4");
+
+    // The web form shows it, with no input to type it in; an edit works it out again.
+    let alice = app.sign_in("alice").await;
+    let (_, form) = alice
+        .get_text(&format!("/apps/lc_costs/ops/edit?record={id}"))
+        .await;
+    assert!(
+        form.contains(r#"<output id="f-items-0-gross" aria-label="Total, line 1" class="computed-cell">11.90</output>"#),
+        "{form}"
+    );
+    assert!(!form.contains(r#"name="items[0][gross]""#), "{form}");
+    let r = alice
+        .run_op_in(
+            "lc_costs",
+            "edit",
+            Some((id, 1)),
+            &[
+                ("title", "Trip"),
+                ("_blank_items", "3"),
+                ("items[0][id]", "l1"),
+                ("items[0][net]", "12.00"),
+                ("items[0][tax]", "1.90"),
+                ("items[0][currency]", "EUR"),
+                ("items[1][id]", "l2"),
+                ("items[1][net]", "4.00"),
+                ("items[1][tax]", "0.50"),
+                ("items[1][currency]", "EUR"),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        r.text().await.unwrap()
+    );
+    let (_, page) = alice
+        .get_text(&format!("/apps/lc_costs/records/{id}"))
+        .await;
+    assert!(page.contains("line 1 · Total 11.90 → 13.90"), "{page}");
+    assert!(page.contains("18.40"), "{page}");
+}

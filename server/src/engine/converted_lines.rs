@@ -100,7 +100,7 @@ pub fn check(
     };
     match lf.columns.get(column) {
         Some(c)
-            if c.kind == FieldType::Money
+            if super::lines::is_amount(c)
                 && c.currency_field
                     .as_ref()
                     .and_then(|cf| lf.columns.get(cf))

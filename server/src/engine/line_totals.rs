@@ -31,7 +31,7 @@ pub fn check(field: &str, col: &str, lines: &FieldDef, c: &FieldDef) -> Result<(
         .currency_field
         .as_ref()
         .is_some_and(|cf| lines.columns.get(cf).map(|d| d.kind) == Some(FieldType::Currency));
-    if c.kind == FieldType::Money && has_currency {
+    if super::lines::is_amount(c) && has_currency {
         Ok(())
     } else {
         Err(format!(

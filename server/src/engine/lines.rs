@@ -24,9 +24,10 @@ pub const LIMIT_COLUMNS: usize = 30;
 /// The most problems one input reports (the rest are counted).
 const MAX_PROBLEMS: usize = 20;
 
-/// The types a column may have: every type a person enters (not computed, converted or nested
-/// lines).
-pub const COLUMN_TYPES: [FieldType; 19] = [
+/// The types a column may have: every type a person enters, and `computed` (a sum of the line's
+/// own amounts or numbers); not `converted` (a record-level `converted` field converts the lines)
+/// nor nested `lines`.
+pub const COLUMN_TYPES: [FieldType; 20] = [
     FieldType::Text,
     FieldType::LongText,
     FieldType::Number,
@@ -46,7 +47,85 @@ pub const COLUMN_TYPES: [FieldType; 19] = [
     FieldType::Geolocation,
     FieldType::User,
     FieldType::Lookup,
+    FieldType::Computed,
 ];
+
+/// Whether a column holds an amount in its line's currency: a money column, or a computed one
+/// over money columns (both name the line's `currency_field`).
+pub fn is_amount(c: &FieldDef) -> bool {
+    c.kind == FieldType::Money || (c.kind == FieldType::Computed && c.currency_field.is_some())
+}
+
+/// The terms of a computed column (`net + tax`): (sign, column).
+pub fn column_terms(c: &FieldDef) -> Vec<(i8, String)> {
+    c.expr
+        .as_deref()
+        .filter(|_| c.kind == FieldType::Computed)
+        .and_then(|e| super::definition::parse_expr(e).ok())
+        .unwrap_or_default()
+}
+
+/// Checks a computed column: `expr` adds and subtracts money, number or integer columns of the
+/// same line; over money columns it names their shared `currency_field`.
+fn check_computed_column(p: &str, f: &FieldDef, c: &FieldDef, errors: &mut Vec<DefinitionError>) {
+    let Some(expr) = c.expr.as_deref() else {
+        errors.push(err(
+            format!("{p}.expr"),
+            "a computed column needs `expr`, e.g. \"net + tax\" (columns of the same line)",
+        ));
+        return;
+    };
+    let terms = match super::definition::parse_expr(expr) {
+        Ok(t) => t,
+        Err(m) => {
+            errors.push(err(format!("{p}.expr"), m));
+            return;
+        }
+    };
+    let mut money_currency: Vec<Option<&String>> = Vec::new();
+    for (_, t) in &terms {
+        match f.columns.get(t).map(|d| (d.kind, d)) {
+            Some((FieldType::Money, d)) => money_currency.push(d.currency_field.as_ref()),
+            Some((FieldType::Number | FieldType::Integer, _)) => {}
+            Some(_) => errors.push(err(
+                format!("{p}.expr"),
+                format!("`{t}` is not a money, number or integer column of this line"),
+            )),
+            None => errors.push(err(
+                format!("{p}.expr"),
+                format!("`{t}` is not a column of this lines field"),
+            )),
+        }
+    }
+    let named = c.currency_field.as_ref();
+    if money_currency.is_empty() {
+        if named.is_some() {
+            errors.push(err(
+                format!("{p}.currency_field"),
+                "only a computed column over money columns has a currency",
+            ));
+        }
+    } else if money_currency.len() < terms.len() {
+        errors.push(err(
+            format!("{p}.expr"),
+            "add money columns to money columns only, not to numbers",
+        ));
+    } else if money_currency.iter().any(|m| m.is_none() || *m != named) {
+        errors.push(err(
+            format!("{p}.currency_field"),
+            format!(
+                "a computed column over money columns names their currency column, e.g. currency_field = \"{}\"",
+                money_currency.iter().flatten().next().map(|s| s.as_str()).unwrap_or("currency")
+            ),
+        ));
+    }
+    if c.default.is_some() || c.required {
+        errors.push(err(
+            p,
+            "a computed column is worked out from its line: it has no default and is not required",
+        ));
+    }
+}
 
 /// The file and photo columns of a lines field: each line holds an attachment id there, and the
 /// attachment is stored for the path `<field>.<column>` (see [`column_path`]).
@@ -163,6 +242,10 @@ pub fn check_definition(path: &str, f: &FieldDef, errors: &mut Vec<DefinitionErr
                 &p,
                 "conditions and nested columns are not supported in line columns yet",
             ));
+        }
+        if c.kind == FieldType::Computed {
+            check_computed_column(&p, f, c, errors);
+            continue;
         }
         super::field_types::check_definition(&p, c, errors);
         super::lookups::check_definition(&p, c, errors);
@@ -412,6 +495,11 @@ pub fn parse_lines(
         };
         let mut row = Map::new();
         for (col, c) in &f.columns {
+            // Worked out below from the line's values; a value sent (a line read and sent back
+            // whole) is not the caller's to set and is left aside.
+            if c.kind == FieldType::Computed {
+                continue;
+            }
             let value = match (obj.get(col), before) {
                 (Some(v), _) => match parse_field(c, &Raw::Json(v.clone()), today) {
                     Ok(v) => v,
@@ -454,6 +542,21 @@ pub fn parse_lines(
                 bad = true;
             }
         }
+        for (col, c) in f
+            .columns
+            .iter()
+            .filter(|(_, c)| c.kind == FieldType::Computed)
+        {
+            match line_sum(c, &row) {
+                Ok(v) => {
+                    row.insert(col.clone(), v);
+                }
+                Err(m) => {
+                    problems.push(format!("{at}.{col}: {m}"));
+                    bad = true;
+                }
+            }
+        }
         if bad {
             continue;
         }
@@ -486,6 +589,23 @@ pub fn parse_lines(
         },
         next,
     })
+}
+
+/// A computed column's value for one line: the sum of its terms, null when a term is empty.
+fn line_sum(c: &FieldDef, row: &Map<String, Value>) -> Result<Value, String> {
+    let mut sum = Some(Decimal::ZERO);
+    for (sign, t) in column_terms(c) {
+        sum = match (sum, row.get(&t).and_then(stored_decimal)) {
+            (Some(s), Some(v)) if sign < 0 => s.checked_sub(v),
+            (Some(s), Some(v)) => s.checked_add(v),
+            _ => None,
+        };
+    }
+    match sum {
+        Some(s) if s.is_sign_negative() && !s.is_zero() => Err(format!("would be negative ({s})")),
+        Some(s) => Ok(Value::String(s.normalize().to_string())),
+        None => Ok(Value::Null),
+    }
 }
 
 /// The files a change of lines links: for each line of `after` (by its place) and each file
@@ -630,7 +750,7 @@ pub fn unsummable(def: &AppDef, field: &str) -> bool {
     };
     agg.func == AggFn::SumByCurrency
         || column_of(def, &agg).is_some_and(|c| {
-            c.kind == FieldType::Date || (c.kind == FieldType::Money && c.currency_field.is_some())
+            c.kind == FieldType::Date || (is_amount(c) && c.currency_field.is_some())
         })
 }
 
@@ -652,7 +772,7 @@ pub fn check_aggregate(def: &AppDef, agg: &LineAggregate) -> Result<(), String> 
             };
             let numeric = matches!(
                 c.kind,
-                FieldType::Money | FieldType::Number | FieldType::Integer
+                FieldType::Money | FieldType::Number | FieldType::Integer | FieldType::Computed
             );
             match func {
                 AggFn::SumByCurrency => super::line_totals::check(&agg.field, col, f, c),
@@ -743,7 +863,7 @@ pub fn aggregate(def: &AppDef, agg: &LineAggregate, data: &Map<String, Value>) -
     if agg.func == AggFn::SumByCurrency {
         return super::line_totals::totals(&lines, col, c);
     }
-    if c.kind == FieldType::Money && lines_currency(&lines, col, c).is_err() {
+    if is_amount(c) && lines_currency(&lines, col, c).is_err() {
         return Value::Null;
     }
     if c.kind == FieldType::Date {
@@ -788,7 +908,7 @@ pub fn display_aggregate(def: &AppDef, name: &str, data: &Value) -> Option<Strin
     match (agg.func, c.map(|c| c.kind)) {
         (AggFn::SumByCurrency, _) => Some(super::line_totals::display(v)),
         (AggFn::Count, _) => Some(v.as_str().map(String::from).unwrap_or_else(|| "0".into())),
-        (_, Some(FieldType::Money)) => {
+        (_, Some(_)) if c.is_some_and(is_amount) => {
             let (col, c) = (agg.column.as_deref()?, c?);
             match lines_currency(&lines, col, c) {
                 Err(()) => Some("several currencies".into()),
@@ -812,7 +932,7 @@ pub fn aggregate_currency(def: &AppDef, f: &FieldDef, data: &Value) -> Option<St
         .as_deref()
         .and_then(parse_aggregate)
         .filter(|a| a.func != AggFn::SumByCurrency)?;
-    let c = column_of(def, &agg).filter(|c| c.kind == FieldType::Money)?;
+    let c = column_of(def, &agg).filter(|c| is_amount(c))?;
     let lines = stored_lines(data.get(&agg.field).unwrap_or(&Value::Null));
     lines_currency(&lines, agg.column.as_deref()?, c)
         .ok()

@@ -495,3 +495,112 @@ project = { type = \"lookup\", label = \"Project\", app = \"projects\" }",
         assert!(e.iter().any(|m| m.starts_with(path)), "{path} in {e:?}");
     }
 }
+
+const WITH_GROSS: &str = r#"
+slug = "reports"
+name = "Reports"
+[fields]
+gross_total = { type = "computed", label = "Gross", expr = "sum(items.gross)" }
+[fields.items]
+type = "lines"
+label = "Items"
+[fields.items.columns]
+net = { type = "money", label = "Net", currency_field = "currency" }
+tax = { type = "money", label = "Tax", currency_field = "currency" }
+currency = { type = "currency", label = "Currency", default = "EUR" }
+gross = { type = "computed", label = "Total", expr = "net + tax", currency_field = "currency" }
+km = { type = "number", label = "Km" }
+extra_km = { type = "integer", label = "Extra km" }
+all_km = { type = "computed", label = "All km", expr = "km + extra_km" }
+"#;
+
+#[test]
+fn a_computed_column_adds_up_its_own_line() {
+    let d = AppDef::parse(WITH_GROSS).unwrap();
+    let f = &d.fields["items"];
+    let added = new_line_values(f, today(), None);
+    // A value sent for a computed column (a line sent back as read) is left aside.
+    let raw = json!([
+        {"net": "10.00", "tax": "1.90", "gross": "999", "km": "12.5", "extra_km": 3},
+        {"net": "5", "currency": "CHF"}
+    ]);
+    let p = parse_lines(
+        f,
+        "items",
+        &Raw::Json(raw),
+        &Value::Null,
+        0,
+        today(),
+        &added,
+    )
+    .unwrap();
+    assert_eq!(p.value[0]["gross"], "11.9");
+    assert_eq!(p.value[0]["all_km"], "15.5");
+    // A term left empty leaves the sum empty, as for a computed field.
+    assert_eq!(p.value[1]["gross"], Value::Null);
+    assert_eq!(
+        display_cell(f, "gross", p.value[0].as_object().unwrap()),
+        "11.90"
+    );
+    assert!(is_amount(&f.columns["gross"]));
+    let data = json!({"items": p.value});
+    let agg = parse_aggregate("sum(items.gross)").unwrap();
+    assert!(check_aggregate(&d, &agg).is_ok());
+    assert_eq!(
+        aggregate(&d, &agg, data.as_object().unwrap()),
+        json!("11.9")
+    );
+    // A negative sum is refused with the line's path.
+    let raw = json!([{"km": "-20", "extra_km": 3}]);
+    let e = parse_lines(
+        f,
+        "items",
+        &Raw::Json(raw),
+        &Value::Null,
+        0,
+        today(),
+        &added,
+    );
+    assert!(
+        e.as_ref().is_err_and(|e| e
+            .iter()
+            .any(|m| m.starts_with("items[0].all_km: would be negative (-17)"))),
+        "{e:?}"
+    );
+}
+
+#[test]
+fn a_computed_column_adds_only_amounts_of_its_line_in_one_currency() {
+    for (expr, extra, says) in [
+        (
+            "net + nope",
+            "",
+            "`nope` is not a column of this lines field",
+        ),
+        ("net + km", "", "add money columns to money columns only"),
+        ("net + tax", "", "names their currency column"),
+        ("net +", "", "is incomplete"),
+        (
+            "km",
+            ", currency_field = \"currency\"",
+            "only a computed column over money columns",
+        ),
+        (
+            "km",
+            ", required = true",
+            "it has no default and is not required",
+        ),
+    ] {
+        let text = WITH_GROSS.replace(
+            "gross = { type = \"computed\", label = \"Total\", expr = \"net + tax\", currency_field = \"currency\" }",
+            &format!("gross = {{ type = \"computed\", label = \"Total\", expr = \"{expr}\"{extra} }}"),
+        );
+        let e = AppDef::parse(&text).unwrap_err();
+        let text: Vec<String> = e.iter().map(|e| e.to_string()).collect();
+        assert!(
+            text.iter()
+                .any(|t| t.starts_with("fields.items.columns.gross") && t.contains(says)),
+            "{expr}: {text:?}"
+        );
+    }
+}

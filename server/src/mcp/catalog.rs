@@ -156,6 +156,15 @@ fn lines_schema(def: &AppDef, f: &FieldDef) -> Value {
     let mut required = Vec::new();
     for (n, c) in &f.columns {
         let mut schema = field_schema(def, c);
+        if c.kind == FieldType::Computed {
+            // Worked out from the line; sent back as read, it is left aside.
+            if let Some(m) = schema.as_object_mut() {
+                m.insert("readOnly".into(), Value::Bool(true));
+                if let Some(Value::String(d)) = m.get_mut("description") {
+                    d.push_str("; worked out from the line's values, a value sent is ignored");
+                }
+            }
+        }
         if c.kind.is_file() {
             // A new file as for a file field, or the attachment id the line holds (as read).
             let description = schema.get("description").cloned().unwrap_or_default();

@@ -125,6 +125,8 @@ pub(crate) fn input_kind(kind: FieldType) -> &'static str {
         FieldType::Currency => "currency",
         FieldType::Lookup => "lookup",
         FieldType::Lines => "lines",
+        // Only a line's column is computed on a form: shown, never typed.
+        FieldType::Computed => "computed",
         _ => "text",
     }
 }

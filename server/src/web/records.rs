@@ -352,7 +352,7 @@ fn line_table(
                     }
                     let shown = cell_text(f, col, line, titles, local);
                     let text = match c.kind {
-                        FieldType::Money => {
+                        _ if crate::engine::lines::is_amount(c) => {
                             let cur = c
                                 .currency_field
                                 .as_ref()
