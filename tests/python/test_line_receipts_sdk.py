@@ -24,6 +24,7 @@ from conftest import RECEIPTS, REPO, FormworkServer, receipt_truth, rows_of
 pytestmark = pytest.mark.anyio
 
 TRAVEL = REPO / "seed-data" / "apps" / "travel_reports.toml"
+PROJECTS = REPO / "seed-data" / "apps" / "projects.toml"
 FILES = ["01_cafe_berlin.jpg", "09_hotel_munich.pdf", "10_taxi_lyon_scan.pdf"]
 
 
@@ -45,6 +46,8 @@ async def stored(c: Client, record_id: int) -> dict:
 
 
 async def test_claude_reads_each_lines_receipt_and_fills_that_line(formwork_server: FormworkServer):
+    # The receipts' lines may be charged to a project: the Projects app is published first.
+    formwork_server.cli(["app", "import", str(PROJECTS), "--publish"])
     formwork_server.cli(["app", "import", str(TRAVEL), "--publish"])
     time.sleep(1.1)  # the published-app cache revalidates once a second
     async with mcp_client(formwork_server, formwork_server.token("alice")) as c:

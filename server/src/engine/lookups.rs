@@ -186,8 +186,10 @@ impl Engine {
     }
 
     /// The records of the target app that the actor may choose for lookup `field` of app `slug`,
-    /// whose title contains `query` (or whose id it is), at most [`FIND_LIMIT`], by title. Only
-    /// someone who may run an operation that takes the field as an input may search it.
+    /// whose title contains `query` (or whose id it is), at most [`FIND_LIMIT`], by title.
+    /// `field_name` is a lookup field, or a lines field's lookup column (`items.project`). Only
+    /// someone who may run an operation that takes the field (or its lines) as an input may
+    /// search it.
     pub async fn find_lookup(
         &self,
         actor: &Actor,
