@@ -165,13 +165,14 @@ async fn an_administrator_adds_edits_moves_and_removes_columns_and_the_form_take
         assert!(page.contains(part), "{part} in {page}");
     }
     assert!(
-        !page.contains(r#"<option value="computed">"#)
+        !page.contains(r#"<option value="converted">"#)
             && !page.contains(r#"<option value="lines">"#),
         "only column types"
     );
     assert!(
-        page.contains(r#"<option value="lookup">"#),
-        "a line may refer to a record of another app"
+        page.contains(r#"<option value="lookup">"#)
+            && page.contains(r#"<option value="computed">"#),
+        "a line may refer to a record of another app, and add up its own amounts"
     );
     assert!(
         page.contains(r#"<option value="file">"#),
@@ -264,7 +265,7 @@ async fn an_administrator_adds_edits_moves_and_removes_columns_and_the_form_take
     let r = admin
         .post_form(
             &format!("{FIELD}/columns"),
-            &[("column_label", "Project"), ("column_type", "computed")],
+            &[("column_label", "Project"), ("column_type", "converted")],
         )
         .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);

@@ -640,4 +640,49 @@ async fn a_computed_column_is_worked_out_per_line_and_shown_not_typed() {
         .await;
     assert!(page.contains("line 1 · Total 11.90 → 13.90"), "{page}");
     assert!(page.contains("18.40"), "{page}");
+
+    // The App Editor adds a computed column over the line's amounts, its currency theirs.
+    let admin = app.sign_in("admin").await;
+    let field = "/admin/apps/lc_costs/fields/items";
+    let r = admin
+        .post_form(
+            &format!("{field}/columns"),
+            &[("column_label", "Check"), ("column_type", "computed")],
+        )
+        .await;
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        r.text().await.unwrap()
+    );
+    let (_, page) = admin.get_text(&format!("{field}/columns/check")).await;
+    assert!(page.contains(r#"value="net + tax""#), "{page}");
+    let r = admin
+        .post_form(
+            &format!("{field}/columns/check"),
+            &[
+                ("label", "Check"),
+                ("name", "check"),
+                ("type", "computed"),
+                ("help", ""),
+                ("expr", "net - tax"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        r.text().await.unwrap()
+    );
+    let r = admin
+        .post_form("/admin/apps/lc_costs/publish", &[("note", "check")])
+        .await;
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        r.text().await.unwrap()
+    );
 }

@@ -65,6 +65,17 @@ pub fn column_terms(c: &FieldDef) -> Vec<(i8, String)> {
         .unwrap_or_default()
 }
 
+/// The currency column a computed column over money columns takes: that of its first money
+/// term (the definition check holds them all to it).
+pub fn computed_currency(f: &FieldDef, c: &FieldDef) -> Option<String> {
+    column_terms(c).into_iter().find_map(|(_, t)| {
+        f.columns
+            .get(&t)
+            .filter(|d| d.kind == FieldType::Money)
+            .and_then(|d| d.currency_field.clone())
+    })
+}
+
 /// Checks a computed column: `expr` adds and subtracts money, number or integer columns of the
 /// same line; over money columns it names their shared `currency_field`.
 fn check_computed_column(p: &str, f: &FieldDef, c: &FieldDef, errors: &mut Vec<DefinitionError>) {

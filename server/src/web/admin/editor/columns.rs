@@ -183,6 +183,7 @@ fn column_controls(
                     .collect();
             }
             "options" => ctl.help = "Dropping an option that stored lines use is refused, with their count.",
+            "expr" => ctl.help = "Money or number columns of the same line joined by + or -, e.g. net + tax; worked out whenever a line is saved.",
             _ => {}
         }
     }
@@ -350,6 +351,38 @@ pub async fn add(
                     .find(|t| *t != own)
                     .or_else(|| Some(own.clone()));
             }
+            if kind == FieldType::Computed {
+                // The line's first two amounts (money with money, else numbers); changed on the
+                // column's page.
+                let money: Vec<&String> = f
+                    .columns
+                    .iter()
+                    .filter(|(_, c)| c.kind == FieldType::Money)
+                    .map(|(n, _)| n)
+                    .collect();
+                let numbers: Vec<&String> = f
+                    .columns
+                    .iter()
+                    .filter(|(_, c)| matches!(c.kind, FieldType::Number | FieldType::Integer))
+                    .map(|(n, _)| n)
+                    .collect();
+                let terms = if money.is_empty() { numbers } else { money };
+                if terms.is_empty() {
+                    return Err(refused(
+                        &at,
+                        "a computed column adds up money or number columns of the line; add one of those first",
+                    ));
+                }
+                c.expr = Some(
+                    terms
+                        .iter()
+                        .take(2)
+                        .map(|s| s.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" + "),
+                );
+                c.currency_field = crate::engine::lines::computed_currency(f, &c);
+            }
             if kind == FieldType::Money {
                 // The line's first currency column fixes the amount's decimals.
                 c.currency_field = f
@@ -384,6 +417,12 @@ pub async fn save(
     let (_, before) = column_of(&d, &field, &original)?;
     let (mut column, form_errs) = fields::field_from(&form, &before);
     (column.visible_when, column.required_when) = (None, None);
+    if column.kind == FieldType::Computed {
+        // Its currency is that of the money columns it adds up, never set by hand.
+        if let Some(lines) = d.def.fields.get(&field) {
+            column.currency_field = crate::engine::lines::computed_currency(lines, &column);
+        }
+    }
     let new_name = form.opt("name").unwrap_or_else(|| original.clone());
     let prefix = format!("fields.{field}.columns.{new_name}");
     let result = super::save_item(&state, &slug, &prefix, form_errs, |def, _, _| {
