@@ -528,6 +528,7 @@ title_field = "title"
 title = { type = "text", label = "Title", required = true }
 owner = { type = "user", label = "Owner", default = "$me" }
 gross_total = { type = "computed", label = "Gross", expr = "sum(items.gross)" }
+home_total = { type = "computed", label = "In EUR", expr = "sum(items.home)" }
 
 [fields.items]
 type = "lines"
@@ -538,6 +539,8 @@ net      = { type = "money", label = "Net", currency_field = "currency", require
 tax      = { type = "money", label = "Tax", currency_field = "currency" }
 currency = { type = "currency", label = "Currency", default = "EUR" }
 gross    = { type = "computed", label = "Total", expr = "net + tax", currency_field = "currency" }
+date     = { type = "date", label = "Date" }
+home     = { type = "converted", label = "Net in EUR", source = "net", date_field = "date" }
 
 [views.mine]
 title = "My costs"
@@ -685,4 +688,130 @@ async fn a_computed_column_is_worked_out_per_line_and_shown_not_typed() {
         "{}",
         r.text().await.unwrap()
     );
+}
+
+async fn cost_row(app: &TestApp, token: &str, id: i64) -> Value {
+    let rows = call_tool(app, token, "lc_costs_mine", json!({})).await;
+    rows_of(&rows["structuredContent"])
+        .into_iter()
+        .find(|r| r["id"] == json!(id))
+        .unwrap_or(Value::Null)
+}
+
+#[tokio::test]
+async fn a_converted_column_puts_each_line_in_the_home_currency_at_its_own_date() {
+    let app = spawn_app().await;
+    publish(&app, "costs.toml", COSTS).await;
+    app.enable_mcp().await;
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let token = app.token("alice");
+    // Francs at the rate of 2026-01-02 (0.9290 CHF per EUR): 33 CHF = 35.52 EUR.
+    let r = call_tool(
+        &app,
+        &token,
+        "lc_costs_add",
+        json!({"title": "Zurich", "items": [
+            {"date": "2026-03-05", "net": "33", "currency": "CHF"},
+            {"date": "2026-03-06", "net": "20.00"},
+            {"net": "5.00"}
+        ]}),
+    )
+    .await;
+    assert_ne!(r["isError"], json!(true), "{r}");
+    let id = r["structuredContent"]["record_id"].as_i64().unwrap();
+    let row = cost_row(&app, &token, id).await;
+    let items = row["fields"]["items"].as_array().unwrap().clone();
+    assert_eq!(items[0]["home"], "35.52", "{row}");
+    assert_eq!(
+        items[0]["home:rate"],
+        json!({"from": "CHF", "to": "EUR", "rate": "1.07642626", "day": "2026-01-02"})
+    );
+    assert_eq!(items[1]["home"], "20.00");
+    // No date, no conversion (and nothing said: there is nothing to convert at).
+    assert_eq!(items[2]["home"], Value::Null);
+    assert_eq!(row["fields"]["home_total"], "55.52");
+
+    // Sent back as read, the lines keep their values; a line whose day moves before any franc
+    // rate says so, and its amount is not counted as zero.
+    let mut back = items.clone();
+    back[1]["currency"] = json!("CHF");
+    back[1]["date"] = json!("1999-12-01");
+    let r = call_tool(
+        &app,
+        &token,
+        "lc_costs_edit",
+        json!({"record_id": id, "title": "Zurich", "items": back}),
+    )
+    .await;
+    assert_ne!(r["isError"], json!(true), "{r}");
+    let row = cost_row(&app, &token, id).await;
+    let items = row["fields"]["items"].as_array().unwrap().clone();
+    assert_eq!(items[0]["home"], "35.52");
+    assert_eq!(items[1]["home"], Value::Null);
+    assert_eq!(
+        items[1]["home:rate"]["missing"],
+        "no CHF rate on or before 1999-12-01"
+    );
+    let alice = app.sign_in("alice").await;
+    let (_, page) = alice
+        .get_text(&format!("/apps/lc_costs/records/{id}"))
+        .await;
+    assert!(page.contains("35.52 EUR"), "{page}");
+    assert!(
+        page.contains("— no CHF rate on or before 1999-12-01"),
+        "{page}"
+    );
+    // The edit form shows it, with no input.
+    let (_, form) = alice
+        .get_text(&format!("/apps/lc_costs/ops/edit?record={id}"))
+        .await;
+    assert!(
+        form.contains(
+            r#"aria-label="Net in EUR, line 1" class="computed-cell">35.52 EUR</output>"#
+        ),
+        "{form}"
+    );
+
+    // A franc rate from 1999 arrives: the administrator's recompute fills the line, with its
+    // history entry.
+    let csv = app.dir.path().join("old.csv");
+    std::fs::write(&csv, "date,currency,rate\n1999-11-30,CHF,1.6\n").unwrap();
+    app.cli(&["rates", "import", csv.to_str().unwrap()], None);
+    let out = app.cli(&["rates", "recompute", "lc_costs"], None);
+    assert!(
+        out.contains("1 record(s) updated; 0 amount(s) still without a rate"),
+        "{out}"
+    );
+    let row = cost_row(&app, &token, id).await;
+    assert_eq!(
+        row["fields"]["items"][1]["home"], "12.50",
+        "20 / 1.6: {row}"
+    );
+    let (_, page) = alice
+        .get_text(&format!("/apps/lc_costs/records/{id}"))
+        .await;
+    assert!(page.contains("Recompute home-currency amounts"), "{page}");
+    assert!(page.contains("line 2 · Net in EUR"), "{page}");
+
+    // The App Editor adds one over the line's first amount and date, chosen among the line's
+    // own columns on its page.
+    let admin = app.sign_in("admin").await;
+    let field = "/admin/apps/lc_costs/fields/items";
+    let r = admin
+        .post_form(
+            &format!("{field}/columns"),
+            &[("column_label", "Tax in EUR"), ("column_type", "converted")],
+        )
+        .await;
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        r.text().await.unwrap()
+    );
+    let (_, page) = admin.get_text(&format!("{field}/columns/tax_in_eur")).await;
+    assert!(page.contains("Amount column to convert"), "{page}");
+    assert!(page.contains(r#"<option value="net" selected>"#), "{page}");
+    assert!(page.contains(r#"<option value="tax">"#), "{page}");
+    assert!(page.contains(r#"<option value="date" selected>"#), "{page}");
 }

@@ -135,7 +135,7 @@ impl Engine {
     }
 
     /// The stored value and details of one converted field from (amount, currency, date).
-    async fn converted_value(
+    pub(super) async fn converted_value(
         &self,
         inputs: &[Value; 3],
     ) -> Result<(Value, Option<Value>), EngineError> {
@@ -183,7 +183,8 @@ impl Engine {
             .iter()
             .filter(|(_, f)| f.kind == FieldType::Converted)
             .collect();
-        if fields.is_empty() {
+        let in_lines = super::line_converted::any(def);
+        if fields.is_empty() && !in_lines {
             return Err(EngineError::Precondition(format!(
                 "app `{slug}` has no converted fields"
             )));
@@ -210,6 +211,16 @@ impl Engine {
                         Some(d) => new.insert(rate_key(name), d),
                         None => new.remove(&rate_key(name)),
                     };
+                }
+                // The lines' converted columns: every line, or those still without a value.
+                if in_lines {
+                    let redo = if all {
+                        super::line_converted::Redo::All
+                    } else {
+                        super::line_converted::Redo::Missing
+                    };
+                    self.convert_line_columns(def, redo, &mut new).await?;
+                    missing += super::line_converted::missing_lines(def, &new);
                 }
                 missing += fields
                     .iter()
@@ -250,7 +261,10 @@ impl Engine {
             .def
             .fields
             .iter()
-            .filter(|(_, f)| f.kind == FieldType::Converted)
+            .filter(|(_, f)| {
+                f.kind == FieldType::Converted
+                    || super::line_converted::converted_columns(f).next().is_some()
+            })
             .filter(|(n, _)| old.get(*n) != new.get(*n))
             .map(|(n, f)| super::Change {
                 field: n.clone(),

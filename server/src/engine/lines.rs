@@ -24,10 +24,10 @@ pub const LIMIT_COLUMNS: usize = 30;
 /// The most problems one input reports (the rest are counted).
 const MAX_PROBLEMS: usize = 20;
 
-/// The types a column may have: every type a person enters, and `computed` (a sum of the line's
-/// own amounts or numbers); not `converted` (a record-level `converted` field converts the lines)
-/// nor nested `lines`.
-pub const COLUMN_TYPES: [FieldType; 20] = [
+/// The types a column may have: every type a person enters, `computed` (a sum of the line's own
+/// amounts or numbers) and `converted` (a line's amount in the home currency, see
+/// `line_converted`); not nested `lines`.
+pub const COLUMN_TYPES: [FieldType; 21] = [
     FieldType::Text,
     FieldType::LongText,
     FieldType::Number,
@@ -48,6 +48,7 @@ pub const COLUMN_TYPES: [FieldType; 20] = [
     FieldType::User,
     FieldType::Lookup,
     FieldType::Computed,
+    FieldType::Converted,
 ];
 
 /// Whether a column holds an amount in its line's currency: a money column, or a computed one
@@ -258,6 +259,10 @@ pub fn check_definition(path: &str, f: &FieldDef, errors: &mut Vec<DefinitionErr
             check_computed_column(&p, f, c, errors);
             continue;
         }
+        if c.kind == FieldType::Converted {
+            super::line_converted::check(&p, f, c, errors);
+            continue;
+        }
         super::field_types::check_definition(&p, c, errors);
         super::lookups::check_definition(&p, c, errors);
         if c.kind.is_file() && c.default.is_some() {
@@ -460,7 +465,11 @@ pub fn parse_lines(
         };
         let mut bad = false;
         for key in obj.keys() {
-            if key != "id" && !f.columns.contains_key(key) {
+            // A converted column's rate details, sent back with a line as read, are its own.
+            let rate_of_converted = key
+                .strip_suffix(":rate")
+                .is_some_and(|c| f.columns.get(c).map(|d| d.kind) == Some(FieldType::Converted));
+            if key != "id" && !f.columns.contains_key(key) && !rate_of_converted {
                 problems.push(format!(
                     "{at}.{}: not a column; the columns are {columns}",
                     key.chars().take(40).collect::<String>()
@@ -509,6 +518,18 @@ pub fn parse_lines(
             // Worked out below from the line's values; a value sent (a line read and sent back
             // whole) is not the caller's to set and is left aside.
             if c.kind == FieldType::Computed {
+                continue;
+            }
+            // Worked out by the engine once the line is read (`line_converted`), from what a
+            // kept line held: its value and rate stay unless its amount, currency or day change.
+            if c.kind == FieldType::Converted {
+                if let Some(b) = before {
+                    let key = super::converted::rate_key(col);
+                    row.insert(col.clone(), b.get(col).cloned().unwrap_or(Value::Null));
+                    if let Some(d) = b.get(&key) {
+                        row.insert(key, d.clone());
+                    }
+                }
                 continue;
             }
             let value = match (obj.get(col), before) {
@@ -783,7 +804,11 @@ pub fn check_aggregate(def: &AppDef, agg: &LineAggregate) -> Result<(), String> 
             };
             let numeric = matches!(
                 c.kind,
-                FieldType::Money | FieldType::Number | FieldType::Integer | FieldType::Computed
+                FieldType::Money
+                    | FieldType::Number
+                    | FieldType::Integer
+                    | FieldType::Computed
+                    | FieldType::Converted
             );
             match func {
                 AggFn::SumByCurrency => super::line_totals::check(&agg.field, col, f, c),
@@ -955,6 +980,9 @@ pub fn display_cell(f: &FieldDef, col: &str, line: &Map<String, Value>) -> Strin
     let Some(c) = f.columns.get(col) else {
         return String::new();
     };
+    if c.kind == FieldType::Converted {
+        return super::converted::display_converted(col, &Value::Object(line.clone()));
+    }
     let v = line.get(col).unwrap_or(&Value::Null);
     let currency = c
         .currency_field

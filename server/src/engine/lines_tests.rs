@@ -604,3 +604,47 @@ fn a_computed_column_adds_only_amounts_of_its_line_in_one_currency() {
         );
     }
 }
+
+#[test]
+fn a_converted_column_converts_an_amount_of_its_own_line_at_its_own_date() {
+    let text = WITH_GROSS.replace(
+        "km = { type = \"number\", label = \"Km\" }",
+        "km = { type = \"number\", label = \"Km\" }\nday = { type = \"date\", label = \"Day\" }\nhome = { type = \"converted\", label = \"Home\", source = \"net\", date_field = \"day\" }",
+    );
+    let d = AppDef::parse(&text).unwrap();
+    let f = &d.fields["items"];
+    let added = new_line_values(f, today(), None);
+    // A kept line keeps its value and rate until the engine works them out again; the rate
+    // details sent back with a line as read are no unknown column.
+    let old = json!([{"id": "l1", "net": "10", "currency": "CHF", "day": "2026-03-01",
+        "home": "10.76", "home:rate": {"from": "CHF", "to": "EUR", "rate": "1.076", "day": "2026-03-01"}}]);
+    let raw = json!([{"id": "l1", "net": "10", "home": "1", "home:rate": {"x": 1}}, {"net": "5"}]);
+    let p = parse_lines(f, "items", &Raw::Json(raw), &old, 2, today(), &added).unwrap();
+    assert_eq!(p.value[0]["home"], "10.76");
+    assert_eq!(p.value[0]["home:rate"]["rate"], "1.076");
+    assert!(p.value[1].get("home").is_none());
+    assert_eq!(
+        display_cell(f, "home", p.value[0].as_object().unwrap()),
+        "10.76 EUR"
+    );
+    for (column, says) in [
+        (
+            "source = \"km\", date_field = \"day\"",
+            "`km` is not a money column",
+        ),
+        (
+            "source = \"net\", date_field = \"km\"",
+            "`km` is not a date column",
+        ),
+        ("source = \"net\"", "needs `date_field`"),
+    ] {
+        let bad = text.replace("source = \"net\", date_field = \"day\"", column);
+        let e = AppDef::parse(&bad).unwrap_err();
+        let e: Vec<String> = e.iter().map(|e| e.to_string()).collect();
+        assert!(
+            e.iter()
+                .any(|t| t.starts_with("fields.items.columns.home") && t.contains(says)),
+            "{column}: {e:?}"
+        );
+    }
+}

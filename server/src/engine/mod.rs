@@ -16,6 +16,7 @@ mod error;
 pub mod evolution;
 pub mod field_rules;
 pub mod field_types;
+pub mod line_converted;
 pub mod line_evolution;
 pub mod line_filters;
 pub mod line_totals;

@@ -246,6 +246,12 @@ impl Engine {
             }
         }
         check_money(def, &mut new, &mut errors);
+        if errors.is_empty() && op.kind != OperationKind::Delete {
+            // Lines' home-currency amounts first: computed fields may add them up.
+            let before = record.as_ref().map(|_| &old);
+            self.convert_line_columns(def, super::line_converted::Redo::Changed(before), &mut new)
+                .await?;
+        }
         compute(def, &mut new, &mut errors);
         if errors.is_empty() && op.kind != OperationKind::Delete {
             self.convert_fields(def, record.as_ref().map(|_| &old), &mut new)

@@ -156,7 +156,7 @@ fn lines_schema(def: &AppDef, f: &FieldDef) -> Value {
     let mut required = Vec::new();
     for (n, c) in &f.columns {
         let mut schema = field_schema(def, c);
-        if c.kind == FieldType::Computed {
+        if c.kind.is_derived() {
             // Worked out from the line; sent back as read, it is left aside.
             if let Some(m) = schema.as_object_mut() {
                 m.insert("readOnly".into(), Value::Bool(true));

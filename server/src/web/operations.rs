@@ -126,7 +126,7 @@ pub(crate) fn input_kind(kind: FieldType) -> &'static str {
         FieldType::Lookup => "lookup",
         FieldType::Lines => "lines",
         // Only a line's column is computed on a form: shown, never typed.
-        FieldType::Computed => "computed",
+        FieldType::Computed | FieldType::Converted => "computed",
         _ => "text",
     }
 }

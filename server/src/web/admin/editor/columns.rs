@@ -184,6 +184,27 @@ fn column_controls(
             }
             "options" => ctl.help = "Dropping an option that stored lines use is refused, with their count.",
             "expr" => ctl.help = "Money or number columns of the same line joined by + or -, e.g. net + tax; worked out whenever a line is saved.",
+            // A converted column converts an amount of its own line at the rate of its day.
+            "source" => {
+                ctl.label = "Amount column to convert";
+                ctl.help = "A money column of the same line with a currency column.";
+                ctl.options = lines
+                    .columns
+                    .iter()
+                    .filter(|(_, c)| crate::engine::lines::is_amount(c))
+                    .map(|(n, c)| (n.clone(), format!("{} ({n})", c.label)))
+                    .collect();
+            }
+            "date_field" => {
+                ctl.label = "Date column of the rate";
+                ctl.help = "The latest exchange rate on or before the line's date is used (Configure > Exchange rates).";
+                ctl.options = lines
+                    .columns
+                    .iter()
+                    .filter(|(_, c)| c.kind == FieldType::Date)
+                    .map(|(n, c)| (n.clone(), format!("{} ({n})", c.label)))
+                    .collect();
+            }
             _ => {}
         }
     }
@@ -382,6 +403,25 @@ pub async fn add(
                         .join(" + "),
                 );
                 c.currency_field = crate::engine::lines::computed_currency(f, &c);
+            }
+            if kind == FieldType::Converted {
+                // The line's first amount at the rate of its first date; changed on its page.
+                c.source = f
+                    .columns
+                    .iter()
+                    .find(|(_, c)| crate::engine::lines::is_amount(c))
+                    .map(|(n, _)| n.clone());
+                c.date_field = f
+                    .columns
+                    .iter()
+                    .find(|(_, c)| c.kind == FieldType::Date)
+                    .map(|(n, _)| n.clone());
+                if c.source.is_none() || c.date_field.is_none() {
+                    return Err(refused(
+                        &at,
+                        "a converted column converts a money column of the line at the rate of a date column of the line; add those first",
+                    ));
+                }
             }
             if kind == FieldType::Money {
                 // The line's first currency column fixes the amount's decimals.
