@@ -648,3 +648,19 @@ fn a_converted_column_converts_an_amount_of_its_own_line_at_its_own_date() {
         );
     }
 }
+
+#[test]
+fn a_table_in_a_table_is_refused_with_its_path() {
+    let bad = APP.replace(
+        "day = { type = \"date\", label = \"Day\" }",
+        "day = { type = \"date\", label = \"Day\" }\nsub = { type = \"lines\", label = \"Sub\" }",
+    );
+    let e = AppDef::parse(&bad).unwrap_err();
+    let text: Vec<String> = e.iter().map(|e| e.to_string()).collect();
+    assert!(
+        text.iter().any(|t| t.starts_with(
+            "fields.items.columns.sub.type: `lines` is not supported in line columns yet"
+        )),
+        "{text:?}"
+    );
+}
