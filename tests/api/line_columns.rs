@@ -705,6 +705,18 @@ async fn a_converted_column_puts_each_line_in_the_home_currency_at_its_own_date(
     app.enable_mcp().await;
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     let token = app.token("alice");
+    // Over MCP it is read-only, and so are its rate details sent back with a line as read.
+    let (_, tools) = mcp(&app, &token, "tools/list", json!({})).await;
+    let add = tools["result"]["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "lc_costs_add")
+        .unwrap()
+        .clone();
+    let columns = &add["inputSchema"]["properties"]["items"]["items"]["properties"];
+    assert_eq!(columns["home"]["readOnly"], json!(true), "{columns}");
+    assert_eq!(columns["home:rate"]["readOnly"], json!(true), "{columns}");
     // Francs at the rate of 2026-01-02 (0.9290 CHF per EUR): 33 CHF = 35.52 EUR.
     let r = call_tool(
         &app,

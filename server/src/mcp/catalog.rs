@@ -187,6 +187,13 @@ fn lines_schema(def: &AppDef, f: &FieldDef) -> Value {
             text.push_str(&format!("; {d}"));
         }
         props.insert(n.clone(), schema);
+        if c.kind == FieldType::Converted {
+            // Its rate details, as read beside it; sent back with the line, they are left aside.
+            props.insert(
+                crate::engine::converted::rate_key(n),
+                json!({"type": ["object", "null"], "readOnly": true, "description": "The rate the line's amount was converted with, as read; ignored on input"}),
+            );
+        }
         // A column with a default need not be sent: a new line gets it, a kept one keeps its own.
         if c.required && c.default.is_none() {
             required.push(Value::String(n.clone()));
