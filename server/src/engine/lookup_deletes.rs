@@ -44,6 +44,7 @@ impl Engine {
                         op: PredicateOp::Eq,
                         value: record.id.to_string(),
                         via: None,
+                        indexed: false,
                     }],
                     limit: super::views::MAX_LIMIT,
                     ..RecordQuery::default()

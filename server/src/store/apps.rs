@@ -56,6 +56,10 @@ pub struct Publication<'a> {
     pub rewrites: &'a [(i64, i64, serde_json::Value)],
     /// The summary rollups the published definition keeps (see `rollups.rs`).
     pub rollups: &'a [super::RollupSpec],
+    /// The text fields its views filter with `contains`, and all its text fields (see
+    /// `texts.rs`).
+    pub substring_fields: &'a [String],
+    pub text_fields: &'a [String],
 }
 
 impl AppRow {
@@ -202,6 +206,17 @@ impl Store {
                 app_id = p.app_id,
                 built,
                 "built summary rollups for the publication"
+            );
+        }
+        // After the rewrites, so a renamed field's values are found under its new name.
+        let filled = self
+            .tx_sync_texts(&tx, p.app_id, p.substring_fields, p.text_fields)
+            .await?;
+        if filled > 0 {
+            tracing::info!(
+                app_id = p.app_id,
+                filled,
+                "filled the substring index for the publication"
             );
         }
         self.tx_exec(

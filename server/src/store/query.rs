@@ -48,7 +48,16 @@ pub struct Predicate {
     /// rollup is not kept for a view that filters through a lookup).
     #[serde(skip)]
     pub via: Option<Box<Via>>,
+    /// Set by the engine for a `Contains` on a field the app keeps in its substring index (a
+    /// text field one of its published views filters with `contains`): a needle of
+    /// [`TRIGRAM_MIN_CHARS`] or more is answered from the field's distinct values found by
+    /// trigram (`texts.rs`), a shorter one by the scan. Never stored.
+    #[serde(skip)]
+    pub indexed: bool,
 }
+
+/// The shortest needle a trigram index can answer.
+pub const TRIGRAM_MIN_CHARS: usize = 3;
 
 /// How a looked-up field is reached: the lookup field holding a target record's id, the target
 /// field compared, and the target records the reader may read.
@@ -199,6 +208,11 @@ impl RecordQuery {
                 PredicateOp::Gte => format!("{expr} >= {bind}"),
                 PredicateOp::Lt => format!("{expr} < {bind}"),
                 PredicateOp::Lte => format!("{expr} <= {bind}"),
+                PredicateOp::Contains if uses_trigrams(p) => {
+                    sql.push_str(" AND ");
+                    sql.push_str(&substring_sql(d, self.app_id, p, &expr, &mut values));
+                    continue;
+                }
                 PredicateOp::Contains => format!("{expr} {} ? ESCAPE '\\'", d.like()),
                 PredicateOp::IsSet => format!("{expr} IS NOT NULL"),
                 PredicateOp::ContainsAny => contains_any(d, &p.field),
@@ -260,6 +274,49 @@ impl RecordQuery {
     }
 }
 
+/// Whether a `Contains` is answered from the substring index: the app keeps the field's values
+/// and the needle is long enough to have a trigram (a shorter one is scanned).
+fn uses_trigrams(p: &Predicate) -> bool {
+    p.indexed && p.via.is_none() && p.value.chars().count() >= TRIGRAM_MIN_CHARS
+}
+
+/// "The field contains the needle" as "the field's value is one of the app's distinct values of
+/// it that contain the needle": those few are found by trigram, then checked with the very
+/// `LIKE`/`ILIKE` the scan uses, so the records matched are exactly the scan's (trigrams only
+/// narrow the candidates). The field's value is then looked up like an equality, in the
+/// expression indexes publish creates. SQLite finds the candidates in FTS5 (its `trigram`
+/// tokenizer folds case, a superset of `LIKE`'s ASCII folding); the `+` leaves the values
+/// without the column's text affinity, without which SQLite would not use the expression
+/// index for `IN`. PostgreSQL's `pg_trgm` GIN index answers the `ILIKE` itself.
+fn substring_sql(
+    d: Dialect,
+    app_id: i64,
+    p: &Predicate,
+    expr: &str,
+    values: &mut Vec<Value>,
+) -> String {
+    let sql = match d {
+        Dialect::Sqlite => {
+            values.push(fts_phrase(&p.value).into());
+            format!(
+                "{expr} IN (SELECT +t.value FROM record_texts t WHERE t.id IN (SELECT rowid FROM record_texts_fts WHERE record_texts_fts MATCH ?) AND t.app_id = ? AND t.field = ? AND t.value LIKE ? ESCAPE '\\')"
+            )
+        }
+        Dialect::Postgres => format!(
+            "{expr} IN (SELECT t.value FROM record_texts t WHERE t.app_id = ? AND t.field = ? AND t.value ILIKE ? ESCAPE '\\')"
+        ),
+    };
+    values.push(app_id.into());
+    values.push(p.field.clone().into());
+    values.push(like_pattern(&p.value).into());
+    sql
+}
+
+/// The needle as one FTS5 phrase: every character literal, a double quote doubled.
+fn fts_phrase(s: &str) -> String {
+    format!("\"{}\"", s.replace('"', "\"\""))
+}
+
 /// "The lookup refers to a target record the reader may read that meets the condition": the
 /// lookup's id among the ids of one subquery per readable scope of the target app. The outer
 /// `data` is the filtered record's; each subquery reads its own `records` row.
@@ -267,9 +324,11 @@ fn via_sql(d: Dialect, p: &Predicate, via: &Via, values: &mut Vec<Value>) -> Str
     if via.readable.is_empty() {
         return "1 = 0".into();
     }
+    // The target app keeps its own substring index, for the fields its own views name.
     let inner = Predicate {
         field: via.field.clone(),
         via: None,
+        indexed: false,
         ..p.clone()
     };
     let mut parts = Vec::with_capacity(via.readable.len());
@@ -557,12 +616,91 @@ mod tests {
                 op: PredicateOp::Eq,
                 value: "x' OR 1=1 --".into(),
                 via: None,
+                indexed: false,
             }],
             ..Default::default()
         };
         let (sql, values) = q.where_sql(Dialect::Postgres);
         assert_eq!(sql, "app_id = ? AND owner_id = ? AND (data->>'status') = ?");
         assert_eq!(values.len(), 3);
+    }
+
+    fn supplier_contains(needle: &str, indexed: bool) -> RecordQuery {
+        RecordQuery {
+            app_id: 7,
+            owners: Some(vec![2]),
+            predicates: vec![Predicate {
+                field: "supplier".into(),
+                kind: ValueKind::Text,
+                op: PredicateOp::Contains,
+                value: needle.into(),
+                via: None,
+                indexed,
+            }],
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn an_indexed_contains_reads_the_fields_values_by_trigram_on_sqlite() {
+        let (sql, values) = supplier_contains("inn", true).where_sql(Dialect::Sqlite);
+        assert_eq!(
+            sql,
+            "app_id = ? AND owner_id = ? AND json_extract(data, '$.supplier') IN (SELECT +t.value FROM record_texts t WHERE t.id IN (SELECT rowid FROM record_texts_fts WHERE record_texts_fts MATCH ?) AND t.app_id = ? AND t.field = ? AND t.value LIKE ? ESCAPE '\\')"
+        );
+        assert_eq!(
+            values,
+            vec![
+                Value::from(7i64),
+                Value::from(2i64),
+                Value::from("\"inn\"".to_string()),
+                Value::from(7i64),
+                Value::from("supplier".to_string()),
+                Value::from("%inn%".to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn an_indexed_contains_checks_the_values_with_ilike_on_postgres() {
+        let (sql, values) = supplier_contains("inn", true).where_sql(Dialect::Postgres);
+        assert_eq!(
+            sql,
+            "app_id = ? AND owner_id = ? AND (data->>'supplier') IN (SELECT t.value FROM record_texts t WHERE t.app_id = ? AND t.field = ? AND t.value ILIKE ? ESCAPE '\\')"
+        );
+        assert_eq!(values.len(), 5);
+        assert_eq!(values[4], Value::from("%inn%".to_string()));
+    }
+
+    #[test]
+    fn needles_shorter_than_a_trigram_are_scanned() {
+        for needle in ["in", "ü", "a_"] {
+            for d in [Dialect::Sqlite, Dialect::Postgres] {
+                let (sql, values) = supplier_contains(needle, true).where_sql(d);
+                assert!(!sql.contains("record_texts"), "{needle}: {sql}");
+                assert!(sql.ends_with("LIKE ? ESCAPE '\\'"), "{sql}");
+                assert_eq!(values.len(), 3);
+            }
+        }
+        // Three characters, not three bytes: "äöü" is six bytes.
+        let (sql, _) = supplier_contains("äöü", true).where_sql(Dialect::Sqlite);
+        assert!(sql.contains("record_texts_fts"), "{sql}");
+        let (sql, _) = supplier_contains("ab", true).where_sql(Dialect::Sqlite);
+        assert!(!sql.contains("record_texts_fts"), "{sql}");
+    }
+
+    #[test]
+    fn a_contains_the_app_does_not_index_is_scanned() {
+        let (sql, _) = supplier_contains("inn", false).where_sql(Dialect::Sqlite);
+        assert!(sql.ends_with("json_extract(data, '$.supplier') LIKE ? ESCAPE '\\'"));
+    }
+
+    #[test]
+    fn needles_are_bound_with_quotes_and_wildcards_literal() {
+        let (sql, values) = supplier_contains("O\"R'%_", true).where_sql(Dialect::Sqlite);
+        assert!(!sql.contains("O\""), "{sql}");
+        assert_eq!(values[2], Value::from("\"O\"\"R'%_\"".to_string()));
+        assert_eq!(values[5], Value::from("%O\"R'\\%\\_%".to_string()));
     }
 
     #[test]
@@ -575,6 +713,7 @@ mod tests {
                 op: PredicateOp::HasLine,
                 value: "\"Lodging' OR 1=1\"".into(),
                 via: None,
+                indexed: false,
             }],
             ..Default::default()
         };

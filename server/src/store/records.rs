@@ -254,18 +254,8 @@ impl Store {
     /// [`COUNT_AHEAD`] matches past the end of the page, so its cost is bounded however many
     /// records match; beyond that the total is a lower bound (`exact: false`).
     pub async fn query_records(&self, q: &RecordQuery) -> Result<(Vec<RecordRow>, Total)> {
-        let (where_sql, values) = q.where_sql(self.dialect);
-        let order = q.order_sql(self.dialect);
+        let (page_sql, count_sql, values) = self.page_statement(q);
         let cap = q.offset.saturating_add(q.limit).saturating_add(COUNT_AHEAD);
-        let count_sql = format!(
-            "SELECT COUNT(*) FROM (SELECT 1 FROM records WHERE {where_sql} LIMIT {}) AS matching",
-            cap.saturating_add(1)
-        );
-        let page_sql = format!(
-            "SELECT {REC_COLS}, ({count_sql}) AS total_n \
-             FROM records WHERE {where_sql} ORDER BY {order} LIMIT {} OFFSET {}",
-            q.limit, q.offset
-        );
         let mut both = values.clone();
         both.extend(values.iter().cloned());
         let found: Vec<(RecordRow, i64)> = match &self.reads {
@@ -295,6 +285,42 @@ impl Store {
         };
         let rows = found.into_iter().map(|(row, _)| row).collect();
         Ok((rows, total))
+    }
+
+    /// The statement of a page with its total, the count alone, and the values of either's
+    /// WHERE clause (the page binds them twice).
+    fn page_statement(&self, q: &RecordQuery) -> (String, String, Vec<sea_orm::Value>) {
+        let (where_sql, values) = q.where_sql(self.dialect);
+        let order = q.order_sql(self.dialect);
+        let cap = q.offset.saturating_add(q.limit).saturating_add(COUNT_AHEAD);
+        let count_sql = format!(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM records WHERE {where_sql} LIMIT {}) AS matching",
+            cap.saturating_add(1)
+        );
+        let page_sql = format!(
+            "SELECT {REC_COLS}, ({count_sql}) AS total_n \
+             FROM records WHERE {where_sql} ORDER BY {order} LIMIT {} OFFSET {}",
+            q.limit, q.offset
+        );
+        (page_sql, count_sql, values)
+    }
+
+    /// The database's plan for the statement [`Store::query_records`] runs (`EXPLAIN QUERY PLAN`
+    /// on SQLite, `EXPLAIN` on PostgreSQL), one line per step: what tests and benchmarks read to
+    /// see which indexes a view uses.
+    pub async fn explain_records(&self, q: &RecordQuery) -> Result<Vec<String>> {
+        let (page_sql, _, values) = self.page_statement(q);
+        let mut both = values.clone();
+        both.extend(values);
+        let (sql, col) = match self.dialect {
+            super::Dialect::Sqlite => (format!("EXPLAIN QUERY PLAN {page_sql}"), "detail"),
+            super::Dialect::Postgres => (format!("EXPLAIN {page_sql}"), "QUERY PLAN"),
+        };
+        self.all(&sql, both)
+            .await?
+            .iter()
+            .map(|r| get::<String>(r, col))
+            .collect()
     }
 
     /// Inserts many records at once without history (demo and benchmark data generation).
