@@ -168,6 +168,7 @@ impl Store {
     /// draft's pending changes — all in one transaction.
     pub async fn publish(&self, p: &Publication<'_>, now: DateTime<Utc>) -> Result<i64> {
         let tx = self.begin().await?;
+        self.tx_write_first(&tx).await?;
         // Before any record is touched, so writes (which take it shared first) cannot deadlock
         // with the rewrites below.
         self.tx_lock_rollups(&tx, p.app_id, true).await?;

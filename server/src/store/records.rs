@@ -114,6 +114,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<(i64, i64)> {
         let tx = self.begin().await?;
+        self.tx_write_first(&tx).await?;
         let app_id = match &write {
             RecordWrite::Create { app_id, .. }
             | RecordWrite::Update { app_id, .. }
@@ -331,6 +332,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<()> {
         let tx = self.begin().await?;
+        self.tx_write_first(&tx).await?;
         self.tx_lock_rollups(&tx, app_id, false).await?;
         for chunk in rows.chunks(200) {
             let mut sql = String::from(
