@@ -198,24 +198,35 @@ async fn contains_parameters_list_what_a_scan_finds_before_and_after_a_rename() 
     let token = app.token("alice");
     same_as_the_scan(&app, &token, "supplier").await;
 
-    // The plan reads the trigram index for a needle of three characters or more.
+    // Values no record holds (left behind by edits) only make the index larger; with more than
+    // the page names one by one, the values are read in a subquery: the same records either way.
     let pg = app.db_url.starts_with("postgres");
+    let db = Database::connect(&app.db_url).await.unwrap();
+    let fill = if pg {
+        "INSERT INTO record_texts (app_id, field, value) SELECT a.id, 'supplier', 'filler ' || g FROM apps a, generate_series(1, 20000) g WHERE a.slug = 'expense_claims'"
+    } else {
+        "WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < 20000) INSERT INTO record_texts (app_id, field, value) SELECT a.id, 'supplier', 'filler ' || g.n FROM apps a, g WHERE a.slug = 'expense_claims'"
+    };
+    db.execute_unprepared(fill).await.unwrap();
+    // With a handful of values PostgreSQL rightly reads them all; with many it asks the trigram
+    // index, as it would on a large site.
+    db.execute_unprepared("ANALYZE").await.unwrap();
+    db.close().await.ok();
+    for needle in ["ler", "fill", "ller 7"] {
+        let want = scanned(&app, "supplier", needle).await;
+        let (got, total) = listed(&app, &token, needle).await;
+        assert_eq!(got, want, "supplier contains {needle:?}");
+        assert_eq!(total, want.len() as u64);
+    }
+
+    // The plan reads the trigram index for a needle of three characters or more, then the
+    // records' expression index like an equality.
+    let p = plan(&app, "supplier", "inn").await;
     if pg {
-        // With a handful of values PostgreSQL rightly reads them all; with many it asks the
-        // trigram index, as it would on a large site.
-        let db = Database::connect(&app.db_url).await.unwrap();
-        db.execute_unprepared(
-            "INSERT INTO record_texts (app_id, field, value) SELECT a.id, 'supplier', 'filler ' || g FROM apps a, generate_series(1, 20000) g WHERE a.slug = 'expense_claims'",
-        )
-        .await
-        .unwrap();
-        db.execute_unprepared("ANALYZE record_texts").await.unwrap();
-        db.close().await.ok();
-        let p = plan(&app, "supplier", "inn").await;
         assert!(p.contains("record_texts_trgm"), "{p}");
     } else {
-        let p = plan(&app, "supplier", "inn").await;
         assert!(p.contains("record_texts_fts VIRTUAL TABLE"), "{p}");
+        assert!(p.contains("<expr>=?"), "{p}");
     }
     let p = plan(&app, "supplier", "in").await;
     assert!(

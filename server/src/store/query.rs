@@ -143,7 +143,7 @@ impl Dialect {
     }
 }
 
-fn like_pattern(s: &str) -> String {
+pub(super) fn like_pattern(s: &str) -> String {
     let mut p = String::from("%");
     for c in s.chars() {
         if matches!(c, '%' | '_' | '\\') {
@@ -158,6 +158,16 @@ fn like_pattern(s: &str) -> String {
 impl RecordQuery {
     /// WHERE clause and its values.
     pub(super) fn where_sql(&self, d: Dialect) -> (String, Vec<Value>) {
+        self.where_sql_resolved(d, &[])
+    }
+
+    /// [`RecordQuery::where_sql`] with the values some substring predicates match, found ahead
+    /// (`resolved[i]` for `predicates[i]`; see `texts.rs`).
+    pub(super) fn where_sql_resolved(
+        &self,
+        d: Dialect,
+        resolved: &[Option<Vec<String>>],
+    ) -> (String, Vec<Value>) {
         let mut sql = String::from("app_id = ?");
         let mut values: Vec<Value> = vec![self.app_id.into()];
         if let Some(team) = &self.team {
@@ -193,7 +203,7 @@ impl RecordQuery {
                 values.extend(owners.iter().map(|o| Value::from(*o)));
             }
         }
-        for p in &self.predicates {
+        for (i, p) in self.predicates.iter().enumerate() {
             if let Some(via) = &p.via {
                 sql.push_str(" AND ");
                 sql.push_str(&via_sql(d, p, via, &mut values));
@@ -208,9 +218,17 @@ impl RecordQuery {
                 PredicateOp::Gte => format!("{expr} >= {bind}"),
                 PredicateOp::Lt => format!("{expr} < {bind}"),
                 PredicateOp::Lte => format!("{expr} <= {bind}"),
-                PredicateOp::Contains if uses_trigrams(p) => {
+                PredicateOp::Contains if super::texts::uses_trigrams(p) => {
+                    let found = resolved.get(i).and_then(Option::as_deref);
                     sql.push_str(" AND ");
-                    sql.push_str(&substring_sql(d, self.app_id, p, &expr, &mut values));
+                    sql.push_str(&super::texts::substring_sql(
+                        d,
+                        self.app_id,
+                        p,
+                        &expr,
+                        found,
+                        &mut values,
+                    ));
                     continue;
                 }
                 PredicateOp::Contains => format!("{expr} {} ? ESCAPE '\\'", d.like()),
@@ -272,49 +290,6 @@ impl RecordQuery {
         keys.push(format!("id {}", if last_desc { "DESC" } else { "ASC" }));
         keys.join(", ")
     }
-}
-
-/// Whether a `Contains` is answered from the substring index: the app keeps the field's values
-/// and the needle is long enough to have a trigram (a shorter one is scanned).
-fn uses_trigrams(p: &Predicate) -> bool {
-    p.indexed && p.via.is_none() && p.value.chars().count() >= TRIGRAM_MIN_CHARS
-}
-
-/// "The field contains the needle" as "the field's value is one of the app's distinct values of
-/// it that contain the needle": those few are found by trigram, then checked with the very
-/// `LIKE`/`ILIKE` the scan uses, so the records matched are exactly the scan's (trigrams only
-/// narrow the candidates). The field's value is then looked up like an equality, in the
-/// expression indexes publish creates. SQLite finds the candidates in FTS5 (its `trigram`
-/// tokenizer folds case, a superset of `LIKE`'s ASCII folding); the `+` leaves the values
-/// without the column's text affinity, without which SQLite would not use the expression
-/// index for `IN`. PostgreSQL's `pg_trgm` GIN index answers the `ILIKE` itself.
-fn substring_sql(
-    d: Dialect,
-    app_id: i64,
-    p: &Predicate,
-    expr: &str,
-    values: &mut Vec<Value>,
-) -> String {
-    let sql = match d {
-        Dialect::Sqlite => {
-            values.push(fts_phrase(&p.value).into());
-            format!(
-                "{expr} IN (SELECT +t.value FROM record_texts t WHERE t.id IN (SELECT rowid FROM record_texts_fts WHERE record_texts_fts MATCH ?) AND t.app_id = ? AND t.field = ? AND t.value LIKE ? ESCAPE '\\')"
-            )
-        }
-        Dialect::Postgres => format!(
-            "{expr} IN (SELECT t.value FROM record_texts t WHERE t.app_id = ? AND t.field = ? AND t.value ILIKE ? ESCAPE '\\')"
-        ),
-    };
-    values.push(app_id.into());
-    values.push(p.field.clone().into());
-    values.push(like_pattern(&p.value).into());
-    sql
-}
-
-/// The needle as one FTS5 phrase: every character literal, a double quote doubled.
-fn fts_phrase(s: &str) -> String {
-    format!("\"{}\"", s.replace('"', "\"\""))
 }
 
 /// "The lookup refers to a target record the reader may read that meets the condition": the
@@ -646,7 +621,7 @@ mod tests {
         let (sql, values) = supplier_contains("inn", true).where_sql(Dialect::Sqlite);
         assert_eq!(
             sql,
-            "app_id = ? AND owner_id = ? AND json_extract(data, '$.supplier') IN (SELECT +t.value FROM record_texts t WHERE t.id IN (SELECT rowid FROM record_texts_fts WHERE record_texts_fts MATCH ?) AND t.app_id = ? AND t.field = ? AND t.value LIKE ? ESCAPE '\\')"
+            "app_id = ? AND owner_id = ? AND json_extract(data, '$.supplier') IN (SELECT +t.value AS value FROM record_texts t WHERE t.id IN (SELECT rowid FROM record_texts_fts WHERE record_texts_fts MATCH ?) AND t.app_id = ? AND t.field = ? AND t.value LIKE ? ESCAPE '\\')"
         );
         assert_eq!(
             values,
@@ -666,10 +641,32 @@ mod tests {
         let (sql, values) = supplier_contains("inn", true).where_sql(Dialect::Postgres);
         assert_eq!(
             sql,
-            "app_id = ? AND owner_id = ? AND (data->>'supplier') IN (SELECT t.value FROM record_texts t WHERE t.app_id = ? AND t.field = ? AND t.value ILIKE ? ESCAPE '\\')"
+            "app_id = ? AND owner_id = ? AND (data->>'supplier') IN (SELECT t.value AS value FROM record_texts t WHERE t.app_id = ? AND t.field = ? AND t.value ILIKE ? ESCAPE '\\')"
         );
         assert_eq!(values.len(), 5);
         assert_eq!(values[4], Value::from("%inn%".to_string()));
+    }
+
+    #[test]
+    fn values_read_ahead_are_named_in_the_statement() {
+        let q = supplier_contains("inn", true);
+        let one = [Some(vec!["Premier Inn".to_string()])];
+        let (sql, values) = q.where_sql_resolved(Dialect::Sqlite, &one);
+        assert!(
+            sql.ends_with("AND json_extract(data, '$.supplier') = ?"),
+            "{sql}"
+        );
+        assert_eq!(values[2], Value::from("Premier Inn".to_string()));
+        let two = [Some(vec!["Inn A".to_string(), "Inn B".to_string()])];
+        let (sql, values) = q.where_sql_resolved(Dialect::Postgres, &two);
+        assert!(sql.ends_with("(data->>'supplier') IN (?, ?)"), "{sql}");
+        assert_eq!(values.len(), 4);
+        let (sql, values) = q.where_sql_resolved(Dialect::Sqlite, &[Some(vec![])]);
+        assert!(sql.ends_with("AND 1 = 0"), "{sql}");
+        assert_eq!(values.len(), 2);
+        // Too many to name: the subquery.
+        let (sql, _) = q.where_sql_resolved(Dialect::Sqlite, &[None]);
+        assert!(sql.contains("record_texts_fts MATCH ?"), "{sql}");
     }
 
     #[test]

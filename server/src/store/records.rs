@@ -255,7 +255,8 @@ impl Store {
     /// [`COUNT_AHEAD`] matches past the end of the page, so its cost is bounded however many
     /// records match; beyond that the total is a lower bound (`exact: false`).
     pub async fn query_records(&self, q: &RecordQuery) -> Result<(Vec<RecordRow>, Total)> {
-        let (page_sql, count_sql, values) = self.page_statement(q);
+        let resolved = self.resolve_substrings(q).await?;
+        let (page_sql, count_sql, values) = self.page_statement(q, &resolved);
         let cap = q.offset.saturating_add(q.limit).saturating_add(COUNT_AHEAD);
         let mut both = values.clone();
         both.extend(values.iter().cloned());
@@ -289,9 +290,14 @@ impl Store {
     }
 
     /// The statement of a page with its total, the count alone, and the values of either's
-    /// WHERE clause (the page binds them twice).
-    fn page_statement(&self, q: &RecordQuery) -> (String, String, Vec<sea_orm::Value>) {
-        let (where_sql, values) = q.where_sql(self.dialect);
+    /// WHERE clause (the page binds them twice); `resolved` as [`Store::resolve_substrings`]
+    /// gives it.
+    fn page_statement(
+        &self,
+        q: &RecordQuery,
+        resolved: &[Option<Vec<String>>],
+    ) -> (String, String, Vec<sea_orm::Value>) {
+        let (where_sql, values) = q.where_sql_resolved(self.dialect, resolved);
         let order = q.order_sql(self.dialect);
         let cap = q.offset.saturating_add(q.limit).saturating_add(COUNT_AHEAD);
         let count_sql = format!(
@@ -306,18 +312,31 @@ impl Store {
         (page_sql, count_sql, values)
     }
 
-    /// The database's plan for the statement [`Store::query_records`] runs (`EXPLAIN QUERY PLAN`
-    /// on SQLite, `EXPLAIN` on PostgreSQL), one line per step: what tests and benchmarks read to
-    /// see which indexes a view uses.
+    /// The database's plans for the statements [`Store::query_records`] runs (`EXPLAIN QUERY
+    /// PLAN` on SQLite, `EXPLAIN` on PostgreSQL), one line per step: the substring index's values
+    /// first (one statement per `contains` it answers), then the page with its total. What tests
+    /// and benchmarks read to see which indexes a view uses.
     pub async fn explain_records(&self, q: &RecordQuery) -> Result<Vec<String>> {
-        let (page_sql, _, values) = self.page_statement(q);
+        let mut lines = self.explain_substrings(q).await?;
+        let resolved = self.resolve_substrings(q).await?;
+        let (page_sql, _, values) = self.page_statement(q, &resolved);
         let mut both = values.clone();
         both.extend(values);
+        lines.extend(self.plan_lines(&page_sql, both).await?);
+        Ok(lines)
+    }
+
+    /// One statement's plan, a line per step.
+    pub(super) async fn plan_lines(
+        &self,
+        sql: &str,
+        values: Vec<sea_orm::Value>,
+    ) -> Result<Vec<String>> {
         let (sql, col) = match self.dialect {
-            super::Dialect::Sqlite => (format!("EXPLAIN QUERY PLAN {page_sql}"), "detail"),
-            super::Dialect::Postgres => (format!("EXPLAIN {page_sql}"), "QUERY PLAN"),
+            super::Dialect::Sqlite => (format!("EXPLAIN QUERY PLAN {sql}"), "detail"),
+            super::Dialect::Postgres => (format!("EXPLAIN {sql}"), "QUERY PLAN"),
         };
-        self.all(&sql, both)
+        self.all(&sql, values)
             .await?
             .iter()
             .map(|r| get::<String>(r, col))

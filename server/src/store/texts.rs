@@ -7,9 +7,14 @@
 //! registers the fields its views need and fills them from the records in the publication's
 //! transaction, under the app's exclusive lock on PostgreSQL (writes hold it shared), so no write
 //! slips between the fill and the commit. Derived data: left out of backups, rebuilt at start.
+use super::query::{like_pattern, Predicate, PredicateOp, RecordQuery, TRIGRAM_MIN_CHARS};
 use super::{get, Dialect, Result, Store};
-use sea_orm::DatabaseTransaction;
+use sea_orm::{DatabaseTransaction, Value};
 use std::sync::atomic::{AtomicBool, Ordering};
+
+/// How many matching values a page's statement names one by one; with more it reads them in a
+/// subquery.
+const NAMED_VALUES: usize = 32;
 
 /// Tables a backup leaves out: derived from the records and published definitions, and built
 /// again when the server starts (the FTS5 table's shadow tables start with its name).
@@ -28,7 +33,114 @@ fn plain(field: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
 }
 
+/// Whether a `Contains` is answered from the substring index: the app keeps the field's values
+/// and the needle is long enough to have a trigram (a shorter one is scanned).
+pub(super) fn uses_trigrams(p: &Predicate) -> bool {
+    p.op == PredicateOp::Contains
+        && p.indexed
+        && p.via.is_none()
+        && p.value.chars().count() >= TRIGRAM_MIN_CHARS
+}
+
+/// The field's distinct values that contain the needle: found by trigram, then checked with the
+/// very `LIKE`/`ILIKE` the scan uses, so the records they lead to are exactly the scan's
+/// (trigrams only narrow the candidates). SQLite finds the candidates in FTS5 (its `trigram`
+/// tokenizer folds case, a superset of `LIKE`'s ASCII folding); PostgreSQL's `pg_trgm` GIN index
+/// answers the `ILIKE` itself. `+` leaves SQLite's values without the column's text affinity,
+/// without which it would not use an expression index for `IN`.
+fn values_sql(d: Dialect, app_id: i64, p: &Predicate, values: &mut Vec<Value>) -> &'static str {
+    let sql = match d {
+        Dialect::Sqlite => {
+            values.push(fts_phrase(&p.value).into());
+            "SELECT +t.value AS value FROM record_texts t WHERE t.id IN (SELECT rowid FROM record_texts_fts WHERE record_texts_fts MATCH ?) AND t.app_id = ? AND t.field = ? AND t.value LIKE ? ESCAPE '\\'"
+        }
+        Dialect::Postgres => {
+            "SELECT t.value AS value FROM record_texts t WHERE t.app_id = ? AND t.field = ? AND t.value ILIKE ? ESCAPE '\\'"
+        }
+    };
+    values.push(app_id.into());
+    values.push(p.field.clone().into());
+    values.push(like_pattern(&p.value).into());
+    sql
+}
+
+/// "The field contains the needle" as "the field's value is one of those that contain it", which
+/// the expression indexes publish creates answer like an equality: `found` when the values were
+/// read ahead (`= ?` for one, so a page sorted by another field reads just its rows from a
+/// composite index), else a subquery.
+pub(super) fn substring_sql(
+    d: Dialect,
+    app_id: i64,
+    p: &Predicate,
+    expr: &str,
+    found: Option<&[String]>,
+    values: &mut Vec<Value>,
+) -> String {
+    match found {
+        Some([]) => "1 = 0".into(),
+        Some([one]) => {
+            values.push(one.clone().into());
+            format!("{expr} = ?")
+        }
+        Some(many) => {
+            values.extend(many.iter().map(|v| Value::from(v.clone())));
+            format!("{expr} IN ({})", vec!["?"; many.len()].join(", "))
+        }
+        None => {
+            let sub = values_sql(d, app_id, p, values);
+            format!("{expr} IN ({sub})")
+        }
+    }
+}
+
+/// The needle as one FTS5 phrase: every character literal, a double quote doubled.
+fn fts_phrase(s: &str) -> String {
+    format!("\"{}\"", s.replace('"', "\"\""))
+}
+
 impl Store {
+    /// For each predicate of `q` the substring index answers, the field's values that contain
+    /// the needle when there are at most [`NAMED_VALUES`] (read in a statement of their own, just
+    /// before the page's); `None` for the others. A value first written between the two
+    /// statements is not seen, as if its record had been written just after the page was read.
+    pub(super) async fn resolve_substrings(
+        &self,
+        q: &RecordQuery,
+    ) -> Result<Vec<Option<Vec<String>>>> {
+        let mut out = Vec::with_capacity(q.predicates.len());
+        for p in &q.predicates {
+            if !uses_trigrams(p) {
+                out.push(None);
+                continue;
+            }
+            let mut values = Vec::new();
+            let sql = format!(
+                "{} LIMIT {}",
+                values_sql(self.dialect, q.app_id, p, &mut values),
+                NAMED_VALUES + 1
+            );
+            let found: Vec<String> = self
+                .all(&sql, values)
+                .await?
+                .iter()
+                .map(|r| get(r, "value"))
+                .collect::<Result<_>>()?;
+            out.push(Some(found).filter(|f| f.len() <= NAMED_VALUES));
+        }
+        Ok(out)
+    }
+
+    /// The plans of [`Store::resolve_substrings`]' statements (see [`Store::explain_records`]).
+    pub(super) async fn explain_substrings(&self, q: &RecordQuery) -> Result<Vec<String>> {
+        let mut lines = Vec::new();
+        for p in q.predicates.iter().filter(|p| uses_trigrams(p)) {
+            let mut values = Vec::new();
+            let sql = values_sql(self.dialect, q.app_id, p, &mut values);
+            lines.extend(self.plan_lines(sql, values).await?);
+        }
+        Ok(lines)
+    }
+
     /// The fields the app keeps in the substring index.
     async fn tx_text_fields(&self, tx: &DatabaseTransaction, app_id: i64) -> Result<Vec<String>> {
         use sea_orm::ConnectionTrait;
