@@ -12,6 +12,7 @@ mod m0008_people;
 mod m0009_summary_rollups;
 mod m0010_departments;
 mod m0011_upload_links;
+mod m0012_substring_index;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0009_summary_rollups::Migration),
             Box::new(m0010_departments::Migration),
             Box::new(m0011_upload_links::Migration),
+            Box::new(m0012_substring_index::Migration),
         ]
     }
 }

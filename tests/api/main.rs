@@ -42,6 +42,7 @@ mod rates;
 mod receipts;
 mod scale_out;
 mod scale_out_load;
+mod substring_index;
 mod summaries;
 mod upload_links;
 mod uploads_budget;

@@ -397,6 +397,8 @@ impl Engine {
         let note = note.map(str::trim).filter(|n| !n.is_empty());
         let definition = d.def.to_json();
         let rollups = super::summaries::rollup_specs(&d.def);
+        let substring_fields = super::catalog::substring_fields(&d.def);
+        let text_fields = super::catalog::text_fields(&d.def);
         let v = self
             .store()
             .publish(
@@ -408,6 +410,8 @@ impl Engine {
                     definition: &definition,
                     rewrites: &rewrites,
                     rollups: &rollups,
+                    substring_fields: &substring_fields,
+                    text_fields: &text_fields,
                 },
                 now,
             )

@@ -1,7 +1,7 @@
 //! The published apps, cached in memory and refreshed when any process publishes. A cheap stamp
 //! query (at most once a second) tells whether the cache is current, so several server processes
 //! on one database converge within a second without sharing memory.
-use super::definition::{AppDef, FieldDef, FieldType, Scope};
+use super::definition::{AppDef, FieldDef, FieldType, FilterOp, Scope};
 use super::lookup_paths::LookedUp;
 use crate::store::{Store, StoreError, ValueKind};
 use std::collections::HashMap;
@@ -17,6 +17,10 @@ pub struct PublishedApp {
     /// The looked-up fields (`lookup.field`) its views use, resolved against the other
     /// published apps of the same snapshot (see `engine::lookup_paths`).
     pub paths: HashMap<String, LookedUp>,
+    /// The text fields the store keeps in its substring index for this definition
+    /// ([`substring_fields`]): only for a definition as published, which registered them. A
+    /// draft (the editor's preview) has none, and its `contains` filters are scanned.
+    pub substring: Vec<String>,
 }
 
 impl PublishedApp {
@@ -27,6 +31,7 @@ impl PublishedApp {
             version,
             def,
             paths: HashMap::new(),
+            substring: Vec::new(),
         }
     }
 
@@ -105,6 +110,7 @@ impl Catalog {
                 apps.push(Arc::new(PublishedApp {
                     id,
                     version,
+                    substring: substring_fields(&def),
                     def,
                     paths,
                 }));
@@ -164,6 +170,52 @@ fn own_eq<'a>(def: &AppDef, field: &'a str) -> Option<(&'a str, ValueKind)> {
     def.fields.get(field).map(|fd| (field, value_kind(fd.kind)))
 }
 
+/// The definition's text fields its views filter with `contains` (parameters and fixed
+/// filters): the fields the store keeps in its substring index, so such a filter is answered by
+/// trigram (see `store::texts`). Looked-up fields are the target app's business.
+pub fn substring_fields(def: &AppDef) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for view in def.views.values() {
+        let named = view
+            .parameters
+            .values()
+            .map(|p| (p.field.as_str(), p.op))
+            .chain(view.filters.iter().map(|f| (f.field.as_str(), f.op)));
+        for (field, op) in named {
+            if op == FilterOp::Contains
+                && def.fields.get(field).map(|f| f.kind) == Some(FieldType::Text)
+                && !out.iter().any(|f| f == field)
+            {
+                out.push(field.to_string());
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Every text field of the definition (a field the substring index may keep; see
+/// `store::Store::tx_sync_texts`).
+pub fn text_fields(def: &AppDef) -> Vec<String> {
+    let mut out: Vec<String> = def
+        .fields
+        .iter()
+        .filter(|(_, f)| f.kind == FieldType::Text)
+        .map(|(n, _)| n.clone())
+        .collect();
+    out.sort();
+    out
+}
+
+/// Marks the `contains` predicates on the app's own records that its substring index answers.
+pub fn mark_substring_predicates(app: &PublishedApp, predicates: &mut [crate::store::Predicate]) {
+    for p in predicates.iter_mut() {
+        p.indexed = p.op == crate::store::PredicateOp::Contains
+            && p.via.is_none()
+            && app.substring.contains(&p.field);
+    }
+}
+
 /// Creates the expression indexes a definition's views filter and sort on (`paths`: its looked-up
 /// fields, resolved); returns their names.
 pub async fn ensure_indexes(
@@ -173,6 +225,15 @@ pub async fn ensure_indexes(
     paths: &HashMap<String, LookedUp>,
 ) -> Result<Vec<String>, StoreError> {
     let mut names = Vec::new();
+    // A `contains` on one of these becomes "the value is one of those that contain the needle"
+    // (found by trigram), which the indexes below answer like an equality.
+    let substring = substring_fields(def);
+    if !substring.is_empty() {
+        store.ensure_trigram_index().await?;
+    }
+    let keyed = |op: FilterOp, field: &str| {
+        op == FilterOp::Eq || (op == FilterOp::Contains && substring.iter().any(|s| s == field))
+    };
     for view in def.views.values() {
         let owner = view.scope == Scope::Own;
         let mut fields: Vec<&str> = view.parameters.values().map(|p| p.field.as_str()).collect();
@@ -235,22 +296,23 @@ pub async fn ensure_indexes(
                 );
             }
         }
-        // Equality filters lead the composite indexes: the view's fixed ones (always applied),
-        // then each equality parameter in turn. After them comes what the page needs next: a
-        // lookup's id, when the view filters through that lookup ("status = X and the project's
-        // cost centre is Y": the database counts the matches from the index alone, checking
-        // each entry's lookup id against the target ids it found), and the sort key ("status =
-        // X, category = Y, most urgent first").
+        // Equality filters lead the composite indexes (and `contains` ones the substring index
+        // answers): the view's fixed ones (always applied), then each equality parameter in
+        // turn. After them comes what the page needs next: a lookup's id, when the view
+        // filters through that lookup ("status = X and the project's cost centre is Y": the
+        // database counts the matches from the index alone, checking each entry's lookup id
+        // against the target ids it found), and the sort key ("status = X, category = Y, most
+        // urgent first").
         let fixed: Vec<(&str, ValueKind)> = view
             .filters
             .iter()
-            .filter(|f| f.op == super::definition::FilterOp::Eq)
+            .filter(|f| keyed(f.op, &f.field))
             .filter_map(|f| own_eq(def, &f.field))
             .collect();
         let params: Vec<(&str, ValueKind)> = view
             .parameters
             .values()
-            .filter(|p| p.op == super::definition::FilterOp::Eq)
+            .filter(|p| keyed(p.op, &p.field))
             .filter_map(|p| own_eq(def, &p.field))
             .filter(|k| !fixed.contains(k))
             .collect();

@@ -135,6 +135,7 @@ pub fn predicate(p: &LinePath, value: &Value) -> Predicate {
         op: PredicateOp::HasLine,
         value: value.to_string(),
         via: None,
+        indexed: false,
     }
 }
 

@@ -64,6 +64,7 @@ impl Engine {
                         op,
                         value: record.id.to_string(),
                         via: None,
+                        indexed: false,
                     }],
                     limit: super::views::MAX_LIMIT,
                     ..RecordQuery::default()

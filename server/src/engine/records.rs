@@ -292,7 +292,8 @@ impl Duplicates {
 /// The scope and fixed filters of a view, as the query a record must match to be listed by it
 /// (whatever the view's parameters).
 fn fixed_filter_query(app: &PublishedApp, view: &ViewDef, actor: &Actor) -> RecordQuery {
-    let predicates = super::views::fixed_filter_predicates(&app.def, view, actor);
+    let mut predicates = super::views::fixed_filter_predicates(&app.def, view, actor);
+    super::catalog::mark_substring_predicates(app, &mut predicates);
     // The scope was checked by the caller; only the fixed filters are left to the database.
     RecordQuery {
         app_id: app.id,

@@ -446,7 +446,7 @@ impl Engine {
 
     /// Builds the summary rollups of every published app that are missing or out of date (a
     /// database restored from a backup, or upgraded to a Formwork that keeps rollups); the rest
-    /// are left as they are. Run at start-up.
+    /// are left as they are. Run at start-up, with the substring index's own pass.
     pub async fn sync_summary_rollups(&self) -> Result<(), EngineError> {
         for app in self.catalog().apps().await? {
             let started = std::time::Instant::now();
@@ -463,9 +463,31 @@ impl Engine {
                 );
             }
         }
+        self.sync_substring_index().await?;
         // Read again on first use: an app published by another process right after start-up
         // is then seen at once, as without this pass.
         self.catalog().invalidate();
+        Ok(())
+    }
+
+    /// Fills the substring index of every published app whose `contains` fields it lacks (a
+    /// database restored from a backup, which leaves it out, or upgraded to a Formwork that
+    /// keeps it). Part of the start-up pass above.
+    async fn sync_substring_index(&self) -> Result<(), EngineError> {
+        for app in self.catalog().apps().await? {
+            let wanted = super::catalog::substring_fields(&app.def);
+            if !wanted.is_empty() {
+                self.store().ensure_trigram_index().await?;
+            }
+            let text_fields = super::catalog::text_fields(&app.def);
+            let filled = self
+                .store()
+                .sync_texts(app.id, &wanted, &text_fields)
+                .await?;
+            if filled > 0 {
+                tracing::info!(app = app.def.slug, filled, "filled the substring index");
+            }
+        }
         Ok(())
     }
 

@@ -235,6 +235,7 @@ impl Engine {
                 op: predicate_op(p.op),
                 value: text,
                 via: None,
+                indexed: false,
             });
         }
         if !errors.is_empty() {
@@ -242,6 +243,7 @@ impl Engine {
         }
         predicates.extend(fixed_filter_predicates(def, view, actor));
         self.attach_vias(app, actor, &mut predicates).await?;
+        super::catalog::mark_substring_predicates(app, &mut predicates);
         let sort_spec: Vec<String> = match &req.sort {
             Some(s) if super::lookup_paths::split(s).is_some() => {
                 return Err(EngineError::Invalid(vec![FieldError {
@@ -498,6 +500,7 @@ fn field_predicate(
             filter_value(def, f)
         },
         via: None,
+        indexed: false,
     }
 }
 

@@ -56,6 +56,10 @@ pub struct Publication<'a> {
     pub rewrites: &'a [(i64, i64, serde_json::Value)],
     /// The summary rollups the published definition keeps (see `rollups.rs`).
     pub rollups: &'a [super::RollupSpec],
+    /// The text fields its views filter with `contains`, and all its text fields (see
+    /// `texts.rs`).
+    pub substring_fields: &'a [String],
+    pub text_fields: &'a [String],
 }
 
 impl AppRow {
@@ -164,6 +168,7 @@ impl Store {
     /// draft's pending changes — all in one transaction.
     pub async fn publish(&self, p: &Publication<'_>, now: DateTime<Utc>) -> Result<i64> {
         let tx = self.begin().await?;
+        self.tx_write_first(&tx).await?;
         // Before any record is touched, so writes (which take it shared first) cannot deadlock
         // with the rewrites below.
         self.tx_lock_rollups(&tx, p.app_id, true).await?;
@@ -202,6 +207,17 @@ impl Store {
                 app_id = p.app_id,
                 built,
                 "built summary rollups for the publication"
+            );
+        }
+        // After the rewrites, so a renamed field's values are found under its new name.
+        let filled = self
+            .tx_sync_texts(&tx, p.app_id, p.substring_fields, p.text_fields)
+            .await?;
+        if filled > 0 {
+            tracing::info!(
+                app_id = p.app_id,
+                filled,
+                "filled the substring index for the publication"
             );
         }
         self.tx_exec(

@@ -16,6 +16,7 @@ mod settings;
 mod sqlite_reads;
 mod summary;
 mod team;
+mod texts;
 mod throttle;
 mod tokens;
 mod upload_links;
@@ -27,7 +28,9 @@ pub use backup::{BackupError, Column, Dump, DumpedTable, Restore};
 pub use blobs::{BadStoreUrl, BlobStore, Listed};
 pub use history::{HistoryRow, NewHistory};
 pub use outbox::{NewNotice, NoticeRow, Recipient};
-pub use query::{Predicate, PredicateOp, RecordQuery, SortKey, TeamFilter, ValueKind, Via};
+pub use query::{
+    Predicate, PredicateOp, RecordQuery, SortKey, TeamFilter, ValueKind, Via, TRIGRAM_MIN_CHARS,
+};
 pub use rates::{RateRow, RatesExtent};
 pub use records::{RecordRow, RecordWrite, Total, COUNT_AHEAD};
 pub use rollups::{RollupSpec, MAX_KEYS as ROLLUP_KEYS};

@@ -48,7 +48,16 @@ pub struct Predicate {
     /// rollup is not kept for a view that filters through a lookup).
     #[serde(skip)]
     pub via: Option<Box<Via>>,
+    /// Set by the engine for a `Contains` on a field the app keeps in its substring index (a
+    /// text field one of its published views filters with `contains`): a needle of
+    /// [`TRIGRAM_MIN_CHARS`] or more is answered from the field's distinct values found by
+    /// trigram (`texts.rs`), a shorter one by the scan. Never stored.
+    #[serde(skip)]
+    pub indexed: bool,
 }
+
+/// The shortest needle a trigram index can answer.
+pub const TRIGRAM_MIN_CHARS: usize = 3;
 
 /// How a looked-up field is reached: the lookup field holding a target record's id, the target
 /// field compared, and the target records the reader may read.
@@ -134,7 +143,7 @@ impl Dialect {
     }
 }
 
-fn like_pattern(s: &str) -> String {
+pub(super) fn like_pattern(s: &str) -> String {
     let mut p = String::from("%");
     for c in s.chars() {
         if matches!(c, '%' | '_' | '\\') {
@@ -149,6 +158,16 @@ fn like_pattern(s: &str) -> String {
 impl RecordQuery {
     /// WHERE clause and its values.
     pub(super) fn where_sql(&self, d: Dialect) -> (String, Vec<Value>) {
+        self.where_sql_resolved(d, &[])
+    }
+
+    /// [`RecordQuery::where_sql`] with the values some substring predicates match, found ahead
+    /// (`resolved[i]` for `predicates[i]`; see `texts.rs`).
+    pub(super) fn where_sql_resolved(
+        &self,
+        d: Dialect,
+        resolved: &[Option<Vec<String>>],
+    ) -> (String, Vec<Value>) {
         let mut sql = String::from("app_id = ?");
         let mut values: Vec<Value> = vec![self.app_id.into()];
         if let Some(team) = &self.team {
@@ -184,7 +203,7 @@ impl RecordQuery {
                 values.extend(owners.iter().map(|o| Value::from(*o)));
             }
         }
-        for p in &self.predicates {
+        for (i, p) in self.predicates.iter().enumerate() {
             if let Some(via) = &p.via {
                 sql.push_str(" AND ");
                 sql.push_str(&via_sql(d, p, via, &mut values));
@@ -199,6 +218,19 @@ impl RecordQuery {
                 PredicateOp::Gte => format!("{expr} >= {bind}"),
                 PredicateOp::Lt => format!("{expr} < {bind}"),
                 PredicateOp::Lte => format!("{expr} <= {bind}"),
+                PredicateOp::Contains if super::texts::uses_trigrams(p) => {
+                    let found = resolved.get(i).and_then(Option::as_deref);
+                    sql.push_str(" AND ");
+                    sql.push_str(&super::texts::substring_sql(
+                        d,
+                        self.app_id,
+                        p,
+                        &expr,
+                        found,
+                        &mut values,
+                    ));
+                    continue;
+                }
                 PredicateOp::Contains => format!("{expr} {} ? ESCAPE '\\'", d.like()),
                 PredicateOp::IsSet => format!("{expr} IS NOT NULL"),
                 PredicateOp::ContainsAny => contains_any(d, &p.field),
@@ -267,9 +299,11 @@ fn via_sql(d: Dialect, p: &Predicate, via: &Via, values: &mut Vec<Value>) -> Str
     if via.readable.is_empty() {
         return "1 = 0".into();
     }
+    // The target app keeps its own substring index, for the fields its own views name.
     let inner = Predicate {
         field: via.field.clone(),
         via: None,
+        indexed: false,
         ..p.clone()
     };
     let mut parts = Vec::with_capacity(via.readable.len());
@@ -557,12 +591,113 @@ mod tests {
                 op: PredicateOp::Eq,
                 value: "x' OR 1=1 --".into(),
                 via: None,
+                indexed: false,
             }],
             ..Default::default()
         };
         let (sql, values) = q.where_sql(Dialect::Postgres);
         assert_eq!(sql, "app_id = ? AND owner_id = ? AND (data->>'status') = ?");
         assert_eq!(values.len(), 3);
+    }
+
+    fn supplier_contains(needle: &str, indexed: bool) -> RecordQuery {
+        RecordQuery {
+            app_id: 7,
+            owners: Some(vec![2]),
+            predicates: vec![Predicate {
+                field: "supplier".into(),
+                kind: ValueKind::Text,
+                op: PredicateOp::Contains,
+                value: needle.into(),
+                via: None,
+                indexed,
+            }],
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn an_indexed_contains_reads_the_fields_values_by_trigram_on_sqlite() {
+        let (sql, values) = supplier_contains("inn", true).where_sql(Dialect::Sqlite);
+        assert_eq!(
+            sql,
+            "app_id = ? AND owner_id = ? AND json_extract(data, '$.supplier') IN (SELECT +t.value AS value FROM record_texts t WHERE t.id IN (SELECT rowid FROM record_texts_fts WHERE record_texts_fts MATCH ?) AND t.app_id = ? AND t.field = ? AND t.value LIKE ? ESCAPE '\\')"
+        );
+        assert_eq!(
+            values,
+            vec![
+                Value::from(7i64),
+                Value::from(2i64),
+                Value::from("\"inn\"".to_string()),
+                Value::from(7i64),
+                Value::from("supplier".to_string()),
+                Value::from("%inn%".to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn an_indexed_contains_checks_the_values_with_ilike_on_postgres() {
+        let (sql, values) = supplier_contains("inn", true).where_sql(Dialect::Postgres);
+        assert_eq!(
+            sql,
+            "app_id = ? AND owner_id = ? AND (data->>'supplier') IN (SELECT t.value AS value FROM record_texts t WHERE t.app_id = ? AND t.field = ? AND t.value ILIKE ? ESCAPE '\\')"
+        );
+        assert_eq!(values.len(), 5);
+        assert_eq!(values[4], Value::from("%inn%".to_string()));
+    }
+
+    #[test]
+    fn values_read_ahead_are_named_in_the_statement() {
+        let q = supplier_contains("inn", true);
+        let one = [Some(vec!["Premier Inn".to_string()])];
+        let (sql, values) = q.where_sql_resolved(Dialect::Sqlite, &one);
+        assert!(
+            sql.ends_with("AND json_extract(data, '$.supplier') = ?"),
+            "{sql}"
+        );
+        assert_eq!(values[2], Value::from("Premier Inn".to_string()));
+        let two = [Some(vec!["Inn A".to_string(), "Inn B".to_string()])];
+        let (sql, values) = q.where_sql_resolved(Dialect::Postgres, &two);
+        assert!(sql.ends_with("(data->>'supplier') IN (?, ?)"), "{sql}");
+        assert_eq!(values.len(), 4);
+        let (sql, values) = q.where_sql_resolved(Dialect::Sqlite, &[Some(vec![])]);
+        assert!(sql.ends_with("AND 1 = 0"), "{sql}");
+        assert_eq!(values.len(), 2);
+        // Too many to name: the subquery.
+        let (sql, _) = q.where_sql_resolved(Dialect::Sqlite, &[None]);
+        assert!(sql.contains("record_texts_fts MATCH ?"), "{sql}");
+    }
+
+    #[test]
+    fn needles_shorter_than_a_trigram_are_scanned() {
+        for needle in ["in", "ü", "a_"] {
+            for d in [Dialect::Sqlite, Dialect::Postgres] {
+                let (sql, values) = supplier_contains(needle, true).where_sql(d);
+                assert!(!sql.contains("record_texts"), "{needle}: {sql}");
+                assert!(sql.ends_with("LIKE ? ESCAPE '\\'"), "{sql}");
+                assert_eq!(values.len(), 3);
+            }
+        }
+        // Three characters, not three bytes: "äöü" is six bytes.
+        let (sql, _) = supplier_contains("äöü", true).where_sql(Dialect::Sqlite);
+        assert!(sql.contains("record_texts_fts"), "{sql}");
+        let (sql, _) = supplier_contains("ab", true).where_sql(Dialect::Sqlite);
+        assert!(!sql.contains("record_texts_fts"), "{sql}");
+    }
+
+    #[test]
+    fn a_contains_the_app_does_not_index_is_scanned() {
+        let (sql, _) = supplier_contains("inn", false).where_sql(Dialect::Sqlite);
+        assert!(sql.ends_with("json_extract(data, '$.supplier') LIKE ? ESCAPE '\\'"));
+    }
+
+    #[test]
+    fn needles_are_bound_with_quotes_and_wildcards_literal() {
+        let (sql, values) = supplier_contains("O\"R'%_", true).where_sql(Dialect::Sqlite);
+        assert!(!sql.contains("O\""), "{sql}");
+        assert_eq!(values[2], Value::from("\"O\"\"R'%_\"".to_string()));
+        assert_eq!(values[5], Value::from("%O\"R'\\%\\_%".to_string()));
     }
 
     #[test]
@@ -575,6 +710,7 @@ mod tests {
                 op: PredicateOp::HasLine,
                 value: "\"Lodging' OR 1=1\"".into(),
                 via: None,
+                indexed: false,
             }],
             ..Default::default()
         };

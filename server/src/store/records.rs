@@ -114,6 +114,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<(i64, i64)> {
         let tx = self.begin().await?;
+        self.tx_write_first(&tx).await?;
         let app_id = match &write {
             RecordWrite::Create { app_id, .. }
             | RecordWrite::Update { app_id, .. }
@@ -254,18 +255,9 @@ impl Store {
     /// [`COUNT_AHEAD`] matches past the end of the page, so its cost is bounded however many
     /// records match; beyond that the total is a lower bound (`exact: false`).
     pub async fn query_records(&self, q: &RecordQuery) -> Result<(Vec<RecordRow>, Total)> {
-        let (where_sql, values) = q.where_sql(self.dialect);
-        let order = q.order_sql(self.dialect);
+        let resolved = self.resolve_substrings(q).await?;
+        let (page_sql, count_sql, values) = self.page_statement(q, &resolved);
         let cap = q.offset.saturating_add(q.limit).saturating_add(COUNT_AHEAD);
-        let count_sql = format!(
-            "SELECT COUNT(*) FROM (SELECT 1 FROM records WHERE {where_sql} LIMIT {}) AS matching",
-            cap.saturating_add(1)
-        );
-        let page_sql = format!(
-            "SELECT {REC_COLS}, ({count_sql}) AS total_n \
-             FROM records WHERE {where_sql} ORDER BY {order} LIMIT {} OFFSET {}",
-            q.limit, q.offset
-        );
         let mut both = values.clone();
         both.extend(values.iter().cloned());
         let found: Vec<(RecordRow, i64)> = match &self.reads {
@@ -297,6 +289,60 @@ impl Store {
         Ok((rows, total))
     }
 
+    /// The statement of a page with its total, the count alone, and the values of either's
+    /// WHERE clause (the page binds them twice); `resolved` as [`Store::resolve_substrings`]
+    /// gives it.
+    fn page_statement(
+        &self,
+        q: &RecordQuery,
+        resolved: &[Option<Vec<String>>],
+    ) -> (String, String, Vec<sea_orm::Value>) {
+        let (where_sql, values) = q.where_sql_resolved(self.dialect, resolved);
+        let order = q.order_sql(self.dialect);
+        let cap = q.offset.saturating_add(q.limit).saturating_add(COUNT_AHEAD);
+        let count_sql = format!(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM records WHERE {where_sql} LIMIT {}) AS matching",
+            cap.saturating_add(1)
+        );
+        let page_sql = format!(
+            "SELECT {REC_COLS}, ({count_sql}) AS total_n \
+             FROM records WHERE {where_sql} ORDER BY {order} LIMIT {} OFFSET {}",
+            q.limit, q.offset
+        );
+        (page_sql, count_sql, values)
+    }
+
+    /// The database's plans for the statements [`Store::query_records`] runs (`EXPLAIN QUERY
+    /// PLAN` on SQLite, `EXPLAIN` on PostgreSQL), one line per step: the substring index's values
+    /// first (one statement per `contains` it answers), then the page with its total. What tests
+    /// and benchmarks read to see which indexes a view uses.
+    pub async fn explain_records(&self, q: &RecordQuery) -> Result<Vec<String>> {
+        let mut lines = self.explain_substrings(q).await?;
+        let resolved = self.resolve_substrings(q).await?;
+        let (page_sql, _, values) = self.page_statement(q, &resolved);
+        let mut both = values.clone();
+        both.extend(values);
+        lines.extend(self.plan_lines(&page_sql, both).await?);
+        Ok(lines)
+    }
+
+    /// One statement's plan, a line per step.
+    pub(super) async fn plan_lines(
+        &self,
+        sql: &str,
+        values: Vec<sea_orm::Value>,
+    ) -> Result<Vec<String>> {
+        let (sql, col) = match self.dialect {
+            super::Dialect::Sqlite => (format!("EXPLAIN QUERY PLAN {sql}"), "detail"),
+            super::Dialect::Postgres => (format!("EXPLAIN {sql}"), "QUERY PLAN"),
+        };
+        self.all(&sql, values)
+            .await?
+            .iter()
+            .map(|r| get::<String>(r, col))
+            .collect()
+    }
+
     /// Inserts many records at once without history (demo and benchmark data generation).
     pub async fn bulk_insert_records(
         &self,
@@ -305,6 +351,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<()> {
         let tx = self.begin().await?;
+        self.tx_write_first(&tx).await?;
         self.tx_lock_rollups(&tx, app_id, false).await?;
         for chunk in rows.chunks(200) {
             let mut sql = String::from(

@@ -157,7 +157,11 @@ impl Store {
 
     /// Takes SQLite's write lock before the transaction reads anything: a transaction that read
     /// first and then writes fails at once ("database is locked") when another process wrote in
-    /// between. A write statement, even one that changes no row, begins the write.
+    /// between. A write statement, even one that changes no row, begins the write. Every
+    /// transaction that writes `records` starts with it: the substring index's triggers reach its
+    /// FTS5 table, and SQLite begins a virtual table (FTS5 reads its own tables then) before the
+    /// statement takes the write lock, so even a first statement that writes would read first —
+    /// and fail at once, without waiting, while another process holds the lock.
     pub(super) async fn tx_write_first(&self, tx: &DatabaseTransaction) -> Result<()> {
         if self.dialect == Dialect::Sqlite {
             tx.execute(self.stmt("UPDATE summary_rollups SET spec = spec WHERE 1 = 0", vec![]))

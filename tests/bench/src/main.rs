@@ -634,6 +634,7 @@ async fn engine_scenario(
             op: formwork::store::PredicateOp::Eq,
             value: "Approved".into(),
             via: None,
+            indexed: false,
         }],
         sort: vec![formwork::store::SortKey {
             field: "expense_date".into(),
@@ -660,6 +661,43 @@ async fn engine_scenario(
     };
     stats.print();
     out.record(&stats, None, json!({"layer": "sql"}));
+    // The substring filter both ways on the same data: the scan (`LIKE`/`ILIKE` over the
+    // user's rows) and the substring index (the field's values found by trigram).
+    for indexed in [false, true] {
+        let how = if indexed { "trigram" } else { "scan" };
+        let q = formwork::store::RecordQuery {
+            predicates: vec![formwork::store::Predicate {
+                field: "supplier".into(),
+                kind: formwork::store::ValueKind::Text,
+                op: formwork::store::PredicateOp::Contains,
+                value: "inn".into(),
+                via: None,
+                indexed,
+            }],
+            ..q.clone()
+        };
+        let plan = store.explain_records(&q).await.map_err(|e| e.to_string())?;
+        println!("plan (supplier contains inn, {how}): {}", plan.join(" / "));
+        let mut lat = Vec::with_capacity(requests);
+        let started = Instant::now();
+        let mut total = 0;
+        for _ in 0..requests {
+            let t = Instant::now();
+            let (_, n) = store.query_records(&q).await.map_err(|e| e.to_string())?;
+            total = n.n;
+            lat.push(t.elapsed());
+        }
+        let mut stats = Stats {
+            label: format!("store.query_records supplier contains inn, {how} (total {total})"),
+            concurrency: 1,
+            ok: requests,
+            errors: 0,
+            elapsed: started.elapsed(),
+            latencies: lat,
+        };
+        stats.print();
+        out.record(&stats, None, json!({"layer": "sql", "filter": how}));
+    }
     bare_sql(&database_url, app.id, u.id, requests, &out).await
 }
 

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Usage: tests/bench/substring.sh sqlite|postgres N [REQUESTS]
+#   (after `CARGO_TARGET_DIR=/work/.cache/bench-target cargo build --release -p formwork -p formwork-bench`;
+#   the binaries are read from $CARGO_TARGET_DIR/release).
+# My claims with `supplier` contains "inn" at N generated claims over 50 users (issue 17): first
+# in-process through the store, the scan (`LIKE`/`ILIKE` over the user's rows, as before the
+# substring index) and the substring index on the same data one after the other, with their
+# plans; then over MCP at 1 and 32 clients with the server as it runs (the index). Figures are
+# printed, never asserted. With REUSE_DATABASE_URL set, that database (already generated with
+# `formwork demo generate --claims N --users 50`) is measured instead of a new one, and kept.
+set -euo pipefail
+DB=$1 N=$2 REQ=${3:-2000}
+T="${CARGO_TARGET_DIR:-/work/.cache/bench-target}/release"; FW=$T/formwork; BENCH=$T/formwork-bench
+PG_URL="${PG_URL:-postgres://postgres@127.0.0.1:5432/test}"
+W=$(mktemp -d /tmp/substrbench.XXXX)
+PGX=()
+name=""
+if [ -n "${REUSE_DATABASE_URL:-}" ]; then
+  export DATABASE_URL=$REUSE_DATABASE_URL
+  if [ "$DB" = postgres ]; then
+    PGX=(--pid-cmd "psql '$PG_URL' -Atc \"SELECT pid FROM pg_stat_activity WHERE datname = '${DATABASE_URL##*/}'\"")
+  fi
+elif [ "$DB" = postgres ]; then
+  name="fw_substr_$$"; psql "$PG_URL" -qc "CREATE DATABASE $name"
+  export DATABASE_URL="${PG_URL%/*}/$name"
+  # PostgreSQL's backends serving this database count as the server's CPU.
+  PGX=(--pid-cmd "psql '$PG_URL' -Atc \"SELECT pid FROM pg_stat_activity WHERE datname = '$name'\"")
+else
+  export DATABASE_URL="sqlite://$W/formwork.db?mode=rwc"
+fi
+export FORMWORK_DATA_DIR=$W
+cleanup() {
+  [ -n "${PID:-}" ] && { kill "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; }
+  [ -n "$name" ] && psql "$PG_URL" -qc "DROP DATABASE IF EXISTS $name WITH (FORCE)"
+  rm -rf "$W"
+}
+trap cleanup EXIT
+cd "$(dirname "$0")/../.."
+if [ -z "${REUSE_DATABASE_URL:-}" ]; then
+  t0=$SECONDS; "$FW" demo generate --claims "$N" --users 50 2>&1 | tail -1; echo "generated in $((SECONDS-t0)) s"
+fi
+"$FW" mcp enable >/dev/null
+TOKENS=$(for i in $(seq -f "%03g" 1 32); do "$FW" token create --user "emp$i" --name bench; done | paste -sd, -)
+echo "## in-process, 1 client: the scan, then the substring index (page and total in one statement)"
+"$BENCH" engine --database-url "$DATABASE_URL" --user emp001 --requests 500 --json-out "$W/engine.jsonl" \
+  | grep -E "supplier contains inn"
+"$FW" serve --bind 127.0.0.1:0 > "$W/out" 2> "$W/err" & PID=$!
+until grep -q "listening on" "$W/out" 2>/dev/null; do kill -0 "$PID" || { cat "$W/err"; exit 1; }; sleep 0.05; done
+BASE=$(sed -n 's/^formwork listening on //p' "$W/out")
+echo "## MCP tools/call My claims {\"supplier\":\"inn\"} ($DB, $N claims)"
+"$BENCH" mcp --url "$BASE/mcp" --tokens "$TOKENS" --tool expense_claims_my_claims --args '{"supplier":"inn"}' \
+  --concurrency 1,32 --requests "$REQ" --label "my_claims supplier contains inn" --server-pids "$PID" \
+  --json-out "$W/mcp.jsonl" --tags "db=$DB,claims=$N" "${PGX[@]}" 2>&1 | grep -E "c=|server"
+echo "## and status = Approved, for comparison"
+"$BENCH" mcp --url "$BASE/mcp" --tokens "$TOKENS" --tool expense_claims_my_claims --args '{"status":"Approved"}' \
+  --concurrency 32 --requests "$REQ" --label "my_claims status=Approved" --server-pids "$PID" \
+  --json-out "$W/mcp.jsonl" --tags "db=$DB,claims=$N" "${PGX[@]}" 2>&1 | grep -E "c=|server"
