@@ -13,6 +13,7 @@ mod m0009_summary_rollups;
 mod m0010_departments;
 mod m0011_upload_links;
 mod m0012_substring_index;
+mod m0013_line_index;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0010_departments::Migration),
             Box::new(m0011_upload_links::Migration),
             Box::new(m0012_substring_index::Migration),
+            Box::new(m0013_line_index::Migration),
         ]
     }
 }

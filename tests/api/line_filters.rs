@@ -1,7 +1,9 @@
 //! Views filtered on line items ("has a line whose category is Lodging"), evaluated in the
 //! database: a parameter over the web and MCP, a fixed filter, both following lines as they are
 //! added, changed and removed; values of the wrong type refused; another person's records still
-//! out of sight; definitions filtering on line items in ways Formwork cannot refused with paths.
+//! out of sight; definitions filtering on line items in ways Formwork cannot refused with paths;
+//! on SQLite the line index that answers them filled at publish, kept by every write and rebuilt
+//! at start.
 use crate::helpers::*;
 use serde_json::{json, Value};
 
@@ -280,6 +282,218 @@ async fn a_view_lists_the_records_having_a_line_with_the_value() {
         "{page}"
     );
     assert!(!page.contains("Hotel trip"), "{page}");
+}
+
+/// The rows the line index holds for the app, as (field, column, value, purpose), sorted; `None`
+/// on PostgreSQL, which answers line filters from a GIN index and keeps no such rows.
+async fn index_rows(app: &TestApp) -> Option<Vec<(String, String, String, String)>> {
+    use sea_orm::{ConnectionTrait, Database};
+    if app.db_url.starts_with("postgres") {
+        return None;
+    }
+    let db = Database::connect(&app.db_url).await.unwrap();
+    let rows = db
+        .query_all(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "SELECT v.field, v.col, CAST(v.value AS TEXT) AS value, json_extract(r.data, '$.purpose') AS purpose \
+             FROM record_line_values v JOIN records r ON r.id = v.record_id \
+             ORDER BY v.field, v.col, v.value, purpose",
+        ))
+        .await
+        .unwrap();
+    db.close().await.ok();
+    Some(
+        rows.iter()
+            .map(|r| {
+                (
+                    r.try_get("", "field").unwrap(),
+                    r.try_get("", "col").unwrap(),
+                    r.try_get("", "value").unwrap(),
+                    r.try_get("", "purpose").unwrap(),
+                )
+            })
+            .collect(),
+    )
+}
+
+fn row(col: &str, value: &str, purpose: &str) -> (String, String, String, String) {
+    ("items".into(), col.into(), value.into(), purpose.into())
+}
+
+#[tokio::test]
+async fn the_line_index_is_filled_at_publish_follows_every_write_and_is_rebuilt_at_start() {
+    let mut app = spawn_app().await;
+    // Published without a view filtering on lines: the index keeps nothing for the app.
+    let out = import(&app, REPORTS, true);
+    assert!(out.starts_with("ok"), "{out}");
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    app.enable_mcp().await;
+    let alice = app.token("alice");
+    let hotel = create(
+        &app,
+        &alice,
+        "Hotel trip",
+        json!([line("Transport", None, "EUR"), line("Lodging", None, "EUR")]),
+    )
+    .await;
+    create(
+        &app,
+        &alice,
+        "Day trip",
+        json!([line("Transport", None, "CHF")]),
+    )
+    .await;
+    if let Some(rows) = index_rows(&app).await {
+        assert!(rows.is_empty(), "{rows:?}");
+    }
+
+    // The views filtering on lines are published: the columns they name are filled from the
+    // records already there (and only those: the currency column is named, the net is not).
+    let with_delete = reports()
+        + r#"
+[operations.remove]
+title = "Delete report"
+kind = "delete"
+roles = ["employee"]
+scope = "own"
+mcp = { enabled = true }
+"#;
+    let out = import(&app, &with_delete, true);
+    assert!(out.starts_with("ok"), "{out}");
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let by_line = |args: Value| purposes(&app, &alice, "trip_reports_by_line", args);
+    assert_eq!(
+        by_line(json!({"category": "Lodging"})).await,
+        ["Hotel trip"]
+    );
+    assert_eq!(
+        by_line(json!({"category": "Transport"})).await,
+        ["Day trip", "Hotel trip"]
+    );
+    let filled = index_rows(&app).await;
+    if let Some(rows) = &filled {
+        assert_eq!(
+            rows,
+            &[
+                row("category", "Lodging", "Hotel trip"),
+                row("category", "Transport", "Day trip"),
+                row("category", "Transport", "Hotel trip"),
+                row("currency", "CHF", "Day trip"),
+                row("currency", "EUR", "Hotel trip"),
+            ]
+        );
+    }
+
+    // A write follows in the same transaction: a number of nights (stored as an integer) added.
+    let mut lines = lines_of(&app, &alice, hotel).await;
+    lines[1]["nights"] = json!(3);
+    let r = call_tool(
+        &app,
+        &alice,
+        "trip_reports_edit",
+        json!({"record_id": hotel, "items": lines}),
+    )
+    .await;
+    assert!(r.get("isError").is_none_or(|e| e == false), "{r}");
+    assert_eq!(by_line(json!({"nights": 3})).await, ["Hotel trip"]);
+    if let Some(rows) = index_rows(&app).await {
+        assert!(rows.contains(&row("nights", "3", "Hotel trip")), "{rows:?}");
+    }
+
+    // A deleted record leaves no row behind.
+    let preview = call_tool(
+        &app,
+        &alice,
+        "trip_reports_remove",
+        json!({"record_id": hotel}),
+    )
+    .await;
+    let token = preview["structuredContent"]["confirmation_token"].clone();
+    let r = call_tool(
+        &app,
+        &alice,
+        "trip_reports_remove",
+        json!({"record_id": hotel, "confirmation_token": token}),
+    )
+    .await;
+    assert_eq!(r["structuredContent"]["applied"], json!(true), "{r}");
+    assert!(by_line(json!({"category": "Lodging"})).await.is_empty());
+    if let Some(rows) = index_rows(&app).await {
+        assert!(rows.iter().all(|r| r.3 == "Day trip"), "{rows:?}");
+        assert_eq!(rows.len(), 2, "{rows:?}");
+    }
+
+    // A restored backup has no line index (it is derived, so left out): the server fills it
+    // again when it starts, and the filters list the same records.
+    app.kill();
+    if !app.db_url.starts_with("postgres") {
+        use sea_orm::{ConnectionTrait, Database};
+        let db = Database::connect(&app.db_url).await.unwrap();
+        for t in ["line_index_columns", "record_line_values"] {
+            db.execute_unprepared(&format!("DELETE FROM {t}"))
+                .await
+                .unwrap();
+        }
+        db.close().await.ok();
+    }
+    app.start(&[]);
+    let by_line = |args: Value| purposes(&app, &alice, "trip_reports_by_line", args);
+    assert_eq!(
+        by_line(json!({"category": "Transport"})).await,
+        ["Day trip"]
+    );
+    assert_eq!(by_line(json!({"currency": "CHF"})).await, ["Day trip"]);
+    if let Some(rows) = index_rows(&app).await {
+        assert_eq!(
+            rows,
+            [
+                row("category", "Transport", "Day trip"),
+                row("currency", "CHF", "Day trip"),
+            ]
+        );
+    }
+}
+
+/// On SQLite the plan of a line filter reads the line index's key, not every record's lines.
+#[tokio::test]
+async fn a_line_filter_reads_the_line_index_on_sqlite() {
+    let app = spawn_app().await;
+    if app.db_url.starts_with("postgres") {
+        return;
+    }
+    let out = import(&app, &reports(), true);
+    assert!(out.starts_with("ok"), "{out}");
+    use sea_orm::{ConnectionTrait, Database};
+    let db = Database::connect(&app.db_url).await.unwrap();
+    let id = db
+        .query_one(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "SELECT id FROM apps WHERE slug = 'trip_reports'",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    db.close().await.ok();
+    let store = formwork::store::Store::connect(&app.db_url).await.unwrap();
+    let mut q = formwork::store::RecordQuery {
+        app_id: id.try_get("", "id").unwrap(),
+        predicates: vec![formwork::store::Predicate {
+            field: "items.category".into(),
+            kind: formwork::store::ValueKind::Text,
+            op: formwork::store::PredicateOp::HasLine,
+            value: "\"Lodging\"".into(),
+            via: None,
+            indexed: true,
+        }],
+        limit: 25,
+        ..Default::default()
+    };
+    let plan = store.explain_records(&q).await.unwrap().join("\n");
+    assert!(plan.contains("record_line_values"), "{plan}");
+    q.predicates[0].indexed = false;
+    let plan = store.explain_records(&q).await.unwrap().join("\n");
+    assert!(!plan.contains("record_line_values"), "{plan}");
+    store.close().await.ok();
 }
 
 #[tokio::test]

@@ -399,6 +399,8 @@ impl Engine {
         let rollups = super::summaries::rollup_specs(&d.def);
         let substring_fields = super::catalog::substring_fields(&d.def);
         let text_fields = super::catalog::text_fields(&d.def);
+        let line_filter_columns = super::line_filters::filtered_columns(&d.def);
+        let line_columns = super::line_filters::filterable_columns(&d.def);
         let v = self
             .store()
             .publish(
@@ -412,6 +414,8 @@ impl Engine {
                     rollups: &rollups,
                     substring_fields: &substring_fields,
                     text_fields: &text_fields,
+                    line_filter_columns: &line_filter_columns,
+                    line_columns: &line_columns,
                 },
                 now,
             )

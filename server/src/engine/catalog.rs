@@ -21,6 +21,9 @@ pub struct PublishedApp {
     /// ([`substring_fields`]): only for a definition as published, which registered them. A
     /// draft (the editor's preview) has none, and its `contains` filters are scanned.
     pub substring: Vec<String>,
+    /// The line columns (`lines.column`) the store keeps in its line index for this definition
+    /// (`line_filters::filtered_columns`), likewise only as published.
+    pub line_index: Vec<String>,
 }
 
 impl PublishedApp {
@@ -32,6 +35,7 @@ impl PublishedApp {
             def,
             paths: HashMap::new(),
             substring: Vec::new(),
+            line_index: Vec::new(),
         }
     }
 
@@ -111,6 +115,7 @@ impl Catalog {
                     id,
                     version,
                     substring: substring_fields(&def),
+                    line_index: super::line_filters::filtered_columns(&def),
                     def,
                     paths,
                 }));
@@ -207,12 +212,17 @@ pub fn text_fields(def: &AppDef) -> Vec<String> {
     out
 }
 
-/// Marks the `contains` predicates on the app's own records that its substring index answers.
-pub fn mark_substring_predicates(app: &PublishedApp, predicates: &mut [crate::store::Predicate]) {
+/// Marks the predicates on the app's own records that its derived indexes answer: `contains`
+/// from the substring index, "has a line whose column equals" from the line index.
+pub fn mark_indexed_predicates(app: &PublishedApp, predicates: &mut [crate::store::Predicate]) {
+    use crate::store::PredicateOp;
     for p in predicates.iter_mut() {
-        p.indexed = p.op == crate::store::PredicateOp::Contains
-            && p.via.is_none()
-            && app.substring.contains(&p.field);
+        p.indexed = p.via.is_none()
+            && match p.op {
+                PredicateOp::Contains => app.substring.contains(&p.field),
+                PredicateOp::HasLine => app.line_index.contains(&p.field),
+                _ => false,
+            };
     }
 }
 

@@ -48,6 +48,44 @@ pub fn split<'a>(def: &'a AppDef, name: &'a str) -> Option<LinePath<'a>> {
     })
 }
 
+/// The line columns the definition's views filter on (parameters and fixed filters), as
+/// `lines.column`, sorted: those the store keeps in its line index.
+pub fn filtered_columns(def: &AppDef) -> Vec<String> {
+    let mut out: Vec<String> = def
+        .views
+        .values()
+        .flat_map(|v| {
+            v.parameters
+                .values()
+                .map(|p| p.field.as_str())
+                .chain(v.filters.iter().map(|f| f.field.as_str()))
+        })
+        .filter(|name| column_of(def, name).is_some_and(|c| FILTER_TYPES.contains(&c.kind)))
+        .map(String::from)
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Every line column of the definition a line filter can compare (`lines.column`, sorted): a
+/// column the line index may keep.
+pub fn filterable_columns(def: &AppDef) -> Vec<String> {
+    let mut out: Vec<String> = def
+        .fields
+        .iter()
+        .filter(|(_, f)| f.kind == FieldType::Lines)
+        .flat_map(|(name, f)| {
+            f.columns
+                .iter()
+                .filter(|(_, c)| FILTER_TYPES.contains(&c.kind))
+                .map(move |(col, _)| format!("{name}.{col}"))
+        })
+        .collect();
+    out.sort();
+    out
+}
+
 /// The column's definition when `name` is a line path to a known column.
 pub fn column_of<'a>(def: &'a AppDef, name: &str) -> Option<&'a FieldDef> {
     let (field, column) = name.split_once('.')?;

@@ -293,7 +293,7 @@ impl Duplicates {
 /// (whatever the view's parameters).
 fn fixed_filter_query(app: &PublishedApp, view: &ViewDef, actor: &Actor) -> RecordQuery {
     let mut predicates = super::views::fixed_filter_predicates(&app.def, view, actor);
-    super::catalog::mark_substring_predicates(app, &mut predicates);
+    super::catalog::mark_indexed_predicates(app, &mut predicates);
     // The scope was checked by the caller; only the fixed filters are left to the database.
     RecordQuery {
         app_id: app.id,

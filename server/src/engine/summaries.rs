@@ -470,9 +470,9 @@ impl Engine {
         Ok(())
     }
 
-    /// Fills the substring index of every published app whose `contains` fields it lacks (a
-    /// database restored from a backup, which leaves it out, or upgraded to a Formwork that
-    /// keeps it). Part of the start-up pass above.
+    /// Fills the substring index and the line index of every published app whose filtered
+    /// fields and line columns they lack (a database restored from a backup, which leaves them
+    /// out, or upgraded to a Formwork that keeps them). Part of the start-up pass above.
     async fn sync_substring_index(&self) -> Result<(), EngineError> {
         for app in self.catalog().apps().await? {
             let wanted = super::catalog::substring_fields(&app.def);
@@ -486,6 +486,17 @@ impl Engine {
                 .await?;
             if filled > 0 {
                 tracing::info!(app = app.def.slug, filled, "filled the substring index");
+            }
+            let filled = self
+                .store()
+                .sync_line_index(
+                    app.id,
+                    &app.line_index,
+                    &super::line_filters::filterable_columns(&app.def),
+                )
+                .await?;
+            if filled > 0 {
+                tracing::info!(app = app.def.slug, filled, "filled the line index");
             }
         }
         Ok(())

@@ -243,7 +243,7 @@ impl Engine {
         }
         predicates.extend(fixed_filter_predicates(def, view, actor));
         self.attach_vias(app, actor, &mut predicates).await?;
-        super::catalog::mark_substring_predicates(app, &mut predicates);
+        super::catalog::mark_indexed_predicates(app, &mut predicates);
         let sort_spec: Vec<String> = match &req.sort {
             Some(s) if super::lookup_paths::split(s).is_some() => {
                 return Err(EngineError::Invalid(vec![FieldError {

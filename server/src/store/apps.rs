@@ -60,6 +60,10 @@ pub struct Publication<'a> {
     /// `texts.rs`).
     pub substring_fields: &'a [String],
     pub text_fields: &'a [String],
+    /// The line columns its views filter on, and all its filterable line columns, as
+    /// `lines.column` (see `line_index.rs`).
+    pub line_filter_columns: &'a [String],
+    pub line_columns: &'a [String],
 }
 
 impl AppRow {
@@ -218,6 +222,16 @@ impl Store {
                 app_id = p.app_id,
                 filled,
                 "filled the substring index for the publication"
+            );
+        }
+        let filled = self
+            .tx_sync_line_index(&tx, p.app_id, p.line_filter_columns, p.line_columns)
+            .await?;
+        if filled > 0 {
+            tracing::info!(
+                app_id = p.app_id,
+                filled,
+                "filled the line index for the publication"
             );
         }
         self.tx_exec(

@@ -121,9 +121,10 @@ impl Store {
         for r in c.query_all(self.stmt(list, vec![])).await? {
             let name: String = get(&r, "name")?;
             // Summary rollups are derived from the records and rebuilt when the server starts.
-            // So is the substring index (its FTS5 table's shadow tables too).
+            // So are the substring index (its FTS5 table's shadow tables too) and the line index.
             if super::rollups::DERIVED_TABLES.contains(&name.as_str())
                 || super::texts::is_derived_table(&name)
+                || super::line_index::is_derived_table(&name)
             {
                 continue;
             }

@@ -6,6 +6,7 @@ mod backup;
 mod blob_refs;
 mod blobs;
 mod history;
+mod line_index;
 mod migrate;
 mod outbox;
 mod query;

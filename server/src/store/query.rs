@@ -51,7 +51,8 @@ pub struct Predicate {
     /// Set by the engine for a `Contains` on a field the app keeps in its substring index (a
     /// text field one of its published views filters with `contains`): a needle of
     /// [`TRIGRAM_MIN_CHARS`] or more is answered from the field's distinct values found by
-    /// trigram (`texts.rs`), a shorter one by the scan. Never stored.
+    /// trigram (`texts.rs`), a shorter one by the scan. On a `HasLine`, whether the app keeps the
+    /// line column in its line index (`line_index.rs`; SQLite). Never stored.
     #[serde(skip)]
     pub indexed: bool,
 }
@@ -234,6 +235,14 @@ impl RecordQuery {
                 PredicateOp::Contains => format!("{expr} {} ? ESCAPE '\\'", d.like()),
                 PredicateOp::IsSet => format!("{expr} IS NOT NULL"),
                 PredicateOp::ContainsAny => contains_any(d, &p.field),
+                PredicateOp::HasLine if super::line_index::uses_line_index(d, p) => {
+                    if let Some(cond) = super::line_index::has_line_sql(self.app_id, p, &mut values)
+                    {
+                        sql.push_str(" AND ");
+                        sql.push_str(&cond);
+                    }
+                    continue;
+                }
                 PredicateOp::HasLine => match has_line(d, p) {
                     Some((cond, value)) => {
                         sql.push_str(" AND ");
