@@ -528,3 +528,101 @@ async fn filters_on_line_items_that_cannot_work_are_refused_with_their_path() {
         assert!(out.contains(message), "{message} in {out}");
     }
 }
+
+/// A value most reports hold is tested on each report the page walks (a probe of the line index
+/// per report) instead of listing every report that holds it; a rare one still reads the list.
+/// Both answer exactly as the scan of every report's lines does.
+#[tokio::test]
+async fn a_line_value_many_records_hold_is_probed_per_record_with_the_scans_answers() {
+    let app = spawn_app().await;
+    if app.db_url.starts_with("postgres") {
+        return;
+    }
+    let out = import(&app, &reports(), true);
+    assert!(out.starts_with("ok"), "{out}");
+    let store = formwork::store::Store::connect(&app.db_url).await.unwrap();
+    let app_id = store.app_by_slug("trip_reports").await.unwrap().unwrap().id;
+    // 2,460 reports: five in six have a Lodging line (2,050, past the line of "many"), one in
+    // sixty a Taxi line (41).
+    let rows: Vec<(i64, Value)> = (0..2_460)
+        .map(|i| {
+            let mut items =
+                vec![json!({"id": format!("l{i}a"), "category": "Meals", "net": "12.00"})];
+            if i % 6 != 5 {
+                items.push(json!({"id": format!("l{i}b"), "category": "Lodging", "net": "90.00"}));
+            }
+            if i % 60 == 7 {
+                items.push(json!({"id": format!("l{i}c"), "category": "Taxi", "net": "20.00"}));
+            }
+            (
+                1,
+                json!({"purpose": format!("Trip {i:04}"), "items": items}),
+            )
+        })
+        .collect();
+    store
+        .bulk_insert_records(app_id, &rows, chrono::Utc::now())
+        .await
+        .unwrap();
+    let query = |value: &str, indexed: bool, offset: u64| formwork::store::RecordQuery {
+        app_id,
+        predicates: vec![formwork::store::Predicate {
+            field: "items.category".into(),
+            kind: formwork::store::ValueKind::Text,
+            op: formwork::store::PredicateOp::HasLine,
+            value: format!("\"{value}\""),
+            via: None,
+            indexed,
+        }],
+        sort: vec![formwork::store::SortKey {
+            field: "purpose".into(),
+            kind: formwork::store::ValueKind::Text,
+            desc: false,
+        }],
+        limit: 25,
+        offset,
+        ..Default::default()
+    };
+    for (value, common) in [("Lodging", true), ("Taxi", false), ("Fuel", false)] {
+        let plan = store
+            .explain_records(&query(value, true, 0))
+            .await
+            .unwrap()
+            .join("\n");
+        assert!(plan.contains("record_line_values"), "{value}: {plan}");
+        assert_eq!(plan.contains("CORRELATED"), common, "{value}: {plan}");
+        for offset in [0, 2_025] {
+            let (indexed, total) = store
+                .query_records(&query(value, true, offset))
+                .await
+                .unwrap();
+            let (scanned, scan_total) = store
+                .query_records(&query(value, false, offset))
+                .await
+                .unwrap();
+            let ids =
+                |rows: &[formwork::store::RecordRow]| rows.iter().map(|r| r.id).collect::<Vec<_>>();
+            assert_eq!(ids(&indexed), ids(&scanned), "{value} from {offset}");
+            assert_eq!(
+                (total.n, total.exact),
+                (scan_total.n, scan_total.exact),
+                "{value} from {offset}"
+            );
+        }
+    }
+    let (first, total) = store
+        .query_records(&query("Lodging", true, 0))
+        .await
+        .unwrap();
+    assert_eq!(first.len(), 25);
+    assert_eq!(first[0].data["purpose"], "Trip 0000");
+    assert!(total.n > 1_000, "{total:?}");
+    let (last, total) = store
+        .query_records(&query("Lodging", true, 2_025))
+        .await
+        .unwrap();
+    assert_eq!((last.len(), total.n, total.exact), (25, 2_050, true));
+    let (taxi, total) = store.query_records(&query("Taxi", true, 0)).await.unwrap();
+    assert_eq!((taxi.len(), total.n, total.exact), (25, 41, true));
+    store.close().await.ok();
+}

@@ -8,7 +8,7 @@
 //! filterable column, so a process serving the previous definition for a moment reads complete
 //! values. PostgreSQL answers the same filters from a GIN index over the lines and keeps nothing
 //! here. Derived data: left out of backups, rebuilt at start.
-use super::query::{Predicate, PredicateOp};
+use super::query::{Ahead, Predicate, PredicateOp};
 use super::{get, Dialect, Result, Store};
 use sea_orm::{DatabaseTransaction, Value};
 
@@ -40,22 +40,62 @@ pub(super) fn uses_line_index(d: Dialect, p: &Predicate) -> bool {
         && parts(&p.field).is_some()
 }
 
-/// "Some line of the record holds the value in the column", from the line index: the records
-/// whose rows match, one range of the primary key. `json_extract(?, '$')` reads the filter's
-/// JSON value as the triggers stored the lines' values (text, integer or real).
-pub(super) fn has_line_sql(app_id: i64, p: &Predicate, values: &mut Vec<Value>) -> Option<String> {
+/// How many records may hold a value before a filter on it is tested record by record
+/// ([`Ahead::Common`]) rather than answered with the list of those records: below it the list is
+/// short and the page reads just those records; above it the page walks its own order (and the
+/// count ahead at most `COUNT_AHEAD` matches past it), finding a match every few records.
+pub(super) const COMMON_VALUE_RECORDS: usize = 2_000;
+
+/// "Some line of the record holds the value in the column", from the line index. For a value
+/// `common` (many records hold it) a probe of the index's primary key per record walked;
+/// otherwise the records that hold it, one range of that key.
+pub(super) fn has_line_sql(
+    app_id: i64,
+    p: &Predicate,
+    common: bool,
+    values: &mut Vec<Value>,
+) -> Option<String> {
     let (field, col) = parts(&p.field)?;
     values.push(app_id.into());
     values.push(field.to_string().into());
     values.push(col.to_string().into());
     values.push(p.value.clone().into());
-    Some(
-        "id IN (SELECT record_id FROM record_line_values WHERE app_id = ? AND field = ? AND col = ? AND value = json_extract(?, '$'))"
-            .into(),
-    )
+    let rows = "FROM record_line_values WHERE app_id = ? AND field = ? AND col = ? AND value = json_extract(?, '$')";
+    Some(if common {
+        format!("EXISTS (SELECT 1 {rows} AND record_id = records.id)")
+    } else {
+        format!("id IN (SELECT record_id {rows})")
+    })
 }
 
 impl Store {
+    /// Whether many records hold the value a line-index predicate looks for (more than
+    /// [`COMMON_VALUE_RECORDS`]): counted in the index's primary key, and never past that.
+    pub(super) async fn line_value_ahead(&self, app_id: i64, p: &Predicate) -> Result<Ahead> {
+        let Some((field, col)) = parts(&p.field) else {
+            return Ok(Ahead::Nothing);
+        };
+        let sql = format!(
+            "SELECT COUNT(*) AS n FROM (SELECT 1 FROM record_line_values WHERE app_id = ? AND field = ? AND col = ? AND value = json_extract(?, '$') LIMIT {}) AS holding",
+            COMMON_VALUE_RECORDS + 1
+        );
+        let values = vec![
+            app_id.into(),
+            field.to_string().into(),
+            col.to_string().into(),
+            p.value.clone().into(),
+        ];
+        let n = match self.one(&sql, values).await? {
+            Some(row) => get::<i64>(&row, "n")?,
+            None => 0,
+        };
+        Ok(if n > COMMON_VALUE_RECORDS as i64 {
+            Ahead::Common
+        } else {
+            Ahead::Nothing
+        })
+    }
+
     async fn tx_line_columns(&self, tx: &DatabaseTransaction, app_id: i64) -> Result<Vec<String>> {
         use sea_orm::ConnectionTrait;
         let rows = tx
@@ -215,12 +255,19 @@ mod tests {
     }
 
     #[test]
-    fn the_filter_reads_one_range_of_the_index() {
+    fn a_rare_value_reads_one_range_of_the_index_and_a_common_one_probes_it_per_record() {
         let mut values = Vec::new();
-        let sql = has_line_sql(7, &has_line("items.category", true), &mut values);
+        let sql = has_line_sql(7, &has_line("items.category", true), false, &mut values);
         assert!(
             sql.is_some_and(|s| s.starts_with("id IN (SELECT record_id FROM record_line_values"))
         );
+        assert_eq!(values.len(), 4);
+        let mut values = Vec::new();
+        let sql = has_line_sql(7, &has_line("items.category", true), true, &mut values);
+        assert!(sql.is_some_and(
+            |s| s.starts_with("EXISTS (SELECT 1 FROM record_line_values")
+                && s.ends_with("AND record_id = records.id)")
+        ));
         assert_eq!(values.len(), 4);
     }
 

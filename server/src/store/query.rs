@@ -57,6 +57,22 @@ pub struct Predicate {
     pub indexed: bool,
 }
 
+/// What the store reads ahead of a page's statement for one predicate, so the statement takes the
+/// form that is cheap for the data at hand (`Store::read_ahead`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(super) enum Ahead {
+    /// Nothing read: the predicate is written as it stands.
+    #[default]
+    Nothing,
+    /// The values a substring predicate matches, when there are few (`texts.rs`): named in the
+    /// statement, each answered like an equality.
+    Values(Vec<String>),
+    /// A line-index predicate whose value many records hold (`line_index.rs`): tested on each
+    /// record the page walks, one probe of the index, rather than listing every record that
+    /// holds it.
+    Common,
+}
+
 /// The shortest needle a trigram index can answer.
 pub const TRIGRAM_MIN_CHARS: usize = 3;
 
@@ -162,13 +178,9 @@ impl RecordQuery {
         self.where_sql_resolved(d, &[])
     }
 
-    /// [`RecordQuery::where_sql`] with the values some substring predicates match, found ahead
-    /// (`resolved[i]` for `predicates[i]`; see `texts.rs`).
-    pub(super) fn where_sql_resolved(
-        &self,
-        d: Dialect,
-        resolved: &[Option<Vec<String>>],
-    ) -> (String, Vec<Value>) {
+    /// [`RecordQuery::where_sql`] with what the store read ahead of the statement
+    /// (`ahead[i]` for `predicates[i]`; see [`Ahead`]).
+    pub(super) fn where_sql_resolved(&self, d: Dialect, ahead: &[Ahead]) -> (String, Vec<Value>) {
         let mut sql = String::from("app_id = ?");
         let mut values: Vec<Value> = vec![self.app_id.into()];
         if let Some(team) = &self.team {
@@ -220,7 +232,10 @@ impl RecordQuery {
                 PredicateOp::Lt => format!("{expr} < {bind}"),
                 PredicateOp::Lte => format!("{expr} <= {bind}"),
                 PredicateOp::Contains if super::texts::uses_trigrams(p) => {
-                    let found = resolved.get(i).and_then(Option::as_deref);
+                    let found = match ahead.get(i) {
+                        Some(Ahead::Values(found)) => Some(found.as_slice()),
+                        _ => None,
+                    };
                     sql.push_str(" AND ");
                     sql.push_str(&super::texts::substring_sql(
                         d,
@@ -236,7 +251,9 @@ impl RecordQuery {
                 PredicateOp::IsSet => format!("{expr} IS NOT NULL"),
                 PredicateOp::ContainsAny => contains_any(d, &p.field),
                 PredicateOp::HasLine if super::line_index::uses_line_index(d, p) => {
-                    if let Some(cond) = super::line_index::has_line_sql(self.app_id, p, &mut values)
+                    let common = matches!(ahead.get(i), Some(Ahead::Common));
+                    if let Some(cond) =
+                        super::line_index::has_line_sql(self.app_id, p, common, &mut values)
                     {
                         sql.push_str(" AND ");
                         sql.push_str(&cond);
@@ -659,22 +676,25 @@ mod tests {
     #[test]
     fn values_read_ahead_are_named_in_the_statement() {
         let q = supplier_contains("inn", true);
-        let one = [Some(vec!["Premier Inn".to_string()])];
+        let one = [Ahead::Values(vec!["Premier Inn".to_string()])];
         let (sql, values) = q.where_sql_resolved(Dialect::Sqlite, &one);
         assert!(
             sql.ends_with("AND json_extract(data, '$.supplier') = ?"),
             "{sql}"
         );
         assert_eq!(values[2], Value::from("Premier Inn".to_string()));
-        let two = [Some(vec!["Inn A".to_string(), "Inn B".to_string()])];
+        let two = [Ahead::Values(vec![
+            "Inn A".to_string(),
+            "Inn B".to_string(),
+        ])];
         let (sql, values) = q.where_sql_resolved(Dialect::Postgres, &two);
         assert!(sql.ends_with("(data->>'supplier') IN (?, ?)"), "{sql}");
         assert_eq!(values.len(), 4);
-        let (sql, values) = q.where_sql_resolved(Dialect::Sqlite, &[Some(vec![])]);
+        let (sql, values) = q.where_sql_resolved(Dialect::Sqlite, &[Ahead::Values(vec![])]);
         assert!(sql.ends_with("AND 1 = 0"), "{sql}");
         assert_eq!(values.len(), 2);
         // Too many to name: the subquery.
-        let (sql, _) = q.where_sql_resolved(Dialect::Sqlite, &[None]);
+        let (sql, _) = q.where_sql_resolved(Dialect::Sqlite, &[Ahead::Nothing]);
         assert!(sql.contains("record_texts_fts MATCH ?"), "{sql}");
     }
 

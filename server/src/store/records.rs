@@ -1,7 +1,7 @@
 //! Records and their writes. Every write goes with its history entry in one transaction, and
 //! updates are conditional on the version the caller read (optimistic concurrency).
 use super::history::NewHistory;
-use super::query::RecordQuery;
+use super::query::{Ahead, RecordQuery};
 use super::{get, Result, Store, StoreError};
 use chrono::{DateTime, Utc};
 use sea_orm::QueryResult;
@@ -255,8 +255,8 @@ impl Store {
     /// [`COUNT_AHEAD`] matches past the end of the page, so its cost is bounded however many
     /// records match; beyond that the total is a lower bound (`exact: false`).
     pub async fn query_records(&self, q: &RecordQuery) -> Result<(Vec<RecordRow>, Total)> {
-        let resolved = self.resolve_substrings(q).await?;
-        let (page_sql, count_sql, values) = self.page_statement(q, &resolved);
+        let ahead = self.read_ahead(q).await?;
+        let (page_sql, count_sql, values) = self.page_statement(q, &ahead);
         let cap = q.offset.saturating_add(q.limit).saturating_add(COUNT_AHEAD);
         let mut both = values.clone();
         both.extend(values.iter().cloned());
@@ -289,15 +289,31 @@ impl Store {
         Ok((rows, total))
     }
 
+    /// For each predicate of `q`, what is read before the page's statement to choose its form:
+    /// the few values a substring matches (`texts.rs`), whether many records hold a line value
+    /// (`line_index.rs`).
+    pub(super) async fn read_ahead(&self, q: &RecordQuery) -> Result<Vec<Ahead>> {
+        let mut out = Vec::with_capacity(q.predicates.len());
+        for p in &q.predicates {
+            out.push(if super::texts::uses_trigrams(p) {
+                self.substring_ahead(q.app_id, p).await?
+            } else if super::line_index::uses_line_index(self.dialect, p) {
+                self.line_value_ahead(q.app_id, p).await?
+            } else {
+                Ahead::Nothing
+            });
+        }
+        Ok(out)
+    }
+
     /// The statement of a page with its total, the count alone, and the values of either's
-    /// WHERE clause (the page binds them twice); `resolved` as [`Store::resolve_substrings`]
-    /// gives it.
+    /// WHERE clause (the page binds them twice); `ahead` as [`Store::read_ahead`] gives it.
     fn page_statement(
         &self,
         q: &RecordQuery,
-        resolved: &[Option<Vec<String>>],
+        ahead: &[Ahead],
     ) -> (String, String, Vec<sea_orm::Value>) {
-        let (where_sql, values) = q.where_sql_resolved(self.dialect, resolved);
+        let (where_sql, values) = q.where_sql_resolved(self.dialect, ahead);
         let order = q.order_sql(self.dialect);
         let cap = q.offset.saturating_add(q.limit).saturating_add(COUNT_AHEAD);
         let count_sql = format!(
@@ -318,8 +334,8 @@ impl Store {
     /// and benchmarks read to see which indexes a view uses.
     pub async fn explain_records(&self, q: &RecordQuery) -> Result<Vec<String>> {
         let mut lines = self.explain_substrings(q).await?;
-        let resolved = self.resolve_substrings(q).await?;
-        let (page_sql, _, values) = self.page_statement(q, &resolved);
+        let ahead = self.read_ahead(q).await?;
+        let (page_sql, _, values) = self.page_statement(q, &ahead);
         let mut both = values.clone();
         both.extend(values);
         lines.extend(self.plan_lines(&page_sql, both).await?);

@@ -7,7 +7,7 @@
 //! registers the fields its views need and fills them from the records in the publication's
 //! transaction, under the app's exclusive lock on PostgreSQL (writes hold it shared), so no write
 //! slips between the fill and the commit. Derived data: left out of backups, rebuilt at start.
-use super::query::{like_pattern, Predicate, PredicateOp, RecordQuery, TRIGRAM_MIN_CHARS};
+use super::query::{like_pattern, Ahead, Predicate, PredicateOp, RecordQuery, TRIGRAM_MIN_CHARS};
 use super::{get, Dialect, Result, Store};
 use sea_orm::{DatabaseTransaction, Value};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -99,38 +99,31 @@ fn fts_phrase(s: &str) -> String {
 }
 
 impl Store {
-    /// For each predicate of `q` the substring index answers, the field's values that contain
-    /// the needle when there are at most [`NAMED_VALUES`] (read in a statement of their own, just
-    /// before the page's); `None` for the others. A value first written between the two
-    /// statements is not seen, as if its record had been written just after the page was read.
-    pub(super) async fn resolve_substrings(
-        &self,
-        q: &RecordQuery,
-    ) -> Result<Vec<Option<Vec<String>>>> {
-        let mut out = Vec::with_capacity(q.predicates.len());
-        for p in &q.predicates {
-            if !uses_trigrams(p) {
-                out.push(None);
-                continue;
-            }
-            let mut values = Vec::new();
-            let sql = format!(
-                "{} LIMIT {}",
-                values_sql(self.dialect, q.app_id, p, &mut values),
-                NAMED_VALUES + 1
-            );
-            let found: Vec<String> = self
-                .all(&sql, values)
-                .await?
-                .iter()
-                .map(|r| get(r, "value"))
-                .collect::<Result<_>>()?;
-            out.push(Some(found).filter(|f| f.len() <= NAMED_VALUES));
-        }
-        Ok(out)
+    /// The values of the field that contain a substring predicate's needle, when there are at
+    /// most [`NAMED_VALUES`] (read in a statement of their own, just before the page's). A value
+    /// first written between the two statements is not seen, as if its record had been written
+    /// just after the page was read.
+    pub(super) async fn substring_ahead(&self, app_id: i64, p: &Predicate) -> Result<Ahead> {
+        let mut values = Vec::new();
+        let sql = format!(
+            "{} LIMIT {}",
+            values_sql(self.dialect, app_id, p, &mut values),
+            NAMED_VALUES + 1
+        );
+        let found: Vec<String> = self
+            .all(&sql, values)
+            .await?
+            .iter()
+            .map(|r| get(r, "value"))
+            .collect::<Result<_>>()?;
+        Ok(if found.len() <= NAMED_VALUES {
+            Ahead::Values(found)
+        } else {
+            Ahead::Nothing
+        })
     }
 
-    /// The plans of [`Store::resolve_substrings`]' statements (see [`Store::explain_records`]).
+    /// The plans of [`Store::substring_ahead`]'s statements (see [`Store::explain_records`]).
     pub(super) async fn explain_substrings(&self, q: &RecordQuery) -> Result<Vec<String>> {
         let mut lines = Vec::new();
         for p in q.predicates.iter().filter(|p| uses_trigrams(p)) {
