@@ -51,8 +51,11 @@ else
 import sqlite3, sys
 c = sqlite3.connect(sys.argv[1])
 app = c.execute("SELECT id FROM apps WHERE slug='travel_reports'").fetchone()[0]
-print("plan of the line filter (SQLite):")
-for r in c.execute(f"EXPLAIN QUERY PLAN SELECT id FROM records WHERE app_id = {app} AND EXISTS (SELECT 1 FROM json_each(data, '$.costs') WHERE json_extract(value, '$.category') = 'Parking') ORDER BY json_extract(data, '$.starts') DESC, id DESC LIMIT 25"):
+holding = "FROM record_line_values WHERE app_id = ? AND field = 'costs' AND col = 'category' AND value = 'Parking'"
+n = c.execute(f"SELECT COUNT(*) FROM (SELECT 1 {holding} LIMIT 2001)", (app,)).fetchone()[0]
+print(f"reports holding a Parking line, counted ahead up to 2,001: {n}" + (" (many: probed per report)" if n > 2000 else " (few: listed)"))
+print(f"plan of the line filter (SQLite {sqlite3.sqlite_version} here; the server's own SQLite may differ):")
+for r in c.execute(f"EXPLAIN QUERY PLAN SELECT id FROM records WHERE app_id = ? AND EXISTS (SELECT 1 {holding} AND record_id = records.id) ORDER BY json_extract(data, '$.starts') DESC, id DESC LIMIT 25", (app, app)):
     print("  ", r[3])
 PY
 fi
