@@ -45,7 +45,11 @@ mod wire;
 mod worker;
 
 #[cfg(test)]
+mod corpus_scoring;
+#[cfg(test)]
 mod corpus_tests;
+#[cfg(test)]
+mod heldout_tests;
 #[cfg(test)]
 mod pdf_tests;
 #[cfg(test)]
