@@ -2,6 +2,12 @@
 //! to look like real uploads, split once into a tuning part and a held-apart part.
 //! `cargo test -p formwork --lib receipts::heldout -- --nocapture` prints the figures.
 //!
+//! `FORMWORK_HELDOUT_PARTS=tuning` processes and prints only the tuning part (the default is both),
+//! so that failures can be studied without looking at the held-apart receipts;
+//! `FORMWORK_HELDOUT_EACH=1` then prints each tuning receipt's wrong fields and
+//! `FORMWORK_HELDOUT_DUMP=<dir>` writes each tuning receipt's text there. Neither of the two
+//! ever shows a held-apart receipt.
+//!
 //! Only what cannot be a tuning target is asserted: every receipt is processed without error and
 //! the corpus keeps its breadth. The figures are printed, never asserted.
 #![allow(clippy::unwrap_used)]
@@ -10,7 +16,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
 
-use super::corpus_scoring::{score, suggested, Expected, Manifest, Tally, FIELDS};
+use super::corpus_scoring::{report, score, suggested, Expected, Manifest, Tally, FIELDS};
 use super::test_support::{corpus_dir, test_worker};
 use super::*;
 
@@ -19,6 +25,16 @@ use super::*;
 const SURE_FROM: f32 = 0.6;
 
 const PARTS: [&str; 2] = ["tuning", "held_apart"];
+/// The only part whose receipts may be shown one by one.
+const SHOWN_PART: &str = "tuning";
+
+/// The parts to process: `FORMWORK_HELDOUT_PARTS` (comma-separated), else all.
+fn chosen_parts() -> Vec<String> {
+    match std::env::var("FORMWORK_HELDOUT_PARTS") {
+        Ok(v) if !v.trim().is_empty() => v.split(',').map(|p| p.trim().to_string()).collect(),
+        _ => PARTS.iter().map(|p| p.to_string()).collect(),
+    }
+}
 
 /// One receipt's wrong field suggested as sure.
 struct WrongButSure {
@@ -132,17 +148,43 @@ async fn suggester_figures_over_the_held_apart_corpus() {
     }
     let today = NaiveDate::from_ymd_opt(2024, 12, 31).unwrap();
     let worker = test_worker();
+    let chosen = chosen_parts();
+    let each = std::env::var_os("FORMWORK_HELDOUT_EACH").is_some();
+    let dump = std::env::var_os("FORMWORK_HELDOUT_DUMP").map(std::path::PathBuf::from);
     let mut parts: BTreeMap<&str, PartFigures> = BTreeMap::new();
     let mut failures = Vec::new();
-    for e in receipts {
+    let mut millis: BTreeMap<&str, Vec<u128>> = BTreeMap::new();
+    for e in receipts.iter().filter(|e| chosen.contains(&e.part)) {
         let bytes = std::fs::read(dir.join(&e.file)).unwrap();
+        let started = std::time::Instant::now();
         match process_on(&bytes, &Limits::default(), &worker, today).await {
-            Ok(p) => parts
-                .entry(e.part.as_str())
-                .or_default()
-                .add(e, &p.suggestions),
+            Ok(p) => {
+                millis
+                    .entry(e.part.as_str())
+                    .or_default()
+                    .push(started.elapsed().as_millis());
+                if e.part == SHOWN_PART {
+                    if each {
+                        report(&e.file, &p.suggestions, score(&p.suggestions, e));
+                    }
+                    if let Some(dir) = &dump {
+                        let text = p.text().unwrap_or_default();
+                        std::fs::write(dir.join(format!("{}.txt", e.file)), text).unwrap();
+                    }
+                }
+                parts
+                    .entry(e.part.as_str())
+                    .or_default()
+                    .add(e, &p.suggestions)
+            }
             Err(err) => failures.push(format!("{}: {err}", e.file)),
         }
+    }
+    for (part, times) in &mut millis {
+        times.sort_unstable();
+        let p50 = times.get(times.len() / 2).copied().unwrap_or(0);
+        let max = times.last().copied().unwrap_or(0);
+        println!("{part}: time per receipt p50 {p50} ms, max {max} ms");
     }
     println!("suggester over seed-data/receipts/corpus (fields right / receipts; OCR {ocr})");
     for part in PARTS {
