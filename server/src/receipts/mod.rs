@@ -36,6 +36,7 @@ pub mod ocr;
 mod pdf;
 mod pdf_images;
 mod placeholder;
+mod prepare;
 mod rasterise;
 mod resolve;
 mod sniff;
