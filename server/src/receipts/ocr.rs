@@ -14,8 +14,14 @@ use super::error::ReceiptError;
 use super::prepare::{self, Turn};
 
 const PROGRAM: &str = "tesseract";
-/// Languages used when their trained data is installed, in this order.
-const WANTED_LANGUAGES: &[&str] = &["eng", "deu", "fra", "spa", "ita", "nld"];
+/// Languages of Latin script read when their trained data is installed, in this order (each
+/// costs time: with all eight a page takes about four times as long as with English alone).
+const WANTED_LANGUAGES: &[&str] = &["eng", "deu", "fra", "spa", "ita", "nld", "swe", "dan"];
+/// Read instead when orientation detection finds Japanese or Chinese script (with English for
+/// the Latin letters and digits such receipts carry).
+const JAPANESE: &[&str] = &["jpn", "eng"];
+/// Scripts orientation detection names for Japanese text.
+const JAPANESE_SCRIPTS: &[&str] = &["Japanese", "Han", "Hiragana", "Katakana"];
 /// Page segmentation mode 6: "a single uniform block of text"; it keeps
 /// labels and right-aligned amounts of receipts on one line (mode 4 and
 /// the automatic mode 3 often separate them).
@@ -39,10 +45,10 @@ pub fn tesseract_available_cached() -> bool {
     *AVAILABLE.get_or_init(tesseract_available)
 }
 
-/// The `-l` argument: the wanted languages that are installed.
-fn languages() -> &'static str {
-    static LANGS: OnceLock<String> = OnceLock::new();
-    LANGS.get_or_init(|| {
+/// The trained data Tesseract has installed.
+fn installed_languages() -> &'static [String] {
+    static INSTALLED: OnceLock<Vec<String>> = OnceLock::new();
+    INSTALLED.get_or_init(|| {
         let listed = std::process::Command::new(PROGRAM)
             .arg("--list-langs")
             .stdin(Stdio::null())
@@ -50,18 +56,45 @@ fn languages() -> &'static str {
             .output()
             .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
             .unwrap_or_default();
-        let installed: Vec<&str> = listed.lines().map(str::trim).collect();
-        let chosen: Vec<&str> = WANTED_LANGUAGES
-            .iter()
-            .copied()
-            .filter(|l| installed.contains(l))
-            .collect();
-        if chosen.is_empty() {
-            "eng".to_string()
-        } else {
-            chosen.join("+")
-        }
+        listed
+            .lines()
+            .skip(1)
+            .map(|l| l.trim().to_string())
+            .collect()
     })
+}
+
+/// The `-l` argument: those of `wanted` that are installed, else English.
+fn pick_languages(wanted: &[&str], installed: &[String]) -> String {
+    let chosen: Vec<&str> = wanted
+        .iter()
+        .copied()
+        .filter(|l| installed.iter().any(|i| i == l))
+        .collect();
+    if chosen.is_empty() {
+        "eng".to_string()
+    } else {
+        chosen.join("+")
+    }
+}
+
+/// The `-l` argument for Latin script.
+fn languages() -> &'static str {
+    static LANGS: OnceLock<String> = OnceLock::new();
+    LANGS.get_or_init(|| pick_languages(WANTED_LANGUAGES, installed_languages()))
+}
+
+/// The `-l` argument for Japanese script, when Japanese is installed.
+fn japanese_languages() -> Option<&'static str> {
+    static LANGS: OnceLock<Option<String>> = OnceLock::new();
+    LANGS
+        .get_or_init(|| {
+            installed_languages()
+                .iter()
+                .any(|l| l == "jpn")
+                .then(|| pick_languages(JAPANESE, installed_languages()))
+        })
+        .as_deref()
 }
 
 /// Recognises the text of an image (a JPEG we made: a photo's rendition or a PDF page). A
@@ -69,7 +102,7 @@ fn languages() -> &'static str {
 /// and read again; the better reading is kept. Each Tesseract process is killed when `timeout`
 /// passes.
 pub async fn ocr_image(jpeg: &[u8], timeout: Duration) -> Result<String, ReceiptError> {
-    let langs = tokio::task::spawn_blocking(languages)
+    let (langs, japanese) = tokio::task::spawn_blocking(|| (languages(), japanese_languages()))
         .await
         .map_err(|e| ReceiptError::Internal(format!("OCR set-up failed: {e}")))?;
     let owned = jpeg.to_vec();
@@ -86,12 +119,22 @@ pub async fn ocr_image(jpeg: &[u8], timeout: Duration) -> Result<String, Receipt
     if first.reads_well() {
         return Ok(first.text);
     }
-    let Some(turn) = detect_turn(&grey, timeout).await else {
+    let Some(found) = detect_orientation(&grey, timeout).await else {
         return Ok(first.text);
     };
+    let japanese = japanese.filter(|_| JAPANESE_SCRIPTS.contains(&found.script.as_str()));
+    if found.turn == Turn::None && japanese.is_none() {
+        return Ok(first.text);
+    }
+    let turn = found.turn;
     let turned = blocking(move || prepare::encode_png(&prepare::turn(&grey, turn))).await?;
-    match run_tesseract(PROGRAM, langs, &turned, timeout).await {
-        Ok(second) if second.legible_words() > first.legible_words() => Ok(second.text),
+    match (
+        japanese,
+        run_tesseract(PROGRAM, japanese.unwrap_or(langs), &turned, timeout).await,
+    ) {
+        // Words of Japanese and of Latin script are not counted alike: the script decides.
+        (Some(_), Ok(second)) if !second.text.trim().is_empty() => Ok(second.text),
+        (None, Ok(second)) if second.legible_words() > first.legible_words() => Ok(second.text),
         _ => Ok(first.text),
     }
 }
@@ -105,9 +148,9 @@ async fn blocking<T: Send + 'static>(
         .map_err(|e| ReceiptError::Internal(format!("OCR picture work stopped: {e}")))?
 }
 
-/// The turn that makes the picture upright, when Tesseract's orientation detection finds one
-/// other than none; None also when it cannot tell (too little text) or fails.
-async fn detect_turn(grey: &GrayImage, timeout: Duration) -> Option<Turn> {
+/// The turn that makes the picture upright and its script, by Tesseract's orientation
+/// detection; None when it cannot tell (too little text) or fails.
+async fn detect_orientation(grey: &GrayImage, timeout: Duration) -> Option<Orientation> {
     let grey = grey.clone();
     let png = blocking(move || prepare::encode_png(&prepare::legible(&grey)))
         .await
@@ -117,8 +160,6 @@ async fn detect_turn(grey: &GrayImage, timeout: Duration) -> Option<Turn> {
         .env("OMP_THREAD_LIMIT", "1");
     let report = exchange(cmd, &png, timeout).await.ok()?;
     parse_orientation(&report)
-        .map(|o| o.turn)
-        .filter(|t| *t != Turn::None)
 }
 
 /// What Tesseract's orientation and script detection (`--psm 0`) reports.
@@ -333,6 +374,17 @@ mod tests {
         } else {
             assert!(matches!(result, Err(ReceiptError::OcrUnavailable)));
         }
+    }
+
+    #[test]
+    fn languages_are_those_wanted_and_installed_else_english() {
+        let installed: Vec<String> = ["osd", "eng", "swe", "jpn", "deu"]
+            .iter()
+            .map(|l| l.to_string())
+            .collect();
+        assert_eq!(pick_languages(WANTED_LANGUAGES, &installed), "eng+deu+swe");
+        assert_eq!(pick_languages(JAPANESE, &installed), "jpn+eng");
+        assert_eq!(pick_languages(WANTED_LANGUAGES, &[]), "eng");
     }
 
     #[test]
