@@ -161,7 +161,9 @@ pub(crate) fn detect(lines: &[String]) -> Option<Suggestion<String>> {
                 plain_dollars = plain_dollars.saturating_sub(1);
             }
             match word {
-                "fr" | "sfr" if has_amount => add("CHF", 0.85, index, weight),
+                // "Fr" alone is also an OCR fragment or a French abbreviation: a weak sign.
+                "fr" if has_amount => add("CHF", 0.55, index, weight),
+                "sfr" if has_amount => add("CHF", 0.85, index, weight),
                 "kr" if has_amount => {
                     let code = if has_word(&lower_all, &["mva", "norge"]) {
                         "NOK"

@@ -36,6 +36,7 @@ pub mod ocr;
 mod pdf;
 mod pdf_images;
 mod placeholder;
+mod prepare;
 mod rasterise;
 mod resolve;
 mod sniff;
@@ -45,7 +46,11 @@ mod wire;
 mod worker;
 
 #[cfg(test)]
+mod corpus_scoring;
+#[cfg(test)]
 mod corpus_tests;
+#[cfg(test)]
+mod heldout_tests;
 #[cfg(test)]
 mod pdf_tests;
 #[cfg(test)]

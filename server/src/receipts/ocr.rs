@@ -8,11 +8,20 @@ use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+use image::GrayImage;
+
 use super::error::ReceiptError;
+use super::prepare::{self, Turn};
 
 const PROGRAM: &str = "tesseract";
-/// Languages used when their trained data is installed, in this order.
-const WANTED_LANGUAGES: &[&str] = &["eng", "deu", "fra", "spa", "ita", "nld"];
+/// Languages of Latin script read when their trained data is installed, in this order (each
+/// costs time: with all eight a page takes about four times as long as with English alone).
+const WANTED_LANGUAGES: &[&str] = &["eng", "deu", "fra", "spa", "ita", "nld", "swe", "dan"];
+/// Read instead when orientation detection finds Japanese or Chinese script (with English for
+/// the Latin letters and digits such receipts carry).
+const JAPANESE: &[&str] = &["jpn", "eng"];
+/// Scripts orientation detection names for Japanese text.
+const JAPANESE_SCRIPTS: &[&str] = &["Japanese", "Han", "Hiragana", "Katakana"];
 /// Page segmentation mode 6: "a single uniform block of text"; it keeps
 /// labels and right-aligned amounts of receipts on one line (mode 4 and
 /// the automatic mode 3 often separate them).
@@ -36,10 +45,10 @@ pub fn tesseract_available_cached() -> bool {
     *AVAILABLE.get_or_init(tesseract_available)
 }
 
-/// The `-l` argument: the wanted languages that are installed.
-fn languages() -> &'static str {
-    static LANGS: OnceLock<String> = OnceLock::new();
-    LANGS.get_or_init(|| {
+/// The trained data Tesseract has installed.
+fn installed_languages() -> &'static [String] {
+    static INSTALLED: OnceLock<Vec<String>> = OnceLock::new();
+    INSTALLED.get_or_init(|| {
         let listed = std::process::Command::new(PROGRAM)
             .arg("--list-langs")
             .stdin(Stdio::null())
@@ -47,40 +56,224 @@ fn languages() -> &'static str {
             .output()
             .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
             .unwrap_or_default();
-        let installed: Vec<&str> = listed.lines().map(str::trim).collect();
-        let chosen: Vec<&str> = WANTED_LANGUAGES
-            .iter()
-            .copied()
-            .filter(|l| installed.contains(l))
-            .collect();
-        if chosen.is_empty() {
-            "eng".to_string()
-        } else {
-            chosen.join("+")
-        }
+        listed
+            .lines()
+            .skip(1)
+            .map(|l| l.trim().to_string())
+            .collect()
     })
 }
 
-/// Recognises the text of an image (any format tesseract reads; we pass
-/// JPEG). The process is killed when `timeout` passes.
+/// The `-l` argument: those of `wanted` that are installed, else English.
+fn pick_languages(wanted: &[&str], installed: &[String]) -> String {
+    let chosen: Vec<&str> = wanted
+        .iter()
+        .copied()
+        .filter(|l| installed.iter().any(|i| i == l))
+        .collect();
+    if chosen.is_empty() {
+        "eng".to_string()
+    } else {
+        chosen.join("+")
+    }
+}
+
+/// The `-l` argument for Latin script.
+fn languages() -> &'static str {
+    static LANGS: OnceLock<String> = OnceLock::new();
+    LANGS.get_or_init(|| pick_languages(WANTED_LANGUAGES, installed_languages()))
+}
+
+/// The `-l` argument for Japanese script, when Japanese is installed.
+fn japanese_languages() -> Option<&'static str> {
+    static LANGS: OnceLock<Option<String>> = OnceLock::new();
+    LANGS
+        .get_or_init(|| {
+            installed_languages()
+                .iter()
+                .any(|l| l == "jpn")
+                .then(|| pick_languages(JAPANESE, installed_languages()))
+        })
+        .as_deref()
+}
+
+/// Recognises the text of an image (a JPEG we made: a photo's rendition or a PDF page). A
+/// picture that reads badly upright is turned the way Tesseract's orientation detection says
+/// and read again; the better reading is kept. Each Tesseract process is killed when `timeout`
+/// passes.
 pub async fn ocr_image(jpeg: &[u8], timeout: Duration) -> Result<String, ReceiptError> {
-    let langs = tokio::task::spawn_blocking(languages)
+    let (langs, japanese) = tokio::task::spawn_blocking(|| (languages(), japanese_languages()))
         .await
         .map_err(|e| ReceiptError::Internal(format!("OCR set-up failed: {e}")))?;
-    run_tesseract(PROGRAM, langs, jpeg, timeout).await
+    let owned = jpeg.to_vec();
+    let grey = tokio::task::spawn_blocking(move || prepare::decode_grey(&owned))
+        .await
+        .map_err(|e| ReceiptError::Internal(format!("OCR set-up failed: {e}")))?
+        .map_err(|e| ReceiptError::OcrFailed(e.to_string()))?;
+    let (grey, upright) = blocking(move || {
+        let png = prepare::encode_png(&grey)?;
+        Ok((grey, png))
+    })
+    .await?;
+    let first = run_tesseract(PROGRAM, langs, &upright, timeout).await?;
+    if first.reads_well() {
+        return Ok(first.text);
+    }
+    let Some(found) = detect_orientation(&grey, timeout).await else {
+        return Ok(first.text);
+    };
+    let japanese = japanese.filter(|_| JAPANESE_SCRIPTS.contains(&found.script.as_str()));
+    if found.turn == Turn::None && japanese.is_none() {
+        return Ok(first.text);
+    }
+    let turn = found.turn;
+    let turned = blocking(move || prepare::encode_png(&prepare::turn(&grey, turn))).await?;
+    match (
+        japanese,
+        run_tesseract(PROGRAM, japanese.unwrap_or(langs), &turned, timeout).await,
+    ) {
+        // Words of Japanese and of Latin script are not counted alike: the script decides.
+        (Some(_), Ok(second)) if !second.text.trim().is_empty() => Ok(second.text),
+        (None, Ok(second)) if second.legible_words() > first.legible_words() => Ok(second.text),
+        _ => Ok(first.text),
+    }
+}
+
+/// Runs picture work off the async threads.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, ReceiptError> + Send + 'static,
+) -> Result<T, ReceiptError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| ReceiptError::Internal(format!("OCR picture work stopped: {e}")))?
+}
+
+/// The turn that makes the picture upright and its script, by Tesseract's orientation
+/// detection; None when it cannot tell (too little text) or fails.
+async fn detect_orientation(grey: &GrayImage, timeout: Duration) -> Option<Orientation> {
+    let grey = grey.clone();
+    let png = blocking(move || prepare::encode_png(&prepare::legible(&grey)))
+        .await
+        .ok()?;
+    let mut cmd = tokio::process::Command::new(PROGRAM);
+    cmd.args(["stdin", "stdout", "--psm", "0"])
+        .env("OMP_THREAD_LIMIT", "1");
+    let report = exchange(cmd, &png, timeout).await.ok()?;
+    parse_orientation(&report)
+}
+
+/// What Tesseract's orientation and script detection (`--psm 0`) reports.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Orientation {
+    pub turn: Turn,
+    pub confidence: f32,
+    pub script: String,
+}
+
+fn parse_orientation(report: &str) -> Option<Orientation> {
+    let field = |name: &str| {
+        report.lines().find_map(|l| {
+            let (key, value) = l.split_once(':')?;
+            (key.trim() == name).then(|| value.trim().to_string())
+        })
+    };
+    Some(Orientation {
+        turn: Turn::from_degrees(field("Rotate")?.parse().ok()?)?,
+        confidence: field("Orientation confidence")?.parse().ok()?,
+        script: field("Script").unwrap_or_default(),
+    })
+}
+
+/// A word Tesseract recognised, with its own confidence (0–100).
+#[derive(Debug, Clone, PartialEq)]
+struct Word {
+    text: String,
+    confidence: f32,
+}
+
+/// Tesseract's reading of one picture.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Reading {
+    pub text: String,
+    words: Vec<Word>,
+}
+
+/// A word counts as legible from this confidence of Tesseract's on.
+const LEGIBLE_FROM: f32 = 70.0;
+/// With this many legible words, and most words legible, the picture reads well as it is.
+const READS_WELL_WORDS: usize = 15;
+
+impl Reading {
+    /// Words read with confidence that have at least two letters or digits.
+    fn legible_words(&self) -> usize {
+        self.words
+            .iter()
+            .filter(|w| {
+                w.confidence >= LEGIBLE_FROM
+                    && w.text.chars().filter(|c| c.is_alphanumeric()).count() >= 2
+            })
+            .count()
+    }
+
+    /// Enough text read with confidence that turning the picture could not do better.
+    fn reads_well(&self) -> bool {
+        let legible = self.legible_words();
+        legible >= READS_WELL_WORDS && legible * 2 >= self.words.len()
+    }
+}
+
+/// Parses Tesseract's TSV output: the text, a line per line read and an empty line between
+/// paragraphs (as its plain-text output has them), and each word's confidence.
+fn parse_tsv(tsv: &str) -> Reading {
+    let mut reading = Reading::default();
+    let mut last: Option<(&str, &str, &str)> = None;
+    for row in tsv.lines().skip(1) {
+        let cells: Vec<&str> = row.split('\t').collect();
+        let [level, _page, block, par, line, _word, _l, _t, _w, _h, conf, text] = cells[..] else {
+            continue;
+        };
+        if level != "5" {
+            continue;
+        }
+        let here = (block, par, line);
+        match last {
+            Some(prev) if prev == here => reading.text.push(' '),
+            Some(prev) if (prev.0, prev.1) == (block, par) => reading.text.push('\n'),
+            Some(_) => reading.text.push_str("\n\n"),
+            None => {}
+        }
+        last = Some(here);
+        reading.text.push_str(text);
+        reading.words.push(Word {
+            text: text.to_string(),
+            confidence: conf.parse().unwrap_or(0.0),
+        });
+    }
+    if !reading.text.is_empty() {
+        reading.text.push('\n');
+    }
+    reading
 }
 
 async fn run_tesseract(
     program: &str,
     langs: &str,
-    jpeg: &[u8],
+    picture: &[u8],
     timeout: Duration,
-) -> Result<String, ReceiptError> {
+) -> Result<Reading, ReceiptError> {
     let mut cmd = tokio::process::Command::new(program);
-    cmd.args(["stdin", "stdout", "-l", langs, "--psm", PAGE_SEGMENTATION])
-        // One thread: the server has other work; OpenMP threads mostly spin.
-        .env("OMP_THREAD_LIMIT", "1");
-    exchange(cmd, jpeg, timeout).await
+    cmd.args([
+        "stdin",
+        "stdout",
+        "-l",
+        langs,
+        "--psm",
+        PAGE_SEGMENTATION,
+        "tsv",
+    ])
+    // One thread: the server has other work; OpenMP threads mostly spin.
+    .env("OMP_THREAD_LIMIT", "1");
+    Ok(parse_tsv(&exchange(cmd, picture, timeout).await?))
 }
 
 /// At most this many tesseract processes run at once (one per CPU).
@@ -181,6 +374,53 @@ mod tests {
         } else {
             assert!(matches!(result, Err(ReceiptError::OcrUnavailable)));
         }
+    }
+
+    #[test]
+    fn languages_are_those_wanted_and_installed_else_english() {
+        let installed: Vec<String> = ["osd", "eng", "swe", "jpn", "deu"]
+            .iter()
+            .map(|l| l.to_string())
+            .collect();
+        assert_eq!(pick_languages(WANTED_LANGUAGES, &installed), "eng+deu+swe");
+        assert_eq!(pick_languages(JAPANESE, &installed), "jpn+eng");
+        assert_eq!(pick_languages(WANTED_LANGUAGES, &[]), "eng");
+    }
+
+    #[test]
+    fn tsv_becomes_lines_and_paragraphs_with_word_confidences() {
+        let tsv = "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext
+1\t1\t0\t0\t0\t0\t0\t0\t705\t976\t-1\t
+5\t1\t1\t1\t1\t1\t0\t0\t9\t9\t91.5\tGasthaus
+5\t1\t1\t1\t1\t2\t0\t0\t9\t9\t88\tAdler
+5\t1\t1\t1\t2\t1\t0\t0\t9\t9\t12\tll
+5\t1\t1\t2\t1\t1\t0\t0\t9\t9\t96\t177.00
+";
+        let r = parse_tsv(tsv);
+        assert_eq!(r.text, "Gasthaus Adler\nll\n\n177.00\n");
+        assert_eq!(r.words.len(), 4);
+        // "ll" is read with little confidence.
+        assert_eq!(r.legible_words(), 3);
+        assert!(!r.reads_well());
+        assert_eq!(parse_tsv("").text, "");
+    }
+
+    #[test]
+    fn orientation_report_is_parsed_and_failure_is_none() {
+        let report = "Page number: 0\nOrientation in degrees: 180\nRotate: 180\n\
+                      Orientation confidence: 12.19\nScript: Latin\nScript confidence: 3.09\n";
+        let o = parse_orientation(report).unwrap();
+        assert_eq!(o.turn, Turn::Half);
+        assert!((o.confidence - 12.19).abs() < 1e-4);
+        assert_eq!(o.script, "Latin");
+        assert_eq!(
+            parse_orientation("Too few characters. Skipping this page"),
+            None
+        );
+        assert_eq!(
+            parse_orientation("Rotate: 45\nOrientation confidence: 1"),
+            None
+        );
     }
 
     #[tokio::test]

@@ -289,6 +289,60 @@ fn clean(line: &str) -> String {
     trimmed.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// Confidence of a name that shows a sign of being misread: shown, but as unsure.
+const UNSURE: f32 = 0.5;
+
+/// Why a name looks misread or cut (OCR fragments, stray symbols), if it does. Names are
+/// words: a letter on its own, a doubled letter alone, symbols between words, digits inside
+/// words, a lone short word or a long lower-case word among capitalised ones are not.
+fn misread_sign(name: &str) -> Option<&'static str> {
+    let words: Vec<&str> = name.split_whitespace().collect();
+    let symbols = name
+        .chars()
+        .filter(|c| {
+            !c.is_alphanumeric()
+                && !c.is_whitespace()
+                && !matches!(c, '.' | '&' | '\'' | '-' | ',' | '’')
+        })
+        .count();
+    if symbols > 0 {
+        return Some("symbols");
+    }
+    let mut capitalised = 0usize;
+    let mut long_lower = 0usize;
+    for word in &words {
+        let bare = word.trim_matches(|c: char| !c.is_alphanumeric());
+        let letters: Vec<char> = bare.chars().filter(|c| c.is_alphabetic()).collect();
+        let is_legal = [word.to_lowercase(), bare.to_lowercase()]
+            .iter()
+            .any(|w| LEGAL_SUFFIXES.contains(&w.as_str()));
+        if bare.is_empty() || is_legal {
+            continue;
+        }
+        if bare.chars().any(|c| c.is_ascii_digit()) && !letters.is_empty() {
+            return Some("digits inside a word");
+        }
+        if letters.len() == 1 && !word.ends_with('.') {
+            return Some("a letter on its own");
+        }
+        if letters.len() == 2 && letters[0] == letters[1] {
+            return Some("a doubled letter on its own");
+        }
+        match letters.first() {
+            Some(c) if c.is_uppercase() => capitalised += 1,
+            Some(_) if letters.len() >= 4 => long_lower += 1,
+            _ => {}
+        }
+    }
+    if long_lower > 0 && capitalised > 0 {
+        return Some("a lower-case word among capitalised ones");
+    }
+    if words.len() == 1 && name.chars().filter(|c| c.is_alphabetic()).count() <= 4 {
+        return Some("a lone short word");
+    }
+    None
+}
+
 /// Picks the supplier from the top of the text.
 pub(crate) fn pick_supplier(lines: &[String]) -> Option<Suggestion<String>> {
     let mut position = 0usize;
@@ -323,6 +377,10 @@ pub(crate) fn pick_supplier(lines: &[String]) -> Option<Suggestion<String>> {
         let mut confidence: f32 = if position <= 2 { 0.7 } else { 0.5 };
         if legal {
             confidence += 0.2;
+        }
+        if let Some(why) = misread_sign(&name) {
+            tracing::trace!(name = %name, why, "supplier name may be misread");
+            confidence = confidence.min(UNSURE);
         }
         return Some(Suggestion {
             value: name,
@@ -367,5 +425,30 @@ mod tests {
         let lines = vec!["Thames Cabs Ltd".to_string()];
         assert!(pick_supplier(&lines).unwrap().confidence > 0.85);
         assert!(pick_supplier(&["".to_string(), "12".to_string(), "--".to_string()]).is_none());
+    }
+
+    #[test]
+    fn a_name_that_looks_misread_is_unsure() {
+        for misread in [
+            "ll a",
+            "Tankstelle H",
+            "Kaffee Z; Bar",
+            "Ca5a Nova",
+            "oort",
+            "Hotel zentrum Nord",
+        ] {
+            let s = pick_supplier(&[misread.to_string()]).unwrap();
+            assert!(s.confidence < 0.6, "{misread}: {}", s.confidence);
+        }
+        for name in [
+            "Papeterie Meier & Co.",
+            "Smørrebrød hos Jensen",
+            "Joe's Diner",
+            "Müller GmbH",
+            "S. Rossi S.p.A.",
+        ] {
+            let s = pick_supplier(&[name.to_string()]).unwrap();
+            assert!(s.confidence >= 0.6, "{name}: {}", s.confidence);
+        }
     }
 }

@@ -1,0 +1,496 @@
+#!/usr/bin/env python3
+"""Generate Formwork's held-apart receipt corpus (seed-data/receipts/corpus/).
+
+64 fictional receipts made to look like real uploads: phone photos of paper on a table
+(perspective, shadow, blur, crumpled or faded thermal paper, skew, rotated by 90/180/270
+degrees with no EXIF tag), scanned image-only PDFs and text-layer e-invoice PDFs, in 9
+currencies and 9 languages. manifest.json holds the truth of every field and the part each
+receipt belongs to (tuning or held_apart). See README.md.
+
+Deterministic for the pinned ../requirements.txt and the fonts named in README.md.
+
+    .venv/bin/python seed-data/receipts/corpus/generate.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import io
+import json
+import random
+import sys
+import unicodedata
+from datetime import datetime
+from pathlib import Path
+
+from fpdf import FPDF
+from PIL import Image, ImageDraw, ImageFilter, ImageFont, ImageOps
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from content import Spec, build  # noqa: E402
+from locales import LOCALES  # noqa: E402
+
+# The seed corpus's generator (../generate.py), for its seeded noise.
+_seed = importlib.util.spec_from_file_location("seed_generate", HERE.parent / "generate.py")
+seed_generate = importlib.util.module_from_spec(_seed)
+sys.modules["seed_generate"] = seed_generate
+_seed.loader.exec_module(seed_generate)
+add_noise = seed_generate.add_noise
+
+# The seed of the split; fixed before any measurement and never to be changed to please a figure.
+SPLIT_SEED = 16
+MAX_BYTES = 150_000
+
+FONTS = {
+    "mono": ("truetype/dejavu/DejaVuSansMono.ttf", "truetype/dejavu/DejaVuSansMono-Bold.ttf"),
+    "sans": ("truetype/liberation/LiberationSans-Regular.ttf", "truetype/liberation/LiberationSans-Bold.ttf"),
+    "serif": ("truetype/liberation/LiberationSerif-Regular.ttf", "truetype/liberation/LiberationSerif-Bold.ttf"),
+    "narrow": ("truetype/liberation/LiberationSansNarrow-Regular.ttf",
+               "truetype/liberation/LiberationSansNarrow-Bold.ttf"),
+    "lmono": ("truetype/liberation/LiberationMono-Regular.ttf", "truetype/liberation/LiberationMono-Bold.ttf"),
+    "jp": ("opentype/ipafont-gothic/ipag.ttf", "opentype/ipafont-gothic/ipag.ttf"),
+}
+
+
+def font_file(name: str, bold: bool) -> str:
+    path = Path("/usr/share/fonts") / FONTS[name][1 if bold else 0]
+    if not path.is_file():
+        sys.exit(f"missing font {path}: see README.md (fonts-dejavu-core, fonts-liberation, fonts-ipafont-gothic)")
+    return str(path)
+
+
+def S(locale, form, scheme, supplier, *address, customer=""):
+    return Spec(locale, form, scheme, supplier, list(address), customer)
+
+
+SPECS = [
+    S("de-DE", "photo", "gross1", "Feinkost Albrecht & Söhne", "Marktplatz 7", "69117 Heidelberg"),
+    S("de-DE", "photo", "gross2", "Backstube Weizenkorn KG", "Bergstraße 41", "01069 Dresden"),
+    S("de-DE", "photo", "taxi", "Funktaxi Ruhrpott GmbH", "Kettwiger Str. 2", "45127 Essen"),
+    S("de-DE", "photo", "fuel", "Tankstelle Hansen OHG", "Bremer Heerstraße 118", "26135 Oldenburg"),
+    S("de-DE", "scan", "gross1", "Bürowelt Krämer GmbH", "Industriestraße 9", "70565 Stuttgart",
+      customer="Lindner Architekten PartG"),
+    S("de-DE", "einvoice", "gross1", "Drucksachen Vogel GmbH", "Am Hafen 3", "20457 Hamburg",
+      customer="Wendt & Partner Steuerberater"),
+    S("de-DE", "einvoice", "gross2", "Tagungshotel Seeblick GmbH", "Uferweg 12", "82319 Starnberg",
+      customer="Kessler Maschinenbau AG"),
+    S("de-CH", "photo", "gross1", "Confiserie Brändli AG", "Spalenberg 22", "4051 Basel"),
+    S("de-CH", "photo", "gross2", "Migros-Partner Lädeli Rüegg", "Dorfstrasse 5", "8712 Stäfa"),
+    S("de-CH", "photo", "incl", "Gasthaus Adler Appenzell", "Hauptgasse 30", "9050 Appenzell"),
+    S("de-CH", "scan", "gross1", "Papeterie Meier & Co.", "Marktgasse 14", "3011 Bern",
+      customer="Huber Treuhand GmbH"),
+    S("de-CH", "einvoice", "gross1", "Alpin IT-Services GmbH", "Bahnhofstrasse 80", "6003 Luzern",
+      customer="Schneider Logistik AG"),
+    S("fr-FR", "photo", "gross1", "Librairie des Canuts", "12 rue d'Austerlitz", "69004 Lyon"),
+    S("fr-FR", "photo", "gross2", "Brasserie Le Vieux Port", "4 quai du Port", "13002 Marseille"),
+    S("fr-FR", "photo", "incl", "Crêperie Ty Breizh", "7 rue Saint-Michel", "35000 Rennes"),
+    S("fr-FR", "photo", "fuel", "Station Relais de la Loire", "RN 152", "41000 Blois"),
+    S("fr-FR", "scan", "gross2", "Épicerie Fine Dumas", "28 cours Mirabeau", "13100 Aix-en-Provence"),
+    S("fr-FR", "einvoice", "gross1", "Atelier Graphique Moreau SARL", "15 boulevard Voltaire", "75011 Paris",
+      customer="Société Lambert Conseil"),
+    S("it-IT", "photo", "gross1", "Bar Pasticceria Duomo", "Piazza del Duomo 9", "20122 Milano"),
+    S("it-IT", "photo", "incl", "Trattoria da Gigi", "Via dei Serpenti 40", "00184 Roma"),
+    S("it-IT", "photo", "taxi", "Radio Taxi Firenze Soc. Coop.", "Via Pratese 5", "50145 Firenze"),
+    S("it-IT", "scan", "gross2", "Cartoleria Fontana", "Corso Vittorio Emanuele 61", "10128 Torino"),
+    S("it-IT", "einvoice", "gross1", "Studio Tecnico Bianchi S.r.l.", "Via Garibaldi 18", "40124 Bologna",
+      customer="Rossi Impianti S.p.A."),
+    S("es-ES", "photo", "gross1", "Cafetería La Giralda", "Calle Mateos Gago 3", "41004 Sevilla"),
+    S("es-ES", "photo", "incl", "Taberna El Pescador", "Paseo Marítimo 22", "29016 Málaga"),
+    S("es-ES", "photo", "gross2", "Supermercado Olivares", "Avenida de Aragón 150", "46021 Valencia"),
+    S("es-ES", "scan", "gross1", "Ferretería Castillo S.L.", "Calle Mayor 77", "50001 Zaragoza",
+      customer="Construcciones Ibarra S.A."),
+    S("es-ES", "einvoice", "gross1", "Traducciones Alcázar S.L.", "Gran Vía 31", "28013 Madrid",
+      customer="Bodegas Herrera S.L."),
+    S("nl-NL", "photo", "gross1", "Koffiebar De Gracht", "Prinsengracht 210", "1016 HD Amsterdam"),
+    S("nl-NL", "photo", "gross2", "Bakkerij Van Dijk", "Oudegracht 88", "3511 AV Utrecht"),
+    S("nl-NL", "photo", "incl", "Eetcafé Het Anker", "Haven 4", "2312 MG Leiden"),
+    S("nl-NL", "scan", "gross2", "Kantoorvakhandel Smits", "Stationsplein 6", "5611 AB Eindhoven",
+      customer="Bosman Installatietechniek B.V."),
+    S("nl-NL", "einvoice", "gross1", "Webbureau Zeewind B.V.", "Lange Voorhout 17", "2514 EC Den Haag",
+      customer="Verhoeven Transport B.V."),
+    S("sv-SE", "photo", "gross1", "Konditori Kanelen", "Drottninggatan 45", "111 21 Stockholm"),
+    S("sv-SE", "photo", "gross2", "Livs Ekström", "Storgatan 12", "903 26 Umeå"),
+    S("sv-SE", "photo", "taxi", "Taxi Göteborg Väst AB", "Järntorget 3", "413 04 Göteborg"),
+    S("sv-SE", "scan", "gross1", "Bokhandeln Lindgren", "Kungsgatan 8", "753 21 Uppsala"),
+    S("sv-SE", "einvoice", "gross1", "Nordljus Konsult AB", "Stora Nygatan 20", "211 37 Malmö",
+      customer="Bergström Bygg AB"),
+    S("da-DK", "photo", "gross1", "Café Havnekanten", "Nyhavn 31", "1051 København K"),
+    S("da-DK", "photo", "incl", "Smørrebrød hos Jensen", "Vestergade 9", "8000 Aarhus C"),
+    S("da-DK", "einvoice", "gross1", "Fjord Design ApS", "Algade 44", "9000 Aalborg",
+      customer="Mortensen Rådgivning A/S"),
+    S("ja-JP", "photo", "gross1", "喫茶さくらんぼ", "東京都台東区浅草2-3-1", "TEL 03-5555-0142"),
+    S("ja-JP", "photo", "gross2", "ファミリーストア緑町店", "札幌市中央区緑町4-8", "TEL 011-555-0188"),
+    S("ja-JP", "photo", "net1", "文具のまつもと", "大阪市北区梅田1-11", "TEL 06-5555-0123"),
+    S("ja-JP", "scan", "gross1", "京都ホテル鴨川", "京都市中京区木屋町通3", "TEL 075-555-0166",
+      customer="株式会社山田商事"),
+    S("ja-JP", "einvoice", "net1", "株式会社ひかりシステム", "横浜市西区みなとみらい2-2", "TEL 045-555-0101",
+      customer="合同会社アオバ"),
+    S("en-US", "photo", "net1", "Lone Pine Outfitters", "88 Main St", "Bozeman, MT 59715"),
+    S("en-US", "photo", "tip", "Bluebird Diner", "1420 Ocean Ave", "Santa Monica, CA 90401"),
+    S("en-US", "photo", "tip", "Smoky Joe's BBQ", "301 Broadway", "Nashville, TN 37201"),
+    S("en-US", "photo", "parking", "Midtown Garage LLC", "245 W 52nd St", "New York, NY 10019"),
+    S("en-US", "scan", "net1", "Copper Kettle Print Shop", "19 Elm Street", "Burlington, VT 05401",
+      customer="Harbor Light Realty"),
+    S("en-US", "einvoice", "net1", "Redwood Data Consulting Inc.", "500 Market St, Suite 12",
+      "San Francisco, CA 94105", customer="Pinecrest Dental Group"),
+    S("en-GB", "photo", "gross1", "The Crown & Anchor", "17 High Street", "Whitby YO21 3BH"),
+    S("en-GB", "photo", "service", "Mayfair Kitchen Ltd", "44 Brook Street", "London W1K 4HR"),
+    S("en-GB", "photo", "fuel", "Pennine Fuels Ltd", "A62 Standedge Road", "Huddersfield HD7 6NQ"),
+    S("en-GB", "scan", "gross1", "Castle Stationery Co.", "5 Castle Street", "Edinburgh EH2 3AH",
+      customer="Fraser & Reid Surveyors"),
+    S("en-GB", "einvoice", "gross1", "Brightwater Training Ltd", "Unit 4, Riverside Park", "Bristol BS1 6UP",
+      customer="Oakley Veterinary Practice"),
+    S("en-CA", "photo", "net2", "Granville Island Goods", "1669 Johnston St", "Vancouver, BC V6H 3R9"),
+    S("en-CA", "photo", "net1", "Rideau Hardware", "210 Rideau St", "Ottawa, ON K1N 5Y1"),
+    S("en-CA", "scan", "net2", "Okanagan Office Depot Ltd", "1950 Harvey Ave", "Kelowna, BC V1Y 8J8",
+      customer="Summerland Orchards Co-op"),
+    S("en-CA", "einvoice", "net1", "Lakeshore Web Studio Inc.", "88 Queens Quay W", "Toronto, ON M5J 0B8",
+      customer="Beaches Physiotherapy"),
+    S("en-AU", "photo", "gross1", "Bondi Beach Bakehouse", "142 Campbell Pde", "Bondi Beach NSW 2026"),
+    S("en-AU", "photo", "incl", "Laneway Espresso", "8 Degraves St", "Melbourne VIC 3000"),
+    S("en-AU", "einvoice", "gross1", "Outback Survey Services Pty Ltd", "21 Todd Mall", "Alice Springs NT 0870",
+      customer="Red Centre Tours"),
+]
+
+# ------------------------------------------------------------------ drawing
+
+
+def render(rows: list, font: str, size: int, width: int, ink: int = 20) -> Image.Image:
+    """Rows on white paper, grayscale."""
+    regular = ImageFont.truetype(font_file(font, False), size)
+    bold = ImageFont.truetype(font_file(font, True), int(size * 1.2))
+    margin = max(28, width // 20)
+    line_h = int(size * 1.5)
+    img = Image.new("L", (width, margin * 2 + line_h * (len(rows) + 1)), 255)
+    d = ImageDraw.Draw(img)
+    y = margin
+    for row in rows:
+        kind = row[0]
+        if kind in ("c", "b"):
+            f = bold if kind == "b" else regular
+            d.text(((width - d.textlength(row[1], font=f)) / 2, y), row[1], font=f, fill=ink)
+        elif kind == "l":
+            d.text((margin, y), row[1], font=regular, fill=ink)
+        elif kind == "lr":
+            d.text((margin, y), row[1], font=regular, fill=ink)
+            d.text((width - margin - d.textlength(row[2], font=regular), y), row[2], font=regular, fill=ink)
+        elif kind == "t":
+            cells = row[1]
+            d.text((margin, y), cells[0], font=regular, fill=ink)
+            span = (width - 2 * margin) * 0.55 / max(1, len(cells) - 1)
+            for i, cell in enumerate(cells[1:], start=1):
+                right = width - margin - (len(cells) - 1 - i) * span
+                d.text((right - d.textlength(cell, font=regular), y), cell, font=regular, fill=ink)
+        elif kind == "rule":
+            for x in range(margin, width - margin, 12):
+                d.line([(x, y + line_h // 2), (x + 6, y + line_h // 2)], fill=min(255, ink + 80), width=2)
+        y += line_h
+    return img
+
+
+def solve(a: list, b: list) -> list:
+    """Gaussian elimination for the 8x8 perspective system."""
+    n = len(b)
+    m = [row[:] + [b[i]] for i, row in enumerate(a)]
+    for c in range(n):
+        p = max(range(c, n), key=lambda r: abs(m[r][c]))
+        m[c], m[p] = m[p], m[c]
+        for r in range(n):
+            if r != c:
+                f = m[r][c] / m[c][c]
+                m[r] = [x - f * y for x, y in zip(m[r], m[c])]
+    return [m[i][n] / m[i][i] for i in range(n)]
+
+
+def perspective(img: Image.Image, rng: random.Random, fill) -> Image.Image:
+    """As if the phone were tilted: one edge nearer than the other."""
+    w, h = img.size
+    k = rng.uniform(0.06, 0.14)
+    side = rng.choice(["top", "left", "right"])
+    dst = {"top": [(w * k, h * k * 0.4), (w * (1 - k), h * k * 0.3), (w, h), (0, h)],
+           "left": [(0, 0), (w, h * k * 0.5), (w, h * (1 - k * 0.5)), (0, h)],
+           "right": [(0, h * k * 0.5), (w, 0), (w, h), (0, h * (1 - k * 0.5))]}[side]
+    src = [(0, 0), (w, 0), (w, h), (0, h)]
+    a, b = [], []
+    for (x, y), (u, v) in zip(dst, src):
+        a.append([x, y, 1, 0, 0, 0, -u * x, -u * y])
+        a.append([0, 0, 0, x, y, 1, -v * x, -v * y])
+        b += [u, v]
+    return img.transform(img.size, Image.Transform.PERSPECTIVE, solve(a, b),
+                         Image.Resampling.BICUBIC, fillcolor=fill)
+
+
+class Crumple:
+    """A mesh deformer: paper that was folded in a pocket."""
+
+    def __init__(self, rng: random.Random, amp: float) -> None:
+        self.rng, self.amp = rng, amp
+
+    def getmesh(self, img):
+        w, h = img.size
+        step = 60
+        xs, ys = range(0, w, step), range(0, h, step)
+        jit = {(x, y): (self.rng.uniform(-self.amp, self.amp), self.rng.uniform(-self.amp, self.amp))
+               for x in list(xs) + [w] for y in list(ys) + [h]}
+        mesh = []
+        for x in xs:
+            for y in ys:
+                x1, y1 = min(x + step, w), min(y + step, h)
+                quad = []
+                for px, py in ((x, y), (x, y1), (x1, y1), (x1, y)):
+                    jx, jy = jit.get((px, py), (0, 0))
+                    if px in (0, w) or py in (0, h):
+                        jx = jy = 0
+                    quad += [px + jx, py + jy]
+                mesh.append(((x, y, x1, y1), quad))
+        return mesh
+
+
+def crumple(paper: Image.Image, rng: random.Random) -> Image.Image:
+    paper = ImageOps.deform(paper, Crumple(rng, 3.0))
+    shade = Image.new("L", paper.size, 255)
+    d = ImageDraw.Draw(shade)
+    for _ in range(rng.randint(3, 6)):
+        y0, y1 = rng.randint(0, paper.height), rng.randint(0, paper.height)
+        d.line([(0, y0), (paper.width, y1)], fill=rng.randint(170, 215), width=rng.randint(2, 5))
+    shade = shade.filter(ImageFilter.GaussianBlur(3))
+    return Image.composite(paper, Image.new("L", paper.size, 0), shade).point(lambda v: min(255, v + 6))
+
+
+def table(size: tuple, rng: random.Random) -> Image.Image:
+    base = rng.choice([(120, 92, 66), (168, 140, 110), (72, 74, 80), (190, 186, 178), (96, 70, 52)])
+    img = Image.new("RGB", size, base)
+    d = ImageDraw.Draw(img)
+    for y in range(0, size[1], 7):  # wood grain / fabric lines
+        shift = rng.randint(-14, 14)
+        d.line([(0, y), (size[0], y + rng.randint(-3, 3))], fill=tuple(max(0, c + shift) for c in base), width=4)
+    return img.filter(ImageFilter.GaussianBlur(2))
+
+
+def shadow(photo: Image.Image, rng: random.Random) -> Image.Image:
+    w, h = photo.size
+    mask = Image.new("L", (w, h), 255)
+    d = ImageDraw.Draw(mask)
+    dark = rng.randint(95, 160)
+    corner = rng.choice([(0, 0), (w, 0), (0, h), (w, h)])
+    r = rng.uniform(0.5, 0.9) * max(w, h)
+    d.ellipse([corner[0] - r, corner[1] - r * 0.7, corner[0] + r, corner[1] + r * 0.7], fill=dark)
+    mask = mask.filter(ImageFilter.GaussianBlur(max(w, h) / 12))
+    return Image.composite(photo, Image.new("RGB", (w, h), (0, 0, 0)), mask.point(lambda v: v))
+
+
+def noisy(img: Image.Image, sigma: float, rng: random.Random) -> Image.Image:
+    return Image.merge(img.mode, [add_noise(c, sigma, rng) for c in img.split()])
+
+
+def as_photo(paper: Image.Image, rng: random.Random, dist: list) -> Image.Image:
+    if "crumpled" in dist:
+        paper = crumple(paper, rng)
+    if "faded" in dist:
+        rgb = ImageOps.colorize(paper, black=(150, 140, 128), white=(240, 236, 226))
+    else:
+        rgb = ImageOps.colorize(paper, black=(25, 25, 30), white=(250, 248, 242))
+    mx, my = rng.randint(50, 150), rng.randint(50, 150)
+    canvas = table((paper.width + 2 * mx, paper.height + 2 * my), rng)
+    angle = rng.choice([-1, 1]) * rng.uniform(1.0, 6.0)
+    rgba = rgb.convert("RGBA").rotate(angle, expand=True, resample=Image.Resampling.BICUBIC)
+    canvas.paste(rgba, (mx - (rgba.width - paper.width) // 2, my - (rgba.height - paper.height) // 2), rgba)
+    if "perspective" in dist:
+        canvas = perspective(canvas, rng, canvas.getpixel((2, 2)))
+    if "shadow" in dist:
+        canvas = shadow(canvas, rng)
+    canvas = canvas.filter(ImageFilter.GaussianBlur(rng.uniform(1.3, 1.9) if "blur" in dist else 0.5))
+    canvas = noisy(canvas, rng.uniform(3, 6), rng)
+    turn = next((t for t in ("rot90", "rot180", "rot270") if t in dist), None)
+    if turn:
+        canvas = canvas.transpose({"rot90": Image.Transpose.ROTATE_90, "rot180": Image.Transpose.ROTATE_180,
+                                   "rot270": Image.Transpose.ROTATE_270}[turn])
+    return canvas
+
+
+def jpeg(img: Image.Image, quality: int) -> bytes:
+    while True:
+        buf = io.BytesIO()
+        img.save(buf, "JPEG", quality=quality, optimize=True)  # no EXIF at all
+        if buf.tell() <= MAX_BYTES or quality <= 35:
+            return buf.getvalue()
+        quality -= 5
+
+
+def scan(paper: Image.Image, rng: random.Random, upside_down: bool) -> Image.Image:
+    page = Image.new("L", (paper.width + 80, paper.height + 80), 232)
+    tilted = paper.rotate(rng.uniform(-1.8, 1.8), expand=True, fillcolor=232, resample=Image.Resampling.BICUBIC)
+    page.paste(tilted, (40 - (tilted.width - paper.width) // 2, 40 - (tilted.height - paper.height) // 2))
+    page = add_noise(page.filter(ImageFilter.GaussianBlur(0.6)), 4.0, rng)
+    return page.rotate(180) if upside_down else page
+
+
+def image_pdf(img: Image.Image, quality: int) -> bytes:
+    data = jpeg(img, quality)
+    pdf = FPDF(format=(img.width * 0.254 * 0.8, img.height * 0.254 * 0.8), unit="mm")
+    pdf.set_creation_date(datetime(2024, 1, 1))
+    pdf.add_page()
+    pdf.image(io.BytesIO(data), x=0, y=0, w=pdf.w, h=pdf.h)
+    return bytes(pdf.output())
+
+
+def text_pdf(rows: list, font: str) -> bytes:
+    pdf = FPDF(format="A4")
+    pdf.set_creation_date(datetime(2024, 1, 1))
+    pdf.set_auto_page_break(False)
+    pdf.add_font("Body", "", font_file(font, False))
+    pdf.add_font("Body", "B", font_file(font, True))
+    pdf.add_page()
+    width = pdf.w - 40
+    pdf.set_xy(20, 20)
+    for row in rows:
+        kind = row[0]
+        pdf.set_font("Body", "B" if kind == "b" else "", 14 if kind == "b" else 10)
+        if kind in ("b", "c", "l"):
+            pdf.cell(width, 8 if kind == "b" else 6, row[1], new_x="LMARGIN", new_y="NEXT")
+        elif kind == "lr":
+            pdf.cell(width * 0.6, 6, row[1])
+            pdf.cell(width * 0.4, 6, row[2], align="R", new_x="LMARGIN", new_y="NEXT")
+        elif kind == "t":
+            cells = row[1]
+            first = width * 0.55
+            pdf.cell(first, 6, cells[0])
+            for cell in cells[1:]:
+                pdf.cell((width - first) / (len(cells) - 1), 6, cell, align="R")
+            pdf.ln(6)
+        elif kind == "rule":
+            pdf.line(20, pdf.get_y() + 2, pdf.w - 20, pdf.get_y() + 2)
+            pdf.ln(4)
+        elif kind == "gap":
+            pdf.ln(5)
+    return bytes(pdf.output())
+
+
+# --------------------------------------------------------------------- main
+
+
+def distortions(photo_index: int) -> list:
+    """A fixed cycle, so every kind of damage appears several times."""
+    j = photo_index
+    out = ["table", "skew"]
+    if j % 2 == 0:
+        out.append("perspective")
+    if j % 3 != 1:
+        out.append("shadow")
+    if j % 4 == 1:
+        out.append("blur")
+    if j % 5 in (2, 4):
+        out.append("crumpled")
+    if j % 5 == 3 or j % 7 == 6:
+        out.append("faded")
+    if j % 6 == 5:
+        out.append(["rot90", "rot180", "rot270"][(j // 6) % 3])
+    return out
+
+
+def split(specs: list) -> list:
+    """Per locale, a seeded shuffle; the first half (rounded up) is held apart."""
+    rng = random.Random(SPLIT_SEED)
+    parts = ["tuning"] * len(specs)
+    for key in sorted({s.locale for s in specs}):
+        idx = [i for i, s in enumerate(specs) if s.locale == key]
+        rng.shuffle(idx)
+        for i in idx[: (len(idx) + 1) // 2]:
+            parts[i] = "held_apart"
+    return parts
+
+
+def slug(text: str) -> str:
+    ascii_ = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    keep = "".join(c.lower() if c.isalnum() else "_" for c in ascii_)
+    return "_".join(p for p in keep.split("_") if p)[:28] or "receipt"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, default=HERE)
+    out: Path = parser.parse_args().out
+    out.mkdir(parents=True, exist_ok=True)
+    parts = split(SPECS)
+    manifest = []
+    photos = 0
+    for i, spec in enumerate(SPECS):
+        rng = random.Random(16_000 + i)
+        loc = LOCALES[spec.locale]
+        built = build(spec, rng, style=i)
+        font = loc.fonts[i % len(loc.fonts)]
+        dist: list = []
+        name = f"{i + 1:02d}_{spec.locale.lower()}_{slug(spec.supplier) if loc.lang != 'ja' else spec.form}"
+        if spec.form == "einvoice":
+            file = f"{name}.pdf"
+            data = text_pdf(built.rows, "jp" if loc.lang == "ja" else ["sans", "serif", "mono"][i % 3])
+        elif spec.form == "scan":
+            file = f"{name}.pdf"
+            width = 1100 if built.invoice else rng.randint(560, 660)
+            paper = render(built.rows, font, 24 if built.invoice else rng.randint(22, 26), width)
+            upside = i % 4 == 0
+            dist = ["skew", "scanner noise"] + (["rot180"] if upside else [])
+            data = image_pdf(scan(paper, rng, upside), 60)
+        else:
+            file = f"{name}.jpg"
+            dist = distortions(photos)
+            photos += 1
+            ink = rng.randint(40, 70) if "faded" in dist else 20
+            paper = render(built.rows, font, rng.randint(22, 27), rng.randint(560, 680), ink)
+            img = as_photo(paper, rng, dist)
+            if max(img.size) > 1600:
+                scale = 1600 / max(img.size)
+                img = img.resize((round(img.width * scale), round(img.height * scale)), Image.Resampling.LANCZOS)
+            data = jpeg(img, 72)
+        (out / file).write_bytes(data)
+        assert len(data) <= MAX_BYTES, (file, len(data))
+        t = built.truth
+        money = loc.money
+        manifest.append({
+            "file": file,
+            "kind": "pdf" if file.endswith(".pdf") else "jpeg",
+            "form": spec.form,
+            "scanned": spec.form == "scan",
+            "part": parts[i],
+            "locale": spec.locale,
+            "language": loc.lang,
+            "supplier": spec.supplier,
+            "expense_date": t["expense_date"].isoformat(),
+            "net": money(t["net"]).replace(loc.thousands, "").replace(loc.dec, "."),
+            "tax": money(t["tax"]).replace(loc.thousands, "").replace(loc.dec, "."),
+            "total": money(t["total"]).replace(loc.thousands, "").replace(loc.dec, "."),
+            "currency": loc.currency,
+            "tax_rate": t["tax_rate"],
+            "tip": money(t["tip"]).replace(loc.thousands, "").replace(loc.dec, ".") if t["tip"] else "",
+            "vat_included": t["vat_included"],
+            "distortions": dist,
+            "note": built.note,
+        })
+        print(f"{parts[i]:10} {file:48} {len(data):>7} bytes  {' '.join(dist)}")
+    check_split(manifest)
+    (out / "manifest.json").write_text(json.dumps({
+        "generator": "generate.py",
+        "split": f"per locale, random.Random({SPLIT_SEED}) shuffle; first half (rounded up) held apart",
+        "receipts": manifest,
+    }, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    total = sum((out / r["file"]).stat().st_size for r in manifest)
+    print(f"manifest.json: {len(manifest)} receipts, {total / 1e6:.2f} MB")
+
+
+def check_split(manifest: list) -> None:
+    held = [r for r in manifest if r["part"] == "held_apart"]
+    assert len(held) >= 30, len(held)
+    for key in ("currency", "language", "form"):
+        missing = {r[key] for r in manifest} - {r[key] for r in held}
+        assert not missing, f"held-apart part lacks {key} {missing}"
+    kinds = {d for r in held for d in r["distortions"]}
+    for d in ("perspective", "shadow", "blur", "crumpled", "faded"):
+        assert d in kinds, f"held-apart part lacks {d}"
+    assert any(d.startswith("rot") for d in kinds)
+
+
+if __name__ == "__main__":
+    main()

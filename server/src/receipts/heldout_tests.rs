@@ -1,0 +1,196 @@
+//! Suggester accuracy over the held-apart corpus (`seed-data/receipts/corpus`): 64 receipts made
+//! to look like real uploads, split once into a tuning part and a held-apart part.
+//! `cargo test -p formwork --lib receipts::heldout -- --nocapture` prints the figures.
+//!
+//! `FORMWORK_HELDOUT_PARTS=tuning` processes and prints only the tuning part (the default is both),
+//! so that failures can be studied without looking at the held-apart receipts;
+//! `FORMWORK_HELDOUT_EACH=1` then prints each tuning receipt's wrong fields and
+//! `FORMWORK_HELDOUT_DUMP=<dir>` writes each tuning receipt's text there. Neither of the two
+//! ever shows a held-apart receipt.
+//!
+//! Only what cannot be a tuning target is asserted: every receipt is processed without error and
+//! the corpus keeps its breadth. The figures are printed, never asserted.
+#![allow(clippy::unwrap_used)]
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::NaiveDate;
+
+use super::corpus_scoring::{report, score, suggested, Expected, Manifest, Tally, FIELDS};
+use super::test_support::{corpus_dir, test_worker};
+use super::*;
+
+/// From this confidence on a suggestion is shown as sure: the web form's `SURE_FROM`
+/// (`web/operations/receipt.rs`), below which a field is marked "unsure".
+const SURE_FROM: f32 = 0.6;
+
+const PARTS: [&str; 2] = ["tuning", "held_apart"];
+/// The only part whose receipts may be shown one by one.
+const SHOWN_PART: &str = "tuning";
+
+/// The parts to process: `FORMWORK_HELDOUT_PARTS` (comma-separated), else all.
+fn chosen_parts() -> Vec<String> {
+    match std::env::var("FORMWORK_HELDOUT_PARTS") {
+        Ok(v) if !v.trim().is_empty() => v.split(',').map(|p| p.trim().to_string()).collect(),
+        _ => PARTS.iter().map(|p| p.to_string()).collect(),
+    }
+}
+
+/// One receipt's wrong field suggested as sure.
+struct WrongButSure {
+    file: String,
+    field: &'static str,
+    got: String,
+    confidence: f32,
+    want: String,
+}
+
+fn truth(e: &Expected, field: &str) -> String {
+    match field {
+        "supplier" => e.supplier.clone(),
+        "expense_date" => e.expense_date.clone(),
+        "net" => e.net.clone(),
+        "tax" => e.tax.clone(),
+        "total" => e.total.clone(),
+        "currency" => e.currency.clone(),
+        _ if e.tax_rate.is_empty() => "(none or several)".into(),
+        _ => e.tax_rate.clone(),
+    }
+}
+
+/// Rows of one part: all receipts, then by form, language and distortion.
+#[derive(Default)]
+struct PartFigures {
+    all: Tally,
+    by: BTreeMap<String, Tally>,
+    sure_wrong: Vec<WrongButSure>,
+}
+
+impl PartFigures {
+    fn add(&mut self, e: &Expected, s: &Suggestions) {
+        let r = score(s, e);
+        self.all.add(r);
+        let mut groups = vec![format!("form {}", e.form), format!("lang {}", e.language)];
+        groups.extend(e.distortions.iter().map(|d| format!("dist {d}")));
+        for g in groups {
+            self.by.entry(g).or_default().add(r);
+        }
+        for (field, ok) in FIELDS.iter().zip(r) {
+            if ok {
+                continue;
+            }
+            if let Some((got, confidence)) = suggested(s, field) {
+                if confidence >= SURE_FROM {
+                    self.sure_wrong.push(WrongButSure {
+                        file: e.file.clone(),
+                        field,
+                        got,
+                        confidence,
+                        want: truth(e, field),
+                    });
+                }
+            }
+        }
+    }
+
+    fn print(&self, part: &str) {
+        println!("\n== {part}: {} receipts ==", self.all.files);
+        self.all.print("all");
+        for (group, tally) in &self.by {
+            tally.print(&format!("  {group}"));
+        }
+        let per_field: Vec<String> = FIELDS
+            .iter()
+            .map(|f| {
+                let n = self.sure_wrong.iter().filter(|w| w.field == *f).count();
+                format!("{f} {n}")
+            })
+            .collect();
+        println!(
+            "wrong but sure (confidence >= {SURE_FROM}): {} in all: {}",
+            self.sure_wrong.len(),
+            per_field.join(", ")
+        );
+        for w in &self.sure_wrong {
+            println!(
+                "    {}: {} = {:?} ({:.0}%), truth {:?}",
+                w.file,
+                w.field,
+                w.got,
+                w.confidence * 100.0,
+                w.want
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn suggester_figures_over_the_held_apart_corpus() {
+    let Some(dir) = corpus_dir().map(|d| d.join("corpus")) else {
+        panic!("seed-data/receipts not found");
+    };
+    let manifest: Manifest =
+        serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap();
+    let receipts = &manifest.receipts;
+
+    // The corpus keeps its breadth (not a figure of the suggester).
+    let distinct = |f: fn(&Expected) -> &str| receipts.iter().map(f).collect::<BTreeSet<_>>();
+    let held = receipts.iter().filter(|e| e.part == "held_apart").count();
+    assert!(receipts.len() >= 60, "{} receipts", receipts.len());
+    assert!(distinct(|e| &e.currency).len() >= 8);
+    assert!(distinct(|e| &e.language).len() >= 6);
+    assert!(held >= 30, "{held} held apart");
+    assert!(receipts.iter().all(|e| PARTS.contains(&e.part.as_str())));
+
+    let ocr = ocr::tesseract_available();
+    if !ocr {
+        println!("(tesseract not installed: photos and scans cannot be read; figures are not meaningful)");
+    }
+    let today = NaiveDate::from_ymd_opt(2024, 12, 31).unwrap();
+    let worker = test_worker();
+    let chosen = chosen_parts();
+    let each = std::env::var_os("FORMWORK_HELDOUT_EACH").is_some();
+    let dump = std::env::var_os("FORMWORK_HELDOUT_DUMP").map(std::path::PathBuf::from);
+    let mut parts: BTreeMap<&str, PartFigures> = BTreeMap::new();
+    let mut failures = Vec::new();
+    let mut millis: BTreeMap<&str, Vec<u128>> = BTreeMap::new();
+    for e in receipts.iter().filter(|e| chosen.contains(&e.part)) {
+        let bytes = std::fs::read(dir.join(&e.file)).unwrap();
+        let started = std::time::Instant::now();
+        match process_on(&bytes, &Limits::default(), &worker, today).await {
+            Ok(p) => {
+                millis
+                    .entry(e.part.as_str())
+                    .or_default()
+                    .push(started.elapsed().as_millis());
+                if e.part == SHOWN_PART {
+                    if each {
+                        report(&e.file, &p.suggestions, score(&p.suggestions, e));
+                    }
+                    if let Some(dir) = &dump {
+                        let text = p.text().unwrap_or_default();
+                        std::fs::write(dir.join(format!("{}.txt", e.file)), text).unwrap();
+                    }
+                }
+                parts
+                    .entry(e.part.as_str())
+                    .or_default()
+                    .add(e, &p.suggestions)
+            }
+            Err(err) => failures.push(format!("{}: {err}", e.file)),
+        }
+    }
+    for (part, times) in &mut millis {
+        times.sort_unstable();
+        let p50 = times.get(times.len() / 2).copied().unwrap_or(0);
+        let max = times.last().copied().unwrap_or(0);
+        println!("{part}: time per receipt p50 {p50} ms, max {max} ms");
+    }
+    println!("suggester over seed-data/receipts/corpus (fields right / receipts; OCR {ocr})");
+    for part in PARTS {
+        if let Some(f) = parts.get(part) {
+            f.print(part);
+        }
+    }
+    assert!(failures.is_empty(), "not processed: {failures:?}");
+}

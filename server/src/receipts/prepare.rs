@@ -1,0 +1,199 @@
+//! Pictures made legible for OCR: grey, the paper's uneven light divided out (shadows, faded
+//! thermal paper), the contrast stretched, and turned upright when asked.
+
+use image::imageops::{self, FilterType};
+use image::{DynamicImage, GrayImage, Luma};
+
+use super::error::ReceiptError;
+use super::image::{alloc_budget, decode_limited, MCP_EDGE};
+use super::sniff::Kind;
+
+/// The background is estimated on a picture this many times smaller than the page: large
+/// enough to step over letters, small enough to follow a shadow's edge.
+const BACKGROUND_SCALE: u32 = 16;
+/// Share of the darkest and of the lightest pixels left out when the contrast is stretched.
+const STRETCH_CLIP: f32 = 0.01;
+
+/// A quarter turn clockwise, as Tesseract's orientation detection reports it ("Rotate: 90").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Turn {
+    None,
+    Quarter,
+    Half,
+    ThreeQuarters,
+}
+
+impl Turn {
+    /// From the degrees of a clockwise rotation; None for anything but 0, 90, 180, 270.
+    pub(crate) fn from_degrees(degrees: u32) -> Option<Turn> {
+        match degrees {
+            0 => Some(Turn::None),
+            90 => Some(Turn::Quarter),
+            180 => Some(Turn::Half),
+            270 => Some(Turn::ThreeQuarters),
+            _ => None,
+        }
+    }
+}
+
+/// Decodes a JPEG made by us (a rendition or a PDF page, long edge ≤ MCP_EDGE) to grey.
+pub(crate) fn decode_grey(jpeg: &[u8]) -> Result<GrayImage, ReceiptError> {
+    let max = u64::from(MCP_EDGE) * u64::from(MCP_EDGE) * 4;
+    Ok(decode_limited(jpeg, Kind::Jpeg, max, alloc_budget(max))?.to_luma8())
+}
+
+/// Turns the picture clockwise.
+pub(crate) fn turn(grey: &GrayImage, turn: Turn) -> GrayImage {
+    match turn {
+        Turn::None => grey.clone(),
+        Turn::Quarter => imageops::rotate90(grey),
+        Turn::Half => imageops::rotate180(grey),
+        Turn::ThreeQuarters => imageops::rotate270(grey),
+    }
+}
+
+/// Divides every pixel by the paper's brightness around it, so a shadow or a faded patch
+/// becomes white paper again and the print keeps its darkness relative to it.
+pub(crate) fn flatten_background(grey: &GrayImage) -> GrayImage {
+    let (w, h) = grey.dimensions();
+    let small = imageops::resize(
+        grey,
+        (w / BACKGROUND_SCALE).max(1),
+        (h / BACKGROUND_SCALE).max(1),
+        FilterType::Triangle,
+    );
+    // The brightest pixel nearby is paper, not print: a small maximum filter, then a blur so
+    // that the estimate has no edges of its own.
+    let paper = imageops::blur(&lightest_nearby(&small, 2), 2.0);
+    let paper = imageops::resize(&paper, w, h, FilterType::Triangle);
+    GrayImage::from_fn(w, h, |x, y| {
+        let p = f32::from(grey.get_pixel(x, y)[0]);
+        let b = f32::from(paper.get_pixel(x, y)[0]).max(1.0);
+        Luma([(p / b * 255.0).clamp(0.0, 255.0) as u8])
+    })
+}
+
+/// Each pixel replaced by the lightest within `radius` (a square).
+fn lightest_nearby(grey: &GrayImage, radius: u32) -> GrayImage {
+    let (w, h) = grey.dimensions();
+    GrayImage::from_fn(w, h, |x, y| {
+        let mut lightest = 0u8;
+        for yy in y.saturating_sub(radius)..=(y + radius).min(h - 1) {
+            for xx in x.saturating_sub(radius)..=(x + radius).min(w - 1) {
+                lightest = lightest.max(grey.get_pixel(xx, yy)[0]);
+            }
+        }
+        Luma([lightest])
+    })
+}
+
+/// Spreads the grey levels so that the darkest print is black and the paper white (faded
+/// print comes out dark again).
+pub(crate) fn stretch_contrast(grey: &GrayImage) -> GrayImage {
+    let mut histogram = [0u64; 256];
+    for p in grey.pixels() {
+        histogram[usize::from(p[0])] += 1;
+    }
+    let clip = (grey.pixels().len() as f32 * STRETCH_CLIP) as u64;
+    let level_at = |levels: Vec<usize>| {
+        let mut seen = 0u64;
+        levels
+            .into_iter()
+            .find(|&l| {
+                seen += histogram[l];
+                seen > clip
+            })
+            .unwrap_or(0)
+    };
+    let dark = level_at((0..256).collect());
+    let light = level_at((0..256).rev().collect());
+    if light <= dark + 16 {
+        // A blank or nearly uniform picture: nothing to stretch.
+        return grey.clone();
+    }
+    let (dark, span) = (dark as f32, (light - dark) as f32);
+    let mut out = grey.clone();
+    for p in out.pixels_mut() {
+        p[0] = ((f32::from(p[0]) - dark) / span * 255.0).clamp(0.0, 255.0) as u8;
+    }
+    out
+}
+
+/// The picture as Tesseract reads it best: background flattened, contrast stretched.
+pub(crate) fn legible(grey: &GrayImage) -> GrayImage {
+    stretch_contrast(&flatten_background(grey))
+}
+
+/// Lossless PNG for Tesseract (JPEG would blur the edges of thin print again).
+pub(crate) fn encode_png(grey: &GrayImage) -> Result<Vec<u8>, ReceiptError> {
+    let mut out = Vec::new();
+    DynamicImage::ImageLuma8(grey.clone())
+        .write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
+        .map_err(|e| ReceiptError::Internal(format!("PNG encoding failed: {e}")))?;
+    Ok(out)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    /// Dark print on paper whose left half lies in a shadow.
+    fn shadowed_page() -> GrayImage {
+        GrayImage::from_fn(320, 160, |x, y| {
+            let paper = if x < 160 { 110.0 } else { 230.0 };
+            let print = (x / 8 + y / 8) % 5 == 0 && (20..140).contains(&y);
+            Luma([if print { paper * 0.35 } else { paper } as u8])
+        })
+    }
+
+    #[test]
+    fn a_shadow_becomes_white_paper_and_print_stays_dark() {
+        let page = shadowed_page();
+        let flat = legible(&page);
+        // Paper in the shadow and paper in the light end up alike and light.
+        let shadow_paper = flat.get_pixel(60, 5)[0];
+        let lit_paper = flat.get_pixel(260, 5)[0];
+        assert!(
+            shadow_paper > 200 && lit_paper > 200,
+            "{shadow_paper} {lit_paper}"
+        );
+        // Print in the shadow is darker than the paper it lies on, by far.
+        let (px, py) = (0..160)
+            .flat_map(|x| (20..140).map(move |y| (x, y)))
+            .find(|&(x, y)| page.get_pixel(x, y)[0] < 60)
+            .unwrap();
+        assert!(
+            flat.get_pixel(px, py)[0] < 120,
+            "{}",
+            flat.get_pixel(px, py)[0]
+        );
+        // Before, the paper in the shadow was darker than the print in the light.
+        assert!(page.get_pixel(60, 5)[0] < page.get_pixel(260, 5)[0] / 2);
+    }
+
+    #[test]
+    fn faded_print_is_stretched_to_black_and_blank_pages_stay_as_they_are() {
+        let faded =
+            GrayImage::from_fn(100, 100, |x, _| Luma([if x % 10 == 0 { 170 } else { 240 }]));
+        let out = stretch_contrast(&faded);
+        assert_eq!(out.get_pixel(0, 0)[0], 0);
+        assert_eq!(out.get_pixel(1, 0)[0], 255);
+        let blank = GrayImage::from_pixel(50, 50, Luma([250]));
+        assert_eq!(stretch_contrast(&blank), blank);
+    }
+
+    #[test]
+    fn turns_are_clockwise_quarter_turns() {
+        let img = GrayImage::from_fn(3, 2, |x, y| Luma([(y * 3 + x) as u8]));
+        assert_eq!(turn(&img, Turn::None), img);
+        let q = turn(&img, Turn::Quarter);
+        assert_eq!(q.dimensions(), (2, 3));
+        // The top-left pixel goes to the top-right corner.
+        assert_eq!(q.get_pixel(1, 0)[0], 0);
+        assert_eq!(turn(&img, Turn::Half).get_pixel(2, 1)[0], 0);
+        assert_eq!(turn(&img, Turn::ThreeQuarters).get_pixel(0, 2)[0], 0);
+        assert_eq!(Turn::from_degrees(270), Some(Turn::ThreeQuarters));
+        assert_eq!(Turn::from_degrees(45), None);
+    }
+}
