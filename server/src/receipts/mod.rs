@@ -34,6 +34,7 @@ mod image;
 mod keywords;
 pub mod ocr;
 mod pdf;
+mod pdf_filters;
 mod pdf_images;
 mod placeholder;
 mod prepare;

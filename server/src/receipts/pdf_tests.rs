@@ -120,3 +120,169 @@ fn flate_compressed_gray_picture_is_rendered() {
     let img = ::image::load_from_memory(&content.images[0]).unwrap();
     assert_eq!((img.width(), img.height()), (400, 300));
 }
+
+/// A one-page PDF showing one picture XObject with the given dictionary entries and data.
+fn picture_pdf(entries: &str, data: &[u8]) -> Vec<u8> {
+    use super::test_support::{raw_pdf, stream};
+    raw_pdf(&[
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 600 400] /Resources << /XObject << /Im1 4 0 R >> >> /Contents 5 0 R >>".to_vec(),
+        stream(&format!("/Type /XObject /Subtype /Image {entries}"), data),
+        stream("", b"q 600 0 0 400 0 0 cm /Im1 Do Q"),
+    ])
+}
+
+fn zlib(data: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut e = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(data).unwrap();
+    e.finish().unwrap()
+}
+
+fn ascii85(data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for chunk in data.chunks(4) {
+        let mut word = [0u8; 4];
+        word[..chunk.len()].copy_from_slice(chunk);
+        let mut v = u32::from_be_bytes(word);
+        let mut digits = [0u8; 5];
+        for d in digits.iter_mut().rev() {
+            *d = (v % 85) as u8 + b'!';
+            v /= 85;
+        }
+        out.extend_from_slice(&digits[..chunk.len() + 1]);
+    }
+    out.extend_from_slice(b"~>");
+    out
+}
+
+/// The page's picture as the reader renders it, in gray.
+fn only_picture(pdf: &[u8]) -> ::image::GrayImage {
+    let content = extract_pdf_in_process(pdf, &Limits::default()).unwrap();
+    assert_eq!(content.images.len(), 1, "{:?}", content.notes);
+    ::image::load_from_memory(&content.images[0])
+        .unwrap()
+        .to_luma8()
+}
+
+#[test]
+fn scanned_pictures_are_read_through_their_filter_chains() {
+    // 600 × 400 gray: white, with a black band across the middle third.
+    let (w, h) = (600usize, 400usize);
+    let gray: Vec<u8> = (0..w * h)
+        .map(|i| {
+            if (h / 3..2 * h / 3).contains(&(i / w)) {
+                0
+            } else {
+                255
+            }
+        })
+        .collect();
+    let band = |img: &::image::GrayImage| {
+        let (iw, ih) = img.dimensions();
+        (
+            img.get_pixel(iw / 2, ih / 2).0[0],
+            img.get_pixel(iw / 2, ih / 10).0[0],
+        )
+    };
+    let base = format!("/Width {w} /Height {h} /ColorSpace /DeviceGray /BitsPerComponent 8");
+    // ASCII85 over Flate, the Flate data with PNG Up predictors.
+    // A row like the one above is written as PNG "Up" (all zeros), any other as "None".
+    let mut predicted = Vec::new();
+    let mut prev: Option<&[u8]> = None;
+    for row in gray.chunks(w) {
+        if prev == Some(row) {
+            predicted.push(2u8);
+            predicted.extend(std::iter::repeat(0).take(w));
+        } else {
+            predicted.push(0u8);
+            predicted.extend_from_slice(row);
+        }
+        prev = Some(row);
+    }
+    let pdf = picture_pdf(
+        &format!("{base} /Filter [/ASCII85Decode /FlateDecode] /DecodeParms [null << /Predictor 12 /Columns {w} >>]"),
+        &ascii85(&zlib(&predicted)),
+    );
+    let (mid, top) = band(&only_picture(&pdf));
+    assert!(mid < 60 && top > 200, "{mid} {top}");
+
+    // ASCIIHex over a JPEG.
+    let mut jpeg = Vec::new();
+    ::image::GrayImage::from_raw(w as u32, h as u32, gray.clone())
+        .unwrap()
+        .write_to(
+            &mut std::io::Cursor::new(&mut jpeg),
+            ::image::ImageFormat::Jpeg,
+        )
+        .unwrap();
+    let hex: Vec<u8> = jpeg
+        .iter()
+        .flat_map(|b| format!("{b:02x}").into_bytes())
+        .collect();
+    let pdf = picture_pdf(&format!("{base} /Filter [/AHx /DCT]"), &hex);
+    let (mid, top) = band(&only_picture(&pdf));
+    assert!(mid < 60 && top > 200, "{mid} {top}");
+
+    // One bit per pixel, run-length coded, with the Decode array turning it round (1 = black).
+    let row_bytes = w / 8;
+    let bits: Vec<u8> = (0..h)
+        .flat_map(|y| {
+            let v = if (h / 3..2 * h / 3).contains(&y) {
+                0xff
+            } else {
+                0x00
+            };
+            std::iter::repeat(v).take(row_bytes)
+        })
+        .collect();
+    // One run per row: 257 − 75 says "the next byte 75 times".
+    let mut rl = Vec::new();
+    for row in bits.chunks(row_bytes) {
+        rl.push((257 - row_bytes) as u8);
+        rl.push(row[0]);
+    }
+    rl.push(128);
+    let pdf = picture_pdf(
+        &format!("/Width {w} /Height {h} /ColorSpace /DeviceGray /BitsPerComponent 1 /Decode [1 0] /Filter /RunLengthDecode"),
+        &rl,
+    );
+    let (mid, top) = band(&only_picture(&pdf));
+    assert!(mid < 60 && top > 200, "{mid} {top}");
+
+    // LZW, RGB.
+    let rgb: Vec<u8> = gray.iter().flat_map(|&g| [g, g, g]).collect();
+    let lzw = weezl::encode::Encoder::with_tiff_size_switch(weezl::BitOrder::Msb, 8)
+        .encode(&rgb)
+        .unwrap();
+    let pdf = picture_pdf(
+        &format!(
+            "/Width {w} /Height {h} /ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter /LZWDecode"
+        ),
+        &lzw,
+    );
+    let (mid, top) = band(&only_picture(&pdf));
+    assert!(mid < 60 && top > 200, "{mid} {top}");
+}
+
+#[test]
+fn pictures_no_decoder_here_reads_leave_the_page_to_the_renderer() {
+    // JPX, JBIG2 and CCITT pictures give no picture of their own (the page is then rendered
+    // whole by pdftoppm, which decodes them); a Flate bomb in a picture is refused, not inflated.
+    for filter in ["/JPXDecode", "/JBIG2Decode", "/CCITTFaxDecode"] {
+        let pdf = picture_pdf(
+            &format!("/Width 600 /Height 400 /ColorSpace /DeviceGray /BitsPerComponent 8 /Filter {filter}"),
+            b"not decoded here",
+        );
+        let content = extract_pdf_in_process(&pdf, &Limits::default()).unwrap();
+        assert!(content.images.is_empty(), "{filter}");
+    }
+    let bomb = zlib(&vec![0u8; 200_000_000]);
+    let pdf = picture_pdf(
+        "/Width 600 /Height 400 /ColorSpace /DeviceGray /BitsPerComponent 8 /Filter /FlateDecode",
+        &bomb,
+    );
+    let content = extract_pdf_in_process(&pdf, &Limits::default()).unwrap();
+    assert!(content.images.is_empty());
+}
