@@ -28,6 +28,10 @@ enum Cmd {
         /// Tool arguments as JSON; `{record}` in it is replaced by a record id from --records.
         #[arg(long, default_value = "{}")]
         args: String,
+        /// Read the tool arguments from this file instead (for arguments too large for a
+        /// command line, such as a photo in base64).
+        #[arg(long)]
+        args_file: Option<std::path::PathBuf>,
         /// Record ids for write scenarios (comma-separated, one per token, same order).
         #[arg(long)]
         records: Option<String>,
@@ -43,6 +47,24 @@ enum Cmd {
         warmup: Option<usize>,
         #[command(flatten)]
         out: Output,
+    },
+    /// Writes a receipt photo scaled up to a phone camera's size (JPEG, quality 85), and the
+    /// arguments of a create operation carrying it in base64, for upload benchmarks.
+    Photo {
+        /// A receipt picture (JPEG, PNG or WebP).
+        #[arg(long)]
+        from: std::path::PathBuf,
+        #[arg(long, default_value_t = 12.0)]
+        megapixels: f64,
+        /// The arguments file: `{"<other args>", "<field>": {"filename", "content_base64"}}`.
+        #[arg(long)]
+        out: std::path::PathBuf,
+        /// The file field's name.
+        #[arg(long, default_value = "receipt")]
+        field: String,
+        /// Other arguments as JSON (an object).
+        #[arg(long, default_value = "{}")]
+        with: String,
     },
     /// GET a web page with a signed-in session.
     Web {
@@ -324,6 +346,7 @@ impl Stats {
             "mean_ms": mean,
             "p50_ms": self.pct(0.50),
             "p90_ms": self.pct(0.90),
+            "p95_ms": self.pct(0.95),
             "p99_ms": self.pct(0.99),
             "max_ms": self.pct(1.0),
         })
@@ -807,11 +830,19 @@ async fn bare_sql(
 async fn main() {
     let cli = Cli::parse();
     match cli.command {
+        Cmd::Photo {
+            from,
+            megapixels,
+            out,
+            field,
+            with,
+        } => photo_args(&from, megapixels, &out, &field, &with),
         Cmd::Mcp {
             url,
             tokens,
             tool,
             args,
+            args_file,
             records,
             concurrency,
             requests,
@@ -819,6 +850,16 @@ async fn main() {
             warmup,
             out,
         } => {
+            let args = match args_file {
+                Some(path) => match std::fs::read_to_string(&path) {
+                    Ok(text) => text,
+                    Err(e) => {
+                        eprintln!("{}: {e}", path.display());
+                        std::process::exit(2);
+                    }
+                },
+                None => args,
+            };
             mcp_scenario(
                 url,
                 tokens,
@@ -867,4 +908,55 @@ async fn main() {
             }
         }
     }
+}
+
+/// `formwork-bench photo`: the picture scaled (Lanczos) to about `megapixels`, as JPEG in base64
+/// inside a tool's arguments.
+fn photo_args(
+    from: &std::path::Path,
+    megapixels: f64,
+    out: &std::path::Path,
+    field: &str,
+    with: &str,
+) {
+    use base64::Engine as _;
+    let fail = |what: String| -> ! {
+        eprintln!("photo: {what}");
+        std::process::exit(2);
+    };
+    let img = image::open(from).unwrap_or_else(|e| fail(format!("{}: {e}", from.display())));
+    let scale = (megapixels * 1e6 / (f64::from(img.width()) * f64::from(img.height()))).sqrt();
+    let (w, h) = (
+        (f64::from(img.width()) * scale).round() as u32,
+        (f64::from(img.height()) * scale).round() as u32,
+    );
+    let big = img.resize_exact(w, h, image::imageops::FilterType::Lanczos3);
+    let mut jpeg = std::io::Cursor::new(Vec::new());
+    if let Err(e) = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 85)
+        .encode_image(&big.to_rgb8())
+    {
+        fail(format!("encoding: {e}"));
+    }
+    let jpeg = jpeg.into_inner();
+    let mut args: serde_json::Value =
+        serde_json::from_str(with).unwrap_or_else(|e| fail(format!("--with: {e}")));
+    let Some(obj) = args.as_object_mut() else {
+        fail("--with must be a JSON object".into())
+    };
+    obj.insert(
+        field.to_string(),
+        serde_json::json!({
+            "filename": "photo.jpg",
+            "content_base64": base64::engine::general_purpose::STANDARD.encode(&jpeg),
+        }),
+    );
+    if let Err(e) = std::fs::write(out, args.to_string()) {
+        fail(format!("{}: {e}", out.display()));
+    }
+    println!(
+        "{}: {w} × {h} ({:.1} MP), {:.2} MB JPEG",
+        out.display(),
+        f64::from(w) * f64::from(h) / 1e6,
+        jpeg.len() as f64 / 1e6
+    );
 }
