@@ -19,12 +19,15 @@ fn currency_of(def: &AppDef, field: &str, data: &Map<String, Value>) -> Option<C
     CurrencyCode::parse(data.get(&cf)?.as_str()?).ok()
 }
 
-/// Checks each given `verify` input against the computed value (within one minor unit).
+/// Checks each given `verify` input against the computed value (within one minor unit). A value
+/// that is the computed one plus `tip` (a tip entered or read from the receipt, which the
+/// expression leaves out) is accepted too: the printed grand total of a receipt with a tip.
 pub fn verify_computed(
     def: &AppDef,
     op: &OperationDef,
     inputs: &BTreeMap<String, Raw>,
     data: &Map<String, Value>,
+    tip: Option<Decimal>,
     errors: &mut Vec<FieldError>,
 ) {
     for name in &op.verify {
@@ -61,7 +64,7 @@ pub fn verify_computed(
             .and_then(|f| f.expr.clone())
             .unwrap_or_default();
         match data.get(name).and_then(stored_decimal) {
-            Some(computed) if (computed - given).abs() <= tolerance => {}
+            Some(computed) if same_or_with_tip(computed, given, tip, tolerance) => {}
             Some(computed) => errors.push(FieldError {
                 field: name.clone(),
                 label,
@@ -78,21 +81,79 @@ pub fn verify_computed(
     }
 }
 
+/// Whether `given` is `computed`, or `computed` plus the tip, within `tolerance`.
+fn same_or_with_tip(
+    computed: Decimal,
+    given: Decimal,
+    tip: Option<Decimal>,
+    tolerance: Decimal,
+) -> bool {
+    (computed - given).abs() <= tolerance
+        || tip.is_some_and(|t| (computed.saturating_add(t) - given).abs() <= tolerance)
+}
+
+/// Confidence from which a read value is held against an entered one.
+const CHECKED_FROM: f64 = 0.5;
+
+/// The suggestions stored for the file the operation's cross-check names.
+async fn read_suggestions(
+    engine: &Engine,
+    op: &OperationDef,
+    data: &Map<String, Value>,
+) -> Option<Map<String, Value>> {
+    let cc = op.cross_check.as_ref()?;
+    let att_id = data.get(&cc.file)?.as_i64()?;
+    let att = engine.store().attachment(att_id).await.ok()??;
+    let meta: Value = serde_json::from_str(&att.meta).ok()?;
+    meta.get("suggestions")?.as_object().cloned()
+}
+
+/// The tip on top of net and tax: the app's `tip` field when one is entered and no computed
+/// field adds it already, else the tip read from the cross-checked receipt.
+pub async fn tip_of(
+    engine: &Engine,
+    def: &AppDef,
+    op: &OperationDef,
+    data: &Map<String, Value>,
+) -> Option<Decimal> {
+    let counted = def.fields.values().any(|f| {
+        f.expr
+            .as_deref()
+            .and_then(|e| super::definition::parse_expr(e).ok())
+            .is_some_and(|terms| terms.iter().any(|(_, t)| t == "tip"))
+    });
+    if counted {
+        return None;
+    }
+    if def.fields.contains_key("tip") {
+        if let Some(t) = data.get("tip").and_then(stored_decimal) {
+            return Some(t);
+        }
+    }
+    read_tip(&read_suggestions(engine, op, data).await?)
+}
+
+fn read_tip(suggestions: &Map<String, Value>) -> Option<Decimal> {
+    let tip = suggestions.get("tip")?;
+    let confidence = tip.get("confidence").and_then(Value::as_f64).unwrap_or(0.0);
+    (confidence >= CHECKED_FROM)
+        .then(|| tip.get("value").and_then(stored_decimal))
+        .flatten()
+}
+
 /// Compares the values in `data` with the suggestions stored for the attached file; returns a
-/// note of the differences (`None` when they agree or nothing was read).
+/// note of the differences (`None` when they agree or nothing was read). A total read from a
+/// receipt with a tip matches the entered total plus that tip.
 pub async fn cross_check(
     engine: &Engine,
     def: &AppDef,
     op: &OperationDef,
     data: &Map<String, Value>,
 ) -> Option<String> {
-    let cc = op.cross_check.as_ref()?;
-    let att_id = data.get(&cc.file)?.as_i64()?;
-    let att = engine.store().attachment(att_id).await.ok()??;
-    let meta: Value = serde_json::from_str(&att.meta).ok()?;
-    let suggestions = meta.get("suggestions")?.as_object()?;
+    let suggestions = read_suggestions(engine, op, data).await?;
+    let tip = tip_of(engine, def, op, data).await;
     let mut diffs = Vec::new();
-    for (name, s) in suggestions {
+    for (name, s) in &suggestions {
         let Some(f) = def.fields.get(name) else {
             continue;
         };
@@ -103,13 +164,13 @@ pub async fn cross_check(
             continue;
         }
         let confidence = s.get("confidence").and_then(Value::as_f64).unwrap_or(0.0);
-        if confidence < 0.5 {
+        if confidence < CHECKED_FROM {
             continue;
         }
         let same = match f.kind {
             FieldType::Money | FieldType::Number | FieldType::Computed => {
                 match (stored_decimal(read), stored_decimal(entered)) {
-                    (Some(a), Some(b)) => (a - b).abs() <= Decimal::new(1, 2),
+                    (Some(a), Some(b)) => same_or_with_tip(b, a, tip, Decimal::new(1, 2)),
                     _ => true,
                 }
             }
@@ -145,5 +206,45 @@ fn text(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
         other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use std::str::FromStr;
+
+    fn d(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap()
+    }
+
+    #[test]
+    fn a_total_with_the_tip_on_top_matches() {
+        let cent = Decimal::new(1, 2);
+        assert!(same_or_with_tip(d("131.96"), d("131.96"), None, cent));
+        assert!(!same_or_with_tip(d("131.96"), d("158.35"), None, cent));
+        assert!(same_or_with_tip(
+            d("131.96"),
+            d("158.35"),
+            Some(d("26.39")),
+            cent
+        ));
+        assert!(!same_or_with_tip(
+            d("131.96"),
+            d("160.00"),
+            Some(d("26.39")),
+            cent
+        ));
+    }
+
+    #[test]
+    fn only_a_tip_read_with_some_confidence_counts() {
+        let sure = json!({"tip": {"value": "2.00", "confidence": 0.9, "source": "Tip 2.00"}});
+        assert_eq!(read_tip(sure.as_object().unwrap()), Some(d("2.00")));
+        let unsure = json!({"tip": {"value": "2.00", "confidence": 0.3, "source": "Tip 2.00"}});
+        assert_eq!(read_tip(unsure.as_object().unwrap()), None);
+        assert_eq!(read_tip(json!({}).as_object().unwrap()), None);
     }
 }

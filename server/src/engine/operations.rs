@@ -257,7 +257,12 @@ impl Engine {
             self.convert_fields(def, record.as_ref().map(|_| &old), &mut new)
                 .await?;
         }
-        super::checks::verify_computed(def, op, &req.inputs, &new, &mut errors);
+        let tip = if op.verify.iter().any(|v| req.inputs.contains_key(v)) {
+            super::checks::tip_of(self, def, op, &new).await
+        } else {
+            None
+        };
+        super::checks::verify_computed(def, op, &req.inputs, &new, tip, &mut errors);
         if let Some(cc) = &op.cross_check {
             let note = super::checks::cross_check(self, def, op, &new).await;
             new.insert(

@@ -7,8 +7,10 @@ pub(crate) enum Role {
     Total,
     Net,
     Tax,
-    /// Cash given, change, card payment, tip, discount: not a receipt total.
+    /// Cash given, change, card payment, discount: not a receipt total.
     Payment,
+    /// A tip, gratuity or service charge added on top of net and tax.
+    Tip,
     /// Registration numbers, invoice numbers, phone numbers: ignore the line.
     Id,
 }
@@ -34,7 +36,7 @@ const TABLE: &[(&[&str], Role, f32)] = &[
         "total due", "amount due", "balance due", "grand total", "total to pay", "total amount",
         "amount payable", "total payable", "invoice total", "total ttc", "montant ttc",
         "net à payer", "net a payer", "à payer", "total à payer", "gesamtbetrag", "gesamtsumme",
-        "rechnungsbetrag", "endbetrag", "endsumme", "zu zahlen", "zahlbetrag", "bruttobetrag",
+        "rechnungsbetrag", "gesamttotal", "endbetrag", "endsumme", "zu zahlen", "zahlbetrag", "bruttobetrag",
         "summe brutto", "brutto", "importe total", "total a pagar", "total factura",
         "totale da pagare", "totale complessivo", "te betalen", "totaalbedrag", "合計", "お会計",
     ], Role::Total, STRONG_TOTAL),
@@ -47,7 +49,7 @@ const TABLE: &[(&[&str], Role, f32)] = &[
         "summe netto", "zwischensumme", "ht", "h.t.", "total ht", "montant ht", "hors taxes",
         "hors taxe", "sous-total", "sous total", "base imponible", "base", "imponibile", "excl",
         "excl.", "exkl", "exkl.", "excluding", "before tax", "pre-tax", "subtotaal", "net amount",
-        "net total", "warenwert", "小計",
+        "net total", "warenwert", "ex gst", "ex. gst", "ex vat", "ex. vat", "ex tax", "小計",
     ], Role::Net, NET),
     (&[
         "vat", "v.a.t.", "tax", "taxes", "sales tax", "gst", "hst", "pst", "qst", "tps", "tvq",
@@ -59,10 +61,14 @@ const TABLE: &[(&[&str], Role, f32)] = &[
         "cash", "change", "tendered", "visa", "mastercard", "amex", "card", "credit", "debit",
         "ec", "ec-karte", "girocard", "paid", "payment", "bar", "gegeben", "rückgeld", "zurück",
         "espèces", "especes", "cb", "carte", "rendu", "monnaie", "efectivo", "tarjeta", "cambio",
-        "contanti", "resto", "tip", "gratuity", "trinkgeld", "pourboire", "propina", "rounding",
+        "contanti", "resto", "rounding",
         "rundung", "discount", "rabatt", "remise", "descuento", "savings", "you saved", "deposit",
         "pfand",
     ], Role::Payment, 0.5),
+    (&[
+        "tip", "tips", "gratuity", "trinkgeld", "pourboire", "mancia", "propina", "dricks",
+        "drikkepenge", "fooi", "service", "service charge", "servizio", "servicio",
+    ], Role::Tip, 0.8),
     (&[
         "vat no", "vat reg", "vat number", "vat id", "vat reg no", "vat registration", "tax id",
         "tax no", "tax number", "tax reg", "ust-id", "ust-idnr", "ust-idnr.", "ust id",
@@ -134,7 +140,22 @@ const INCLUDING: &[&str] = &[
     "included",
     "inclus",
     "incluido",
+    "incluse",
+    "inclus",
+    "inclusa",
+    "incluida",
+    "inclusive",
+    "inklusive",
+    "inkluderet",
+    "inbegriffen",
+    "compris",
+    "comprise",
 ];
+
+/// Whether `label` (lower case) says the amount is already included ("inkl.", "TVA incluse").
+pub(crate) fn says_included(label: &str) -> bool {
+    has_word(label, INCLUDING)
+}
 
 fn has_word(text: &str, words: &[&str]) -> bool {
     text.split(|c: char| !c.is_alphanumeric())
@@ -153,10 +174,18 @@ pub(crate) fn group_role(label: &str, hits: &[Hit]) -> Option<(Role, f32)> {
     if has(Role::Id) {
         return Some((Role::Id, 0.0));
     }
+    let incl = has_word(label, INCLUDING);
+    if has(Role::Tip) {
+        // "Total incl. tip" is a total; "service compris" is no tip on top.
+        return Some(match (has(Role::Total), incl) {
+            (true, true) => (Role::Total, best(Role::Total)),
+            (false, true) => (Role::Payment, 0.5),
+            _ => (Role::Tip, best(Role::Tip)),
+        });
+    }
     if has(Role::Payment) {
         return Some((Role::Payment, 0.5));
     }
-    let incl = has_word(label, INCLUDING);
     let (total, tax, net) = (has(Role::Total), has(Role::Tax), has(Role::Net));
     if net && !(total && incl) {
         return Some((Role::Net, best(Role::Net)));
@@ -214,6 +243,12 @@ mod tests {
         assert_eq!(role_of("USt-IdNr. DE123456789"), Some(Role::Id));
         assert_eq!(role_of("Change"), Some(Role::Payment));
         assert_eq!(role_of("Rückgeld"), Some(Role::Payment));
+        assert_eq!(role_of("Tip"), Some(Role::Tip));
+        assert_eq!(role_of("Service charge 12.5%"), Some(Role::Tip));
+        assert_eq!(role_of("Trinkgeld"), Some(Role::Tip));
+        assert_eq!(role_of("Service compris"), Some(Role::Payment));
+        assert_eq!(role_of("Total incl. tip"), Some(Role::Total));
+        assert_eq!(role_of("Total ex GST"), Some(Role::Net));
         assert_eq!(role_of("Internet"), None);
         assert_eq!(role_of("Coffee"), None);
     }

@@ -25,6 +25,7 @@
 //! `PdfWorker::from_current_exe()?`. Panics in the PDF reader are caught
 //! with `catch_unwind`, so the profile must keep `panic = "unwind"`.
 
+mod agree;
 mod amount;
 pub mod budget;
 mod currency;
@@ -46,6 +47,8 @@ mod supplier;
 mod wire;
 mod worker;
 
+#[cfg(test)]
+mod agree_tests;
 #[cfg(test)]
 mod corpus_scoring;
 #[cfg(test)]

@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::amount::scan_amounts;
 use super::currency::{self, is_zero_decimal, prefers_month_first};
 use super::date::pick_date;
-use super::keywords::{group_role, label_hits, Hit, Role};
+use super::keywords::{group_role, label_hits, says_included, Hit, Role};
 use super::supplier::pick_supplier;
 
 /// One suggested value.
@@ -35,6 +35,8 @@ pub struct Suggestions {
     pub currency: Option<Suggestion<String>>,
     /// The tax rate in percent (19 for 19 % VAT), when one rate is printed for the tax.
     pub tax_rate: Option<Suggestion<Decimal>>,
+    /// A tip, gratuity or service charge printed on top of net and tax: net + tax + tip = total.
+    pub tip: Option<Suggestion<Decimal>>,
 }
 
 impl Suggestions {
@@ -88,8 +90,10 @@ pub fn suggest(text: &str, today: NaiveDate) -> Suggestions {
     let code = currency.as_ref().map(|c| c.value.as_str());
     let zero_decimal = code.is_some_and(is_zero_decimal);
     let candidates = collect_candidates(&lines, zero_decimal);
-    let money = super::resolve::resolve(&candidates, &lines, zero_decimal);
-    let tax_rate = pick_tax_rate(&lines, money.net.as_ref(), money.tax.as_ref());
+    let printed = printed_rates(&lines);
+    let rate = one_rate(&printed);
+    let money = super::resolve::resolve(&candidates, &lines, zero_decimal, rate);
+    let tax_rate = pick_tax_rate(&lines, &printed, money.net.as_ref(), money.tax.as_ref());
     Suggestions {
         supplier: pick_supplier(&lines),
         expense_date: pick_date(&lines, prefers_month_first(code), today),
@@ -98,7 +102,79 @@ pub fn suggest(text: &str, today: NaiveDate) -> Suggestions {
         total: money.total,
         currency,
         tax_rate,
+        tip: money.tip,
     }
+}
+
+/// The one tax rate a receipt prints, and whether it says the tax is included in the prices
+/// ("inkl. 19% MwSt", "TVA 20 % incluse").
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct PrintedRate {
+    pub value: Decimal,
+    pub included: bool,
+}
+
+/// A rate printed beside a tax label, the line it stands on and whether that line says included.
+struct RateLine {
+    value: Decimal,
+    line: usize,
+    included: bool,
+}
+
+fn one_rate(printed: &[RateLine]) -> Option<PrintedRate> {
+    let first = printed.first()?;
+    printed
+        .iter()
+        .all(|r| r.value == first.value)
+        .then(|| PrintedRate {
+            value: first.value,
+            included: printed.iter().any(|r| r.included),
+        })
+}
+
+/// Every rate printed beside a tax label, or in the row below a tax table's header.
+fn printed_rates(lines: &[String]) -> Vec<RateLine> {
+    let mut printed = Vec::new();
+    let lowers: Vec<String> = lines.iter().map(|l| l.to_lowercase()).collect();
+    for (i, lower) in lowers.iter().enumerate() {
+        let hits = label_hits(lower);
+        if !hits.iter().any(|h| h.role == Role::Tax) {
+            continue;
+        }
+        let rates: Vec<_> = scan_amounts(lower)
+            .into_iter()
+            .filter(|a| a.percent)
+            .collect();
+        let mut rows = vec![(i, rates)];
+        // A table's header ("MwSt%  Netto  MwSt  Brutto"): the rates are on the rows below.
+        if rows[0].1.is_empty() && lower.contains('%') {
+            rows = lowers
+                .iter()
+                .enumerate()
+                .skip(i + 1)
+                .take(4)
+                .take_while(|(_, n)| label_hits(n).is_empty())
+                .map(|(at, n)| {
+                    let rates = scan_amounts(n).into_iter().filter(|a| a.percent).collect();
+                    (at, rates)
+                })
+                .collect();
+        }
+        let included = says_included(lower);
+        for (at, rates) in rows {
+            for a in rates {
+                let value = a.value.normalize();
+                if value > Decimal::ZERO && value <= Decimal::from(50) {
+                    printed.push(RateLine {
+                        value,
+                        line: at,
+                        included,
+                    });
+                }
+            }
+        }
+    }
+    printed
 }
 
 /// The tax rate printed beside a tax label ("MwSt 19%", "TVA 5,5 %", "Tax (10%)"): suggested
@@ -107,43 +183,15 @@ pub fn suggest(text: &str, today: NaiveDate) -> Suggestions {
 /// different rates (a receipt taxed at two rates) give none, since no one rate is right.
 fn pick_tax_rate(
     lines: &[String],
+    printed: &[RateLine],
     net: Option<&Suggestion<Decimal>>,
     tax: Option<&Suggestion<Decimal>>,
 ) -> Option<Suggestion<Decimal>> {
-    let mut printed: Vec<(Decimal, &str)> = Vec::new();
-    let lowers: Vec<String> = lines.iter().map(|l| l.to_lowercase()).collect();
-    for (i, lower) in lowers.iter().enumerate() {
-        let hits = label_hits(lower);
-        if !hits.iter().any(|h| h.role == Role::Tax) {
-            continue;
-        }
-        let mut rates: Vec<_> = scan_amounts(lower)
-            .into_iter()
-            .filter(|a| a.percent)
-            .collect();
-        let mut at = i;
-        // A table's header ("MwSt%  Netto  MwSt  Brutto"): the rate is on the row below.
-        if rates.is_empty() && lower.contains('%') {
-            if let Some(next) = lowers.get(i + 1).filter(|n| label_hits(n).is_empty()) {
-                rates = scan_amounts(next)
-                    .into_iter()
-                    .filter(|a| a.percent)
-                    .collect();
-                at = i + 1;
-            }
-        }
-        let line = &lines[at];
-        for a in rates {
-            let rate = a.value.normalize();
-            if rate > Decimal::ZERO && rate <= Decimal::from(50) {
-                printed.push((rate, line.as_str()));
-            }
-        }
-    }
-    let (rate, source) = *printed.first()?;
-    if printed.iter().any(|(r, _)| *r != rate) {
-        return None;
-    }
+    let rate = one_rate(printed)?.value;
+    let source = printed
+        .first()
+        .and_then(|r| lines.get(r.line))
+        .map_or("", String::as_str);
     // The tax the rate gives on the net read, within a rounding step of the tax read.
     let agrees = match (net, tax) {
         (Some(n), Some(t)) if n.value > Decimal::ZERO => n
@@ -172,6 +220,8 @@ pub(crate) struct Candidate {
     pub value: Decimal,
     pub confidence: f32,
     pub line: usize,
+    /// Read without decimals (in a currency with minor units the decimal point may be lost).
+    pub whole: bool,
 }
 
 /// Words that may stand on a label-only line besides the label itself.
@@ -262,6 +312,7 @@ fn table_rows(
                     value: amount.value,
                     confidence: 0.7,
                     line: row,
+                    whole: amount.decimals == 0,
                 });
             }
         }
@@ -314,7 +365,11 @@ pub(crate) fn collect_candidates(lines: &[String], zero_decimal: bool) -> Vec<Ca
             let Some((role, confidence)) = group_role(label, group) else {
                 continue;
             };
-            if role == Role::Id {
+            // A tip stands at the start of its line ("Tip 5.00", "Service 12.5% 4.10");
+            // "Room service 25.00" or "Suggested tip" are not.
+            if role == Role::Id
+                || (role == Role::Tip && lower[..first.start].chars().any(char::is_alphanumeric))
+            {
                 continue;
             }
             let money = amounts
@@ -327,6 +382,7 @@ pub(crate) fn collect_candidates(lines: &[String], zero_decimal: bool) -> Vec<Ca
                     value: a.value,
                     confidence,
                     line: index,
+                    whole: a.decimals == 0,
                 });
             } else if g + 1 == groups.len()
                 && !amounts.iter().any(|a| a.start >= last.end && !a.percent)
@@ -350,6 +406,7 @@ pub(crate) fn collect_candidates(lines: &[String], zero_decimal: bool) -> Vec<Ca
                             value: a.value,
                             confidence: confidence * 0.9,
                             line: j,
+                            whole: a.decimals == 0,
                         });
                     }
                 }

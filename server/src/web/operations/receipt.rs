@@ -173,7 +173,12 @@ pub(super) fn mapped(def: &AppDef, op: &OperationDef, suggestions: &Value) -> Ve
                 _ => None,
             }
         };
-        let Some(field) = target.filter(|t| !taken.contains_key(*t)) else {
+        // A tip with no input of its own is still shown: the total read includes it.
+        let shown_only = target.is_none() && key == "tip";
+        let Some(field) = target
+            .filter(|t| !taken.contains_key(*t))
+            .or(shown_only.then_some(key.as_str()))
+        else {
             continue;
         };
         let Some(value) = s.get("value").and_then(|v| match v {
@@ -187,11 +192,11 @@ pub(super) fn mapped(def: &AppDef, op: &OperationDef, suggestions: &Value) -> Ve
         let confidence = s.get("confidence").and_then(Value::as_f64).unwrap_or(0.0);
         out.push(SuggestionView {
             field: field.to_string(),
-            label: def
-                .fields
-                .get(field)
-                .map(|f| f.label.clone())
-                .unwrap_or_else(|| field.to_string()),
+            label: match def.fields.get(field) {
+                Some(f) => f.label.clone(),
+                None if shown_only => "Tip (in the total read; no field for it here)".into(),
+                None => field.to_string(),
+            },
             value,
             unsure: confidence < SURE_FROM,
             source: s
@@ -204,7 +209,12 @@ pub(super) fn mapped(def: &AppDef, op: &OperationDef, suggestions: &Value) -> Ve
         });
     }
     // In the form's order.
-    out.sort_by_key(|s| op.inputs.iter().position(|i| *i == s.field));
+    out.sort_by_key(|s| {
+        op.inputs
+            .iter()
+            .position(|i| *i == s.field)
+            .unwrap_or(usize::MAX)
+    });
     out
 }
 
@@ -274,5 +284,21 @@ inputs = ["vendor", "note", "paid_on", "cost", "cur"]
         let def = AppDef::parse(APP).unwrap();
         let read = serde_json::json!({"total": {"value": "1", "confidence": 1.0}});
         assert!(mapped(&def, &def.operations["add"], &read).is_empty());
+    }
+
+    #[test]
+    fn a_tip_without_an_input_is_still_shown() {
+        let def = AppDef::parse(APP).unwrap();
+        let read = serde_json::json!({
+            "total": {"value": "158.35", "confidence": 0.9, "source": "TOTAL 158.35"},
+            "tip": {"value": "26.39", "confidence": 0.9, "source": "Tip 26.39"},
+        });
+        let got = mapped(&def, &def.operations["details"], &read);
+        let by: Vec<(&str, &str)> = got
+            .iter()
+            .map(|s| (s.field.as_str(), s.value.as_str()))
+            .collect();
+        assert_eq!(by, vec![("cost", "158.35"), ("tip", "26.39")]);
+        assert!(got[1].label.starts_with("Tip"));
     }
 }

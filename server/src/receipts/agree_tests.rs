@@ -1,0 +1,181 @@
+//! Amounts that must agree: net + tax (+ tip) = total, a tax that fits its printed rate, the tax
+//! included in a total, tips and a lost decimal point, on small texts.
+#![allow(clippy::unwrap_used)]
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use super::suggest::{suggest, Suggestion, Suggestions};
+
+/// The web form's `SURE_FROM`.
+const SURE_FROM: f32 = 0.6;
+
+fn s(text: &str) -> Suggestions {
+    suggest(text, NaiveDate::from_ymd_opt(2024, 12, 31).unwrap())
+}
+
+fn value(v: &Option<Suggestion<Decimal>>) -> Option<String> {
+    v.as_ref().map(|s| s.value.to_string())
+}
+
+fn sure(v: &Option<Suggestion<Decimal>>) -> bool {
+    v.as_ref().is_some_and(|s| s.confidence >= SURE_FROM)
+}
+
+#[test]
+fn amounts_that_do_not_add_up_are_not_sure() {
+    let r = s("Corner Shop\nSubtotal 40.00\nVAT 8.00\nTotal 50.00");
+    assert_eq!(value(&r.total).as_deref(), Some("50.00"));
+    for (name, field) in [("net", &r.net), ("tax", &r.tax), ("total", &r.total)] {
+        assert!(!sure(field), "{name} must not be sure: {field:?}");
+    }
+    assert!(r.total.unwrap().source.contains("does not add up"));
+}
+
+#[test]
+fn amounts_that_add_up_within_a_rounding_step_are_sure() {
+    let r = s("Corner Shop\nSubtotal 10.01\nVAT 2.00\nTotal 12.00");
+    assert!(sure(&r.total) && sure(&r.net) && sure(&r.tax));
+}
+
+#[test]
+fn a_tax_larger_than_the_net_is_not_chosen_over_one_that_fits() {
+    // The "excl." label misread: its amount lands among the taxes.
+    let r = s("Koffiebar\nTOTAAL €34,60\nExel. BTW 28,60\nBTW 6,00");
+    assert_eq!(value(&r.tax).as_deref(), Some("6.00"));
+    assert_eq!(value(&r.net).as_deref(), Some("28.60"));
+}
+
+#[test]
+fn net_and_tax_read_the_other_way_round_are_swapped_when_the_rate_says_so() {
+    let r = s("Bakery\nNet 19.00\nVAT 20% 95.00\nTotal 114.00");
+    assert_eq!(value(&r.net).as_deref(), Some("95.00"));
+    assert_eq!(value(&r.tax).as_deref(), Some("19.00"));
+    assert!(sure(&r.total));
+    // Without a rate to confirm the swap, neither is sure.
+    let r = s("Bakery\nNet 19.00\nVAT 95.00\nTotal 114.00");
+    assert_eq!(value(&r.net).as_deref(), Some("95.00"));
+    assert!(!sure(&r.net) && !sure(&r.tax));
+}
+
+#[test]
+fn the_combination_that_fits_the_printed_rate_wins() {
+    // Two readings add up; only one has the printed 10 % tax.
+    let r = s("Cafe\nSubtotal 50.00\nSubtotal 45.00\nGST 10% 5.00\nGST 10% 10.00\nTotal 55.00");
+    assert_eq!(value(&r.net).as_deref(), Some("50.00"));
+    assert_eq!(value(&r.tax).as_deref(), Some("5.00"));
+}
+
+#[test]
+fn a_total_and_tax_that_fit_the_rate_replace_a_misread_net() {
+    let r = s("Garage\nNetto 8,00\nMwSt 19% 19,00\nSumme 119,00");
+    assert_eq!(value(&r.net).as_deref(), Some("100.00"));
+    assert_eq!(value(&r.tax).as_deref(), Some("19.00"));
+    assert!(r.net.unwrap().source.contains("rate"));
+}
+
+#[test]
+fn a_tax_far_from_any_rate_is_not_sure_without_a_total() {
+    let r = s("Diner\nSubtotal 121.20\nSales Tax 0.71");
+    assert_eq!(value(&r.tax).as_deref(), Some("0.71"));
+    assert!(!sure(&r.tax));
+}
+
+#[test]
+fn vat_included_gives_net_as_total_minus_tax() {
+    let r = s("Gasthaus\nGesamttotal 177.00\ninkl. 8.1% MWST");
+    assert_eq!(value(&r.total).as_deref(), Some("177.00"));
+    assert_eq!(value(&r.tax).as_deref(), Some("13.26"));
+    assert_eq!(value(&r.net).as_deref(), Some("163.74"));
+    for text in [
+        "Crêperie\nTotal 8,60 €\nTVA 20 % incluse",
+        "Bar\nImporte total 12,10 €\nIVA 10% incluido",
+        "Smørrebrød\nTotal 242,70 kr.\nInkl. moms 25%",
+    ] {
+        let r = s(text);
+        let total = r.total.as_ref().unwrap().value;
+        let net = r.net.as_ref().map(|n| n.value);
+        assert_ne!(net, Some(total), "the total is never the net: {text}");
+        let tax = r.tax.as_ref().unwrap().value;
+        assert_eq!(net, Some(total - tax), "{text}");
+    }
+}
+
+#[test]
+fn a_subtotal_equal_to_the_total_is_not_the_net_when_tax_is_included() {
+    let r = s("Shop\nSubtotal 8.60\nTotal 8.60\nincl. VAT 20%");
+    assert_eq!(value(&r.net).as_deref(), Some("7.17"));
+    assert_eq!(value(&r.tax).as_deref(), Some("1.43"));
+}
+
+#[test]
+fn a_tip_is_separated_so_that_the_amounts_add_up() {
+    let r = s("Smoky BBQ\nSubtotal 121.20\nSales Tax 8.875% 10.76\nTip 26.39\nTOTAL 158.35");
+    assert_eq!(value(&r.net).as_deref(), Some("121.20"));
+    assert_eq!(value(&r.tax).as_deref(), Some("10.76"));
+    assert_eq!(value(&r.tip).as_deref(), Some("26.39"));
+    assert_eq!(value(&r.total).as_deref(), Some("158.35"));
+    assert!(sure(&r.total) && sure(&r.tip) && sure(&r.tax));
+}
+
+#[test]
+fn tips_in_several_languages_and_service_charges() {
+    for (text, tip) in [
+        (
+            "Netto 20,00\nMwSt 19% 3,80\nTrinkgeld 2,20\nSumme 26,00",
+            "2.20",
+        ),
+        (
+            "Total HT 50,00\nTVA 10 % 5,00\nPourboire 5,00\nTotal TTC 60,00",
+            "5.00",
+        ),
+        (
+            "Subtotal 80.00\nVAT 20% 16.00\nService charge 12.5% 10.00\nTotal 106.00",
+            "10.00",
+        ),
+        (
+            "Imponibile 10,00\nIVA 10% 1,00\nMancia 1,00\nTotale 12,00",
+            "1.00",
+        ),
+        (
+            "Netto 100,00\nMoms 25% 25,00\nDricks 10,00\nTotalt 135,00",
+            "10.00",
+        ),
+    ] {
+        let r = s(text);
+        assert_eq!(value(&r.tip).as_deref(), Some(tip), "{text}");
+    }
+}
+
+#[test]
+fn suggested_tips_and_room_service_are_not_tips() {
+    let r = s("Subtotal 100.00\nTax 8.00\nTotal 108.00\nSuggested tip 15% 16.20");
+    assert!(r.tip.is_none() || !sure(&r.tip));
+    assert_eq!(value(&r.total).as_deref(), Some("108.00"));
+    let r = s("Room service 25.00\nNet 25.00\nVAT 5.00\nTotal 30.00");
+    assert!(r.tip.is_none());
+}
+
+#[test]
+fn a_lost_decimal_point_is_not_sure() {
+    let r = s("Kiosk\nTotal € 595\nMwSt 19% 0,95");
+    assert_eq!(value(&r.total).as_deref(), Some("595"));
+    assert!(!sure(&r.total));
+    assert!(r.total.unwrap().source.contains("decimal point"));
+    // Even where it adds up with the others.
+    let r = s("Kiosk\nNetto € 500\nMwSt € 95\nSumme € 595");
+    assert!(!sure(&r.total) && !sure(&r.net) && !sure(&r.tax));
+}
+
+#[test]
+fn whole_amounts_in_a_currency_without_minor_units_stay_sure() {
+    let r = s("Sakura Mart\nSubtotal ¥1,800\nTax 10% ¥180\nTotal ¥1,980");
+    assert!(sure(&r.total) && sure(&r.tax) && sure(&r.net));
+}
+
+#[test]
+fn the_tip_is_serialised_with_the_other_suggestions() {
+    let r = s("Subtotal 10.00\nTax 1.00\nTip 2.00\nTotal 13.00");
+    let v = serde_json::to_value(&r).unwrap();
+    assert_eq!(v["tip"]["value"], "2.00");
+}
