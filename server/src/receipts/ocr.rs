@@ -212,7 +212,7 @@ fn language_of(text: &str) -> Option<&'static str> {
         .iter()
         .map(|(lang, telling)| (telling.iter().filter(|w| words.contains(*w)).count(), *lang))
         .collect();
-    scores.sort_by(|a, b| b.0.cmp(&a.0));
+    scores.sort_by_key(|s| std::cmp::Reverse(s.0));
     match scores.as_slice() {
         [(best, lang), (next, _), ..] if *best >= 2 && *best > *next => Some(lang),
         _ => None,

@@ -513,10 +513,7 @@ mod tests {
                 "the picture's data is larger than it can be"
             ))
         );
-        let runs: Vec<u8> = std::iter::repeat([129u8, 0])
-            .take(100_000)
-            .flatten()
-            .collect();
+        let runs: Vec<u8> = std::iter::repeat_n([129u8, 0], 100_000).flatten().collect();
         assert!(decode_chain(&runs, &[step(b"RunLengthDecode")], 1_000_000).is_err());
         assert!(decode_chain(b"zz", &[step(b"ASCIIHexDecode")], 100).is_err());
         assert!(decode_chain(b"\x01\x02\x03", &[step(b"FlateDecode")], 100).is_err());

@@ -194,7 +194,7 @@ fn scanned_pictures_are_read_through_their_filter_chains() {
     for row in gray.chunks(w) {
         if prev == Some(row) {
             predicted.push(2u8);
-            predicted.extend(std::iter::repeat(0).take(w));
+            predicted.extend(std::iter::repeat_n(0, w));
         } else {
             predicted.push(0u8);
             predicted.extend_from_slice(row);
@@ -234,7 +234,7 @@ fn scanned_pictures_are_read_through_their_filter_chains() {
             } else {
                 0x00
             };
-            std::iter::repeat(v).take(row_bytes)
+            std::iter::repeat_n(v, row_bytes)
         })
         .collect();
     // One run per row: 257 − 75 says "the next byte 75 times".
