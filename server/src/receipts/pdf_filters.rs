@@ -361,34 +361,11 @@ pub(crate) fn steps_of<'a>(
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
+    use super::super::test_support::{ascii85_encoded, zlib_compressed};
     use super::*;
 
     fn step(name: &[u8]) -> Step<'_> {
         Step { name, params: None }
-    }
-
-    fn a85_encode(data: &[u8]) -> Vec<u8> {
-        let mut out = Vec::new();
-        for chunk in data.chunks(4) {
-            let mut word = [0u8; 4];
-            word[..chunk.len()].copy_from_slice(chunk);
-            let mut v = u32::from_be_bytes(word);
-            let mut digits = [0u8; 5];
-            for d in digits.iter_mut().rev() {
-                *d = (v % 85) as u8 + b'!';
-                v /= 85;
-            }
-            out.extend_from_slice(&digits[..chunk.len() + 1]);
-        }
-        out.extend_from_slice(b"~>");
-        out
-    }
-
-    fn zlib(data: &[u8]) -> Vec<u8> {
-        use std::io::Write;
-        let mut e = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
-        e.write_all(data).unwrap();
-        e.finish().unwrap()
     }
 
     fn samples() -> Vec<u8> {
@@ -404,11 +381,11 @@ mod tests {
             .collect();
         let cases: Vec<(Vec<u8>, Vec<&[u8]>)> = vec![
             (hex.clone(), vec![b"ASCIIHexDecode"]),
-            (a85_encode(&raw), vec![b"ASCII85Decode"]),
-            (zlib(&raw), vec![b"FlateDecode"]),
-            (a85_encode(&zlib(&raw)), vec![b"A85", b"Fl"]),
+            (ascii85_encoded(&raw), vec![b"ASCII85Decode"]),
+            (zlib_compressed(&raw), vec![b"FlateDecode"]),
+            (ascii85_encoded(&zlib_compressed(&raw)), vec![b"A85", b"Fl"]),
             (
-                zlib(&a85_encode(&raw)),
+                zlib_compressed(&ascii85_encoded(&raw)),
                 vec![b"FlateDecode", b"ASCII85Decode"],
             ),
             (
@@ -487,7 +464,7 @@ mod tests {
             params: Some(&params),
         }];
         assert_eq!(
-            decode_chain(&zlib(&encoded), &steps, 1 << 20).unwrap(),
+            decode_chain(&zlib_compressed(&encoded), &steps, 1 << 20).unwrap(),
             Decoded::Samples(vec![10, 20, 30, 11, 22, 33])
         );
         let mut tiff = Dictionary::new();
@@ -498,14 +475,14 @@ mod tests {
             params: Some(&tiff),
         }];
         assert_eq!(
-            decode_chain(&zlib(&[10, 10, 10]), &steps, 1 << 20).unwrap(),
+            decode_chain(&zlib_compressed(&[10, 10, 10]), &steps, 1 << 20).unwrap(),
             Decoded::Samples(vec![10, 20, 30])
         );
     }
 
     #[test]
     fn nothing_inflates_past_the_cap_and_broken_data_is_an_error() {
-        let bomb = zlib(&vec![0u8; 50_000_000]);
+        let bomb = zlib_compressed(&vec![0u8; 50_000_000]);
         assert!(bomb.len() < 100_000);
         assert_eq!(
             decode_chain(&bomb, &[step(b"FlateDecode")], 1_000_000),

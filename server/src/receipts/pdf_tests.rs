@@ -1,7 +1,9 @@
 //! Tests of the in-process PDF reader (the worker's core).
 #![allow(clippy::unwrap_used)]
 
-use super::test_support::{corpus_file, parent_loop_pdf, self_drawing_form_pdf, text_pdf};
+use super::test_support::{
+    ascii85_encoded, corpus_file, parent_loop_pdf, self_drawing_form_pdf, text_pdf, zlib_compressed,
+};
 use super::*;
 
 #[test]
@@ -133,30 +135,6 @@ fn picture_pdf(entries: &str, data: &[u8]) -> Vec<u8> {
     ])
 }
 
-fn zlib(data: &[u8]) -> Vec<u8> {
-    use std::io::Write;
-    let mut e = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
-    e.write_all(data).unwrap();
-    e.finish().unwrap()
-}
-
-fn ascii85(data: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    for chunk in data.chunks(4) {
-        let mut word = [0u8; 4];
-        word[..chunk.len()].copy_from_slice(chunk);
-        let mut v = u32::from_be_bytes(word);
-        let mut digits = [0u8; 5];
-        for d in digits.iter_mut().rev() {
-            *d = (v % 85) as u8 + b'!';
-            v /= 85;
-        }
-        out.extend_from_slice(&digits[..chunk.len() + 1]);
-    }
-    out.extend_from_slice(b"~>");
-    out
-}
-
 /// The page's picture as the reader renders it, in gray.
 fn only_picture(pdf: &[u8]) -> ::image::GrayImage {
     let content = extract_pdf_in_process(pdf, &Limits::default()).unwrap();
@@ -203,7 +181,7 @@ fn scanned_pictures_are_read_through_their_filter_chains() {
     }
     let pdf = picture_pdf(
         &format!("{base} /Filter [/ASCII85Decode /FlateDecode] /DecodeParms [null << /Predictor 12 /Columns {w} >>]"),
-        &ascii85(&zlib(&predicted)),
+        &ascii85_encoded(&zlib_compressed(&predicted)),
     );
     let (mid, top) = band(&only_picture(&pdf));
     assert!(mid < 60 && top > 200, "{mid} {top}");
@@ -278,7 +256,7 @@ fn pictures_no_decoder_here_reads_leave_the_page_to_the_renderer() {
         let content = extract_pdf_in_process(&pdf, &Limits::default()).unwrap();
         assert!(content.images.is_empty(), "{filter}");
     }
-    let bomb = zlib(&vec![0u8; 200_000_000]);
+    let bomb = zlib_compressed(&vec![0u8; 200_000_000]);
     let pdf = picture_pdf(
         "/Width 600 /Height 400 /ColorSpace /DeviceGray /BitsPerComponent 8 /Filter /FlateDecode",
         &bomb,

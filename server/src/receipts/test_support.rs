@@ -180,3 +180,29 @@ pub(crate) fn inflating_pdf(size: usize) -> Vec<u8> {
         content,
     ])
 }
+
+/// `data` zlib-compressed, as a PDF's FlateDecode stream holds it.
+pub(crate) fn zlib_compressed(data: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut e = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(data).unwrap();
+    e.finish().unwrap()
+}
+
+/// `data` in ASCII85 with its `~>` end marker, as a PDF's ASCII85Decode stream holds it.
+pub(crate) fn ascii85_encoded(data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for chunk in data.chunks(4) {
+        let mut word = [0u8; 4];
+        word[..chunk.len()].copy_from_slice(chunk);
+        let mut v = u32::from_be_bytes(word);
+        let mut digits = [0u8; 5];
+        for d in digits.iter_mut().rev() {
+            *d = (v % 85) as u8 + b'!';
+            v /= 85;
+        }
+        out.extend_from_slice(&digits[..chunk.len() + 1]);
+    }
+    out.extend_from_slice(b"~>");
+    out
+}
