@@ -33,6 +33,7 @@ pub mod routing;
 pub mod summaries;
 pub mod upload_links;
 pub mod value;
+pub mod view_columns;
 pub mod views;
 
 pub use admin::{slug_from, Draft};

@@ -19,6 +19,10 @@ pub struct ViewRequest {
     pub offset: u64,
     /// Page size; the view's `per_page` when absent.
     pub limit: Option<u64>,
+    /// The rows go into an MCP tool result: when the view's data format is View Columns, they
+    /// are shown as its columns only, so they may hold only the data keys those columns are
+    /// displayed from (`view_columns::column_keys`).
+    pub for_mcp: bool,
 }
 
 /// One page of a view.
@@ -108,7 +112,17 @@ impl Engine {
         req: &ViewRequest,
     ) -> Result<ViewPage, EngineError> {
         let built = self.view_query(&app, actor, view_name, req).await?;
-        let (rows, total) = self.store().query_records(&built.query).await?;
+        // Decided from the same definition the page is shaped by (`ViewPage::def`).
+        let keep = app
+            .def
+            .views
+            .get(view_name)
+            .filter(|v| req.for_mcp && v.mcp.format == super::definition::DataFormat::Columns)
+            .and_then(|v| super::view_columns::column_keys(&app.def, v));
+        let (rows, total) = self
+            .store()
+            .query_records_keeping(&built.query, keep)
+            .await?;
         Ok(ViewPage {
             view: view_name.to_string(),
             rows,

@@ -103,14 +103,15 @@ impl FormworkMcp {
             .filter(|(k, _)| k.as_str() != "limit" && k.as_str() != "cursor")
             .map(|(k, v)| (k.clone(), Raw::Json(v.clone())))
             .collect();
+        let slug = &entry.app.def.slug;
         let req = ViewRequest {
             params,
             search: None,
             sort: None,
             offset,
             limit: Some(limit),
+            for_mcp: true,
         };
-        let slug = &entry.app.def.slug;
         match self.ctx.engine.run_view(actor, slug, view, &req).await {
             Ok(page) => {
                 let view_def = page.def().clone();

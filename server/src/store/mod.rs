@@ -9,6 +9,8 @@ mod history;
 mod line_index;
 mod migrate;
 mod outbox;
+mod partial_json;
+pub use partial_json::decode_keys;
 mod query;
 mod rates;
 mod records;

@@ -255,13 +255,24 @@ impl Store {
     /// [`COUNT_AHEAD`] matches past the end of the page, so its cost is bounded however many
     /// records match; beyond that the total is a lower bound (`exact: false`).
     pub async fn query_records(&self, q: &RecordQuery) -> Result<(Vec<RecordRow>, Total)> {
+        self.query_records_keeping(q, None).await
+    }
+
+    /// [`Store::query_records`] for a reader that needs only the `keep` keys of each record's
+    /// data: on SQLite the rest is skipped unparsed, so rows may hold only those keys (on
+    /// PostgreSQL they come whole).
+    pub async fn query_records_keeping(
+        &self,
+        q: &RecordQuery,
+        keep: Option<Vec<String>>,
+    ) -> Result<(Vec<RecordRow>, Total)> {
         let ahead = self.read_ahead(q).await?;
         let (page_sql, count_sql, values) = self.page_statement(q, &ahead);
         let cap = q.offset.saturating_add(q.limit).saturating_add(COUNT_AHEAD);
         let mut both = values.clone();
         both.extend(values.iter().cloned());
         let found: Vec<(RecordRow, i64)> = match &self.reads {
-            Some(reads) => reads.records_with_total(page_sql, both).await?,
+            Some(reads) => reads.records_with_total(page_sql, both, keep).await?,
             None => self
                 .all(&page_sql, both)
                 .await?

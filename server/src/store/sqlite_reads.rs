@@ -59,10 +59,13 @@ impl SqliteReads {
 
     /// Runs a `SELECT` of records whose columns are [`super::records`]'s `REC_COLS` followed by
     /// an integer `total_n`, on a blocking-pool thread, and returns the rows with that total.
+    /// With `keep`, only those top-level keys of each record's `data` are decoded (the others
+    /// are skipped unparsed): what a page shown as its view's columns reads.
     pub(super) async fn records_with_total(
         &self,
         sql: String,
         values: Vec<sea_orm::Value>,
+        keep: Option<Vec<String>>,
     ) -> Result<Vec<(RecordRow, i64)>> {
         let params = values
             .into_iter()
@@ -77,7 +80,7 @@ impl SqliteReads {
                 .map_err(sqlite_error)?;
             let mut out = Vec::new();
             while let Some(r) = rows.next().map_err(sqlite_error)? {
-                out.push(record_row(r)?);
+                out.push(record_row(r, keep.as_deref())?);
             }
             Ok(out)
         })
@@ -86,15 +89,23 @@ impl SqliteReads {
     }
 }
 
-fn record_row(r: &rusqlite::Row<'_>) -> Result<(RecordRow, i64)> {
-    let data: String = r.get("data").map_err(sqlite_error)?;
+fn record_row(r: &rusqlite::Row<'_>, keep: Option<&[String]>) -> Result<(RecordRow, i64)> {
+    // Borrowed from the row: the text is parsed where SQLite holds it, not copied first.
+    let data = r
+        .get_ref("data")
+        .and_then(|v| v.as_str().map_err(Into::into))
+        .map_err(sqlite_error)?;
+    let data = match keep {
+        None => serde_json::from_str(data),
+        Some(keys) => super::partial_json::decode_keys(data, keys),
+    }
+    .map_err(|e| db_error(format!("a record's data is not JSON: {e}")))?;
     let row = RecordRow {
         id: r.get("id").map_err(sqlite_error)?,
         app_id: r.get("app_id").map_err(sqlite_error)?,
         owner_id: r.get("owner_id").map_err(sqlite_error)?,
         version: r.get("version").map_err(sqlite_error)?,
-        data: serde_json::from_str(&data)
-            .map_err(|e| db_error(format!("a record's data is not JSON: {e}")))?,
+        data,
         created_at: timestamp(&r.get::<_, String>("created_at").map_err(sqlite_error)?)?,
         updated_at: timestamp(&r.get::<_, String>("updated_at").map_err(sqlite_error)?)?,
     };

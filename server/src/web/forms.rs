@@ -48,6 +48,7 @@ pub fn view_request(
             sort: q.get("sort").cloned().filter(|s| !s.is_empty()),
             offset: (page - 1) * per,
             limit: Some(per),
+            for_mcp: false,
         },
         page,
     ))
