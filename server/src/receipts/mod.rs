@@ -30,10 +30,12 @@ mod amount;
 pub mod budget;
 mod currency;
 mod date;
+mod deskew;
 pub mod error;
 mod image;
 mod keywords;
 pub mod ocr;
+mod paper;
 mod pdf;
 mod pdf_filters;
 mod pdf_images;
@@ -44,6 +46,7 @@ mod resolve;
 mod sniff;
 pub mod suggest;
 mod supplier;
+mod warp;
 mod wire;
 mod worker;
 
@@ -59,6 +62,8 @@ mod heldout_tests;
 mod pdf_tests;
 #[cfg(test)]
 mod process_tests;
+#[cfg(test)]
+mod straighten_tests;
 #[cfg(test)]
 mod suggest_tests;
 #[cfg(test)]

@@ -111,6 +111,7 @@ pub async fn ocr_image(jpeg: &[u8], timeout: Duration) -> Result<String, Receipt
         .map_err(|e| ReceiptError::Internal(format!("OCR set-up failed: {e}")))?
         .map_err(|e| ReceiptError::OcrFailed(e.to_string()))?;
     let (grey, upright) = blocking(move || {
+        let grey = prepare::straighten(&grey);
         let png = prepare::encode_png(&grey)?;
         Ok((grey, png))
     })

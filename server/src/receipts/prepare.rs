@@ -7,6 +7,7 @@ use image::{DynamicImage, GrayImage, Luma};
 use super::error::ReceiptError;
 use super::image::{alloc_budget, decode_limited, MCP_EDGE};
 use super::sniff::Kind;
+use super::{deskew, paper, warp};
 
 /// The background is estimated on a picture this many times smaller than the page: large
 /// enough to step over letters, small enough to follow a shadow's edge.
@@ -85,6 +86,48 @@ fn lightest_nearby(grey: &GrayImage, radius: u32) -> GrayImage {
         }
         Luma([lightest])
     })
+}
+
+/// Skews smaller than this many degrees are left alone (Tesseract reads them as well).
+const MIN_SKEW: f32 = 0.3;
+
+/// The receipt cut out of the photo and drawn upright: when the paper's four edges stand out
+/// from the table, the sheet is warped onto a rectangle (this undoes perspective and skew);
+/// any skew left (or of a page without a table, such as a scan) is then turned level.
+pub(crate) fn straighten(grey: &GrayImage) -> GrayImage {
+    let started = std::time::Instant::now();
+    let fill = paper_level(grey);
+    let sheet = paper::find_paper(grey).and_then(|corners| warp::warp_quad(grey, corners, fill));
+    let cut = sheet.is_some();
+    let sheet = sheet.unwrap_or_else(|| grey.clone());
+    let skew = deskew::skew_degrees(&sheet).filter(|d| d.abs() >= MIN_SKEW);
+    let out = match skew {
+        Some(degrees) => warp::rotate(&sheet, degrees, fill),
+        None => sheet,
+    };
+    tracing::debug!(
+        cut,
+        skew,
+        ms = started.elapsed().as_millis() as u64,
+        "receipt picture straightened"
+    );
+    out
+}
+
+/// The brightness of the paper: the level nine in ten pixels are darker than.
+fn paper_level(grey: &GrayImage) -> u8 {
+    let mut histogram = [0u64; 256];
+    for p in grey.pixels() {
+        histogram[usize::from(p[0])] += 1;
+    }
+    let want = grey.pixels().len() as u64 * 9 / 10;
+    let mut seen = 0u64;
+    (0..=255u8)
+        .find(|&l| {
+            seen += histogram[usize::from(l)];
+            seen >= want
+        })
+        .unwrap_or(255)
 }
 
 /// Spreads the grey levels so that the darkest print is black and the paper white (faded
