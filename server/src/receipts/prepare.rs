@@ -93,7 +93,9 @@ const MIN_SKEW: f32 = 0.3;
 
 /// The receipt cut out of the photo and drawn upright: when the paper's four edges stand out
 /// from the table, the sheet is warped onto a rectangle (this undoes perspective and skew);
-/// any skew left (or of a page without a table, such as a scan) is then turned level.
+/// any skew left (or of a page without a table, such as a scan) is then turned level. A sheet
+/// cut out has its shadows and faded print evened out too ([`legible`]): with the table gone
+/// there is no wood grain left for it to sharpen into letters.
 pub(crate) fn straighten(grey: &GrayImage) -> GrayImage {
     let started = std::time::Instant::now();
     let fill = paper_level(grey);
@@ -105,6 +107,7 @@ pub(crate) fn straighten(grey: &GrayImage) -> GrayImage {
         Some(degrees) => warp::rotate(&sheet, degrees, fill),
         None => sheet,
     };
+    let out = if cut { legible(&out) } else { out };
     tracing::debug!(
         cut,
         skew,
