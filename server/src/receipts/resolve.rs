@@ -299,10 +299,14 @@ pub(crate) fn resolve(
             ));
         }
         (Some(t), Some(n), None) => {
+            let value = t.value.saturating_sub(n.value).saturating_sub(tip_value);
+            // A net that leaves a tax larger than itself, or far from any rate, is likely one
+            // amount of a tax table read as the net.
+            let why = implausible(&ctx, n.value, value);
             money.total = Some(ctx.read(t, t.confidence, None));
-            money.net = Some(ctx.read(n, n.confidence, None));
+            money.net = Some(ctx.read(n, n.confidence, why));
             money.tax = Some(calculated(
-                t.value.saturating_sub(n.value).saturating_sub(tip_value),
+                value,
                 t.confidence.min(n.confidence) * 0.6,
                 format!(
                     "calculated: total {} − net {}{}",
@@ -336,8 +340,17 @@ pub(crate) fn resolve(
         }
         (None, n, x) => {
             money.net = n.map(|n| ctx.read(n, n.confidence, None));
-            money.tax = x.map(|x| ctx.read(x, x.confidence, None));
             money.total = fallback_total(candidates, lines, zero_decimal);
+            // Without a total read under its label nothing confirms the tax; one as large as the
+            // largest amount on the receipt is the total or a payment, not a tax.
+            let why = |x: &Choice| {
+                money
+                    .total
+                    .as_ref()
+                    .is_some_and(|t| x.value >= t.value)
+                    .then_some("the tax read is as large as the largest amount")
+            };
+            money.tax = x.map(|x| ctx.read(x, x.confidence, why(x)));
             if let (None, None, Some(t)) = (n, x, &money.total) {
                 let guess = Choice {
                     value: t.value,

@@ -339,3 +339,25 @@ fn the_tax_rate_is_suggested_as_sure_only_when_the_amounts_agree() {
     let r = s("ACME GROCERY\n03/14/2024\nSUBTOTAL 4.49\nTAX 0.36\nTOTAL 4.85");
     assert!(r.tax_rate.is_none());
 }
+
+/// Amounts a receipt's other amounts do not confirm are never suggested as sure: a "net" read
+/// from one row of a tax table leaves a tax larger than itself, and a tax read from the line
+/// under "inkl. 25% moms" is the payment, as large as anything on the receipt.
+#[test]
+fn an_unconfirmed_net_or_tax_that_cannot_be_right_is_not_sure() {
+    let today = chrono::NaiveDate::from_ymd_opt(2024, 12, 31).expect("a date");
+    let table = "Brasserie\nTOTAL TTC 113,95 €\nTVA Total HT TVA sers\n\
+                 A 20% 43,37 8,68 52,05\nB 10% 56,27 5,63 61,90\nEspèces 115,95\n";
+    let s = suggest(table, today);
+    let net = s.net.expect("a net");
+    assert!(net.confidence < 0.6, "{net:?}");
+    let payment = "Smørrebrød\nRugbrød med laks 90,85\nAt betale ef 242,70 kr.\n\n\
+                   inkl. 25% moms\nKontant 259,70\nByttepenge 17,00\n";
+    let s = suggest(payment, today);
+    if let Some(tax) = s.tax {
+        assert!(
+            tax.confidence < 0.6 || tax.value.to_string() == "48.54",
+            "{tax:?}"
+        );
+    }
+}
