@@ -68,6 +68,42 @@ static US_STATE_ZIP: LazyLock<Option<Regex>> = LazyLock::new(|| {
 static UK_POSTCODE: LazyLock<Option<Regex>> =
     LazyLock::new(|| Regex::new(r"\b[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}\b").ok());
 
+/// "Fr." or "SFr." written against an amount with cents ("Fr. 86.50", "86.50 Fr."), not a
+/// country code such as the `FR` of a French VAT number.
+static FRANC_AMOUNT: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?:^|[^\p{L}])s?fr\.?\s*\d[\d'’ ]*[.,]\d{2}\b|\d[.,]\d{2}\s*s?fr\b").ok()
+});
+/// The Swiss company number (UID), printed next to the VAT number: `CHE-123.456.789`.
+static SWISS_UID: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(r"\bCHE[- ]+\d").ok());
+/// A Swiss VAT rate (since 2024 and before) printed as a percentage.
+static SWISS_RATE: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r"(?:^|[^\d.,])(?:8[.,]1|2[.,]6|3[.,]8|7[.,]7|2[.,]5|3[.,]7) ?%").ok()
+});
+/// An amount grouped with an apostrophe (`1'462.80`), the Swiss way of writing thousands.
+static APOSTROPHE_THOUSANDS: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"\d['’]\d{3}[.,]\d{2}\b").ok());
+
+/// How many signs of a Swiss receipt the text holds, besides a currency: the Swiss company
+/// number, the country's name, a Swiss VAT rate on a tax line, thousands grouped with an
+/// apostrophe.
+fn swiss_signs(all: &str, lower: &str) -> usize {
+    let matches =
+        |re: &LazyLock<Option<Regex>>, text: &str| re.as_ref().is_some_and(|r| r.is_match(text));
+    let rate_on_tax_line = lower.lines().any(|line| {
+        has_word(line, &["mwst", "tva", "iva", "vat", "mehrwertsteuer"])
+            && matches(&SWISS_RATE, line)
+    });
+    [
+        matches(&SWISS_UID, all),
+        has_word(lower, &["schweiz", "suisse", "svizzera", "switzerland"]),
+        rate_on_tax_line,
+        matches(&APOSTROPHE_THOUSANDS, all),
+    ]
+    .into_iter()
+    .filter(|&sign| sign)
+    .count()
+}
+
 fn words(lower: &str) -> impl Iterator<Item = &str> {
     lower
         .split(|c: char| !(c.is_alphanumeric() || c == '$' || c == '.' || c == '/'))
@@ -162,7 +198,9 @@ pub(crate) fn detect(lines: &[String]) -> Option<Suggestion<String>> {
             }
             match word {
                 // "Fr" alone is also an OCR fragment or a French abbreviation: a weak sign.
-                "fr" if has_amount => add("CHF", 0.55, index, weight),
+                "fr" if FRANC_AMOUNT.as_ref().is_some_and(|r| r.is_match(line)) => {
+                    add("CHF", 0.55, index, weight)
+                }
                 "sfr" if has_amount => add("CHF", 0.85, index, weight),
                 "kr" if has_amount => {
                     let code = if has_word(&lower_all, &["mva", "norge"]) {
@@ -204,6 +242,12 @@ pub(crate) fn detect(lines: &[String]) -> Option<Suggestion<String>> {
         Some(("CAD", 0.45, "Canadian address"))
     } else if has_word(&lower_all, &["vat"]) && matches(&UK_POSTCODE) {
         Some(("GBP", 0.4, "United Kingdom address"))
+    } else if swiss_signs(&all, &lower_all) > 0 {
+        Some((
+            "CHF",
+            0.45,
+            "Swiss company number, VAT rate or number style",
+        ))
     } else if has_word(
         &lower_all,
         &["mwst", "ust", "tva", "iva", "btw", "umsatzsteuer"],
@@ -263,6 +307,32 @@ mod tests {
             Some("GBP")
         );
         assert_eq!(code("Euro-Pallet"), None);
+    }
+
+    #[test]
+    fn a_french_vat_number_is_no_franc_and_swiss_signs_tell_francs_from_euros() {
+        // "FR" followed by digits is a French VAT number; the euro sign decides.
+        assert_eq!(
+            code("N° TVA FR 80363492\nTotal 8,60 €").as_deref(),
+            Some("EUR")
+        );
+        assert_eq!(code("Total 86.50 Fr.").as_deref(), Some("CHF"));
+        // No currency printed: the Swiss company number, a Swiss rate or the apostrophe decide.
+        assert_eq!(
+            code("MWST-Nr. CHE-252.878.46\nGesamttotal 177.00").as_deref(),
+            Some("CHF")
+        );
+        assert_eq!(
+            code("Gesamttotal 177.00\ninkl. 8.1% MWST").as_deref(),
+            Some("CHF")
+        );
+        assert_eq!(
+            code("Netto 4'252.70\nGesamt 4'597.17").as_deref(),
+            Some("CHF")
+        );
+        assert_eq!(code("Summe 23,80\nMwSt 19% 3,80").as_deref(), Some("EUR"));
+        // A rate that only looks Swiss outside a tax line is no sign.
+        assert_eq!(code("Rabatt 2.5%\nMwSt 19% 3,80").as_deref(), Some("EUR"));
     }
 
     #[test]
