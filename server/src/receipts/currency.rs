@@ -5,6 +5,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use super::date::DateOrder;
 use super::suggest::Suggestion;
 
 /// ISO codes recognised when written in capitals as a word.
@@ -51,9 +52,13 @@ pub(crate) fn is_zero_decimal(code: &str) -> bool {
     matches!(code, "JPY" | "KRW" | "HUF" | "ISK" | "VND" | "CLP")
 }
 
-/// Whether ambiguous numeric dates are month-first for this currency.
-pub(crate) fn prefers_month_first(code: Option<&str>) -> bool {
-    matches!(code, Some("USD") | Some("CAD"))
+/// The order of numeric dates in the countries that pay in this currency.
+pub(crate) fn date_order(code: Option<&str>) -> DateOrder {
+    match code {
+        Some("USD" | "CAD") => DateOrder::MonthFirst,
+        Some("SEK" | "JPY" | "CNY" | "KRW" | "HUF") => DateOrder::YearFirst,
+        _ => DateOrder::DayFirst,
+    }
 }
 
 static CA_POSTCODE: LazyLock<Option<Regex>> =

@@ -27,6 +27,17 @@ struct Found {
     text: String,
 }
 
+/// The order of a numeric date whose parts could be read more than one way: `04/05/24`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DateOrder {
+    /// `04/05/24` is the 4th of May 2024 (most of the world).
+    DayFirst,
+    /// `04/05/24` is April 5th, 2024 (the United States, Canada).
+    MonthFirst,
+    /// `24-05-04` is the 4th of May 2024 (Sweden, Japan, China, Korea, Hungary).
+    YearFirst,
+}
+
 fn re(pattern: &str) -> Option<Regex> {
     Regex::new(pattern).ok()
 }
@@ -91,8 +102,49 @@ fn number(s: Option<regex::Match<'_>>) -> Option<u32> {
     s?.as_str().parse().ok()
 }
 
+/// Whether a receipt could be dated so: not in the future, not more than ten years back.
+fn plausible(date: NaiveDate, today: NaiveDate) -> bool {
+    date <= today + Duration::days(1) && date >= today - Duration::days(3660)
+}
+
+/// A numeric date with a two-digit last part read year first (`24-07-27`: 27 July 2024), when
+/// that is how the locale writes dates or when every other reading is implausible (27 July
+/// 1927, or a date in the future) and this one is not. Dots are never year first. Unsure
+/// (ambiguous) when a day- or month-first reading would have been plausible too.
+fn year_first(
+    c: &regex::Captures<'_>,
+    order: DateOrder,
+    today: NaiveDate,
+) -> Option<(NaiveDate, Form)> {
+    let (first, sep, last) = (c.get(1)?.as_str(), c.get(2)?.as_str(), c.get(5)?.as_str());
+    if sep == "." || first.len() != 2 || last.len() != 2 {
+        return None;
+    }
+    let (a, b, y) = (number(c.get(1))?, number(c.get(3))?, number(c.get(5))?);
+    let date = NaiveDate::from_ymd_opt(2000 + a as i32, b, y)?;
+    if !plausible(date, today) {
+        return None;
+    }
+    let year = year_of(last, today)?;
+    let other = [
+        NaiveDate::from_ymd_opt(year, b, a),
+        NaiveDate::from_ymd_opt(year, a, b),
+    ]
+    .into_iter()
+    .flatten()
+    .any(|d| plausible(d, today));
+    if !other {
+        Some((date, Form::Numeric))
+    } else if order == DateOrder::YearFirst {
+        Some((date, Form::Ambiguous))
+    } else {
+        None
+    }
+}
+
 /// All dates in one line.
-fn dates_in(line: &str, index: usize, prefer_mdy: bool, today: NaiveDate) -> Vec<Found> {
+fn dates_in(line: &str, index: usize, order: DateOrder, today: NaiveDate) -> Vec<Found> {
+    let prefer_mdy = order == DateOrder::MonthFirst;
     let mut out: Vec<(usize, usize, Found)> = Vec::new();
     let mut push = |m: regex::Match<'_>, date: Option<NaiveDate>, form: Form| {
         if let Some(date) = date {
@@ -139,6 +191,10 @@ fn dates_in(line: &str, index: usize, prefer_mdy: bool, today: NaiveDate) -> Vec
                 continue;
             };
             if sep.as_str() != sep2.as_str() {
+                continue;
+            }
+            if let Some(year_first) = year_first(&c, order, today) {
+                push(all, Some(year_first.0), year_first.1);
                 continue;
             }
             let dmy = NaiveDate::from_ymd_opt(y, b, a);
@@ -268,12 +324,12 @@ fn has_any_word(lower: &str, words: &[&str]) -> bool {
 /// stay periods and dates in the future.
 pub(crate) fn pick_date(
     lines: &[String],
-    prefer_mdy: bool,
+    order: DateOrder,
     today: NaiveDate,
 ) -> Option<Suggestion<NaiveDate>> {
     let mut best: Option<(f32, Found)> = None;
     for (index, line) in lines.iter().enumerate() {
-        for found in dates_in(line, index, prefer_mdy, today) {
+        for found in dates_in(line, index, order, today) {
             let lower = line.to_lowercase();
             // A date alone on its line takes its label from the line above.
             let label_line = if lower.trim() == found.text.to_lowercase().trim() && index > 0 {
@@ -314,87 +370,5 @@ pub(crate) fn pick_date(
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
-mod tests {
-    use super::*;
-
-    fn today() -> NaiveDate {
-        NaiveDate::from_ymd_opt(2024, 12, 31).unwrap()
-    }
-
-    fn one(line: &str, mdy: bool) -> Option<String> {
-        pick_date(&[line.to_string()], mdy, today()).map(|s| s.value.to_string())
-    }
-
-    #[test]
-    fn regexes_compile() {
-        for r in [&*YMD, &*YMD_CJK, &*NUMERIC, &*DAY_MONTH, &*MONTH_DAY] {
-            assert!(r.is_some());
-        }
-    }
-
-    #[test]
-    fn many_formats() {
-        let cases = [
-            ("Date: 2024-03-05", "2024-03-05"),
-            ("2024/05/10 14:32", "2024-05-10"),
-            ("05.03.2024 12:01", "2024-03-05"),
-            ("05.03.24", "2024-03-05"),
-            ("5 Mar 2024", "2024-03-05"),
-            ("05-Mar-2024", "2024-03-05"),
-            ("March 5, 2024", "2024-03-05"),
-            ("Mar. 5th 2024", "2024-03-05"),
-            ("5th of March 2024", "2024-03-05"),
-            ("5. März 2024", "2024-03-05"),
-            ("Le 5 mars 2024", "2024-03-05"),
-            ("1er avril 2024", "2024-04-01"),
-            ("5 de marzo de 2024", "2024-03-05"),
-            ("12 décembre 2024", "2024-12-12"),
-            ("2024年3月5日", "2024-03-05"),
-            ("14/03/2024", "2024-03-14"),
-            ("03/14/2024", "2024-03-14"),
-        ];
-        for (text, want) in cases {
-            assert_eq!(one(text, false).as_deref(), Some(want), "{text}");
-        }
-    }
-
-    #[test]
-    fn ambiguous_numeric_dates_follow_the_locale_hint() {
-        assert_eq!(one("04/05/2024", false).as_deref(), Some("2024-05-04"));
-        assert_eq!(one("04/05/2024", true).as_deref(), Some("2024-04-05"));
-        // Dots are European whatever the currency.
-        assert_eq!(one("04.05.2024", true).as_deref(), Some("2024-05-04"));
-        // A reading in the future loses to one in the past.
-        let today = NaiveDate::from_ymd_opt(2024, 5, 1).unwrap();
-        let s = pick_date(&["04/05/2024".to_string()], true, today).unwrap();
-        assert_eq!(s.value.to_string(), "2024-04-05");
-        let s = pick_date(&["04/05/2024".to_string()], false, today).unwrap();
-        assert_eq!(s.value.to_string(), "2024-04-05");
-    }
-
-    #[test]
-    fn due_dates_and_stay_periods_lose() {
-        let lines: Vec<String> = [
-            "Arrival: 01/03/2024",
-            "Departure: 04/03/2024",
-            "Due date: 2024-04-04",
-            "Invoice date: 2024-03-05",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-        let s = pick_date(&lines, false, today()).unwrap();
-        assert_eq!(s.value.to_string(), "2024-03-05");
-        assert!(s.source.contains("Invoice date"));
-    }
-
-    #[test]
-    fn not_dates() {
-        assert_eq!(one("Total 12.50", false), None);
-        assert_eq!(one("Tel 030 1234 5678", false), None);
-        assert_eq!(one("32/13/2024", false), None);
-        assert_eq!(one("Table 5 Mar", false), None);
-        assert_eq!(one("2 items 2024", false), None);
-    }
-}
+#[path = "date_tests.rs"]
+mod tests;

@@ -7,7 +7,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use super::amount::scan_amounts;
-use super::currency::{self, is_zero_decimal, prefers_month_first};
+use super::currency::{self, date_order, is_zero_decimal};
 use super::date::pick_date;
 use super::keywords::{group_role, label_hits, says_included, Hit, Role};
 use super::supplier::pick_supplier;
@@ -96,7 +96,7 @@ pub fn suggest(text: &str, today: NaiveDate) -> Suggestions {
     let tax_rate = pick_tax_rate(&lines, &printed, money.net.as_ref(), money.tax.as_ref());
     Suggestions {
         supplier: pick_supplier(&lines),
-        expense_date: pick_date(&lines, prefers_month_first(code), today),
+        expense_date: pick_date(&lines, date_order(code), today),
         net: money.net,
         tax: money.tax,
         total: money.total,

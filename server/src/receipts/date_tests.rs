@@ -1,0 +1,126 @@
+//! Dates on receipts: the formats read, the locale's order of day, month and year, and the
+//! dates that lose (due dates, stays, the future).
+#![allow(clippy::unwrap_used)]
+
+use super::DateOrder::{DayFirst, MonthFirst, YearFirst};
+use super::*;
+use chrono::NaiveDate;
+
+fn today() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2024, 12, 31).unwrap()
+}
+
+fn one(line: &str, mdy: bool) -> Option<String> {
+    in_order(line, if mdy { MonthFirst } else { DayFirst })
+}
+
+fn in_order(line: &str, order: DateOrder) -> Option<String> {
+    pick_date(&[line.to_string()], order, today()).map(|s| s.value.to_string())
+}
+
+#[test]
+fn regexes_compile() {
+    for r in [&*YMD, &*YMD_CJK, &*NUMERIC, &*DAY_MONTH, &*MONTH_DAY] {
+        assert!(r.is_some());
+    }
+}
+
+#[test]
+fn many_formats() {
+    let cases = [
+        ("Date: 2024-03-05", "2024-03-05"),
+        ("2024/05/10 14:32", "2024-05-10"),
+        ("05.03.2024 12:01", "2024-03-05"),
+        ("05.03.24", "2024-03-05"),
+        ("5 Mar 2024", "2024-03-05"),
+        ("05-Mar-2024", "2024-03-05"),
+        ("March 5, 2024", "2024-03-05"),
+        ("Mar. 5th 2024", "2024-03-05"),
+        ("5th of March 2024", "2024-03-05"),
+        ("5. März 2024", "2024-03-05"),
+        ("Le 5 mars 2024", "2024-03-05"),
+        ("1er avril 2024", "2024-04-01"),
+        ("5 de marzo de 2024", "2024-03-05"),
+        ("12 décembre 2024", "2024-12-12"),
+        ("2024年3月5日", "2024-03-05"),
+        ("14/03/2024", "2024-03-14"),
+        ("03/14/2024", "2024-03-14"),
+    ];
+    for (text, want) in cases {
+        assert_eq!(one(text, false).as_deref(), Some(want), "{text}");
+    }
+}
+
+#[test]
+fn ambiguous_numeric_dates_follow_the_locale_hint() {
+    assert_eq!(one("04/05/2024", false).as_deref(), Some("2024-05-04"));
+    assert_eq!(one("04/05/2024", true).as_deref(), Some("2024-04-05"));
+    // Dots are European whatever the currency.
+    assert_eq!(one("04.05.2024", true).as_deref(), Some("2024-05-04"));
+    // A reading in the future loses to one in the past.
+    let today = NaiveDate::from_ymd_opt(2024, 5, 1).unwrap();
+    let s = pick_date(&["04/05/2024".to_string()], MonthFirst, today).unwrap();
+    assert_eq!(s.value.to_string(), "2024-04-05");
+    let s = pick_date(&["04/05/2024".to_string()], DayFirst, today).unwrap();
+    assert_eq!(s.value.to_string(), "2024-04-05");
+}
+
+#[test]
+fn due_dates_and_stay_periods_lose() {
+    let lines: Vec<String> = [
+        "Arrival: 01/03/2024",
+        "Departure: 04/03/2024",
+        "Due date: 2024-04-04",
+        "Invoice date: 2024-03-05",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let s = pick_date(&lines, DayFirst, today()).unwrap();
+    assert_eq!(s.value.to_string(), "2024-03-05");
+    assert!(s.source.contains("Invoice date"));
+}
+
+#[test]
+fn not_dates() {
+    assert_eq!(one("Total 12.50", false), None);
+    assert_eq!(one("Tel 030 1234 5678", false), None);
+    assert_eq!(one("32/13/2024", false), None);
+    assert_eq!(one("Table 5 Mar", false), None);
+    assert_eq!(one("2 items 2024", false), None);
+}
+
+#[test]
+fn two_digit_year_first_dates_by_locale_or_when_nothing_else_fits() {
+    // Today is 2024-12-31: read day first, 24-07-27 would be 24 July 1927 (or 2027).
+    assert_eq!(
+        one("Datum: 24-07-27 12:51", false).as_deref(),
+        Some("2024-07-27")
+    );
+    assert_eq!(
+        in_order("Datum: 24-07-27", YearFirst).as_deref(),
+        Some("2024-07-27")
+    );
+    // Where every reading is plausible, the locale decides.
+    assert_eq!(
+        in_order("24-05-04", YearFirst).as_deref(),
+        Some("2024-05-04")
+    );
+    assert_eq!(
+        in_order("04-05-24", DayFirst).as_deref(),
+        Some("2024-05-04")
+    );
+    assert_eq!(
+        in_order("05-04-24", MonthFirst).as_deref(),
+        Some("2024-05-04")
+    );
+    // Dots are day first everywhere, and four-digit years are read as they are.
+    assert_eq!(
+        in_order("04.05.24", YearFirst).as_deref(),
+        Some("2024-05-04")
+    );
+    assert_eq!(
+        in_order("2024-05-04", DayFirst).as_deref(),
+        Some("2024-05-04")
+    );
+}
