@@ -39,10 +39,12 @@ const TABLE: &[(&[&str], Role, f32)] = &[
         "rechnungsbetrag", "gesamttotal", "endbetrag", "endsumme", "zu zahlen", "zahlbetrag", "bruttobetrag",
         "summe brutto", "brutto", "importe total", "total a pagar", "total factura",
         "totale da pagare", "totale complessivo", "te betalen", "totaalbedrag", "合計", "お会計",
+        "att betala", "summa att betala", "at betale", "å betale", "i alt", "totalt att betala",
     ], Role::Total, STRONG_TOTAL),
     (&[
         "total", "totale", "totaal", "summe", "gesamt", "betrag", "importe", "montant", "sum",
-        "amount", "ttc", "gross", "total général", "total general", "saldo",
+        "amount", "ttc", "gross", "total général", "total general", "saldo", "totalt", "summa",
+        "totalsum",
     ], Role::Total, WEAK_TOTAL),
     (&[
         "subtotal", "sub-total", "sub total", "net", "netto", "nettobetrag", "nettosumme",
@@ -61,7 +63,8 @@ const TABLE: &[(&[&str], Role, f32)] = &[
         "cash", "change", "tendered", "visa", "mastercard", "amex", "card", "credit", "debit",
         "ec", "ec-karte", "girocard", "paid", "payment", "bar", "gegeben", "rückgeld", "zurück",
         "espèces", "especes", "cb", "carte", "rendu", "monnaie", "efectivo", "tarjeta", "cambio",
-        "contanti", "resto", "rounding",
+        "contanti", "resto", "rounding", "kontant", "kontanter", "växel", "vaxel", "byttepenge",
+        "veksel", "kort", "betalt",
         "rundung", "discount", "rabatt", "remise", "descuento", "savings", "you saved", "deposit",
         "pfand",
     ], Role::Payment, 0.5),
@@ -249,6 +252,14 @@ mod tests {
         assert_eq!(role_of("Service compris"), Some(Role::Payment));
         assert_eq!(role_of("Total incl. tip"), Some(Role::Total));
         assert_eq!(role_of("Total ex GST"), Some(Role::Net));
+        assert_eq!(role_of("ATT BETALA 12,40 kr"), Some(Role::Total));
+        assert_eq!(role_of("At betale 242,70 kr."), Some(Role::Total));
+        assert_eq!(role_of("I ALT 242,70"), Some(Role::Total));
+        assert_eq!(role_of("Totalt 215,55 kr"), Some(Role::Total));
+        assert_eq!(role_of("varav moms 6% 0,70"), Some(Role::Tax));
+        assert_eq!(role_of("Kontant 259,70"), Some(Role::Payment));
+        assert_eq!(role_of("Växel 10,00"), Some(Role::Payment));
+        assert_eq!(role_of("Byttepenge 17,00"), Some(Role::Payment));
         assert_eq!(role_of("Internet"), None);
         assert_eq!(role_of("Coffee"), None);
     }
