@@ -132,6 +132,35 @@ fn one_rate(printed: &[RateLine]) -> Option<PrintedRate> {
         })
 }
 
+/// The percentages printed on a line. A rate written with three decimals ("8.875%") is read
+/// as such, not as thousands: no tax rate runs into the thousands.
+fn rates_in(lower: &str) -> Vec<Decimal> {
+    scan_amounts(lower)
+        .into_iter()
+        .filter(|a| a.percent)
+        .filter_map(|a| {
+            let raw = lower.get(a.start..a.end)?;
+            let three_decimals = a.decimals == 0 && raw.matches(['.', ',']).count() == 1;
+            if three_decimals {
+                raw.replace(',', ".").parse::<Decimal>().ok()
+            } else {
+                Some(a.value)
+            }
+        })
+        .map(|v| v.normalize())
+        .collect()
+}
+
+/// A line that names the columns of a tax table: a tax label and a net or total label, and
+/// nothing but labels.
+fn is_table_header(lower: &str, hits: &[Hit]) -> bool {
+    scan_amounts(lower).is_empty()
+        && hits.iter().any(|h| h.role == Role::Tax)
+        && hits
+            .iter()
+            .any(|h| matches!(h.role, Role::Net | Role::Total))
+}
+
 /// Every rate printed beside a tax label, or in the row below a tax table's header.
 fn printed_rates(lines: &[String]) -> Vec<RateLine> {
     let mut printed = Vec::new();
@@ -141,29 +170,23 @@ fn printed_rates(lines: &[String]) -> Vec<RateLine> {
         if !hits.iter().any(|h| h.role == Role::Tax) {
             continue;
         }
-        let rates: Vec<_> = scan_amounts(lower)
-            .into_iter()
-            .filter(|a| a.percent)
-            .collect();
+        let rates = rates_in(lower);
         let mut rows = vec![(i, rates)];
-        // A table's header ("MwSt%  Netto  MwSt  Brutto"): the rates are on the rows below.
-        if rows[0].1.is_empty() && lower.contains('%') {
+        // A table's header ("MwSt%  Netto  MwSt  Brutto", "Moms Netto Moms Brutto"): the rates
+        // are on the rows below.
+        if rows[0].1.is_empty() && (lower.contains('%') || is_table_header(lower, &hits)) {
             rows = lowers
                 .iter()
                 .enumerate()
                 .skip(i + 1)
                 .take(4)
                 .take_while(|(_, n)| label_hits(n).is_empty())
-                .map(|(at, n)| {
-                    let rates = scan_amounts(n).into_iter().filter(|a| a.percent).collect();
-                    (at, rates)
-                })
+                .map(|(at, n)| (at, rates_in(n)))
                 .collect();
         }
         let included = says_included(lower);
         for (at, rates) in rows {
-            for a in rates {
-                let value = a.value.normalize();
+            for value in rates {
                 if value > Decimal::ZERO && value <= Decimal::from(50) {
                     printed.push(RateLine {
                         value,

@@ -327,6 +327,14 @@ fn the_tax_rate_is_suggested_as_sure_only_when_the_amounts_agree() {
     // A VAT table: the rate on the row under its header.
     let r = s("Café Sonnenschein\n05.03.2024\nSumme EUR 23,80\nMwSt%    Netto    MwSt   Brutto\n19%     20,00    3,80    23,80");
     assert_eq!(rate(&r).unwrap().0, "19");
+    // A header without '%' ("Moms Netto Moms Brutto") and a row whose rate has a letter.
+    let r = s("Konditori\n2024-10-18\nTotalt 215,55 kr\nMoms Netto Moms = Brutto\nA25% 172,44 43,11 215,55");
+    assert_eq!(rate(&r).unwrap().0, "25");
+    // A rate with three decimals is no thousands.
+    let r = s("Smoky Joe's\n05/18/2023\nSubtotal 121.20\nSales Tax 8.875% 10.76\nTOTAL $131.96");
+    let (v, c) = rate(&r).unwrap();
+    assert_eq!(v, "8.875");
+    assert!(c >= 0.9);
     // Printed, but the amounts read do not bear it out: offered, not sure.
     let r = s("Shop\n2024-03-01\nSubtotal 10.00\nTax 7% 2.00\nTotal 12.00");
     let (v, c) = rate(&r).unwrap();
