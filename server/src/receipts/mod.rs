@@ -46,6 +46,7 @@ mod resolve;
 mod sniff;
 pub mod suggest;
 mod supplier;
+mod vat_table;
 mod warp;
 mod wire;
 mod worker;

@@ -92,7 +92,8 @@ pub fn suggest(text: &str, today: NaiveDate) -> Suggestions {
     let candidates = collect_candidates(&lines, zero_decimal);
     let printed = printed_rates(&lines);
     let rate = one_rate(&printed);
-    let money = super::resolve::resolve(&candidates, &lines, zero_decimal, rate);
+    let mut money = super::resolve::resolve(&candidates, &lines, zero_decimal, rate);
+    super::vat_table::apply(&mut money, &lines, zero_decimal);
     let tax_rate = pick_tax_rate(&lines, &printed, money.net.as_ref(), money.tax.as_ref());
     Suggestions {
         supplier: pick_supplier(&lines),

@@ -1,0 +1,183 @@
+//! A receipt's VAT table: one row per tax rate with the net, the tax and the gross amount
+//! (`A 19%  27,35  5,20  32,55`). Where every row adds up (net + tax = gross, tax = net × rate)
+//! the table gives the receipt's net and tax as the sums of its rows, even when it has several
+//! rates and no one line says "net" or "tax" for the whole receipt.
+
+use rust_decimal::Decimal;
+
+use super::amount::scan_amounts;
+use super::resolve::Money;
+use super::suggest::Suggestion;
+
+/// How sure net and tax from a table are when the receipt's total confirms the table's gross.
+const CONFIRMED: f32 = 0.9;
+/// How sure they are when no total confirms it (filled in only where nothing else was read).
+const UNCONFIRMED: f32 = 0.5;
+
+/// The sums over a VAT table's rows.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct VatTable {
+    pub net: Decimal,
+    pub tax: Decimal,
+    pub gross: Decimal,
+    /// The line of its first row.
+    pub line: usize,
+}
+
+/// One row: the rate printed on it and the last three amounts, when they add up.
+fn row(line: &str, zero_decimal: bool) -> Option<(Decimal, Decimal, Decimal)> {
+    let amounts = scan_amounts(line);
+    let rate_at = amounts.iter().position(|a| a.percent)?;
+    let rate = amounts.get(rate_at)?.value;
+    let money: Vec<Decimal> = amounts
+        .iter()
+        .skip(rate_at + 1)
+        .filter(|a| a.is_money(zero_decimal))
+        .map(|a| a.value)
+        .collect();
+    let [net, tax, gross] = money.get(money.len().checked_sub(3)?..)? else {
+        return None;
+    };
+    let (net, tax, gross) = (*net, *tax, *gross);
+    let step = if zero_decimal {
+        Decimal::ONE
+    } else {
+        Decimal::new(1, 2)
+    };
+    let adds_up = net.checked_add(tax)?.checked_sub(gross)?.abs() <= step;
+    let expected = net.checked_mul(rate)?.checked_div(Decimal::from(100))?;
+    let rate_fits = expected.checked_sub(tax)?.abs() <= step.max(tax / Decimal::from(100));
+    (net > Decimal::ZERO && tax < net && adds_up && rate_fits).then_some((net, tax, gross))
+}
+
+/// The VAT table of a receipt, if its rows add up: rows are the lines that print a rate followed
+/// by a net, a tax and a gross amount that agree with each other. Rows need not be adjacent (a
+/// table may have a blank or unreadable line), but there must be at least one.
+pub(crate) fn vat_table(lines: &[String], zero_decimal: bool) -> Option<VatTable> {
+    let mut table: Option<VatTable> = None;
+    for (index, line) in lines.iter().enumerate() {
+        let Some((net, tax, gross)) = row(line, zero_decimal) else {
+            continue;
+        };
+        match &mut table {
+            Some(t) => {
+                t.net = t.net.checked_add(net)?;
+                t.tax = t.tax.checked_add(tax)?;
+                t.gross = t.gross.checked_add(gross)?;
+            }
+            None => {
+                table = Some(VatTable {
+                    net,
+                    tax,
+                    gross,
+                    line: index,
+                })
+            }
+        }
+    }
+    table
+}
+
+/// Net and tax from the VAT table. When the total read (less any tip after it) is the table's
+/// gross, the table's sums replace the net and tax read elsewhere (a row of the table read as
+/// "the" net is a common mistake on receipts with two rates) and are sure. When no total was
+/// read, the table fills in what is missing, unsure. When a total disagrees with the table,
+/// the table only fills in a missing net or tax, unsure.
+pub(crate) fn apply(money: &mut Money, lines: &[String], zero_decimal: bool) {
+    let Some(table) = vat_table(lines, zero_decimal) else {
+        return;
+    };
+    let step = if zero_decimal {
+        Decimal::ONE
+    } else {
+        Decimal::new(1, 2)
+    };
+    let tip = money.tip.as_ref().map_or(Decimal::ZERO, |t| t.value);
+    let near = |a: Decimal, b: Decimal| a.checked_sub(b).is_some_and(|gap| gap.abs() <= step);
+    let agrees = money.total.as_ref().is_some_and(|total| {
+        near(total.value, table.gross)
+            || total
+                .value
+                .checked_sub(tip)
+                .is_some_and(|less_tip| near(less_tip, table.gross))
+    });
+    let row = lines.get(table.line).map_or("", |l| l.trim());
+    let source = format!("VAT table from '{row}' (net + tax = gross on every row)");
+    let suggestion = |value: Decimal, confidence: f32| Suggestion {
+        value,
+        confidence,
+        source: source.clone(),
+    };
+    if agrees {
+        money.net = Some(suggestion(table.net, CONFIRMED));
+        money.tax = Some(suggestion(table.tax, CONFIRMED));
+        return;
+    }
+    if money.total.is_none() {
+        money.total = Some(suggestion(table.gross, UNCONFIRMED));
+    }
+    if money.net.is_none() {
+        money.net = Some(suggestion(table.net, UNCONFIRMED));
+    }
+    if money.tax.is_none() {
+        money.tax = Some(suggestion(table.tax, UNCONFIRMED));
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn table(text: &str, zero_decimal: bool) -> Option<(String, String, String)> {
+        let lines: Vec<String> = text.lines().map(str::to_string).collect();
+        vat_table(&lines, zero_decimal)
+            .map(|t| (t.net.to_string(), t.tax.to_string(), t.gross.to_string()))
+    }
+
+    #[test]
+    fn rows_that_add_up_are_summed() {
+        let two_rates = "TOTAL TTC 113,95 €\nTVA Total HT TVA sers\n\
+                         A 20% 43,37 8,68 52,05\nB 10% 56,27 5,63 61,90\nEspèces 115,95";
+        assert_eq!(
+            table(two_rates, false),
+            Some(("99.64".into(), "14.31".into(), "113.95".into()))
+        );
+        let glued = "Moms Netto Moms = Brutto\nA25% 172,44 43,11 215,55";
+        assert_eq!(
+            table(glued, false),
+            Some(("172.44".into(), "43.11".into(), "215.55".into()))
+        );
+        let yen = "A 10% 2,309 231 2,540\nB 8% 722 58 780";
+        assert_eq!(
+            table(yen, true),
+            Some(("3031".into(), "289".into(), "3320".into()))
+        );
+    }
+
+    #[test]
+    fn a_table_the_total_confirms_replaces_a_net_read_from_one_row() {
+        let today = chrono::NaiveDate::from_ymd_opt(2024, 12, 31).unwrap();
+        let text = "Brasserie\nTOTAL TTC 113,95 €\nTVA Total HT TVA sers\n\
+                    A 20% 43,37 8,68 52,05\nB 10% 56,27 5,63 61,90\nEspèces 115,95\n";
+        let s = super::super::suggest::suggest(text, today);
+        let (net, tax) = (s.net.unwrap(), s.tax.unwrap());
+        assert_eq!(net.value.to_string(), "99.64");
+        assert_eq!(tax.value.to_string(), "14.31");
+        assert!(net.confidence >= 0.6 && tax.confidence >= 0.6);
+        // A total that is not the table's gross: the table does not overrule what was read.
+        let text = "Shop\nNet 43,37\nTax 8,68\nTotal 60,00\nA 20% 43,37 8,68 52,05\n";
+        let s = super::super::suggest::suggest(text, today);
+        assert_eq!(s.total.unwrap().value.to_string(), "60.00");
+    }
+
+    #[test]
+    fn rows_that_do_not_add_up_or_fit_their_rate_are_no_table() {
+        // Net + tax is not the gross.
+        assert_eq!(table("A 19% 27,35 5,20 33,55", false), None);
+        // Adds up, but 5,20 is not 19 % of 27,35.
+        assert_eq!(table("A 7% 27,35 5,20 32,55", false), None);
+        // A tax line with two amounts only, and an item line without a rate.
+        assert_eq!(table("MwSt 19% 5,20 32,55\n2 x 3,50 7,00", false), None);
+    }
+}
