@@ -1,5 +1,7 @@
-//! Labels that tell what an amount on a receipt line is, in English,
-//! German, French, Spanish, Italian and Dutch.
+//! Labels that tell what an amount on a receipt line is, in English, German, French, Spanish,
+//! Italian, Dutch, the Scandinavian languages and Japanese.
+
+use super::cjk::is_cjk;
 
 /// What a labelled amount is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,6 +41,7 @@ const TABLE: &[(&[&str], Role, f32)] = &[
         "rechnungsbetrag", "gesamttotal", "endbetrag", "endsumme", "zu zahlen", "zahlbetrag", "bruttobetrag",
         "summe brutto", "brutto", "importe total", "total a pagar", "total factura",
         "totale da pagare", "totale complessivo", "te betalen", "totaalbedrag", "合計", "お会計",
+        "お支払金額", "お支払い金額", "ご請求金額", "請求金額", "合計金額", "税込合計",
         "att betala", "summa att betala", "at betale", "å betale", "i alt", "totalt att betala",
     ], Role::Total, STRONG_TOTAL),
     (&[
@@ -52,6 +55,7 @@ const TABLE: &[(&[&str], Role, f32)] = &[
         "hors taxe", "sous-total", "sous total", "base imponible", "base", "imponibile", "excl",
         "excl.", "exkl", "exkl.", "excluding", "before tax", "pre-tax", "subtotaal", "net amount",
         "net total", "warenwert", "ex gst", "ex. gst", "ex vat", "ex. vat", "ex tax", "小計",
+        "税抜金額", "税抜合計", "税抜",
     ], Role::Net, NET),
     (&[
         "vat", "v.a.t.", "tax", "taxes", "sales tax", "gst", "hst", "pst", "qst", "tps", "tvq",
@@ -64,7 +68,7 @@ const TABLE: &[(&[&str], Role, f32)] = &[
         "ec", "ec-karte", "girocard", "paid", "payment", "bar", "gegeben", "rückgeld", "zurück",
         "espèces", "especes", "cb", "carte", "rendu", "monnaie", "efectivo", "tarjeta", "cambio",
         "contanti", "resto", "rounding", "kontant", "kontanter", "växel", "vaxel", "byttepenge",
-        "veksel", "kort", "betalt",
+        "veksel", "kort", "betalt", "お預り", "お預かり", "お釣り", "お釣", "釣銭",
         "rundung", "discount", "rabatt", "remise", "descuento", "savings", "you saved", "deposit",
         "pfand",
     ], Role::Payment, 0.5),
@@ -86,6 +90,7 @@ const TABLE: &[(&[&str], Role, f32)] = &[
     ], Role::Id, 0.0),
 ];
 
+
 fn is_word_char(c: char) -> bool {
     c.is_alphanumeric()
 }
@@ -99,8 +104,12 @@ pub(crate) fn label_hits(lower: &str) -> Vec<Hit> {
             while let Some(pos) = lower.get(from..).and_then(|s| s.find(phrase)) {
                 let start = from + pos;
                 let end = start + phrase.len();
-                let before_ok = !lower[..start].chars().next_back().is_some_and(is_word_char);
-                let after_ok = !lower[end..].chars().next().is_some_and(is_word_char);
+                // Japanese and Chinese write words without spaces: a label in that script
+                // needs no boundary.
+                let cjk = phrase.chars().all(is_cjk);
+                let before_ok =
+                    cjk || !lower[..start].chars().next_back().is_some_and(is_word_char);
+                let after_ok = cjk || !lower[end..].chars().next().is_some_and(is_word_char);
                 if before_ok && after_ok {
                     found.push(Hit {
                         start,
@@ -260,6 +269,10 @@ mod tests {
         assert_eq!(role_of("Kontant 259,70"), Some(Role::Payment));
         assert_eq!(role_of("Växel 10,00"), Some(Role::Payment));
         assert_eq!(role_of("Byttepenge 17,00"), Some(Role::Payment));
+        assert_eq!(role_of("税抜金額 33,550"), Some(Role::Net));
+        assert_eq!(role_of("お支払金額 ¥36,905"), Some(Role::Total));
+        assert_eq!(role_of("合計金額 ¥36,905"), Some(Role::Total));
+        assert_eq!(role_of("お預り 3,338"), Some(Role::Payment));
         assert_eq!(role_of("Internet"), None);
         assert_eq!(role_of("Coffee"), None);
     }

@@ -28,6 +28,7 @@
 mod agree;
 mod amount;
 pub mod budget;
+mod cjk;
 mod currency;
 mod date;
 mod deskew;

@@ -62,7 +62,7 @@ fn cut(s: &str, max: usize) -> &str {
 
 /// Lines with unusual spaces unified and surrounding space trimmed.
 fn normalize_lines(text: &str) -> Vec<String> {
-    cut(text, MAX_TEXT_BYTES)
+    let lines = cut(text, MAX_TEXT_BYTES)
         .lines()
         .take(MAX_LINES)
         .map(|l| {
@@ -77,7 +77,8 @@ fn normalize_lines(text: &str) -> Vec<String> {
             l.trim().to_string()
         })
         .filter(|l| !l.is_empty())
-        .collect()
+        .collect();
+    super::cjk::tidy_lines(lines)
 }
 
 /// Reads suggestions from receipt text. Never panics.
