@@ -90,7 +90,6 @@ const TABLE: &[(&[&str], Role, f32)] = &[
     ], Role::Id, 0.0),
 ];
 
-
 fn is_word_char(c: char) -> bool {
     c.is_alphanumeric()
 }

@@ -43,6 +43,7 @@ mod pdf_images;
 mod placeholder;
 mod prepare;
 mod rasterise;
+mod rates;
 mod resolve;
 mod sniff;
 pub mod suggest;

@@ -9,7 +9,8 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use super::agree::{fits_rate, included_tax, plausible_rate, unit};
 use super::amount::scan_amounts;
 use super::keywords::{label_hits, Role};
-use super::suggest::{Candidate, PrintedRate, Suggestion};
+use super::rates::PrintedRate;
+use super::suggest::{Candidate, Suggestion};
 
 #[derive(Debug, Default)]
 pub(crate) struct Money {
