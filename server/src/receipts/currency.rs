@@ -55,9 +55,9 @@ pub(crate) fn is_zero_decimal(code: &str) -> bool {
 /// The order of numeric dates in the countries that pay in this currency.
 pub(crate) fn date_order(code: Option<&str>) -> DateOrder {
     match code {
-        Some("USD" | "CAD") => DateOrder::MonthFirst,
-        Some("SEK" | "JPY" | "CNY" | "KRW" | "HUF") => DateOrder::YearFirst,
-        _ => DateOrder::DayFirst,
+        Some("USD" | "CAD") => DateOrder::Mdy,
+        Some("SEK" | "JPY" | "CNY" | "KRW" | "HUF") => DateOrder::Ymd,
+        _ => DateOrder::Dmy,
     }
 }
 

@@ -31,11 +31,11 @@ struct Found {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum DateOrder {
     /// `04/05/24` is the 4th of May 2024 (most of the world).
-    DayFirst,
+    Dmy,
     /// `04/05/24` is April 5th, 2024 (the United States, Canada).
-    MonthFirst,
+    Mdy,
     /// `24-05-04` is the 4th of May 2024 (Sweden, Japan, China, Korea, Hungary).
-    YearFirst,
+    Ymd,
 }
 
 fn re(pattern: &str) -> Option<Regex> {
@@ -135,7 +135,7 @@ fn year_first(
     .any(|d| plausible(d, today));
     if !other {
         Some((date, Form::Numeric))
-    } else if order == DateOrder::YearFirst {
+    } else if order == DateOrder::Ymd {
         Some((date, Form::Ambiguous))
     } else {
         None
@@ -144,7 +144,7 @@ fn year_first(
 
 /// All dates in one line.
 fn dates_in(line: &str, index: usize, order: DateOrder, today: NaiveDate) -> Vec<Found> {
-    let prefer_mdy = order == DateOrder::MonthFirst;
+    let prefer_mdy = order == DateOrder::Mdy;
     let mut out: Vec<(usize, usize, Found)> = Vec::new();
     let mut push = |m: regex::Match<'_>, date: Option<NaiveDate>, form: Form| {
         if let Some(date) = date {

@@ -2,7 +2,7 @@
 //! dates that lose (due dates, stays, the future).
 #![allow(clippy::unwrap_used)]
 
-use super::DateOrder::{DayFirst, MonthFirst, YearFirst};
+use super::DateOrder::{Dmy, Mdy, Ymd};
 use super::*;
 use chrono::NaiveDate;
 
@@ -11,7 +11,7 @@ fn today() -> NaiveDate {
 }
 
 fn one(line: &str, mdy: bool) -> Option<String> {
-    in_order(line, if mdy { MonthFirst } else { DayFirst })
+    in_order(line, if mdy { Mdy } else { Dmy })
 }
 
 fn in_order(line: &str, order: DateOrder) -> Option<String> {
@@ -59,9 +59,9 @@ fn ambiguous_numeric_dates_follow_the_locale_hint() {
     assert_eq!(one("04.05.2024", true).as_deref(), Some("2024-05-04"));
     // A reading in the future loses to one in the past.
     let today = NaiveDate::from_ymd_opt(2024, 5, 1).unwrap();
-    let s = pick_date(&["04/05/2024".to_string()], MonthFirst, today).unwrap();
+    let s = pick_date(&["04/05/2024".to_string()], Mdy, today).unwrap();
     assert_eq!(s.value.to_string(), "2024-04-05");
-    let s = pick_date(&["04/05/2024".to_string()], DayFirst, today).unwrap();
+    let s = pick_date(&["04/05/2024".to_string()], Dmy, today).unwrap();
     assert_eq!(s.value.to_string(), "2024-04-05");
 }
 
@@ -76,7 +76,7 @@ fn due_dates_and_stay_periods_lose() {
     .iter()
     .map(|s| s.to_string())
     .collect();
-    let s = pick_date(&lines, DayFirst, today()).unwrap();
+    let s = pick_date(&lines, Dmy, today()).unwrap();
     assert_eq!(s.value.to_string(), "2024-03-05");
     assert!(s.source.contains("Invoice date"));
 }
@@ -98,29 +98,14 @@ fn two_digit_year_first_dates_by_locale_or_when_nothing_else_fits() {
         Some("2024-07-27")
     );
     assert_eq!(
-        in_order("Datum: 24-07-27", YearFirst).as_deref(),
+        in_order("Datum: 24-07-27", Ymd).as_deref(),
         Some("2024-07-27")
     );
     // Where every reading is plausible, the locale decides.
-    assert_eq!(
-        in_order("24-05-04", YearFirst).as_deref(),
-        Some("2024-05-04")
-    );
-    assert_eq!(
-        in_order("04-05-24", DayFirst).as_deref(),
-        Some("2024-05-04")
-    );
-    assert_eq!(
-        in_order("05-04-24", MonthFirst).as_deref(),
-        Some("2024-05-04")
-    );
+    assert_eq!(in_order("24-05-04", Ymd).as_deref(), Some("2024-05-04"));
+    assert_eq!(in_order("04-05-24", Dmy).as_deref(), Some("2024-05-04"));
+    assert_eq!(in_order("05-04-24", Mdy).as_deref(), Some("2024-05-04"));
     // Dots are day first everywhere, and four-digit years are read as they are.
-    assert_eq!(
-        in_order("04.05.24", YearFirst).as_deref(),
-        Some("2024-05-04")
-    );
-    assert_eq!(
-        in_order("2024-05-04", DayFirst).as_deref(),
-        Some("2024-05-04")
-    );
+    assert_eq!(in_order("04.05.24", Ymd).as_deref(), Some("2024-05-04"));
+    assert_eq!(in_order("2024-05-04", Dmy).as_deref(), Some("2024-05-04"));
 }
