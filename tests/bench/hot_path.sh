@@ -50,7 +50,7 @@ for pool in ${POOLS//,/ }; do
   echo "## MCP tools/call My claims {\"status\":\"Approved\"} ($DB, $N claims, database pool: $pool)"
   "$BENCH" mcp --url "$BASE/mcp" --tokens "$TOKENS" --tool expense_claims_my_claims --args '{"status":"Approved"}' \
     --concurrency 1,32 --requests "$REQ" --label "my_claims status=Approved pool=$pool" --server-pids "$PID" \
-    --json-out "$W/mcp.jsonl" --tags "db=$DB,claims=$N,pool=$pool" "${PGX[@]}" 2>&1 | grep -E "c=|server"
+    --json-out "$W/mcp.jsonl" --tags "db=$DB,claims=$N,pool=$pool" "${PGX[@]}" 2>&1 | grep -E "c=|server|first error"
   grep -E "VmRSS|Pss" "/proc/$PID/status" "/proc/$PID/smaps_rollup" 2>/dev/null | sed 's/^/  /' || true
   kill "$PID"; wait "$PID" 2>/dev/null || true; PID=""
 done
