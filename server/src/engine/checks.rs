@@ -92,8 +92,10 @@ fn same_or_with_tip(
         || tip.is_some_and(|t| (computed.saturating_add(t) - given).abs() <= tolerance)
 }
 
-/// Confidence from which a read value is held against an entered one.
-const CHECKED_FROM: f64 = 0.5;
+/// Confidence from which a read value is held against an entered one: the one from which the
+/// web form shows a suggestion as sure (`web::operations::receipt::SURE_FROM`), so a reading
+/// shown as unsure (a name that looks misread, an amount nothing confirms) never flags a claim.
+const CHECKED_FROM: f64 = 0.6;
 
 /// The suggestions stored for the file the operation's cross-check names.
 async fn read_suggestions(
