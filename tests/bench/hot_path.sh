@@ -12,35 +12,9 @@ set -euo pipefail
 DB=$1 N=$2 REQ=${3:-3000} POOLS=${4:-default}
 T="${CARGO_TARGET_DIR:-/work/.cache/bench-target}/release"
 FW=${FORMWORK_BIN:-$T/formwork}; BENCH=${FORMWORK_BENCH_BIN:-$T/formwork-bench}
-PG_URL="${PG_URL:-postgres://postgres@127.0.0.1:5432/test}"
-W=$(mktemp -d /tmp/hotpath.XXXX)
-PGX=()
-name=""
-if [ -n "${REUSE_DATABASE_URL:-}" ]; then
-  export DATABASE_URL=$REUSE_DATABASE_URL
-  [ "$DB" = postgres ] && name_of_db=${DATABASE_URL##*/} || name_of_db=""
-elif [ "$DB" = postgres ]; then
-  name="fw_hot_$$"; psql "$PG_URL" -qc "CREATE DATABASE $name"
-  export DATABASE_URL="${PG_URL%/*}/$name"; name_of_db=$name
-else
-  export DATABASE_URL="sqlite://$W/formwork.db?mode=rwc"; name_of_db=""
-fi
-if [ "$DB" = postgres ]; then
-  PGX=(--pid-cmd "psql '$PG_URL' -Atc \"SELECT pid FROM pg_stat_activity WHERE datname = '${name_of_db%%\?*}'\"")
-fi
-export FORMWORK_DATA_DIR=$W
-cleanup() {
-  [ -n "${PID:-}" ] && { kill "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; }
-  [ -n "$name" ] && psql "$PG_URL" -qc "DROP DATABASE IF EXISTS $name WITH (FORCE)"
-  rm -rf "$W"
-}
-trap cleanup EXIT
 cd "$(dirname "$0")/../.."
-if [ -z "${REUSE_DATABASE_URL:-}" ]; then
-  t0=$SECONDS; "$FW" demo generate --claims "$N" --users 50 2>&1 | tail -1; echo "generated in $((SECONDS-t0)) s"
-fi
-"$FW" mcp enable >/dev/null
-TOKENS=$(for i in $(seq -f "%03g" 1 32); do "$FW" token create --user "emp$i" --name bench; done | paste -sd, -)
+PREFIX=hot
+. tests/bench/claims_db.sh
 for pool in ${POOLS//,/ }; do
   POOL_ARG=()
   [ "$pool" != default ] && POOL_ARG=(--db-max-connections "$pool")

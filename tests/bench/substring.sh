@@ -11,36 +11,9 @@
 set -euo pipefail
 DB=$1 N=$2 REQ=${3:-2000}
 T="${CARGO_TARGET_DIR:-/work/.cache/bench-target}/release"; FW=$T/formwork; BENCH=$T/formwork-bench
-PG_URL="${PG_URL:-postgres://postgres@127.0.0.1:5432/test}"
-W=$(mktemp -d /tmp/substrbench.XXXX)
-PGX=()
-name=""
-if [ -n "${REUSE_DATABASE_URL:-}" ]; then
-  export DATABASE_URL=$REUSE_DATABASE_URL
-  if [ "$DB" = postgres ]; then
-    PGX=(--pid-cmd "psql '$PG_URL' -Atc \"SELECT pid FROM pg_stat_activity WHERE datname = '${DATABASE_URL##*/}'\"")
-  fi
-elif [ "$DB" = postgres ]; then
-  name="fw_substr_$$"; psql "$PG_URL" -qc "CREATE DATABASE $name"
-  export DATABASE_URL="${PG_URL%/*}/$name"
-  # PostgreSQL's backends serving this database count as the server's CPU.
-  PGX=(--pid-cmd "psql '$PG_URL' -Atc \"SELECT pid FROM pg_stat_activity WHERE datname = '$name'\"")
-else
-  export DATABASE_URL="sqlite://$W/formwork.db?mode=rwc"
-fi
-export FORMWORK_DATA_DIR=$W
-cleanup() {
-  [ -n "${PID:-}" ] && { kill "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; }
-  [ -n "$name" ] && psql "$PG_URL" -qc "DROP DATABASE IF EXISTS $name WITH (FORCE)"
-  rm -rf "$W"
-}
-trap cleanup EXIT
 cd "$(dirname "$0")/../.."
-if [ -z "${REUSE_DATABASE_URL:-}" ]; then
-  t0=$SECONDS; "$FW" demo generate --claims "$N" --users 50 2>&1 | tail -1; echo "generated in $((SECONDS-t0)) s"
-fi
-"$FW" mcp enable >/dev/null
-TOKENS=$(for i in $(seq -f "%03g" 1 32); do "$FW" token create --user "emp$i" --name bench; done | paste -sd, -)
+PREFIX=substr
+. tests/bench/claims_db.sh
 echo "## in-process, 1 client: the scan, then the substring index (page and total in one statement)"
 "$BENCH" engine --database-url "$DATABASE_URL" --user emp001 --requests 500 --json-out "$W/engine.jsonl" \
   | grep -E "supplier contains inn"
