@@ -155,25 +155,23 @@ pub(crate) fn find_paper(grey: &GrayImage) -> Option<[Point; 4]> {
     let rows = sh / 10..sh - sh / 10;
     let columns = sw / 10..sw - sw / 10;
     let mut sides: [Vec<(f32, f32)>; 4] = Default::default();
-    for y in rows.clone() {
-        let values = row(y);
-        if let Some(x) = first_step(&values) {
-            sides[0].push((y as f32, x as f32));
+    // The step from each end of a row (left and right sides) or column (top and bottom), at
+    // `at` along the other axis.
+    let mut edges = |values: Vec<f32>, at: usize, [near, far]: [usize; 2]| {
+        let last = values.len().saturating_sub(1);
+        if let Some(i) = first_step(&values) {
+            sides[near].push((at as f32, i as f32));
         }
         let reversed: Vec<f32> = values.into_iter().rev().collect();
-        if let Some(x) = first_step(&reversed) {
-            sides[1].push((y as f32, (sw - 1 - x) as f32));
+        if let Some(i) = first_step(&reversed) {
+            sides[far].push((at as f32, (last - i) as f32));
         }
+    };
+    for y in rows.clone() {
+        edges(row(y), y, [0, 1]);
     }
     for x in columns.clone() {
-        let values = column(x);
-        if let Some(y) = first_step(&values) {
-            sides[2].push((x as f32, y as f32));
-        }
-        let reversed: Vec<f32> = values.into_iter().rev().collect();
-        if let Some(y) = first_step(&reversed) {
-            sides[3].push((x as f32, (sh - 1 - y) as f32));
-        }
+        edges(column(x), x, [2, 3]);
     }
     let left = fit_line(&sides[0], rows.len())?;
     let right = fit_line(&sides[1], rows.len())?;

@@ -134,40 +134,46 @@ fn least_skew(cut: bool) -> f32 {
 
 /// The brightness of the paper: the level nine in ten pixels are darker than.
 fn paper_level(grey: &GrayImage) -> u8 {
+    let want = grey.pixels().len() as u64 * 9 / 10;
+    if want == 0 {
+        return 0;
+    }
+    // At least `want` pixels at or below the level: more than `want - 1`.
+    level_past(&histogram(grey), 0..256, want - 1).map_or(255, |l| l as u8)
+}
+
+/// How many pixels have each grey level.
+fn histogram(grey: &GrayImage) -> [u64; 256] {
     let mut histogram = [0u64; 256];
     for p in grey.pixels() {
         histogram[usize::from(p[0])] += 1;
     }
-    let want = grey.pixels().len() as u64 * 9 / 10;
+    histogram
+}
+
+/// The first of `levels`, in their order, by which more than `count` pixels have been counted.
+fn level_past(
+    histogram: &[u64; 256],
+    levels: impl Iterator<Item = usize>,
+    count: u64,
+) -> Option<usize> {
     let mut seen = 0u64;
-    (0..=255u8)
-        .find(|&l| {
-            seen += histogram[usize::from(l)];
-            seen >= want
-        })
-        .unwrap_or(255)
+    for l in levels {
+        seen += histogram[l];
+        if seen > count {
+            return Some(l);
+        }
+    }
+    None
 }
 
 /// Spreads the grey levels so that the darkest print is black and the paper white (faded
 /// print comes out dark again).
 pub(crate) fn stretch_contrast(grey: &GrayImage) -> GrayImage {
-    let mut histogram = [0u64; 256];
-    for p in grey.pixels() {
-        histogram[usize::from(p[0])] += 1;
-    }
+    let histogram = histogram(grey);
     let clip = (grey.pixels().len() as f32 * STRETCH_CLIP) as u64;
-    let level_at = |levels: Vec<usize>| {
-        let mut seen = 0u64;
-        levels
-            .into_iter()
-            .find(|&l| {
-                seen += histogram[l];
-                seen > clip
-            })
-            .unwrap_or(0)
-    };
-    let dark = level_at((0..256).collect());
-    let light = level_at((0..256).rev().collect());
+    let dark = level_past(&histogram, 0..256, clip).unwrap_or(0);
+    let light = level_past(&histogram, (0..256).rev(), clip).unwrap_or(0);
     if light <= dark + 16 {
         // A blank or nearly uniform picture: nothing to stretch.
         return grey.clone();
