@@ -5,6 +5,7 @@
 
 use rust_decimal::Decimal;
 
+use super::agree::unit;
 use super::amount::scan_amounts;
 use super::resolve::Money;
 use super::suggest::Suggestion;
@@ -39,11 +40,7 @@ fn row(line: &str, zero_decimal: bool) -> Option<(Decimal, Decimal, Decimal)> {
         return None;
     };
     let (net, tax, gross) = (*net, *tax, *gross);
-    let step = if zero_decimal {
-        Decimal::ONE
-    } else {
-        Decimal::new(1, 2)
-    };
+    let step = unit(zero_decimal);
     let adds_up = net.checked_add(tax)?.checked_sub(gross)?.abs() <= step;
     let expected = net.checked_mul(rate)?.checked_div(Decimal::from(100))?;
     let rate_fits = expected.checked_sub(tax)?.abs() <= step.max(tax / Decimal::from(100));
@@ -87,11 +84,7 @@ pub(crate) fn apply(money: &mut Money, lines: &[String], zero_decimal: bool) {
     let Some(table) = vat_table(lines, zero_decimal) else {
         return;
     };
-    let step = if zero_decimal {
-        Decimal::ONE
-    } else {
-        Decimal::new(1, 2)
-    };
+    let step = unit(zero_decimal);
     let tip = money.tip.as_ref().map_or(Decimal::ZERO, |t| t.value);
     let near = |a: Decimal, b: Decimal| a.checked_sub(b).is_some_and(|gap| gap.abs() <= step);
     let agrees = money.total.as_ref().is_some_and(|total| {
