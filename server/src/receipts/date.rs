@@ -104,7 +104,17 @@ fn number(s: Option<regex::Match<'_>>) -> Option<u32> {
 
 /// Whether a receipt could be dated so: not in the future, not more than ten years back.
 fn plausible(date: NaiveDate, today: NaiveDate) -> bool {
-    date <= today + Duration::days(1) && date >= today - Duration::days(3660)
+    !in_future(date, today) && !too_old(date, today)
+}
+
+/// Later than tomorrow (a day's grace for time zones).
+fn in_future(date: NaiveDate, today: NaiveDate) -> bool {
+    date > today + Duration::days(1)
+}
+
+/// More than ten years back.
+fn too_old(date: NaiveDate, today: NaiveDate) -> bool {
+    date < today - Duration::days(3660)
 }
 
 /// A numeric date with a two-digit last part read year first (`24-07-27`: 27 July 2024), when
@@ -347,10 +357,10 @@ pub(crate) fn pick_date(
             } else if has_any_word(&label_line, DATE_WORDS) {
                 score += 0.12;
             }
-            if found.date > today + Duration::days(1) {
+            if in_future(found.date, today) {
                 score -= 0.5;
             }
-            if found.date < today - Duration::days(3660) {
+            if too_old(found.date, today) {
                 score -= 0.3;
             }
             if best.as_ref().is_none_or(|(s, _)| score > *s + 1e-6) {
