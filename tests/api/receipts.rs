@@ -244,3 +244,88 @@ async fn the_same_receipt_twice_is_noticed() {
         "the record page warns"
     );
 }
+
+/// The tuning receipts of the held-apart corpus that print a tip (`seed-data/receipts/corpus`;
+/// only the tuning part may be named by a test).
+fn tuning_receipts_with_a_tip() -> Vec<Value> {
+    let text = std::fs::read_to_string(repo_root().join("seed-data/receipts/corpus/manifest.json"))
+        .unwrap();
+    let m: Value = serde_json::from_str(&text).unwrap();
+    m["receipts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["part"] == "tuning" && r["tip"].as_str().is_some_and(|t| !t.is_empty()))
+        .cloned()
+        .collect()
+}
+
+/// A photographed restaurant receipt with a tip, end to end over MCP: the server reads the tip,
+/// so the printed grand total (net + tax + tip) is accepted as the total to verify, while the
+/// same grand total is refused on a claim whose receipt prints no tip, and a total off by more
+/// than the tip is refused on the tipped claim too.
+#[tokio::test]
+async fn the_printed_total_of_a_receipt_with_a_tip_is_accepted() {
+    let app = spawn_app().await;
+    app.enable_mcp().await;
+    let token = app.token("alice");
+    let tipped = tuning_receipts_with_a_tip();
+    let r = tipped
+        .first()
+        .expect("the tuning part has a receipt with a tip");
+    let file = format!("corpus/{}", r["file"].as_str().unwrap());
+    let (id, read) = draft_with_receipt(&app, &token, &file).await;
+    let tip = &read["structuredContent"]["server_suggestions"]["tip"];
+    assert_eq!(tip["value"], r["tip"], "the tip is read: {read}");
+    assert!(
+        tip["confidence"].as_f64().unwrap() >= 0.6,
+        "and shown as sure: {tip}"
+    );
+    let fill = |id: i64, total: &str| {
+        json!({
+            "record_id": id, "supplier": r["supplier"], "expense_date": r["expense_date"],
+            "net": r["net"], "tax": r["tax"], "currency": r["currency"], "total": total,
+        })
+    };
+    let off = call_tool(
+        &app,
+        &token,
+        "expense_claims_fill_receipt_fields",
+        fill(id, "999.99"),
+    )
+    .await;
+    assert_eq!(
+        off["isError"], true,
+        "a total that is not net + tax (+ tip): {off}"
+    );
+    let filled = call_tool(
+        &app,
+        &token,
+        "expense_claims_fill_receipt_fields",
+        fill(id, r["total"].as_str().unwrap()),
+    )
+    .await;
+    assert_eq!(
+        filled["isError"], false,
+        "the printed grand total: {filled}"
+    );
+    let record = &filled["structuredContent"]["record"];
+    assert_eq!(record["net"], r["net"]);
+    assert_eq!(record["tax"], r["tax"]);
+
+    // The same amounts on a claim whose receipt prints no tip: the grand total does not add up.
+    let (plain, _) = draft_with_receipt(&app, &token, "01_cafe_berlin.jpg").await;
+    let refused = call_tool(
+        &app,
+        &token,
+        "expense_claims_fill_receipt_fields",
+        fill(plain, r["total"].as_str().unwrap()),
+    )
+    .await;
+    assert_eq!(
+        refused["isError"], true,
+        "no tip to make up the difference: {refused}"
+    );
+    let text = refused["content"][0]["text"].as_str().unwrap_or_default();
+    assert!(text.contains("does not match"), "{text}");
+}

@@ -8,7 +8,8 @@
 //! filterable column, so a process serving the previous definition for a moment reads complete
 //! values. PostgreSQL answers the same filters from a GIN index over the lines and keeps nothing
 //! here. Derived data: left out of backups, rebuilt at start.
-use super::query::{Ahead, Predicate, PredicateOp};
+use super::ahead::{Probe, Reads};
+use super::query::{Predicate, PredicateOp};
 use super::{get, Dialect, Result, Store};
 use sea_orm::{DatabaseTransaction, Value};
 
@@ -41,7 +42,7 @@ pub(super) fn uses_line_index(d: Dialect, p: &Predicate) -> bool {
 }
 
 /// How many records may hold a value before a filter on it is tested record by record
-/// ([`Ahead::Common`]) rather than answered with the list of those records: below it the list is
+/// ([`Ahead::Common`](super::query::Ahead::Common)) rather than answered with the list of those records: below it the list is
 /// short and the page reads just those records; above it the page walks its own order (and the
 /// count ahead at most `COUNT_AHEAD` matches past it), finding a match every few records.
 pub(super) const COMMON_VALUE_RECORDS: usize = 2_000;
@@ -68,34 +69,28 @@ pub(super) fn has_line_sql(
     })
 }
 
-impl Store {
-    /// Whether many records hold the value a line-index predicate looks for (more than
-    /// [`COMMON_VALUE_RECORDS`]): counted in the index's primary key, and never past that.
-    pub(super) async fn line_value_ahead(&self, app_id: i64, p: &Predicate) -> Result<Ahead> {
-        let Some((field, col)) = parts(&p.field) else {
-            return Ok(Ahead::Nothing);
-        };
-        let sql = format!(
-            "SELECT COUNT(*) AS n FROM (SELECT 1 FROM record_line_values WHERE app_id = ? AND field = ? AND col = ? AND value = json_extract(?, '$') LIMIT {}) AS holding",
-            COMMON_VALUE_RECORDS + 1
-        );
-        let values = vec![
-            app_id.into(),
-            field.to_string().into(),
-            col.to_string().into(),
-            p.value.clone().into(),
-        ];
-        let n = match self.one(&sql, values).await? {
-            Some(row) => get::<i64>(&row, "n")?,
-            None => 0,
-        };
-        Ok(if n > COMMON_VALUE_RECORDS as i64 {
-            Ahead::Common
-        } else {
-            Ahead::Nothing
-        })
-    }
+/// The probe of a line-index predicate: whether many records hold the value (more than
+/// [`COMMON_VALUE_RECORDS`]), counted in the index's primary key and never past that.
+pub(super) fn line_value_probe(app_id: i64, p: &Predicate) -> Option<Probe> {
+    let (field, col) = parts(&p.field)?;
+    let sql = format!(
+        "SELECT COUNT(*) AS n FROM (SELECT 1 FROM record_line_values WHERE app_id = ? AND field = ? AND col = ? AND value = json_extract(?, '$') LIMIT {}) AS holding",
+        COMMON_VALUE_RECORDS + 1
+    );
+    let values = vec![
+        app_id.into(),
+        field.to_string().into(),
+        col.to_string().into(),
+        p.value.clone().into(),
+    ];
+    Some(Probe {
+        sql,
+        values,
+        reads: Reads::CommonAbove(COMMON_VALUE_RECORDS as i64),
+    })
+}
 
+impl Store {
     async fn tx_line_columns(&self, tx: &DatabaseTransaction, app_id: i64) -> Result<Vec<String>> {
         use sea_orm::ConnectionTrait;
         let rows = tx

@@ -1,5 +1,6 @@
 //! Storage: the only module that speaks SQL or imports sea-orm. SQLite (embedded default) and
 //! PostgreSQL run the same code; the few dialect differences live in [`Dialect`].
+mod ahead;
 mod apps;
 mod attachments;
 mod backup;

@@ -266,25 +266,34 @@ impl Store {
         q: &RecordQuery,
         keep: Option<Vec<String>>,
     ) -> Result<(Vec<RecordRow>, Total)> {
-        let ahead = self.read_ahead(q).await?;
-        let (page_sql, count_sql, values) = self.page_statement(q, &ahead);
         let cap = q.offset.saturating_add(q.limit).saturating_add(COUNT_AHEAD);
-        let mut both = values.clone();
-        both.extend(values.iter().cloned());
-        let found: Vec<(RecordRow, i64)> = match &self.reads {
-            Some(reads) => reads.records_with_total(page_sql, both, keep).await?,
-            None => self
-                .all(&page_sql, both)
-                .await?
-                .iter()
-                .map(|r| Ok((RecordRow::from_row(r)?, get::<i64>(r, "total_n")?)))
-                .collect::<Result<_>>()?,
+        let (found, ahead): (Vec<(RecordRow, i64)>, Vec<Ahead>) = match &self.reads {
+            Some(reads) => {
+                let (dialect, page_q) = (self.dialect, q.clone());
+                let page = move |ahead: &[Ahead]| {
+                    let (page_sql, _, values) = page_statement(dialect, &page_q, ahead);
+                    (page_sql, twice(values))
+                };
+                reads.page_after_probes(self.probes(q), page, keep).await?
+            }
+            None => {
+                let ahead = self.read_ahead(q).await?;
+                let (page_sql, _, values) = page_statement(self.dialect, q, &ahead);
+                let found = self
+                    .all(&page_sql, twice(values))
+                    .await?
+                    .iter()
+                    .map(|r| Ok((RecordRow::from_row(r)?, get::<i64>(r, "total_n")?)))
+                    .collect::<Result<_>>()?;
+                (found, ahead)
+            }
         };
         let counted = match found.first() {
             Some((_, n)) => (*n).max(0) as u64,
             None if q.offset == 0 => 0,
             // A page past the end: the count alone.
             None => {
+                let (_, count_sql, values) = page_statement(self.dialect, q, &ahead);
                 let row = self
                     .one(&count_sql.replacen("COUNT(*)", "COUNT(*) AS n", 1), values)
                     .await?
@@ -300,45 +309,6 @@ impl Store {
         Ok((rows, total))
     }
 
-    /// For each predicate of `q`, what is read before the page's statement to choose its form:
-    /// the few values a substring matches (`texts.rs`), whether many records hold a line value
-    /// (`line_index.rs`).
-    pub(super) async fn read_ahead(&self, q: &RecordQuery) -> Result<Vec<Ahead>> {
-        let mut out = Vec::with_capacity(q.predicates.len());
-        for p in &q.predicates {
-            out.push(if super::texts::uses_trigrams(p) {
-                self.substring_ahead(q.app_id, p).await?
-            } else if super::line_index::uses_line_index(self.dialect, p) {
-                self.line_value_ahead(q.app_id, p).await?
-            } else {
-                Ahead::Nothing
-            });
-        }
-        Ok(out)
-    }
-
-    /// The statement of a page with its total, the count alone, and the values of either's
-    /// WHERE clause (the page binds them twice); `ahead` as [`Store::read_ahead`] gives it.
-    fn page_statement(
-        &self,
-        q: &RecordQuery,
-        ahead: &[Ahead],
-    ) -> (String, String, Vec<sea_orm::Value>) {
-        let (where_sql, values) = q.where_sql_resolved(self.dialect, ahead);
-        let order = q.order_sql(self.dialect);
-        let cap = q.offset.saturating_add(q.limit).saturating_add(COUNT_AHEAD);
-        let count_sql = format!(
-            "SELECT COUNT(*) FROM (SELECT 1 FROM records WHERE {where_sql} LIMIT {}) AS matching",
-            cap.saturating_add(1)
-        );
-        let page_sql = format!(
-            "SELECT {REC_COLS}, ({count_sql}) AS total_n \
-             FROM records WHERE {where_sql} ORDER BY {order} LIMIT {} OFFSET {}",
-            q.limit, q.offset
-        );
-        (page_sql, count_sql, values)
-    }
-
     /// The database's plans for the statements [`Store::query_records`] runs (`EXPLAIN QUERY
     /// PLAN` on SQLite, `EXPLAIN` on PostgreSQL), one line per step: the substring index's values
     /// first (one statement per `contains` it answers), then the page with its total. What tests
@@ -346,10 +316,8 @@ impl Store {
     pub async fn explain_records(&self, q: &RecordQuery) -> Result<Vec<String>> {
         let mut lines = self.explain_substrings(q).await?;
         let ahead = self.read_ahead(q).await?;
-        let (page_sql, _, values) = self.page_statement(q, &ahead);
-        let mut both = values.clone();
-        both.extend(values);
-        lines.extend(self.plan_lines(&page_sql, both).await?);
+        let (page_sql, _, values) = page_statement(self.dialect, q, &ahead);
+        lines.extend(self.plan_lines(&page_sql, twice(values)).await?);
         Ok(lines)
     }
 
@@ -451,4 +419,33 @@ impl Store {
         }
         Ok(())
     }
+}
+
+/// The statement of a page with its total, the count alone, and the values of either's WHERE
+/// clause (the page binds them twice: [`twice`]); `ahead` as [`Store::read_ahead`] gives it.
+fn page_statement(
+    d: super::Dialect,
+    q: &RecordQuery,
+    ahead: &[Ahead],
+) -> (String, String, Vec<sea_orm::Value>) {
+    let (where_sql, values) = q.where_sql_resolved(d, ahead);
+    let order = q.order_sql(d);
+    let cap = q.offset.saturating_add(q.limit).saturating_add(COUNT_AHEAD);
+    let count_sql = format!(
+        "SELECT COUNT(*) FROM (SELECT 1 FROM records WHERE {where_sql} LIMIT {}) AS matching",
+        cap.saturating_add(1)
+    );
+    let page_sql = format!(
+        "SELECT {REC_COLS}, ({count_sql}) AS total_n \
+         FROM records WHERE {where_sql} ORDER BY {order} LIMIT {} OFFSET {}",
+        q.limit, q.offset
+    );
+    (page_sql, count_sql, values)
+}
+
+/// A page's values: its total's WHERE clause, then its own.
+fn twice(values: Vec<sea_orm::Value>) -> Vec<sea_orm::Value> {
+    let mut both = values.clone();
+    both.extend(values);
+    both
 }

@@ -5,8 +5,12 @@
 //! connection's own worker thread and every row comes back as another message, each a wake-up.
 //! Here the whole statement runs on one blocking-pool thread with a `rusqlite` connection from a
 //! pool of its own (`r2d2`, no check on checkout) and the rows come back once: one hop there, one
-//! back (measured in docs/benchmarks.md, "The hot path"). Writes and every other read stay on the
+//! back (measured in docs/benchmarks.md, "The hot path"). A page whose filters need statements
+//! read ahead (`ahead.rs`: a substring's values, a line value's frequency) runs them on the same
+//! connection in the same trip, in one read transaction with the page. Writes and every other read stay on the
 //! sea-orm pool; both pools open the same file, and WAL lets readers see every committed write.
+use super::ahead::{Found, Probe, Reads};
+use super::query::Ahead;
 use super::records::RecordRow;
 use super::{Result, StoreError};
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -57,36 +61,106 @@ impl SqliteReads {
         Ok(Some(SqliteReads { pool }))
     }
 
-    /// Runs a `SELECT` of records whose columns are [`super::records`]'s `REC_COLS` followed by
-    /// an integer `total_n`, on a blocking-pool thread, and returns the rows with that total.
+    /// Runs a page: first its `probes` (see `ahead.rs`), then the `SELECT` that `page` builds
+    /// from what they read, whose columns are [`super::records`]'s `REC_COLS` followed by an
+    /// integer `total_n`; all on one blocking-pool thread and one connection, in one read
+    /// transaction when there are probes, so the page sees the very values its probes read.
     /// With `keep`, only those top-level keys of each record's `data` are decoded (the others
-    /// are skipped unparsed): what a page shown as its view's columns reads.
-    pub(super) async fn records_with_total(
+    /// are skipped unparsed): what a page shown as its view's columns reads. Returns the rows
+    /// with the total, and what was read ahead (for the count of a page past the end).
+    pub(super) async fn page_after_probes<F>(
         &self,
-        sql: String,
-        values: Vec<sea_orm::Value>,
+        probes: Vec<Option<Probe>>,
+        page: F,
         keep: Option<Vec<String>>,
-    ) -> Result<Vec<(RecordRow, i64)>> {
-        let params = values
+    ) -> Result<(Vec<(RecordRow, i64)>, Vec<Ahead>)>
+    where
+        F: FnOnce(&[Ahead]) -> (String, Vec<sea_orm::Value>) + Send + 'static,
+    {
+        let probes = probes
             .into_iter()
-            .map(sql_value)
-            .collect::<Result<Vec<SqlValue>>>()?;
+            .map(|p| {
+                p.map(|p| -> Result<_> {
+                    let params = p.values.into_iter().map(sql_value).collect::<Result<_>>()?;
+                    Ok((p.sql, params, p.reads))
+                })
+                .transpose()
+            })
+            .collect::<Result<Vec<Option<(String, Vec<SqlValue>, Reads)>>>>()?;
         let pool = self.pool.clone();
-        tokio::task::spawn_blocking(move || -> Result<Vec<(RecordRow, i64)>> {
+        tokio::task::spawn_blocking(move || -> Result<(Vec<(RecordRow, i64)>, Vec<Ahead>)> {
             let conn = pool.get().map_err(|e| db_error(e.to_string()))?;
-            let mut stmt = conn.prepare_cached(&sql).map_err(sqlite_error)?;
-            let mut rows = stmt
-                .query(rusqlite::params_from_iter(params.iter()))
-                .map_err(sqlite_error)?;
-            let mut out = Vec::new();
-            while let Some(r) = rows.next().map_err(sqlite_error)? {
-                out.push(record_row(r, keep.as_deref())?);
+            // Without a probe the page is one statement, its own snapshot. The transaction only
+            // reads; dropping it at the end rolls it back.
+            let _snapshot = match probes.iter().any(Option::is_some) {
+                true => Some(conn.unchecked_transaction().map_err(sqlite_error)?),
+                false => None,
+            };
+            let conn: &rusqlite::Connection = &conn;
+            let mut ahead = Vec::with_capacity(probes.len());
+            for probe in probes {
+                ahead.push(match probe {
+                    None => Ahead::Nothing,
+                    Some((sql, params, reads)) => {
+                        reads.ahead(probe_rows(conn, &sql, &params, reads)?)
+                    }
+                });
             }
-            Ok(out)
+            let (sql, values) = page(&ahead);
+            let params = values
+                .into_iter()
+                .map(sql_value)
+                .collect::<Result<Vec<SqlValue>>>()?;
+            let rows = page_rows(conn, &sql, &params, keep.as_deref())?;
+            Ok((rows, ahead))
         })
         .await
         .map_err(|e| db_error(format!("a read task failed: {e}")))?
     }
+}
+
+/// A probe's rows, their first column as `reads` says it is.
+fn probe_rows(
+    conn: &rusqlite::Connection,
+    sql: &str,
+    params: &[SqlValue],
+    reads: Reads,
+) -> Result<Found> {
+    let mut stmt = conn.prepare_cached(sql).map_err(sqlite_error)?;
+    let mut rows = stmt
+        .query(rusqlite::params_from_iter(params.iter()))
+        .map_err(sqlite_error)?;
+    Ok(match reads {
+        Reads::Values { .. } => {
+            let mut texts = Vec::new();
+            while let Some(r) = rows.next().map_err(sqlite_error)? {
+                texts.push(r.get::<_, String>(0).map_err(sqlite_error)?);
+            }
+            Found::Texts(texts)
+        }
+        Reads::CommonAbove(_) => Found::Count(match rows.next().map_err(sqlite_error)? {
+            Some(r) => Some(r.get::<_, i64>(0).map_err(sqlite_error)?),
+            None => None,
+        }),
+    })
+}
+
+/// The rows of a page statement with their total (see [`SqliteReads::page_after_probes`]).
+fn page_rows(
+    conn: &rusqlite::Connection,
+    sql: &str,
+    params: &[SqlValue],
+    keep: Option<&[String]>,
+) -> Result<Vec<(RecordRow, i64)>> {
+    let mut stmt = conn.prepare_cached(sql).map_err(sqlite_error)?;
+    let mut rows = stmt
+        .query(rusqlite::params_from_iter(params.iter()))
+        .map_err(sqlite_error)?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next().map_err(sqlite_error)? {
+        out.push(record_row(r, keep)?);
+    }
+    Ok(out)
 }
 
 fn record_row(r: &rusqlite::Row<'_>, keep: Option<&[String]>) -> Result<(RecordRow, i64)> {

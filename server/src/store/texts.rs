@@ -7,7 +7,8 @@
 //! registers the fields its views need and fills them from the records in the publication's
 //! transaction, under the app's exclusive lock on PostgreSQL (writes hold it shared), so no write
 //! slips between the fill and the commit. Derived data: left out of backups, rebuilt at start.
-use super::query::{like_pattern, Ahead, Predicate, PredicateOp, RecordQuery, TRIGRAM_MIN_CHARS};
+use super::ahead::{Probe, Reads};
+use super::query::{like_pattern, Predicate, PredicateOp, RecordQuery, TRIGRAM_MIN_CHARS};
 use super::{get, Dialect, Result, Store};
 use sea_orm::{DatabaseTransaction, Value};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -98,32 +99,29 @@ fn fts_phrase(s: &str) -> String {
     format!("\"{}\"", s.replace('"', "\"\""))
 }
 
-impl Store {
-    /// The values of the field that contain a substring predicate's needle, when there are at
-    /// most [`NAMED_VALUES`] (read in a statement of their own, just before the page's). A value
-    /// first written between the two statements is not seen, as if its record had been written
-    /// just after the page was read.
-    pub(super) async fn substring_ahead(&self, app_id: i64, p: &Predicate) -> Result<Ahead> {
-        let mut values = Vec::new();
-        let sql = format!(
-            "{} LIMIT {}",
-            values_sql(self.dialect, app_id, p, &mut values),
-            NAMED_VALUES + 1
-        );
-        let found: Vec<String> = self
-            .all(&sql, values)
-            .await?
-            .iter()
-            .map(|r| get(r, "value"))
-            .collect::<Result<_>>()?;
-        Ok(if found.len() <= NAMED_VALUES {
-            Ahead::Values(found)
-        } else {
-            Ahead::Nothing
-        })
+/// The probe of a substring predicate: the field's values that contain the needle, named in the
+/// page when there are at most [`NAMED_VALUES`]. Run just before the page's statement; on the
+/// one-hop reader in the page's own read transaction, elsewhere as a statement of its own, where
+/// a value first written between the two is not seen, as if its record had been written just
+/// after the page was read.
+pub(super) fn substring_probe(d: Dialect, app_id: i64, p: &Predicate) -> Probe {
+    let mut values = Vec::new();
+    let sql = format!(
+        "{} LIMIT {}",
+        values_sql(d, app_id, p, &mut values),
+        NAMED_VALUES + 1
+    );
+    Probe {
+        sql,
+        values,
+        reads: Reads::Values {
+            at_most: NAMED_VALUES,
+        },
     }
+}
 
-    /// The plans of [`Store::substring_ahead`]'s statements (see [`Store::explain_records`]).
+impl Store {
+    /// The plans of [`substring_probe`]'s statements (see [`Store::explain_records`]).
     pub(super) async fn explain_substrings(&self, q: &RecordQuery) -> Result<Vec<String>> {
         let mut lines = Vec::new();
         for p in q.predicates.iter().filter(|p| uses_trigrams(p)) {
