@@ -28,9 +28,11 @@
 mod agree;
 mod amount;
 pub mod budget;
+mod calibrate;
 mod cjk;
 mod currency;
 mod date;
+mod derive;
 mod deskew;
 pub mod error;
 mod image;
@@ -55,6 +57,8 @@ mod worker;
 
 #[cfg(test)]
 mod agree_tests;
+#[cfg(test)]
+mod corpus_reliability;
 #[cfg(test)]
 mod corpus_scoring;
 #[cfg(test)]

@@ -97,7 +97,7 @@ pub fn suggest(text: &str, today: NaiveDate) -> Suggestions {
     let mut money = super::resolve::resolve(&candidates, &lines, zero_decimal, rate);
     super::vat_table::apply(&mut money, &lines, zero_decimal);
     let tax_rate = pick_tax_rate(&lines, &printed, money.net.as_ref(), money.tax.as_ref());
-    Suggestions {
+    let mut suggestions = Suggestions {
         supplier: pick_supplier(&lines),
         expense_date: pick_date(&lines, date_order(code), today),
         net: money.net,
@@ -106,7 +106,9 @@ pub fn suggest(text: &str, today: NaiveDate) -> Suggestions {
         currency,
         tax_rate,
         tip: money.tip,
-    }
+    };
+    super::calibrate::calibrate(&mut suggestions);
+    suggestions
 }
 
 /// A labelled amount found in the text.
