@@ -219,7 +219,7 @@ def build(spec: Spec, rng: random.Random, style: int) -> Built:
                 note = "only 'VAT included' with a rate is printed; net and tax are derived"
             elif scheme == "gross2" or style % 3 == 0:
                 rows += [("gap",)] + vat_table(loc, groups, spec.faint)
-                if scheme == "gross2":
+                if scheme == "gross2" and len(groups) > 1:
                     rate_field = ""
                     note = "two tax rates"
             elif style % 3 == 1:

@@ -56,6 +56,12 @@ pub(super) fn rate_pair(
             });
         }
     }
+    // A net and tax that fit the rate but not the total read: something printed was not read
+    // (a row of a VAT table, a second rate), so the pair is not the receipt's; the caller
+    // offers what was read, unsure.
+    if total.is_some() {
+        return None;
+    }
     let mut pairs = Vec::new();
     for n in nets {
         for x in taxes.iter().filter(|x| fits(n.value, x.value)) {
@@ -66,20 +72,13 @@ pub(super) fn rate_pair(
         (a.0.confidence + a.1.confidence).total_cmp(&(b.0.confidence + b.1.confidence))
     })?;
     let sum = n.value + x.value + tip;
-    let why = total.map(|t| format!("the total read, {}, does not add up", t.value));
     Some(Money {
         net: Some(ctx.read(n, n.confidence, None)),
         tax: Some(ctx.read(x, x.confidence, None)),
         total: Some(calculated(
             sum,
-            n.confidence.min(x.confidence) * if why.is_some() { 0.6 } else { 0.75 },
-            match why {
-                Some(why) => format!(
-                    "calculated: net {} + tax {} ({note}; {why})",
-                    n.value, x.value
-                ),
-                None => format!("calculated: net {} + tax {} ({note})", n.value, x.value),
-            },
+            n.confidence.min(x.confidence) * 0.75,
+            format!("calculated: net {} + tax {} ({note})", n.value, x.value),
         )),
         tip: None,
     })

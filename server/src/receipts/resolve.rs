@@ -287,7 +287,9 @@ pub(crate) fn resolve(
         ..Money::default()
     };
     let tip_value = tip.map_or(Decimal::ZERO, |p| p.value);
-    let total = best(&totals);
+    // A total printed apart from any table beats a table row's gross: the row is one rate's
+    // share, and here nothing confirmed it as the receipt's total.
+    let total = best(totals.iter().filter(|t| !ctx.in_table_row(t))).or_else(|| best(&totals));
 
     // 2. Two amounts that fit the printed rate; the third is calculated from them.
     if let Some(m) = rate_pair(&ctx, total, &nets, &taxes, tip_value) {
