@@ -189,6 +189,26 @@ mod tests {
     }
 
     #[test]
+    fn one_row_of_a_table_whose_other_row_was_lost_is_not_sure() {
+        let today = chrono::NaiveDate::from_ymd_opt(2024, 12, 31).unwrap();
+        // Two rates printed; the 7 % row was not read. The row left adds up on its own, which
+        // says nothing about the receipt: the total printed apart is kept, net and tax unsure.
+        let text = "Markt\nSUMME 48,20 €\nMwSt Netto MwSt Brutto\nA 19% 10,00 1,90 11,90\n\
+                    EC-Karte 48,20\n";
+        let s = super::super::suggest::suggest(text, today);
+        let total = s.total.unwrap();
+        assert_eq!(total.value.to_string(), "48.20");
+        assert!(s.net.is_none_or(|n| n.confidence < 0.6));
+        assert!(s.tax.is_none_or(|t| t.confidence < 0.6));
+        assert!(s.tax_rate.is_none_or(|r| r.confidence < 0.6));
+        // With no total printed apart, the row is offered, unsure.
+        let text = "Markt\nMwSt Netto MwSt Brutto\nA 19% 10,00 1,90 11,90\n";
+        let s = super::super::suggest::suggest(text, today);
+        assert!(s.total.is_none_or(|t| t.confidence < 0.6));
+        assert!(s.net.is_none_or(|n| n.confidence < 0.6));
+    }
+
+    #[test]
     fn rows_that_do_not_add_up_or_fit_their_rate_are_no_table() {
         // Net + tax is not the gross.
         assert_eq!(table("A 19% 27,35 5,20 33,55", false), None);
