@@ -26,6 +26,7 @@
 //! with `catch_unwind`, so the profile must keep `panic = "unwind"`.
 
 mod agree;
+mod agreeing;
 mod amount;
 pub mod budget;
 mod calibrate;

@@ -7,6 +7,7 @@
 use rust_decimal::Decimal;
 
 use super::agree::{fits_rate, plausible_rate, unit};
+use super::agreeing::agreeing;
 use super::amount::scan_amounts;
 use super::derive::{fallback_total, included, rate_pair};
 use super::keywords::{label_hits, Role};
@@ -78,7 +79,7 @@ impl Ctx<'_> {
         unit(self.zero_decimal)
     }
 
-    fn adds_up(&self, parts: &[Decimal], total: Decimal) -> bool {
+    pub(super) fn adds_up(&self, parts: &[Decimal], total: Decimal) -> bool {
         let sum = parts
             .iter()
             .fold(Decimal::ZERO, |acc, p| acc.saturating_add(*p));
@@ -97,7 +98,7 @@ impl Ctx<'_> {
     }
 
     /// Whether total, net and tax of an agreement stand on one table row.
-    fn one_row(&self, total: &Choice, net: &Choice, tax: &Choice) -> bool {
+    pub(super) fn one_row(&self, total: &Choice, net: &Choice, tax: &Choice) -> bool {
         self.in_table_row(total)
             && total
                 .lines
@@ -161,75 +162,6 @@ pub(super) fn best<'a>(options: impl IntoIterator<Item = &'a Choice>) -> Option<
             .total_cmp(&b.confidence)
             .then(a.value.cmp(&b.value))
     })
-}
-
-/// A combination of read amounts that adds up.
-struct Agreeing<'a> {
-    total: &'a Choice,
-    net: &'a Choice,
-    tax: &'a Choice,
-    tip: Option<&'a Choice>,
-    /// Net and tax were read under each other's labels (the tax read is the larger).
-    swapped: bool,
-    rate: Option<bool>,
-    /// Net, tax and total are the cells of one row of a VAT table: a row adds up by
-    /// construction, so its agreement confirms nothing about the receipt's own total.
-    one_row: bool,
-}
-
-impl Agreeing<'_> {
-    /// An agreement of separately printed amounts first, then the largest total (the grand
-    /// total, not one rate's row of a tax table, and the total a tip is in), then the tax that
-    /// fits the printed rate, then the most confident labels.
-    fn rank(&self) -> (bool, Decimal, bool, f32) {
-        let confidence = self.total.confidence + self.net.confidence + self.tax.confidence;
-        (
-            !self.one_row,
-            self.total.value,
-            self.rate != Some(false),
-            confidence,
-        )
-    }
-}
-
-fn agreeing<'a>(
-    ctx: &Ctx,
-    totals: &'a [Choice],
-    nets: &'a [Choice],
-    taxes: &'a [Choice],
-    tips: &'a [Choice],
-) -> Option<Agreeing<'a>> {
-    let mut found: Option<Agreeing> = None;
-    let tip_options: Vec<Option<&Choice>> =
-        std::iter::once(None).chain(tips.iter().map(Some)).collect();
-    for t in totals {
-        for n in nets {
-            for x in taxes {
-                for tip in &tip_options {
-                    let mut parts = vec![n.value, x.value];
-                    parts.extend(tip.map(|p| p.value));
-                    if !ctx.adds_up(&parts, t.value) {
-                        continue;
-                    }
-                    let swapped = x.value > n.value;
-                    let (net, tax) = if swapped { (x, n) } else { (n, x) };
-                    let a = Agreeing {
-                        total: t,
-                        net,
-                        tax,
-                        tip: *tip,
-                        swapped,
-                        rate: ctx.rate_says(net.value, tax.value),
-                        one_row: ctx.one_row(t, n, x),
-                    };
-                    if found.as_ref().is_none_or(|f| a.rank() > f.rank()) {
-                        found = Some(a);
-                    }
-                }
-            }
-        }
-    }
-    found
 }
 
 pub(crate) fn resolve(
