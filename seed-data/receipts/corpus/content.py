@@ -22,6 +22,10 @@ class Spec:
     supplier: str
     address: list
     customer: str = ""
+    # Second batch only: the photo damage (else the fixed cycle of generate.py) and the VAT
+    # table row printed faintly (a row OCR may lose), by index.
+    dist: list | None = None
+    faint: int | None = None
 
 
 @dataclass
@@ -87,12 +91,13 @@ def date_row(loc: Locale, d: date, rng: random.Random, style: int) -> tuple:
     return ("lr", text, f"{hm}  Bon {rng.randint(100, 999)}")
 
 
-def vat_table(loc: Locale, groups: list) -> list:
-    """groups: (rate, net, tax, gross)."""
+def vat_table(loc: Locale, groups: list, faint: int | None = None) -> list:
+    """groups: (rate, net, tax, gross); row `faint` is printed with little ink."""
     w = loc.words
     rows = [("t", [w["tax"], w["net"], w["tax"], w["gross"]])]
-    for tag, (rate, net, tax, gross) in zip("ABC", groups):
-        rows.append(("t", [f"{tag} {rate_text(rate, loc)}%", loc.money(net), loc.money(tax), loc.money(gross)]))
+    for i, (tag, (rate, net, tax, gross)) in enumerate(zip("ABC", groups)):
+        cells = [f"{tag} {rate_text(rate, loc)}%", loc.money(net), loc.money(tax), loc.money(gross)]
+        rows.append(("t", cells, "faint") if i == faint else ("t", cells))
     return rows
 
 
@@ -213,8 +218,8 @@ def build(spec: Spec, rng: random.Random, style: int) -> Built:
                 vat_included = True
                 note = "only 'VAT included' with a rate is printed; net and tax are derived"
             elif scheme == "gross2" or style % 3 == 0:
-                rows += [("gap",)] + vat_table(loc, groups)
-                if scheme == "gross2":
+                rows += [("gap",)] + vat_table(loc, groups, spec.faint)
+                if scheme == "gross2" and len(groups) > 1:
                     rate_field = ""
                     note = "two tax rates"
             elif style % 3 == 1:

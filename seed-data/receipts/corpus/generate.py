@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """Generate Formwork's held-apart receipt corpus (seed-data/receipts/corpus/).
 
-64 fictional receipts made to look like real uploads: phone photos of paper on a table
+137 fictional receipts made to look like real uploads: phone photos of paper on a table
 (perspective, shadow, blur, crumpled or faded thermal paper, skew, rotated by 90/180/270
 degrees with no EXIF tag), scanned image-only PDFs and text-layer e-invoice PDFs, in 9
 currencies and 9 languages. manifest.json holds the truth of every field and the part each
-receipt belongs to (tuning or held_apart). See README.md.
+receipt belongs to (tuning, held_apart or calibration). The first 64 are the first batch
+(tuning or held_apart); the 73 after them, the second batch, are only tuning or calibration.
+See README.md.
 
 Deterministic for the pinned ../requirements.txt and the fonts named in README.md.
 
@@ -42,6 +44,8 @@ add_noise = seed_generate.add_noise
 
 # The seed of the split; fixed before any measurement and never to be changed to please a figure.
 SPLIT_SEED = 16
+# The seed of the second batch's split (tuning or calibration), fixed before any measurement.
+SECOND_SPLIT_SEED = 17
 MAX_BYTES = 150_000
 
 FONTS = {
@@ -62,8 +66,8 @@ def font_file(name: str, bold: bool) -> str:
     return str(path)
 
 
-def S(locale, form, scheme, supplier, *address, customer=""):
-    return Spec(locale, form, scheme, supplier, list(address), customer)
+def S(locale, form, scheme, supplier, *address, customer="", dist=None, faint=None):
+    return Spec(locale, form, scheme, supplier, list(address), customer, dist, faint)
 
 
 SPECS = [
@@ -155,6 +159,125 @@ SPECS = [
       customer="Red Centre Tours"),
 ]
 
+# The second batch. BROAD is drawn like the first batch (every locale, every form, the photo
+# damage of the fixed cycle) and split per locale into calibration (two thirds, rounded up) and
+# tuning; WEAK goes to tuning only and is weighted toward what reads worst: blur, faded thermal
+# print, photos turned by 90/270 degrees, crumpled paper, Japanese, VAT tables with a faint row,
+# several rates, tips and "VAT included".
+BROAD = [
+    S("de-DE", "photo", "gross2", "Bioladen Sonnenblume", "Kastanienallee 12", "10435 Berlin"),
+    S("de-DE", "photo", "taxi", "Taxi-Zentrale Leipzig eG", "Karl-Liebknecht-Str. 40", "04107 Leipzig"),
+    S("de-DE", "photo", "incl", "Imbiss Zur Linde", "Lindenplatz 3", "90403 Nürnberg"),
+    S("de-DE", "scan", "gross2", "Elektro Brandt GmbH", "Gewerbering 14", "28197 Bremen",
+      customer="Hausverwaltung Roth"),
+    S("de-DE", "einvoice", "gross1", "Kanzlei Weber & Kollegen", "Schillerstraße 22", "60313 Frankfurt am Main",
+      customer="Autohaus Becker GmbH"),
+    S("de-CH", "photo", "gross1", "Bäckerei Zürrer", "Limmatquai 60", "8001 Zürich"),
+    S("de-CH", "photo", "taxi", "Taxi Bern Zentrum AG", "Bollwerk 15", "3011 Bern"),
+    S("de-CH", "einvoice", "gross2", "Berghotel Säntisblick AG", "Schwägalp 1", "9107 Urnäsch",
+      customer="Frei Consulting GmbH"),
+    S("fr-FR", "photo", "gross2", "Boulangerie Au Pain Doré", "3 rue de la République", "67000 Strasbourg"),
+    S("fr-FR", "photo", "gross1", "Café du Commerce", "18 place Plumereau", "37000 Tours"),
+    S("fr-FR", "scan", "gross1", "Quincaillerie Lefèvre", "44 rue Nationale", "59000 Lille",
+      customer="SCI Les Tilleuls"),
+    S("fr-FR", "einvoice", "gross2", "Hôtel Les Remparts SARL", "2 rue Porte Neuve", "84000 Avignon",
+      customer="Dupuis Ingénierie SAS"),
+    S("it-IT", "photo", "gross1", "Gelateria Il Cono", "Via Toledo 120", "80134 Napoli"),
+    S("it-IT", "photo", "fuel", "Distributore Adriatico", "Via Emilia 300", "47921 Rimini"),
+    S("it-IT", "einvoice", "gross1", "Consulenze Greco S.r.l.", "Corso Italia 7", "95129 Catania",
+      customer="Ferri Costruzioni S.r.l."),
+    S("es-ES", "photo", "gross2", "Mercado San Telmo", "Calle San Telmo 8", "11002 Cádiz"),
+    S("es-ES", "photo", "taxi", "Radio Taxi Bilbao", "Gran Vía 50", "48011 Bilbao"),
+    S("es-ES", "scan", "gross2", "Papelería Nogal", "Calle Real 19", "15003 A Coruña",
+      customer="Gestoría Pardo S.L."),
+    S("nl-NL", "photo", "gross1", "Broodjeszaak De Molen", "Grote Markt 5", "9711 LV Groningen"),
+    S("nl-NL", "photo", "fuel", "Tankstation Polderweg", "Polderweg 2", "8251 PK Dronten"),
+    S("nl-NL", "einvoice", "gross1", "Adviesbureau Kuipers B.V.", "Coolsingel 40", "3011 AD Rotterdam",
+      customer="Jansen Bouw B.V."),
+    S("sv-SE", "photo", "gross2", "Närbutiken Fridhem", "Fridhemsgatan 9", "112 40 Stockholm"),
+    S("sv-SE", "photo", "incl", "Kafé Blåbär", "Östra Hamngatan 2", "411 10 Göteborg"),
+    S("sv-SE", "scan", "gross1", "Järnhandel Nyström", "Storgatan 30", "852 30 Sundsvall",
+      customer="Åberg Fastigheter AB"),
+    S("da-DK", "photo", "gross1", "Bageriet Kornblomst", "Store Torv 6", "8000 Aarhus C"),
+    S("da-DK", "photo", "fuel", "Tankstation Vestkysten", "Strandvejen 101", "6700 Esbjerg"),
+    S("da-DK", "scan", "gross1", "Boghandlen Holm", "Købmagergade 12", "1150 København K",
+      customer="Kjær Arkitekter ApS"),
+    S("ja-JP", "photo", "gross2", "スーパーみどり屋", "名古屋市中区栄3-5", "TEL 052-555-0177"),
+    S("ja-JP", "photo", "taxi", "さくら交通株式会社", "福岡市博多区博多駅前1-2", "TEL 092-555-0150"),
+    S("ja-JP", "photo", "gross1", "ラーメン一番星", "仙台市青葉区中央2-7", "TEL 022-555-0133"),
+    S("ja-JP", "einvoice", "net1", "有限会社たけだ印刷", "神戸市中央区元町通4-1", "TEL 078-555-0190",
+      customer="株式会社北斗商会"),
+    S("en-US", "photo", "tip", "Golden Gate Noodle House", "828 Clay St", "San Francisco, CA 94108"),
+    S("en-US", "photo", "net1", "Prairie Hardware & Feed", "410 N Main St", "Ames, IA 50010"),
+    S("en-US", "photo", "parking", "Hudson Yards Parking LLC", "500 W 33rd St", "New York, NY 10001"),
+    S("en-US", "scan", "net1", "Magnolia Office Supply", "72 Peachtree St", "Atlanta, GA 30303",
+      customer="Dogwood Law Group"),
+    S("en-US", "einvoice", "net1", "Summit Cloud Analytics LLC", "1600 Pearl St", "Boulder, CO 80302",
+      customer="Aspen Family Clinic"),
+    S("en-GB", "photo", "gross1", "The Red Lion", "2 Market Place", "Ludlow SY8 1AR"),
+    S("en-GB", "photo", "service", "Spice Route Ltd", "91 Deansgate", "Manchester M3 2BW"),
+    S("en-GB", "photo", "fuel", "Cotswold Fuels Ltd", "London Road", "Cirencester GL7 2PU"),
+    S("en-GB", "einvoice", "gross1", "Thames Valley Consulting Ltd", "1 Station Road", "Reading RG1 1LX",
+      customer="Kingfisher Dental Care"),
+    S("en-CA", "photo", "net2", "Maritime Provisions", "1890 Barrington St", "Halifax, NS B3J 1P2"),
+    S("en-CA", "photo", "tip", "Poutine Palace", "1250 Rue Ste-Catherine", "Montréal, QC H3G 1P1"),
+    S("en-CA", "scan", "net1", "Prairie Office Supplies Ltd", "10220 Jasper Ave", "Edmonton, AB T5J 1Z7",
+      customer="Northern Lights Dental"),
+    S("en-AU", "photo", "gross1", "Harbourside Fish & Chips", "3 Circular Quay", "Sydney NSW 2000"),
+    S("en-AU", "photo", "incl", "Southbank Coffee Co", "10 Grey St", "South Brisbane QLD 4101"),
+    S("en-AU", "einvoice", "gross1", "Coral Coast IT Pty Ltd", "55 Lake St", "Cairns QLD 4870",
+      customer="Reef Dive Adventures"),
+]
+
+P = ["table", "skew"]
+WEAK = [
+    S("ja-JP", "photo", "gross1", "居酒屋はなび", "東京都新宿区歌舞伎町1-4", "TEL 03-5555-0199", dist=P + ["blur"]),
+    S("ja-JP", "photo", "gross2", "ドラッグストアあおば", "千葉市中央区富士見2-9", "TEL 043-555-0122",
+      dist=P + ["faded"], faint=1),
+    S("ja-JP", "photo", "net1", "ホームセンターやまと", "奈良市三条町6", "TEL 0742-55-0108", dist=P + ["rot90"]),
+    S("ja-JP", "photo", "gross1", "カフェこもれび", "金沢市広坂1-2", "TEL 076-555-0145",
+      dist=P + ["shadow", "crumpled"]),
+    S("ja-JP", "photo", "taxi", "みなと交通", "横浜市中区山下町10", "TEL 045-555-0170",
+      dist=P + ["perspective", "rot270"]),
+    S("ja-JP", "scan", "gross2", "広島文具センター", "広島市中区紙屋町1-3", "TEL 082-555-0111",
+      customer="株式会社みらい建設"),
+    S("de-DE", "photo", "gross2", "Metzgerei Hofmann", "Hauptstraße 55", "97070 Würzburg",
+      dist=P + ["blur"], faint=0),
+    S("fr-FR", "photo", "gross1", "Pharmacie du Marché", "9 place du Marché", "44000 Nantes", dist=P + ["blur"]),
+    S("en-GB", "photo", "gross1", "The Old Bell Inn", "12 Church Lane", "York YO1 8BA", dist=P + ["shadow", "blur"]),
+    S("nl-NL", "photo", "gross2", "Kaaswinkel Het Wiel", "Markt 21", "2801 JJ Gouda",
+      dist=P + ["perspective", "blur"]),
+    S("en-US", "photo", "tip", "Harbor Crab Shack", "12 Pier Rd", "Portland, ME 04101", dist=P + ["blur"]),
+    S("de-DE", "photo", "gross1", "Drogerie Falk", "Lange Straße 8", "26122 Oldenburg", dist=P + ["faded"]),
+    S("it-IT", "photo", "gross2", "Alimentari Esposito", "Via Roma 44", "90133 Palermo",
+      dist=P + ["faded"], faint=1),
+    S("es-ES", "photo", "incl", "Churrería San Ginés", "Pasadizo de San Ginés 5", "28013 Madrid",
+      dist=P + ["crumpled", "faded"]),
+    S("sv-SE", "photo", "gross2", "Matbutiken Solrosen", "Solrosvägen 3", "722 20 Västerås", dist=P + ["faded"]),
+    S("en-CA", "photo", "net2", "Yukon Trading Post", "208 Main St", "Whitehorse, YT Y1A 2B2",
+      dist=P + ["shadow", "faded"]),
+    S("de-CH", "photo", "gross2", "Dorfladen Ennetbürgen", "Dorfplatz 2", "6373 Ennetbürgen",
+      dist=P + ["rot90"], faint=0),
+    S("fr-FR", "photo", "incl", "Bistrot des Halles", "5 rue des Halles", "21000 Dijon", dist=P + ["rot270"]),
+    S("en-AU", "photo", "gross1", "Kings Cross Pharmacy", "88 Darlinghurst Rd", "Potts Point NSW 2011",
+      dist=P + ["shadow", "rot90"]),
+    S("da-DK", "photo", "gross2", "Købmand Skovgaard", "Havnevej 4", "9990 Skagen", dist=P + ["rot270"]),
+    S("en-US", "photo", "net1", "Desert Bloom Florist", "45 E Roosevelt St", "Phoenix, AZ 85004",
+      dist=P + ["blur", "rot270"]),
+    S("de-DE", "photo", "gross2", "Getränkemarkt Kühn", "Ringstraße 70", "34117 Kassel",
+      dist=P + ["crumpled"], faint=1),
+    S("fr-FR", "photo", "gross2", "Primeur Le Jardin", "11 rue Mercière", "69002 Lyon",
+      dist=P + ["perspective", "crumpled"]),
+    S("nl-NL", "photo", "gross2", "Slagerij De Boer", "Dorpsstraat 16", "1721 BC Broek op Langedijk",
+      dist=P + ["shadow", "blur"], faint=0),
+    S("en-GB", "photo", "service", "Bombay Brasserie Leeds Ltd", "6 Call Lane", "Leeds LS1 6DN",
+      dist=P + ["crumpled"]),
+    S("es-ES", "photo", "gross2", "Frutería Hermanos Gil", "Calle Alfarería 30", "41010 Sevilla",
+      dist=P + ["blur"], faint=1),
+    S("en-US", "photo", "tip", "Cactus Cantina", "902 Congress Ave", "Austin, TX 78701", dist=P + ["faded"]),
+]
+SECOND = BROAD + WEAK
+
 # ------------------------------------------------------------------ drawing
 
 
@@ -179,11 +302,12 @@ def render(rows: list, font: str, size: int, width: int, ink: int = 20) -> Image
             d.text((width - margin - d.textlength(row[2], font=regular), y), row[2], font=regular, fill=ink)
         elif kind == "t":
             cells = row[1]
-            d.text((margin, y), cells[0], font=regular, fill=ink)
+            fill = min(255, ink + 150) if row[2:] == ("faint",) else ink
+            d.text((margin, y), cells[0], font=regular, fill=fill)
             span = (width - 2 * margin) * 0.55 / max(1, len(cells) - 1)
             for i, cell in enumerate(cells[1:], start=1):
                 right = width - margin - (len(cells) - 1 - i) * span
-                d.text((right - d.textlength(cell, font=regular), y), cell, font=regular, fill=ink)
+                d.text((right - d.textlength(cell, font=regular), y), cell, font=regular, fill=fill)
         elif kind == "rule":
             for x in range(margin, width - margin, 12):
                 d.line([(x, y + line_h // 2), (x + 6, y + line_h // 2)], fill=min(255, ink + 80), width=2)
@@ -403,6 +527,19 @@ def split(specs: list) -> list:
     return parts
 
 
+def split_second(specs: list) -> list:
+    """The second batch: per locale, a seeded shuffle of BROAD; the first two thirds (rounded up)
+    are calibration, the rest tuning. WEAK is tuning."""
+    rng = random.Random(SECOND_SPLIT_SEED)
+    parts = ["tuning"] * len(specs)
+    for key in sorted({s.locale for s in BROAD}):
+        idx = [i for i, s in enumerate(BROAD) if s.locale == key]
+        rng.shuffle(idx)
+        for i in idx[: (2 * len(idx) + 2) // 3]:
+            parts[i] = "calibration"
+    return parts
+
+
 def slug(text: str) -> str:
     ascii_ = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     keep = "".join(c.lower() if c.isalnum() else "_" for c in ascii_)
@@ -414,11 +551,15 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=HERE)
     out: Path = parser.parse_args().out
     out.mkdir(parents=True, exist_ok=True)
-    parts = split(SPECS)
+    # Both batches in one numbering; each receipt has its own seed (16_000 + i in the first
+    # batch, 17_000 + k in the second), so adding to the second batch never changes the first.
+    receipts = [(i, spec, part, 16_000 + i) for i, (spec, part) in enumerate(zip(SPECS, split(SPECS)))]
+    receipts += [(len(SPECS) + k, spec, part, 17_000 + k)
+                 for k, (spec, part) in enumerate(zip(SECOND, split_second(SECOND)))]
     manifest = []
     photos = 0
-    for i, spec in enumerate(SPECS):
-        rng = random.Random(16_000 + i)
+    for i, spec, part, seed in receipts:
+        rng = random.Random(seed)
         loc = LOCALES[spec.locale]
         built = build(spec, rng, style=i)
         font = loc.fonts[i % len(loc.fonts)]
@@ -436,7 +577,7 @@ def main() -> None:
             data = image_pdf(scan(paper, rng, upside), 60)
         else:
             file = f"{name}.jpg"
-            dist = distortions(photos)
+            dist = spec.dist if spec.dist is not None else distortions(photos)
             photos += 1
             ink = rng.randint(40, 70) if "faded" in dist else 20
             paper = render(built.rows, font, rng.randint(22, 27), rng.randint(560, 680), ink)
@@ -454,7 +595,7 @@ def main() -> None:
             "kind": "pdf" if file.endswith(".pdf") else "jpeg",
             "form": spec.form,
             "scanned": spec.form == "scan",
-            "part": parts[i],
+            "part": part,
             "locale": spec.locale,
             "language": loc.lang,
             "supplier": spec.supplier,
@@ -467,13 +608,17 @@ def main() -> None:
             "tip": money(t["tip"]).replace(loc.thousands, "").replace(loc.dec, ".") if t["tip"] else "",
             "vat_included": t["vat_included"],
             "distortions": dist,
-            "note": built.note,
+            "note": built.note + ("; one row of the VAT table printed faintly" if spec.faint is not None else ""),
         })
-        print(f"{parts[i]:10} {file:48} {len(data):>7} bytes  {' '.join(dist)}")
-    check_split(manifest)
+        print(f"{part:11} {file:48} {len(data):>7} bytes  {' '.join(dist)}")
+    check_split(manifest[: len(SPECS)])
+    check_second(manifest[len(SPECS):])
     (out / "manifest.json").write_text(json.dumps({
         "generator": "generate.py",
         "split": f"per locale, random.Random({SPLIT_SEED}) shuffle; first half (rounded up) held apart",
+        "second_batch": f"receipts {len(SPECS) + 1}-{len(manifest)}: the broad ones per locale, "
+                        f"random.Random({SECOND_SPLIT_SEED}) shuffle, first two thirds (rounded up) "
+                        "calibration, the rest tuning; the weak-kind ones tuning",
         "receipts": manifest,
     }, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     total = sum((out / r["file"]).stat().st_size for r in manifest)
@@ -490,6 +635,20 @@ def check_split(manifest: list) -> None:
     for d in ("perspective", "shadow", "blur", "crumpled", "faded"):
         assert d in kinds, f"held-apart part lacks {d}"
     assert any(d.startswith("rot") for d in kinds)
+
+
+def check_second(manifest: list) -> None:
+    """The second batch is only tuning or calibration, and calibration is as broad as held_apart."""
+    assert {r["part"] for r in manifest} == {"tuning", "calibration"}
+    cal = [r for r in manifest if r["part"] == "calibration"]
+    assert len(cal) >= 30, len(cal)
+    broad = manifest[: len(BROAD)]
+    for key in ("currency", "language", "form"):
+        missing = {r[key] for r in broad} - {r[key] for r in cal}
+        assert not missing, f"calibration part lacks {key} {missing}"
+    kinds = {d for r in cal for d in r["distortions"]}
+    for d in ("perspective", "shadow", "blur", "crumpled", "faded"):
+        assert d in kinds, f"calibration part lacks {d}"
 
 
 if __name__ == "__main__":

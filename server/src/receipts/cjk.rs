@@ -23,11 +23,30 @@ pub(crate) fn tidy_lines(lines: Vec<String>) -> Vec<String> {
 }
 
 /// A line of Japanese or Chinese text without the spaces Tesseract puts between its
-/// characters, and with amounts grouped as `3,320` again where it read `3, 320`.
+/// characters, with amounts grouped as `3,320` again where it read `3, 320` or `3.320` (yen
+/// and yuan amounts on a receipt have no decimals to tell apart), and with the yen sign where
+/// it read a backslash before an amount (in the Japanese character sets the backslash's code is
+/// the yen sign, and receipt fonts draw `¥` as Tesseract's models know `\`).
 fn tidy(line: &str) -> String {
     let chars: Vec<char> = line.chars().collect();
     let mut out = String::with_capacity(line.len());
+    let digit_at = |k: usize| chars.get(k).is_some_and(char::is_ascii_digit);
     for (i, &c) in chars.iter().enumerate() {
+        if c == '\\' && digit_at(i + 1) {
+            out.push('¥');
+            continue;
+        }
+        // "2.600": a thousands group after a dot, three digits and no more.
+        if c == '.'
+            && i >= 1
+            && digit_at(i - 1)
+            && (1..=3).all(|k| digit_at(i + k))
+            && !digit_at(i + 4)
+            && !chars.get(i + 4).is_some_and(|c| *c == '%' || *c == '.')
+        {
+            out.push(',');
+            continue;
+        }
         if c == ' ' && i > 0 {
             let before = chars[i - 1];
             let after = chars.get(i + 1).copied().unwrap_or(' ');
@@ -59,6 +78,9 @@ mod tests {
         );
         assert_eq!(tidy("お 支払 金額 ¥3, 320"), "お支払金額 ¥3,320");
         assert_eq!(tidy("合計 1, 2345"), "合計 1, 2345");
+        assert_eq!(tidy("合計 \\3, 278"), "合計 ¥3,278");
+        assert_eq!(tidy("合計 \\2.600"), "合計 ¥2,600");
+        assert_eq!(tidy("税率 8.5%"), "税率 8.5%");
         // A table row of a Japanese receipt is tidied too; a text in Latin script is not.
         let lines = |text: &str| tidy_lines(text.lines().map(str::to_string).collect());
         assert_eq!(

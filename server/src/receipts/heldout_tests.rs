@@ -1,12 +1,18 @@
-//! Suggester accuracy over the held-apart corpus (`seed-data/receipts/corpus`): 64 receipts made
-//! to look like real uploads, split once into a tuning part and a held-apart part.
+//! Suggester accuracy over the held-apart corpus (`seed-data/receipts/corpus`): 137 receipts made
+//! to look like real uploads, in three parts: `tuning`, `calibration` and `held_apart`.
 //! `cargo test -p formwork --lib receipts::heldout -- --nocapture` prints the figures.
 //!
-//! `FORMWORK_HELDOUT_PARTS=tuning` processes and prints only the tuning part (the default is both),
-//! so that failures can be studied without looking at the held-apart receipts;
+//! `FORMWORK_HELDOUT_PARTS=tuning` processes and prints only the tuning part (the default is all
+//! three), so that failures can be studied without looking at the other receipts;
 //! `FORMWORK_HELDOUT_EACH=1` then prints each tuning receipt's wrong fields and
-//! `FORMWORK_HELDOUT_DUMP=<dir>` writes each tuning receipt's text there. Neither of the two
-//! ever shows a held-apart receipt.
+//! `FORMWORK_HELDOUT_DUMP=<dir>` writes each tuning receipt's text there. Neither ever shows a
+//! calibration or held-apart receipt, and wrong-but-sure suggestions are listed receipt by
+//! receipt for the tuning part only (the other parts print counts).
+//!
+//! Every part prints a reliability table (suggestions made and right per band of stated
+//! confidence). `FORMWORK_HELDOUT_CALIBRATE=1` measures the suggester's raw confidences, before
+//! `calibrate.rs` maps them: `FORMWORK_HELDOUT_PARTS=calibration FORMWORK_HELDOUT_CALIBRATE=1`
+//! prints the table the mapping was derived from.
 //!
 //! Only what cannot be a tuning target is asserted: every receipt is processed without error and
 //! the corpus keeps its breadth. The figures are printed, never asserted.
@@ -16,6 +22,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
 
+use super::corpus_reliability::Reliability;
 use super::corpus_scoring::{report, score, suggested, Expected, Manifest, Tally, FIELDS};
 use super::test_support::{corpus_dir, test_worker};
 use super::*;
@@ -24,7 +31,7 @@ use super::*;
 /// (`web/operations/receipt.rs`), below which a field is marked "unsure".
 const SURE_FROM: f32 = 0.6;
 
-const PARTS: [&str; 2] = ["tuning", "held_apart"];
+const PARTS: [&str; 3] = ["tuning", "calibration", "held_apart"];
 /// The only part whose receipts may be shown one by one.
 const SHOWN_PART: &str = "tuning";
 
@@ -64,6 +71,7 @@ struct PartFigures {
     all: Tally,
     by: BTreeMap<String, Tally>,
     sure_wrong: Vec<WrongButSure>,
+    reliability: Reliability,
 }
 
 impl PartFigures {
@@ -75,7 +83,10 @@ impl PartFigures {
         for g in groups {
             self.by.entry(g).or_default().add(r);
         }
-        for (field, ok) in FIELDS.iter().zip(r) {
+        for (i, (field, ok)) in FIELDS.iter().zip(r).enumerate() {
+            if let Some((_, confidence)) = suggested(s, field) {
+                self.reliability.add(i, confidence, ok);
+            }
             if ok {
                 continue;
             }
@@ -111,6 +122,10 @@ impl PartFigures {
             self.sure_wrong.len(),
             per_field.join(", ")
         );
+        self.reliability.print(part);
+        if part != SHOWN_PART {
+            return;
+        }
         for w in &self.sure_wrong {
             println!(
                 "    {}: {} = {:?} ({:.0}%), truth {:?}",
@@ -152,6 +167,11 @@ async fn suggester_figures_over_the_held_apart_corpus() {
     if !ocr {
         println!("(tesseract not installed: photos and scans cannot be read; figures are not meaningful)");
     }
+    let raw = std::env::var_os("FORMWORK_HELDOUT_CALIBRATE").is_some();
+    if raw {
+        println!("(FORMWORK_HELDOUT_CALIBRATE: raw confidences, before calibrate.rs maps them)");
+    }
+    super::calibrate::measure_raw(raw);
     let today = NaiveDate::from_ymd_opt(2024, 12, 31).unwrap();
     let worker = test_worker();
     let chosen = chosen_parts();
@@ -160,6 +180,7 @@ async fn suggester_figures_over_the_held_apart_corpus() {
     let mut parts: BTreeMap<&str, PartFigures> = BTreeMap::new();
     let mut failures = Vec::new();
     let mut millis: BTreeMap<&str, Vec<u128>> = BTreeMap::new();
+    let run_started = std::time::Instant::now();
     for e in receipts.iter().filter(|e| chosen.contains(&e.part)) {
         let bytes = std::fs::read(dir.join(&e.file)).unwrap();
         let started = std::time::Instant::now();
@@ -192,6 +213,10 @@ async fn suggester_figures_over_the_held_apart_corpus() {
         let max = times.last().copied().unwrap_or(0);
         println!("{part}: time per receipt p50 {p50} ms, max {max} ms");
     }
+    println!(
+        "all chosen parts processed in {:.0} s",
+        run_started.elapsed().as_secs_f64()
+    );
     println!("suggester over seed-data/receipts/corpus (fields right / receipts; OCR {ocr})");
     for part in PARTS {
         if let Some(f) = parts.get(part) {

@@ -60,7 +60,7 @@ const TABLE: &[(&[&str], Role, f32)] = &[
     (&[
         "vat", "v.a.t.", "tax", "taxes", "sales tax", "gst", "hst", "pst", "qst", "tps", "tvq",
         "gst/hst", "mwst", "mwst.", "mwst-betrag", "ust", "ust.", "umsatzsteuer", "mehrwertsteuer",
-        "steuer", "tva", "iva", "i.v.a.", "igic", "btw", "moms", "mva", "消費税", "consumption tax",
+        "steuer", "tva", "iva", "i.v.a.", "igic", "btw", "moms", "mva", "消費税", "内税", "consumption tax",
         "enthaltene mwst", "inkl. mwst", "incl. vat",
     ], Role::Tax, TAX),
     (&[
@@ -271,6 +271,7 @@ mod tests {
         assert_eq!(role_of("税抜金額 33,550"), Some(Role::Net));
         assert_eq!(role_of("お支払金額 ¥36,905"), Some(Role::Total));
         assert_eq!(role_of("合計金額 ¥36,905"), Some(Role::Total));
+        assert_eq!(role_of("(内税10%) 65"), Some(Role::Tax));
         assert_eq!(role_of("お預り 3,338"), Some(Role::Payment));
         assert_eq!(role_of("Internet"), None);
         assert_eq!(role_of("Coffee"), None);

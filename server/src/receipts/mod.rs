@@ -26,11 +26,14 @@
 //! with `catch_unwind`, so the profile must keep `panic = "unwind"`.
 
 mod agree;
+mod agreeing;
 mod amount;
 pub mod budget;
+mod calibrate;
 mod cjk;
 mod currency;
 mod date;
+mod derive;
 mod deskew;
 pub mod error;
 mod image;
@@ -55,6 +58,8 @@ mod worker;
 
 #[cfg(test)]
 mod agree_tests;
+#[cfg(test)]
+mod corpus_reliability;
 #[cfg(test)]
 mod corpus_scoring;
 #[cfg(test)]

@@ -22,6 +22,9 @@ pub(crate) struct RateLine {
     included: bool,
 }
 
+/// From this confidence on net and tax count as read (the web form's `SURE_FROM`).
+const SURE: f32 = 0.6;
+
 pub(crate) fn one_rate(printed: &[RateLine]) -> Option<PrintedRate> {
     let first = printed.first()?;
     printed
@@ -116,14 +119,21 @@ pub(crate) fn pick_tax_rate(
         .first()
         .and_then(|r| lines.get(r.line))
         .map_or("", String::as_str);
-    // The tax the rate gives on the net read, within a rounding step of the tax read.
+    // The tax the rate gives on the net read, within a rounding step of the tax read; both
+    // read as sure (a net and tax that are one row of a VAT table whose other rows were lost
+    // agree with that row's rate, and are unsure: the receipt may have several rates).
     let agrees = match (net, tax) {
-        (Some(n), Some(t)) if n.value > Decimal::ZERO => n
-            .value
-            .checked_mul(rate)
-            .and_then(|x| x.checked_div(Decimal::from(100)))
-            .and_then(|expected| expected.checked_sub(t.value))
-            .is_some_and(|gap| gap.abs() <= Decimal::new(2, 2).max(t.value / Decimal::from(200))),
+        (Some(n), Some(t))
+            if n.value > Decimal::ZERO && n.confidence >= SURE && t.confidence >= SURE =>
+        {
+            n.value
+                .checked_mul(rate)
+                .and_then(|x| x.checked_div(Decimal::from(100)))
+                .and_then(|expected| expected.checked_sub(t.value))
+                .is_some_and(|gap| {
+                    gap.abs() <= Decimal::new(2, 2).max(t.value / Decimal::from(200))
+                })
+        }
         _ => false,
     };
     Some(Suggestion {

@@ -4,10 +4,12 @@
 //! a tax larger than its net, a tax far from any rate and a number without its decimal point are
 //! never suggested as sure. With no label at all, the largest amount is a low-confidence guess.
 
-use rust_decimal::{Decimal, RoundingStrategy};
+use rust_decimal::Decimal;
 
-use super::agree::{fits_rate, included_tax, plausible_rate, unit};
+use super::agree::{fits_rate, plausible_rate, unit};
+use super::agreeing::agreeing;
 use super::amount::scan_amounts;
+use super::derive::{fallback_total, included, rate_pair};
 use super::keywords::{label_hits, Role};
 use super::rates::PrintedRate;
 use super::suggest::{Candidate, Suggestion};
@@ -21,23 +23,23 @@ pub(crate) struct Money {
 }
 
 /// Below this a suggestion is shown as unsure (the web form's `SURE_FROM` is 0.6).
-const UNSURE: f32 = 0.55;
+pub(super) const UNSURE: f32 = 0.55;
 
 /// A value that is either one candidate or the sum of several.
 #[derive(Debug, Clone)]
-struct Choice {
-    value: Decimal,
-    confidence: f32,
-    lines: Vec<usize>,
+pub(super) struct Choice {
+    pub value: Decimal,
+    pub confidence: f32,
+    pub lines: Vec<usize>,
     /// Read without decimals.
-    whole: bool,
+    pub whole: bool,
 }
 
 /// What the choices are read from and how amounts are written.
-struct Ctx<'a> {
-    lines: &'a [String],
-    zero_decimal: bool,
-    rate: Option<PrintedRate>,
+pub(super) struct Ctx<'a> {
+    pub lines: &'a [String],
+    pub zero_decimal: bool,
+    pub rate: Option<PrintedRate>,
 }
 
 impl Ctx<'_> {
@@ -50,7 +52,12 @@ impl Ctx<'_> {
     }
 
     /// One read value as a suggestion; `why` is added to its source when it is not sure.
-    fn read(&self, o: &Choice, confidence: f32, why: Option<&str>) -> Suggestion<Decimal> {
+    pub(super) fn read(
+        &self,
+        o: &Choice,
+        confidence: f32,
+        why: Option<&str>,
+    ) -> Suggestion<Decimal> {
         let mut confidence = confidence.clamp(0.05, 0.97);
         let mut source = self.source(&o.lines);
         if let Some(why) = why {
@@ -72,21 +79,41 @@ impl Ctx<'_> {
         unit(self.zero_decimal)
     }
 
-    fn adds_up(&self, parts: &[Decimal], total: Decimal) -> bool {
+    pub(super) fn adds_up(&self, parts: &[Decimal], total: Decimal) -> bool {
         let sum = parts
             .iter()
             .fold(Decimal::ZERO, |acc, p| acc.saturating_add(*p));
         (sum - total).abs() <= self.tolerance()
     }
 
+    /// Whether a total was read from a row of a table: a line without any label (the table's
+    /// header names its columns) that holds three amounts or more.
+    fn in_table_row(&self, total: &Choice) -> bool {
+        total.lines.iter().any(|&at| {
+            self.lines.get(at).is_some_and(|l| {
+                let lower = l.to_lowercase();
+                label_hits(&lower).is_empty() && scan_amounts(&lower).len() >= 3
+            })
+        })
+    }
+
+    /// Whether total, net and tax of an agreement stand on one table row.
+    pub(super) fn one_row(&self, total: &Choice, net: &Choice, tax: &Choice) -> bool {
+        self.in_table_row(total)
+            && total
+                .lines
+                .iter()
+                .any(|at| net.lines.contains(at) || tax.lines.contains(at))
+    }
+
     /// Whether the tax fits the printed rate on the net: `None` when no one rate is printed.
-    fn rate_says(&self, net: Decimal, tax: Decimal) -> Option<bool> {
+    pub(super) fn rate_says(&self, net: Decimal, tax: Decimal) -> Option<bool> {
         self.rate
             .map(|r| fits_rate(net, tax, r.value, self.zero_decimal))
     }
 }
 
-fn calculated(value: Decimal, confidence: f32, source: String) -> Suggestion<Decimal> {
+pub(super) fn calculated(value: Decimal, confidence: f32, source: String) -> Suggestion<Decimal> {
     Suggestion {
         value,
         confidence: confidence.clamp(0.05, 0.97),
@@ -129,71 +156,12 @@ fn options(candidates: &[Candidate], role: Role, sum: bool) -> Vec<Choice> {
     out
 }
 
-fn best<'a>(options: impl IntoIterator<Item = &'a Choice>) -> Option<&'a Choice> {
+pub(super) fn best<'a>(options: impl IntoIterator<Item = &'a Choice>) -> Option<&'a Choice> {
     options.into_iter().max_by(|a, b| {
         a.confidence
             .total_cmp(&b.confidence)
             .then(a.value.cmp(&b.value))
     })
-}
-
-/// A combination of read amounts that adds up.
-struct Agreeing<'a> {
-    total: &'a Choice,
-    net: &'a Choice,
-    tax: &'a Choice,
-    tip: Option<&'a Choice>,
-    /// Net and tax were read under each other's labels (the tax read is the larger).
-    swapped: bool,
-    rate: Option<bool>,
-}
-
-impl Agreeing<'_> {
-    /// The largest total first (the grand total, not one rate's row of a tax table, and the
-    /// total a tip is in), then the tax that fits the printed rate, then the most confident labels.
-    fn rank(&self) -> (Decimal, bool, f32) {
-        let confidence = self.total.confidence + self.net.confidence + self.tax.confidence;
-        (self.total.value, self.rate != Some(false), confidence)
-    }
-}
-
-fn agreeing<'a>(
-    ctx: &Ctx,
-    totals: &'a [Choice],
-    nets: &'a [Choice],
-    taxes: &'a [Choice],
-    tips: &'a [Choice],
-) -> Option<Agreeing<'a>> {
-    let mut found: Option<Agreeing> = None;
-    let tip_options: Vec<Option<&Choice>> =
-        std::iter::once(None).chain(tips.iter().map(Some)).collect();
-    for t in totals {
-        for n in nets {
-            for x in taxes {
-                for tip in &tip_options {
-                    let mut parts = vec![n.value, x.value];
-                    parts.extend(tip.map(|p| p.value));
-                    if !ctx.adds_up(&parts, t.value) {
-                        continue;
-                    }
-                    let swapped = x.value > n.value;
-                    let (net, tax) = if swapped { (x, n) } else { (n, x) };
-                    let a = Agreeing {
-                        total: t,
-                        net,
-                        tax,
-                        tip: *tip,
-                        swapped,
-                        rate: ctx.rate_says(net.value, tax.value),
-                    };
-                    if found.as_ref().is_none_or(|f| a.rank() > f.rank()) {
-                        found = Some(a);
-                    }
-                }
-            }
-        }
-    }
-    found
 }
 
 pub(crate) fn resolve(
@@ -218,15 +186,24 @@ pub(crate) fn resolve(
         .filter(|o| o.value > Decimal::ZERO)
         .collect();
 
-    // 1. Net + tax (+ tip) = total: all confirmed.
-    if let Some(a) = agreeing(&ctx, &totals, &nets, &taxes, &tips) {
-        let why = if a.swapped && a.rate != Some(true) {
+    // 1. Net + tax (+ tip) = total: all confirmed. Not by one row of a VAT table, though: when
+    // a total is printed outside the table and does not agree, a row was likely lost to OCR
+    // and the table's row is not the receipt (the total printed is read below); with no such
+    // total the row is offered, unsure.
+    let outside_table = totals.iter().any(|t| !ctx.in_table_row(t));
+    if let Some(a) =
+        agreeing(&ctx, &totals, &nets, &taxes, &tips).filter(|a| !(a.one_row && outside_table))
+    {
+        let why = if a.one_row {
+            Some("one row of a VAT table: no total printed elsewhere confirms it")
+        } else if a.swapped && a.rate != Some(true) {
             Some("read under the other label of net and tax")
         } else {
             None
         };
+        let total_why = why.filter(|_| a.one_row);
         return Money {
-            total: Some(ctx.read(a.total, a.total.confidence + 0.2, None)),
+            total: Some(ctx.read(a.total, a.total.confidence + 0.2, total_why)),
             net: Some(ctx.read(a.net, a.net.confidence + 0.2, why)),
             tax: Some(ctx.read(a.tax, a.tax.confidence + 0.2, why)),
             tip: a.tip.map(|p| ctx.read(p, p.confidence + 0.1, None)),
@@ -242,7 +219,9 @@ pub(crate) fn resolve(
         ..Money::default()
     };
     let tip_value = tip.map_or(Decimal::ZERO, |p| p.value);
-    let total = best(&totals);
+    // A total printed apart from any table beats a table row's gross: the row is one rate's
+    // share, and here nothing confirmed it as the receipt's total.
+    let total = best(totals.iter().filter(|t| !ctx.in_table_row(t))).or_else(|| best(&totals));
 
     // 2. Two amounts that fit the printed rate; the third is calculated from them.
     if let Some(m) = rate_pair(&ctx, total, &nets, &taxes, tip_value) {
@@ -384,141 +363,4 @@ fn implausible(ctx: &Ctx, net: Decimal, tax: Decimal) -> Option<&'static str> {
         None if !plausible_rate(net, tax) => Some("the tax is far from any usual rate on the net"),
         None => None,
     }
-}
-
-/// Two read amounts that fit the printed rate (total and tax, net and tax, or total and net) when
-/// the three do not add up; the third is calculated from them.
-fn rate_pair(
-    ctx: &Ctx,
-    total: Option<&Choice>,
-    nets: &[Choice],
-    taxes: &[Choice],
-    tip: Decimal,
-) -> Option<Money> {
-    ctx.rate?;
-    let fits = |net: Decimal, tax: Decimal| ctx.rate_says(net, tax) == Some(true);
-    let note = "fits the printed rate";
-    if let Some(t) = total {
-        let by_tax = taxes
-            .iter()
-            .filter(|x| fits(t.value - x.value - tip, x.value));
-        if let Some(x) = best(by_tax) {
-            let net = t.value - x.value - tip;
-            return Some(Money {
-                total: Some(ctx.read(t, t.confidence, None)),
-                tax: Some(ctx.read(x, x.confidence, None)),
-                net: Some(calculated(
-                    net,
-                    t.confidence.min(x.confidence) * 0.8,
-                    format!("calculated: total {} − tax {} ({note})", t.value, x.value),
-                )),
-                tip: None,
-            });
-        }
-        let by_net = nets
-            .iter()
-            .filter(|n| fits(n.value, t.value - n.value - tip));
-        if let Some(n) = best(by_net) {
-            return Some(Money {
-                total: Some(ctx.read(t, t.confidence, None)),
-                net: Some(ctx.read(n, n.confidence, None)),
-                tax: Some(calculated(
-                    t.value - n.value - tip,
-                    t.confidence.min(n.confidence) * 0.8,
-                    format!("calculated: total {} − net {} ({note})", t.value, n.value),
-                )),
-                tip: None,
-            });
-        }
-    }
-    let mut pairs = Vec::new();
-    for n in nets {
-        for x in taxes.iter().filter(|x| fits(n.value, x.value)) {
-            pairs.push((n, x));
-        }
-    }
-    let (n, x) = pairs.into_iter().max_by(|a, b| {
-        (a.0.confidence + a.1.confidence).total_cmp(&(b.0.confidence + b.1.confidence))
-    })?;
-    let sum = n.value + x.value + tip;
-    let why = total.map(|t| format!("the total read, {}, does not add up", t.value));
-    Some(Money {
-        net: Some(ctx.read(n, n.confidence, None)),
-        tax: Some(ctx.read(x, x.confidence, None)),
-        total: Some(calculated(
-            sum,
-            n.confidence.min(x.confidence) * if why.is_some() { 0.6 } else { 0.75 },
-            match why {
-                Some(why) => format!(
-                    "calculated: net {} + tax {} ({note}; {why})",
-                    n.value, x.value
-                ),
-                None => format!("calculated: net {} + tax {} ({note})", n.value, x.value),
-            },
-        )),
-        tip: None,
-    })
-}
-
-/// A receipt that states only its total and a rate the tax is included in ("inkl. 19% MwSt"):
-/// tax = total × rate / (100 + rate), rounded to the minor unit, and net = total − tax.
-fn included(
-    ctx: &Ctx,
-    t: &Choice,
-    tip: Decimal,
-) -> Option<(Suggestion<Decimal>, Suggestion<Decimal>)> {
-    let rate = ctx.rate.filter(|r| r.included)?;
-    let gross = t.value - tip;
-    let tax = included_tax(gross, rate.value)?.round_dp_with_strategy(
-        if ctx.zero_decimal { 0 } else { 2 },
-        RoundingStrategy::MidpointAwayFromZero,
-    );
-    let confidence = ctx.read(t, t.confidence, None).confidence.min(0.9) * 0.7;
-    let how = format!("{} % included in the total {}", rate.value, t.value);
-    Some((
-        calculated(
-            gross - tax,
-            confidence,
-            format!("calculated: total − tax ({how})"),
-        ),
-        calculated(tax, confidence, format!("calculated: {how}")),
-    ))
-}
-
-/// No total label: the largest amount of money in the text, as a guess.
-fn fallback_total(
-    candidates: &[Candidate],
-    lines: &[String],
-    zero_decimal: bool,
-) -> Option<Suggestion<Decimal>> {
-    let mut best: Option<(Decimal, usize)> = None;
-    for (index, line) in lines.iter().enumerate() {
-        let lower = line.to_lowercase();
-        if label_hits(&lower)
-            .iter()
-            .any(|h| matches!(h.role, Role::Id | Role::Payment | Role::Tip))
-        {
-            continue;
-        }
-        for a in scan_amounts(&lower) {
-            if a.is_money(zero_decimal)
-                && (a.currency || a.decimals == 2)
-                && best.is_none_or(|(v, _)| a.value > v)
-            {
-                best = Some((a.value, index));
-            }
-        }
-    }
-    let (value, line) = best?;
-    let paid = candidates
-        .iter()
-        .any(|c| c.role == Role::Payment && c.value == value);
-    Some(Suggestion {
-        value,
-        confidence: if paid { 0.45 } else { 0.3 },
-        source: lines
-            .get(line)
-            .map(|l| l.trim().to_string())
-            .unwrap_or_default(),
-    })
 }

@@ -82,6 +82,10 @@ fn normalize_lines(text: &str) -> Vec<String> {
     super::cjk::tidy_lines(lines)
 }
 
+/// How sure a currency is at most when no amount of money was read at all (below the web
+/// form's `SURE_FROM`, 0.6).
+const CURRENCY_WITHOUT_AMOUNT: f32 = 0.5;
+
 /// Reads suggestions from receipt text. Never panics.
 pub fn suggest(text: &str, today: NaiveDate) -> Suggestions {
     let lines = normalize_lines(text);
@@ -89,7 +93,8 @@ pub fn suggest(text: &str, today: NaiveDate) -> Suggestions {
         return Suggestions::default();
     }
     let currency = currency::detect(&lines);
-    let code = currency.as_ref().map(|c| c.value.as_str());
+    let code_read = currency.as_ref().map(|c| c.value.clone());
+    let code = code_read.as_deref();
     let zero_decimal = code.is_some_and(is_zero_decimal);
     let candidates = collect_candidates(&lines, zero_decimal);
     let printed = printed_rates(&lines);
@@ -97,7 +102,17 @@ pub fn suggest(text: &str, today: NaiveDate) -> Suggestions {
     let mut money = super::resolve::resolve(&candidates, &lines, zero_decimal, rate);
     super::vat_table::apply(&mut money, &lines, zero_decimal);
     let tax_rate = pick_tax_rate(&lines, &printed, money.net.as_ref(), money.tax.as_ref());
-    Suggestions {
+    // A currency sign or code on a receipt where not one amount of money could be read is more
+    // likely a stray mark of an unreadable picture than the receipt's currency.
+    let currency = currency.map(|c| match money.total {
+        Some(_) => c,
+        None => Suggestion {
+            confidence: c.confidence.min(CURRENCY_WITHOUT_AMOUNT),
+            source: format!("{} (no amount of money read)", c.source),
+            ..c
+        },
+    });
+    let mut suggestions = Suggestions {
         supplier: pick_supplier(&lines),
         expense_date: pick_date(&lines, date_order(code), today),
         net: money.net,
@@ -106,7 +121,9 @@ pub fn suggest(text: &str, today: NaiveDate) -> Suggestions {
         currency,
         tax_rate,
         tip: money.tip,
-    }
+    };
+    super::calibrate::calibrate(&mut suggestions);
+    suggestions
 }
 
 /// A labelled amount found in the text.

@@ -373,3 +373,12 @@ fn an_unconfirmed_net_or_tax_that_cannot_be_right_is_not_sure() {
         );
     }
 }
+
+#[test]
+fn a_currency_where_no_amount_was_read_is_unsure() {
+    let today = chrono::NaiveDate::from_ymd_opt(2024, 12, 31).unwrap();
+    let s = suggest("ie urg ma\n£ za e\nws po", today);
+    assert!(s.currency.is_none_or(|c| c.confidence < 0.6));
+    let s = suggest("Shop\nTotal £12.50", today);
+    assert!(s.currency.unwrap().confidence >= 0.6);
+}

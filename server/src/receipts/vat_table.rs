@@ -14,6 +14,8 @@ use super::suggest::Suggestion;
 const CONFIRMED: f32 = 0.9;
 /// How sure they are when no total confirms it (filled in only where nothing else was read).
 const UNCONFIRMED: f32 = 0.5;
+/// From this confidence on a total counts as read (the web form's `SURE_FROM`).
+const SURE: f32 = 0.6;
 
 /// The sums over a VAT table's rows.
 #[derive(Debug, Clone, PartialEq)]
@@ -23,6 +25,8 @@ pub(crate) struct VatTable {
     pub gross: Decimal,
     /// The line of its first row.
     pub line: usize,
+    /// The lines of all its rows.
+    pub rows: Vec<usize>,
 }
 
 /// One row: the rate printed on it and the last three amounts, when they add up.
@@ -61,6 +65,7 @@ pub(crate) fn vat_table(lines: &[String], zero_decimal: bool) -> Option<VatTable
                 t.net = t.net.checked_add(net)?;
                 t.tax = t.tax.checked_add(tax)?;
                 t.gross = t.gross.checked_add(gross)?;
+                t.rows.push(index);
             }
             None => {
                 table = Some(VatTable {
@@ -68,6 +73,7 @@ pub(crate) fn vat_table(lines: &[String], zero_decimal: bool) -> Option<VatTable
                     tax,
                     gross,
                     line: index,
+                    rows: vec![index],
                 })
             }
         }
@@ -80,6 +86,11 @@ pub(crate) fn vat_table(lines: &[String], zero_decimal: bool) -> Option<VatTable
 /// "the" net is a common mistake on receipts with two rates) and are sure. When no total was
 /// read, the table fills in what is missing, unsure. When a total disagrees with the table,
 /// the table only fills in a missing net or tax, unsure.
+///
+/// Only a total that is independent evidence confirms the table: one read as sure under its own
+/// label, not calculated and not read from the table's own rows. A total taken from the table
+/// (or summed from it) equals its gross whether or not a row was lost to OCR, so it confirms
+/// nothing.
 pub(crate) fn apply(money: &mut Money, lines: &[String], zero_decimal: bool) {
     let Some(table) = vat_table(lines, zero_decimal) else {
         return;
@@ -87,13 +98,26 @@ pub(crate) fn apply(money: &mut Money, lines: &[String], zero_decimal: bool) {
     let step = unit(zero_decimal);
     let tip = money.tip.as_ref().map_or(Decimal::ZERO, |t| t.value);
     let near = |a: Decimal, b: Decimal| a.checked_sub(b).is_some_and(|gap| gap.abs() <= step);
-    let agrees = money.total.as_ref().is_some_and(|total| {
-        near(total.value, table.gross)
-            || total
-                .value
-                .checked_sub(tip)
-                .is_some_and(|less_tip| near(less_tip, table.gross))
+    let from_table = |source: &str| {
+        table
+            .rows
+            .iter()
+            .filter_map(|&at| lines.get(at))
+            .any(|row| source.contains(row.trim()))
+    };
+    let independent = money.total.as_ref().is_some_and(|total| {
+        total.confidence >= SURE
+            && !total.source.starts_with("calculated")
+            && !from_table(&total.source)
     });
+    let agrees = independent
+        && money.total.as_ref().is_some_and(|total| {
+            near(total.value, table.gross)
+                || total
+                    .value
+                    .checked_sub(tip)
+                    .is_some_and(|less_tip| near(less_tip, table.gross))
+        });
     let row = lines.get(table.line).map_or("", |l| l.trim());
     let source = format!("VAT table from '{row}' (net + tax = gross on every row)");
     let suggestion = |value: Decimal, confidence: f32| Suggestion {
@@ -162,6 +186,26 @@ mod tests {
         let text = "Shop\nNet 43,37\nTax 8,68\nTotal 60,00\nA 20% 43,37 8,68 52,05\n";
         let s = super::super::suggest::suggest(text, today);
         assert_eq!(s.total.unwrap().value.to_string(), "60.00");
+    }
+
+    #[test]
+    fn one_row_of_a_table_whose_other_row_was_lost_is_not_sure() {
+        let today = chrono::NaiveDate::from_ymd_opt(2024, 12, 31).unwrap();
+        // Two rates printed; the 7 % row was not read. The row left adds up on its own, which
+        // says nothing about the receipt: the total printed apart is kept, net and tax unsure.
+        let text = "Markt\nSUMME 48,20 €\nMwSt Netto MwSt Brutto\nA 19% 10,00 1,90 11,90\n\
+                    EC-Karte 48,20\n";
+        let s = super::super::suggest::suggest(text, today);
+        let total = s.total.unwrap();
+        assert_eq!(total.value.to_string(), "48.20");
+        assert!(s.net.is_none_or(|n| n.confidence < 0.6));
+        assert!(s.tax.is_none_or(|t| t.confidence < 0.6));
+        assert!(s.tax_rate.is_none_or(|r| r.confidence < 0.6));
+        // With no total printed apart, the row is offered, unsure.
+        let text = "Markt\nMwSt Netto MwSt Brutto\nA 19% 10,00 1,90 11,90\n";
+        let s = super::super::suggest::suggest(text, today);
+        assert!(s.total.is_none_or(|t| t.confidence < 0.6));
+        assert!(s.net.is_none_or(|n| n.confidence < 0.6));
     }
 
     #[test]
