@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Usage: tests/bench/substring.sh sqlite|postgres N [REQUESTS]
 #   (after `CARGO_TARGET_DIR=/work/.cache/bench-target cargo build --release -p formwork -p formwork-bench`;
-#   the binaries are read from $CARGO_TARGET_DIR/release).
+#   the binaries are read from $CARGO_TARGET_DIR/release, or FORMWORK_BIN / FORMWORK_BENCH_BIN).
 # My claims with `supplier` contains "inn" at N generated claims over 50 users (issue 17): first
 # in-process through the store, the scan (`LIKE`/`ILIKE` over the user's rows, as before the
 # substring index) and the substring index on the same data one after the other, with their
@@ -10,7 +10,7 @@
 # `formwork demo generate --claims N --users 50`) is measured instead of a new one, and kept.
 set -euo pipefail
 DB=$1 N=$2 REQ=${3:-2000}
-T="${CARGO_TARGET_DIR:-/work/.cache/bench-target}/release"; FW=$T/formwork; BENCH=$T/formwork-bench
+T="${CARGO_TARGET_DIR:-/work/.cache/bench-target}/release"; FW=${FORMWORK_BIN:-$T/formwork}; BENCH=${FORMWORK_BENCH_BIN:-$T/formwork-bench}
 cd "$(dirname "$0")/../.."
 PREFIX=substr
 . tests/bench/claims_db.sh
