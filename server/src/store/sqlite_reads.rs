@@ -7,8 +7,9 @@
 //! pool of its own (`r2d2`, no check on checkout) and the rows come back once: one hop there, one
 //! back (measured in docs/benchmarks.md, "The hot path"). A page whose filters need statements
 //! read ahead (`ahead.rs`: a substring's values, a line value's frequency) runs them on the same
-//! connection in the same trip, in one read transaction with the page. Writes and every other read stay on the
-//! sea-orm pool; both pools open the same file, and WAL lets readers see every committed write.
+//! connection in the same trip, in one read transaction with the page. Writes and every other
+//! read stay on the sea-orm pool; both pools open the same file, and WAL lets readers see every
+//! committed write.
 use super::ahead::{Found, Probe, Reads};
 use super::query::Ahead;
 use super::records::RecordRow;
