@@ -19,6 +19,9 @@ use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::types::Value as SqlValue;
 use std::time::Duration;
 
+/// A page's records, each with the page's total (the statement's `total_n`).
+type TotalledRows = Vec<(RecordRow, i64)>;
+
 /// A pool of read-only `rusqlite` connections to the store's SQLite file.
 #[derive(Clone)]
 pub(super) struct SqliteReads {
@@ -74,7 +77,7 @@ impl SqliteReads {
         probes: Vec<Option<Probe>>,
         page: F,
         keep: Option<Vec<String>>,
-    ) -> Result<(Vec<(RecordRow, i64)>, Vec<Ahead>)>
+    ) -> Result<(TotalledRows, Vec<Ahead>)>
     where
         F: FnOnce(&[Ahead]) -> (String, Vec<sea_orm::Value>) + Send + 'static,
     {
@@ -89,7 +92,7 @@ impl SqliteReads {
             })
             .collect::<Result<Vec<Option<(String, Vec<SqlValue>, Reads)>>>>()?;
         let pool = self.pool.clone();
-        tokio::task::spawn_blocking(move || -> Result<(Vec<(RecordRow, i64)>, Vec<Ahead>)> {
+        tokio::task::spawn_blocking(move || -> Result<(TotalledRows, Vec<Ahead>)> {
             let conn = pool.get().map_err(|e| db_error(e.to_string()))?;
             // Without a probe the page is one statement, its own snapshot. The transaction only
             // reads; dropping it at the end rolls it back.
@@ -152,7 +155,7 @@ fn page_rows(
     sql: &str,
     params: &[SqlValue],
     keep: Option<&[String]>,
-) -> Result<Vec<(RecordRow, i64)>> {
+) -> Result<TotalledRows> {
     let mut stmt = conn.prepare_cached(sql).map_err(sqlite_error)?;
     let mut rows = stmt
         .query(rusqlite::params_from_iter(params.iter()))
