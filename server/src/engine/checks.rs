@@ -93,9 +93,9 @@ fn same_or_with_tip(
 }
 
 /// Confidence from which a read value is held against an entered one: the one from which the
-/// web form shows a suggestion as sure (`web::operations::receipt::SURE_FROM`), so a reading
-/// shown as unsure (a name that looks misread, an amount nothing confirms) never flags a claim.
-const CHECKED_FROM: f64 = 0.6;
+/// web form shows a suggestion as sure (`receipts::suggest::SURE_FROM`), so a reading shown as
+/// unsure (a name that looks misread, an amount nothing confirms) never flags a claim.
+const CHECKED_FROM: f64 = crate::receipts::suggest::SURE_FROM;
 
 /// The suggestions stored for the file the operation's cross-check names.
 async fn read_suggestions(

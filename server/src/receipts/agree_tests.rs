@@ -7,8 +7,8 @@ use rust_decimal::Decimal;
 
 use super::suggest::{suggest, Suggestion, Suggestions};
 
-/// The web form's `SURE_FROM`.
-const SURE_FROM: f32 = 0.6;
+// The web form's `SURE_FROM`.
+use super::suggest::SURE as SURE_FROM;
 
 fn s(text: &str) -> Suggestions {
     suggest(text, NaiveDate::from_ymd_opt(2024, 12, 31).unwrap())

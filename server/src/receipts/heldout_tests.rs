@@ -27,9 +27,8 @@ use super::corpus_scoring::{report, score, suggested, Expected, Manifest, Tally,
 use super::test_support::{corpus_dir, test_worker};
 use super::*;
 
-/// From this confidence on a suggestion is shown as sure: the web form's `SURE_FROM`
-/// (`web/operations/receipt.rs`), below which a field is marked "unsure".
-const SURE_FROM: f32 = 0.6;
+// From this confidence on a suggestion is shown as sure (`suggest::SURE_FROM`).
+use super::suggest::SURE as SURE_FROM;
 
 const PARTS: [&str; 3] = ["tuning", "calibration", "held_apart"];
 /// The only part whose receipts may be shown one by one.

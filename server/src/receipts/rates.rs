@@ -5,7 +5,7 @@ use rust_decimal::Decimal;
 
 use super::amount::scan_amounts;
 use super::keywords::{label_hits, says_included, Hit, Role};
-use super::suggest::Suggestion;
+use super::suggest::{Suggestion, SURE};
 
 /// The one tax rate a receipt prints, and whether it says the tax is included in the prices
 /// ("inkl. 19% MwSt", "TVA 20 % incluse").
@@ -21,9 +21,6 @@ pub(crate) struct RateLine {
     line: usize,
     included: bool,
 }
-
-/// From this confidence on net and tax count as read (the web form's `SURE_FROM`).
-const SURE: f32 = 0.6;
 
 pub(crate) fn one_rate(printed: &[RateLine]) -> Option<PrintedRate> {
     let first = printed.first()?;

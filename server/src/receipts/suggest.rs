@@ -82,6 +82,12 @@ fn normalize_lines(text: &str) -> Vec<String> {
     super::cjk::tidy_lines(lines)
 }
 
+/// From this confidence on a suggestion is sure: the web form shows it without "unsure" and a
+/// claim's cross-check holds it against the values entered. Below it, it is offered as unsure.
+pub const SURE_FROM: f64 = 0.6;
+/// [`SURE_FROM`] for the suggester's own `f32` confidences.
+pub(crate) const SURE: f32 = SURE_FROM as f32;
+
 /// How sure a currency is at most when no amount of money was read at all (below the web
 /// form's `SURE_FROM`, 0.6).
 const CURRENCY_WITHOUT_AMOUNT: f32 = 0.5;

@@ -8,14 +8,12 @@ use rust_decimal::Decimal;
 use super::agree::unit;
 use super::amount::scan_amounts;
 use super::resolve::Money;
-use super::suggest::Suggestion;
+use super::suggest::{Suggestion, SURE};
 
 /// How sure net and tax from a table are when the receipt's total confirms the table's gross.
 const CONFIRMED: f32 = 0.9;
 /// How sure they are when no total confirms it (filled in only where nothing else was read).
 const UNCONFIRMED: f32 = 0.5;
-/// From this confidence on a total counts as read (the web form's `SURE_FROM`).
-const SURE: f32 = 0.6;
 
 /// The sums over a VAT table's rows.
 #[derive(Debug, Clone, PartialEq)]

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 
 /// Below this confidence a suggestion is marked "unsure" (the suggester gives 0..1: a labelled
 /// line that adds up with the others scores high, a guess low).
-pub(super) const SURE_FROM: f64 = 0.6;
+pub(super) use crate::receipts::suggest::SURE_FROM;
 /// The most of a file's text shown beside the form.
 const MAX_TEXT_CHARS: usize = 4000;
 
