@@ -14,6 +14,7 @@ mod m0010_departments;
 mod m0011_upload_links;
 mod m0012_substring_index;
 mod m0013_line_index;
+mod m0014_record_keys;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0011_upload_links::Migration),
             Box::new(m0012_substring_index::Migration),
             Box::new(m0013_line_index::Migration),
+            Box::new(m0014_record_keys::Migration),
         ]
     }
 }

@@ -484,6 +484,7 @@ async fn a_line_filter_reads_the_line_index_on_sqlite() {
             value: "\"Lodging\"".into(),
             via: None,
             indexed: true,
+            key: None,
         }],
         limit: 25,
         ..Default::default()
@@ -573,6 +574,7 @@ async fn a_line_value_many_records_hold_is_probed_per_record_with_the_scans_answ
             value: format!("\"{value}\""),
             via: None,
             indexed,
+            key: None,
         }],
         sort: vec![formwork::store::SortKey {
             field: "purpose".into(),

@@ -23,6 +23,7 @@ mod geolocation;
 mod hardening_mcp;
 mod hardening_records;
 mod hardening_web;
+mod key_columns;
 mod line_columns;
 mod line_files;
 mod line_filters;

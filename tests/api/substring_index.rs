@@ -170,6 +170,7 @@ async fn plan(app: &TestApp, key: &str, needle: &str) -> String {
             value: needle.into(),
             via: None,
             indexed: true,
+            key: None,
         }],
         sort: vec![formwork::store::SortKey {
             field: "expense_date".into(),

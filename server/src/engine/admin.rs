@@ -401,6 +401,7 @@ impl Engine {
         let text_fields = super::catalog::text_fields(&d.def);
         let line_filter_columns = super::line_filters::filtered_columns(&d.def);
         let line_columns = super::line_filters::filterable_columns(&d.def);
+        let key_fields = super::catalog::key_fields(&d.def);
         let v = self
             .store()
             .publish(
@@ -416,6 +417,7 @@ impl Engine {
                     text_fields: &text_fields,
                     line_filter_columns: &line_filter_columns,
                     line_columns: &line_columns,
+                    key_fields: &key_fields,
                 },
                 now,
             )

@@ -24,6 +24,9 @@ pub struct PublishedApp {
     /// The line columns (`lines.column`) the store keeps in its line index for this definition
     /// (`line_filters::filtered_columns`), likewise only as published.
     pub line_index: Vec<String>,
+    /// The text fields the store keeps in key columns for this definition, with their column
+    /// ([`key_fields`], `store::keys`), likewise only as published.
+    pub keys: Vec<(String, u8)>,
 }
 
 impl PublishedApp {
@@ -36,6 +39,7 @@ impl PublishedApp {
             paths: HashMap::new(),
             substring: Vec::new(),
             line_index: Vec::new(),
+            keys: Vec::new(),
         }
     }
 
@@ -116,6 +120,7 @@ impl Catalog {
                     version,
                     substring: substring_fields(&def),
                     line_index: super::line_filters::filtered_columns(&def),
+                    keys: crate::store::key_slots(&key_fields(&def)),
                     def,
                     paths,
                 }));
@@ -199,6 +204,34 @@ pub fn substring_fields(def: &AppDef) -> Vec<String> {
     out
 }
 
+/// The fields of the definition whose values the store keeps in key columns, so a view's count
+/// over them reads an index alone on PostgreSQL (`store::keys`): the record's own text-valued
+/// fields its views filter on by equality, or with `contains` answered by the substring index,
+/// as parameters or fixed filters; the most used first (then by name), since only the first
+/// `store::KEY_SLOTS` get a column.
+pub fn key_fields(def: &AppDef) -> Vec<String> {
+    let substring = substring_fields(def);
+    let mut uses: HashMap<&str, usize> = HashMap::new();
+    for view in def.views.values() {
+        let named = view
+            .parameters
+            .values()
+            .map(|p| (p.field.as_str(), p.op))
+            .chain(view.filters.iter().map(|f| (f.field.as_str(), f.op)));
+        for (field, op) in named {
+            let text = own_eq(def, field).is_some_and(|(_, kind)| kind == ValueKind::Text);
+            let keyed = op == FilterOp::Eq
+                || (op == FilterOp::Contains && substring.iter().any(|s| s == field));
+            if text && keyed {
+                *uses.entry(field).or_default() += 1;
+            }
+        }
+    }
+    let mut out: Vec<(&str, usize)> = uses.into_iter().collect();
+    out.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    out.into_iter().map(|(f, _)| f.to_string()).collect()
+}
+
 /// Every text field of the definition (a field the substring index may keep; see
 /// `store::Store::tx_sync_texts`).
 pub fn text_fields(def: &AppDef) -> Vec<String> {
@@ -213,7 +246,8 @@ pub fn text_fields(def: &AppDef) -> Vec<String> {
 }
 
 /// Marks the predicates on the app's own records that its derived indexes answer: `contains`
-/// from the substring index, "has a line whose column equals" from the line index.
+/// from the substring index, "has a line whose column equals" from the line index, and the
+/// equalities and `contains` whose count the key columns answer.
 pub fn mark_indexed_predicates(app: &PublishedApp, predicates: &mut [crate::store::Predicate]) {
     use crate::store::PredicateOp;
     for p in predicates.iter_mut() {
@@ -223,6 +257,14 @@ pub fn mark_indexed_predicates(app: &PublishedApp, predicates: &mut [crate::stor
                 PredicateOp::HasLine => app.line_index.contains(&p.field),
                 _ => false,
             };
+        p.key = match p.op {
+            PredicateOp::Eq | PredicateOp::Contains if p.via.is_none() => app
+                .keys
+                .iter()
+                .find(|(f, _)| *f == p.field)
+                .map(|(_, slot)| *slot),
+            _ => None,
+        };
     }
 }
 

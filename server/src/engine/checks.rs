@@ -118,21 +118,43 @@ pub async fn tip_of(
     op: &OperationDef,
     data: &Map<String, Value>,
 ) -> Option<Decimal> {
-    let counted = def.fields.values().any(|f| {
+    if tip_counted(def) {
+        return None;
+    }
+    match entered_tip(def, data) {
+        Some(t) => Some(t),
+        None => read_tip(&read_suggestions(engine, op, data).await?),
+    }
+}
+
+/// Whether a computed field of the app adds the tip already.
+fn tip_counted(def: &AppDef) -> bool {
+    def.fields.values().any(|f| {
         f.expr
             .as_deref()
             .and_then(|e| super::definition::parse_expr(e).ok())
             .is_some_and(|terms| terms.iter().any(|(_, t)| t == "tip"))
-    });
-    if counted {
+    })
+}
+
+/// The app's `tip` field, when it has one and a value is entered.
+fn entered_tip(def: &AppDef, data: &Map<String, Value>) -> Option<Decimal> {
+    def.fields
+        .contains_key("tip")
+        .then(|| data.get("tip").and_then(stored_decimal))
+        .flatten()
+}
+
+/// [`tip_of`] with the receipt's suggestions at hand.
+fn tip_with(
+    def: &AppDef,
+    data: &Map<String, Value>,
+    suggestions: &Map<String, Value>,
+) -> Option<Decimal> {
+    if tip_counted(def) {
         return None;
     }
-    if def.fields.contains_key("tip") {
-        if let Some(t) = data.get("tip").and_then(stored_decimal) {
-            return Some(t);
-        }
-    }
-    read_tip(&read_suggestions(engine, op, data).await?)
+    entered_tip(def, data).or_else(|| read_tip(suggestions))
 }
 
 fn read_tip(suggestions: &Map<String, Value>) -> Option<Decimal> {
@@ -153,9 +175,22 @@ pub async fn cross_check(
     data: &Map<String, Value>,
 ) -> Option<String> {
     let suggestions = read_suggestions(engine, op, data).await?;
-    let tip = tip_of(engine, def, op, data).await;
+    let diffs = differences(def, &suggestions, data);
+    (!diffs.is_empty()).then(|| format!("Check against the receipt — {}", diffs.join("; ")))
+}
+
+/// Where the values in `data` differ from the suggestions read with confidence (stored as
+/// [`crate::receipts::Suggestions`] serialises them), one phrase per field; empty when they
+/// agree. What [`cross_check`] notes, and what the receipt corpus counts as false alarms when
+/// `data` holds a receipt's true values.
+pub fn differences(
+    def: &AppDef,
+    suggestions: &Map<String, Value>,
+    data: &Map<String, Value>,
+) -> Vec<String> {
+    let tip = tip_with(def, data, suggestions);
     let mut diffs = Vec::new();
-    for (name, s) in &suggestions {
+    for (name, s) in suggestions {
         let Some(f) = def.fields.get(name) else {
             continue;
         };
@@ -192,7 +227,7 @@ pub async fn cross_check(
             ));
         }
     }
-    (!diffs.is_empty()).then(|| format!("Check against the receipt — {}", diffs.join("; ")))
+    diffs
 }
 
 /// Lowercase letters and digits without accents: OCR often drops diacritics ("Löwen" → "Lowen").
@@ -248,5 +283,37 @@ mod tests {
         let unsure = json!({"tip": {"value": "2.00", "confidence": 0.3, "source": "Tip 2.00"}});
         assert_eq!(read_tip(unsure.as_object().unwrap()), None);
         assert_eq!(read_tip(json!({}).as_object().unwrap()), None);
+    }
+
+    #[test]
+    fn only_sure_readings_that_differ_are_noted() {
+        let app = AppDef::parse(crate::demo::EXPENSE_CLAIMS).unwrap();
+        let read = json!({
+            "supplier": {"value": "Café Löwen GmbH", "confidence": 0.9, "source": ""},
+            "net": {"value": "10.00", "confidence": 0.9, "source": ""},
+            "tax": {"value": "1.90", "confidence": 0.4, "source": ""},
+            "total": {"value": "13.90", "confidence": 0.9, "source": ""},
+            "tip": {"value": "2.00", "confidence": 0.9, "source": ""},
+            "currency": {"value": "EUR", "confidence": 0.9, "source": ""}
+        });
+        let read = read.as_object().unwrap();
+        let claim = |net: &str, tax: &str| {
+            let total = (d(net) + d(tax)).to_string();
+            json!({"supplier": "Cafe Lowen", "net": net, "tax": tax, "total": total, "currency": "eur"})
+                .as_object()
+                .unwrap()
+                .clone()
+        };
+        // Accents folded, the name's legal form left off, the tip on top of the total: agreed.
+        assert!(differences(&app, read, &claim("10.00", "1.90")).is_empty());
+        // The tax is read unsure, so a different tax is not held against the claim, but the
+        // net is.
+        let notes = differences(&app, read, &claim("11.00", "0.90"));
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        assert!(
+            notes[0].starts_with("Net amount: entered 11.00"),
+            "{notes:?}"
+        );
+        assert!(notes[0].ends_with("(90% sure)"), "{notes:?}");
     }
 }

@@ -174,6 +174,7 @@ pub fn predicate(p: &LinePath, value: &Value) -> Predicate {
         value: value.to_string(),
         via: None,
         indexed: false,
+        key: None,
     }
 }
 

@@ -65,6 +65,7 @@ impl Engine {
                         value: record.id.to_string(),
                         via: None,
                         indexed: false,
+                        key: None,
                     }],
                     limit: super::views::MAX_LIMIT,
                     ..RecordQuery::default()

@@ -5,7 +5,7 @@ mod admin;
 mod attachments;
 pub mod bulk;
 pub mod catalog;
-mod checks;
+pub(crate) mod checks;
 pub mod conditions;
 pub mod converted;
 pub mod converted_lines;

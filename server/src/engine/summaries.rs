@@ -470,9 +470,10 @@ impl Engine {
         Ok(())
     }
 
-    /// Fills the substring index and the line index of every published app whose filtered
-    /// fields and line columns they lack (a database restored from a backup, which leaves them
-    /// out, or upgraded to a Formwork that keeps them). Part of the start-up pass above.
+    /// Fills the substring index, the line index and the key columns of every published app
+    /// whose filtered fields and line columns they lack (a database restored from a backup,
+    /// which leaves them out, or upgraded to a Formwork that keeps them). Part of the start-up
+    /// pass above.
     async fn sync_substring_index(&self) -> Result<(), EngineError> {
         for app in self.catalog().apps().await? {
             let wanted = super::catalog::substring_fields(&app.def);
@@ -497,6 +498,13 @@ impl Engine {
                 .await?;
             if filled > 0 {
                 tracing::info!(app = app.def.slug, filled, "filled the line index");
+            }
+            let filled = self
+                .store()
+                .sync_keys(app.id, &super::catalog::key_fields(&app.def))
+                .await?;
+            if filled > 0 {
+                tracing::info!(app = app.def.slug, filled, "filled key columns");
             }
         }
         Ok(())

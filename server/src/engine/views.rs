@@ -250,6 +250,7 @@ impl Engine {
                 value: text,
                 via: None,
                 indexed: false,
+                key: None,
             });
         }
         if !errors.is_empty() {
@@ -515,6 +516,7 @@ fn field_predicate(
         },
         via: None,
         indexed: false,
+        key: None,
     }
 }
 

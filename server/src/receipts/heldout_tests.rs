@@ -10,7 +10,9 @@
 //! receipt for the tuning part only (the other parts print counts).
 //!
 //! Every part prints a reliability table (suggestions made and right per band of stated
-//! confidence). `FORMWORK_HELDOUT_CALIBRATE=1` measures the suggester's raw confidences, before
+//! confidence) and the cross-check's false alarms: claims of the Expense Claims sample app filled
+//! with a receipt's true values that the cross-check would flag (`engine::checks::differences`,
+//! the rule the server applies). `FORMWORK_HELDOUT_CALIBRATE=1` measures the suggester's raw confidences, before
 //! `calibrate.rs` maps them: `FORMWORK_HELDOUT_PARTS=calibration FORMWORK_HELDOUT_CALIBRATE=1`
 //! prints the table the mapping was derived from.
 //!
@@ -21,11 +23,14 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde_json::{Map, Value};
 
 use super::corpus_reliability::Reliability;
 use super::corpus_scoring::{report, score, suggested, Expected, Manifest, Tally, FIELDS};
 use super::test_support::{corpus_dir, test_worker};
 use super::*;
+use crate::engine::definition::AppDef;
 
 // From this confidence on a suggestion is shown as sure (`suggest::SURE_FROM`).
 use super::suggest::SURE as SURE_FROM;
@@ -64,6 +69,37 @@ fn truth(e: &Expected, field: &str) -> String {
     }
 }
 
+/// A claim of the Expense Claims sample app filled with a receipt's true values, as the app
+/// stores it: its total is computed as net + tax (a tip is not part of it), and a tax rate is
+/// left empty where the receipt prints none or several.
+fn true_claim(e: &Expected) -> Map<String, Value> {
+    let mut data = Map::new();
+    for (field, value) in [
+        ("supplier", &e.supplier),
+        ("expense_date", &e.expense_date),
+        ("net", &e.net),
+        ("tax", &e.tax),
+        ("currency", &e.currency),
+        ("tax_rate", &e.tax_rate),
+    ] {
+        if !value.is_empty() {
+            data.insert(field.into(), Value::String(value.clone()));
+        }
+    }
+    let amount = |s: &str| s.parse::<Decimal>().ok();
+    if let (Some(net), Some(tax)) = (amount(&e.net), amount(&e.tax)) {
+        data.insert("total".into(), Value::String((net + tax).to_string()));
+    }
+    data
+}
+
+/// The cross-check's notes on a claim filled correctly: each is a false alarm.
+fn false_alarms(app: &AppDef, e: &Expected, s: &Suggestions) -> Vec<String> {
+    let read = serde_json::to_value(s).unwrap();
+    let read = read.as_object().cloned().unwrap_or_default();
+    crate::engine::checks::differences(app, &read, &true_claim(e))
+}
+
 /// Rows of one part: all receipts, then by form, language and distortion.
 #[derive(Default)]
 struct PartFigures {
@@ -71,10 +107,16 @@ struct PartFigures {
     by: BTreeMap<String, Tally>,
     sure_wrong: Vec<WrongButSure>,
     reliability: Reliability,
+    /// Receipts whose correctly filled claim the cross-check flags, with its notes.
+    false_alarms: Vec<(String, Vec<String>)>,
 }
 
 impl PartFigures {
-    fn add(&mut self, e: &Expected, s: &Suggestions) {
+    fn add(&mut self, app: &AppDef, e: &Expected, s: &Suggestions) {
+        let alarms = false_alarms(app, e, s);
+        if !alarms.is_empty() {
+            self.false_alarms.push((e.file.clone(), alarms));
+        }
         let r = score(s, e);
         self.all.add(r);
         let mut groups = vec![format!("form {}", e.form), format!("lang {}", e.language)];
@@ -122,8 +164,16 @@ impl PartFigures {
             per_field.join(", ")
         );
         self.reliability.print(part);
+        println!(
+            "cross-check false alarms (a claim filled with the receipt's true values flagged): {} of {} claims",
+            self.false_alarms.len(),
+            self.all.files
+        );
         if part != SHOWN_PART {
             return;
+        }
+        for (file, notes) in &self.false_alarms {
+            println!("    {file}: {}", notes.join("; "));
         }
         for w in &self.sure_wrong {
             println!(
@@ -173,6 +223,7 @@ async fn suggester_figures_over_the_held_apart_corpus() {
     super::calibrate::measure_raw(raw);
     let today = NaiveDate::from_ymd_opt(2024, 12, 31).unwrap();
     let worker = test_worker();
+    let app = AppDef::parse(crate::demo::EXPENSE_CLAIMS).unwrap();
     let chosen = chosen_parts();
     let each = std::env::var_os("FORMWORK_HELDOUT_EACH").is_some();
     let dump = std::env::var_os("FORMWORK_HELDOUT_DUMP").map(std::path::PathBuf::from);
@@ -201,7 +252,7 @@ async fn suggester_figures_over_the_held_apart_corpus() {
                 parts
                     .entry(e.part.as_str())
                     .or_default()
-                    .add(e, &p.suggestions)
+                    .add(&app, e, &p.suggestions)
             }
             Err(err) => failures.push(format!("{}: {err}", e.file)),
         }

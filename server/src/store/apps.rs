@@ -64,6 +64,8 @@ pub struct Publication<'a> {
     /// `lines.column` (see `line_index.rs`).
     pub line_filter_columns: &'a [String],
     pub line_columns: &'a [String],
+    /// The text fields kept in key columns, most used first (see `keys.rs`; PostgreSQL).
+    pub key_fields: &'a [String],
 }
 
 impl AppRow {
@@ -232,6 +234,15 @@ impl Store {
                 app_id = p.app_id,
                 filled,
                 "filled the line index for the publication"
+            );
+        }
+        // After the rewrites too: a renamed field's values are copied under its new name.
+        let filled = self.tx_sync_keys(&tx, p.app_id, p.key_fields).await?;
+        if filled > 0 {
+            tracing::info!(
+                app_id = p.app_id,
+                filled,
+                "filled key columns for the publication"
             );
         }
         self.tx_exec(

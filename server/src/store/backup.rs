@@ -125,6 +125,7 @@ impl Store {
             if super::rollups::DERIVED_TABLES.contains(&name.as_str())
                 || super::texts::is_derived_table(&name)
                 || super::line_index::is_derived_table(&name)
+                || super::keys::is_derived_table(&name)
             {
                 continue;
             }
@@ -134,8 +135,13 @@ impl Store {
                 .await?
             {
                 let declared: String = get(&col, "type")?;
+                let column: String = get(&col, "name")?;
+                // Key columns are derived from the records, filled again at start.
+                if super::keys::is_derived_column(&name, &column) {
+                    continue;
+                }
                 columns.push(Column {
-                    name: get(&col, "name")?,
+                    name: column,
                     kind: Kind::of(&declared),
                 });
             }

@@ -218,6 +218,7 @@ mod tests {
             value: "\"Lodging\"".into(),
             via: None,
             indexed,
+            key: None,
         }
     }
 

@@ -7,6 +7,7 @@ mod backup;
 mod blob_refs;
 mod blobs;
 mod history;
+mod keys;
 mod line_index;
 mod migrate;
 mod outbox;
@@ -31,6 +32,7 @@ pub use attachments::{AttachmentRow, NewAttachment};
 pub use backup::{BackupError, Column, Dump, DumpedTable, Restore};
 pub use blobs::{BadStoreUrl, BlobStore, Listed};
 pub use history::{HistoryRow, NewHistory};
+pub use keys::{slots as key_slots, KEY_SLOTS};
 pub use outbox::{NewNotice, NoticeRow, Recipient};
 pub use query::{
     Predicate, PredicateOp, RecordQuery, SortKey, TeamFilter, ValueKind, Via, TRIGRAM_MIN_CHARS,

@@ -55,6 +55,11 @@ pub struct Predicate {
     /// line column in its line index (`line_index.rs`; SQLite). Never stored.
     #[serde(skip)]
     pub indexed: bool,
+    /// Set by the engine for an equality or an indexed `contains` on a text field whose values
+    /// the app keeps in a key column (`key1`…`key4`, PostgreSQL; `keys.rs`): the page's count
+    /// reads that column's index alone. Never stored.
+    #[serde(skip)]
+    pub key: Option<u8>,
 }
 
 /// What the store reads ahead of a page's statement for one predicate, so the statement takes the
@@ -172,6 +177,9 @@ pub(super) fn like_pattern(s: &str) -> String {
     p
 }
 
+/// A count's WHERE clause on the key columns, its values, and the (slot, field) pairs it reads.
+pub(super) type KeyedWhere = (String, Vec<Value>, Vec<(u8, String)>);
+
 impl RecordQuery {
     /// WHERE clause and its values.
     pub(super) fn where_sql(&self, d: Dialect) -> (String, Vec<Value>) {
@@ -181,6 +189,54 @@ impl RecordQuery {
     /// [`RecordQuery::where_sql`] with what the store read ahead of the statement
     /// (`ahead[i]` for `predicates[i]`; see [`Ahead`]).
     pub(super) fn where_sql_resolved(&self, d: Dialect, ahead: &[Ahead]) -> (String, Vec<Value>) {
+        match self.where_sql_with(d, ahead, false) {
+            Some((sql, values)) => (sql, values),
+            // Unreachable: only the keyed form gives up.
+            None => ("1 = 0".into(), Vec::new()),
+        }
+    }
+
+    /// The WHERE clause of the page's count on the key columns (`keys.rs`), when every condition
+    /// can be read from them: each predicate an equality on a text field with a key column or
+    /// an indexed `contains` whose few values were read ahead, none longer than the columns
+    /// keep, and no search. With the (slot, field) pairs it relies on. PostgreSQL only.
+    pub(super) fn where_sql_keyed(&self, d: Dialect, ahead: &[Ahead]) -> Option<KeyedWhere> {
+        if d != Dialect::Postgres || self.search.is_some() || self.predicates.is_empty() {
+            return None;
+        }
+        let mut named: Vec<(u8, String)> = Vec::new();
+        for (i, p) in self.predicates.iter().enumerate() {
+            let slot = p
+                .key
+                .filter(|_| p.via.is_none() && p.kind == ValueKind::Text)?;
+            let short = |v: &str| v.chars().count() <= super::keys::KEY_MAX_CHARS;
+            let fits = match p.op {
+                PredicateOp::Eq => short(&p.value),
+                PredicateOp::Contains if super::texts::uses_trigrams(p) => match ahead.get(i) {
+                    Some(Ahead::Values(found)) => found.iter().all(|v| short(v)),
+                    _ => false,
+                },
+                _ => false,
+            };
+            if !fits {
+                return None;
+            }
+            if !named.iter().any(|(s, _)| *s == slot) {
+                named.push((slot, p.field.clone()));
+            }
+        }
+        let (sql, values) = self.where_sql_with(d, ahead, true)?;
+        Some((sql, values, named))
+    }
+
+    /// [`RecordQuery::where_sql_resolved`], or with `keyed` each predicate's key column for its
+    /// field's value (`None` when a predicate has none).
+    fn where_sql_with(
+        &self,
+        d: Dialect,
+        ahead: &[Ahead],
+        keyed: bool,
+    ) -> Option<(String, Vec<Value>)> {
         let mut sql = String::from("app_id = ?");
         let mut values: Vec<Value> = vec![self.app_id.into()];
         if let Some(team) = &self.team {
@@ -222,7 +278,11 @@ impl RecordQuery {
                 sql.push_str(&via_sql(d, p, via, &mut values));
                 continue;
             }
-            let expr = d.field_expr(&p.field, p.kind);
+            let expr = match (keyed, p.key) {
+                (false, _) => d.field_expr(&p.field, p.kind),
+                (true, Some(slot)) => format!("key{slot}"),
+                (true, None) => return None,
+            };
             let bind = d.bind(p.kind);
             let cond = match p.op {
                 PredicateOp::Eq => format!("{expr} = {bind}"),
@@ -300,7 +360,7 @@ impl RecordQuery {
                 }
             }
         }
-        (sql, values)
+        Some((sql, values))
     }
 
     pub(super) fn order_sql(&self, d: Dialect) -> String {
@@ -330,6 +390,8 @@ fn via_sql(d: Dialect, p: &Predicate, via: &Via, values: &mut Vec<Value>) -> Str
         field: via.field.clone(),
         via: None,
         indexed: false,
+        // The target app's key columns are not this predicate's.
+        key: None,
         ..p.clone()
     };
     let mut parts = Vec::with_capacity(via.readable.len());
@@ -618,6 +680,7 @@ mod tests {
                 value: "x' OR 1=1 --".into(),
                 via: None,
                 indexed: false,
+                key: None,
             }],
             ..Default::default()
         };
@@ -637,6 +700,7 @@ mod tests {
                 value: needle.into(),
                 via: None,
                 indexed,
+                key: None,
             }],
             ..Default::default()
         }
@@ -740,6 +804,7 @@ mod tests {
                 value: "\"Lodging' OR 1=1\"".into(),
                 via: None,
                 indexed: false,
+                key: None,
             }],
             ..Default::default()
         };

@@ -271,16 +271,16 @@ impl Store {
             Some(reads) => {
                 let (dialect, page_q) = (self.dialect, q.clone());
                 let page = move |ahead: &[Ahead]| {
-                    let (page_sql, _, values) = page_statement(dialect, &page_q, ahead);
-                    (page_sql, twice(values))
+                    let s = page_statement(dialect, &page_q, ahead);
+                    (s.page, s.page_values)
                 };
                 reads.page_after_probes(self.probes(q), page, keep).await?
             }
             None => {
                 let ahead = self.read_ahead(q).await?;
-                let (page_sql, _, values) = page_statement(self.dialect, q, &ahead);
+                let s = page_statement(self.dialect, q, &ahead);
                 let found = self
-                    .all(&page_sql, twice(values))
+                    .all(&s.page, s.page_values)
                     .await?
                     .iter()
                     .map(|r| Ok((RecordRow::from_row(r)?, get::<i64>(r, "total_n")?)))
@@ -293,9 +293,9 @@ impl Store {
             None if q.offset == 0 => 0,
             // A page past the end: the count alone.
             None => {
-                let (_, count_sql, values) = page_statement(self.dialect, q, &ahead);
+                let s = page_statement(self.dialect, q, &ahead);
                 let row = self
-                    .one(&count_sql.replacen("COUNT(*)", "COUNT(*) AS n", 1), values)
+                    .one(&s.count, s.count_values)
                     .await?
                     .ok_or(StoreError::NotFound)?;
                 get::<i64>(&row, "n")?.max(0) as u64
@@ -316,8 +316,8 @@ impl Store {
     pub async fn explain_records(&self, q: &RecordQuery) -> Result<Vec<String>> {
         let mut lines = self.explain_substrings(q).await?;
         let ahead = self.read_ahead(q).await?;
-        let (page_sql, _, values) = page_statement(self.dialect, q, &ahead);
-        lines.extend(self.plan_lines(&page_sql, twice(values)).await?);
+        let s = page_statement(self.dialect, q, &ahead);
+        lines.extend(self.plan_lines(&s.page, s.page_values).await?);
         Ok(lines)
     }
 
@@ -421,31 +421,58 @@ impl Store {
     }
 }
 
-/// The statement of a page with its total, the count alone, and the values of either's WHERE
-/// clause (the page binds them twice: [`twice`]); `ahead` as [`Store::read_ahead`] gives it.
-fn page_statement(
-    d: super::Dialect,
-    q: &RecordQuery,
-    ahead: &[Ahead],
-) -> (String, String, Vec<sea_orm::Value>) {
+/// A page's statements: the page with its total (an uncorrelated subquery), and the total alone
+/// (for a page past the end), each with its values.
+struct PageStatements {
+    page: String,
+    page_values: Vec<sea_orm::Value>,
+    count: String,
+    count_values: Vec<sea_orm::Value>,
+}
+
+/// The statements of a page with its total; `ahead` as [`Store::read_ahead`] gives it. The total
+/// counts at most [`COUNT_AHEAD`] matches past the page. On PostgreSQL, when every filter can be
+/// read from the key columns (`keys.rs`), it counts from their indexes alone, provided the
+/// database's columns hold the fields named (checked in the same statement); else, and on
+/// SQLite, it counts with the page's own conditions.
+fn page_statement(d: super::Dialect, q: &RecordQuery, ahead: &[Ahead]) -> PageStatements {
     let (where_sql, values) = q.where_sql_resolved(d, ahead);
     let order = q.order_sql(d);
     let cap = q.offset.saturating_add(q.limit).saturating_add(COUNT_AHEAD);
-    let count_sql = format!(
-        "SELECT COUNT(*) FROM (SELECT 1 FROM records WHERE {where_sql} LIMIT {}) AS matching",
-        cap.saturating_add(1)
-    );
-    let page_sql = format!(
-        "SELECT {REC_COLS}, ({count_sql}) AS total_n \
+    let bounded = |w: &str| {
+        format!(
+            "(SELECT COUNT(*) FROM (SELECT 1 FROM records WHERE {w} LIMIT {}) AS matching)",
+            cap.saturating_add(1)
+        )
+    };
+    let mut count_values = Vec::new();
+    let count = match q.where_sql_keyed(d, ahead) {
+        Some((keyed_sql, keyed_values, named)) => {
+            let holds = super::keys::keys_hold_sql(q.app_id, &named, &mut count_values);
+            count_values.extend(keyed_values);
+            count_values.extend(values.iter().cloned());
+            format!(
+                "CASE WHEN {holds} THEN {} ELSE {} END",
+                bounded(&keyed_sql),
+                bounded(&where_sql)
+            )
+        }
+        None => {
+            count_values.extend(values.iter().cloned());
+            bounded(&where_sql)
+        }
+    };
+    let page = format!(
+        "SELECT {REC_COLS}, {count} AS total_n \
          FROM records WHERE {where_sql} ORDER BY {order} LIMIT {} OFFSET {}",
         q.limit, q.offset
     );
-    (page_sql, count_sql, values)
-}
-
-/// A page's values: its total's WHERE clause, then its own.
-fn twice(values: Vec<sea_orm::Value>) -> Vec<sea_orm::Value> {
-    let mut both = values.clone();
-    both.extend(values);
-    both
+    let mut page_values = count_values.clone();
+    page_values.extend(values);
+    PageStatements {
+        page,
+        page_values,
+        count: format!("SELECT {count} AS n"),
+        count_values,
+    }
 }

@@ -658,6 +658,7 @@ async fn engine_scenario(
             value: "Approved".into(),
             via: None,
             indexed: false,
+            key: None,
         }],
         sort: vec![formwork::store::SortKey {
             field: "expense_date".into(),
@@ -696,6 +697,7 @@ async fn engine_scenario(
                 value: "inn".into(),
                 via: None,
                 indexed,
+                key: None,
             }],
             ..q.clone()
         };
