@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Usage: tests/bench/upload_ready.sh [REQUESTS] [MEGAPIXELS]
-#   (after `CARGO_TARGET_DIR=/work/.cache/bench-target cargo build --release -p formwork -p formwork-bench`).
+#   (after `CARGO_TARGET_DIR=/work/.cache/bench-target cargo build --release -p formwork -p formwork-bench`;
+#   FORMWORK_BIN / FORMWORK_BENCH_BIN pick other binaries, e.g. the build before a change).
 # Upload to ready: a phone photo of a receipt (a corpus photo scaled to MEGAPIXELS, default 12)
 # sent REQUESTS times (default 30) one after the other to the Expense Claims create tool over MCP,
 # on SQLite. The call returns when the receipt has been checked, decoded, turned, its thumbnail
@@ -9,7 +10,7 @@
 # are printed (p50, p95, p99 from the JSON lines), never asserted.
 set -euo pipefail
 REQ=${1:-30} MP=${2:-12}
-T="${CARGO_TARGET_DIR:-/work/.cache/bench-target}/release"; FW=$T/formwork; BENCH=$T/formwork-bench
+T="${CARGO_TARGET_DIR:-/work/.cache/bench-target}/release"; FW=${FORMWORK_BIN:-$T/formwork}; BENCH=${FORMWORK_BENCH_BIN:-$T/formwork-bench}
 W=$(mktemp -d /tmp/uploadbench.XXXX)
 trap 'kill $PID 2>/dev/null || true; rm -rf "$W"' EXIT
 cd "$(dirname "$0")/../.."

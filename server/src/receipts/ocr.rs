@@ -112,8 +112,8 @@ pub async fn ocr_image(jpeg: &[u8], timeout: Duration) -> Result<String, Receipt
         .map_err(|e| ReceiptError::OcrFailed(e.to_string()))?;
     let (grey, upright) = blocking(move || {
         let grey = prepare::straighten(&grey);
-        let picture = Picture::of(&grey)?;
-        Ok((grey, picture))
+        let png = prepare::encode_png(&grey)?;
+        Ok((grey, png))
     })
     .await?;
     let first = read_in_its_language(langs, &upright, timeout).await?;
@@ -128,9 +128,9 @@ pub async fn ocr_image(jpeg: &[u8], timeout: Duration) -> Result<String, Receipt
         return Ok(first.text);
     }
     let turn = found.turn;
-    let turned = blocking(move || Picture::of(&prepare::turn(&grey, turn))).await?;
+    let turned = blocking(move || prepare::encode_png(&prepare::turn(&grey, turn))).await?;
     let second = match japanese {
-        Some(japanese) => run_tesseract(PROGRAM, japanese, &turned.whole, timeout).await,
+        Some(japanese) => run_tesseract(PROGRAM, japanese, &turned, timeout).await,
         None => read_in_its_language(langs, &turned, timeout).await,
     };
     match (japanese, second) {
@@ -155,7 +155,7 @@ async fn read_on_its_side(
     let mut best = first;
     for turn in [Turn::Quarter, Turn::ThreeQuarters] {
         let g = grey.clone();
-        let turned = blocking(move || Picture::of(&prepare::turn(&g, turn))).await?;
+        let turned = blocking(move || prepare::encode_png(&prepare::turn(&g, turn))).await?;
         if let Ok(reading) = read_in_its_language(langs, &turned, timeout).await {
             if reading.legible_words() > best.legible_words() {
                 best = reading;
@@ -165,58 +165,33 @@ async fn read_on_its_side(
     Ok(best.text)
 }
 
-/// A picture as Tesseract is given it: whole, and at half the size for a first glance.
-struct Picture {
-    whole: Vec<u8>,
-    glance: Vec<u8>,
-}
-
-impl Picture {
-    fn of(grey: &GrayImage) -> Result<Picture, ReceiptError> {
-        let (w, h) = grey.dimensions();
-        let small = image::imageops::resize(
-            grey,
-            (w / 2).max(1),
-            (h / 2).max(1),
-            image::imageops::FilterType::Triangle,
-        );
-        Ok(Picture {
-            whole: prepare::encode_png(grey)?,
-            glance: prepare::encode_png(&small)?,
-        })
-    }
-}
-
-/// Reads a picture in its language (with English for the words every receipt has), so accents
-/// and month names survive. The language is told from a first glance: the picture at half the
-/// size read in English alone (one language model on a quarter of the pixels, a sixth of the
-/// time of a whole reading in two languages). An English receipt is then read in English; when
-/// the language cannot be told, the picture is read with every language in `all`.
+/// Reads a picture in English first (one language model: about a quarter of the time of all of
+/// them), tells the receipt's language from the words read, and reads it again in that language
+/// (with English for the words every receipt has), so accents and month names survive. When the
+/// language cannot be told, it reads with every language in `all`; an English receipt is read
+/// once.
 async fn read_in_its_language(
     all: &str,
-    picture: &Picture,
+    picture: &[u8],
     timeout: Duration,
 ) -> Result<Reading, ReceiptError> {
     let installed = installed_languages();
     if !installed.iter().any(|l| l == "eng") || !all.contains('+') {
-        return run_tesseract(PROGRAM, all, &picture.whole, timeout).await;
+        return run_tesseract(PROGRAM, all, picture, timeout).await;
     }
-    let glance = run_tesseract(PROGRAM, "eng", &picture.glance, timeout).await?;
-    let langs = match language_of(&glance.text) {
-        Some("eng") => "eng".to_string(),
+    let quick = run_tesseract(PROGRAM, "eng", picture, timeout).await?;
+    let again = match language_of(&quick.text) {
+        Some("eng") => return Ok(quick),
         Some(lang) if installed.iter().any(|l| l == lang) => format!("{lang}+eng"),
         _ => all.to_string(),
     };
-    let reading = run_tesseract(PROGRAM, &langs, &picture.whole, timeout).await?;
-    // A reading in the told language that legibly reads fewer words than the glance did is a
-    // wrong guess: read in English instead.
-    if langs != "eng" && reading.legible_words() * 3 < glance.legible_words() * 2 {
-        let english = run_tesseract(PROGRAM, "eng", &picture.whole, timeout).await?;
-        if english.legible_words() > reading.legible_words() {
-            return Ok(english);
-        }
-    }
-    Ok(reading)
+    let second = run_tesseract(PROGRAM, &again, picture, timeout).await?;
+    // A second reading that lost most of the words is not better (a wrong guess of language).
+    Ok(if second.legible_words() * 3 >= quick.legible_words() * 2 {
+        second
+    } else {
+        quick
+    })
 }
 
 /// Words that tell a receipt's language (lower case; each counts once), read even through an
