@@ -4,7 +4,8 @@
 //! column that holds the owner too. PostgreSQL cannot count from an expression index alone (its
 //! planner needs the `data` column for an index-only scan), so a view's bounded count read one
 //! table row per match; from these indexes it reads none. Which field a column holds, per app,
-//! is `record_key_fields`, set at publish. A value longer than 512 characters is left out (its
+//! is `record_key_fields`, set at publish: the trigger keeps every column the map names, and a
+//! count reads one only once it is `ready` (filled for the records written before). A value longer than 512 characters is left out (its
 //! column stays empty), so no index entry passes a B-tree entry's size limit; a filter on such a
 //! value is counted from the data. SQLite counts from its expression indexes and gets nothing
 //! here. See `server/src/store/keys.rs`. Derived data: left out of backups and rebuilt from the
@@ -22,6 +23,7 @@ const POSTGRES: &[&str] = &[
        app_id BIGINT NOT NULL REFERENCES apps(id) ON DELETE CASCADE, \
        slot SMALLINT NOT NULL CHECK (slot BETWEEN 1 AND 4), \
        field TEXT NOT NULL, \
+       ready BOOLEAN NOT NULL DEFAULT FALSE, \
        PRIMARY KEY (app_id, slot))",
     "CREATE FUNCTION record_keys_keep() RETURNS trigger LANGUAGE plpgsql AS $$ \
        DECLARE f record; v text; BEGIN \

@@ -440,6 +440,7 @@ impl Engine {
                 dropped.join(", ")
             );
         }
+        self.store().fill_keys_in_background(d.row.id);
         self.catalog().invalidate();
         Ok(v)
     }

@@ -185,23 +185,27 @@ fn own_eq<'a>(def: &AppDef, field: &'a str) -> Option<(&'a str, ValueKind)> {
 /// trigram (see `store::texts`). Looked-up fields are the target app's business.
 pub fn substring_fields(def: &AppDef) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    for view in def.views.values() {
-        let named = view
-            .parameters
-            .values()
-            .map(|p| (p.field.as_str(), p.op))
-            .chain(view.filters.iter().map(|f| (f.field.as_str(), f.op)));
-        for (field, op) in named {
-            if op == FilterOp::Contains
-                && def.fields.get(field).map(|f| f.kind) == Some(FieldType::Text)
-                && !out.iter().any(|f| f == field)
-            {
-                out.push(field.to_string());
-            }
+    for (field, op) in filtered_fields(def) {
+        if op == FilterOp::Contains
+            && def.fields.get(field).map(|f| f.kind) == Some(FieldType::Text)
+            && !out.iter().any(|f| f == field)
+        {
+            out.push(field.to_string());
         }
     }
     out.sort();
     out
+}
+
+/// Each field a view of the definition filters on, with the filter's operator: its parameters
+/// and its fixed filters, view by view.
+fn filtered_fields(def: &AppDef) -> impl Iterator<Item = (&str, FilterOp)> {
+    def.views.values().flat_map(|view| {
+        view.parameters
+            .values()
+            .map(|p| (p.field.as_str(), p.op))
+            .chain(view.filters.iter().map(|f| (f.field.as_str(), f.op)))
+    })
 }
 
 /// The fields of the definition whose values the store keeps in key columns, so a view's count
@@ -212,19 +216,12 @@ pub fn substring_fields(def: &AppDef) -> Vec<String> {
 pub fn key_fields(def: &AppDef) -> Vec<String> {
     let substring = substring_fields(def);
     let mut uses: HashMap<&str, usize> = HashMap::new();
-    for view in def.views.values() {
-        let named = view
-            .parameters
-            .values()
-            .map(|p| (p.field.as_str(), p.op))
-            .chain(view.filters.iter().map(|f| (f.field.as_str(), f.op)));
-        for (field, op) in named {
-            let text = own_eq(def, field).is_some_and(|(_, kind)| kind == ValueKind::Text);
-            let keyed = op == FilterOp::Eq
-                || (op == FilterOp::Contains && substring.iter().any(|s| s == field));
-            if text && keyed {
-                *uses.entry(field).or_default() += 1;
-            }
+    for (field, op) in filtered_fields(def) {
+        let text = own_eq(def, field).is_some_and(|(_, kind)| kind == ValueKind::Text);
+        let keyed = op == FilterOp::Eq
+            || (op == FilterOp::Contains && substring.iter().any(|s| s == field));
+        if text && keyed {
+            *uses.entry(field).or_default() += 1;
         }
     }
     let mut out: Vec<(&str, usize)> = uses.into_iter().collect();
@@ -411,4 +408,25 @@ pub async fn ensure_indexes(
         );
     }
     Ok(names)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_most_used_equality_and_substring_filters_get_key_columns_first() {
+        let def = AppDef::parse(crate::demo::EXPENSE_CLAIMS).expect("seed app parses");
+        // Status: four views; the employee: three; the supplier (`contains`): two. Dates are
+        // filtered by range, so they get none.
+        assert_eq!(key_fields(&def), ["status", "employee", "supplier"]);
+        assert_eq!(
+            crate::store::key_slots(&key_fields(&def)),
+            [
+                ("status".to_string(), 1),
+                ("employee".to_string(), 2),
+                ("supplier".to_string(), 3)
+            ]
+        );
+    }
 }

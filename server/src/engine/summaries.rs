@@ -470,8 +470,8 @@ impl Engine {
         Ok(())
     }
 
-    /// Fills the substring index, the line index and the key columns of every published app
-    /// whose filtered fields and line columns they lack (a database restored from a backup,
+    /// Fills the substring index and the line index, and registers the key columns (filled in
+    /// the background), of every published app whose filtered fields and line columns they lack (a database restored from a backup,
     /// which leaves them out, or upgraded to a Formwork that keeps them). Part of the start-up
     /// pass above.
     async fn sync_substring_index(&self) -> Result<(), EngineError> {
@@ -499,13 +499,16 @@ impl Engine {
             if filled > 0 {
                 tracing::info!(app = app.def.slug, filled, "filled the line index");
             }
-            let filled = self
+            let registered = self
                 .store()
                 .sync_keys(app.id, &super::catalog::key_fields(&app.def))
                 .await?;
-            if filled > 0 {
-                tracing::info!(app = app.def.slug, filled, "filled key columns");
+            if registered > 0 {
+                tracing::info!(app = app.def.slug, registered, "registered key columns");
             }
+            // Columns a publication or this pass registered, or a fill a stopped process left
+            // unfinished: filled while the server serves (counts read the data until then).
+            self.store().fill_keys_in_background(app.id);
         }
         Ok(())
     }

@@ -236,13 +236,13 @@ impl Store {
                 "filled the line index for the publication"
             );
         }
-        // After the rewrites too: a renamed field's values are copied under its new name.
-        let filled = self.tx_sync_keys(&tx, p.app_id, p.key_fields).await?;
-        if filled > 0 {
+        // Registered here, filled after the commit (`Store::fill_keys`).
+        let registered = self.tx_sync_keys(&tx, p.app_id, p.key_fields).await?;
+        if registered > 0 {
             tracing::info!(
                 app_id = p.app_id,
-                filled,
-                "filled key columns for the publication"
+                registered,
+                "registered key columns for the publication"
             );
         }
         self.tx_exec(

@@ -4,14 +4,17 @@
 //! over such filters then reads those indexes alone (an index-only scan) instead of one table row
 //! per match, which is what PostgreSQL does with an expression index over `data`.
 //!
-//! Which field a column holds is `record_key_fields`, set at publish in the publication's
-//! transaction (under the app's exclusive lock, so no write slips between the fill and the
-//! commit). The slot of each field follows from the definition ([`slots`]), so every process
-//! serving a definition names the same columns; a count also checks, in its own statement, that
-//! the database's columns hold the fields it names, and counts from the data when they do not (a
-//! process still serving the previous definition for a moment). SQLite counts from its
-//! expression indexes and has no such columns. Derived data: left out of backups, rebuilt at
-//! start.
+//! Which field a column holds is `record_key_fields`. The publishing transaction registers a
+//! column whose field changes (under the app's exclusive lock, which writes hold shared, so
+//! every write after its commit keeps the column through the trigger); the records written
+//! before are filled afterwards, a range of ids per statement, without holding any lock
+//! ([`Store::fill_keys`]), and only then is the column `ready`. The slot of each field follows
+//! from the definition ([`slots`]), so every process serving a definition names the same
+//! columns; a count also checks, in its own statement, that the database's map holds the fields
+//! it names and that they are ready, and counts from the data when they are not (a column still
+//! being filled, or a process serving the previous definition for a moment). SQLite counts from
+//! its expression indexes and has no such columns. Derived data: left out of backups, registered
+//! again and filled at start.
 use super::{get, Dialect, Result, Store};
 use sea_orm::{DatabaseTransaction, Value};
 
@@ -21,6 +24,10 @@ pub const KEY_SLOTS: usize = 4;
 /// Values longer than this (in characters) are left out of the key columns, which keeps every
 /// entry under a B-tree entry's size limit; a filter on such a value is counted from the data.
 pub const KEY_MAX_CHARS: usize = 512;
+
+/// How many ids one statement of a fill covers: a short statement, so a write to a record in
+/// the range waits for it briefly at most.
+const FILL_IDS: i64 = 5_000;
 
 /// Tables a backup leaves out: derived from the published definitions.
 pub fn is_derived_table(name: &str) -> bool {
@@ -69,11 +76,11 @@ impl Store {
             .collect()
     }
 
-    /// Makes the app's key columns hold `fields` ([`slots`] of them): each column whose field
-    /// changes is registered and filled from the records; a column no longer used is
-    /// unregistered (its values stay until each record's next write empties them, and no count
-    /// reads them). Inside the caller's transaction, which holds the app's lock exclusively.
-    /// Returns how many columns were filled. Nothing to do on SQLite.
+    /// Makes the app's key columns name `fields` ([`slots`] of them): a column whose field
+    /// changes is registered anew, not ready, for [`Store::fill_keys`] to fill once the caller's
+    /// transaction (which holds the app's lock exclusively) has committed; a column no longer
+    /// used is unregistered (its values stay until each record's next write empties them, and
+    /// no count reads them). Returns how many columns were registered. Nothing to do on SQLite.
     pub(super) async fn tx_sync_keys(
         &self,
         tx: &DatabaseTransaction,
@@ -84,12 +91,9 @@ impl Store {
             return Ok(0);
         }
         let have = self.key_fields_in(tx, app_id).await?;
-        let want: Vec<(String, u8)> = slots(fields)
-            .into_iter()
-            .filter(|(f, _)| plain(f))
-            .collect();
+        let want = wanted(fields);
         for (slot, field) in &have {
-            if !want.iter().any(|(f, s)| f == field && s == slot) {
+            if !want.contains(&(*slot, field.clone())) {
                 self.tx_exec(
                     tx,
                     "DELETE FROM record_key_fields WHERE app_id = ? AND slot = ?",
@@ -98,29 +102,17 @@ impl Store {
                 .await?;
             }
         }
-        let mut filled = 0;
-        for (field, slot) in &want {
-            if have.iter().any(|(s, f)| f == field && s == slot) {
-                continue;
-            }
+        let mut registered = 0;
+        for (slot, field) in want.iter().filter(|w| !have.contains(w)) {
             self.tx_exec(
                 tx,
-                "INSERT INTO record_key_fields (app_id, slot, field) VALUES (?, ?, ?)",
+                "INSERT INTO record_key_fields (app_id, slot, field, ready) VALUES (?, ?, ?, FALSE)",
                 vec![app_id.into(), i16::from(*slot).into(), field.clone().into()],
             )
             .await?;
-            // `UPDATE OF key…` does not fire the trigger (it watches `data`).
-            self.tx_exec(
-                tx,
-                &format!(
-                    "UPDATE records SET key{slot} = CASE WHEN char_length(data->>'{field}') <= {KEY_MAX_CHARS} THEN data->>'{field}' END WHERE app_id = ?"
-                ),
-                vec![app_id.into()],
-            )
-            .await?;
-            filled += 1;
+            registered += 1;
         }
-        Ok(filled)
+        Ok(registered)
     }
 
     /// [`Store::tx_sync_keys`] in a transaction of its own, when something is to do (at start-up,
@@ -129,26 +121,132 @@ impl Store {
         if self.dialect != Dialect::Postgres {
             return Ok(0);
         }
-        let have = self.key_fields_in(&self.db, app_id).await?;
-        let want: Vec<(u8, String)> = slots(fields)
-            .into_iter()
-            .filter(|(f, _)| plain(f))
-            .map(|(f, s)| (s, f))
-            .collect();
-        if have == want {
+        if self.key_fields_in(&self.db, app_id).await? == wanted(fields) {
             return Ok(0);
         }
         let tx = self.begin().await?;
         self.tx_write_first(&tx).await?;
         self.tx_lock_rollups(&tx, app_id, true).await?;
-        let filled = self.tx_sync_keys(&tx, app_id, fields).await?;
+        let registered = self.tx_sync_keys(&tx, app_id, fields).await?;
         tx.commit().await?;
-        Ok(filled)
+        Ok(registered)
+    }
+
+    /// Fills the app's key columns that are registered but not ready: for the records written
+    /// before they were registered (every later write keeps them through the trigger), a range of
+    /// ids per statement, each committed on its own; then marks each column ready, unless a
+    /// publication has named another field for it meanwhile. Safe to run in several processes at
+    /// once (each statement sets the values the data gives). Returns how many columns it made
+    /// ready. Nothing to do on SQLite.
+    pub async fn fill_keys(&self, app_id: i64) -> Result<usize> {
+        if self.dialect != Dialect::Postgres {
+            return Ok(0);
+        }
+        let pending = self
+            .all(
+                "SELECT slot, field FROM record_key_fields WHERE app_id = ? AND NOT ready ORDER BY slot",
+                vec![app_id.into()],
+            )
+            .await?;
+        if pending.is_empty() {
+            return Ok(0);
+        }
+        // Every record written after the columns were registered is kept by the trigger; those
+        // before have ids up to the largest now.
+        let span = self
+            .one(
+                "SELECT COALESCE(MIN(id), 0) AS low, COALESCE(MAX(id), 0) AS high FROM records WHERE app_id = ?",
+                vec![app_id.into()],
+            )
+            .await?;
+        let (low, high): (i64, i64) = match &span {
+            Some(r) => (get(r, "low")?, get(r, "high")?),
+            None => (0, 0),
+        };
+        let mut ready = 0;
+        for row in &pending {
+            let slot = get::<i16>(row, "slot")?;
+            let field: String = get(row, "field")?;
+            if !plain(&field) || !(1..=KEY_SLOTS as i16).contains(&slot) {
+                continue;
+            }
+            // Each range under the app's lock held shared, as a write holds it, and only while
+            // the map still names this field: a publication that gives the column another field
+            // (it holds the lock exclusively) comes wholly before or after a range, and a fill
+            // of the column's new field started after it overwrites what this one wrote.
+            let fill = format!(
+                "UPDATE records SET key{slot} = CASE WHEN char_length(data->>'{field}') <= {KEY_MAX_CHARS} THEN data->>'{field}' END \
+                 WHERE app_id = ? AND id BETWEEN ? AND ? \
+                 AND EXISTS (SELECT 1 FROM record_key_fields WHERE app_id = ? AND slot = ? AND field = ?)"
+            );
+            let mut from = low;
+            while from <= high {
+                let to = from.saturating_add(FILL_IDS - 1);
+                let tx = self.begin().await?;
+                self.tx_lock_rollups(&tx, app_id, false).await?;
+                self.tx_exec(
+                    &tx,
+                    &fill,
+                    vec![
+                        app_id.into(),
+                        from.into(),
+                        to.into(),
+                        app_id.into(),
+                        slot.into(),
+                        field.clone().into(),
+                    ],
+                )
+                .await?;
+                tx.commit().await?;
+                from = to.saturating_add(1);
+            }
+            ready += self
+                .exec(
+                    "UPDATE record_key_fields SET ready = TRUE WHERE app_id = ? AND slot = ? AND field = ?",
+                    vec![app_id.into(), slot.into(), field.into()],
+                )
+                .await? as usize;
+        }
+        Ok(ready)
     }
 }
 
-/// A count's test that the database's key columns hold the fields it names: `(slot, field)`
-/// pairs, all of which must be registered for the app. The SQL and its values.
+impl Store {
+    /// [`Store::fill_keys`] on a task of its own, when the database is PostgreSQL: a column is
+    /// filled while the server serves, and counts read the data until it is ready. A failure is
+    /// logged; the next start fills what is left.
+    pub fn fill_keys_in_background(&self, app_id: i64) {
+        if self.dialect != Dialect::Postgres {
+            return;
+        }
+        let store = self.clone();
+        tokio::spawn(async move {
+            let started = std::time::Instant::now();
+            match store.fill_keys(app_id).await {
+                Ok(0) => {}
+                Ok(ready) => tracing::info!(
+                    app_id,
+                    ready,
+                    ms = started.elapsed().as_millis() as u64,
+                    "filled key columns"
+                ),
+                Err(e) => tracing::warn!(app_id, "key columns not filled: {e}"),
+            }
+        });
+    }
+}
+
+/// The (slot, field) pairs the map should hold for `fields`.
+fn wanted(fields: &[String]) -> Vec<(u8, String)> {
+    slots(fields)
+        .into_iter()
+        .filter(|(f, _)| plain(f))
+        .map(|(f, s)| (s, f))
+        .collect()
+}
+
+/// A count's test that the database's key columns hold the fields it names, filled: `(slot,
+/// field)` pairs, all of which must be registered and ready for the app. The SQL and its values.
 pub(super) fn keys_hold_sql(
     app_id: i64,
     named: &[(u8, String)],
@@ -164,7 +262,7 @@ pub(super) fn keys_hold_sql(
         })
         .collect();
     format!(
-        "(SELECT COUNT(*) FROM record_key_fields WHERE app_id = ? AND ({})) = {}",
+        "(SELECT COUNT(*) FROM record_key_fields WHERE app_id = ? AND ready AND ({})) = {}",
         pairs.join(" OR "),
         named.len()
     )
@@ -204,7 +302,7 @@ mod tests {
         );
         assert_eq!(
             sql,
-            "(SELECT COUNT(*) FROM record_key_fields WHERE app_id = ? AND ((slot = ? AND field = ?) OR (slot = ? AND field = ?))) = 2"
+            "(SELECT COUNT(*) FROM record_key_fields WHERE app_id = ? AND ready AND ((slot = ? AND field = ?) OR (slot = ? AND field = ?))) = 2"
         );
         assert_eq!(values.len(), 5);
     }
