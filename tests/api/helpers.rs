@@ -408,6 +408,33 @@ pub fn record_id_of(r: &reqwest::Response) -> i64 {
         .expect("record id in location")
 }
 
+/// Creates an expense claim and fills its receipt fields, the supplier's name under `field`
+/// (`supplier`, or its name after a rename); returns its id.
+pub async fn claim_with_supplier(s: &Session, purpose: &str, supplier: &str, field: &str) -> i64 {
+    let id = s.new_claim(purpose).await;
+    let r = s
+        .run_op(
+            "fill_receipt_fields",
+            Some((id, version_of(s, id).await)),
+            &[
+                (field, supplier),
+                ("expense_date", "2026-11-01"),
+                ("currency", "EUR"),
+                ("net", "20"),
+                ("tax", "2"),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        r.text().await.unwrap()
+    );
+    id
+}
+
 /// The record's current version, read from its page.
 pub async fn version_of(s: &Session, id: i64) -> i64 {
     let (_, html) = s

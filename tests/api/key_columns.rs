@@ -6,29 +6,8 @@
 //! again (a restored backup), which fills them while it serves. The count reads the key column's
 //! index alone. On SQLite, where the count reads the expression indexes, the same totals hold.
 use crate::helpers::*;
-use reqwest::StatusCode;
 use sea_orm::{ConnectionTrait, Database, DatabaseBackend, DatabaseConnection, Statement};
 use serde_json::json;
-
-async fn claim(s: &Session, purpose: &str, supplier: &str) -> i64 {
-    let id = s.new_claim(purpose).await;
-    let r = s
-        .run_op(
-            "fill_receipt_fields",
-            Some((id, version_of(s, id).await)),
-            &[
-                ("supplier", supplier),
-                ("expense_date", "2026-11-01"),
-                ("currency", "EUR"),
-                ("net", "20"),
-                ("tax", "2"),
-            ],
-            None,
-        )
-        .await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    id
-}
 
 async fn exec(db: &DatabaseConnection, sql: &str, values: Vec<sea_orm::Value>) {
     let backend = db.get_database_backend();
@@ -128,16 +107,10 @@ async fn page_totals_from_key_columns_match_the_data_through_writes_and_restores
     let suppliers = ["Premier Inn", "Coop", "Innsbruck Hotel", "Café Einstein"];
     let mut ids = Vec::new();
     for i in 0..12 {
-        ids.push(
-            claim(
-                &alice,
-                &format!("claim {i}"),
-                suppliers[i % suppliers.len()],
-            )
-            .await,
-        );
+        let supplier = suppliers[i % suppliers.len()];
+        ids.push(claim_with_supplier(&alice, &format!("claim {i}"), supplier, "supplier").await);
     }
-    let bobs = claim(&bob, "bob's claim", "Premier Inn").await;
+    let bobs = claim_with_supplier(&bob, "bob's claim", "Premier Inn", "supplier").await;
     let token = app.token("alice");
     let pg = app.db_url.starts_with("postgres");
     let db = Database::connect(&app.db_url).await.unwrap();

@@ -113,30 +113,6 @@ async fn listed(app: &TestApp, token: &str, needle: &str) -> (Vec<String>, u64) 
     (out, sc["total"].as_u64().unwrap())
 }
 
-async fn claim_with_supplier(alice: &Session, purpose: &str, supplier: &str, field: &str) {
-    let id = alice.new_claim(purpose).await;
-    let r = alice
-        .run_op(
-            "fill_receipt_fields",
-            Some((id, version_of(alice, id).await)),
-            &[
-                (field, supplier),
-                ("expense_date", "2026-11-01"),
-                ("currency", "EUR"),
-                ("net", "20"),
-                ("tax", "2"),
-            ],
-            None,
-        )
-        .await;
-    assert_eq!(
-        r.status(),
-        StatusCode::SEE_OTHER,
-        "{}",
-        r.text().await.unwrap()
-    );
-}
-
 async fn same_as_the_scan(app: &TestApp, token: &str, key: &str) {
     for needle in NEEDLES {
         let want = scanned(app, key, needle).await;

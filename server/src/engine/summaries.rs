@@ -471,9 +471,9 @@ impl Engine {
     }
 
     /// Fills the substring index and the line index, and registers the key columns (filled in
-    /// the background), of every published app whose filtered fields and line columns they lack (a database restored from a backup,
-    /// which leaves them out, or upgraded to a Formwork that keeps them). Part of the start-up
-    /// pass above.
+    /// the background), of every published app whose filtered fields and line columns they
+    /// lack (a database restored from a backup, which leaves them out, or upgraded to a
+    /// Formwork that keeps them). Part of the start-up pass above.
     async fn sync_substring_index(&self) -> Result<(), EngineError> {
         for app in self.catalog().apps().await? {
             let wanted = super::catalog::substring_fields(&app.def);
@@ -499,10 +499,8 @@ impl Engine {
             if filled > 0 {
                 tracing::info!(app = app.def.slug, filled, "filled the line index");
             }
-            let registered = self
-                .store()
-                .sync_keys(app.id, &super::catalog::key_fields(&app.def))
-                .await?;
+            let key_fields: Vec<String> = app.keys.iter().map(|(f, _)| f.clone()).collect();
+            let registered = self.store().sync_keys(app.id, &key_fields).await?;
             if registered > 0 {
                 tracing::info!(app = app.def.slug, registered, "registered key columns");
             }

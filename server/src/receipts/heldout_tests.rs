@@ -12,9 +12,10 @@
 //! Every part prints a reliability table (suggestions made and right per band of stated
 //! confidence) and the cross-check's false alarms: claims of the Expense Claims sample app filled
 //! with a receipt's true values that the cross-check would flag (`engine::checks::differences`,
-//! the rule the server applies). `FORMWORK_HELDOUT_CALIBRATE=1` measures the suggester's raw confidences, before
-//! `calibrate.rs` maps them: `FORMWORK_HELDOUT_PARTS=calibration FORMWORK_HELDOUT_CALIBRATE=1`
-//! prints the table the mapping was derived from.
+//! the rule the server applies). `FORMWORK_HELDOUT_CALIBRATE=1` measures the suggester's raw
+//! confidences, before `calibrate.rs` maps them:
+//! `FORMWORK_HELDOUT_PARTS=calibration FORMWORK_HELDOUT_CALIBRATE=1` prints the table the mapping
+//! was derived from.
 //!
 //! Only what cannot be a tuning target is asserted: every receipt is processed without error and
 //! the corpus keeps its breadth. The figures are printed, never asserted.

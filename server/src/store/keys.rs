@@ -7,15 +7,15 @@
 //! Which field a column holds is `record_key_fields`. The publishing transaction registers a
 //! column whose field changes (under the app's exclusive lock, which writes hold shared, so
 //! every write after its commit keeps the column through the trigger); the records written
-//! before are filled afterwards, a range of ids per statement, without holding any lock
-//! ([`Store::fill_keys`]), and only then is the column `ready`. The slot of each field follows
-//! from the definition ([`slots`]), so every process serving a definition names the same
-//! columns; a count also checks, in its own statement, that the database's map holds the fields
-//! it names and that they are ready, and counts from the data when they are not (a column still
-//! being filled, or a process serving the previous definition for a moment). SQLite counts from
-//! its expression indexes and has no such columns. Derived data: left out of backups, registered
-//! again and filled at start.
-use super::{get, Dialect, Result, Store};
+//! before are filled afterwards, a range of ids per statement, each under the app's lock held
+//! shared as a write holds it ([`Store::fill_keys`]), and only then is the column `ready`. The
+//! slot of each field follows from the definition ([`slots`]), so every process serving a
+//! definition names the same columns; a count also checks, in its own statement, that the
+//! database's map holds the fields it names and that they are ready, and counts from the data
+//! when they are not (a column still being filled, or a process serving the previous definition
+//! for a moment). SQLite counts from its expression indexes and has no such columns. Derived
+//! data: left out of backups, registered again and filled at start.
+use super::{get, plain, Dialect, Result, Store};
 use sea_orm::{DatabaseTransaction, Value};
 
 /// How many key columns `records` has (`key1`…`key4`).
@@ -48,14 +48,6 @@ pub fn slots(fields: &[String]) -> Vec<(String, u8)> {
         .zip(1u8..)
         .map(|(f, slot)| (f.clone(), slot))
         .collect()
-}
-
-/// A field name fit for a JSON path (the engine checks them; this keeps SQL safe regardless).
-fn plain(field: &str) -> bool {
-    !field.is_empty()
-        && field
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
 }
 
 impl Store {

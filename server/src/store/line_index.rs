@@ -10,21 +10,13 @@
 //! here. Derived data: left out of backups, rebuilt at start.
 use super::ahead::{Probe, Reads};
 use super::query::{Predicate, PredicateOp};
-use super::{get, Dialect, Result, Store};
+use super::{get, plain, Dialect, Result, Store};
 use sea_orm::{DatabaseTransaction, Value};
 
 /// Tables a backup leaves out: derived from the records and published definitions, and built
 /// again when the server starts.
 pub fn is_derived_table(name: &str) -> bool {
     name == "line_index_columns" || name == "record_line_values"
-}
-
-/// A name fit for a JSON path (the engine checks them; this keeps SQL safe regardless).
-fn plain(name: &str) -> bool {
-    !name.is_empty()
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
 }
 
 /// `<lines>.<column>` as its two names, when both are plain.

@@ -438,6 +438,16 @@ async fn sqlite_pool(
     ))
 }
 
+/// A field or column name fit for a JSON path written into SQL (`[a-z0-9_]+`): the engine
+/// checks names, and the derived indexes (`texts.rs`, `line_index.rs`, `keys.rs`) check them
+/// again before they write one into a statement.
+fn plain(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+}
+
 fn get<T: sea_orm::TryGetable>(row: &QueryResult, col: &str) -> Result<T> {
     Ok(row.try_get::<T>("", col)?)
 }

@@ -9,7 +9,7 @@
 //! slips between the fill and the commit. Derived data: left out of backups, rebuilt at start.
 use super::ahead::{Probe, Reads};
 use super::query::{like_pattern, Predicate, PredicateOp, RecordQuery, TRIGRAM_MIN_CHARS};
-use super::{get, Dialect, Result, Store};
+use super::{get, plain, Dialect, Result, Store};
 use sea_orm::{DatabaseTransaction, Value};
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -25,14 +25,6 @@ pub fn is_derived_table(name: &str) -> bool {
 
 /// Said once per process when PostgreSQL has no `pg_trgm`.
 static NO_TRGM_SAID: AtomicBool = AtomicBool::new(false);
-
-/// A field name fit for a JSON path (the engine checks them; this keeps SQL safe regardless).
-fn plain(field: &str) -> bool {
-    !field.is_empty()
-        && field
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
-}
 
 /// Whether a `Contains` is answered from the substring index: the app keeps the field's values
 /// and the needle is long enough to have a trigram (a shorter one is scanned).
