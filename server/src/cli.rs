@@ -92,6 +92,10 @@ pub enum Command {
         /// Seconds an upload link (a receipt sent from a phone for an MCP conversation) works.
         #[arg(long, env = "FORMWORK_UPLOAD_LINK_SECONDS", default_value_t = 900)]
         upload_link_seconds: i64,
+        /// Seconds the upload link tool waits for the file once the person has opened a link
+        /// their MCP client showed them (URL-mode elicitation), before it answers "waiting".
+        #[arg(long, env = "FORMWORK_UPLOAD_LINK_WAIT_SECONDS", default_value_t = 30)]
+        upload_link_wait_seconds: u64,
         /// Megapixels of images decoded at once in this process (their memory is about 4 bytes
         /// a pixel); an upload waits for its share, then is refused as busy.
         #[arg(long, env = "FORMWORK_PIXEL_BUDGET_MP", default_value_t = crate::receipts::budget::DEFAULT_BUDGET_MP)]
@@ -281,13 +285,21 @@ pub enum McpCommand {
 pub enum InternalCommand {
     /// Parse a PDF from standard input in an isolated process.
     PdfWorker,
+    /// Read pictures with Tesseract's models kept loaded (requests on standard input).
+    OcrWorker,
 }
 
 /// Entry point of the binary.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    if let Command::Internal(InternalCommand::PdfWorker) = cli.command {
-        return crate::receipts::run_pdf_worker_stdio();
+    match cli.command {
+        Command::Internal(InternalCommand::PdfWorker) => {
+            return crate::receipts::run_pdf_worker_stdio()
+        }
+        Command::Internal(InternalCommand::OcrWorker) => {
+            return crate::receipts::run_ocr_worker_stdio()
+        }
+        _ => {}
     }
     // The server logs at info; one-shot commands only warn, so their output stays readable.
     let default_filter = match cli.command {
@@ -337,6 +349,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             mcp_max_result_bytes,
             max_upload_bytes,
             upload_link_seconds,
+            upload_link_wait_seconds,
             pixel_budget_mp,
             pixel_wait_ms,
             sqlite_max_pages,
@@ -360,6 +373,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                 mcp_max_result_bytes,
                 max_upload_bytes,
                 upload_link_seconds,
+                upload_link_wait_seconds,
                 sqlite_max_pages,
                 sqlite_mmap_bytes: sqlite_mmap_mib.map(|m| m.saturating_mul(1 << 20)),
                 db_max_connections,
@@ -630,7 +644,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             backup::backup(cli.db.store().await?, cli.db.blobs()?, &to, with_files, now).await
         }
         Command::Restore { file } => backup::restore(&cli.db, cli.db.blobs()?, &file).await,
-        Command::Internal(InternalCommand::PdfWorker) => Ok(()),
+        Command::Internal(_) => Ok(()),
     }
 }
 

@@ -21,6 +21,9 @@ pub struct Config {
     pub max_upload_bytes: usize,
     /// How long an upload link an MCP tool hands out works, in seconds.
     pub upload_link_seconds: i64,
+    /// How long the upload link tool waits for the file after the person opened a link it
+    /// offered through URL-mode elicitation, in seconds.
+    pub upload_link_wait_seconds: u64,
     /// SQLite only: the database's size cap in pages (see `StoreOptions::sqlite_max_pages`).
     pub sqlite_max_pages: Option<u64>,
     /// SQLite only: how much of the database file each connection memory-maps (see

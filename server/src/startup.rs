@@ -53,6 +53,11 @@ impl Application {
             .map_err(|e| format!("cannot build the summary rollups: {e}"))?;
         let auth = Auth::new(store.clone());
         let uploads = Uploads::new(config.max_upload_bytes);
+        // OCR reads through workers that keep Tesseract's models loaded (this binary again).
+        crate::receipts::use_ocr_workers(
+            uploads.worker.exe.clone(),
+            vec!["internal".into(), "ocr-worker".into()],
+        );
         let listener = TcpListener::bind(&config.bind)
             .map_err(|e| format!("cannot listen on {}: {e}", config.bind))?;
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
@@ -100,6 +105,7 @@ impl Application {
             uploads,
             max_result_bytes: config.mcp_max_result_bytes,
             upload_link_seconds: config.upload_link_seconds,
+            upload_link_wait: std::time::Duration::from_secs(config.upload_link_wait_seconds),
             base_url,
             local_port: addr.port(),
             switch: SiteSwitch::default(),

@@ -95,6 +95,11 @@ impl TestApp {
     }
 
     /// Stops the server at once (SIGKILL), keeping its database and data directory.
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     pub fn kill(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();

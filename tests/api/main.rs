@@ -38,6 +38,7 @@ mod oauth;
 mod oauth_attacks;
 mod oauth_helpers;
 mod oauth_limits;
+mod ocr_worker;
 mod operate;
 mod rates;
 mod receipts;

@@ -15,7 +15,7 @@ fn b64(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
-async fn draft_with_receipt(app: &TestApp, token: &str, file: &str) -> (i64, Value) {
+pub(crate) async fn draft_with_receipt(app: &TestApp, token: &str, file: &str) -> (i64, Value) {
     let bytes = std::fs::read(repo_root().join("seed-data/receipts").join(file)).unwrap();
     let created = call_tool(
         app,

@@ -112,6 +112,16 @@ impl Auth {
         Ok(self.store().finish_upload_link(id, attachment_id).await?)
     }
 
+    /// Withdraws one of `user_id`'s unused links: it stops working now.
+    pub async fn withdraw_upload_link(
+        &self,
+        id: i64,
+        user_id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<bool, AuthError> {
+        Ok(self.store().withdraw_upload_link(id, user_id, now).await?)
+    }
+
     /// One of `user_id`'s links by id, whatever its state (for "has the person uploaded yet?").
     pub async fn user_upload_link(
         &self,

@@ -56,6 +56,9 @@ pub struct McpContext {
     pub max_result_bytes: usize,
     /// How long an upload link works (`--upload-link-seconds`).
     pub upload_link_seconds: i64,
+    /// How long the upload link tool waits for a file after an accepted URL elicitation
+    /// (`--upload-link-wait-seconds`).
+    pub upload_link_wait: std::time::Duration,
     pub base_url: String,
     /// The port the server listens on, for loopback Host/Origin spellings.
     pub local_port: u16,

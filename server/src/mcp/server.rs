@@ -12,7 +12,8 @@ use base64::Engine as _;
 use chrono::Utc;
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock as Content,
-    Implementation, ListToolsResult, PaginatedRequestParams, ServerCapabilities, ServerConfig,
+    Implementation, ListToolsResult, PaginatedRequestParams, ProtocolVersion, ServerCapabilities,
+    ServerConfig,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
@@ -39,6 +40,21 @@ pub(super) fn actor_of(p: &Principal) -> Actor {
                 .unwrap_or_else(|| format!("token \"{}\"", p.token_name)),
         ),
     }
+}
+
+/// Whether the client can be asked to open a URL for the person within this call: it declared
+/// URL-mode elicitation, and the request speaks protocol 2026-07-28 or later, where a tool asks
+/// through an `input_required` result (a stateless server cannot send an older revision's
+/// `elicitation/create` request, and sees an older client's capabilities only at `initialize`).
+fn url_elicitation(ctx: &RequestContext<RoleServer>) -> bool {
+    let modern = ctx
+        .protocol_version()
+        .is_some_and(|v| v.as_str() >= ProtocolVersion::V_2026_07_28.as_str());
+    modern
+        && ctx
+            .client_capabilities()
+            .and_then(|c| c.elicitation)
+            .is_some_and(|e| e.url.is_some())
 }
 
 fn principal(ctx: &RequestContext<RoleServer>) -> Result<Principal, McpError> {
@@ -687,7 +703,22 @@ impl FormworkMcp {
                 }
             }
             ToolTarget::UploadLink => {
-                super::upload_link::run(&self.ctx, entry.app.clone(), &actor, &args).await
+                // The one tool that may ask the client for the person's input (a URL
+                // elicitation), so the one whose answer may be `input_required`.
+                let round = super::upload_link::Round {
+                    url_elicitation: url_elicitation(&context),
+                    request_state: request.request_state.clone(),
+                    input_responses: request.input_responses.clone(),
+                };
+                let app = entry.app.clone();
+                match super::upload_link::run(&self.ctx, app, &actor, &args, round).await {
+                    CallToolResponse::Complete(r) => r,
+                    other => {
+                        let secs = started.elapsed().as_secs_f64();
+                        crate::operate::metrics::tool_call(&entry.name, "input_required", secs);
+                        return Ok(other);
+                    }
+                }
             }
             ToolTarget::Summary(v) => {
                 let app = entry.app.clone();

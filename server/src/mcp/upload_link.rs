@@ -2,6 +2,15 @@
 //! tool call, so the model asks for a short-lived, single-use link to the record's file input
 //! and gives it to the person, who opens it on a phone (or scans its QR code) and sends the
 //! file there (`web::upload_links`). The same call with `link_id` tells whether it arrived.
+//!
+//! A client that declares URL-mode elicitation in the request (protocol 2026-07-28, where a
+//! request carries the client's capabilities in its `_meta`) is not handed the link as text
+//! for the model to repeat: the call answers with an `input_required` result (the
+//! multi-round-trip requests of that revision) holding one URL elicitation, which the client
+//! shows to the person itself. Its retry carries the person's answer and the request state
+//! (`upload-link:<id>`, only a handle: the link row says whose it is); on "accept" the tool
+//! waits a bounded time for the file and reports it as a `link_id` call would, on "decline" or
+//! "cancel" it withdraws the link. No second link is made for the retry.
 use super::catalog::tool_name;
 use super::results::{engine_error, tool_error};
 use super::McpContext;
@@ -10,7 +19,10 @@ use crate::engine::definition::AppDef;
 use crate::engine::upload_links::file_inputs;
 use crate::engine::{Actor, PublishedApp};
 use chrono::{DateTime, Utc};
-use rmcp::model::{CallToolResult, ContentBlock as Content, Tool, ToolAnnotations};
+use rmcp::model::{
+    CallToolResponse, CallToolResult, ContentBlock as Content, ElicitRequest, ElicitRequestParams,
+    InputRequest, InputRequests, InputRequiredResult, InputResponses, Tool, ToolAnnotations,
+};
 use serde_json::{json, Map, Value};
 use std::sync::Arc;
 
@@ -84,48 +96,237 @@ pub fn link_url(base_url: &str, token: &str) -> String {
     format!("{base_url}/upload/{token}")
 }
 
-/// A call of the tool: a new link, or the state of an earlier one (`link_id`).
+/// The key of the one input request an `input_required` result of this tool holds.
+const INPUT_KEY: &str = "upload";
+/// The request state's prefix; the rest is the link's id.
+const STATE_PREFIX: &str = "upload-link:";
+
+/// How the client can be asked, and what it brings back: the parts of a `tools/call` that
+/// belong to the multi-round-trip pattern.
+#[derive(Default)]
+pub struct Round {
+    /// The client declared URL-mode elicitation for this request (protocol 2026-07-28 or later).
+    pub url_elicitation: bool,
+    /// The request state an earlier `input_required` result of this tool gave (on a retry).
+    pub request_state: Option<String>,
+    /// The client's answers to that result's input requests.
+    pub input_responses: Option<InputResponses>,
+}
+
+/// A call of the tool: a new link, or the state of an earlier one (`link_id`), or (through a
+/// client with URL-mode elicitation) a link the client shows the person, then what came of it.
 pub async fn run(
     ctx: &McpContext,
     app: Arc<PublishedApp>,
     actor: &Actor,
     args: &Map<String, Value>,
-) -> CallToolResult {
-    let def = &app.def;
+    round: Round,
+) -> CallToolResponse {
     let Some(record_id) = args.get("record_id").and_then(Value::as_i64) else {
-        return tool_error("invalid_input", "`record_id` (integer) is required", None);
+        return tool_error("invalid_input", "`record_id` (integer) is required", None).into();
     };
-    let Some(field) = args.get("field").and_then(Value::as_str) else {
+    if let Some(state) = round.request_state.as_deref() {
+        return answered(ctx, &app, actor, record_id, state, round.input_responses).await;
+    }
+    match args.get("link_id") {
+        None | Some(Value::Null) => {}
+        Some(Value::Number(n)) if n.as_i64().is_some() => {
+            let link_id = n.as_i64().unwrap_or_default();
+            return status(ctx, &app, actor, link_id, record_id).await.into();
+        }
+        Some(_) => return tool_error("invalid_input", "`link_id` must be an integer", None).into(),
+    }
+    let minted = match mint(ctx, app, actor, args, record_id).await {
+        Ok(m) => m,
+        Err(r) => return r.into(),
+    };
+    if round.url_elicitation {
+        elicit(&minted).into()
+    } else {
+        minted.result().into()
+    }
+}
+
+/// A link made for a call, with what its result says.
+struct Minted {
+    link_id: i64,
+    url: String,
+    expires_at: DateTime<Utc>,
+    minutes: i64,
+    record_id: i64,
+    field: String,
+    line_id: Option<String>,
+    operation: String,
+    /// What the file is (the input's label, e.g. "Receipt").
+    label: String,
+}
+
+impl Minted {
+    fn place(&self) -> String {
+        place(self.record_id, &self.field, self.line_id.as_deref())
+    }
+
+    /// The link as a result, for the model to give to the person.
+    fn result(&self) -> CallToolResult {
+        let text = format!(
+            "Give the user this link to send the {} for {} from their phone or computer: {}\nIt works once, for {} minutes, and only for them. Once they say it is sent, call this tool again with \"link_id\": {} to confirm it arrived.",
+            self.label, self.place(), self.url, self.minutes, self.link_id
+        );
+        let mut r = CallToolResult::success(vec![Content::text(text)]);
+        r.structured_content = Some(json!({
+            "link_id": self.link_id,
+            "url": self.url,
+            "expires_at": self.expires_at.to_rfc3339(),
+            "record_id": self.record_id,
+            "field": self.field,
+            "line_id": self.line_id,
+            "operation": self.operation,
+            "status": "waiting",
+        }));
+        r
+    }
+}
+
+/// The link as a URL elicitation the client shows the person (MCP 2026-07-28 `input_required`).
+fn elicit(m: &Minted) -> InputRequiredResult {
+    let message = format!(
+        "Send the {} for {} from your phone or computer: the page takes a photo or a PDF. The link works once, for {} minutes, and only for you.",
+        m.label,
+        m.place(),
+        m.minutes
+    );
+    let request = ElicitRequest::new(ElicitRequestParams::UrlElicitationParams {
+        meta: None,
+        message,
+        url: m.url.clone(),
+        elicitation_id: format!("{STATE_PREFIX}{}", m.link_id),
+    });
+    let mut requests = InputRequests::new();
+    requests.insert(INPUT_KEY.to_string(), InputRequest::Elicitation(request));
+    InputRequiredResult::new(Some(requests), Some(format!("{STATE_PREFIX}{}", m.link_id)))
+}
+
+/// The retry after the person was asked through the client: their answer, then the link's
+/// state. The state names a link; `status` accepts it only as one of the caller's own, for
+/// this record.
+async fn answered(
+    ctx: &McpContext,
+    app: &PublishedApp,
+    actor: &Actor,
+    record_id: i64,
+    state: &str,
+    responses: Option<InputResponses>,
+) -> CallToolResponse {
+    let Some(link_id) = state
+        .strip_prefix(STATE_PREFIX)
+        .and_then(|id| id.parse::<i64>().ok())
+    else {
         return tool_error(
+            "invalid_input",
+            "the request state was not made by this tool; call it again without one",
+            None,
+        )
+        .into();
+    };
+    let action = responses
+        .as_ref()
+        .and_then(|r| r.get(INPUT_KEY))
+        .and_then(|a| a.get("action"))
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    match action.as_deref() {
+        Some("accept") => {
+            // The person opened the link; the file usually follows within moments. Wait a
+            // bounded time, reading the link's row (so a file sent to another process of the
+            // site is seen too), then say what there is.
+            let until = std::time::Instant::now() + ctx.upload_link_wait;
+            loop {
+                let r = status(ctx, app, actor, link_id, record_id).await;
+                let pending = r
+                    .structured_content
+                    .as_ref()
+                    .and_then(|s| s["status"].as_str())
+                    .is_some_and(|s| s == "waiting" || s == "uploading");
+                if !pending || std::time::Instant::now() >= until {
+                    return r.into();
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+            }
+        }
+        Some(a @ ("decline" | "cancel")) => {
+            // Look the link up first, so another person's link id is refused the same way.
+            let r = status(ctx, app, actor, link_id, record_id).await;
+            if r.is_error == Some(true) {
+                return r.into();
+            }
+            let withdrawn = match ctx
+                .auth
+                .withdraw_upload_link(link_id, actor.user_id, Utc::now())
+                .await
+            {
+                Ok(w) => w,
+                Err(e) => return tool_error("server_error", e.to_string(), None).into(),
+            };
+            if !withdrawn {
+                // Sent (or expired) meanwhile: report that instead.
+                return status(ctx, app, actor, link_id, record_id).await.into();
+            }
+            let said = if a == "decline" { "declined" } else { "dismissed" };
+            let text = format!(
+                "The user {said} the link to send the file for {}; it no longer works. Ask them how they would like to provide the file, or call this tool again for a new link.",
+                place(record_id, "", None)
+            );
+            let mut out = CallToolResult::success(vec![Content::text(text)]);
+            out.structured_content = Some(json!({
+                "link_id": link_id,
+                "record_id": record_id,
+                "status": "withdrawn",
+                "answer": a,
+            }));
+            out.into()
+        }
+        _ => tool_error(
+            "invalid_input",
+            format!("the retry carries no answer (`inputResponses.{INPUT_KEY}.action`) to the upload request"),
+            None,
+        )
+        .into(),
+    }
+}
+
+/// Checks the arguments and makes a new link, or says why not.
+async fn mint(
+    ctx: &McpContext,
+    app: Arc<PublishedApp>,
+    actor: &Actor,
+    args: &Map<String, Value>,
+    record_id: i64,
+) -> Result<Minted, CallToolResult> {
+    let def = &app.def;
+    let Some(field) = args.get("field").and_then(Value::as_str) else {
+        return Err(tool_error(
             "invalid_input",
             format!(
                 "`field` is required: one of {}",
                 uploadable(def, Some(actor)).join(", ")
             ),
             None,
-        );
+        ));
     };
     let line_id = match args.get("line_id") {
         None | Some(Value::Null) => None,
         Some(Value::String(s)) if s.trim().is_empty() => None,
         Some(Value::String(s)) => Some(s.trim().to_string()),
         Some(_) => {
-            return tool_error(
+            return Err(tool_error(
                 "invalid_input",
                 "`line_id` must be text such as \"l1\"",
                 None,
-            )
+            ))
         }
     };
-    match args.get("link_id") {
-        None | Some(Value::Null) => {}
-        Some(Value::Number(n)) if n.as_i64().is_some() => {
-            return status(ctx, &app, actor, n.as_i64().unwrap_or_default(), record_id).await
-        }
-        Some(_) => return tool_error("invalid_input", "`link_id` must be an integer", None),
-    }
     if !uploadable(def, Some(actor)).iter().any(|p| p == field) {
-        return tool_error(
+        return Err(tool_error(
             "invalid_input",
             format!(
                 "`{}` is not a file input you can send a file to; use one of: {}",
@@ -133,18 +334,14 @@ pub async fn run(
                 uploadable(def, Some(actor)).join(", ")
             ),
             None,
-        );
+        ));
     }
-    let target = match ctx
+    let target = ctx
         .engine
         .upload_target(actor, &def.slug, record_id, field, line_id.as_deref())
         .await
-    {
-        Ok(t) => t,
-        Err(e) => return engine_error(&e).0,
-    };
-    let now = Utc::now();
-    let minted = match ctx
+        .map_err(|e| engine_error(&e).0)?;
+    let minted = ctx
         .auth
         .create_upload_link(
             UploadLinkFor {
@@ -155,32 +352,21 @@ pub async fn run(
                 line_id: target.line_id.as_deref(),
             },
             chrono::Duration::seconds(ctx.upload_link_seconds.max(1)),
-            now,
+            Utc::now(),
         )
         .await
-    {
-        Ok(m) => m,
-        Err(e) => return tool_error("server_error", e.to_string(), None),
-    };
-    let url = link_url(&ctx.base_url, &minted.token);
-    let minutes = (ctx.upload_link_seconds.max(60) + 59) / 60;
-    let where_to = place(record_id, &target.field, target.line_id.as_deref());
-    let text = format!(
-        "Give the user this link to send the {} for {where_to} from their phone or computer: {url}\nIt works once, for {minutes} minutes, and only for them. Once they say it is sent, call this tool again with \"link_id\": {} to confirm it arrived.",
-        target.label, minted.id
-    );
-    let mut r = CallToolResult::success(vec![Content::text(text)]);
-    r.structured_content = Some(json!({
-        "link_id": minted.id,
-        "url": url,
-        "expires_at": minted.expires_at.to_rfc3339(),
-        "record_id": record_id,
-        "field": target.field,
-        "line_id": target.line_id,
-        "operation": target.operation,
-        "status": "waiting",
-    }));
-    r
+        .map_err(|e| tool_error("server_error", e.to_string(), None))?;
+    Ok(Minted {
+        link_id: minted.id,
+        url: link_url(&ctx.base_url, &minted.token),
+        expires_at: minted.expires_at,
+        minutes: (ctx.upload_link_seconds.max(60) + 59) / 60,
+        record_id,
+        field: target.field,
+        line_id: target.line_id,
+        operation: target.operation,
+        label: target.label,
+    })
 }
 
 /// Whether the person has sent the file through link `link_id` (one of the actor's own).

@@ -11,6 +11,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use image::GrayImage;
 
 use super::error::ReceiptError;
+use super::ocr_worker::{self, WorkerError};
 use super::prepare::{self, Turn};
 
 const PROGRAM: &str = "tesseract";
@@ -25,7 +26,7 @@ const JAPANESE_SCRIPTS: &[&str] = &["Japanese", "Han", "Hiragana", "Katakana"];
 /// Page segmentation mode 6: "a single uniform block of text"; it keeps
 /// labels and right-aligned amounts of receipts on one line (mode 4 and
 /// the automatic mode 3 often separate them).
-const PAGE_SEGMENTATION: &str = "6";
+const PAGE_SEGMENTATION: i32 = 6;
 const MAX_OUTPUT_BYTES: u64 = 512 * 1024;
 
 /// True when `tesseract --version` runs successfully.
@@ -112,8 +113,8 @@ pub async fn ocr_image(jpeg: &[u8], timeout: Duration) -> Result<String, Receipt
         .map_err(|e| ReceiptError::OcrFailed(e.to_string()))?;
     let (grey, upright) = blocking(move || {
         let grey = prepare::straighten(&grey);
-        let png = prepare::encode_png(&grey)?;
-        Ok((grey, png))
+        let pgm = prepare::encode_pgm(&grey);
+        Ok((grey, pgm))
     })
     .await?;
     let first = read_in_its_language(langs, &upright, timeout).await?;
@@ -128,7 +129,7 @@ pub async fn ocr_image(jpeg: &[u8], timeout: Duration) -> Result<String, Receipt
         return Ok(first.text);
     }
     let turn = found.turn;
-    let turned = blocking(move || prepare::encode_png(&prepare::turn(&grey, turn))).await?;
+    let turned = blocking(move || Ok(prepare::encode_pgm(&prepare::turn(&grey, turn)))).await?;
     let second = match japanese {
         Some(japanese) => run_tesseract(PROGRAM, japanese, &turned, timeout).await,
         None => read_in_its_language(langs, &turned, timeout).await,
@@ -155,7 +156,7 @@ async fn read_on_its_side(
     let mut best = first;
     for turn in [Turn::Quarter, Turn::ThreeQuarters] {
         let g = grey.clone();
-        let turned = blocking(move || prepare::encode_png(&prepare::turn(&g, turn))).await?;
+        let turned = blocking(move || Ok(prepare::encode_pgm(&prepare::turn(&g, turn)))).await?;
         if let Ok(reading) = read_in_its_language(langs, &turned, timeout).await {
             if reading.legible_words() > best.legible_words() {
                 best = reading;
@@ -257,13 +258,13 @@ async fn blocking<T: Send + 'static>(
 /// detection; None when it cannot tell (too little text) or fails.
 async fn detect_orientation(grey: &GrayImage, timeout: Duration) -> Option<Orientation> {
     let grey = grey.clone();
-    let png = blocking(move || prepare::encode_png(&prepare::legible(&grey)))
+    let pgm = blocking(move || Ok(prepare::encode_pgm(&prepare::legible(&grey))))
         .await
         .ok()?;
     let mut cmd = tokio::process::Command::new(PROGRAM);
     cmd.args(["stdin", "stdout", "--psm", "0"])
         .env("OMP_THREAD_LIMIT", "1");
-    let report = exchange(cmd, &png, timeout).await.ok()?;
+    let report = exchange(cmd, &pgm, timeout).await.ok()?;
     parse_orientation(&report)
 }
 
@@ -332,7 +333,9 @@ impl Reading {
 fn parse_tsv(tsv: &str) -> Reading {
     let mut reading = Reading::default();
     let mut last: Option<(&str, &str, &str)> = None;
-    for row in tsv.lines().skip(1) {
+    // The header line (from the program) and the page, block, paragraph and line rows are not
+    // words (level 5).
+    for row in tsv.lines() {
         let cells: Vec<&str> = row.split('\t').collect();
         let [level, _page, block, par, line, _word, _l, _t, _w, _h, conf, text] = cells[..] else {
             continue;
@@ -366,6 +369,27 @@ async fn run_tesseract(
     picture: &[u8],
     timeout: Duration,
 ) -> Result<Reading, ReceiptError> {
+    if program == PROGRAM {
+        if let Some(workers) = ocr_worker::workers() {
+            let read = {
+                let _slot = ocr_slots()
+                    .acquire()
+                    .await
+                    .map_err(|e| ReceiptError::Internal(format!("OCR slots closed: {e}")))?;
+                workers
+                    .read(langs, PAGE_SEGMENTATION, picture, timeout)
+                    .await
+            };
+            match read {
+                Ok(tsv) => return Ok(parse_tsv(&tsv)),
+                Err(WorkerError::Reading(e)) => return Err(e),
+                // Read by the program instead (the same reading, with its models loaded anew).
+                Err(WorkerError::Unavailable(why) | WorkerError::Lost(why)) => {
+                    tracing::debug!(reason = %why, "OCR through the tesseract program");
+                }
+            }
+        }
+    }
     let mut cmd = tokio::process::Command::new(program);
     cmd.args([
         "stdin",
@@ -373,7 +397,7 @@ async fn run_tesseract(
         "-l",
         langs,
         "--psm",
-        PAGE_SEGMENTATION,
+        &PAGE_SEGMENTATION.to_string(),
         "tsv",
     ])
     // One thread: the server has other work; OpenMP threads mostly spin.

@@ -2,7 +2,7 @@
 //! thermal paper), the contrast stretched, and turned upright when asked.
 
 use image::imageops::{self, FilterType};
-use image::{DynamicImage, GrayImage, Luma};
+use image::{GrayImage, Luma};
 
 use super::error::ReceiptError;
 use super::image::{alloc_budget, decode_limited, MCP_EDGE};
@@ -191,13 +191,15 @@ pub(crate) fn legible(grey: &GrayImage) -> GrayImage {
     stretch_contrast(&flatten_background(grey))
 }
 
-/// Lossless PNG for Tesseract (JPEG would blur the edges of thin print again).
-pub(crate) fn encode_png(grey: &GrayImage) -> Result<Vec<u8>, ReceiptError> {
-    let mut out = Vec::new();
-    DynamicImage::ImageLuma8(grey.clone())
-        .write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
-        .map_err(|e| ReceiptError::Internal(format!("PNG encoding failed: {e}")))?;
-    Ok(out)
+/// The picture as Tesseract reads it from a pipe: a binary PGM (Netpbm "P5"), which Leptonica
+/// reads as it is. A PNG made the same pixels and cost a zlib compression here and a
+/// decompression in Tesseract for every reading.
+pub(crate) fn encode_pgm(grey: &GrayImage) -> Vec<u8> {
+    let header = format!("P5\n{} {}\n255\n", grey.width(), grey.height());
+    let mut out = Vec::with_capacity(header.len() + grey.as_raw().len());
+    out.extend_from_slice(header.as_bytes());
+    out.extend_from_slice(grey.as_raw());
+    out
 }
 
 #[cfg(test)]

@@ -127,6 +127,23 @@ impl Store {
         Ok(())
     }
 
+    /// Withdraws one of `user_id`'s links that nothing was sent through yet (the person said
+    /// no): it expires now. False when it was used, had expired, or is not theirs.
+    pub async fn withdraw_upload_link(
+        &self,
+        id: i64,
+        user_id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        Ok(self
+            .exec(
+                "UPDATE upload_links SET expires_at = ? WHERE id = ? AND user_id = ? AND used_at IS NULL AND expires_at > ?",
+                vec![now.into(), id.into(), user_id.into(), now.into()],
+            )
+            .await?
+            > 0)
+    }
+
     /// Moves a link's expiry (the CLI's and tests' way to age one).
     pub async fn set_upload_link_expiry(&self, id: i64, expires_at: DateTime<Utc>) -> Result<bool> {
         Ok(self
