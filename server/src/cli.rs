@@ -103,6 +103,10 @@ pub enum Command {
         /// Milliseconds an image upload waits for its share of the pixel budget.
         #[arg(long, env = "FORMWORK_PIXEL_WAIT_MS", default_value_t = 20_000)]
         pixel_wait_ms: u64,
+        /// OCR through worker processes that keep Tesseract's language models loaded (`false`:
+        /// run the `tesseract` program for every reading, loading them each time).
+        #[arg(long, env = "FORMWORK_OCR_WORKER", default_value_t = true, action = clap::ArgAction::Set)]
+        ocr_worker: bool,
         /// SQLite only: a size cap in pages (SQLite's max_page_count); writes past it fail as on
         /// a full disk.
         #[arg(long, env = "FORMWORK_SQLITE_MAX_PAGES")]
@@ -352,6 +356,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             upload_link_wait_seconds,
             pixel_budget_mp,
             pixel_wait_ms,
+            ocr_worker,
             sqlite_max_pages,
             sqlite_mmap_mib,
             db_max_connections,
@@ -363,6 +368,13 @@ async fn run(cli: Cli) -> Result<(), String> {
                 pixel_budget_mp,
                 std::time::Duration::from_millis(pixel_wait_ms),
             );
+            if ocr_worker {
+                // This binary again, as `internal ocr-worker`.
+                if let Ok(exe) = std::env::current_exe() {
+                    let args = vec!["internal".to_string(), "ocr-worker".to_string()];
+                    crate::receipts::use_ocr_workers(exe, args);
+                }
+            }
             let config = Config {
                 bind,
                 database_url: cli.db.url(),

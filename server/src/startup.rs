@@ -53,11 +53,6 @@ impl Application {
             .map_err(|e| format!("cannot build the summary rollups: {e}"))?;
         let auth = Auth::new(store.clone());
         let uploads = Uploads::new(config.max_upload_bytes);
-        // OCR reads through workers that keep Tesseract's models loaded (this binary again).
-        crate::receipts::use_ocr_workers(
-            uploads.worker.exe.clone(),
-            vec!["internal".into(), "ocr-worker".into()],
-        );
         let listener = TcpListener::bind(&config.bind)
             .map_err(|e| format!("cannot listen on {}: {e}", config.bind))?;
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
