@@ -371,6 +371,7 @@ async fn run_tesseract(
 ) -> Result<Reading, ReceiptError> {
     if program == PROGRAM {
         if let Some(workers) = ocr_worker::workers() {
+            let started = std::time::Instant::now();
             let read = {
                 let _slot = ocr_slots()
                     .acquire()
@@ -381,7 +382,11 @@ async fn run_tesseract(
                     .await
             };
             match read {
-                Ok(tsv) => return Ok(parse_tsv(&tsv)),
+                Ok(tsv) => {
+                    let ms = started.elapsed().as_millis() as u64;
+                    tracing::debug!(langs, ms, "OCR reading by a worker");
+                    return Ok(parse_tsv(&tsv));
+                }
                 Err(WorkerError::Reading(e)) => return Err(e),
                 // Read by the program instead (the same reading, with its models loaded anew).
                 Err(WorkerError::Unavailable(why) | WorkerError::Lost(why)) => {
@@ -402,7 +407,11 @@ async fn run_tesseract(
     ])
     // One thread: the server has other work; OpenMP threads mostly spin.
     .env("OMP_THREAD_LIMIT", "1");
-    Ok(parse_tsv(&exchange(cmd, picture, timeout).await?))
+    let started = std::time::Instant::now();
+    let tsv = exchange(cmd, picture, timeout).await?;
+    let ms = started.elapsed().as_millis() as u64;
+    tracing::debug!(langs, ms, "OCR reading by the tesseract program");
+    Ok(parse_tsv(&tsv))
 }
 
 /// At most this many tesseract processes run at once (one per CPU).
