@@ -14,6 +14,7 @@ mod summary;
 mod switch;
 mod too_large;
 pub mod upload_link;
+mod upload_link_round;
 
 pub use notify::open_streams;
 pub use server::FormworkMcp;
