@@ -80,9 +80,9 @@ fn read_frame_blocking(from: &mut impl Read, max: usize) -> std::io::Result<Opti
 }
 
 /// One reading in the child.
-fn serve(
-    lib: &TessLibrary,
-    engines: &mut Vec<(String, Engine)>,
+fn serve<'l>(
+    lib: &'l TessLibrary,
+    engines: &mut Vec<(String, Engine<'l>)>,
     header: &[u8],
     picture: &[u8],
 ) -> Result<String, String> {
@@ -201,35 +201,20 @@ impl TessLibrary {
 }
 
 /// One Tesseract engine with its language models loaded.
-struct Engine {
+struct Engine<'a> {
     handle: *mut c_void,
-    delete: DeleteFn,
-    set_psm: SetPsmFn,
-    set_image: SetImageFn,
-    recognize: RecognizeFn,
-    get_tsv: GetTsvFn,
-    delete_text: DeleteTextFn,
-    clear: ClearFn,
+    lib: &'a TessLibrary,
 }
 
-impl Engine {
-    fn new(lib: &TessLibrary, langs: &str) -> Result<Engine, String> {
+impl<'a> Engine<'a> {
+    fn new(lib: &'a TessLibrary, langs: &str) -> Result<Engine<'a>, String> {
         let wanted = CString::new(langs).map_err(|_| "a language list with a NUL")?;
         // SAFETY: TessBaseAPICreate has no preconditions; the handle is deleted in Drop.
         let handle = unsafe { (lib.create)() };
         if handle.is_null() {
             return Err("Tesseract could not make an engine".to_string());
         }
-        let engine = Engine {
-            handle,
-            delete: lib.delete,
-            set_psm: lib.set_psm,
-            set_image: lib.set_image,
-            recognize: lib.recognize,
-            get_tsv: lib.get_tsv,
-            delete_text: lib.delete_text,
-            clear: lib.clear,
-        };
+        let engine = Engine { handle, lib };
         // SAFETY: a live handle; a null data path means the library's own (or TESSDATA_PREFIX).
         let failed = unsafe { (lib.init3)(handle, std::ptr::null(), wanted.as_ptr()) };
         if failed != 0 {
@@ -252,30 +237,30 @@ impl Engine {
         // SAFETY: a live handle; `pixels` holds width × height bytes (checked by parse_pgm) and
         // outlives the reading; one byte per pixel, one row of `w` bytes after another.
         unsafe {
-            (self.set_psm)(self.handle, psm);
-            (self.set_image)(self.handle, pixels.as_ptr(), w, h, 1, w);
-            if (self.recognize)(self.handle, std::ptr::null_mut()) != 0 {
-                (self.clear)(self.handle);
+            (self.lib.set_psm)(self.handle, psm);
+            (self.lib.set_image)(self.handle, pixels.as_ptr(), w, h, 1, w);
+            if (self.lib.recognize)(self.handle, std::ptr::null_mut()) != 0 {
+                (self.lib.clear)(self.handle);
                 return Err("Tesseract could not read the picture".to_string());
             }
-            let text = (self.get_tsv)(self.handle, 0);
+            let text = (self.lib.get_tsv)(self.handle, 0);
             let tsv = if text.is_null() {
                 String::new()
             } else {
                 let s = CStr::from_ptr(text).to_string_lossy().into_owned();
-                (self.delete_text)(text);
+                (self.lib.delete_text)(text);
                 s
             };
-            (self.clear)(self.handle);
+            (self.lib.clear)(self.handle);
             Ok(tsv)
         }
     }
 }
 
-impl Drop for Engine {
+impl Drop for Engine<'_> {
     fn drop(&mut self) {
         // SAFETY: the handle came from TessBaseAPICreate and is deleted once.
-        unsafe { (self.delete)(self.handle) }
+        unsafe { (self.lib.delete)(self.handle) }
     }
 }
 
