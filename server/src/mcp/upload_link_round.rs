@@ -19,7 +19,6 @@ const STATE_PREFIX: &str = "upload-link:";
 
 /// How the client can be asked, and what it brings back: the parts of a `tools/call` that
 /// belong to the multi-round-trip pattern.
-#[derive(Default)]
 pub struct Round {
     /// The client declared URL-mode elicitation for this request (protocol 2026-07-28 or later).
     pub url_elicitation: bool,
