@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Usage: tests/bench/upload_ready.sh [REQUESTS] [MEGAPIXELS]
 #   (after `CARGO_TARGET_DIR=/work/.cache/bench-target cargo build --release -p formwork -p formwork-bench`;
-#   FORMWORK_BIN / FORMWORK_BENCH_BIN pick other binaries, e.g. the build before a change).
+#   FORMWORK_BIN / FORMWORK_BENCH_BIN pick other binaries, e.g. the build before a change;
+#   KEEP_LOG=FILE keeps the server's log, e.g. its stage times with FORMWORK_LOG=formwork=debug).
 # Upload to ready: a phone photo of a receipt (a corpus photo scaled to MEGAPIXELS, default 12)
 # sent REQUESTS times (default 30) one after the other to the Expense Claims create tool over MCP,
 # on SQLite. The call returns when the receipt has been checked, decoded, turned, its thumbnail
@@ -12,7 +13,7 @@ set -euo pipefail
 REQ=${1:-30} MP=${2:-12}
 T="${CARGO_TARGET_DIR:-/work/.cache/bench-target}/release"; FW=${FORMWORK_BIN:-$T/formwork}; BENCH=${FORMWORK_BENCH_BIN:-$T/formwork-bench}
 W=$(mktemp -d /tmp/uploadbench.XXXX)
-trap 'kill $PID 2>/dev/null || true; rm -rf "$W"' EXIT
+trap 'kill $PID 2>/dev/null || true; [ -n "${KEEP_LOG:-}" ] && cp "$W/err" "$KEEP_LOG"; rm -rf "$W"' EXIT
 cd "$(dirname "$0")/../.."
 export DATABASE_URL="sqlite://$W/formwork.db?mode=rwc" FORMWORK_DATA_DIR=$W
 PHOTO=${PHOTO:-seed-data/receipts/corpus/01_de-de_feinkost_albrecht_sohne.jpg}
