@@ -25,7 +25,14 @@ pub fn bin() -> PathBuf {
 }
 
 pub fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+    // The directory cargo names when it runs the test, before the one baked in at build time:
+    // cargo reuses a test binary built from another checkout into the same target directory when
+    // the file times allow it, and that binary must still read this checkout's files (its .venv,
+    // seed data), not the other one's.
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")))
+        .join("..")
 }
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);

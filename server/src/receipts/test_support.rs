@@ -10,7 +10,11 @@ use super::PdfWorker;
 /// a scratch crate next to the repository checkout), or
 /// `$FORMWORK_RECEIPTS_CORPUS`.
 pub(crate) fn corpus_dir() -> Option<PathBuf> {
-    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    // Where cargo runs the test from, before the path baked in at build time (a binary built
+    // from another checkout into a shared target directory may be reused).
+    let manifest = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
     let mut candidates = Vec::new();
     if let Ok(dir) = std::env::var("FORMWORK_RECEIPTS_CORPUS") {
         candidates.push(PathBuf::from(dir));
