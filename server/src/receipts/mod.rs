@@ -86,6 +86,7 @@ use sha2::{Digest, Sha256};
 
 pub use self::error::{limit_mb, size_mb, ReceiptError};
 pub use self::image::{JPEG_QUALITY, MCP_EDGE, MCP_MAX_BYTES, THUMBNAIL_EDGE};
+use self::ocr::Ink;
 pub use self::ocr::{ocr_image, tesseract_available};
 pub use self::ocr_worker::use_ocr_workers;
 pub use self::ocr_worker_child::run_ocr_worker_stdio;
@@ -229,7 +230,14 @@ pub(crate) async fn process_on(
         processed.width = Some(out.width);
         processed.height = Some(out.height);
         processed.thumbnail = out.thumbnail;
-        processed.ocr_text = run_ocr(&[&out.mcp_image], limits, &mut processed.notes).await;
+        processed.ocr_text = run_ocr(
+            &[&out.mcp_image],
+            Ink::AsPrinted,
+            limits,
+            &mut processed.notes,
+        )
+        .await;
+        second_look(&mut processed, &[&out.mcp_image], limits, today).await;
         processed.mcp_image = Some(out.mcp_image);
     } else {
         let mut content = pdf_worker.extract(bytes, limits).await?;
@@ -258,7 +266,9 @@ pub(crate) async fn process_on(
         };
         if !has_real_text(&content.text) && !content.images.is_empty() {
             let pages: Vec<&[u8]> = content.images.iter().map(Vec::as_slice).collect();
-            processed.ocr_text = run_ocr(&pages, limits, &mut processed.notes).await;
+            processed.ocr_text =
+                run_ocr(&pages, Ink::AsPrinted, limits, &mut processed.notes).await;
+            second_look(&mut processed, &pages, limits, today).await;
         }
         // Said plainly, to the person and to an AI assistant: never an empty reading that looks
         // like agreement.
@@ -275,10 +285,51 @@ pub(crate) async fn process_on(
         processed.pdf_text = Some(content.text);
         processed.page_images = content.images;
     }
-    if let Some(text) = processed.text() {
-        processed.suggestions = suggest(text, today);
+    if processed.suggestions.is_empty() {
+        if let Some(text) = processed.text() {
+            processed.suggestions = suggest(text, today);
+        }
     }
     Ok(processed)
+}
+
+/// A second reading of a receipt read by OCR whose amounts do not add up (net + tax + tip is
+/// not the total, or one of them was not read), with faint print darkened: a lightly printed
+/// row of a VAT table or a faded line is often what was lost. The second reading is kept only
+/// when its amounts add up; the cost, about one more reading, falls only on such receipts.
+async fn second_look(
+    processed: &mut Processed,
+    jpegs: &[&[u8]],
+    limits: &Limits,
+    today: chrono::NaiveDate,
+) {
+    let Some(first) = processed.ocr_text.as_deref() else {
+        return;
+    };
+    let suggestions = suggest(first, today);
+    if suggestions.adds_up() == Some(true) {
+        processed.suggestions = suggestions;
+        return;
+    }
+    let mut notes = Vec::new();
+    let second = run_ocr(jpegs, Ink::Faint, limits, &mut notes).await;
+    let better = second
+        .map(|text| {
+            let s = suggest(&text, today);
+            (text, s)
+        })
+        .filter(|(_, s)| s.adds_up() == Some(true));
+    tracing::debug!(
+        kept = better.is_some(),
+        "second reading with faint print darkened"
+    );
+    match better {
+        Some((text, s)) => {
+            processed.ocr_text = Some(text);
+            processed.suggestions = s;
+        }
+        None => processed.suggestions = suggestions,
+    }
 }
 
 /// What a PDF with neither a text layer nor a readable page image is said to give.
@@ -296,7 +347,12 @@ fn pdf_thumbnail(jpeg: &[u8]) -> Result<Vec<u8>, ReceiptError> {
 }
 
 /// OCR of the given JPEGs, joined; failures become notes.
-async fn run_ocr(jpegs: &[&[u8]], limits: &Limits, notes: &mut Vec<String>) -> Option<String> {
+async fn run_ocr(
+    jpegs: &[&[u8]],
+    ink: Ink,
+    limits: &Limits,
+    notes: &mut Vec<String>,
+) -> Option<String> {
     if !limits.ocr {
         return None;
     }
@@ -309,7 +365,7 @@ async fn run_ocr(jpegs: &[&[u8]], limits: &Limits, notes: &mut Vec<String>) -> O
     }
     let mut text = String::new();
     for jpeg in jpegs {
-        match ocr_image(jpeg, limits.ocr_timeout).await {
+        match ocr::read_image(jpeg, ink, limits.ocr_timeout).await {
             Ok(t) => {
                 text.push_str(&t);
                 text.push('\n');

@@ -104,6 +104,25 @@ fn japanese_languages() -> Option<&'static str> {
 /// and read again; the better reading is kept. Each Tesseract process is killed when `timeout`
 /// passes.
 pub async fn ocr_image(jpeg: &[u8], timeout: Duration) -> Result<String, ReceiptError> {
+    read_image(jpeg, Ink::AsPrinted, timeout).await
+}
+
+/// How the print is drawn for Tesseract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Ink {
+    /// As it is (made legible where the sheet was cut out of a photo).
+    AsPrinted,
+    /// Faint print darkened ([`prepare::darken_faint`]): a second reading of a receipt whose
+    /// amounts did not add up, where a lightly printed line may have been lost.
+    Faint,
+}
+
+/// [`ocr_image`] with the print drawn as `ink` says.
+pub(crate) async fn read_image(
+    jpeg: &[u8],
+    ink: Ink,
+    timeout: Duration,
+) -> Result<String, ReceiptError> {
     let (langs, japanese) = tokio::task::spawn_blocking(|| (languages(), japanese_languages()))
         .await
         .map_err(|e| ReceiptError::Internal(format!("OCR set-up failed: {e}")))?;
@@ -114,6 +133,10 @@ pub async fn ocr_image(jpeg: &[u8], timeout: Duration) -> Result<String, Receipt
         .map_err(|e| ReceiptError::OcrFailed(e.to_string()))?;
     let (grey, upright) = blocking(move || {
         let grey = prepare::straighten(&grey);
+        let grey = match ink {
+            Ink::AsPrinted => grey,
+            Ink::Faint => prepare::darken_faint(&grey),
+        };
         let pgm = prepare::encode_pgm(&grey);
         Ok((grey, pgm))
     })

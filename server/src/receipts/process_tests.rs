@@ -345,3 +345,25 @@ async fn timing() {
     let _ = extract_pdf_in_process(&pdf, &Limits::default()).unwrap();
     println!("  in-process extraction alone: {:?}", started.elapsed());
 }
+
+/// A photo whose VAT table has one row printed so lightly that the first reading loses it (a
+/// receipt of the corpus's tuning part): its net and tax do not add up to the total, so it is
+/// read a second time with faint print darkened, and that reading, whose amounts add up, is
+/// kept.
+#[tokio::test]
+async fn a_row_printed_faintly_is_found_by_a_second_reading() {
+    assert!(
+        ocr::tesseract_available(),
+        "tesseract is not installed: ./tests/run installs it"
+    );
+    let bytes = corpus_file("corpus/117_de-de_metzgerei_hofmann.jpg");
+    let p = process_on(&bytes, &Limits::default(), &test_worker(), today())
+        .await
+        .unwrap();
+    let s = &p.suggestions;
+    assert_eq!(s.adds_up(), Some(true), "{s:?}");
+    assert_eq!(s.total.as_ref().unwrap().value.to_string(), "50.05");
+    assert_eq!(s.net.as_ref().unwrap().value.to_string(), "45.29");
+    assert_eq!(s.tax.as_ref().unwrap().value.to_string(), "4.76");
+    assert!(p.ocr_text.unwrap().contains("19%"));
+}

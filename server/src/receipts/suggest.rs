@@ -44,6 +44,23 @@ impl Suggestions {
     pub fn is_empty(&self) -> bool {
         self == &Suggestions::default()
     }
+
+    /// Whether net + tax (+ tip) is the total, within the currency's smallest step, and the tax
+    /// is a rate some tax is charged at on the net (a tax larger than the net adds up as well as
+    /// any other); None when one of the three was not read.
+    pub fn adds_up(&self) -> Option<bool> {
+        let (net, tax, total) = (self.net.as_ref()?, self.tax.as_ref()?, self.total.as_ref()?);
+        let zero_decimal = self
+            .currency
+            .as_ref()
+            .is_some_and(|c| is_zero_decimal(&c.value));
+        let tip = self.tip.as_ref().map_or(Decimal::ZERO, |t| t.value);
+        let sum = net.value.checked_add(tax.value)?.checked_add(tip)?;
+        Some(
+            sum.checked_sub(total.value)?.abs() <= super::agree::unit(zero_decimal)
+                && super::agree::plausible_rate(net.value, tax.value),
+        )
+    }
 }
 
 const MAX_TEXT_BYTES: usize = 256 * 1024;
