@@ -5,7 +5,7 @@
 
 use rust_decimal::Decimal;
 
-use super::agree::unit;
+use super::agree::{plausible_rate, unit};
 use super::amount::scan_amounts;
 use super::resolve::Money;
 use super::suggest::{Suggestion, SURE};
@@ -49,13 +49,45 @@ fn row(line: &str, zero_decimal: bool) -> Option<(Decimal, Decimal, Decimal)> {
     (net > Decimal::ZERO && tax < net && adds_up && rate_fits).then_some((net, tax, gross))
 }
 
+/// A row whose rate OCR garbled ("48.1" for "A 8.1%"): three amounts at its end where net + tax
+/// = gross and the tax is a rate some tax is charged at. Counted only beside a row with a rate.
+fn row_without_rate(line: &str, zero_decimal: bool) -> Option<(Decimal, Decimal, Decimal)> {
+    let amounts = scan_amounts(line);
+    if amounts.iter().any(|a| a.percent) {
+        return None;
+    }
+    let money: Vec<Decimal> = amounts
+        .iter()
+        .filter(|a| a.is_money(zero_decimal))
+        .map(|a| a.value)
+        .collect();
+    let [net, tax, gross] = money.get(money.len().checked_sub(3)?..)? else {
+        return None;
+    };
+    let (net, tax, gross) = (*net, *tax, *gross);
+    let adds_up = net.checked_add(tax)?.checked_sub(gross)?.abs() <= unit(zero_decimal);
+    (adds_up && tax > Decimal::ZERO && plausible_rate(net, tax)).then_some((net, tax, gross))
+}
+
 /// The VAT table of a receipt, if its rows add up: rows are the lines that print a rate followed
-/// by a net, a tax and a gross amount that agree with each other. Rows need not be adjacent (a
-/// table may have a blank or unreadable line), but there must be at least one.
+/// by a net, a tax and a gross amount that agree with each other, and lines next to such a row
+/// whose three amounts add up though their rate could not be read. Rows need not be adjacent
+/// (a table may have a blank or unreadable line), but there must be at least one with a rate.
 pub(crate) fn vat_table(lines: &[String], zero_decimal: bool) -> Option<VatTable> {
+    let with_rate: Vec<Option<(Decimal, Decimal, Decimal)>> =
+        lines.iter().map(|l| row(l, zero_decimal)).collect();
+    let has_rate = |at: Option<usize>| {
+        at.and_then(|i| with_rate.get(i))
+            .is_some_and(Option::is_some)
+    };
     let mut table: Option<VatTable> = None;
     for (index, line) in lines.iter().enumerate() {
-        let Some((net, tax, gross)) = row(line, zero_decimal) else {
+        let found = with_rate.get(index).copied().flatten().or_else(|| {
+            (has_rate(index.checked_sub(1)) || has_rate(index.checked_add(1)))
+                .then(|| row_without_rate(line, zero_decimal))
+                .flatten()
+        });
+        let Some((net, tax, gross)) = found else {
             continue;
         };
         match &mut table {
@@ -204,6 +236,23 @@ mod tests {
         let s = super::super::suggest::suggest(text, today);
         assert!(s.total.is_none_or(|t| t.confidence < 0.6));
         assert!(s.net.is_none_or(|n| n.confidence < 0.6));
+    }
+
+    #[test]
+    fn a_row_whose_rate_was_garbled_counts_beside_a_row_with_a_rate() {
+        let garbled = "MWST Netto MWST Brutto\n48.1 10.41 0.84 11.25\nB2.6% 7.89 0.21 8.10";
+        assert_eq!(
+            table(garbled, false),
+            Some(("18.30".into(), "1.05".into(), "19.35".into()))
+        );
+        // Alone, three amounts that add up are no table: an item line or a payment may.
+        assert_eq!(table("48.1 10.41 0.84 11.25", false), None);
+        // Beside a row, amounts whose "tax" is no rate of their "net" are not a row.
+        let payment = "A 19% 27,35 5,20 32,55\nBar 20,00 30,00 50,00";
+        assert_eq!(
+            table(payment, false),
+            Some(("27.35".into(), "5.20".into(), "32.55".into()))
+        );
     }
 
     #[test]
