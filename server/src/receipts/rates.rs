@@ -73,9 +73,12 @@ pub(crate) fn printed_rates(lines: &[String]) -> Vec<RateLine> {
         }
         let rates = rates_in(lower);
         let mut rows = vec![(i, rates)];
+        let mut included = says_included(lower);
         // A table's header ("MwSt%  Netto  MwSt  Brutto", "Moms Netto Moms Brutto"): the rates
-        // are on the rows below.
+        // are on the rows below. Its "Brutto" or "gross" names a column, and says nothing of
+        // the receipt's total including a rate.
         if rows[0].1.is_empty() && (lower.contains('%') || is_table_header(lower, &hits)) {
+            included = false;
             rows = lowers
                 .iter()
                 .enumerate()
@@ -85,7 +88,6 @@ pub(crate) fn printed_rates(lines: &[String]) -> Vec<RateLine> {
                 .map(|(at, n)| (at, rates_in(n)))
                 .collect();
         }
-        let included = says_included(lower);
         for (at, rates) in rows {
             for value in rates {
                 if value > Decimal::ZERO && value <= Decimal::from(50) {

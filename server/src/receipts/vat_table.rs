@@ -231,6 +231,18 @@ mod tests {
         assert!(s.net.is_none_or(|n| n.confidence < 0.6));
         assert!(s.tax.is_none_or(|t| t.confidence < 0.6));
         assert!(s.tax_rate.is_none_or(|r| r.confidence < 0.6));
+        // Nor is the row's rate the receipt's included rate: the header's "Brutto" names a
+        // column, so net and tax are not calculated from the total at that rate.
+        let text = "Markt\nSUMME 30,30 €\nMwst Netto MwSt Brutto\nA19% 4,96 0,94 5,90\n\
+                    EC-Karte 30,30\n";
+        let s = super::super::suggest::suggest(text, today);
+        assert!(
+            s.tax
+                .as_ref()
+                .is_none_or(|t| t.value != "4.84".parse().unwrap()),
+            "{s:?}"
+        );
+        assert_ne!(s.adds_up(), Some(true), "{s:?}");
         // With no total printed apart, the row is offered, unsure.
         let text = "Markt\nMwSt Netto MwSt Brutto\nA 19% 10,00 1,90 11,90\n";
         let s = super::super::suggest::suggest(text, today);
