@@ -293,43 +293,68 @@ pub(crate) async fn process_on(
     Ok(processed)
 }
 
-/// A second reading of a receipt read by OCR whose amounts do not add up (net + tax + tip is
-/// not the total, or one of them was not read), with faint print darkened: a lightly printed
-/// row of a VAT table or a faded line is often what was lost. The second reading is kept only
-/// when its amounts add up; the cost, about one more reading, falls only on such receipts.
+/// A second reading of a receipt read by OCR whose amounts are not sure to be right (net + tax
+/// + tip is not the total, one of them was not read, or one is unsure), with faint print
+/// darkened: a lightly printed row of a VAT table or a faded line is often what was lost. The
+/// second reading's amounts are kept only when they add up, and are surer than the first's;
+/// supplier, date and currency stay those of the first reading (darkening also turns a table's
+/// grain into letters) unless it found no total, and the text keeps both readings. The cost, about one more reading,
+/// falls only on such receipts.
 async fn second_look(
     processed: &mut Processed,
     jpegs: &[&[u8]],
     limits: &Limits,
     today: chrono::NaiveDate,
 ) {
-    let Some(first) = processed.ocr_text.as_deref() else {
+    let Some(first_text) = processed.ocr_text.clone() else {
         return;
     };
-    let suggestions = suggest(first, today);
-    if suggestions.adds_up() == Some(true) {
-        processed.suggestions = suggestions;
+    let first = suggest(&first_text, today);
+    let first_sureness = amounts_sureness(&first);
+    if first_sureness >= suggest::SURE {
+        processed.suggestions = first;
         return;
     }
     let mut notes = Vec::new();
-    let second = run_ocr(jpegs, Ink::Faint, limits, &mut notes).await;
-    let better = second
-        .map(|text| {
+    let second = match run_ocr(jpegs, Ink::Faint, limits, &mut notes).await {
+        Some(text) => {
             let s = suggest(&text, today);
-            (text, s)
-        })
-        .filter(|(_, s)| s.adds_up() == Some(true));
+            (amounts_sureness(&s) > first_sureness).then_some((text, s))
+        }
+        None => None,
+    };
     tracing::debug!(
-        kept = better.is_some(),
+        kept = second.is_some(),
         "second reading with faint print darkened"
     );
-    match better {
+    match second {
         Some((text, s)) => {
-            processed.ocr_text = Some(text);
-            processed.suggestions = s;
+            processed.ocr_text = Some(format!("{first_text}\n\n{SECOND_READING}\n{text}"));
+            // A first reading that found no total read poorly throughout: the second replaces
+            // it whole.
+            processed.suggestions = if first.total.is_none() {
+                s
+            } else {
+                first.with_amounts_of(s)
+            };
         }
-        None => processed.suggestions = suggestions,
+        None => processed.suggestions = first,
     }
+}
+
+/// The heading of the second reading in a receipt's text.
+const SECOND_READING: &str = "(read again with faint print darkened)";
+
+/// How sure a receipt's amounts are as a whole: the least confidence among net, tax and total
+/// when they add up, else 0.
+fn amounts_sureness(s: &Suggestions) -> f32 {
+    if s.adds_up() != Some(true) {
+        return 0.0;
+    }
+    [&s.net, &s.tax, &s.total]
+        .iter()
+        .filter_map(|x| x.as_ref().map(|x| x.confidence))
+        .fold(1.0, f32::min)
 }
 
 /// What a PDF with neither a text layer nor a readable page image is said to give.

@@ -45,6 +45,22 @@ impl Suggestions {
         self == &Suggestions::default()
     }
 
+    /// These suggestions with the amounts (net, tax, total, tip and tax rate) of `other`, a
+    /// second reading of the same receipt; supplier, date and currency stay these, or are
+    /// `other`'s where these have none.
+    pub fn with_amounts_of(self, other: Suggestions) -> Suggestions {
+        Suggestions {
+            supplier: self.supplier.or(other.supplier),
+            expense_date: self.expense_date.or(other.expense_date),
+            currency: self.currency.or(other.currency),
+            net: other.net,
+            tax: other.tax,
+            total: other.total,
+            tax_rate: other.tax_rate,
+            tip: other.tip,
+        }
+    }
+
     /// Whether net + tax (+ tip) is the total, within the currency's smallest step, and the tax
     /// is a rate some tax is charged at on the net (a tax larger than the net adds up as well as
     /// any other); None when one of the three was not read.
