@@ -6,7 +6,7 @@
 use rust_decimal::Decimal;
 
 use super::agree::{plausible_rate, unit};
-use super::amount::scan_amounts;
+use super::amount::{scan_amounts, Amount};
 use super::resolve::Money;
 use super::suggest::{Suggestion, SURE};
 
@@ -32,21 +32,11 @@ fn row(line: &str, zero_decimal: bool) -> Option<(Decimal, Decimal, Decimal)> {
     let amounts = scan_amounts(line);
     let rate_at = amounts.iter().position(|a| a.percent)?;
     let rate = amounts.get(rate_at)?.value;
-    let money: Vec<Decimal> = amounts
-        .iter()
-        .skip(rate_at + 1)
-        .filter(|a| a.is_money(zero_decimal))
-        .map(|a| a.value)
-        .collect();
-    let [net, tax, gross] = money.get(money.len().checked_sub(3)?..)? else {
-        return None;
-    };
-    let (net, tax, gross) = (*net, *tax, *gross);
+    let (net, tax, gross) = last_three_adding_up(amounts.get(rate_at + 1..)?, zero_decimal)?;
     let step = unit(zero_decimal);
-    let adds_up = net.checked_add(tax)?.checked_sub(gross)?.abs() <= step;
     let expected = net.checked_mul(rate)?.checked_div(Decimal::from(100))?;
     let rate_fits = expected.checked_sub(tax)?.abs() <= step.max(tax / Decimal::from(100));
-    (net > Decimal::ZERO && tax < net && adds_up && rate_fits).then_some((net, tax, gross))
+    (net > Decimal::ZERO && tax < net && rate_fits).then_some((net, tax, gross))
 }
 
 /// A row whose rate OCR garbled ("48.1" for "A 8.1%"): three amounts at its end where net + tax
@@ -56,6 +46,16 @@ fn row_without_rate(line: &str, zero_decimal: bool) -> Option<(Decimal, Decimal,
     if amounts.iter().any(|a| a.percent) {
         return None;
     }
+    let (net, tax, gross) = last_three_adding_up(&amounts, zero_decimal)?;
+    (tax > Decimal::ZERO && plausible_rate(net, tax)).then_some((net, tax, gross))
+}
+
+/// The last three amounts of money among `amounts`, as net, tax and gross, when net + tax is
+/// the gross within a rounding step.
+fn last_three_adding_up(
+    amounts: &[Amount],
+    zero_decimal: bool,
+) -> Option<(Decimal, Decimal, Decimal)> {
     let money: Vec<Decimal> = amounts
         .iter()
         .filter(|a| a.is_money(zero_decimal))
@@ -64,9 +64,8 @@ fn row_without_rate(line: &str, zero_decimal: bool) -> Option<(Decimal, Decimal,
     let [net, tax, gross] = money.get(money.len().checked_sub(3)?..)? else {
         return None;
     };
-    let (net, tax, gross) = (*net, *tax, *gross);
-    let adds_up = net.checked_add(tax)?.checked_sub(gross)?.abs() <= unit(zero_decimal);
-    (adds_up && tax > Decimal::ZERO && plausible_rate(net, tax)).then_some((net, tax, gross))
+    let adds_up = net.checked_add(*tax)?.checked_sub(*gross)?.abs() <= unit(zero_decimal);
+    adds_up.then_some((*net, *tax, *gross))
 }
 
 /// The VAT table of a receipt, if its rows add up: rows are the lines that print a rate followed
