@@ -293,13 +293,13 @@ pub(crate) async fn process_on(
     Ok(processed)
 }
 
-/// A second reading of a receipt read by OCR whose amounts are not sure to be right (net + tax
-/// + tip is not the total, one of them was not read, or one is unsure), with faint print
-/// darkened: a lightly printed row of a VAT table or a faded line is often what was lost. The
-/// second reading's amounts are kept only when they add up, and are surer than the first's;
+/// A second reading of a receipt read by OCR whose amounts are not sure to be right (net, tax
+/// and tip do not sum to the total, one of them was not read, or one is unsure), with faint
+/// print darkened: a lightly printed row of a VAT table or a faded line is often what was lost.
+/// The second reading's amounts are kept only when they add up and are surer than the first's;
 /// supplier, date and currency stay those of the first reading (darkening also turns a table's
-/// grain into letters) unless it found no total, and the text keeps both readings. The cost, about one more reading,
-/// falls only on such receipts.
+/// grain into letters) unless it found no total, and the text keeps both readings. The cost,
+/// about one more reading, falls only on such receipts.
 async fn second_look(
     processed: &mut Processed,
     jpegs: &[&[u8]],
