@@ -7,6 +7,15 @@ pub(crate) fn unit(zero_decimal: bool) -> Decimal {
     Decimal::new(1, if zero_decimal { 0 } else { 2 })
 }
 
+/// Whether `parts` sum to `total` within the smallest step of the currency.
+pub(crate) fn sums_to(parts: &[Decimal], total: Decimal, zero_decimal: bool) -> bool {
+    let sum = parts
+        .iter()
+        .fold(Decimal::ZERO, |acc, p| acc.saturating_add(*p));
+    sum.checked_sub(total)
+        .is_some_and(|gap| gap.abs() <= unit(zero_decimal))
+}
+
 /// Whether `tax` is `rate` percent of `net`, within two rounding steps or half a percent of the
 /// tax (taxes rounded line by line drift a little).
 pub(crate) fn fits_rate(net: Decimal, tax: Decimal, rate: Decimal, zero_decimal: bool) -> bool {

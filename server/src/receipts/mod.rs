@@ -285,7 +285,8 @@ pub(crate) async fn process_on(
         processed.pdf_text = Some(content.text);
         processed.page_images = content.images;
     }
-    if processed.suggestions.is_empty() {
+    // Text read by OCR was suggested from in `second_look`; a PDF's own text layer is here.
+    if processed.ocr_text.is_none() {
         if let Some(text) = processed.text() {
             processed.suggestions = suggest(text, today);
         }

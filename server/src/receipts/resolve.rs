@@ -6,7 +6,7 @@
 
 use rust_decimal::Decimal;
 
-use super::agree::{fits_rate, plausible_rate, unit};
+use super::agree::{fits_rate, plausible_rate, sums_to};
 use super::agreeing::agreeing;
 use super::amount::scan_amounts;
 use super::derive::{fallback_total, included, rate_pair};
@@ -75,15 +75,8 @@ impl Ctx<'_> {
         }
     }
 
-    fn tolerance(&self) -> Decimal {
-        unit(self.zero_decimal)
-    }
-
     pub(super) fn adds_up(&self, parts: &[Decimal], total: Decimal) -> bool {
-        let sum = parts
-            .iter()
-            .fold(Decimal::ZERO, |acc, p| acc.saturating_add(*p));
-        (sum - total).abs() <= self.tolerance()
+        sums_to(parts, total, self.zero_decimal)
     }
 
     /// Whether a total was read from a row of a table: a line without any label (the table's

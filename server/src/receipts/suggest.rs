@@ -6,6 +6,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
+use super::agree::{plausible_rate, sums_to};
 use super::amount::scan_amounts;
 use super::currency::{self, date_order, is_zero_decimal};
 use super::date::pick_date;
@@ -71,10 +72,9 @@ impl Suggestions {
             .as_ref()
             .is_some_and(|c| is_zero_decimal(&c.value));
         let tip = self.tip.as_ref().map_or(Decimal::ZERO, |t| t.value);
-        let sum = net.value.checked_add(tax.value)?.checked_add(tip)?;
         Some(
-            sum.checked_sub(total.value)?.abs() <= super::agree::unit(zero_decimal)
-                && super::agree::plausible_rate(net.value, tax.value),
+            sums_to(&[net.value, tax.value, tip], total.value, zero_decimal)
+                && plausible_rate(net.value, tax.value),
         )
     }
 }

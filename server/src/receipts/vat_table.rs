@@ -5,7 +5,7 @@
 
 use rust_decimal::Decimal;
 
-use super::agree::{plausible_rate, unit};
+use super::agree::{plausible_rate, sums_to, unit};
 use super::amount::{scan_amounts, Amount};
 use super::resolve::Money;
 use super::suggest::{Suggestion, SURE};
@@ -64,8 +64,7 @@ fn last_three_adding_up(
     let [net, tax, gross] = money.get(money.len().checked_sub(3)?..)? else {
         return None;
     };
-    let adds_up = net.checked_add(*tax)?.checked_sub(*gross)?.abs() <= unit(zero_decimal);
-    adds_up.then_some((*net, *tax, *gross))
+    sums_to(&[*net, *tax], *gross, zero_decimal).then_some((*net, *tax, *gross))
 }
 
 /// The VAT table of a receipt, if its rows add up: rows are the lines that print a rate followed
