@@ -210,7 +210,9 @@ pub(crate) fn detect(lines: &[String]) -> Option<Suggestion<String>> {
                 "kr" if has_amount => {
                     let code = if has_word(&lower_all, &["mva", "norge"]) {
                         "NOK"
-                    } else if has_word(&lower_all, &["cvr", "danmark"]) {
+                    } else if has_word(&lower_all, &["cvr", "danmark"])
+                        || super::ocr_language::language_of(&all) == Some("dan")
+                    {
                         "DKK"
                     } else {
                         "SEK"
@@ -301,6 +303,15 @@ mod tests {
         assert_eq!(code("Total ₹1,250.00").as_deref(), Some("INR"));
         assert_eq!(code("Summa 120,00 kr\nMoms 24,00").as_deref(), Some("SEK"));
         assert_eq!(code("Totalt 120,00 kr\nMVA 25%").as_deref(), Some("NOK"));
+        // Krone of a receipt whose words are Danish, with no company number or country named.
+        assert_eq!(
+            code("Boghandel\nI alt 120,00 kr\nHeraf moms 24,00\nTak for besøget").as_deref(),
+            Some("DKK")
+        );
+        assert_eq!(
+            code("Bokhandel\nSumma 120,00 kr\nMoms 24,00\nTack för besöket").as_deref(),
+            Some("SEK")
+        );
         assert_eq!(code("MwSt 19% 3,80\nSumme 23,80").as_deref(), Some("EUR"));
         assert_eq!(code("Coffee 3.50"), None);
         assert_eq!(

@@ -50,6 +50,7 @@ mod placeholder;
 mod prepare;
 mod rasterise;
 mod rates;
+mod reading;
 mod resolve;
 mod sniff;
 pub mod suggest;
@@ -69,6 +70,8 @@ mod corpus_scoring;
 mod corpus_tests;
 #[cfg(test)]
 mod heldout_tests;
+#[cfg(test)]
+mod image_tests;
 #[cfg(test)]
 mod pdf_tests;
 #[cfg(test)]
@@ -222,23 +225,38 @@ pub(crate) async fn process_on(
         let permit = budget::reserve(pixels).await?;
         let owned = bytes.to_vec();
         let max_pixels = limits.max_pixels;
-        let out =
-            tokio::task::spawn_blocking(move || image::process_image(&owned, kind, max_pixels))
-                .await
-                .map_err(join_error)??;
+        let ocr = limits.ocr;
+        let (rendition, mcp_image, grey) = tokio::task::spawn_blocking(move || {
+            let rendition = image::decode_rendition(&owned, kind, max_pixels)?;
+            let mcp_image = image::encode_rendition(&rendition.pixels)?;
+            // OCR reads the rendition as sent to AI assistants, JPEG and all: what the
+            // readings and their confidences were measured on.
+            let grey = ocr.then(|| prepare::decode_grey(&mcp_image));
+            Ok::<_, ReceiptError>((rendition, mcp_image, grey))
+        })
+        .await
+        .map_err(join_error)??;
         drop(permit);
-        processed.width = Some(out.width);
-        processed.height = Some(out.height);
-        processed.thumbnail = out.thumbnail;
-        processed.ocr_text = run_ocr(
-            &[&out.mcp_image],
-            Ink::AsPrinted,
-            limits,
-            &mut processed.notes,
-        )
-        .await;
-        second_look(&mut processed, &[&out.mcp_image], limits, today).await;
-        processed.mcp_image = Some(out.mcp_image);
+        processed.width = Some(rendition.width);
+        processed.height = Some(rendition.height);
+        // The thumbnail is made while OCR reads.
+        let pixels = rendition.pixels;
+        let thumbnail = tokio::task::spawn_blocking(move || image::encode_thumbnail(&pixels));
+        let pages = match grey {
+            Some(Ok(grey)) => vec![grey],
+            Some(Err(e)) => {
+                let e = ReceiptError::OcrFailed(e.to_string());
+                tracing::warn!(error = %e, "OCR failed");
+                processed.notes.push(e.to_string());
+                Vec::new()
+            }
+            None => Vec::new(),
+        };
+        processed.ocr_text =
+            reading::run_ocr(&pages, Ink::AsPrinted, limits, &mut processed.notes).await;
+        reading::second_look(&mut processed, &pages, limits, today).await;
+        processed.thumbnail = thumbnail.await.map_err(join_error)??;
+        processed.mcp_image = Some(mcp_image);
     } else {
         let mut content = pdf_worker.extract(bytes, limits).await?;
         processed.notes.extend(std::mem::take(&mut content.notes));
@@ -265,10 +283,10 @@ pub(crate) async fn process_on(
             None => placeholder::placeholder_jpeg()?,
         };
         if !has_real_text(&content.text) && !content.images.is_empty() {
-            let pages: Vec<&[u8]> = content.images.iter().map(Vec::as_slice).collect();
+            let pages = reading::decode_pages(&content.images, limits, &mut processed.notes).await;
             processed.ocr_text =
-                run_ocr(&pages, Ink::AsPrinted, limits, &mut processed.notes).await;
-            second_look(&mut processed, &pages, limits, today).await;
+                reading::run_ocr(&pages, Ink::AsPrinted, limits, &mut processed.notes).await;
+            reading::second_look(&mut processed, &pages, limits, today).await;
         }
         // Said plainly, to the person and to an AI assistant: never an empty reading that looks
         // like agreement.
@@ -294,70 +312,6 @@ pub(crate) async fn process_on(
     Ok(processed)
 }
 
-/// A second reading of a receipt read by OCR whose amounts are not sure to be right (net, tax
-/// and tip do not sum to the total, one of them was not read, or one is unsure), with faint
-/// print darkened: a lightly printed row of a VAT table or a faded line is often what was lost.
-/// The second reading's amounts are kept only when they add up and are surer than the first's;
-/// supplier, date and currency stay those of the first reading (darkening also turns a table's
-/// grain into letters) unless it found no total, and the text keeps both readings. The cost,
-/// about one more reading, falls only on such receipts.
-async fn second_look(
-    processed: &mut Processed,
-    jpegs: &[&[u8]],
-    limits: &Limits,
-    today: chrono::NaiveDate,
-) {
-    let Some(first_text) = processed.ocr_text.clone() else {
-        return;
-    };
-    let first = suggest(&first_text, today);
-    let first_sureness = amounts_sureness(&first);
-    if first_sureness >= suggest::SURE {
-        processed.suggestions = first;
-        return;
-    }
-    let mut notes = Vec::new();
-    let second = match run_ocr(jpegs, Ink::Faint, limits, &mut notes).await {
-        Some(text) => {
-            let s = suggest(&text, today);
-            (amounts_sureness(&s) > first_sureness).then_some((text, s))
-        }
-        None => None,
-    };
-    tracing::debug!(
-        kept = second.is_some(),
-        "second reading with faint print darkened"
-    );
-    match second {
-        Some((text, s)) => {
-            processed.ocr_text = Some(format!("{first_text}\n\n{SECOND_READING}\n{text}"));
-            // A first reading that found no total read poorly throughout: the second replaces
-            // it whole.
-            processed.suggestions = if first.total.is_none() {
-                s
-            } else {
-                first.with_amounts_of(s)
-            };
-        }
-        None => processed.suggestions = first,
-    }
-}
-
-/// The heading of the second reading in a receipt's text.
-const SECOND_READING: &str = "(read again with faint print darkened)";
-
-/// How sure a receipt's amounts are as a whole: the least confidence among net, tax and total
-/// when they add up, else 0.
-fn amounts_sureness(s: &Suggestions) -> f32 {
-    if s.adds_up() != Some(true) {
-        return 0.0;
-    }
-    [&s.net, &s.tax, &s.total]
-        .iter()
-        .filter_map(|x| x.as_ref().map(|x| x.confidence))
-        .fold(1.0, f32::min)
-}
-
 /// What a PDF with neither a text layer nor a readable page image is said to give.
 pub const NOTHING_READ: &str = "no text layer and no image could be read from this PDF";
 
@@ -370,38 +324,4 @@ fn pdf_thumbnail(jpeg: &[u8]) -> Result<Vec<u8>, ReceiptError> {
     let max = u64::from(MCP_EDGE) * u64::from(MCP_EDGE);
     let img = image::decode_limited(jpeg, Kind::Jpeg, max, image::alloc_budget(max))?;
     image::encode_jpeg(&image::shrink(&img, THUMBNAIL_EDGE), JPEG_QUALITY)
-}
-
-/// OCR of the given JPEGs, joined; failures become notes.
-async fn run_ocr(
-    jpegs: &[&[u8]],
-    ink: Ink,
-    limits: &Limits,
-    notes: &mut Vec<String>,
-) -> Option<String> {
-    if !limits.ocr {
-        return None;
-    }
-    let available = tokio::task::spawn_blocking(ocr::tesseract_available_cached)
-        .await
-        .unwrap_or(false);
-    if !available {
-        notes.push(ReceiptError::OcrUnavailable.to_string());
-        return None;
-    }
-    let mut text = String::new();
-    for jpeg in jpegs {
-        match ocr::read_image(jpeg, ink, limits.ocr_timeout).await {
-            Ok(t) => {
-                text.push_str(&t);
-                text.push('\n');
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "OCR failed");
-                notes.push(e.to_string());
-            }
-        }
-    }
-    let trimmed = text.trim();
-    (!trimmed.is_empty()).then(|| trimmed.to_string())
 }

@@ -104,7 +104,17 @@ fn japanese_languages() -> Option<&'static str> {
 /// and read again; the better reading is kept. Each Tesseract process is killed when `timeout`
 /// passes.
 pub async fn ocr_image(jpeg: &[u8], timeout: Duration) -> Result<String, ReceiptError> {
-    read_image(jpeg, Ink::AsPrinted, timeout).await
+    let grey = decode_for_ocr(jpeg).await?;
+    read_grey(grey, Ink::AsPrinted, timeout).await
+}
+
+/// A JPEG we made (a PDF page) decoded to the grey picture OCR reads.
+pub(crate) async fn decode_for_ocr(jpeg: &[u8]) -> Result<GrayImage, ReceiptError> {
+    let owned = jpeg.to_vec();
+    tokio::task::spawn_blocking(move || prepare::decode_grey(&owned))
+        .await
+        .map_err(|e| ReceiptError::Internal(format!("OCR set-up failed: {e}")))?
+        .map_err(|e| ReceiptError::OcrFailed(e.to_string()))
 }
 
 /// How the print is drawn for Tesseract.
@@ -117,20 +127,15 @@ pub(crate) enum Ink {
     Faint,
 }
 
-/// [`ocr_image`] with the print drawn as `ink` says.
-pub(crate) async fn read_image(
-    jpeg: &[u8],
+/// [`ocr_image`] of a grey picture, with the print drawn as `ink` says.
+pub(crate) async fn read_grey(
+    grey: GrayImage,
     ink: Ink,
     timeout: Duration,
 ) -> Result<String, ReceiptError> {
     let (langs, japanese) = tokio::task::spawn_blocking(|| (languages(), japanese_languages()))
         .await
         .map_err(|e| ReceiptError::Internal(format!("OCR set-up failed: {e}")))?;
-    let owned = jpeg.to_vec();
-    let grey = tokio::task::spawn_blocking(move || prepare::decode_grey(&owned))
-        .await
-        .map_err(|e| ReceiptError::Internal(format!("OCR set-up failed: {e}")))?
-        .map_err(|e| ReceiptError::OcrFailed(e.to_string()))?;
     let (grey, upright) = blocking(move || {
         let grey = prepare::straighten(&grey);
         let grey = match ink {

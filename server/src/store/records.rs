@@ -400,9 +400,16 @@ impl Store {
     /// (`sqlite_stat1`) are kept: with the value samples of `sqlite_stat4` present, SQLite
     /// re-prepares a statement whenever a bound value might change its plan, which here costs
     /// more on every view call than the better plans it could find (measured with
-    /// `tests/bench/run.sh`; see docs/benchmarks.md).
+    /// `tests/bench/run.sh`; see docs/benchmarks.md). On PostgreSQL the tables are vacuumed as
+    /// well: until a page is marked all-visible, an index-only scan (a view's bounded count
+    /// from the key columns) still reads the table row of every match, and autovacuum may take
+    /// minutes to get to freshly loaded rows.
     pub async fn analyze(&self) -> Result<()> {
-        self.exec("ANALYZE", vec![]).await?;
+        let statement = match self.dialect {
+            super::Dialect::Postgres => "VACUUM (ANALYZE)",
+            _ => "ANALYZE",
+        };
+        self.exec(statement, vec![]).await?;
         if self.dialect == super::Dialect::Sqlite {
             let stat4 = self
                 .one(
