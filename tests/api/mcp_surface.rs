@@ -530,7 +530,7 @@ async fn a_total_sent_for_verification_must_match_net_plus_tax() {
     assert!(r["content"][0]["text"]
         .as_str()
         .unwrap()
-        .contains("does not match net + tax = 119"));
+        .contains("does not match net + tax + tip = 119"));
     assert_eq!(version_of(&alice, id).await, 1, "nothing written");
     let r = call_tool(
         &app,
@@ -544,6 +544,45 @@ async fn a_total_sent_for_verification_must_match_net_plus_tax() {
         r["structuredContent"]["record"]["total"], "119.00",
         "the computed total is stored, not the sent one"
     );
+}
+
+/// The sample app's total is net + tax + tip: a tip entered counts, and a tip left blank counts
+/// as its default, 0, so a claim without one still has a total.
+#[tokio::test]
+async fn a_tip_counts_in_the_total_and_a_blank_tip_counts_as_zero() {
+    let app = spawn_app().await;
+    app.enable_mcp().await;
+    let alice = app.sign_in("alice").await;
+    let id = alice.new_claim("Dinner").await;
+    let token = app.token("alice");
+    let fill = |tip: &str, total: &str| json!({"record_id": id, "supplier": "Bistro", "expense_date": "2026-03-01", "net": "100.00", "tax": "19.00", "tip": tip, "currency": "EUR", "total": total});
+    let r = call_tool(
+        &app,
+        &token,
+        "expense_claims_fill_receipt_fields",
+        fill("", "119.00"),
+    )
+    .await;
+    assert_eq!(r["isError"], false, "a blank tip: {r}");
+    let record = &r["structuredContent"]["record"];
+    assert_eq!(record["total"], "119.00", "{record}");
+    let r = call_tool(
+        &app,
+        &token,
+        "expense_claims_fill_receipt_fields",
+        fill("12.50", "131.50"),
+    )
+    .await;
+    assert_eq!(r["isError"], false, "a tip of 12.50: {r}");
+    assert_eq!(r["structuredContent"]["record"]["total"], "131.50");
+    let r = call_tool(
+        &app,
+        &token,
+        "expense_claims_fill_receipt_fields",
+        fill("12.50", "119.00"),
+    )
+    .await;
+    assert_eq!(r["isError"], true, "the total without the tip entered: {r}");
 }
 
 #[tokio::test]

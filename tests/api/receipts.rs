@@ -261,9 +261,10 @@ fn tuning_receipts_with_a_tip() -> Vec<Value> {
 }
 
 /// A photographed restaurant receipt with a tip, end to end over MCP: the server reads the tip,
-/// so the printed grand total (net + tax + tip) is accepted as the total to verify, while the
-/// same grand total is refused on a claim whose receipt prints no tip, and a total off by more
-/// than the tip is refused on the tipped claim too.
+/// and with the tip entered in the sample app's tip field the printed grand total (net + tax +
+/// tip) is the claim's total and is accepted as the total to verify; the same grand total is
+/// refused on a claim whose receipt prints no tip (its tip left empty, counting as 0), and a
+/// total off by more than the tip is refused on the tipped claim too.
 #[tokio::test]
 async fn the_printed_total_of_a_receipt_with_a_tip_is_accepted() {
     let app = spawn_app().await;
@@ -281,17 +282,21 @@ async fn the_printed_total_of_a_receipt_with_a_tip_is_accepted() {
         tip["confidence"].as_f64().unwrap() >= 0.6,
         "and shown as sure: {tip}"
     );
-    let fill = |id: i64, total: &str| {
-        json!({
+    let fill = |id: i64, total: &str, tip: &Value| {
+        let mut args = json!({
             "record_id": id, "supplier": r["supplier"], "expense_date": r["expense_date"],
             "net": r["net"], "tax": r["tax"], "currency": r["currency"], "total": total,
-        })
+        });
+        if !tip.is_null() {
+            args["tip"] = tip.clone();
+        }
+        args
     };
     let off = call_tool(
         &app,
         &token,
         "expense_claims_fill_receipt_fields",
-        fill(id, "999.99"),
+        fill(id, "999.99", &r["tip"]),
     )
     .await;
     assert_eq!(
@@ -302,7 +307,7 @@ async fn the_printed_total_of_a_receipt_with_a_tip_is_accepted() {
         &app,
         &token,
         "expense_claims_fill_receipt_fields",
-        fill(id, r["total"].as_str().unwrap()),
+        fill(id, r["total"].as_str().unwrap(), &r["tip"]),
     )
     .await;
     assert_eq!(
@@ -312,6 +317,14 @@ async fn the_printed_total_of_a_receipt_with_a_tip_is_accepted() {
     let record = &filled["structuredContent"]["record"];
     assert_eq!(record["net"], r["net"]);
     assert_eq!(record["tax"], r["tax"]);
+    let as_number = |v: &Value| v.as_str().and_then(|s| s.parse::<f64>().ok());
+    let (stored, printed) = (as_number(&record["total"]), as_number(&r["total"]));
+    assert!(
+        stored
+            .zip(printed)
+            .is_some_and(|(a, b)| (a - b).abs() < 0.005),
+        "the total includes the tip: {record}"
+    );
 
     // The same amounts on a claim whose receipt prints no tip: the grand total does not add up.
     let (plain, _) = draft_with_receipt(&app, &token, "01_cafe_berlin.jpg").await;
@@ -319,7 +332,7 @@ async fn the_printed_total_of_a_receipt_with_a_tip_is_accepted() {
         &app,
         &token,
         "expense_claims_fill_receipt_fields",
-        fill(plain, r["total"].as_str().unwrap()),
+        fill(plain, r["total"].as_str().unwrap(), &Value::Null),
     )
     .await;
     assert_eq!(

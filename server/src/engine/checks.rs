@@ -297,15 +297,37 @@ mod tests {
             "currency": {"value": "EUR", "confidence": 0.9, "source": ""}
         });
         let read = read.as_object().unwrap();
+        // The sample app's total counts the tip entered (net + tax + tip).
         let claim = |net: &str, tax: &str| {
-            let total = (d(net) + d(tax)).to_string();
-            json!({"supplier": "Cafe Lowen", "net": net, "tax": tax, "total": total, "currency": "eur"})
+            let total = (d(net) + d(tax) + d("2.00")).to_string();
+            json!({"supplier": "Cafe Lowen", "net": net, "tax": tax, "tip": "2.00", "total": total, "currency": "eur"})
                 .as_object()
                 .unwrap()
                 .clone()
         };
-        // Accents folded, the name's legal form left off, the tip on top of the total: agreed.
+        // Accents folded, the name's legal form left off, the tip in the total: agreed.
         assert!(differences(&app, read, &claim("10.00", "1.90")).is_empty());
+        // An app without a tip field: its total (net + tax) agrees with a total read with a sure
+        // tip on top.
+        let no_tip = AppDef::parse(
+            r#"
+slug = "bills"
+name = "Bills"
+[fields]
+supplier = { type = "text", label = "Supplier name" }
+net = { type = "money", label = "Net amount", currency_field = "currency" }
+tax = { type = "money", label = "Taxes", currency_field = "currency" }
+total = { type = "computed", label = "Total", expr = "net + tax" }
+currency = { type = "currency", label = "Currency" }
+"#,
+        )
+        .unwrap();
+        let plain = json!({"supplier": "Cafe Lowen", "net": "10.00", "tax": "1.90", "total": "11.90", "currency": "eur"});
+        assert!(differences(&no_tip, read, plain.as_object().unwrap()).is_empty());
+        let mut tipless = read.clone();
+        tipless.remove("tip");
+        let notes = differences(&no_tip, &tipless, plain.as_object().unwrap());
+        assert!(notes.iter().any(|n| n.starts_with("Total")), "{notes:?}");
         // The tax is read unsure, so a different tax is not held against the claim, but the
         // net is.
         let notes = differences(&app, read, &claim("11.00", "0.90"));

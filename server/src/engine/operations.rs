@@ -541,7 +541,9 @@ fn check_money(def: &AppDef, data: &mut Map<String, Value>, errors: &mut Vec<Fie
     }
 }
 
-/// Recomputes computed fields (`net + tax`); empty when any term is empty.
+/// Recomputes computed fields (`net + tax`); empty when any term is empty, except that an empty
+/// term whose field has a literal number as its `default` counts as that number (a tip left
+/// blank is a tip of 0, also on records written before the field existed).
 fn compute(def: &AppDef, data: &mut Map<String, Value>, errors: &mut Vec<FieldError>) {
     for (name, f) in &def.fields {
         let Some(expr) = f.expr.as_deref().filter(|_| f.kind == FieldType::Computed) else {
@@ -556,7 +558,11 @@ fn compute(def: &AppDef, data: &mut Map<String, Value>, errors: &mut Vec<FieldEr
         };
         let mut sum = Some(Decimal::ZERO);
         for (sign, t) in &terms {
-            sum = match (sum, data.get(t).and_then(stored_decimal)) {
+            let value = data
+                .get(t)
+                .and_then(stored_decimal)
+                .or_else(|| blank_counts_as(def, t));
+            sum = match (sum, value) {
                 (Some(s), Some(v)) if *sign < 0 => s.checked_sub(v),
                 (Some(s), Some(v)) => s.checked_add(v),
                 _ => None,
@@ -574,6 +580,17 @@ fn compute(def: &AppDef, data: &mut Map<String, Value>, errors: &mut Vec<FieldEr
             }
         }
     }
+}
+
+/// What an empty field counts as in a computed sum: its literal number default, if it has one.
+fn blank_counts_as(def: &AppDef, field: &str) -> Option<Decimal> {
+    let f = def.fields.get(field)?;
+    matches!(
+        f.kind,
+        FieldType::Money | FieldType::Number | FieldType::Integer
+    )
+    .then(|| f.default.as_deref()?.trim().parse::<Decimal>().ok())
+    .flatten()
 }
 
 /// Field-by-field differences, in definition order.

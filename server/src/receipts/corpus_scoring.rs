@@ -31,6 +31,9 @@ pub(crate) struct Expected {
     /// The one printed tax rate; "" when none or several are printed.
     #[serde(default)]
     pub tax_rate: String,
+    /// A tip or service charge printed apart from the total's other amounts; "" when none.
+    #[serde(default)]
+    pub tip: String,
     #[serde(default)]
     pub language: String,
     /// `tuning` or `held_apart` (held-apart corpus only).

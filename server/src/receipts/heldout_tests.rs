@@ -71,25 +71,42 @@ fn truth(e: &Expected, field: &str) -> String {
 }
 
 /// A claim of the Expense Claims sample app filled with a receipt's true values, as the app
-/// stores it: its total is computed as net + tax (a tip is not part of it), and a tax rate is
-/// left empty where the receipt prints none or several.
-fn true_claim(e: &Expected) -> Map<String, Value> {
+/// stores it: its total computed as the app's expression says (net + tax + tip, a tip left
+/// empty counting as 0), and a tax rate left empty where the receipt prints none or several.
+fn true_claim(app: &AppDef, e: &Expected) -> Map<String, Value> {
     let mut data = Map::new();
     for (field, value) in [
         ("supplier", &e.supplier),
         ("expense_date", &e.expense_date),
         ("net", &e.net),
         ("tax", &e.tax),
+        ("tip", &e.tip),
         ("currency", &e.currency),
         ("tax_rate", &e.tax_rate),
     ] {
-        if !value.is_empty() {
+        if !value.is_empty() && app.fields.contains_key(field) {
             data.insert(field.into(), Value::String(value.clone()));
         }
     }
-    let amount = |s: &str| s.parse::<Decimal>().ok();
-    if let (Some(net), Some(tax)) = (amount(&e.net), amount(&e.tax)) {
-        data.insert("total".into(), Value::String((net + tax).to_string()));
+    let expr = app.fields.get("total").and_then(|f| f.expr.clone());
+    let terms = expr
+        .as_deref()
+        .and_then(|x| crate::engine::definition::parse_expr(x).ok())
+        .unwrap_or_default();
+    let amount = |name: &str| match data.get(name).and_then(Value::as_str) {
+        Some(s) => s.parse::<Decimal>().ok(),
+        // Left empty, a field with a number as its default counts as that (the engine's rule).
+        None => app
+            .fields
+            .get(name)
+            .and_then(|f| f.default.as_deref())
+            .and_then(|d| d.parse::<Decimal>().ok()),
+    };
+    let total = terms.iter().try_fold(Decimal::ZERO, |sum, (sign, t)| {
+        amount(t).map(|v| if *sign < 0 { sum - v } else { sum + v })
+    });
+    if let Some(total) = total.filter(|_| !terms.is_empty()) {
+        data.insert("total".into(), Value::String(total.to_string()));
     }
     data
 }
@@ -98,7 +115,7 @@ fn true_claim(e: &Expected) -> Map<String, Value> {
 fn false_alarms(app: &AppDef, e: &Expected, s: &Suggestions) -> Vec<String> {
     let read = serde_json::to_value(s).unwrap();
     let read = read.as_object().cloned().unwrap_or_default();
-    crate::engine::checks::differences(app, &read, &true_claim(e))
+    crate::engine::checks::differences(app, &read, &true_claim(app, e))
 }
 
 /// Rows of one part: all receipts, then by form, language and distortion.
