@@ -544,7 +544,7 @@ fn check_money(def: &AppDef, data: &mut Map<String, Value>, errors: &mut Vec<Fie
 /// Recomputes computed fields (`net + tax`); empty when any term is empty, except that an empty
 /// term whose field has a literal number as its `default` counts as that number (a tip left
 /// blank is a tip of 0, also on records written before the field existed).
-fn compute(def: &AppDef, data: &mut Map<String, Value>, errors: &mut Vec<FieldError>) {
+pub(crate) fn compute(def: &AppDef, data: &mut Map<String, Value>, errors: &mut Vec<FieldError>) {
     for (name, f) in &def.fields {
         let Some(expr) = f.expr.as_deref().filter(|_| f.kind == FieldType::Computed) else {
             continue;

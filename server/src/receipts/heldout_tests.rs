@@ -24,7 +24,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
-use rust_decimal::Decimal;
 use serde_json::{Map, Value};
 
 use super::corpus_reliability::Reliability;
@@ -71,8 +70,8 @@ fn truth(e: &Expected, field: &str) -> String {
 }
 
 /// A claim of the Expense Claims sample app filled with a receipt's true values, as the app
-/// stores it: its total computed as the app's expression says (net + tax + tip, a tip left
-/// empty counting as 0), and a tax rate left empty where the receipt prints none or several.
+/// stores it: its total computed by the engine as the app's expression says (net + tax + tip,
+/// a tip left empty counting as 0), and a tax rate left empty where the receipt prints none or several.
 fn true_claim(app: &AppDef, e: &Expected) -> Map<String, Value> {
     let mut data = Map::new();
     for (field, value) in [
@@ -88,26 +87,8 @@ fn true_claim(app: &AppDef, e: &Expected) -> Map<String, Value> {
             data.insert(field.into(), Value::String(value.clone()));
         }
     }
-    let expr = app.fields.get("total").and_then(|f| f.expr.clone());
-    let terms = expr
-        .as_deref()
-        .and_then(|x| crate::engine::definition::parse_expr(x).ok())
-        .unwrap_or_default();
-    let amount = |name: &str| match data.get(name).and_then(Value::as_str) {
-        Some(s) => s.parse::<Decimal>().ok(),
-        // Left empty, a field with a number as its default counts as that (the engine's rule).
-        None => app
-            .fields
-            .get(name)
-            .and_then(|f| f.default.as_deref())
-            .and_then(|d| d.parse::<Decimal>().ok()),
-    };
-    let total = terms.iter().try_fold(Decimal::ZERO, |sum, (sign, t)| {
-        amount(t).map(|v| if *sign < 0 { sum - v } else { sum + v })
-    });
-    if let Some(total) = total.filter(|_| !terms.is_empty()) {
-        data.insert("total".into(), Value::String(total.to_string()));
-    }
+    // The total as the engine computes it on a write.
+    crate::engine::operations::compute(app, &mut data, &mut Vec::new());
     data
 }
 

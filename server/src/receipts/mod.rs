@@ -231,7 +231,7 @@ pub(crate) async fn process_on(
             let mcp_image = image::encode_rendition(&rendition.pixels)?;
             // OCR reads the rendition as sent to AI assistants, JPEG and all: what the
             // readings and their confidences were measured on.
-            let grey = ocr.then(|| prepare::decode_grey(&mcp_image));
+            let grey = ocr.then(|| ocr::grey_for_ocr(&mcp_image));
             Ok::<_, ReceiptError>((rendition, mcp_image, grey))
         })
         .await
@@ -242,16 +242,10 @@ pub(crate) async fn process_on(
         // The thumbnail is made while OCR reads.
         let pixels = rendition.pixels;
         let thumbnail = tokio::task::spawn_blocking(move || image::encode_thumbnail(&pixels));
-        let pages = match grey {
-            Some(Ok(grey)) => vec![grey],
-            Some(Err(e)) => {
-                let e = ReceiptError::OcrFailed(e.to_string());
-                tracing::warn!(error = %e, "OCR failed");
-                processed.notes.push(e.to_string());
-                Vec::new()
-            }
-            None => Vec::new(),
-        };
+        let mut pages = Vec::new();
+        if let Some(decoded) = grey {
+            reading::keep_page(decoded, &mut pages, &mut processed.notes);
+        }
         processed.ocr_text =
             reading::run_ocr(&pages, Ink::AsPrinted, limits, &mut processed.notes).await;
         reading::second_look(&mut processed, &pages, limits, today).await;

@@ -108,13 +108,18 @@ pub async fn ocr_image(jpeg: &[u8], timeout: Duration) -> Result<String, Receipt
     read_grey(grey, Ink::AsPrinted, timeout).await
 }
 
-/// A JPEG we made (a PDF page) decoded to the grey picture OCR reads.
+/// A JPEG we made (a rendition or a PDF page) decoded to the grey picture OCR reads; one that
+/// cannot be decoded is an OCR failure.
+pub(crate) fn grey_for_ocr(jpeg: &[u8]) -> Result<GrayImage, ReceiptError> {
+    prepare::decode_grey(jpeg).map_err(|e| ReceiptError::OcrFailed(e.to_string()))
+}
+
+/// [`grey_for_ocr`] off the async threads.
 pub(crate) async fn decode_for_ocr(jpeg: &[u8]) -> Result<GrayImage, ReceiptError> {
     let owned = jpeg.to_vec();
-    tokio::task::spawn_blocking(move || prepare::decode_grey(&owned))
+    tokio::task::spawn_blocking(move || grey_for_ocr(&owned))
         .await
         .map_err(|e| ReceiptError::Internal(format!("OCR set-up failed: {e}")))?
-        .map_err(|e| ReceiptError::OcrFailed(e.to_string()))
 }
 
 /// How the print is drawn for Tesseract.

@@ -19,15 +19,24 @@ pub(super) async fn decode_pages(
     }
     let mut pages = Vec::with_capacity(jpegs.len());
     for jpeg in jpegs {
-        match ocr::decode_for_ocr(jpeg).await {
-            Ok(grey) => pages.push(grey),
-            Err(e) => {
-                tracing::warn!(error = %e, "OCR failed");
-                notes.push(e.to_string());
-            }
-        }
+        keep_page(ocr::decode_for_ocr(jpeg).await, &mut pages, notes);
     }
     pages
+}
+
+/// Adds a decoded page to `pages`, or a note when it could not be decoded.
+pub(super) fn keep_page(
+    decoded: Result<GrayImage, ReceiptError>,
+    pages: &mut Vec<GrayImage>,
+    notes: &mut Vec<String>,
+) {
+    match decoded {
+        Ok(grey) => pages.push(grey),
+        Err(e) => {
+            tracing::warn!(error = %e, "OCR failed");
+            notes.push(e.to_string());
+        }
+    }
 }
 
 /// OCR of the given pictures, joined; failures become notes.
