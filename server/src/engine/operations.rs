@@ -585,12 +585,9 @@ pub(crate) fn compute(def: &AppDef, data: &mut Map<String, Value>, errors: &mut 
 /// What an empty field counts as in a computed sum: its literal number default, if it has one.
 fn blank_counts_as(def: &AppDef, field: &str) -> Option<Decimal> {
     let f = def.fields.get(field)?;
-    matches!(
-        f.kind,
-        FieldType::Money | FieldType::Number | FieldType::Integer
-    )
-    .then(|| f.default.as_deref()?.trim().parse::<Decimal>().ok())
-    .flatten()
+    matches!(f.kind, FieldType::Money | FieldType::Number)
+        .then(|| f.default.as_deref()?.trim().parse::<Decimal>().ok())
+        .flatten()
 }
 
 /// Field-by-field differences, in definition order.
