@@ -105,7 +105,7 @@ fn japanese_languages() -> Option<&'static str> {
 /// passes.
 pub async fn ocr_image(jpeg: &[u8], timeout: Duration) -> Result<String, ReceiptError> {
     let grey = decode_for_ocr(jpeg).await?;
-    read_grey(grey, Ink::AsPrinted, timeout).await
+    Ok(read_grey(grey, Ink::AsPrinted, timeout).await?.text)
 }
 
 /// A JPEG we made (a rendition or a PDF page) decoded to the grey picture OCR reads; one that
@@ -130,6 +130,9 @@ pub(crate) enum Ink {
     /// Faint print darkened ([`prepare::darken_faint`]): a second reading of a receipt whose
     /// amounts did not add up, where a lightly printed line may have been lost.
     Faint,
+    /// Soft print enlarged and sharpened, then darkened ([`prepare::sharpen_soft`]): a reading
+    /// of a blurred photo whose amounts still did not add up with faint print darkened.
+    Soft,
 }
 
 /// [`ocr_image`] of a grey picture, with the print drawn as `ink` says.
@@ -137,7 +140,7 @@ pub(crate) async fn read_grey(
     grey: GrayImage,
     ink: Ink,
     timeout: Duration,
-) -> Result<String, ReceiptError> {
+) -> Result<Reading, ReceiptError> {
     let (langs, japanese) = tokio::task::spawn_blocking(|| (languages(), japanese_languages()))
         .await
         .map_err(|e| ReceiptError::Internal(format!("OCR set-up failed: {e}")))?;
@@ -146,6 +149,7 @@ pub(crate) async fn read_grey(
         let grey = match ink {
             Ink::AsPrinted => grey,
             Ink::Faint => prepare::darken_faint(&grey),
+            Ink::Soft => prepare::sharpen_soft(&grey),
         };
         let pgm = prepare::encode_pgm(&grey);
         Ok((grey, pgm))
@@ -153,14 +157,14 @@ pub(crate) async fn read_grey(
     .await?;
     let first = read_in_its_language(langs, &upright, timeout).await?;
     if first.reads_well() {
-        return Ok(first.text);
+        return Ok(first);
     }
     let Some(found) = detect_orientation(&grey, timeout).await else {
         return read_on_its_side(langs, grey, first, timeout).await;
     };
     let japanese = japanese.filter(|_| JAPANESE_SCRIPTS.contains(&found.script.as_str()));
     if found.turn == Turn::None && japanese.is_none() {
-        return Ok(first.text);
+        return Ok(first);
     }
     let turn = found.turn;
     let turned = blocking(move || Ok(prepare::encode_pgm(&prepare::turn(&grey, turn)))).await?;
@@ -170,9 +174,9 @@ pub(crate) async fn read_grey(
     };
     match (japanese, second) {
         // Words of Japanese and of Latin script are not counted alike: the script decides.
-        (Some(_), Ok(second)) if !second.text.trim().is_empty() => Ok(second.text),
-        (None, Ok(second)) if second.legible_words() > first.legible_words() => Ok(second.text),
-        _ => Ok(first.text),
+        (Some(_), Ok(second)) if !second.text.trim().is_empty() => Ok(second),
+        (None, Ok(second)) if second.legible_words() > first.legible_words() => Ok(second),
+        _ => Ok(first),
     }
 }
 
@@ -186,7 +190,7 @@ async fn read_on_its_side(
     grey: GrayImage,
     first: Reading,
     timeout: Duration,
-) -> Result<String, ReceiptError> {
+) -> Result<Reading, ReceiptError> {
     let mut best = first;
     for turn in [Turn::Quarter, Turn::ThreeQuarters] {
         let g = grey.clone();
@@ -197,7 +201,7 @@ async fn read_on_its_side(
             }
         }
     }
-    Ok(best.text)
+    Ok(best)
 }
 
 /// Reads a picture in English first (one language model: about a quarter of the time of all of
@@ -303,6 +307,15 @@ impl Reading {
                     && w.text.chars().filter(|c| c.is_alphanumeric()).count() >= 2
             })
             .count()
+    }
+
+    /// The words with letters in them, each with Tesseract's confidence in it (0–100).
+    pub(crate) fn letter_words(&self) -> Vec<(String, f32)> {
+        self.words
+            .iter()
+            .filter(|w| w.text.chars().any(char::is_alphabetic))
+            .map(|w| (w.text.clone(), w.confidence))
+            .collect()
     }
 
     /// Enough text read with confidence that turning the picture could not do better.

@@ -39,13 +39,22 @@ pub(super) fn keep_page(
     }
 }
 
+/// What OCR read of a receipt's pictures: the text, and its words of letters with Tesseract's
+/// confidence in each ([`ocr::Reading::letter_words`]); a supplier name with a word Tesseract
+/// was unsure of is suggested as unsure.
+#[derive(Debug, Clone, Default)]
+pub(super) struct OcrText {
+    pub text: String,
+    pub words: Vec<(String, f32)>,
+}
+
 /// OCR of the given pictures, joined; failures become notes.
 pub(super) async fn run_ocr(
     pages: &[GrayImage],
     ink: Ink,
     limits: &Limits,
     notes: &mut Vec<String>,
-) -> Option<String> {
+) -> Option<OcrText> {
     if !limits.ocr {
         return None;
     }
@@ -57,11 +66,13 @@ pub(super) async fn run_ocr(
         return None;
     }
     let mut text = String::new();
+    let mut words = Vec::new();
     for page in pages {
         match ocr::read_grey(page.clone(), ink, limits.ocr_timeout).await {
-            Ok(t) => {
-                text.push_str(&t);
+            Ok(reading) => {
+                text.push_str(&reading.text);
                 text.push('\n');
+                words.extend(reading.letter_words());
             }
             Err(e) => {
                 tracing::warn!(error = %e, "OCR failed");
@@ -70,47 +81,59 @@ pub(super) async fn run_ocr(
         }
     }
     let trimmed = text.trim();
-    (!trimmed.is_empty()).then(|| trimmed.to_string())
+    (!trimmed.is_empty()).then(|| OcrText {
+        text: trimmed.to_string(),
+        words,
+    })
 }
 
-/// A second reading of a receipt read by OCR whose amounts are not sure to be right (net, tax
-/// and tip do not sum to the total, one of them was not read, or one is unsure), with faint
-/// print darkened: a lightly printed row of a VAT table or a faded line is often what was lost.
-/// The second reading's amounts are kept only when they add up and are surer than the first's;
-/// supplier, date and currency stay those of the first reading (darkening also turns a table's
-/// grain into letters) unless it found no total, and the text keeps both readings. The cost,
-/// about one more reading, falls only on such receipts.
+/// More readings of a receipt read by OCR whose amounts are not sure to be right (net, tax and
+/// tip do not sum to the total, one of them was not read, or one is unsure): first with faint
+/// print darkened (a lightly printed row of a VAT table or a faded line is often what was lost),
+/// then, while the amounts are still not sure, enlarged and sharpened (a blurred photo). A
+/// reading's amounts are kept only when they add up and are surer than those before; supplier,
+/// date and currency stay those of the first reading (darkening also turns a table's grain into
+/// letters) unless it found no total, and the text keeps the first reading and the one kept.
+/// The cost, one or two more readings, falls only on such receipts.
 pub(super) async fn second_look(
     processed: &mut Processed,
+    read: Option<OcrText>,
     pages: &[GrayImage],
     limits: &Limits,
     today: chrono::NaiveDate,
 ) {
-    let Some(first_text) = processed.ocr_text.clone() else {
+    let Some(read) = read else {
         return;
     };
-    let first = suggest(&first_text, today);
-    let first_sureness = amounts_sureness(&first);
-    if first_sureness >= suggest::SURE {
-        processed.suggestions = first;
-        return;
-    }
+    let first_text = read.text;
+    processed.ocr_text = Some(first_text.clone());
+    let first = suggest(&first_text, today).doubting(&read.words);
+    let mut sureness = amounts_sureness(&first);
+    let mut kept = None;
     let mut notes = Vec::new();
-    let second = match run_ocr(pages, Ink::Faint, limits, &mut notes).await {
-        Some(text) => {
-            let s = suggest(&text, today);
-            (amounts_sureness(&s) > first_sureness).then_some((text, s))
+    for ink in [Ink::Faint, Ink::Soft] {
+        if sureness >= suggest::SURE {
+            break;
         }
-        None => None,
-    };
-    tracing::debug!(
-        kept = second.is_some(),
-        "second reading with faint print darkened"
-    );
-    match second {
-        Some((text, s)) => {
-            processed.ocr_text = Some(format!("{first_text}\n\n{SECOND_READING}\n{text}"));
-            // A first reading that found no total read poorly throughout: the second replaces
+        let Some(again) = run_ocr(pages, ink, limits, &mut notes).await else {
+            continue;
+        };
+        let s = suggest(&again.text, today).doubting(&again.words);
+        let sure = amounts_sureness(&s);
+        tracing::debug!(?ink, sure, before = sureness, "another reading");
+        if sure > sureness {
+            sureness = sure;
+            kept = Some((ink, again.text, s));
+        }
+    }
+    match kept {
+        Some((ink, text, s)) => {
+            let heading = match ink {
+                Ink::Soft => SHARPENED_READING,
+                _ => FAINT_READING,
+            };
+            processed.ocr_text = Some(format!("{first_text}\n\n{heading}\n{text}"));
+            // A first reading that found no total read poorly throughout: the other replaces
             // it whole.
             processed.suggestions = if first.total.is_none() {
                 s
@@ -122,8 +145,9 @@ pub(super) async fn second_look(
     }
 }
 
-/// The heading of the second reading in a receipt's text.
-const SECOND_READING: &str = "(read again with faint print darkened)";
+/// The headings of another reading in a receipt's text.
+const FAINT_READING: &str = "(read again with faint print darkened)";
+const SHARPENED_READING: &str = "(read again enlarged and sharpened)";
 
 /// How sure a receipt's amounts are as a whole: the least confidence among net, tax and total
 /// when they add up, else 0.

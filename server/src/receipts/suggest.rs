@@ -62,6 +62,13 @@ impl Suggestions {
         }
     }
 
+    /// These suggestions with the supplier made unsure when OCR was unsure of a word of its name
+    /// (`words`: words read with Tesseract's confidence in each).
+    pub(crate) fn doubting(mut self, words: &[(String, f32)]) -> Suggestions {
+        super::supplier::doubt(&mut self.supplier, words);
+        self
+    }
+
     /// Whether net + tax (+ tip) is the total, within the currency's smallest step, and the tax
     /// is a rate some tax is charged at on the net (a tax larger than the net adds up as well as
     /// any other); None when one of the three was not read.
