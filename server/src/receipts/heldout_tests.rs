@@ -5,7 +5,9 @@
 //! `FORMWORK_HELDOUT_PARTS=tuning` processes and prints only the tuning part (the default is all
 //! three), so that failures can be studied without looking at the other receipts;
 //! `FORMWORK_HELDOUT_EACH=1` then prints each tuning receipt's wrong fields and
-//! `FORMWORK_HELDOUT_DUMP=<dir>` writes each tuning receipt's text there. Neither ever shows a
+//! `FORMWORK_HELDOUT_DUMP=<dir>` writes each tuning receipt's text there;
+//! `FORMWORK_HELDOUT_ONLY=<part of a file name>` processes only the tuning receipts whose file
+//! name holds it. None of them ever shows a
 //! calibration or held-apart receipt, and wrong-but-sure suggestions are listed receipt by
 //! receipt for the tuning part only (the other parts print counts).
 //!
@@ -230,7 +232,13 @@ async fn suggester_figures_over_the_held_apart_corpus() {
     let mut failures = Vec::new();
     let mut millis: BTreeMap<&str, Vec<u128>> = BTreeMap::new();
     let run_started = std::time::Instant::now();
-    for e in receipts.iter().filter(|e| chosen.contains(&e.part)) {
+    let only = std::env::var("FORMWORK_HELDOUT_ONLY").ok();
+    let picked = |e: &&Expected| match &only {
+        // Only ever a tuning receipt: the others are never shown one by one.
+        Some(only) => e.part == SHOWN_PART && e.file.contains(only.as_str()),
+        None => chosen.contains(&e.part),
+    };
+    for e in receipts.iter().filter(picked) {
         let bytes = std::fs::read(dir.join(&e.file)).unwrap();
         let started = std::time::Instant::now();
         match process_on(&bytes, &Limits::default(), &worker, today).await {

@@ -156,10 +156,15 @@ pub(crate) async fn read_grey(
     })
     .await?;
     let first = read_in_its_language(langs, &upright, timeout).await?;
-    if first.reads_well() {
+    // A picture of Japanese print read with Latin models can read "well": the script is asked
+    // of Tesseract too when the words read tell no language.
+    if first.reads_well() && (japanese.is_none() || language_of(&first.text).is_some()) {
         return Ok(first);
     }
     let Some(found) = detect_orientation(&grey, timeout).await else {
+        if first.reads_well() {
+            return Ok(first);
+        }
         return read_on_its_side(langs, grey, first, timeout).await;
     };
     let japanese = japanese.filter(|_| JAPANESE_SCRIPTS.contains(&found.script.as_str()));

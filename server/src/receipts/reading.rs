@@ -120,8 +120,9 @@ pub(super) async fn second_look(
         };
         let s = suggest(&again.text, today).doubting(&again.words);
         let sure = amounts_sureness(&s);
-        tracing::debug!(?ink, sure, before = sureness, "another reading");
-        if sure > sureness {
+        let agrees = total_agrees(&first, &s);
+        tracing::debug!(?ink, sure, before = sureness, agrees, "another reading");
+        if sure > sureness && agrees {
             sureness = sure;
             kept = Some((ink, again.text, s));
         }
@@ -142,6 +143,16 @@ pub(super) async fn second_look(
             };
         }
         None => processed.suggestions = first,
+    }
+}
+
+/// Whether another reading's total agrees with the first reading's when that one is sure: two
+/// readings of one picture that differ in a total read as sure show that one misread it (a
+/// sharpened "2,600" can read "2,606"), and the first reading is the one kept.
+fn total_agrees(first: &Suggestions, other: &Suggestions) -> bool {
+    match (&first.total, &other.total) {
+        (Some(a), Some(b)) if a.confidence >= suggest::SURE => a.value == b.value,
+        _ => true,
     }
 }
 
