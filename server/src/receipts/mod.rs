@@ -40,6 +40,7 @@ mod image;
 mod keywords;
 pub mod ocr;
 mod ocr_language;
+mod ocr_reading;
 mod ocr_worker;
 mod ocr_worker_child;
 mod paper;
@@ -246,7 +247,8 @@ pub(crate) async fn process_on(
         if let Some(decoded) = grey {
             reading::keep_page(decoded, &mut pages, &mut processed.notes);
         }
-        let read = reading::run_ocr(&pages, Ink::AsPrinted, limits, &mut processed.notes).await;
+        let read =
+            reading::run_ocr(&pages, Ink::AsPrinted, limits, &mut processed.notes, &[]).await;
         reading::second_look(&mut processed, read, &pages, limits, today).await;
         processed.thumbnail = thumbnail.await.map_err(join_error)??;
         processed.mcp_image = Some(mcp_image);
@@ -277,7 +279,8 @@ pub(crate) async fn process_on(
         };
         if !has_real_text(&content.text) && !content.images.is_empty() {
             let pages = reading::decode_pages(&content.images, limits, &mut processed.notes).await;
-            let read = reading::run_ocr(&pages, Ink::AsPrinted, limits, &mut processed.notes).await;
+            let read =
+                reading::run_ocr(&pages, Ink::AsPrinted, limits, &mut processed.notes, &[]).await;
             reading::second_look(&mut processed, read, &pages, limits, today).await;
         }
         // Said plainly, to the person and to an AI assistant: never an empty reading that looks

@@ -12,6 +12,7 @@ use image::GrayImage;
 
 use super::error::ReceiptError;
 use super::ocr_language::language_of;
+pub(crate) use super::ocr_reading::{parse_tsv, Layout, Reading};
 use super::ocr_worker::{self, WorkerError};
 use super::prepare::{self, Turn};
 
@@ -105,7 +106,7 @@ fn japanese_languages() -> Option<&'static str> {
 /// passes.
 pub async fn ocr_image(jpeg: &[u8], timeout: Duration) -> Result<String, ReceiptError> {
     let grey = decode_for_ocr(jpeg).await?;
-    Ok(read_grey(grey, Ink::AsPrinted, timeout).await?.text)
+    Ok(read_grey(grey, Ink::AsPrinted, timeout, None).await?.text)
 }
 
 /// A JPEG we made (a rendition or a PDF page) decoded to the grey picture OCR reads; one that
@@ -135,11 +136,14 @@ pub(crate) enum Ink {
     Soft,
 }
 
-/// [`ocr_image`] of a grey picture, with the print drawn as `ink` says.
+/// [`ocr_image`] of a grey picture, with the print drawn as `ink` says. With `known`, how an
+/// earlier reading of the same picture found it: it is read turned the same way, without
+/// orientation detection.
 pub(crate) async fn read_grey(
     grey: GrayImage,
     ink: Ink,
     timeout: Duration,
+    known: Option<&Layout>,
 ) -> Result<Reading, ReceiptError> {
     let (langs, japanese) = tokio::task::spawn_blocking(|| (languages(), japanese_languages()))
         .await
@@ -155,6 +159,21 @@ pub(crate) async fn read_grey(
         Ok((grey, pgm))
     })
     .await?;
+    if let Some(known) = known {
+        let turn = known.turn;
+        let picture = match turn {
+            Turn::None => upright,
+            _ => blocking(move || Ok(prepare::encode_pgm(&prepare::turn(&grey, turn)))).await?,
+        };
+        // The language is told again from this reading's words (an earlier reading poor enough
+        // to need another may have told it wrong), but Japanese script stays Japanese.
+        let reading = if known.langs.contains(JAPANESE[0]) {
+            run_tesseract(PROGRAM, &known.langs, &picture, timeout).await?
+        } else {
+            read_in_its_language(langs, &picture, timeout).await?
+        };
+        return Ok(reading.turned(turn));
+    }
     let first = read_in_its_language(langs, &upright, timeout).await?;
     // A picture of Japanese print read with Latin models can read "well": the script is asked
     // of Tesseract too when the words read tell no language.
@@ -179,8 +198,10 @@ pub(crate) async fn read_grey(
     };
     match (japanese, second) {
         // Words of Japanese and of Latin script are not counted alike: the script decides.
-        (Some(_), Ok(second)) if !second.text.trim().is_empty() => Ok(second),
-        (None, Ok(second)) if second.legible_words() > first.legible_words() => Ok(second),
+        (Some(_), Ok(second)) if !second.text.trim().is_empty() => Ok(second.turned(turn)),
+        (None, Ok(second)) if second.legible_words() > first.legible_words() => {
+            Ok(second.turned(turn))
+        }
         _ => Ok(first),
     }
 }
@@ -202,7 +223,7 @@ async fn read_on_its_side(
         let turned = blocking(move || Ok(prepare::encode_pgm(&prepare::turn(&g, turn)))).await?;
         if let Ok(reading) = read_in_its_language(langs, &turned, timeout).await {
             if reading.legible_words() > best.legible_words() {
-                best = reading;
+                best = reading.turned(turn);
             }
         }
     }
@@ -283,88 +304,6 @@ fn parse_orientation(report: &str) -> Option<Orientation> {
     })
 }
 
-/// A word Tesseract recognised, with its own confidence (0–100).
-#[derive(Debug, Clone, PartialEq)]
-struct Word {
-    text: String,
-    confidence: f32,
-}
-
-/// Tesseract's reading of one picture.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub(crate) struct Reading {
-    pub text: String,
-    words: Vec<Word>,
-}
-
-/// A word counts as legible from this confidence of Tesseract's on.
-const LEGIBLE_FROM: f32 = 70.0;
-/// With this many legible words, and most words legible, the picture reads well as it is.
-const READS_WELL_WORDS: usize = 15;
-
-impl Reading {
-    /// Words read with confidence that have at least two letters or digits.
-    fn legible_words(&self) -> usize {
-        self.words
-            .iter()
-            .filter(|w| {
-                w.confidence >= LEGIBLE_FROM
-                    && w.text.chars().filter(|c| c.is_alphanumeric()).count() >= 2
-            })
-            .count()
-    }
-
-    /// The words with letters in them, each with Tesseract's confidence in it (0–100).
-    pub(crate) fn letter_words(&self) -> Vec<(String, f32)> {
-        self.words
-            .iter()
-            .filter(|w| w.text.chars().any(char::is_alphabetic))
-            .map(|w| (w.text.clone(), w.confidence))
-            .collect()
-    }
-
-    /// Enough text read with confidence that turning the picture could not do better.
-    fn reads_well(&self) -> bool {
-        let legible = self.legible_words();
-        legible >= READS_WELL_WORDS && legible * 2 >= self.words.len()
-    }
-}
-
-/// Parses Tesseract's TSV output: the text, a line per line read and an empty line between
-/// paragraphs (as its plain-text output has them), and each word's confidence.
-fn parse_tsv(tsv: &str) -> Reading {
-    let mut reading = Reading::default();
-    let mut last: Option<(&str, &str, &str)> = None;
-    // The header line (from the program) and the page, block, paragraph and line rows are not
-    // words (level 5).
-    for row in tsv.lines() {
-        let cells: Vec<&str> = row.split('\t').collect();
-        let [level, _page, block, par, line, _word, _l, _t, _w, _h, conf, text] = cells[..] else {
-            continue;
-        };
-        if level != "5" {
-            continue;
-        }
-        let here = (block, par, line);
-        match last {
-            Some(prev) if prev == here => reading.text.push(' '),
-            Some(prev) if (prev.0, prev.1) == (block, par) => reading.text.push('\n'),
-            Some(_) => reading.text.push_str("\n\n"),
-            None => {}
-        }
-        last = Some(here);
-        reading.text.push_str(text);
-        reading.words.push(Word {
-            text: text.to_string(),
-            confidence: conf.parse().unwrap_or(0.0),
-        });
-    }
-    if !reading.text.is_empty() {
-        reading.text.push('\n');
-    }
-    reading
-}
-
 async fn run_tesseract(
     program: &str,
     langs: &str,
@@ -387,7 +326,7 @@ async fn run_tesseract(
                 Ok(tsv) => {
                     let ms = started.elapsed().as_millis() as u64;
                     tracing::debug!(langs, ms, "OCR reading by a worker");
-                    return Ok(parse_tsv(&tsv));
+                    return Ok(parse_tsv(&tsv).in_languages(langs));
                 }
                 Err(WorkerError::Reading(e)) => return Err(e),
                 // Read by the program instead (the same reading, with its models loaded anew).
@@ -413,7 +352,7 @@ async fn run_tesseract(
     let tsv = exchange(cmd, picture, timeout).await?;
     let ms = started.elapsed().as_millis() as u64;
     tracing::debug!(langs, ms, "OCR reading by the tesseract program");
-    Ok(parse_tsv(&tsv))
+    Ok(parse_tsv(&tsv).in_languages(langs))
 }
 
 /// At most this many tesseract processes run at once (one per CPU).

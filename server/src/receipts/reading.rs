@@ -3,7 +3,7 @@
 
 use image::GrayImage;
 
-use super::ocr::{self, Ink};
+use super::ocr::{self, Ink, Layout};
 use super::suggest::{self, suggest, Suggestions};
 use super::{Limits, Processed, ReceiptError};
 
@@ -46,14 +46,18 @@ pub(super) fn keep_page(
 pub(super) struct OcrText {
     pub text: String,
     pub words: Vec<(String, f32)>,
+    /// How each page was read (none for a page OCR failed on), for another reading of it.
+    pub layouts: Vec<Option<Layout>>,
 }
 
-/// OCR of the given pictures, joined; failures become notes.
+/// OCR of the given pictures, joined; failures become notes. `known`: how an earlier reading
+/// read each page ([`OcrText::layouts`]), to read them the same way.
 pub(super) async fn run_ocr(
     pages: &[GrayImage],
     ink: Ink,
     limits: &Limits,
     notes: &mut Vec<String>,
+    known: &[Option<Layout>],
 ) -> Option<OcrText> {
     if !limits.ocr {
         return None;
@@ -67,14 +71,18 @@ pub(super) async fn run_ocr(
     }
     let mut text = String::new();
     let mut words = Vec::new();
-    for page in pages {
-        match ocr::read_grey(page.clone(), ink, limits.ocr_timeout).await {
+    let mut layouts = Vec::with_capacity(pages.len());
+    for (i, page) in pages.iter().enumerate() {
+        let known = known.get(i).and_then(Option::as_ref);
+        match ocr::read_grey(page.clone(), ink, limits.ocr_timeout, known).await {
             Ok(reading) => {
                 text.push_str(&reading.text);
                 text.push('\n');
                 words.extend(reading.letter_words());
+                layouts.push(Some(reading.layout));
             }
             Err(e) => {
+                layouts.push(None);
                 tracing::warn!(error = %e, "OCR failed");
                 notes.push(e.to_string());
             }
@@ -84,6 +92,7 @@ pub(super) async fn run_ocr(
     (!trimmed.is_empty()).then(|| OcrText {
         text: trimmed.to_string(),
         words,
+        layouts,
     })
 }
 
@@ -115,7 +124,7 @@ pub(super) async fn second_look(
         if sureness >= suggest::SURE {
             break;
         }
-        let Some(again) = run_ocr(pages, ink, limits, &mut notes).await else {
+        let Some(again) = run_ocr(pages, ink, limits, &mut notes, &read.layouts).await else {
             continue;
         };
         let s = suggest(&again.text, today).doubting(&again.words);
