@@ -366,4 +366,38 @@ mod tests {
         assert_eq!(Turn::from_degrees(270), Some(Turn::ThreeQuarters));
         assert_eq!(Turn::from_degrees(45), None);
     }
+
+    #[test]
+    fn soft_print_is_enlarged_and_its_edges_made_steeper() {
+        // A dark bar whose edges fade over eight pixels, as a blurred stroke does.
+        let soft = GrayImage::from_fn(120, 40, |x, _| {
+            let d = (x as i32 - 60).abs();
+            Luma([(40 + (d - 10).clamp(0, 8) * 25) as u8])
+        });
+        let sharp = sharpen(&soft);
+        assert_eq!(
+            sharp.dimensions(),
+            (240, 80),
+            "a small picture is enlarged twice"
+        );
+        let steepest = |img: &GrayImage, y: u32| {
+            (1..img.width())
+                .map(|x| {
+                    (i32::from(img.get_pixel(x, y)[0]) - i32::from(img.get_pixel(x - 1, y)[0]))
+                        .abs()
+                })
+                .max()
+                .unwrap()
+        };
+        // Per pixel of the original: twice the enlarged picture's step.
+        assert!(steepest(&sharp, 40) * 2 > steepest(&soft, 20) * 3 / 2);
+        // Paper stays paper and the bar's middle stays dark.
+        assert!(sharp.get_pixel(10, 40)[0] >= 235);
+        assert!(sharp.get_pixel(120, 40)[0] <= 45);
+        // A picture too large to enlarge keeps its size.
+        let large = GrayImage::from_pixel(SHARPEN_UP_TO + 1, 8, Luma([200]));
+        assert_eq!(sharpen(&large).dimensions(), large.dimensions());
+        // The reading for soft print sharpens and darkens: same size as sharpen's.
+        assert_eq!(sharpen_soft(&soft).dimensions(), (240, 80));
+    }
 }

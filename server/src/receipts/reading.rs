@@ -180,3 +180,46 @@ fn amounts_sureness(s: &Suggestions) -> f32 {
         .filter_map(|x| x.as_ref().map(|x| x.confidence))
         .fold(1.0, f32::min)
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use rust_decimal::Decimal;
+
+    use super::*;
+    use crate::receipts::suggest::Suggestion;
+
+    fn with_total(value: i64, confidence: f32) -> Suggestions {
+        Suggestions {
+            total: Some(Suggestion {
+                value: Decimal::new(value, 2),
+                confidence,
+                source: String::new(),
+            }),
+            ..Suggestions::default()
+        }
+    }
+
+    #[test]
+    fn another_reading_must_agree_with_a_sure_total() {
+        // "2,600" read as sure, "2,606" in a sharpened reading: the readings disagree.
+        assert!(!total_agrees(
+            &with_total(2600_00, 0.9),
+            &with_total(2606_00, 0.9)
+        ));
+        assert!(total_agrees(
+            &with_total(2600_00, 0.9),
+            &with_total(2600_00, 0.95)
+        ));
+        // An unsure first total, or none, or none in the other reading: nothing to disagree with.
+        assert!(total_agrees(&with_total(980, 0.5), &with_total(3980, 0.9)));
+        assert!(total_agrees(
+            &Suggestions::default(),
+            &with_total(3980, 0.9)
+        ));
+        assert!(total_agrees(
+            &with_total(3980, 0.9),
+            &Suggestions::default()
+        ));
+    }
+}
