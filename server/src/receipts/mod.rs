@@ -30,6 +30,7 @@ mod agreeing;
 mod amount;
 pub mod budget;
 mod calibrate;
+mod candidates;
 mod cjk;
 mod currency;
 mod date;

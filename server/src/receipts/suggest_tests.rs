@@ -382,3 +382,25 @@ fn a_currency_where_no_amount_was_read_is_unsure() {
     let s = suggest("Shop\nTotal £12.50", today);
     assert!(s.currency.unwrap().confidence >= 0.6);
 }
+
+#[test]
+fn a_tax_whose_label_ocr_garbled_is_read_by_its_rate_and_offered_unsure() {
+    // "(内税 10%) 236" read as "(AR 10%) 236": the rate survived, the label did not.
+    let r = s(
+        "居酒屋はなび\n2023年4月19日\nラーメン 1,120\n合計 ¥2,600\n(AR 10%) 236\nクレジット 2,600",
+    );
+    assert_eq!(money(&r.total).as_deref(), Some("2600"));
+    let tax = r.tax.unwrap();
+    assert_eq!(tax.value.to_string(), "236");
+    assert!(tax.confidence < 0.6, "a tax without its label is unsure");
+    let net = r.net.unwrap();
+    assert_eq!(net.value.to_string(), "2364");
+    assert!(net.confidence < 0.6);
+    // An amount after a rate that does not fit it is at most offered as unsure, with no net.
+    let r = s("Corner Shop\nTOTAL 26.00\n(XX 10%) 5.00");
+    assert!(r.tax.is_none_or(|t| t.confidence < 0.6));
+    assert!(r.net.is_none_or(|n| n.confidence < 0.6));
+    // Item lines priced with their rate on an invoice with tax lines are not taxes.
+    let r = s("Épicerie\nCahier (20%) 48,40\nCroque (10%) 74,40\nTotal HT 102,00\nTVA 20% 8,07\nTVA 10% 6,76\nNet à payer 116,83 €");
+    assert_eq!(money(&r.tax).as_deref(), Some("14.83"));
+}

@@ -1,0 +1,231 @@
+//! The labelled amounts of a receipt's text: amounts next to a label (total, net, tax, tip,
+//! payment), the rows of a table under column headers, and a tax whose label OCR garbled.
+
+use super::amount::scan_amounts;
+use super::keywords::{group_role, label_hits, Hit, Role};
+use super::suggest::Candidate;
+
+/// Words that may stand on a label-only line besides the label itself.
+const LABEL_FILLERS: &[&str] = &[
+    "eur",
+    "usd",
+    "gbp",
+    "chf",
+    "jpy",
+    "cad",
+    "aud",
+    "incl",
+    "inkl",
+    "excl",
+    "exkl",
+    "including",
+    "the",
+    "fr",
+    "sfr",
+    "kr",
+    "all",
+    "due",
+    "now",
+];
+
+fn is_label_only(lower: &str, hits: &[Hit]) -> bool {
+    let mut rest = String::with_capacity(lower.len());
+    let mut at = 0;
+    for h in hits {
+        rest.push_str(lower.get(at..h.start).unwrap_or(""));
+        rest.push(' ');
+        at = h.end;
+    }
+    rest.push_str(lower.get(at..).unwrap_or(""));
+    rest.split(|c: char| !c.is_alphabetic())
+        .filter(|w| w.chars().count() >= 3)
+        .all(|w| LABEL_FILLERS.contains(&w))
+}
+
+/// Column headers ("MwSt%  Netto  MwSt  Brutto") with rows of amounts below.
+fn table_rows(
+    lowers: &[String],
+    header: usize,
+    hits: &[Hit],
+    zero_decimal: bool,
+) -> Vec<Candidate> {
+    let header_line = &lowers[header];
+    let columns: Vec<(Role, bool)> = hits
+        .iter()
+        .map(|h| {
+            let after = header_line[h.end..].trim_start();
+            let rate = after.starts_with('%')
+                || ["satz", "rate", "taux", "%"]
+                    .iter()
+                    .any(|w| after.starts_with(w));
+            (h.role, rate)
+        })
+        .collect();
+    let mut out = Vec::new();
+    for (row, lower) in lowers.iter().enumerate().skip(header + 1).take(4) {
+        if !label_hits(lower).is_empty() {
+            break;
+        }
+        let values: Vec<_> = scan_amounts(lower)
+            .into_iter()
+            .filter(|a| !a.glued && !a.negative)
+            .collect();
+        if values.is_empty() {
+            break;
+        }
+        let pairs: Vec<_> = if values.len() == columns.len() {
+            columns.iter().zip(values.iter()).collect()
+        } else {
+            let cols: Vec<_> = columns.iter().filter(|(_, rate)| !rate).collect();
+            let vals: Vec<_> = values.iter().filter(|a| !a.percent).collect();
+            if cols.len() != vals.len() {
+                break;
+            }
+            cols.into_iter().zip(vals).collect()
+        };
+        for ((role, rate), amount) in pairs {
+            if !rate
+                && matches!(role, Role::Net | Role::Tax | Role::Total)
+                && amount.is_money(zero_decimal)
+            {
+                out.push(Candidate {
+                    role: *role,
+                    value: amount.value,
+                    confidence: 0.7,
+                    line: row,
+                    whole: amount.decimals == 0,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// How sure a tax read from a line with a rate but no label is: unsure even when net, tax and
+/// total add up with it (the resolver adds 0.2 for that), as the line may be anything priced in
+/// percent.
+const UNLABELLED_TAX: f32 = 0.35;
+
+/// A line whose label OCR garbled but whose rate survived ("(AR 10%) 236" for "(内税 10%) 236"):
+/// a rate followed by one amount of money and nothing else numeric is offered as a tax, unsure,
+/// where no tax was read under a label. The resolver keeps it only where it fits: the rate
+/// printed, with the total or net read.
+fn unlabelled_tax(lower: &str, line: usize, zero_decimal: bool) -> Option<Candidate> {
+    let amounts = scan_amounts(lower);
+    let [rate, amount] = amounts.as_slice() else {
+        return None;
+    };
+    if !rate.percent || rate.end > amount.start || !amount.is_money(zero_decimal) {
+        return None;
+    }
+    Some(Candidate {
+        role: Role::Tax,
+        value: amount.value,
+        confidence: UNLABELLED_TAX,
+        line,
+        whole: amount.decimals == 0,
+    })
+}
+
+/// Labelled amounts on every line.
+pub(crate) fn collect_candidates(lines: &[String], zero_decimal: bool) -> Vec<Candidate> {
+    let lowers: Vec<String> = lines.iter().map(|l| l.to_lowercase()).collect();
+    let mut out = Vec::new();
+    let mut unlabelled = Vec::new();
+    for (index, lower) in lowers.iter().enumerate() {
+        let hits = label_hits(lower);
+        if hits.is_empty() {
+            unlabelled.extend(unlabelled_tax(lower, index, zero_decimal));
+            continue;
+        }
+        let amounts = scan_amounts(lower);
+        let keyword_hits = hits
+            .iter()
+            .filter(|h| h.role != Role::Id && h.role != Role::Payment);
+        if amounts.is_empty() && keyword_hits.count() >= 2 {
+            let rows = table_rows(&lowers, index, &hits, zero_decimal);
+            if !rows.is_empty() {
+                out.extend(rows);
+                continue;
+            }
+        }
+        // Adjacent labels with no number between them form one label.
+        let mut groups: Vec<Vec<Hit>> = Vec::new();
+        for hit in &hits {
+            let joins = groups.last().and_then(|g| g.last()).is_some_and(|prev| {
+                !amounts
+                    .iter()
+                    .any(|a| a.start >= prev.end && a.end <= hit.start)
+            });
+            match groups.last_mut() {
+                Some(g) if joins => g.push(*hit),
+                _ => groups.push(vec![*hit]),
+            }
+        }
+        for (g, group) in groups.iter().enumerate() {
+            let (Some(first), Some(last)) = (group.first(), group.last()) else {
+                continue;
+            };
+            let span_end = groups
+                .get(g + 1)
+                .and_then(|n| n.first())
+                .map_or(lower.len(), |n| n.start);
+            let label = &lower[first.start..last.end];
+            let Some((role, confidence)) = group_role(label, group) else {
+                continue;
+            };
+            // A tip stands at the start of its line ("Tip 5.00", "Service 12.5% 4.10");
+            // "Room service 25.00" or "Suggested tip" are not.
+            if role == Role::Id
+                || (role == Role::Tip && lower[..first.start].chars().any(char::is_alphanumeric))
+            {
+                continue;
+            }
+            let money = amounts
+                .iter()
+                .rev()
+                .find(|a| a.start >= last.end && a.end <= span_end && a.is_money(zero_decimal));
+            if let Some(a) = money {
+                out.push(Candidate {
+                    role,
+                    value: a.value,
+                    confidence,
+                    line: index,
+                    whole: a.decimals == 0,
+                });
+            } else if g + 1 == groups.len()
+                && !amounts.iter().any(|a| a.start >= last.end && !a.percent)
+                && is_label_only(lower, &hits)
+            {
+                // The value stands on the next line.
+                let next = lowers
+                    .iter()
+                    .enumerate()
+                    .skip(index + 1)
+                    .take(2)
+                    .find(|(_, l)| !l.is_empty());
+                if let Some((j, next)) = next {
+                    let value = label_hits(next)
+                        .is_empty()
+                        .then(|| scan_amounts(next))
+                        .and_then(|a| a.into_iter().rev().find(|a| a.is_money(zero_decimal)));
+                    if let Some(a) = value {
+                        out.push(Candidate {
+                            role,
+                            value: a.value,
+                            confidence: confidence * 0.9,
+                            line: j,
+                            whole: a.decimals == 0,
+                        });
+                    }
+                }
+            }
+        }
+    }
+    // Only where no tax was read under a label: item lines priced with their rate ("Cahier
+    // (20%) 48,40") are not taxes beside the tax lines of an invoice.
+    if !out.iter().any(|c| c.role == Role::Tax) {
+        out.extend(unlabelled);
+    }
+    out
+}
