@@ -204,12 +204,12 @@ mod tests {
     fn another_reading_must_agree_with_a_sure_total() {
         // "2,600" read as sure, "2,606" in a sharpened reading: the readings disagree.
         assert!(!total_agrees(
-            &with_total(2600_00, 0.9),
-            &with_total(2606_00, 0.9)
+            &with_total(260_000, 0.9),
+            &with_total(260_600, 0.9)
         ));
         assert!(total_agrees(
-            &with_total(2600_00, 0.9),
-            &with_total(2600_00, 0.95)
+            &with_total(260_000, 0.9),
+            &with_total(260_000, 0.95)
         ));
         // An unsure first total, or none, or none in the other reading: nothing to disagree with.
         assert!(total_agrees(&with_total(980, 0.5), &with_total(3980, 0.9)));
