@@ -170,7 +170,7 @@ pub(crate) async fn read_grey(
         let reading = if known.langs.contains(JAPANESE[0]) {
             run_tesseract(PROGRAM, &known.langs, &picture, timeout).await?
         } else {
-            read_in_told_language(langs, &picture, timeout).await?
+            read_in_language(langs, &picture, timeout, false).await?
         };
         return Ok(reading.turned(turn));
     }
@@ -243,17 +243,9 @@ async fn read_in_its_language(
     read_in_language(all, picture, timeout, true).await
 }
 
-/// [`read_in_its_language`] for another reading of a picture already read: when its language
-/// cannot be told, the English reading is kept rather than reading with every language (on a
-/// blurred photo that reading took 1.1–2.5 s; another reading is made for its amounts).
-async fn read_in_told_language(
-    all: &str,
-    picture: &[u8],
-    timeout: Duration,
-) -> Result<Reading, ReceiptError> {
-    read_in_language(all, picture, timeout, false).await
-}
-
+/// `untold_reads_all`: when the language cannot be told, read again with every language (a
+/// first reading) or keep the English reading (another reading of a picture already read, made
+/// for its amounts: on a blurred photo the all-language reading took 1.1–2.5 s).
 async fn read_in_language(
     all: &str,
     picture: &[u8],
