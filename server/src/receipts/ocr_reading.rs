@@ -13,20 +13,11 @@ pub(crate) struct Word {
 /// How a picture was read: the turn that made it upright and the languages read. Another
 /// reading of the same picture (its print drawn otherwise) is turned the same way, without
 /// detecting its orientation again.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct Layout {
     pub turn: Turn,
     /// Tesseract's `-l` argument.
     pub langs: String,
-}
-
-impl Default for Layout {
-    fn default() -> Self {
-        Layout {
-            turn: Turn::None,
-            langs: String::new(),
-        }
-    }
 }
 
 /// Tesseract's reading of one picture.

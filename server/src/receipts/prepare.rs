@@ -19,8 +19,9 @@ const STRETCH_CLIP: f32 = 0.01;
 const FAINT_POWER: i32 = 3;
 
 /// A quarter turn clockwise, as Tesseract's orientation detection reports it ("Rotate: 90").
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) enum Turn {
+    #[default]
     None,
     Quarter,
     Half,
