@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """Generate Formwork's held-apart receipt corpus (seed-data/receipts/corpus/).
 
-137 fictional receipts made to look like real uploads: phone photos of paper on a table
+163 fictional receipts made to look like real uploads: phone photos of paper on a table
 (perspective, shadow, blur, crumpled or faded thermal paper, skew, rotated by 90/180/270
 degrees with no EXIF tag), scanned image-only PDFs and text-layer e-invoice PDFs, in 9
 currencies and 9 languages. manifest.json holds the truth of every field and the part each
 receipt belongs to (tuning, held_apart or calibration). The first 64 are the first batch
-(tuning or held_apart); the 73 after them, the second batch, are only tuning or calibration.
+(tuning or held_apart); the 73 after them, the second batch, are only tuning or calibration; the
+26 after those, the third batch, are tuning.
 See README.md.
 
 Deterministic for the pinned ../requirements.txt and the fonts named in README.md.
@@ -277,6 +278,66 @@ WEAK = [
     S("en-US", "photo", "tip", "Cactus Cantina", "902 Congress Ave", "Austin, TX 78701", dist=P + ["faded"]),
 ]
 SECOND = BROAD + WEAK
+
+# The third batch (tuning only), added after the second was measured: on the held-apart part the
+# weakest photos were faded and blurred ones, and the tuning part's faded and blurred photos mostly
+# carried that damage alone, while the fixed cycle of the first batch lays shadow, perspective and
+# crumpling over it. These combine fading or blur with that other damage, over every locale and
+# the schemes whose net and tax are read from a row (VAT tables, "VAT included", net + tax).
+THIRD = [
+    S("de-DE", "photo", "gross2", "Feinkost Lorenz", "Domplatz 4", "93047 Regensburg",
+      dist=P + ["shadow", "faded"]),
+    S("de-DE", "photo", "gross1", "Café Kranzler Eck", "Wilhelmstraße 9", "65183 Wiesbaden",
+      dist=P + ["perspective", "shadow", "faded"]),
+    S("de-DE", "photo", "taxi", "Taxi Ruf Mainz", "Bahnhofplatz 1", "55116 Mainz",
+      dist=P + ["perspective", "shadow", "blur"]),
+    S("de-DE", "photo", "incl", "Backhaus Möller", "Marktstraße 11", "24103 Kiel",
+      dist=P + ["crumpled", "shadow", "blur"]),
+    S("de-CH", "photo", "gross1", "Café Sprüngli Ecke", "Rennweg 3", "8001 Zürich",
+      dist=P + ["perspective", "faded"]),
+    S("de-CH", "photo", "gross2", "Volg Laden Grindelwald", "Dorfstrasse 90", "3818 Grindelwald",
+      dist=P + ["shadow", "blur"]),
+    S("fr-FR", "photo", "gross2", "Supérette du Port", "6 quai Duguay-Trouin", "35400 Saint-Malo",
+      dist=P + ["perspective", "shadow", "faded"]),
+    S("fr-FR", "photo", "gross1", "Tabac de la Gare", "1 place de la Gare", "51100 Reims",
+      dist=P + ["crumpled", "blur"]),
+    S("fr-FR", "photo", "incl", "Pizzeria Bella Nizza", "14 rue Pairolière", "06300 Nice",
+      dist=P + ["shadow", "crumpled", "faded"]),
+    S("it-IT", "photo", "gross1", "Caffè Pedrocchi Sud", "Via VIII Febbraio 15", "35122 Padova",
+      dist=P + ["perspective", "shadow", "blur"]),
+    S("it-IT", "photo", "incl", "Osteria del Ponte", "Via Mazzini 8", "37121 Verona",
+      dist=P + ["shadow", "faded"]),
+    S("es-ES", "photo", "gross1", "Bar Los Arcos", "Plaza Mayor 12", "37002 Salamanca",
+      dist=P + ["perspective", "shadow", "faded"]),
+    S("es-ES", "photo", "gross2", "Autoservicio El Olivo", "Calle Larios 20", "29005 Málaga",
+      dist=P + ["shadow", "blur"]),
+    S("nl-NL", "photo", "gross1", "Lunchroom De Zon", "Vismarkt 3", "4811 WE Breda",
+      dist=P + ["perspective", "crumpled", "faded"]),
+    S("nl-NL", "photo", "incl", "Friettent Het Plein", "Plein 1", "6811 KN Arnhem",
+      dist=P + ["perspective", "shadow", "blur"]),
+    S("sv-SE", "photo", "gross1", "Bageri Vete & Råg", "Kyrkogatan 5", "222 22 Lund",
+      dist=P + ["shadow", "faded"]),
+    S("sv-SE", "photo", "gross2", "Hemköp Tornet", "Tornplatsen 1", "702 10 Örebro",
+      dist=P + ["perspective", "blur"]),
+    S("da-DK", "photo", "gross1", "Kaffebaren Åen", "Åboulevarden 20", "8000 Aarhus C",
+      dist=P + ["perspective", "shadow", "faded"]),
+    S("ja-JP", "photo", "gross1", "そば処ふじや", "長野市大門町5", "TEL 026-555-0118",
+      dist=P + ["shadow", "faded"]),
+    S("ja-JP", "photo", "gross2", "コンビニひまわり", "岡山市北区駅前町2-1", "TEL 086-555-0164",
+      dist=P + ["perspective", "shadow", "blur"]),
+    S("en-US", "photo", "tip", "Liberty Bell Tavern", "150 Market St", "Philadelphia, PA 19106",
+      dist=P + ["perspective", "shadow", "faded"]),
+    S("en-US", "photo", "net1", "Great Lakes Hardware", "600 W Lake St", "Chicago, IL 60661",
+      dist=P + ["crumpled", "shadow", "blur"]),
+    S("en-GB", "photo", "gross1", "The Fox & Hounds", "3 Bridge Street", "Bath BA2 4AS",
+      dist=P + ["perspective", "shadow", "faded"]),
+    S("en-GB", "photo", "service", "Curry Mile Kitchen Ltd", "70 Wilmslow Road", "Manchester M14 5TQ",
+      dist=P + ["shadow", "blur"]),
+    S("en-CA", "photo", "net2", "Bay of Fundy Outfitters", "15 Water St", "Saint John, NB E2L 1R7",
+      dist=P + ["perspective", "shadow", "faded"]),
+    S("en-AU", "photo", "gross1", "Fremantle Fish Market", "2 Mews Rd", "Fremantle WA 6160",
+      dist=P + ["crumpled", "faded", "blur"]),
+]
 
 # ------------------------------------------------------------------ drawing
 
@@ -552,10 +613,12 @@ def main() -> None:
     out: Path = parser.parse_args().out
     out.mkdir(parents=True, exist_ok=True)
     # Both batches in one numbering; each receipt has its own seed (16_000 + i in the first
-    # batch, 17_000 + k in the second), so adding to the second batch never changes the first.
+    # batch, 17_000 + k in the second, 18_000 + k in the third), so a later batch never changes an
+    # earlier one.
     receipts = [(i, spec, part, 16_000 + i) for i, (spec, part) in enumerate(zip(SPECS, split(SPECS)))]
     receipts += [(len(SPECS) + k, spec, part, 17_000 + k)
                  for k, (spec, part) in enumerate(zip(SECOND, split_second(SECOND)))]
+    receipts += [(len(SPECS) + len(SECOND) + k, spec, "tuning", 18_000 + k) for k, spec in enumerate(THIRD)]
     manifest = []
     photos = 0
     for i, spec, part, seed in receipts:
@@ -612,13 +675,15 @@ def main() -> None:
         })
         print(f"{part:11} {file:48} {len(data):>7} bytes  {' '.join(dist)}")
     check_split(manifest[: len(SPECS)])
-    check_second(manifest[len(SPECS):])
+    check_second(manifest[len(SPECS): len(SPECS) + len(SECOND)])
     (out / "manifest.json").write_text(json.dumps({
         "generator": "generate.py",
         "split": f"per locale, random.Random({SPLIT_SEED}) shuffle; first half (rounded up) held apart",
         "second_batch": f"receipts {len(SPECS) + 1}-{len(manifest)}: the broad ones per locale, "
                         f"random.Random({SECOND_SPLIT_SEED}) shuffle, first two thirds (rounded up) "
                         "calibration, the rest tuning; the weak-kind ones tuning",
+        "third_batch": f"receipts {len(SPECS) + len(SECOND) + 1}-{len(manifest)}: faded or blurred photos "
+                       "with shadow, perspective or crumpling; all tuning",
         "receipts": manifest,
     }, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     total = sum((out / r["file"]).stat().st_size for r in manifest)

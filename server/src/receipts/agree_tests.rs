@@ -91,6 +91,8 @@ fn vat_included_gives_net_as_total_minus_tax() {
         "Crêperie\nTotal 8,60 €\nTVA 20 % incluse",
         "Bar\nImporte total 12,10 €\nIVA 10% incluido",
         "Smørrebrød\nTotal 242,70 kr.\nInkl. moms 25%",
+        // "incl." as OCR often reads it.
+        "Friettent\nTOTAAL €36,40\nind. 21% BTW",
     ] {
         let r = s(text);
         let total = r.total.as_ref().unwrap().value;

@@ -70,6 +70,11 @@ static US_STATE_ZIP: LazyLock<Option<Regex>> = LazyLock::new(|| {
     ))
     .ok()
 });
+/// An Australian state or territory with its four-digit postcode: `WA 6160`, `NSW 2000`.
+static AU_STATE_POSTCODE: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"\b(?:NSW|VIC|QLD|WA|SA|TAS|ACT|NT) \d{4}\b").ok());
+/// The codes of the currencies written with a plain `$`.
+const DOLLAR_CODES: &[&str] = &["USD", "CAD", "AUD", "NZD", "SGD", "HKD", "MXN"];
 static UK_POSTCODE: LazyLock<Option<Regex>> =
     LazyLock::new(|| Regex::new(r"\b[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}\b").ok());
 
@@ -128,8 +133,23 @@ fn is_code_at(line: &str, at: usize, len: usize) -> bool {
     !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
 }
 
-/// Which dollar a plain `$` means, from hints in the whole text.
+/// Which dollar a plain `$` means, from hints in the whole text. A dollar's own code printed
+/// elsewhere on the receipt ("Total AUD $22.85") says it best.
 fn resolve_dollar(all: &str, lower: &str) -> (&'static str, f32) {
+    let coded: Vec<&'static str> = DOLLAR_CODES
+        .iter()
+        .copied()
+        .filter(|code| {
+            all.match_indices(code)
+                .any(|(at, _)| is_code_at(all, at, code.len()))
+        })
+        .collect();
+    if let [code] = coded[..] {
+        return (code, 0.85);
+    }
+    if AU_STATE_POSTCODE.as_ref().is_some_and(|r| r.is_match(all)) {
+        return ("AUD", 0.7);
+    }
     let ca_post = CA_POSTCODE.as_ref().is_some_and(|r| r.is_match(all));
     if ca_post
         || has_word(
@@ -349,6 +369,22 @@ mod tests {
         assert_eq!(code("Summe 23,80\nMwSt 19% 3,80").as_deref(), Some("EUR"));
         // A rate that only looks Swiss outside a tax line is no sign.
         assert_eq!(code("Rabatt 2.5%\nMwSt 19% 3,80").as_deref(), Some("EUR"));
+    }
+
+    #[test]
+    fn a_plain_dollar_is_the_dollar_whose_code_or_country_is_printed() {
+        // GST alone would say Canada; the code printed on the total line says which dollar.
+        let text = "GST incl\nItem $ 10.70\nTotal AUD $22.85\nEFTPOS $22.85";
+        assert_eq!(code(text).as_deref(), Some("AUD"));
+        // An Australian state with its four-digit postcode.
+        let text = "2 Mews Rd\nFremantle WA 6160\nGST 2.08\nTotal $22.85";
+        assert_eq!(code(text).as_deref(), Some("AUD"));
+        // A Washington address has a five-digit ZIP code.
+        let text = "Seattle, WA 98101\nTotal $22.85";
+        assert_eq!(code(text).as_deref(), Some("USD"));
+        // Two dollars' codes: the plain ones are told from the other hints.
+        let text = "1 USD = 1.37 CAD\nHST $1.30\nTotal $11.30";
+        assert_eq!(code(text).as_deref(), Some("CAD"));
     }
 
     #[test]

@@ -45,7 +45,9 @@ fn re(pattern: &str) -> Option<Regex> {
 static YMD: LazyLock<Option<Regex>> =
     LazyLock::new(|| re(r"\b(\d{4})\s?([-/.])\s?(\d{1,2})\s?([-/.])\s?(\d{1,2})\b"));
 static YMD_CJK: LazyLock<Option<Regex>> =
-    LazyLock::new(|| re(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日"));
+    // The day's 日 may be misread (as 晶, say): year and month written with 年 and 月 tell the
+    // form without it.
+    LazyLock::new(|| re(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})(?:\s*日|\D|$)"));
 static NUMERIC: LazyLock<Option<Regex>> =
     LazyLock::new(|| re(r"\b(\d{1,2})\s?([-/.])\s?(\d{1,2})\s?([-/.])\s?(\d{4}|\d{2})\b"));
 static DAY_MONTH: LazyLock<Option<Regex>> = LazyLock::new(|| {

@@ -43,6 +43,8 @@ fn many_formats() {
         ("5 de marzo de 2024", "2024-03-05"),
         ("12 décembre 2024", "2024-12-12"),
         ("2024年3月5日", "2024-03-05"),
+        // OCR's spacing, and a misread 日.
+        ("2024 年 3 月 19 晶 15:47 Bon 252", "2024-03-19"),
         // Month names of every language OCR reads (Swedish, Danish, Dutch, Austrian German).
         ("Datum: 2 maj 2024 17:01", "2024-05-02"),
         ("5. marts 2024", "2024-03-05"),

@@ -41,6 +41,7 @@ mod image;
 mod keywords;
 pub mod ocr;
 mod ocr_language;
+mod ocr_program;
 mod ocr_reading;
 mod ocr_worker;
 mod ocr_worker_child;

@@ -57,6 +57,50 @@ impl Reading {
             .count()
     }
 
+    /// Whether most words of two letters or more were read with confidence. Print in a script
+    /// the languages read do not cover (Japanese read with Latin models) comes out as short
+    /// words of capitals Tesseract doubts, while its digits still read well.
+    pub(crate) fn letters_read_well(&self) -> bool {
+        let lettered: Vec<&Word> = self
+            .words
+            .iter()
+            .filter(|w| w.text.chars().filter(|c| c.is_alphabetic()).count() >= 2)
+            .collect();
+        let legible = lettered
+            .iter()
+            .filter(|w| w.confidence >= LEGIBLE_FROM)
+            .count();
+        legible * 2 >= lettered.len()
+    }
+
+    /// Tesseract's mean confidence in the words it read with a letter or digit (0–100; 0 for
+    /// none).
+    pub(crate) fn mean_confidence(&self) -> f32 {
+        let (sum, n) = self
+            .words
+            .iter()
+            .filter(|w| w.text.chars().any(char::is_alphanumeric))
+            .fold((0.0, 0u32), |(sum, n), w| (sum + w.confidence, n + 1));
+        if n == 0 {
+            0.0
+        } else {
+            sum / n as f32
+        }
+    }
+
+    /// The share of the letters read that are Chinese characters or kana (0–1).
+    pub(crate) fn cjk_share(&self) -> f32 {
+        let letters = self.text.chars().filter(|c| c.is_alphabetic());
+        let (cjk, all) = letters.fold((0u32, 0u32), |(cjk, all), c| {
+            (cjk + u32::from(super::cjk::is_cjk(c)), all + 1)
+        });
+        if all == 0 {
+            0.0
+        } else {
+            cjk as f32 / all as f32
+        }
+    }
+
     /// The words with letters in them, each with Tesseract's confidence in it (0–100).
     pub(crate) fn letter_words(&self) -> Vec<(String, f32)> {
         self.words

@@ -62,6 +62,15 @@ fn is_table_header(lower: &str, hits: &[Hit]) -> bool {
             .any(|h| matches!(h.role, Role::Net | Role::Total))
 }
 
+/// "incl." as OCR often reads it on a tax line, its "cl" run together into a "d" ("ind. 21%
+/// BTW"): counted only here, on a line with a tax label and a rate.
+fn has_misread_incl(lower: &str) -> bool {
+    lower
+        .split(|c: char| !c.is_alphanumeric())
+        .any(|w| w == "ind")
+        && lower.contains('%')
+}
+
 /// Every rate printed beside a tax label, or in the row below a tax table's header.
 pub(crate) fn printed_rates(lines: &[String]) -> Vec<RateLine> {
     let mut printed = Vec::new();
@@ -73,7 +82,7 @@ pub(crate) fn printed_rates(lines: &[String]) -> Vec<RateLine> {
         }
         let rates = rates_in(lower);
         let mut rows = vec![(i, rates)];
-        let mut included = says_included(lower);
+        let mut included = says_included(lower) || has_misread_incl(lower);
         // A table's header ("MwSt%  Netto  MwSt  Brutto", "Moms Netto Moms Brutto"): the rates
         // are on the rows below. Its "Brutto" or "gross" names a column, and says nothing of
         // the receipt's total including a rate.

@@ -30,13 +30,49 @@ pub(crate) struct VatTable {
 /// One row: the rate printed on it and the last three amounts, when they add up.
 fn row(line: &str, zero_decimal: bool) -> Option<(Decimal, Decimal, Decimal)> {
     let amounts = scan_amounts(line);
-    let rate_at = amounts.iter().position(|a| a.percent)?;
+    let Some(rate_at) = amounts.iter().position(|a| a.percent) else {
+        return row_with_bare_rate(&amounts, zero_decimal);
+    };
     let rate = amounts.get(rate_at)?.value;
     let (net, tax, gross) = last_three_adding_up(amounts.get(rate_at + 1..)?, zero_decimal)?;
+    rate_fits(rate, net, tax, zero_decimal).then_some((net, tax, gross))
+}
+
+/// Whether `tax` is `rate` per cent of `net`, within a rounding step (or 1 % of the tax).
+fn rate_fits(rate: Decimal, net: Decimal, tax: Decimal, zero_decimal: bool) -> bool {
     let step = unit(zero_decimal);
-    let expected = net.checked_mul(rate)?.checked_div(Decimal::from(100))?;
-    let rate_fits = expected.checked_sub(tax)?.abs() <= step.max(tax / Decimal::from(100));
-    (net > Decimal::ZERO && tax < net && rate_fits).then_some((net, tax, gross))
+    let expected = net
+        .checked_mul(rate)
+        .and_then(|n| n.checked_div(Decimal::from(100)));
+    let fits = expected
+        .and_then(|e| e.checked_sub(tax))
+        .is_some_and(|gap| gap.abs() <= step.max(tax / Decimal::from(100)));
+    net > Decimal::ZERO && tax < net && fits
+}
+
+/// A row whose rate lost its `%` to OCR ("A 20  58,92  11,78  70,70"): three amounts at its end
+/// that add up, after a number up to 50 that is the rate they show (the tax is that share of
+/// the net). Both must hold, so an item line with a quantity is not taken for a row.
+fn row_with_bare_rate(
+    amounts: &[Amount],
+    zero_decimal: bool,
+) -> Option<(Decimal, Decimal, Decimal)> {
+    let (net, tax, gross) = last_three_adding_up(amounts, zero_decimal)?;
+    let money_at = amounts
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| a.is_money(zero_decimal))
+        .map(|(i, _)| i)
+        .collect::<Vec<_>>();
+    let first_of_three = *money_at.get(money_at.len().checked_sub(3)?)?;
+    let rate = amounts
+        .get(..first_of_three)?
+        .iter()
+        .rev()
+        .find(|a| !a.glued && !a.negative)?
+        .value;
+    (rate > Decimal::ZERO && rate <= Decimal::from(50) && rate_fits(rate, net, tax, zero_decimal))
+        .then_some((net, tax, gross))
 }
 
 /// A row whose rate OCR garbled ("48.1" for "A 8.1%"): three amounts at its end where net + tax
@@ -51,7 +87,10 @@ fn row_without_rate(line: &str, zero_decimal: bool) -> Option<(Decimal, Decimal,
 }
 
 /// The last three amounts of money among `amounts`, as net, tax and gross, when net + tax is
-/// the gross within a rounding step.
+/// the gross within a rounding step. Failing that, in a currency with cents, the last three
+/// numbers where a whole number of three digits or more is read as cents whose decimal
+/// separator OCR lost ("640 135 7,75" for 6,40 1,35 7,75), when at least one of them has its
+/// cents and they then add up; the row's rate is checked against them as well by the caller.
 fn last_three_adding_up(
     amounts: &[Amount],
     zero_decimal: bool,
@@ -61,10 +100,38 @@ fn last_three_adding_up(
         .filter(|a| a.is_money(zero_decimal))
         .map(|a| a.value)
         .collect();
-    let [net, tax, gross] = money.get(money.len().checked_sub(3)?..)? else {
-        return None;
+    let adding_up = |three: &[Decimal]| match three {
+        [net, tax, gross] => {
+            sums_to(&[*net, *tax], *gross, zero_decimal).then_some((*net, *tax, *gross))
+        }
+        _ => None,
     };
-    sums_to(&[*net, *tax], *gross, zero_decimal).then_some((*net, *tax, *gross))
+    let read = money
+        .get(money.len().saturating_sub(3)..)
+        .filter(|three| three.len() == 3)
+        .and_then(adding_up);
+    if read.is_some() || zero_decimal {
+        return read;
+    }
+    let hundred = Decimal::from(100);
+    let numbers: Vec<&Amount> = amounts
+        .iter()
+        .filter(|a| !(a.percent || a.glued || a.negative))
+        .collect();
+    let three = numbers.get(numbers.len().checked_sub(3)?..)?;
+    let lost_cents = |a: &Amount| a.decimals == 0 && a.value >= hundred;
+    if !three.iter().any(|a| a.decimals == 2) || !three.iter().any(|a| lost_cents(a)) {
+        return None;
+    }
+    let values: Option<Vec<Decimal>> = three
+        .iter()
+        .map(|a| match a.decimals {
+            2 => Some(a.value),
+            _ if lost_cents(a) => a.value.checked_div(hundred),
+            _ => None,
+        })
+        .collect();
+    adding_up(&values?)
 }
 
 /// The VAT table of a receipt, if its rows add up: rows are the lines that print a rate followed
@@ -198,6 +265,27 @@ mod tests {
             table(yen, true),
             Some(("3031".into(), "289".into(), "3320".into()))
         );
+    }
+
+    #[test]
+    fn a_rate_that_lost_its_percent_sign_still_makes_a_row_when_the_amounts_show_it() {
+        let lost = "Net à payer 70,70 €\nTVA Total HT TVA TTC\nA 20 58,92 11,78 70,70\nRendu 10,00";
+        assert_eq!(
+            table(lost, false),
+            Some(("58.92".into(), "11.78".into(), "70.70".into()))
+        );
+        // Cents whose decimal separator OCR lost, on a row whose rate and sums confirm them.
+        let lost = "A21% 640 135 7,75\nB 10% 29,00 2,90 31,90";
+        assert_eq!(
+            table(lost, false),
+            Some(("35.40".into(), "4.25".into(), "39.65".into()))
+        );
+        // Read so, they would not add up: no row.
+        assert_eq!(table("A21% 640 135 9,75", false), None);
+        // A number before three amounts that add up but is not their rate: no row.
+        assert_eq!(table("A 10 58,92 11,78 70,70", false), None);
+        // An item line: a quantity and prices that do not add up.
+        assert_eq!(table("2 x 1,90 Pain au chocolat 3,80", false), None);
     }
 
     #[test]
