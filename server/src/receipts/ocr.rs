@@ -13,7 +13,9 @@ use super::ocr_language::language_of;
 use super::ocr_program::{detect_orientation, run_tesseract};
 #[cfg(test)]
 use super::ocr_program::{exchange, parse_orientation};
-pub(crate) use super::ocr_reading::{parse_tsv, Layout, Reading};
+#[cfg(test)]
+use super::ocr_reading::parse_tsv;
+pub(crate) use super::ocr_reading::{Layout, Reading};
 use super::prepare::{self, Turn};
 
 pub(super) const PROGRAM: &str = "tesseract";
