@@ -175,18 +175,13 @@ pub(crate) async fn read_grey(
         return Ok(reading.turned(turn));
     }
     let first = read_in_its_language(langs, &upright, timeout).await?;
-    // A picture of Japanese print read with Latin models can read "well" (its digits do): the
-    // script is asked of Tesseract too when the words read tell no language or most words of
-    // letters were doubtful.
-    let latin_is_clear = language_of(&first.text).is_some() && first.letters_read_well();
-    if first.reads_well() && (japanese.is_none() || latin_is_clear) {
-        return Ok(first);
-    }
-    if let (Some(japanese), false) = (japanese, first.letters_read_well()) {
-        // Orientation detection's script is a weak sign on a receipt's few lines (the same
-        // picture made a shade darker was told "Katakana" once and "Fraktur" the next time):
-        // read as Japanese as it stands, and kept when it is Japanese and Tesseract is surer
-        // of its words that way.
+    let told = language_of(&first.text);
+    if let (Some(japanese), None, false) = (japanese, told, first.letters_read_well()) {
+        // Japanese print read with Latin models tells no language and comes out as words of
+        // capitals Tesseract doubts. Orientation detection's script is a weak sign on a
+        // receipt's few lines (the same picture made a shade darker was told "Katakana" once
+        // and "Fraktur" the next time): such a picture is read in Japanese as it stands, and
+        // that reading kept when it is mostly Japanese script and Tesseract is surer of it.
         if let Ok(read) = run_tesseract(PROGRAM, japanese, &upright, timeout).await {
             if read.cjk_share() >= JAPANESE_SHARE
                 && read.mean_confidence() > first.mean_confidence()
@@ -194,6 +189,11 @@ pub(crate) async fn read_grey(
                 return Ok(read);
             }
         }
+    }
+    // A picture of Japanese print read with Latin models can read "well" (its digits do): the
+    // script is asked of Tesseract too when the words read tell no language.
+    if first.reads_well() && (japanese.is_none() || told.is_some()) {
+        return Ok(first);
     }
     let Some(found) = detect_orientation(&grey, timeout).await else {
         if first.reads_well() {
