@@ -193,6 +193,8 @@ pub(crate) fn detect(lines: &[String]) -> Option<Suggestion<String>> {
         e.0 += weight;
         e.1 = e.1.max(confidence);
     };
+    // Which dollar a plain `$` means is read off the whole text: once, at the first `$`.
+    let mut dollar: Option<(&'static str, f32)> = None;
     for (index, line) in lines.iter().enumerate() {
         let lower = line.to_lowercase();
         let has_amount = line.chars().any(|c| c.is_ascii_digit());
@@ -244,7 +246,8 @@ pub(crate) fn detect(lines: &[String]) -> Option<Suggestion<String>> {
             }
         }
         if plain_dollars > 0 {
-            let (code, confidence) = resolve_dollar(&all, &lower_all);
+            let (code, confidence) =
+                *dollar.get_or_insert_with(|| resolve_dollar(&all, &lower_all));
             add(code, confidence, index, weight * 0.8 * plain_dollars as f32);
         }
     }

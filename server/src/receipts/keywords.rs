@@ -168,7 +168,7 @@ pub(crate) fn says_included(label: &str) -> bool {
     has_word(label, INCLUDING)
 }
 
-fn has_word(text: &str, words: &[&str]) -> bool {
+pub(crate) fn has_word(text: &str, words: &[&str]) -> bool {
     text.split(|c: char| !c.is_alphanumeric())
         .any(|w| words.contains(&w))
 }

@@ -11,10 +11,6 @@ use image::GrayImage;
 use super::error::ReceiptError;
 use super::ocr_language::language_of;
 use super::ocr_program::{detect_orientation, run_tesseract};
-#[cfg(test)]
-use super::ocr_program::{exchange, parse_orientation};
-#[cfg(test)]
-use super::ocr_reading::parse_tsv;
 pub(crate) use super::ocr_reading::{Layout, Reading};
 use super::prepare::{self, Turn};
 

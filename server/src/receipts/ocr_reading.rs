@@ -61,16 +61,17 @@ impl Reading {
     /// the languages read do not cover (Japanese read with Latin models) comes out as short
     /// words of capitals Tesseract doubts, while its digits still read well.
     pub(crate) fn letters_read_well(&self) -> bool {
-        let lettered: Vec<&Word> = self
+        let (lettered, legible) = self
             .words
             .iter()
             .filter(|w| w.text.chars().filter(|c| c.is_alphabetic()).count() >= 2)
-            .collect();
-        let legible = lettered
-            .iter()
-            .filter(|w| w.confidence >= LEGIBLE_FROM)
-            .count();
-        legible * 2 >= lettered.len()
+            .fold((0usize, 0usize), |(lettered, legible), w| {
+                (
+                    lettered + 1,
+                    legible + usize::from(w.confidence >= LEGIBLE_FROM),
+                )
+            });
+        legible * 2 >= lettered
     }
 
     /// Tesseract's mean confidence in the words it read with a letter or digit (0–100; 0 for

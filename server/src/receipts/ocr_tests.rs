@@ -1,5 +1,7 @@
 //! Tests of `ocr.rs`: languages, TSV and orientation parsing, the program's failures.
 #![allow(clippy::unwrap_used)]
+use super::super::ocr_program::{exchange, parse_orientation};
+use super::super::ocr_reading::parse_tsv;
 use super::*;
 
 #[test]

@@ -2,7 +2,7 @@
 //! thermal paper), the contrast stretched, and turned upright when asked.
 
 use image::imageops::{self, FilterType};
-use image::{GrayImage, Luma};
+use image::{GenericImageView, GrayImage, Luma};
 
 use super::error::ReceiptError;
 use super::image::{alloc_budget, decode_limited, MCP_EDGE};
@@ -158,14 +158,14 @@ fn paper_level(grey: &GrayImage) -> u8 {
         return 0;
     }
     // At least `want` pixels at or below the level: more than `want - 1`.
-    level_past(&histogram(grey), 0..256, want - 1).map_or(255, |l| l as u8)
+    level_past(&histogram(grey.pixels().map(|p| p[0])), 0..256, want - 1).map_or(255, |l| l as u8)
 }
 
-/// How many pixels have each grey level.
-fn histogram(grey: &GrayImage) -> [u64; 256] {
+/// How many of the grey levels given are each level.
+fn histogram(levels: impl Iterator<Item = u8>) -> [u64; 256] {
     let mut histogram = [0u64; 256];
-    for p in grey.pixels() {
-        histogram[usize::from(p[0])] += 1;
+    for level in levels {
+        histogram[usize::from(level)] += 1;
     }
     histogram
 }
@@ -194,9 +194,9 @@ pub(crate) fn stretch_contrast(grey: &GrayImage) -> GrayImage {
     // stayed as faint as it was.
     let (w, h) = grey.dimensions();
     let (mx, my) = (w / STRETCH_MARGIN, h / STRETCH_MARGIN);
-    let inside = imageops::crop_imm(grey, mx, my, w - 2 * mx, h - 2 * my).to_image();
-    let histogram = histogram(&inside);
-    let clip = (inside.pixels().len() as f32 * STRETCH_CLIP) as u64;
+    let inside = imageops::crop_imm(grey, mx, my, w - 2 * mx, h - 2 * my);
+    let histogram = histogram(inside.pixels().map(|(_, _, p)| p[0]));
+    let clip = ((w - 2 * mx) as f32 * (h - 2 * my) as f32 * STRETCH_CLIP) as u64;
     let dark = level_past(&histogram, 0..256, clip).unwrap_or(0);
     let light = level_past(&histogram, (0..256).rev(), clip).unwrap_or(0);
     if light <= dark + 16 {

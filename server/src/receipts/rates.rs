@@ -4,7 +4,7 @@
 use rust_decimal::Decimal;
 
 use super::amount::scan_amounts;
-use super::keywords::{label_hits, says_included, Hit, Role};
+use super::keywords::{has_word, label_hits, says_included, Hit, Role};
 use super::suggest::{Suggestion, SURE};
 
 /// The one tax rate a receipt prints, and whether it says the tax is included in the prices
@@ -65,10 +65,7 @@ fn is_table_header(lower: &str, hits: &[Hit]) -> bool {
 /// "incl." as OCR often reads it on a tax line, its "cl" run together into a "d" ("ind. 21%
 /// BTW"): counted only here, on a line with a tax label and a rate.
 fn has_misread_incl(lower: &str) -> bool {
-    lower
-        .split(|c: char| !c.is_alphanumeric())
-        .any(|w| w == "ind")
-        && lower.contains('%')
+    has_word(lower, &["ind"]) && lower.contains('%')
 }
 
 /// Every rate printed beside a tax label, or in the row below a tax table's header.
