@@ -181,3 +181,32 @@ fn the_tip_is_serialised_with_the_other_suggestions() {
     let v = serde_json::to_value(&r).unwrap();
     assert_eq!(v["tip"]["value"], "2.00");
 }
+
+#[test]
+fn a_total_smaller_than_the_net_printed_is_not_sure() {
+    // A blurred photo lost the total's first digit (44,15 read as 4,15) and the tax's comma.
+    let r = s("Bäckerei\nSUMME 4,15€\nNetto 37,10\nMwSt 19% 706\nEC-Karte 415");
+    assert_eq!(value(&r.total).as_deref(), Some("4.15"));
+    assert!(!sure(&r.total), "{:?}", r.total);
+    assert!(r.total.unwrap().source.contains("larger than this total"));
+    assert!(!sure(&r.net) && !sure(&r.tax));
+    // A total that is larger than every amount read keeps its confidence.
+    let r = s("Bäckerei\nSUMME 44,15€\nMwSt 19% 706\nEC-Karte 44,15");
+    assert!(sure(&r.total), "{:?}", r.total);
+}
+
+#[test]
+fn a_tip_below_a_total_that_leaves_it_out_makes_the_total_unsure() {
+    // The grand total under the tip was lost: the total read is before the tip.
+    let r = s("Noodle Bar\nSubtotal 40.00\nSales Tax 8% 3.20\nTotal 43.20\nTip 8.64");
+    assert_eq!(value(&r.total).as_deref(), Some("43.20"));
+    assert!(!sure(&r.total), "{:?}", r.total);
+    assert!(r.total.unwrap().source.contains("tip printed below"));
+    assert!(sure(&r.net) && sure(&r.tax));
+    // Read whole, the grand total agrees with the tip and is sure.
+    let r = s(
+        "Noodle Bar\nSubtotal 40.00\nSales Tax 8% 3.20\nTotal 43.20\nTip 8.64\nGrand Total 51.84",
+    );
+    assert_eq!(value(&r.total).as_deref(), Some("51.84"));
+    assert!(sure(&r.total));
+}

@@ -52,10 +52,12 @@ pub(crate) fn is_zero_decimal(code: &str) -> bool {
     matches!(code, "JPY" | "KRW" | "HUF" | "ISK" | "VND" | "CLP")
 }
 
-/// The order of numeric dates in the countries that pay in this currency.
+/// The order of numeric dates in the countries that pay in this currency. Canada writes both
+/// day and month first.
 pub(crate) fn date_order(code: Option<&str>) -> DateOrder {
     match code {
-        Some("USD" | "CAD") => DateOrder::Mdy,
+        Some("USD") => DateOrder::Mdy,
+        Some("CAD") => DateOrder::Either,
         Some("SEK" | "JPY" | "CNY" | "KRW" | "HUF") => DateOrder::Ymd,
         _ => DateOrder::Dmy,
     }

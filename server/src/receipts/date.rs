@@ -7,6 +7,7 @@ use std::sync::LazyLock;
 use chrono::{Datelike, Duration, NaiveDate};
 use regex::Regex;
 
+use super::date_words::{has_any_word, month_number, DATE_WORDS, DUE_WORDS, OTHER_DATE_WORDS};
 use super::suggest::Suggestion;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,6 +26,10 @@ struct Found {
     form: Form,
     line: usize,
     text: String,
+    /// The order a numeric date shows by a part over 12 (`25/10/2024` is day first).
+    shows: Option<DateOrder>,
+    /// An ambiguous date's day-first and month-first readings.
+    readings: Option<[(DateOrder, NaiveDate); 2]>,
 }
 
 /// The order of a numeric date whose parts could be read more than one way: `04/05/24`.
@@ -36,6 +41,9 @@ pub(crate) enum DateOrder {
     Mdy,
     /// `24-05-04` is the 4th of May 2024 (Sweden, Japan, China, Korea, Hungary).
     Ymd,
+    /// Either day or month first is usual (Canada): `04/05/24` is read as April 5th, but the
+    /// receipt itself must tell the order for the date to be sure.
+    Either,
 }
 
 fn re(pattern: &str) -> Option<Regex> {
@@ -57,33 +65,6 @@ static DAY_MONTH: LazyLock<Option<Regex>> = LazyLock::new(|| {
 });
 static MONTH_DAY: LazyLock<Option<Regex>> =
     LazyLock::new(|| re(r"(?i)\b(\p{L}{3,12})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})\b"));
-
-/// Month names and abbreviations (lower case, without a trailing dot).
-fn month_number(name: &str) -> Option<u32> {
-    #[rustfmt::skip]
-    const MONTHS: [&[&str]; 12] = [
-        &["jan", "january", "januar", "jänner", "janvier", "janv", "enero", "ene", "gennaio",
-          "gen", "januari", "jän"],
-        &["feb", "february", "februar", "février", "fevrier", "févr", "fevr", "febrero",
-          "febbraio", "februari", "feber"],
-        &["mar", "march", "märz", "maerz", "mrz", "mars", "marzo", "maart", "mrt", "marts"],
-        &["apr", "april", "avril", "avr", "abril", "abr", "aprile"],
-        &["may", "mai", "mayo", "maggio", "mag", "mei", "maj"],
-        &["jun", "june", "juni", "juin", "junio", "giugno", "giu"],
-        &["jul", "july", "juli", "juillet", "juil", "julio", "luglio", "lug"],
-        &["aug", "august", "août", "aout", "agosto", "ago", "augustus", "augusti"],
-        &["sep", "sept", "september", "septembre", "septiembre", "setiembre", "settembre", "set"],
-        &["oct", "october", "oktober", "okt", "octobre", "octubre", "ottobre", "ott"],
-        &["nov", "november", "novembre", "noviembre"],
-        &["dec", "december", "dezember", "dez", "décembre", "decembre", "déc", "diciembre", "dic",
-          "dicembre"],
-    ];
-    let name = name.trim_end_matches('.').to_lowercase();
-    MONTHS
-        .iter()
-        .position(|names| names.contains(&name.as_str()))
-        .and_then(|i| u32::try_from(i + 1).ok())
-}
 
 fn year_of(text: &str, today: NaiveDate) -> Option<i32> {
     let y: i32 = text.trim_start_matches(['\'', '’']).parse().ok()?;
@@ -156,9 +137,13 @@ fn year_first(
 
 /// All dates in one line.
 fn dates_in(line: &str, index: usize, order: DateOrder, today: NaiveDate) -> Vec<Found> {
-    let prefer_mdy = order == DateOrder::Mdy;
+    let prefer_mdy = matches!(order, DateOrder::Mdy | DateOrder::Either);
     let mut out: Vec<(usize, usize, Found)> = Vec::new();
-    let mut push = |m: regex::Match<'_>, date: Option<NaiveDate>, form: Form| {
+    let mut push = |m: regex::Match<'_>,
+                    date: Option<NaiveDate>,
+                    form: Form,
+                    shows: Option<DateOrder>,
+                    readings: Option<[(DateOrder, NaiveDate); 2]>| {
         if let Some(date) = date {
             let (s, e) = (m.start(), m.end());
             if out.iter().all(|(os, oe, _)| e <= *os || s >= *oe) {
@@ -171,6 +156,8 @@ fn dates_in(line: &str, index: usize, order: DateOrder, today: NaiveDate) -> Vec
                         form,
                         line: index,
                         text,
+                        shows,
+                        readings,
                     },
                 ));
             }
@@ -186,7 +173,13 @@ fn dates_in(line: &str, index: usize, order: DateOrder, today: NaiveDate) -> Vec
                 (number(c.get(1)), number(c.get(2)), number(c.get(3)))
             };
             if let (true, Some(y), Some(m), Some(d), Some(all)) = (seps_ok, y, m, d, c.get(0)) {
-                push(all, NaiveDate::from_ymd_opt(y as i32, m, d), Form::Clear);
+                push(
+                    all,
+                    NaiveDate::from_ymd_opt(y as i32, m, d),
+                    Form::Clear,
+                    None,
+                    None,
+                );
             }
         }
     }
@@ -206,16 +199,24 @@ fn dates_in(line: &str, index: usize, order: DateOrder, today: NaiveDate) -> Vec
                 continue;
             }
             if let Some(year_first) = year_first(&c, order, today) {
-                push(all, Some(year_first.0), year_first.1);
+                push(all, Some(year_first.0), year_first.1, None, None);
                 continue;
             }
             let dmy = NaiveDate::from_ymd_opt(y, b, a);
             let mdy = NaiveDate::from_ymd_opt(y, a, b);
+            let dotted = sep.as_str() == ".";
+            let shows = match (dmy, mdy) {
+                _ if dotted => None,
+                (Some(_), None) => Some(DateOrder::Dmy),
+                (None, Some(_)) => Some(DateOrder::Mdy),
+                _ => None,
+            };
+            let mut readings = None;
             let (date, form) = match (dmy, mdy) {
                 (Some(d), None) | (None, Some(d)) => (Some(d), Form::Numeric),
                 (Some(d), Some(m)) if d == m => (Some(d), Form::Numeric),
                 (Some(d), Some(m)) => {
-                    let dotted = sep.as_str() == ".";
+                    readings = (!dotted).then_some([(DateOrder::Dmy, d), (DateOrder::Mdy, m)]);
                     let (first, second) = if prefer_mdy && !dotted {
                         (m, d)
                     } else {
@@ -238,7 +239,7 @@ fn dates_in(line: &str, index: usize, order: DateOrder, today: NaiveDate) -> Vec
                 }
                 (None, None) => (None, Form::Ambiguous),
             };
-            push(all, date, form);
+            push(all, date, form, shows, readings);
         }
     }
     if let Some(regex) = &*DAY_MONTH {
@@ -251,7 +252,13 @@ fn dates_in(line: &str, index: usize, order: DateOrder, today: NaiveDate) -> Vec
             ) else {
                 continue;
             };
-            push(all, NaiveDate::from_ymd_opt(y, m, d), Form::Clear);
+            push(
+                all,
+                NaiveDate::from_ymd_opt(y, m, d),
+                Form::Clear,
+                None,
+                None,
+            );
         }
     }
     if let Some(regex) = &*MONTH_DAY {
@@ -264,110 +271,105 @@ fn dates_in(line: &str, index: usize, order: DateOrder, today: NaiveDate) -> Vec
             ) else {
                 continue;
             };
-            push(all, NaiveDate::from_ymd_opt(y, m, d), Form::Clear);
+            push(
+                all,
+                NaiveDate::from_ymd_opt(y, m, d),
+                Form::Clear,
+                None,
+                None,
+            );
         }
     }
     out.sort_by_key(|(s, _, _)| *s);
     out.into_iter().map(|(_, _, f)| f).collect()
 }
 
-const DATE_WORDS: &[&str] = &[
-    "date",
-    "datum",
-    "fecha",
-    "data",
-    "dated",
-    "issued",
-    "le",
-    "du",
-    "rechnungsdatum",
-    "belegdatum",
-    "invoice date",
-    "date de facture",
-    "fecha de emisión",
-    "date of issue",
-];
-const OTHER_DATE_WORDS: &[&str] = &[
-    "due",
-    "fällig",
-    "faellig",
-    "zahlbar",
-    "échéance",
-    "echeance",
-    "payable",
-    "vencimiento",
-    "valid",
-    "gültig",
-    "expires",
-    "expiry",
-    "exp",
-    "best",
-    "mhd",
-    "delivery",
-    "lieferdatum",
-    "leistungsdatum",
-    "period",
-    "from",
-    "until",
-    "bis",
-    "check-in",
-    "check-out",
-    "arrival",
-    "departure",
-    "anreise",
-    "abreise",
-    "arrivée",
-    "départ",
-    "birth",
-    "geburtsdatum",
-];
+/// Below this a date is shown as unsure (the web form's `SURE_FROM` is 0.6).
+const UNSURE: f32 = 0.55;
 
-fn has_any_word(lower: &str, words: &[&str]) -> bool {
-    words.iter().any(|w| {
-        lower.match_indices(w).any(|(i, _)| {
-            let before = lower[..i].chars().next_back();
-            let after = lower[i + w.len()..].chars().next();
-            !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
-        })
-    })
+/// The order the receipt's numeric dates show by a part over 12, when they agree.
+fn shown_order<'a>(found: impl Iterator<Item = &'a Found>) -> Option<DateOrder> {
+    let mut shows = found.filter_map(|f| f.shows);
+    let first = shows.next()?;
+    shows.all(|o| o == first).then_some(first)
+}
+
+/// Reads an ambiguous date in the order the receipt shows, or as the one reading not after a
+/// due date printed on it; whether that settled it (a date read one way only is settled).
+fn settle(found: &mut Found, shown: Option<DateOrder>, due: Option<NaiveDate>) -> bool {
+    let Some(readings) = found.readings else {
+        return found.form != Form::Ambiguous;
+    };
+    let by_order = shown.and_then(|o| readings.iter().find(|(r, _)| *r == o));
+    let not_after_due: Vec<_> = readings
+        .iter()
+        .filter(|(_, d)| due.is_some_and(|due| *d <= due))
+        .collect();
+    let chosen = match (by_order, not_after_due.as_slice()) {
+        (Some(r), _) => r,
+        (None, [one]) => *one,
+        _ => return false,
+    };
+    found.date = chosen.1;
+    found.form = Form::Numeric;
+    true
 }
 
 /// The expense date: the first date near a date label, avoiding due dates,
-/// stay periods and dates in the future.
+/// stay periods and dates in the future. A date whose day and month could be swapped is read
+/// in the order the receipt itself shows (another date with a part over 12, or a due date it
+/// cannot be after), else in its currency's order; where that order is not settled
+/// ([`DateOrder::Either`]) it stays unsure.
 pub(crate) fn pick_date(
     lines: &[String],
     order: DateOrder,
     today: NaiveDate,
 ) -> Option<Suggestion<NaiveDate>> {
-    let mut best: Option<(f32, Found)> = None;
+    let mut all: Vec<(Found, String)> = Vec::new();
     for (index, line) in lines.iter().enumerate() {
         for found in dates_in(line, index, order, today) {
             let lower = line.to_lowercase();
             // A date alone on its line takes its label from the line above.
-            let label_line = if lower.trim() == found.text.to_lowercase().trim() && index > 0 {
-                format!("{} {}", lines[index - 1].to_lowercase(), lower)
-            } else {
-                lower
+            let above = index.checked_sub(1).and_then(|i| lines.get(i));
+            let label_line = match above {
+                Some(above) if lower.trim() == found.text.to_lowercase().trim() => {
+                    format!("{} {}", above.to_lowercase(), lower)
+                }
+                _ => lower,
             };
-            let mut score: f32 = match found.form {
-                Form::Clear => 0.8,
-                Form::Numeric => 0.75,
-                Form::Ambiguous => 0.55,
-            };
-            if has_any_word(&label_line, OTHER_DATE_WORDS) {
-                score -= 0.4;
-            } else if has_any_word(&label_line, DATE_WORDS) {
-                score += 0.12;
-            }
-            if in_future(found.date, today) {
-                score -= 0.5;
-            }
-            if too_old(found.date, today) {
-                score -= 0.3;
-            }
-            if best.as_ref().is_none_or(|(s, _)| score > *s + 1e-6) {
-                best = Some((score, found));
-            }
+            all.push((found, label_line));
+        }
+    }
+    let shown = shown_order(all.iter().map(|(f, _)| f));
+    let due = all
+        .iter()
+        .filter(|(f, label)| f.form != Form::Ambiguous && has_any_word(label, DUE_WORDS))
+        .map(|(f, _)| f.date)
+        .min();
+    let mut best: Option<(f32, Found)> = None;
+    for (mut found, label_line) in all {
+        let settled = settle(&mut found, shown, due) || order != DateOrder::Either;
+        let mut score: f32 = match found.form {
+            Form::Clear => 0.8,
+            Form::Numeric => 0.75,
+            Form::Ambiguous => 0.55,
+        };
+        if has_any_word(&label_line, OTHER_DATE_WORDS) {
+            score -= 0.4;
+        } else if has_any_word(&label_line, DATE_WORDS) {
+            score += 0.12;
+        }
+        if in_future(found.date, today) {
+            score -= 0.5;
+        }
+        if too_old(found.date, today) {
+            score -= 0.3;
+        }
+        if !settled {
+            score = score.min(UNSURE);
+        }
+        if best.as_ref().is_none_or(|(s, _)| score > *s + 1e-6) {
+            best = Some((score, found));
         }
     }
     let (score, found) = best?;

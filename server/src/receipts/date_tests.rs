@@ -119,3 +119,54 @@ fn two_digit_year_first_dates_by_locale_or_when_nothing_else_fits() {
     assert_eq!(in_order("04.05.24", Ymd).as_deref(), Some("2024-05-04"));
     assert_eq!(in_order("2024-05-04", Dmy).as_deref(), Some("2024-05-04"));
 }
+
+fn pick(lines: &[&str], order: DateOrder) -> Suggestion<NaiveDate> {
+    let lines: Vec<String> = lines.iter().map(|s| s.to_string()).collect();
+    pick_date(&lines, order, today()).unwrap()
+}
+
+#[test]
+fn where_both_orders_are_usual_an_ambiguous_date_stays_unsure() {
+    // Canada writes day and month first: a label does not make 12/10/2024 sure.
+    let s = pick(&["Invoice date: 12/10/2024"], DateOrder::Either);
+    assert_eq!(s.value.to_string(), "2024-12-10");
+    assert!(s.confidence < 0.6, "{}", s.confidence);
+    // Where one order is the country's, the label makes it sure, as before.
+    let s = pick(&["Invoice date: 12/10/2024"], Mdy);
+    assert!(s.confidence >= 0.6, "{}", s.confidence);
+    // A date that can be read one way only is sure in any order.
+    let s = pick(&["Invoice date: 25/10/2024"], DateOrder::Either);
+    assert_eq!(s.value.to_string(), "2024-10-25");
+    assert!(s.confidence >= 0.6, "{}", s.confidence);
+}
+
+#[test]
+fn the_receipt_itself_settles_an_ambiguous_date() {
+    // A due date it cannot be after: 2024-12-10 would be past it.
+    let s = pick(
+        &["Invoice date: 12/10/2024", "Due: 2024-11-11"],
+        DateOrder::Either,
+    );
+    assert_eq!(s.value.to_string(), "2024-10-12");
+    assert!(s.confidence >= 0.6, "{}", s.confidence);
+    // Another date with a part over 12 shows day first, even against the currency's order.
+    let s = pick(&["Date: 03/04/2024", "Delivered 25/03/2024"], Mdy);
+    assert_eq!(s.value.to_string(), "2024-04-03");
+    // Both readings before the due date: the order is not settled.
+    let s = pick(
+        &["Invoice date: 03/04/2024", "Due: 2024-06-30"],
+        DateOrder::Either,
+    );
+    assert!(s.confidence < 0.6, "{}", s.confidence);
+    // Dates that disagree on their order show none.
+    let s = pick(
+        &[
+            "Date: 03/04/2024",
+            "Delivery: 25/03/2024",
+            "Delivery: 03/25/2024",
+        ],
+        DateOrder::Either,
+    );
+    assert_eq!(s.value.to_string(), "2024-03-04");
+    assert!(s.confidence < 0.6, "{}", s.confidence);
+}

@@ -194,7 +194,15 @@ pub(crate) fn resolve(
         } else {
             None
         };
-        let total_why = why.filter(|_| a.one_row);
+        // A single tip printed below the total and left out of it: the total paid (a grand
+        // total OCR lost) is likely larger.
+        let tip_after = match (a.tip, tips.as_slice()) {
+            (None, [one]) => one.lines.iter().min() > a.total.lines.iter().max(),
+            _ => false,
+        };
+        let total_why = why.filter(|_| a.one_row).or(tip_after.then_some(
+            "a tip printed below this total is not in it: the total paid may be larger",
+        ));
         return Money {
             total: Some(ctx.read(a.total, a.total.confidence + 0.2, total_why)),
             net: Some(ctx.read(a.net, a.net.confidence + 0.2, why)),
@@ -207,7 +215,7 @@ pub(crate) fn resolve(
         [one] => Some(one),
         _ => None,
     };
-    let mut money = Money {
+    let money = Money {
         tip: tip.map(|p| ctx.read(p, p.confidence * 0.7, None)),
         ..Money::default()
     };
@@ -224,7 +232,42 @@ pub(crate) fn resolve(
         };
     }
 
-    // 3. No agreement: the most confident reading of each, a tax never above its net.
+    // 3. No agreement: the most confident reading of each, a tax never above its net. A total
+    // smaller than a net or tax read with its decimals is contradicted by it (a digit of the
+    // total was likely lost): it, and what is calculated from it, stays unsure.
+    let contradicted = total.is_some_and(|t| {
+        nets.iter()
+            .chain(&taxes)
+            .any(|o| o.lines.len() == 1 && !o.whole && o.value > t.value)
+    });
+    let mut money = resolve_unconfirmed(&ctx, candidates, total, &nets, &taxes, tip, money);
+    if contradicted {
+        for s in [&mut money.total, &mut money.net, &mut money.tax]
+            .into_iter()
+            .flatten()
+        {
+            s.confidence = s.confidence.min(UNSURE);
+        }
+        if let Some(t) = &mut money.total {
+            t.source
+                .push_str(" (a net or tax larger than this total is printed)");
+        }
+    }
+    money
+}
+
+/// Step 3 of [`resolve`]: no agreement, the most confident reading of each.
+fn resolve_unconfirmed(
+    ctx: &Ctx,
+    candidates: &[Candidate],
+    total: Option<&Choice>,
+    nets: &[Choice],
+    taxes: &[Choice],
+    tip: Option<&Choice>,
+    mut money: Money,
+) -> Money {
+    let (lines, zero_decimal) = (ctx.lines, ctx.zero_decimal);
+    let tip_value = tip.map_or(Decimal::ZERO, |p| p.value);
     let within = |o: &&Choice| total.is_none_or(|t| o.value <= t.value);
     let net = best(
         nets.iter()

@@ -1,0 +1,99 @@
+//! Tests of the supplier pick (`supplier.rs`).
+#![allow(clippy::unwrap_used)]
+
+use super::*;
+
+fn supplier(text: &str) -> Option<String> {
+    let lines: Vec<String> = text.lines().map(str::to_string).collect();
+    pick_supplier(&lines).map(|s| s.value)
+}
+
+#[test]
+fn skips_headings_addresses_and_contacts() {
+    let text =
+        "RECEIPT\n*** Blue Plate Diner ***\n1200 Main Street\nAustin, TX 78701\nTel (512) 555-0147";
+    assert_eq!(supplier(text).as_deref(), Some("Blue Plate Diner"));
+    let text = "Rechnung\n05.03.2024\nCafé Sonnenschein GmbH\nHauptstr. 12\n10115 Berlin";
+    assert_eq!(supplier(text).as_deref(), Some("Café Sonnenschein GmbH"));
+    let text = "www.example.com\nTel: +41 44 123 45 67\nRestaurant Zum Löwen AG";
+    assert_eq!(supplier(text).as_deref(), Some("Restaurant Zum Löwen AG"));
+    let text =
+        "TAX INVOICE\nInvoice No. 1234\nBill to:\nJane Doe\nAcme Ltd\n5 Road\nNorthwind Traders";
+    assert_eq!(supplier(text).as_deref(), Some("Northwind Traders"));
+    let text = "QUICKFUEL #2231\n1800 W Broadway\nLouisville KY 40203";
+    assert_eq!(supplier(text).as_deref(), Some("QUICKFUEL"));
+    let text = "12 rue de Rivoli\n75004 Paris\nHôtel du Marais";
+    assert_eq!(supplier(text).as_deref(), Some("Hôtel du Marais"));
+}
+
+#[test]
+fn confidence_reflects_position_and_legal_form() {
+    let lines = vec!["Sakura Mart".to_string()];
+    let s = pick_supplier(&lines).unwrap();
+    assert!((s.confidence - 0.7).abs() < 1e-6);
+    let lines = vec!["Thames Cabs Ltd".to_string()];
+    assert!(pick_supplier(&lines).unwrap().confidence > 0.85);
+    assert!(pick_supplier(&["".to_string(), "12".to_string(), "--".to_string()]).is_none());
+}
+
+#[test]
+fn a_name_that_looks_misread_is_unsure() {
+    for misread in [
+        "ll a",
+        "Tankstelle H",
+        "Kaffee Z; Bar",
+        "Ca5a Nova",
+        "oort",
+        "Hotel zentrum Nord",
+    ] {
+        let s = pick_supplier(&[misread.to_string()]).unwrap();
+        assert!(s.confidence < 0.6, "{misread}: {}", s.confidence);
+    }
+    for name in [
+        "Papeterie Meier & Co.",
+        "Smørrebrød hos Jensen",
+        "Joe's Diner",
+        "Müller GmbH",
+        "S. Rossi S.p.A.",
+    ] {
+        let s = pick_supplier(&[name.to_string()]).unwrap();
+        assert!(s.confidence >= 0.6, "{name}: {}", s.confidence);
+    }
+}
+
+#[test]
+fn a_name_with_a_word_ocr_was_unsure_of_is_unsure() {
+    let read = |words: &[(&str, f32)]| -> Vec<(String, f32)> {
+        words.iter().map(|(w, c)| (w.to_string(), *c)).collect()
+    };
+    let name = || pick_supplier(&["Warbor Crab Shack".to_string()]);
+    let mut s = name();
+    doubt(
+        &mut s,
+        &read(&[("Warbor", 84.0), ("Crab", 95.0), ("Shack", 96.0)]),
+    );
+    assert!(s.unwrap().confidence < 0.6);
+    // Every word read with confidence, or seen again elsewhere with confidence: still sure.
+    let mut s = name();
+    doubt(
+        &mut s,
+        &read(&[("Warbor", 95.0), ("Crab", 95.0), ("Shack,", 96.0)]),
+    );
+    assert!(s.unwrap().confidence >= 0.6);
+    let mut s = name();
+    let words = [
+        ("Warbor", 60.0),
+        ("Crab", 95.0),
+        ("Shack", 96.0),
+        ("WARBOR", 97.0),
+    ];
+    doubt(&mut s, &read(&words));
+    assert!(s.unwrap().confidence >= 0.6);
+    // Words OCR did not report (no reading of them at all): nothing known, nothing changed.
+    let mut s = name();
+    doubt(&mut s, &[]);
+    assert!((s.unwrap().confidence - 0.7).abs() < 1e-6);
+    let mut none = None;
+    doubt(&mut none, &read(&[("Warbor", 10.0)]));
+    assert!(none.is_none());
+}
