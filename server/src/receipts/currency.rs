@@ -136,8 +136,11 @@ fn is_code_at(line: &str, at: usize, len: usize) -> bool {
 }
 
 /// Which dollar a plain `$` means, from hints in the whole text. A dollar's own code printed
-/// elsewhere on the receipt ("Total AUD $22.85") says it best.
+/// elsewhere on the receipt ("Total AUD $22.85") says it best; then an address (a state with its
+/// postcode, a Canadian postcode) or a word that names a country or its taxes. Hints that name
+/// different countries ("Vic's Diner, Austin, TX 78701") leave the strongest unsure.
 fn resolve_dollar(all: &str, lower: &str) -> (&'static str, f32) {
+    let matches = |re: &LazyLock<Option<Regex>>| re.as_ref().is_some_and(|r| r.is_match(all));
     let coded: Vec<&'static str> = DOLLAR_CODES
         .iter()
         .copied()
@@ -146,43 +149,52 @@ fn resolve_dollar(all: &str, lower: &str) -> (&'static str, f32) {
                 .any(|(at, _)| is_code_at(all, at, code.len()))
         })
         .collect();
+    let mut hints: Vec<(&'static str, f32)> = Vec::new();
     if let [code] = coded[..] {
-        return (code, 0.85);
+        hints.push((code, 0.85));
     }
-    if AU_STATE_POSTCODE.as_ref().is_some_and(|r| r.is_match(all)) {
-        return ("AUD", 0.7);
+    if matches(&AU_STATE_POSTCODE) {
+        hints.push(("AUD", 0.7));
     }
-    let ca_post = CA_POSTCODE.as_ref().is_some_and(|r| r.is_match(all));
-    if ca_post
-        || has_word(
-            lower,
-            &[
-                "hst", "pst", "qst", "tps", "tvq", "canada", "ontario", "québec", "quebec",
-            ],
-        )
-    {
-        return ("CAD", 0.75);
+    if matches(&CA_POSTCODE) || has_word(lower, CANADIAN_WORDS) {
+        hints.push(("CAD", 0.75));
+    }
+    if matches(&US_STATE_ZIP) {
+        hints.push(("USD", 0.7));
     }
     if has_word(lower, &["abn", "australia", "nsw", "vic", "qld"]) {
-        return ("AUD", 0.75);
+        hints.push(("AUD", 0.75));
     }
     if lower.contains("new zealand") {
-        return ("NZD", 0.75);
+        hints.push(("NZD", 0.75));
     }
     if has_word(lower, &["singapore", "uen"]) {
-        return ("SGD", 0.75);
+        hints.push(("SGD", 0.75));
     }
     if lower.contains("hong kong") {
-        return ("HKD", 0.75);
+        hints.push(("HKD", 0.75));
     }
     if has_word(lower, &["méxico", "mexico", "rfc"]) {
-        return ("MXN", 0.7);
+        hints.push(("MXN", 0.7));
     }
-    if has_word(lower, &["gst"]) {
-        return ("CAD", 0.55);
+    let Some(&(code, confidence)) = hints.iter().max_by(|a, b| a.1.total_cmp(&b.1)) else {
+        return if has_word(lower, &["gst"]) {
+            ("CAD", 0.55)
+        } else {
+            ("USD", 0.6)
+        };
+    };
+    if hints.iter().any(|(other, _)| *other != code) {
+        (code, confidence.min(0.5))
+    } else {
+        (code, confidence)
     }
-    ("USD", 0.6)
 }
+
+/// Words of Canadian receipts: the country, provinces and the names of its sales taxes.
+const CANADIAN_WORDS: &[&str] = &[
+    "hst", "pst", "qst", "tps", "tvq", "canada", "ontario", "québec", "quebec",
+];
 
 /// Detects the currency of the receipt.
 pub(crate) fn detect(lines: &[String]) -> Option<Suggestion<String>> {
@@ -296,105 +308,5 @@ pub(crate) fn detect(lines: &[String]) -> Option<Suggestion<String>> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
-mod tests {
-    use super::*;
-
-    fn code(text: &str) -> Option<String> {
-        let lines: Vec<String> = text.lines().map(str::to_string).collect();
-        detect(&lines).map(|s| s.value)
-    }
-
-    #[test]
-    fn symbols_codes_and_hints() {
-        assert_eq!(code("Total 23,80 €").as_deref(), Some("EUR"));
-        assert_eq!(code("Summe EUR 23,80").as_deref(), Some("EUR"));
-        assert_eq!(code("Total £21.60").as_deref(), Some("GBP"));
-        assert_eq!(code("Total $50.05").as_deref(), Some("USD"));
-        assert_eq!(
-            code("HST 13% $195.00\nTotal $1,695.00").as_deref(),
-            Some("CAD")
-        );
-        assert_eq!(
-            code("Toronto ON M5V 2T6\nTotal $134.40").as_deref(),
-            Some("CAD")
-        );
-        assert_eq!(code("Total A$45.00").as_deref(), Some("AUD"));
-        assert_eq!(code("Total $45.00 CAD").as_deref(), Some("CAD"));
-        assert_eq!(code("Total CHF 86.50").as_deref(), Some("CHF"));
-        assert_eq!(code("Total Fr. 86.50").as_deref(), Some("CHF"));
-        assert_eq!(code("Total ¥1,980").as_deref(), Some("JPY"));
-        assert_eq!(code("合計 1,980円").as_deref(), Some("JPY"));
-        assert_eq!(code("Total ₹1,250.00").as_deref(), Some("INR"));
-        assert_eq!(code("Summa 120,00 kr\nMoms 24,00").as_deref(), Some("SEK"));
-        assert_eq!(code("Totalt 120,00 kr\nMVA 25%").as_deref(), Some("NOK"));
-        // Krone of a receipt whose words are Danish, with no company number or country named.
-        assert_eq!(
-            code("Boghandel\nI alt 120,00 kr\nHeraf moms 24,00\nTak for besøget").as_deref(),
-            Some("DKK")
-        );
-        assert_eq!(
-            code("Bokhandel\nSumma 120,00 kr\nMoms 24,00\nTack för besöket").as_deref(),
-            Some("SEK")
-        );
-        assert_eq!(code("MwSt 19% 3,80\nSumme 23,80").as_deref(), Some("EUR"));
-        assert_eq!(code("Coffee 3.50"), None);
-        assert_eq!(
-            code("Austin, TX 78701\nTotal 35.18").as_deref(),
-            Some("USD")
-        );
-        assert_eq!(
-            code("London WC2A 1LS\nVAT 3.00\nTotal 18.00").as_deref(),
-            Some("GBP")
-        );
-        assert_eq!(code("Euro-Pallet"), None);
-    }
-
-    #[test]
-    fn a_french_vat_number_is_no_franc_and_swiss_signs_tell_francs_from_euros() {
-        // "FR" followed by digits is a French VAT number; the euro sign decides.
-        assert_eq!(
-            code("N° TVA FR 80363492\nTotal 8,60 €").as_deref(),
-            Some("EUR")
-        );
-        assert_eq!(code("Total 86.50 Fr.").as_deref(), Some("CHF"));
-        // No currency printed: the Swiss company number, a Swiss rate or the apostrophe decide.
-        assert_eq!(
-            code("MWST-Nr. CHE-252.878.46\nGesamttotal 177.00").as_deref(),
-            Some("CHF")
-        );
-        assert_eq!(
-            code("Gesamttotal 177.00\ninkl. 8.1% MWST").as_deref(),
-            Some("CHF")
-        );
-        assert_eq!(
-            code("Netto 4'252.70\nGesamt 4'597.17").as_deref(),
-            Some("CHF")
-        );
-        assert_eq!(code("Summe 23,80\nMwSt 19% 3,80").as_deref(), Some("EUR"));
-        // A rate that only looks Swiss outside a tax line is no sign.
-        assert_eq!(code("Rabatt 2.5%\nMwSt 19% 3,80").as_deref(), Some("EUR"));
-    }
-
-    #[test]
-    fn a_plain_dollar_is_the_dollar_whose_code_or_country_is_printed() {
-        // GST alone would say Canada; the code printed on the total line says which dollar.
-        let text = "GST incl\nItem $ 10.70\nTotal AUD $22.85\nEFTPOS $22.85";
-        assert_eq!(code(text).as_deref(), Some("AUD"));
-        // An Australian state with its four-digit postcode.
-        let text = "2 Mews Rd\nFremantle WA 6160\nGST 2.08\nTotal $22.85";
-        assert_eq!(code(text).as_deref(), Some("AUD"));
-        // A Washington address has a five-digit ZIP code.
-        let text = "Seattle, WA 98101\nTotal $22.85";
-        assert_eq!(code(text).as_deref(), Some("USD"));
-        // Two dollars' codes: the plain ones are told from the other hints.
-        let text = "1 USD = 1.37 CAD\nHST $1.30\nTotal $11.30";
-        assert_eq!(code(text).as_deref(), Some("CAD"));
-    }
-
-    #[test]
-    fn code_beats_a_stray_symbol() {
-        let text = "Rate: 1 USD = 0.92 EUR\nTotal USD 12.00\nPaid USD 12.00";
-        assert_eq!(code(text).as_deref(), Some("USD"));
-    }
-}
+#[path = "currency_tests.rs"]
+mod tests;
