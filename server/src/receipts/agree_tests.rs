@@ -210,3 +210,30 @@ fn a_tip_below_a_total_that_leaves_it_out_makes_the_total_unsure() {
     assert_eq!(value(&r.total).as_deref(), Some("51.84"));
     assert!(sure(&r.total));
 }
+
+#[test]
+fn amounts_whose_decimal_point_was_lost_count_where_they_add_up() {
+    // A blurred photo: the tax and the tip lost their decimal points.
+    let r = s("Bistro\nSubtotal 27.20\nHST 13% 354\nTip 461\nTOTAL $35.35");
+    assert_eq!(value(&r.tax).as_deref(), Some("3.54"));
+    assert_eq!(value(&r.tip).as_deref(), Some("4.61"));
+    assert_eq!(value(&r.net).as_deref(), Some("27.20"));
+    assert!(sure(&r.total) && sure(&r.net));
+    // Read without decimals, they are never sure themselves.
+    assert!(!sure(&r.tax) && !sure(&r.tip));
+    assert!(r.tax.unwrap().source.contains("decimal point"));
+    // Nothing calculated from an amount read without decimals is sure either.
+    let r = s("Kiosk\nTotal 12.00\nMwSt 192");
+    assert!(!sure(&r.net), "{:?}", r.net);
+}
+
+#[test]
+fn an_id_after_a_tax_label_is_no_amount_whose_decimal_point_was_lost() {
+    let r = s(concat!(
+        "Bar\nP.IVA IT 20390737\nTOTALE €30,20\nIVA Imponibile IVA Totale\n",
+        "A 22% 14,75 3,25 18,00\nB 10% 11,09 1,11 12,20"
+    ));
+    assert_eq!(value(&r.net).as_deref(), Some("25.84"));
+    assert_eq!(value(&r.tax).as_deref(), Some("4.36"));
+    assert_eq!(value(&r.total).as_deref(), Some("30.20"));
+}

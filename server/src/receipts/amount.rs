@@ -24,6 +24,17 @@ pub(crate) struct Amount {
 }
 
 impl Amount {
+    /// A bare whole number of three to six digits (no currency sign, no rate, no minus) read
+    /// as cents whose decimal separator OCR lost: `354` as 3.54. Longer numbers are IDs (a VAT
+    /// number after "P.IVA"). Only for currencies with cents, and only ever offered as read
+    /// without decimals.
+    pub fn as_lost_cents(&self) -> Option<Decimal> {
+        let bare = self.decimals == 0 && !self.currency && !self.percent;
+        let digits = Decimal::ONE_HUNDRED..Decimal::from(1_000_000);
+        (bare && !self.glued && !self.negative && digits.contains(&self.value))
+            .then(|| self.value / Decimal::ONE_HUNDRED)
+    }
+
     /// Whether the number reads as an amount of money. Whole numbers count
     /// only next to a currency sign or in a currency without minor units.
     pub fn is_money(&self, zero_decimal_currency: bool) -> bool {

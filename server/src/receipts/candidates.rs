@@ -1,7 +1,7 @@
 //! The labelled amounts of a receipt's text: amounts next to a label (total, net, tax, tip,
 //! payment), the rows of a table under column headers, and a tax whose label OCR garbled.
 
-use super::amount::scan_amounts;
+use super::amount::{scan_amounts, Amount};
 use super::keywords::{group_role, label_hits, Hit, Role};
 use super::suggest::Candidate;
 
@@ -94,6 +94,7 @@ fn table_rows(
                     confidence: 0.7,
                     line: row,
                     whole: amount.decimals == 0,
+                    lost_cents: false,
                 });
             }
         }
@@ -124,6 +125,7 @@ fn unlabelled_tax(lower: &str, line: usize, zero_decimal: bool) -> Option<Candid
         confidence: UNLABELLED_TAX,
         line,
         whole: amount.decimals == 0,
+        lost_cents: false,
     })
 }
 
@@ -132,6 +134,8 @@ pub(crate) fn collect_candidates(lines: &[String], zero_decimal: bool) -> Vec<Ca
     let lowers: Vec<String> = lines.iter().map(|l| l.to_lowercase()).collect();
     let mut out = Vec::new();
     let mut unlabelled = Vec::new();
+    // Amounts whose decimal point was lost: no sign that a tax was read under a label.
+    let mut lost = Vec::new();
     for (index, lower) in lowers.iter().enumerate() {
         let hits = label_hits(lower);
         if hits.is_empty() {
@@ -181,10 +185,17 @@ pub(crate) fn collect_candidates(lines: &[String], zero_decimal: bool) -> Vec<Ca
             {
                 continue;
             }
+            let after = |a: &&Amount| a.start >= last.end && a.end <= span_end;
             let money = amounts
                 .iter()
                 .rev()
-                .find(|a| a.start >= last.end && a.end <= span_end && a.is_money(zero_decimal));
+                .find(|a| after(a) && a.is_money(zero_decimal));
+            // The last number after the label, a whole one where cents are written: its
+            // decimal point was likely lost (the resolver counts it only where it adds up).
+            let lost_cents = (!zero_decimal)
+                .then(|| amounts.iter().rev().find(|a| after(a) && !a.percent))
+                .flatten()
+                .and_then(Amount::as_lost_cents);
             if let Some(a) = money {
                 out.push(Candidate {
                     role,
@@ -192,6 +203,16 @@ pub(crate) fn collect_candidates(lines: &[String], zero_decimal: bool) -> Vec<Ca
                     confidence,
                     line: index,
                     whole: a.decimals == 0,
+                    lost_cents: false,
+                });
+            } else if let Some(value) = lost_cents {
+                lost.push(Candidate {
+                    role,
+                    value,
+                    confidence: confidence * 0.9,
+                    line: index,
+                    whole: true,
+                    lost_cents: true,
                 });
             } else if g + 1 == groups.len()
                 && !amounts.iter().any(|a| a.start >= last.end && !a.percent)
@@ -216,6 +237,7 @@ pub(crate) fn collect_candidates(lines: &[String], zero_decimal: bool) -> Vec<Ca
                             confidence: confidence * 0.9,
                             line: j,
                             whole: a.decimals == 0,
+                            lost_cents: false,
                         });
                     }
                 }
@@ -227,5 +249,6 @@ pub(crate) fn collect_candidates(lines: &[String], zero_decimal: bool) -> Vec<Ca
     if !out.iter().any(|c| c.role == Role::Tax) {
         out.extend(unlabelled);
     }
+    out.extend(lost);
     out
 }

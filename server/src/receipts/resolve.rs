@@ -115,23 +115,12 @@ pub(super) fn calculated(value: Decimal, confidence: f32, source: String) -> Sug
 }
 
 /// Distinct values of one role (best confidence per value), plus their sum
-/// when there are several (e.g. GST + PST, or two VAT rates) and `sum` is asked.
+/// when there are several (e.g. GST + PST, or two VAT rates) and `sum` is asked. Amounts read
+/// as cents whose decimal point was lost are offered alone, never in the sum.
 fn options(candidates: &[Candidate], role: Role, sum: bool) -> Vec<Choice> {
-    let mut out: Vec<Choice> = Vec::new();
-    for c in candidates.iter().filter(|c| c.role == role) {
-        match out.iter_mut().find(|o| o.value == c.value) {
-            Some(o) => {
-                o.confidence = o.confidence.max(c.confidence);
-                o.whole &= c.whole;
-            }
-            None => out.push(Choice {
-                value: c.value,
-                confidence: c.confidence,
-                lines: vec![c.line],
-                whole: c.whole,
-            }),
-        }
-    }
+    let of_role = candidates.iter().filter(|c| c.role == role);
+    let (lost, read): (Vec<&Candidate>, Vec<&Candidate>) = of_role.partition(|c| c.lost_cents);
+    let mut out = distinct(&read);
     if sum && out.len() > 1 && out.len() <= 4 {
         let total = out
             .iter()
@@ -145,6 +134,31 @@ fn options(candidates: &[Candidate], role: Role, sum: bool) -> Vec<Choice> {
             lines,
             whole,
         });
+    }
+    let lost: Vec<Choice> = distinct(&lost)
+        .into_iter()
+        .filter(|l| out.iter().all(|o| o.value != l.value))
+        .collect();
+    out.extend(lost);
+    out
+}
+
+/// Distinct values among candidates, each with its best confidence.
+fn distinct(candidates: &[&Candidate]) -> Vec<Choice> {
+    let mut out: Vec<Choice> = Vec::new();
+    for c in candidates {
+        match out.iter_mut().find(|o| o.value == c.value) {
+            Some(o) => {
+                o.confidence = o.confidence.max(c.confidence);
+                o.whole &= c.whole;
+            }
+            None => out.push(Choice {
+                value: c.value,
+                confidence: c.confidence,
+                lines: vec![c.line],
+                whole: c.whole,
+            }),
+        }
     }
     out
 }
@@ -286,6 +300,15 @@ fn resolve_unconfirmed(
         };
         x.value <= base
     }));
+    // A value calculated from one read without its decimals is no surer than that one.
+    let unsure_if = |lost: bool, confidence: f32| {
+        if lost {
+            confidence.min(UNSURE)
+        } else {
+            confidence
+        }
+    };
+    let lost = |o: &Choice| o.whole && !zero_decimal;
     match (total, net, tax) {
         (Some(t), Some(n), Some(x)) => {
             let why = Some("net + tax does not add up to the total read");
@@ -301,11 +324,7 @@ fn resolve_unconfirmed(
             let confidence = t.confidence.min(x.confidence) * 0.75;
             money.net = Some(calculated(
                 value,
-                if why.is_some() {
-                    confidence.min(UNSURE)
-                } else {
-                    confidence
-                },
+                unsure_if(why.is_some() || lost(t) || lost(x), confidence),
                 format!(
                     "calculated: total {} − tax {}{}",
                     t.value,
@@ -323,7 +342,7 @@ fn resolve_unconfirmed(
             money.net = Some(ctx.read(n, n.confidence, why));
             money.tax = Some(calculated(
                 value,
-                t.confidence.min(n.confidence) * 0.6,
+                unsure_if(lost(t) || lost(n), t.confidence.min(n.confidence) * 0.6),
                 format!(
                     "calculated: total {} − net {}{}",
                     t.value,
@@ -345,7 +364,7 @@ fn resolve_unconfirmed(
             money.tax = Some(ctx.read(x, x.confidence, why));
             money.total = Some(calculated(
                 n.value.saturating_add(x.value).saturating_add(tip_value),
-                n.confidence.min(x.confidence) * 0.7,
+                unsure_if(lost(n) || lost(x), n.confidence.min(x.confidence) * 0.7),
                 format!(
                     "calculated: net {} + tax {}{}",
                     n.value,

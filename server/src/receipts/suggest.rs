@@ -181,4 +181,7 @@ pub(crate) struct Candidate {
     pub line: usize,
     /// Read without decimals (in a currency with minor units the decimal point may be lost).
     pub whole: bool,
+    /// A bare whole number read as cents whose decimal point was lost (`354` as 3.54): never
+    /// part of a sum of several amounts of its role, only itself.
+    pub lost_cents: bool,
 }
