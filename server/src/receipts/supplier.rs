@@ -121,11 +121,17 @@ fn rejected(line: &str) -> Option<&'static str> {
     None
 }
 
+/// The name as a person would type it: frame characters trimmed, spaces single, and OCR's
+/// typographic apostrophes (`Po’ Boys`) as the keyboard's.
 fn clean(line: &str) -> String {
     let trimmed = line.trim_matches(|c: char| {
         c.is_whitespace() || matches!(c, '*' | '-' | '=' | '#' | ':' | '_' | '~' | '|' | '>' | '<')
     });
-    trimmed.split_whitespace().collect::<Vec<_>>().join(" ")
+    trimmed
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .replace(['’', '‘', 'ʼ'], "'")
 }
 
 /// Confidence of a name that shows a sign of being misread: shown, but as unsure.

@@ -97,3 +97,9 @@ fn a_name_with_a_word_ocr_was_unsure_of_is_unsure() {
     doubt(&mut none, &read(&[("Warbor", 10.0)]));
     assert!(none.is_none());
 }
+
+#[test]
+fn typographic_apostrophes_are_typed_as_the_keyboards() {
+    let text = "Bayou Po’ Boys\n630 Decatur St\nNew Orleans, LA 70130";
+    assert_eq!(supplier(text).as_deref(), Some("Bayou Po' Boys"));
+}
