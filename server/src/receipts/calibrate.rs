@@ -18,13 +18,13 @@
 //! fields in that band by [`PRIOR_WEIGHT`] receipts' worth (a field seen a few times in a band
 //! says little on its own): `(right + PRIOR_WEIGHT × pooled) / (made + PRIOR_WEIGHT)`.
 //!
-//! As measured (33 calibration receipts, December 2026, measured again after the pictures OCR
-//! reads changed in stop 36), the sure bands read about as well as they claim (0.6–0.75: 33 of
-//! 34 right; 0.75–0.9: 41 of 42; 0.9 and above: 108 of 110), so the caps bite only where a
-//! field did worse than its band: a total stated at 0.9 or more (18 of 20 right: at most
-//! 0.91), a currency between 0.75 and 0.9 (4 of 5: at most 0.89) and the unsure suggestions of
-//! supplier, net, tax and total (stated below 0.6, right about half the time or less). Claims
-//! are not raised: from 33 receipts that would fit the part rather than uploads.
+//! As measured (33 calibration receipts, December 2026, measured again after amounts whose
+//! decimal point was lost were read in stop 37), the sure bands read about as well as they
+//! claim (0.6–0.75: 33 of 34 right; 0.75–0.9: 43 of 44; 0.9 and above: 109 of 110), so the caps
+//! bite only where a field did worse than its band: a total stated at 0.9 or more (19 of 20
+//! right: at most 0.96), a currency between 0.75 and 0.9 (4 of 5: at most 0.89) and the unsure
+//! suggestions of supplier, net, tax and total (stated below 0.6, right about half the time or
+//! less). Claims are not raised: from 33 receipts that would fit the part rather than uploads.
 
 use super::suggest::{Suggestion, Suggestions};
 
@@ -40,12 +40,12 @@ const PRIOR_WEIGHT: f32 = 4.0;
 #[rustfmt::skip]
 const MEASURED: [[(u32, u32); 4]; 7] = [
     [(0, 3), (19, 20), (0, 0), (10, 10)],  // supplier
-    [(1, 1), (3, 3), (19, 19), (7, 7)],    // expense_date
-    [(0, 2), (6, 6), (1, 1), (19, 19)],    // net
-    [(1, 2), (0, 0), (10, 10), (17, 17)],  // tax
-    [(2, 4), (1, 1), (7, 7), (18, 20)],    // total
+    [(1, 1), (3, 3), (20, 20), (7, 7)],    // expense_date
+    [(0, 3), (6, 6), (2, 2), (19, 19)],    // net
+    [(1, 4), (0, 0), (10, 10), (17, 17)],  // tax
+    [(2, 4), (1, 1), (7, 7), (19, 20)],    // total
     [(5, 5), (4, 4), (4, 5), (18, 18)],    // currency
-    [(6, 6), (0, 0), (0, 0), (19, 19)],    // tax_rate
+    [(5, 5), (0, 0), (0, 0), (19, 19)],    // tax_rate
 ];
 
 /// The fields of [`MEASURED`], by row.
@@ -131,9 +131,9 @@ mod tests {
         // Sure bands that read as well as they claim keep their claims.
         assert_eq!(capped(0.7, Field::Net), 0.7);
         assert_eq!(capped(0.9, Field::Date), 0.9);
-        // A total stated at 0.97 was right 18 times in 20.
+        // A total stated at 0.97 was right 19 times in 20.
         let total = capped(0.97, Field::Total);
-        assert!((0.90..0.93).contains(&total), "{total}");
+        assert!((0.94..0.965).contains(&total), "{total}");
         // Unsure stays unsure, and lower where it was mostly wrong.
         assert!(capped(0.55, Field::Net) < 0.5);
         assert!(capped(0.55, Field::Rate) <= 0.55);
