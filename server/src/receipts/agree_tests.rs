@@ -237,3 +237,23 @@ fn an_id_after_a_tax_label_is_no_amount_whose_decimal_point_was_lost() {
     assert_eq!(value(&r.tax).as_deref(), Some("4.36"));
     assert_eq!(value(&r.total).as_deref(), Some("30.20"));
 }
+
+#[test]
+fn a_total_that_includes_a_rate_gives_net_and_tax() {
+    let r = s("Kiosk\nDate: 17/08/2023\nTotal AUD $80.95\nTotal includes GST 10%\nEFTPOS 80.95");
+    assert_eq!(value(&r.total).as_deref(), Some("80.95"));
+    assert_eq!(value(&r.tax).as_deref(), Some("7.36"));
+    assert_eq!(value(&r.net).as_deref(), Some("73.59"));
+}
+
+#[test]
+fn a_tax_table_whose_gross_column_has_no_label_is_read_from_the_left() {
+    let r = s(concat!(
+        "サン ドイ ッ チ 290 A\n2x お に ぎり 420 B\n合計 \\1,670\n",
+        "消費 税 税 抜 金額 消費 税 税込\nA 10% 400 40 440\nB 8% 1,139 91 1,239\n",
+        "お 預り 1, 681\nお 釣り 11"
+    ));
+    assert_eq!(value(&r.net).as_deref(), Some("1539"));
+    assert_eq!(value(&r.tax).as_deref(), Some("131"));
+    assert_eq!(value(&r.total).as_deref(), Some("1670"));
+}

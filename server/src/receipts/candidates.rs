@@ -73,16 +73,22 @@ fn table_rows(
         if values.is_empty() {
             break;
         }
-        let pairs: Vec<_> = if values.len() == columns.len() {
-            columns.iter().zip(values.iter()).collect()
-        } else {
-            let cols: Vec<_> = columns.iter().filter(|(_, rate)| !rate).collect();
-            let vals: Vec<_> = values.iter().filter(|a| !a.percent).collect();
-            if cols.len() != vals.len() {
-                break;
-            }
-            cols.into_iter().zip(vals).collect()
-        };
+        // The tax word over a column of rates, and a last column the header leaves unnamed
+        // ("消費税 税抜金額 消費税 税込" over "A 10% 400 40 440", where "税込" is no label):
+        // read from the left.
+        let rate_first = values.first().is_some_and(|a| a.percent)
+            && columns.first().is_some_and(|(role, _)| *role == Role::Tax);
+        let pairs: Vec<_> =
+            if values.len() == columns.len() || (rate_first && values.len() == columns.len() + 1) {
+                columns.iter().zip(values.iter()).collect()
+            } else {
+                let cols: Vec<_> = columns.iter().filter(|(_, rate)| !rate).collect();
+                let vals: Vec<_> = values.iter().filter(|a| !a.percent).collect();
+                if cols.len() != vals.len() {
+                    break;
+                }
+                cols.into_iter().zip(vals).collect()
+            };
         for ((role, rate), amount) in pairs {
             if !rate
                 && matches!(role, Role::Net | Role::Tax | Role::Total)

@@ -149,6 +149,7 @@ const INCLUDING: &[&str] = &[
     "brutto",
     "gross",
     "included",
+    "includes",
     "inclus",
     "incluido",
     "incluse",
