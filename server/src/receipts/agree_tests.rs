@@ -257,3 +257,22 @@ fn a_tax_table_whose_gross_column_has_no_label_is_read_from_the_left() {
     assert_eq!(value(&r.tax).as_deref(), Some("131"));
     assert_eq!(value(&r.total).as_deref(), Some("1670"));
 }
+
+#[test]
+fn the_rate_of_a_table_row_that_lost_its_percent_sign_is_suggested() {
+    let r = s(
+        "Tabac\nNet à payer 70,70 €\nTVA Total HT TVA Tre\nA 20 58,92 11,78 70,70\nEspèces 80,70",
+    );
+    assert_eq!(value(&r.net).as_deref(), Some("58.92"));
+    assert_eq!(value(&r.tax).as_deref(), Some("11.78"));
+    assert_eq!(
+        r.tax_rate.as_ref().map(|s| s.value.to_string()).as_deref(),
+        Some("20")
+    );
+    // A line of an item with a quantity is no such row.
+    let r = s("Tabac\n3 Cafés 1,90 5,70\nTotal 5,70\nTVA 20% 0,95");
+    assert_eq!(
+        r.tax_rate.as_ref().map(|s| s.value.to_string()).as_deref(),
+        Some("20")
+    );
+}

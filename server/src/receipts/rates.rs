@@ -91,7 +91,15 @@ pub(crate) fn printed_rates(lines: &[String]) -> Vec<RateLine> {
                 .skip(i + 1)
                 .take(4)
                 .take_while(|(_, n)| label_hits(n).is_empty())
-                .map(|(at, n)| (at, rates_in(n)))
+                .map(|(at, n)| {
+                    let rates = rates_in(n);
+                    // A row whose rate lost its `%`, where the row's amounts show that rate.
+                    if rates.is_empty() {
+                        (at, super::vat_table::bare_rate(n).into_iter().collect())
+                    } else {
+                        (at, rates)
+                    }
+                })
                 .collect();
         }
         for (at, rates) in rows {

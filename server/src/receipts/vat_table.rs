@@ -31,7 +31,7 @@ pub(crate) struct VatTable {
 fn row(line: &str, zero_decimal: bool) -> Option<(Decimal, Decimal, Decimal)> {
     let amounts = scan_amounts(line);
     let Some(rate_at) = amounts.iter().position(|a| a.percent) else {
-        return row_with_bare_rate(&amounts, zero_decimal);
+        return row_with_bare_rate(&amounts, zero_decimal).map(|(_, row)| row);
     };
     let rate = amounts.get(rate_at)?.value;
     let (net, tax, gross) = last_three_adding_up(amounts.get(rate_at + 1..)?, zero_decimal)?;
@@ -56,7 +56,7 @@ fn rate_fits(rate: Decimal, net: Decimal, tax: Decimal, zero_decimal: bool) -> b
 fn row_with_bare_rate(
     amounts: &[Amount],
     zero_decimal: bool,
-) -> Option<(Decimal, Decimal, Decimal)> {
+) -> Option<(Decimal, (Decimal, Decimal, Decimal))> {
     let (net, tax, gross) = last_three_adding_up(amounts, zero_decimal)?;
     let money_at = amounts
         .iter()
@@ -72,7 +72,13 @@ fn row_with_bare_rate(
         .find(|a| !a.glued && !a.negative)?
         .value;
     (rate > Decimal::ZERO && rate <= Decimal::from(50) && rate_fits(rate, net, tax, zero_decimal))
-        .then_some((net, tax, gross))
+        .then_some((rate, (net, tax, gross)))
+}
+
+/// The rate of a tax table's row that lost its `%` ([`row_with_bare_rate`]), in a currency
+/// with cents.
+pub(crate) fn bare_rate(line: &str) -> Option<Decimal> {
+    row_with_bare_rate(&scan_amounts(line), false).map(|(rate, _)| rate)
 }
 
 /// A row whose rate OCR garbled ("48.1" for "A 8.1%"): three amounts at its end where net + tax
