@@ -318,7 +318,7 @@ fn resolve_unconfirmed(
         }
         (Some(t), None, Some(x)) => {
             let value = t.value.saturating_sub(x.value).saturating_sub(tip_value);
-            let why = implausible(&ctx, value, x.value);
+            let why = implausible(ctx, value, x.value);
             money.total = Some(ctx.read(t, t.confidence, None));
             money.tax = Some(ctx.read(x, x.confidence, why));
             let confidence = t.confidence.min(x.confidence) * 0.75;
@@ -337,7 +337,7 @@ fn resolve_unconfirmed(
             let value = t.value.saturating_sub(n.value).saturating_sub(tip_value);
             // A net that leaves a tax larger than itself, or far from any rate, is likely one
             // amount of a tax table read as the net.
-            let why = implausible(&ctx, n.value, value);
+            let why = implausible(ctx, n.value, value);
             money.total = Some(ctx.read(t, t.confidence, None));
             money.net = Some(ctx.read(n, n.confidence, why));
             money.tax = Some(calculated(
@@ -353,13 +353,13 @@ fn resolve_unconfirmed(
         }
         (Some(t), None, None) => {
             money.total = Some(ctx.read(t, t.confidence, None));
-            if let Some((net, tax)) = included(&ctx, t, tip_value) {
+            if let Some((net, tax)) = included(ctx, t, tip_value) {
                 money.net = Some(net);
                 money.tax = Some(tax);
             }
         }
         (None, Some(n), Some(x)) => {
-            let why = implausible(&ctx, n.value, x.value);
+            let why = implausible(ctx, n.value, x.value);
             money.net = Some(ctx.read(n, n.confidence, why));
             money.tax = Some(ctx.read(x, x.confidence, why));
             money.total = Some(calculated(
@@ -393,7 +393,7 @@ fn resolve_unconfirmed(
                     lines: vec![],
                     whole: false,
                 };
-                if let Some((net, tax)) = included(&ctx, &guess, tip_value) {
+                if let Some((net, tax)) = included(ctx, &guess, tip_value) {
                     money.net = Some(net);
                     money.tax = Some(tax);
                 }
