@@ -354,7 +354,7 @@ pub(crate) fn pick_date(
             Form::Numeric => 0.75,
             Form::Ambiguous => 0.55,
         };
-        if has_any_word(&label_line, OTHER_DATE_WORDS) {
+        if has_any_word(&label_line, DUE_WORDS) || has_any_word(&label_line, OTHER_DATE_WORDS) {
             score -= 0.4;
         } else if has_any_word(&label_line, DATE_WORDS) {
             score += 0.12;

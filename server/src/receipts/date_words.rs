@@ -44,19 +44,9 @@ pub(super) const DATE_WORDS: &[&str] = &[
     "fecha de emisión",
     "date of issue",
 ];
+/// Labels of dates other than the one a receipt is issued on, besides [`DUE_WORDS`]:
+/// validity, delivery, stays, birth.
 pub(super) const OTHER_DATE_WORDS: &[&str] = &[
-    "due",
-    "fällig",
-    "faellig",
-    "zahlbar",
-    "échéance",
-    "echeance",
-    "payable",
-    "vencimiento",
-    "scadenza",
-    "förfallodatum",
-    "forfaldsdato",
-    "vervaldatum",
     "valid",
     "gültig",
     "expires",
