@@ -389,6 +389,61 @@ FOURTH = [
     S("en-AU", "photo", "incl", "Bondi Beach Kiosk", "1 Queen Elizabeth Dr", "Bondi Beach NSW 2026"),
 ]
 
+# The fifth batch, the part "unseen": generated at stop 38 after the suggester's last change of
+# that stop and measured once, so its figures are the first reading of receipts the code has never
+# met (the held-apart part had by then been measured at many stops). Drawn like the first batch:
+# every locale, form and tax scheme, photos with the damage of the fixed cycle.
+FIFTH = [
+    S("de-DE", "photo", "gross2", "Hofladen Petersen", "Dorfstraße 21", "25813 Husum"),
+    S("de-DE", "photo", "taxi", "Taxi Express Dresden", "Prager Straße 2", "01069 Dresden"),
+    S("de-DE", "photo", "incl", "Eiscafé Venezia Bonn", "Remigiusstraße 4", "53111 Bonn"),
+    S("de-DE", "scan", "gross1", "Buchbinderei Schäfer", "Altmarkt 9", "39104 Magdeburg",
+      customer="Praxis Dr. Krüger"),
+    S("de-DE", "einvoice", "gross2", "Tagungszentrum Nordlicht GmbH", "Hafenstraße 30", "18055 Rostock",
+      customer="Meyer Elektrotechnik GmbH"),
+    S("de-CH", "photo", "gross1", "Café Grütli", "Marktgasse 7", "4051 Basel"),
+    S("de-CH", "photo", "gross2", "Dorfmetzg Imhof", "Hauptstrasse 18", "6460 Altdorf"),
+    S("de-CH", "einvoice", "gross1", "Schneider Informatik GmbH", "Pilatusstrasse 5", "6003 Luzern",
+      customer="Gasthof Rössli AG"),
+    S("fr-FR", "photo", "gross1", "Brasserie de l'Horloge", "9 place de l'Horloge", "84000 Avignon"),
+    S("fr-FR", "photo", "fuel", "Station des Volcans", "Route de Clermont", "63400 Chamalières"),
+    S("fr-FR", "scan", "gross2", "Droguerie Marchal", "15 rue Saint-Dizier", "54000 Nancy",
+      customer="Cabinet Lemoine"),
+    S("fr-FR", "einvoice", "gross1", "Traductions Fabre SARL", "40 cours Mirabeau", "13100 Aix-en-Provence",
+      customer="Laboratoire Roux SAS"),
+    S("it-IT", "photo", "gross2", "Forno Santa Lucia", "Via Garibaldi 33", "10122 Torino"),
+    S("it-IT", "photo", "taxi", "Taxi Milano Centrale", "Piazza Duca d'Aosta 1", "20124 Milano"),
+    S("it-IT", "einvoice", "gross2", "Albergo Lago Blu S.r.l.", "Lungolago 12", "22100 Como",
+      customer="Rinaldi Progetti S.r.l."),
+    S("es-ES", "photo", "gross1", "Cervecería La Concha", "Calle Mayor 3", "31001 Pamplona"),
+    S("es-ES", "photo", "fuel", "Estación de Servicio El Pinar", "Carretera N-340 km 12", "12540 Vila-real"),
+    S("es-ES", "einvoice", "gross1", "Asesoría Molina S.L.", "Avenida de la Constitución 6", "41004 Sevilla",
+      customer="Clínica Dental Vega"),
+    S("nl-NL", "photo", "gross2", "Toko Mandarijn", "Lange Poten 14", "2511 CM Den Haag"),
+    S("nl-NL", "photo", "taxi", "Taxicentrale Utrecht", "Stationsplein 1", "3511 ED Utrecht"),
+    S("nl-NL", "scan", "gross2", "Fietsenmaker Bakker", "Nieuwstraat 8", "7411 LK Deventer",
+      customer="Kinderopvang De Vlinder"),
+    S("sv-SE", "photo", "gross1", "Fiskbutiken Hamnen", "Hamngatan 4", "451 30 Uddevalla"),
+    S("sv-SE", "photo", "taxi", "Taxi Uppsala Norr", "Kungsgatan 60", "753 21 Uppsala"),
+    S("sv-SE", "einvoice", "gross1", "Redovisningsbyrån Falk AB", "Drottninggatan 12", "652 24 Karlstad",
+      customer="Sjöberg Bygg AB"),
+    S("da-DK", "photo", "incl", "Pølsevognen Rådhuspladsen", "Rådhuspladsen 1", "1550 København V"),
+    S("da-DK", "photo", "gross2", "Brugsen Skagen", "Sct. Laurentii Vej 20", "9990 Skagen"),
+    S("ja-JP", "photo", "gross1", "喫茶あじさい", "京都市左京区岡崎1-3", "TEL 075-555-0161"),
+    S("ja-JP", "photo", "gross2", "青果みなみ", "横浜市中区元町2-8", "TEL 045-555-0147"),
+    S("ja-JP", "scan", "net1", "株式会社ひかり文具", "札幌市中央区大通西4", "TEL 011-555-0129",
+      customer="医療法人わかば会"),
+    S("en-US", "photo", "tip", "Blue Ridge Smokehouse", "22 Patton Ave", "Asheville, NC 28801"),
+    S("en-US", "photo", "net1", "Cape Cod Marine Supply", "45 Main St", "Hyannis, MA 02601"),
+    S("en-US", "einvoice", "net1", "Willamette Web Works LLC", "800 SW Broadway", "Portland, OR 97205",
+      customer="Rose City Veterinary"),
+    S("en-GB", "photo", "service", "Lakeside Thai Ltd", "8 Lake Road", "Windermere LA23 3AP"),
+    S("en-GB", "scan", "gross1", "Heron Print & Post", "27 High Street", "Lewes BN7 2LU",
+      customer="Downs Physiotherapy"),
+    S("en-CA", "photo", "tip", "Rocky Mountain Grill", "305 Banff Ave", "Banff, AB T1L 1B4"),
+    S("en-AU", "photo", "gross1", "Salamanca Market Deli", "41 Salamanca Pl", "Hobart TAS 7004"),
+]
+
 # ------------------------------------------------------------------ drawing
 
 
@@ -671,6 +726,8 @@ def main() -> None:
     receipts += [(len(SPECS) + len(SECOND) + k, spec, "tuning", 18_000 + k) for k, spec in enumerate(THIRD)]
     first_fourth = len(SPECS) + len(SECOND) + len(THIRD)
     receipts += [(first_fourth + k, spec, "tuning", 19_000 + k) for k, spec in enumerate(FOURTH)]
+    first_fifth = first_fourth + len(FOURTH)
+    receipts += [(first_fifth + k, spec, "unseen", 20_000 + k) for k, spec in enumerate(FIFTH)]
     manifest = []
     photos = 0
     for i, spec, part, seed in receipts:
@@ -728,6 +785,7 @@ def main() -> None:
         print(f"{part:11} {file:48} {len(data):>7} bytes  {' '.join(dist)}")
     check_split(manifest[: len(SPECS)])
     check_second(manifest[len(SPECS): len(SPECS) + len(SECOND)])
+    check_fifth(manifest[first_fifth:])
     (out / "manifest.json").write_text(json.dumps({
         "generator": "generate.py",
         "split": f"per locale, random.Random({SPLIT_SEED}) shuffle; first half (rounded up) held apart",
@@ -736,8 +794,10 @@ def main() -> None:
                         "calibration, the rest tuning; the weak-kind ones tuning",
         "third_batch": f"receipts {len(SPECS) + len(SECOND) + 1}-{len(SPECS) + len(SECOND) + len(THIRD)}: "
                        "faded or blurred photos with shadow, perspective or crumpling; all tuning",
-        "fourth_batch": f"receipts {len(SPECS) + len(SECOND) + len(THIRD) + 1}-{len(manifest)}: the ordinary mix "
+        "fourth_batch": f"receipts {first_fourth + 1}-{first_fifth}: the ordinary mix "
                         "of photos, scans and e-invoices over every locale and tax scheme; all tuning",
+        "fifth_batch": f"receipts {first_fifth + 1}-{len(manifest)}: drawn like the first batch, part unseen, "
+                       "measured once after the suggester's last change at stop 38",
         "receipts": manifest,
     }, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     total = sum((out / r["file"]).stat().st_size for r in manifest)
@@ -753,6 +813,17 @@ def check_split(manifest: list) -> None:
     kinds = {d for r in held for d in r["distortions"]}
     for d in ("perspective", "shadow", "blur", "crumpled", "faded"):
         assert d in kinds, f"held-apart part lacks {d}"
+    assert any(d.startswith("rot") for d in kinds)
+
+
+def check_fifth(manifest: list) -> None:
+    """The fifth batch is as broad as the held-apart part: every currency, language, form and damage."""
+    assert {r["part"] for r in manifest} == {"unseen"}
+    for key, want in (("currency", 9), ("language", 9), ("form", 3)):
+        assert len({r[key] for r in manifest}) >= want, (key, {r[key] for r in manifest})
+    kinds = {d for r in manifest for d in r["distortions"]}
+    for d in ("perspective", "shadow", "blur", "crumpled", "faded"):
+        assert d in kinds, f"unseen part lacks {d}"
     assert any(d.startswith("rot") for d in kinds)
 
 

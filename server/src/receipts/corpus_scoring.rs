@@ -36,7 +36,7 @@ pub(crate) struct Expected {
     pub tip: String,
     #[serde(default)]
     pub language: String,
-    /// `tuning` or `held_apart` (held-apart corpus only).
+    /// `tuning`, `calibration`, `held_apart` or `unseen` (held-apart corpus only).
     #[serde(default)]
     pub part: String,
     /// `photo`, `scan` or `einvoice` (held-apart corpus only).
