@@ -185,11 +185,18 @@ fn the_tip_is_serialised_with_the_other_suggestions() {
 #[test]
 fn a_total_smaller_than_the_net_printed_is_not_sure() {
     // A blurred photo lost the total's first digit (44,15 read as 4,15) and the tax's comma.
+    // The net and the tax that fits the rate give the total instead, all unsure.
     let r = s("Bäckerei\nSUMME 4,15€\nNetto 37,10\nMwSt 19% 706\nEC-Karte 415");
+    assert_eq!(value(&r.net).as_deref(), Some("37.10"));
+    assert_eq!(value(&r.total).as_deref(), Some("44.16"));
+    assert!(!sure(&r.total), "{:?}", r.total);
+    assert!(r.total.unwrap().source.contains("the total printed, 4.15"));
+    assert!(!sure(&r.net) && !sure(&r.tax));
+    // With no tax that fits a rate, the printed total stays, unsure, with the reason.
+    let r = s("Bäckerei\nSUMME 4,15€\nNetto 37,10\nEC-Karte 415");
     assert_eq!(value(&r.total).as_deref(), Some("4.15"));
     assert!(!sure(&r.total), "{:?}", r.total);
     assert!(r.total.unwrap().source.contains("larger than this total"));
-    assert!(!sure(&r.net) && !sure(&r.tax));
     // A total that is larger than every amount read keeps its confidence.
     let r = s("Bäckerei\nSUMME 44,15€\nMwSt 19% 706\nEC-Karte 44,15");
     assert!(sure(&r.total), "{:?}", r.total);
@@ -275,4 +282,33 @@ fn the_rate_of_a_table_row_that_lost_its_percent_sign_is_suggested() {
         r.tax_rate.as_ref().map(|s| s.value.to_string()).as_deref(),
         Some("20")
     );
+}
+
+#[test]
+fn a_total_smaller_than_the_net_gives_way_to_a_net_and_tax_that_fit_the_rate() {
+    // A digit of the total lost to OCR: 44,15 read as 4,15.
+    let r = s("Bäckerei\nSUMME 4,15€\nNetto 37,10\nMwSt 19% 7,05\nEC-Karte 44,15");
+    assert_eq!(value(&r.net).as_deref(), Some("37.10"));
+    assert_eq!(value(&r.tax).as_deref(), Some("7.05"));
+    assert_eq!(value(&r.total).as_deref(), Some("44.15"));
+    for (name, field) in [("net", &r.net), ("tax", &r.tax), ("total", &r.total)] {
+        assert!(!sure(field), "{name} must not be sure: {field:?}");
+    }
+    assert!(r.total.unwrap().source.contains("smaller than the net"));
+}
+
+#[test]
+fn an_amount_between_two_totals_that_is_their_difference_is_a_tip() {
+    // The tip's label was garbled ("Tp") and the tax lost its decimal point.
+    let text = "Bayou\nSubtotal 69.70\nSales Tax 7.5% 623\nTOTAL $74.93\nTp 13.49\nGRAND TOTAL $88.42";
+    let r = s(text);
+    assert_eq!(value(&r.tip).as_deref(), Some("13.49"));
+    assert_eq!(value(&r.total).as_deref(), Some("88.42"));
+    assert_eq!(value(&r.net).as_deref(), Some("69.70"));
+    assert_eq!(value(&r.tax).as_deref(), Some("5.23"));
+    // An amount that is not the difference, or a line with a label, is no tip.
+    let r = s("Cafe\nTOTAL 74.93\nTp 12.00\nGRAND TOTAL 88.42");
+    assert!(r.tip.is_none(), "{:?}", r.tip);
+    let r = s("Cafe\nTOTAL 74.93\nCash 13.49\nGRAND TOTAL 88.42");
+    assert!(r.tip.is_none(), "{:?}", r.tip);
 }

@@ -1,6 +1,8 @@
 //! The labelled amounts of a receipt's text: amounts next to a label (total, net, tax, tip,
 //! payment), the rows of a table under column headers, and a tax whose label OCR garbled.
 
+use rust_decimal::Decimal;
+
 use super::amount::{scan_amounts, Amount};
 use super::keywords::{group_role, label_hits, Hit, Role};
 use super::suggest::Candidate;
@@ -256,5 +258,49 @@ pub(crate) fn collect_candidates(lines: &[String], zero_decimal: bool) -> Vec<Ca
         out.extend(unlabelled);
     }
     out.extend(lost);
+    if !out.iter().any(|c| c.role == Role::Tip) {
+        out.extend(tip_between_totals(&out, &lowers, zero_decimal));
+    }
     out
+}
+
+/// How sure a tip found only by the totals around it is.
+const TIP_BETWEEN_TOTALS: f32 = 0.6;
+
+/// A line with no label read between two totals whose one amount is the second total less the
+/// first ("TOTAL 74.93", "Tp 13.49", "GRAND TOTAL 88.42"): a tip or charge added after the
+/// total whose label OCR garbled.
+fn tip_between_totals(found: &[Candidate], lowers: &[String], zero_decimal: bool) -> Option<Candidate> {
+    let totals: Vec<&Candidate> = found
+        .iter()
+        .filter(|c| c.role == Role::Total && !c.whole)
+        .collect();
+    for (k, first) in totals.iter().enumerate() {
+        for second in totals.iter().skip(k + 1) {
+            let Some(added) = second.value.checked_sub(first.value) else {
+                continue;
+            };
+            if added <= Decimal::ZERO || second.line <= first.line + 1 {
+                continue;
+            }
+            for (line, lower) in lowers.iter().enumerate().take(second.line).skip(first.line + 1) {
+                let amounts: Vec<Amount> = scan_amounts(lower)
+                    .into_iter()
+                    .filter(|a| a.is_money(zero_decimal))
+                    .collect();
+                let only_the_difference = matches!(amounts.as_slice(), [one] if one.value == added);
+                if label_hits(lower).is_empty() && only_the_difference {
+                    return Some(Candidate {
+                        role: Role::Tip,
+                        value: added,
+                        confidence: TIP_BETWEEN_TOTALS,
+                        line,
+                        whole: false,
+                        lost_cents: false,
+                    });
+                }
+            }
+        }
+    }
+    None
 }

@@ -7,6 +7,8 @@ use std::sync::LazyLock;
 use chrono::{Datelike, Duration, NaiveDate};
 use regex::Regex;
 
+use super::date_damaged::damaged_dates;
+use settle::{settle, shown_order};
 use super::date_words::{has_any_word, month_number, DATE_WORDS, DUE_WORDS, OTHER_DATE_WORDS};
 use super::suggest::Suggestion;
 
@@ -18,6 +20,8 @@ enum Form {
     Numeric,
     /// Numeric where day and month could be swapped.
     Ambiguous,
+    /// Numeric with a separator OCR lost, beside a date label (`date_damaged.rs`): never sure.
+    Damaged,
 }
 
 #[derive(Debug, Clone)]
@@ -287,34 +291,6 @@ fn dates_in(line: &str, index: usize, order: DateOrder, today: NaiveDate) -> Vec
 /// Below this a date is shown as unsure (the web form's `SURE_FROM` is 0.6).
 const UNSURE: f32 = 0.55;
 
-/// The order the receipt's numeric dates show by a part over 12, when they agree.
-fn shown_order<'a>(found: impl Iterator<Item = &'a Found>) -> Option<DateOrder> {
-    let mut shows = found.filter_map(|f| f.shows);
-    let first = shows.next()?;
-    shows.all(|o| o == first).then_some(first)
-}
-
-/// Reads an ambiguous date in the order the receipt shows, or as the one reading not after a
-/// due date printed on it; whether that settled it (a date read one way only is settled).
-fn settle(found: &mut Found, shown: Option<DateOrder>, due: Option<NaiveDate>) -> bool {
-    let Some(readings) = found.readings else {
-        return found.form != Form::Ambiguous;
-    };
-    let by_order = shown.and_then(|o| readings.iter().find(|(r, _)| *r == o));
-    let not_after_due: Vec<_> = readings
-        .iter()
-        .filter(|(_, d)| due.is_some_and(|due| *d <= due))
-        .collect();
-    let chosen = match (by_order, not_after_due.as_slice()) {
-        (Some(r), _) => r,
-        (None, [one]) => *one,
-        _ => return false,
-    };
-    found.date = chosen.1;
-    found.form = Form::Numeric;
-    true
-}
-
 /// The expense date: the first date near a date label, avoiding due dates,
 /// stay periods and dates in the future. A date whose day and month could be swapped is read
 /// in the order the receipt itself shows (another date with a part over 12, or a due date it
@@ -327,7 +303,21 @@ pub(crate) fn pick_date(
 ) -> Option<Suggestion<NaiveDate>> {
     let mut all: Vec<(Found, String)> = Vec::new();
     for (index, line) in lines.iter().enumerate() {
-        for found in dates_in(line, index, order, today) {
+        let mut found_here = dates_in(line, index, order, today);
+        if found_here.is_empty() {
+            found_here = damaged_dates(&line.to_lowercase(), order, |d| plausible(d, today))
+                .into_iter()
+                .map(|d| Found {
+                    date: d.date,
+                    form: Form::Damaged,
+                    line: index,
+                    text: d.text,
+                    shows: None,
+                    readings: None,
+                })
+                .collect();
+        }
+        for found in found_here {
             let lower = line.to_lowercase();
             // A date alone on its line takes its label from the line above.
             let above = index.checked_sub(1).and_then(|i| lines.get(i));
@@ -353,6 +343,7 @@ pub(crate) fn pick_date(
             Form::Clear => 0.8,
             Form::Numeric => 0.75,
             Form::Ambiguous => 0.55,
+            Form::Damaged => 0.4,
         };
         if has_any_word(&label_line, DUE_WORDS) || has_any_word(&label_line, OTHER_DATE_WORDS) {
             score -= 0.4;
@@ -365,7 +356,7 @@ pub(crate) fn pick_date(
         if too_old(found.date, today) {
             score -= 0.3;
         }
-        if !settled {
+        if !settled || found.form == Form::Damaged {
             score = score.min(UNSURE);
         }
         if best.as_ref().is_none_or(|(s, _)| score > *s + 1e-6) {
@@ -382,6 +373,9 @@ pub(crate) fn pick_date(
             .unwrap_or(found.text),
     })
 }
+
+#[path = "date_settle.rs"]
+mod settle;
 
 #[cfg(test)]
 #[path = "date_tests.rs"]

@@ -34,6 +34,7 @@ mod candidates;
 mod cjk;
 mod currency;
 mod date;
+mod date_damaged;
 mod date_words;
 mod derive;
 mod deskew;
