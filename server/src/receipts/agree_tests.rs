@@ -300,7 +300,8 @@ fn a_total_smaller_than_the_net_gives_way_to_a_net_and_tax_that_fit_the_rate() {
 #[test]
 fn an_amount_between_two_totals_that_is_their_difference_is_a_tip() {
     // The tip's label was garbled ("Tp") and the tax lost its decimal point.
-    let text = "Bayou\nSubtotal 69.70\nSales Tax 7.5% 623\nTOTAL $74.93\nTp 13.49\nGRAND TOTAL $88.42";
+    let text =
+        "Bayou\nSubtotal 69.70\nSales Tax 7.5% 623\nTOTAL $74.93\nTp 13.49\nGRAND TOTAL $88.42";
     let r = s(text);
     assert_eq!(value(&r.tip).as_deref(), Some("13.49"));
     assert_eq!(value(&r.total).as_deref(), Some("88.42"));

@@ -270,7 +270,11 @@ const TIP_BETWEEN_TOTALS: f32 = 0.6;
 /// A line with no label read between two totals whose one amount is the second total less the
 /// first ("TOTAL 74.93", "Tp 13.49", "GRAND TOTAL 88.42"): a tip or charge added after the
 /// total whose label OCR garbled.
-fn tip_between_totals(found: &[Candidate], lowers: &[String], zero_decimal: bool) -> Option<Candidate> {
+fn tip_between_totals(
+    found: &[Candidate],
+    lowers: &[String],
+    zero_decimal: bool,
+) -> Option<Candidate> {
     let totals: Vec<&Candidate> = found
         .iter()
         .filter(|c| c.role == Role::Total && !c.whole)
@@ -283,7 +287,12 @@ fn tip_between_totals(found: &[Candidate], lowers: &[String], zero_decimal: bool
             if added <= Decimal::ZERO || second.line <= first.line + 1 {
                 continue;
             }
-            for (line, lower) in lowers.iter().enumerate().take(second.line).skip(first.line + 1) {
+            for (line, lower) in lowers
+                .iter()
+                .enumerate()
+                .take(second.line)
+                .skip(first.line + 1)
+            {
                 let amounts: Vec<Amount> = scan_amounts(lower)
                     .into_iter()
                     .filter(|a| a.is_money(zero_decimal))

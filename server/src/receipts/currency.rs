@@ -101,9 +101,13 @@ static APOSTROPHE_THOUSANDS: LazyLock<Option<Regex>> =
 fn swiss_signs(all: &str, lower: &str) -> usize {
     let matches =
         |re: &LazyLock<Option<Regex>>, text: &str| re.as_ref().is_some_and(|r| r.is_match(text));
-    let rate_on_tax_line = lower.lines().any(|line| {
-        has_word(line, &["mwst", "tva", "iva", "vat", "mehrwertsteuer"])
-            && matches(&SWISS_RATE, line)
+    // On the tax line itself, or on a row under a VAT table's header ("MWST Netto Brutto").
+    let tax_words = ["mwst", "tva", "iva", "vat", "mehrwertsteuer"];
+    let lines: Vec<&str> = lower.lines().collect();
+    let rate_on_tax_line = lines.iter().enumerate().any(|(i, line)| {
+        let above = i.checked_sub(1).and_then(|a| lines.get(a)).copied();
+        matches(&SWISS_RATE, line)
+            && (has_word(line, &tax_words) || above.is_some_and(|a| has_word(a, &tax_words)))
     });
     [
         matches(&SWISS_UID, all),

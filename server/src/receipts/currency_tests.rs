@@ -74,6 +74,11 @@ fn a_french_vat_number_is_no_franc_and_swiss_signs_tell_francs_from_euros() {
         code("Netto 4'252.70\nGesamt 4'597.17").as_deref(),
         Some("CHF")
     );
+    // A Swiss rate on a row under a VAT table's header counts too.
+    assert_eq!(
+        code("Gesamttotal 23.30\nMWST Netto MWST Brutto\nA8.1% 21.55 1.75 23.30").as_deref(),
+        Some("CHF")
+    );
     assert_eq!(code("Summe 23,80\nMwSt 19% 3,80").as_deref(), Some("EUR"));
     // A rate that only looks Swiss outside a tax line is no sign.
     assert_eq!(code("Rabatt 2.5%\nMwSt 19% 3,80").as_deref(), Some("EUR"));

@@ -8,9 +8,9 @@ use chrono::{Datelike, Duration, NaiveDate};
 use regex::Regex;
 
 use super::date_damaged::damaged_dates;
-use settle::{settle, shown_order};
 use super::date_words::{has_any_word, month_number, DATE_WORDS, DUE_WORDS, OTHER_DATE_WORDS};
 use super::suggest::Suggestion;
+use settle::{settle, shown_order};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Form {

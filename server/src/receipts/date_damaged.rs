@@ -86,8 +86,7 @@ fn read(c: &Captures<'_>, order: DateOrder) -> Option<NaiveDate> {
         DateOrder::Mdy | DateOrder::Either => (b, a),
         DateOrder::Dmy | DateOrder::Ymd => (a, b),
     };
-    NaiveDate::from_ymd_opt(year, month, day)
-        .or_else(|| NaiveDate::from_ymd_opt(year, day, month))
+    NaiveDate::from_ymd_opt(year, month, day).or_else(|| NaiveDate::from_ymd_opt(year, day, month))
 }
 
 #[cfg(test)]
@@ -107,7 +106,10 @@ mod tests {
     fn a_lost_or_spaced_separator_beside_a_date_label_is_read() {
         assert_eq!(dates("Date: 17/0623 21:00", DateOrder::Dmy), ["2023-06-17"]);
         assert_eq!(dates("Datum: 1706.23", DateOrder::Dmy), ["2023-06-17"]);
-        assert_eq!(dates("Datum: 04.02 23 12:30", DateOrder::Dmy), ["2023-02-04"]);
+        assert_eq!(
+            dates("Datum: 04.02 23 12:30", DateOrder::Dmy),
+            ["2023-02-04"]
+        );
         assert_eq!(dates("Date 06/17 2023", DateOrder::Mdy), ["2023-06-17"]);
         // Day and month in the receipt's order; a part over 12 settles it.
         assert_eq!(dates("Date: 04/0523", DateOrder::Mdy), ["2023-04-05"]);

@@ -174,10 +174,21 @@ fn the_receipt_itself_settles_an_ambiguous_date() {
 #[test]
 fn a_date_that_lost_a_separator_is_offered_but_never_sure() {
     let lines = |text: &str| text.lines().map(str::to_string).collect::<Vec<_>>();
-    let damaged = pick_date(&lines("Taxi\nDate: 17/0623 21:00\nTOTAL 25,40"), Dmy, today()).unwrap();
+    let damaged = pick_date(
+        &lines("Taxi\nDate: 17/0623 21:00\nTOTAL 25,40"),
+        Dmy,
+        today(),
+    )
+    .unwrap();
     assert_eq!(damaged.value.to_string(), "2023-06-17");
     assert!(damaged.confidence < 0.6, "{}", damaged.confidence);
     // A date read whole wins over a damaged one.
     let whole = "Datum: 04.02 23\nRechnung vom 05.02.2023";
-    assert_eq!(pick_date(&lines(whole), Dmy, today()).unwrap().value.to_string(), "2023-02-05");
+    assert_eq!(
+        pick_date(&lines(whole), Dmy, today())
+            .unwrap()
+            .value
+            .to_string(),
+        "2023-02-05"
+    );
 }

@@ -116,7 +116,7 @@ pub(super) async fn second_look(
     };
     let first_text = read.text;
     processed.ocr_text = Some(first_text.clone());
-    let first = suggest(&first_text, today).doubting(&read.words);
+    let first = suggest(&first_text, today).doubting(&read.words, &first_text);
     let mut sureness = amounts_sureness(&first);
     let mut kept = None;
     let mut notes = Vec::new();
@@ -127,7 +127,7 @@ pub(super) async fn second_look(
         let Some(again) = run_ocr(pages, ink, limits, &mut notes, &read.layouts).await else {
             continue;
         };
-        let s = suggest(&again.text, today).doubting(&again.words);
+        let s = suggest(&again.text, today).doubting(&again.words, &again.text);
         let sure = amounts_sureness(&s);
         let agrees = total_agrees(&first, &s);
         tracing::debug!(?ink, sure, before = sureness, agrees, "another reading");

@@ -63,9 +63,10 @@ impl Suggestions {
     }
 
     /// These suggestions with the supplier made unsure when OCR was unsure of a word of its name
-    /// (`words`: words read with Tesseract's confidence in each).
-    pub(crate) fn doubting(mut self, words: &[(String, f32)]) -> Suggestions {
-        super::supplier::doubt(&mut self.supplier, words);
+    /// (`words`: words read with Tesseract's confidence in each; `text`: the text they were
+    /// suggested from, where a name read with confidence may stand below).
+    pub(crate) fn doubting(mut self, words: &[(String, f32)], text: &str) -> Suggestions {
+        super::supplier::doubt(&mut self.supplier, words, &normalize_lines(text));
         self
     }
 

@@ -194,20 +194,15 @@ fn misread_sign(name: &str) -> Option<&'static str> {
 /// one name misread as sure had a word of 84.
 const DOUBTFUL_BELOW: f32 = 88.0;
 
-/// Makes a suggested name unsure when OCR read one of its words with little confidence
-/// (`words`: the words read, each with Tesseract's confidence). A word OCR did not report as
-/// such (a name joined from fragments) leaves the confidence as it is.
-pub(crate) fn doubt(supplier: &mut Option<Suggestion<String>>, words: &[(String, f32)]) {
-    let Some(s) = supplier else {
-        return;
-    };
+/// The least confidence OCR read a word of `name` with (`words`: the words read, each with
+/// Tesseract's confidence; a word read more than once counts at its best reading). None when
+/// OCR reported none of its words as such (a name joined from fragments).
+fn least_confidence(name: &str, words: &[(String, f32)]) -> Option<f32> {
     let bare = |w: &str| {
         w.trim_matches(|c: char| !c.is_alphanumeric())
             .to_lowercase()
     };
-    let least = s
-        .value
-        .split_whitespace()
+    name.split_whitespace()
         .filter_map(|w| {
             let w = bare(w);
             words
@@ -216,10 +211,54 @@ pub(crate) fn doubt(supplier: &mut Option<Suggestion<String>>, words: &[(String,
                 .map(|(_, c)| *c)
                 .reduce(f32::max)
         })
-        .reduce(f32::min);
-    if least.is_some_and(|c| c < DOUBTFUL_BELOW) {
-        tracing::trace!(name = %s.value, least, "OCR unsure of a word of the supplier name");
-        s.confidence = s.confidence.min(UNSURE);
+        .reduce(f32::min)
+}
+
+/// Makes a suggested name unsure when OCR read one of its words with little confidence. When
+/// the next line that reads like a name, among the top lines, was read with confidence in
+/// every word, that one is offered instead, unsure too: a misread line above the name is
+/// often the table or a fold the photo caught.
+pub(crate) fn doubt(
+    supplier: &mut Option<Suggestion<String>>,
+    words: &[(String, f32)],
+    lines: &[String],
+) {
+    let Some(s) = supplier else {
+        return;
+    };
+    let least = least_confidence(&s.value, words);
+    if !least.is_some_and(|c| c < DOUBTFUL_BELOW) {
+        return;
+    }
+    tracing::trace!(name = %s.value, least, "OCR unsure of a word of the supplier name");
+    s.confidence = s.confidence.min(UNSURE);
+    let top: Vec<&String> = lines
+        .iter()
+        .filter(|l| !l.trim().is_empty())
+        .take(TOP_LINES)
+        .collect();
+    let Some(at) = top.iter().position(|l| l.trim() == s.source) else {
+        return;
+    };
+    let below: Vec<String> = top
+        .iter()
+        .skip(at + 1)
+        .take(2)
+        .map(|l| l.to_string())
+        .collect();
+    let next = pick_supplier(&below).filter(|n| {
+        least_confidence(&n.value, words).is_some_and(|c| c >= DOUBTFUL_BELOW)
+            && misread_sign(&n.value).is_none()
+    });
+    if let Some(next) = next {
+        *s = Suggestion {
+            confidence: UNSURE,
+            source: format!(
+                "{} (the line above, '{}', was read with little confidence)",
+                next.source, s.source
+            ),
+            value: next.value,
+        };
     }
 }
 

@@ -71,6 +71,7 @@ fn a_name_with_a_word_ocr_was_unsure_of_is_unsure() {
     doubt(
         &mut s,
         &read(&[("Warbor", 84.0), ("Crab", 95.0), ("Shack", 96.0)]),
+        &[],
     );
     assert!(s.unwrap().confidence < 0.6);
     // Every word read with confidence, or seen again elsewhere with confidence: still sure.
@@ -78,6 +79,7 @@ fn a_name_with_a_word_ocr_was_unsure_of_is_unsure() {
     doubt(
         &mut s,
         &read(&[("Warbor", 95.0), ("Crab", 95.0), ("Shack,", 96.0)]),
+        &[],
     );
     assert!(s.unwrap().confidence >= 0.6);
     let mut s = name();
@@ -87,14 +89,14 @@ fn a_name_with_a_word_ocr_was_unsure_of_is_unsure() {
         ("Shack", 96.0),
         ("WARBOR", 97.0),
     ];
-    doubt(&mut s, &read(&words));
+    doubt(&mut s, &read(&words), &[]);
     assert!(s.unwrap().confidence >= 0.6);
     // Words OCR did not report (no reading of them at all): nothing known, nothing changed.
     let mut s = name();
-    doubt(&mut s, &[]);
+    doubt(&mut s, &[], &[]);
     assert!((s.unwrap().confidence - 0.7).abs() < 1e-6);
     let mut none = None;
-    doubt(&mut none, &read(&[("Warbor", 10.0)]));
+    doubt(&mut none, &read(&[("Warbor", 10.0)]), &[]);
     assert!(none.is_none());
 }
 
@@ -102,4 +104,43 @@ fn a_name_with_a_word_ocr_was_unsure_of_is_unsure() {
 fn typographic_apostrophes_are_typed_as_the_keyboards() {
     let text = "Bayou Po’ Boys\n630 Decatur St\nNew Orleans, LA 70130";
     assert_eq!(supplier(text).as_deref(), Some("Bayou Po' Boys"));
+}
+
+#[test]
+fn a_misread_line_above_a_name_read_with_confidence_gives_way_to_it() {
+    let read = |words: &[(&str, f32)]| -> Vec<(String, f32)> {
+        words.iter().map(|(w, c)| (w.to_string(), *c)).collect()
+    };
+    let lines: Vec<String> = [
+        "Beagle es",
+        "| Gasthaus Adler Appenzell |",
+        "| Hauptgasse 30 |",
+    ]
+    .iter()
+    .map(|l| l.to_string())
+    .collect();
+    let words = [
+        ("Beagle", 41.0),
+        ("es", 30.0),
+        ("Gasthaus", 94.0),
+        ("Adler", 95.0),
+        ("Appenzell", 92.0),
+    ];
+    let mut s = pick_supplier(&lines);
+    assert_eq!(s.as_ref().unwrap().value, "Beagle es");
+    doubt(&mut s, &read(&words), &lines);
+    let s = s.unwrap();
+    assert_eq!(s.value, "Gasthaus Adler Appenzell");
+    assert!(s.confidence < 0.6, "{}", s.confidence);
+    assert!(s.source.contains("little confidence"), "{}", s.source);
+    // A line below read with as little confidence is no better: the first stays, unsure.
+    let mut s = pick_supplier(&lines);
+    let unsure_below = [
+        ("Beagle", 41.0),
+        ("es", 30.0),
+        ("Gasthaus", 60.0),
+        ("Adler", 95.0),
+    ];
+    doubt(&mut s, &read(&unsure_below), &lines);
+    assert_eq!(s.unwrap().value, "Beagle es");
 }
