@@ -313,3 +313,26 @@ fn an_amount_between_two_totals_that_is_their_difference_is_a_tip() {
     let r = s("Cafe\nTOTAL 74.93\nCash 13.49\nGRAND TOTAL 88.42");
     assert!(r.tip.is_none(), "{:?}", r.tip);
 }
+
+#[test]
+fn cash_given_less_change_settles_a_total_read_damaged() {
+    // The total's line lost its first digit and decimal point; the cash lines tell 6,65, and
+    // the rate whose tax label OCR garbled gives net and tax, all unsure.
+    let r = s("Imbiss\nLaugenstange 1,75\nGesamtbetrag 65€\ninkl. 19% MwSı.\nBar 21,65\nRückgeld 15,00");
+    assert_eq!(value(&r.total).as_deref(), Some("6.65"));
+    assert_eq!(value(&r.tax).as_deref(), Some("1.06"));
+    assert_eq!(value(&r.net).as_deref(), Some("5.59"));
+    assert_eq!(r.tax_rate.as_ref().map(|t| t.value.to_string()).as_deref(), Some("19"));
+    for (name, field) in [("net", &r.net), ("tax", &r.tax), ("total", &r.total)] {
+        assert!(!sure(field), "{name} must not be sure: {field:?}");
+    }
+    // A total read whole that the cash agrees with stays; one it contradicts is not sure.
+    let r = s("Shop\nSubtotal 4.49\nTax 0.36\nTotal 4.85\nCash 10.00\nChange 5.15");
+    assert!(sure(&r.total), "{:?}", r.total);
+    let r = s("Shop\nTotal 14.85\nCash 10.00\nChange 5.15");
+    assert_eq!(value(&r.total).as_deref(), Some("14.85"));
+    assert!(!sure(&r.total), "{:?}", r.total);
+    // "incl. 10% service" is no tax rate.
+    let r = s("Bistro\nTotal 22.00\nincl. 10% service");
+    assert!(r.tax_rate.is_none(), "{:?}", r.tax_rate);
+}

@@ -31,6 +31,7 @@ mod amount;
 pub mod budget;
 mod calibrate;
 mod candidates;
+mod cash;
 mod cjk;
 mod currency;
 mod date;

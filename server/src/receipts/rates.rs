@@ -68,13 +68,22 @@ fn has_misread_incl(lower: &str) -> bool {
     has_word(lower, &["ind"]) && lower.contains('%')
 }
 
+/// "inkl. 19% MwSı.": a line that says included, with one rate and no other number, whose tax
+/// label OCR garbled. Any other label on it (a service charge, a discount) rules it out.
+fn included_unnamed(lower: &str, hits: &[Hit]) -> bool {
+    let amounts = scan_amounts(lower);
+    hits.is_empty()
+        && says_included(lower)
+        && matches!(amounts.as_slice(), [one] if one.percent)
+}
+
 /// Every rate printed beside a tax label, or in the row below a tax table's header.
 pub(crate) fn printed_rates(lines: &[String]) -> Vec<RateLine> {
     let mut printed = Vec::new();
     let lowers: Vec<String> = lines.iter().map(|l| l.to_lowercase()).collect();
     for (i, lower) in lowers.iter().enumerate() {
         let hits = label_hits(lower);
-        if !hits.iter().any(|h| h.role == Role::Tax) {
+        if !hits.iter().any(|h| h.role == Role::Tax) && !included_unnamed(lower, &hits) {
             continue;
         }
         let rates = rates_in(lower);

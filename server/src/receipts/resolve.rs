@@ -9,6 +9,7 @@ use rust_decimal::Decimal;
 use super::agree::{fits_rate, sums_to};
 use super::agreeing::agreeing;
 use super::amount::scan_amounts;
+use super::cash::{cash_settled, contradicts};
 use super::derive::rate_pair;
 use super::keywords::{label_hits, Role};
 use super::rates::PrintedRate;
@@ -237,15 +238,26 @@ pub(crate) fn resolve(
     let tip_value = tip.map_or(Decimal::ZERO, |p| p.value);
     // A total printed apart from any table beats a table row's gross: the row is one rate's
     // share, and here nothing confirmed it as the receipt's total.
-    let total = best(totals.iter().filter(|t| !ctx.in_table_row(t))).or_else(|| best(&totals));
+    let mut total = best(totals.iter().filter(|t| !ctx.in_table_row(t))).or_else(|| best(&totals));
 
     // A total smaller than a net or tax read with its decimals is contradicted by it (a digit
     // of the total was likely lost): it, and what is calculated from it, stays unsure.
-    let contradicted = total.is_some_and(|t| {
+    let below_a_read = |t: &Choice| {
         nets.iter()
             .chain(&taxes)
             .any(|o| o.lines.len() == 1 && !o.whole && o.value > t.value)
+    };
+    let mut contradicted = total.is_some_and(below_a_read);
+
+    // Cash given less change settles a total that was not read, or read damaged (without its
+    // decimals, or smaller than a net); it stays unsure (cash may be rounded).
+    let cash = cash_settled(lines, zero_decimal);
+    let by_cash = cash.as_ref().filter(|c| {
+        total.is_none_or(|t| t.whole || contradicted) && !below_a_read(c)
     });
+    if by_cash.is_some() {
+        (total, contradicted) = (by_cash, false);
+    }
 
     // 2. Two amounts that fit the printed rate; the third is calculated from them. A
     // contradicted total takes no part: a net and tax that fit the rate give the total instead,
@@ -263,10 +275,15 @@ pub(crate) fn resolve(
                 ));
             }
         }
-        return Money {
-            tip: money.tip,
-            ..m
-        };
+        return settled(
+            Money {
+                tip: money.tip,
+                ..m
+            },
+            cash.as_ref(),
+            by_cash.is_some(),
+            zero_decimal,
+        );
     }
 
     // 3. No agreement: the most confident reading of each, a tax never above its net.
@@ -282,6 +299,32 @@ pub(crate) fn resolve(
             t.source
                 .push_str(" (a net or tax larger than this total is printed)");
         }
+    }
+    settled(money, cash.as_ref(), by_cash.is_some(), zero_decimal)
+}
+
+/// What the cash paid says of the money chosen: a total calculated from it is unsure, and so is
+/// what was calculated from that total; a total read that it contradicts is unsure.
+fn settled(mut money: Money, cash: Option<&Choice>, by_cash: bool, zero_decimal: bool) -> Money {
+    let Some(cash) = cash else { return money };
+    if by_cash {
+        for s in [&mut money.total, &mut money.net, &mut money.tax]
+            .into_iter()
+            .flatten()
+        {
+            s.confidence = s.confidence.min(UNSURE);
+        }
+        if let Some(t) = money.total.as_mut().filter(|t| t.value == cash.value) {
+            t.source = format!("calculated: cash given less change ({})", t.source);
+        }
+    } else if let Some(t) = money
+        .total
+        .as_mut()
+        .filter(|t| contradicts(cash, t.value, zero_decimal))
+    {
+        t.confidence = t.confidence.min(UNSURE);
+        t.source
+            .push_str(&format!(" (cash given less change is {})", cash.value));
     }
     money
 }
