@@ -3,6 +3,7 @@
 
 use rust_decimal::Decimal;
 
+use super::agree::plausible_rate;
 use super::resolve::{Choice, Ctx};
 
 /// A combination of read amounts that adds up.
@@ -55,6 +56,11 @@ pub(super) fn agreeing<'a>(
                     }
                     let swapped = x.value > n.value;
                     let (net, tax) = if swapped { (x, n) } else { (n, x) };
+                    // Amounts that add up only with a tax no country levies (items of a
+                    // receipt, say) are no agreement.
+                    if !plausible_rate(net.value, tax.value) {
+                        continue;
+                    }
                     let a = Agreeing {
                         total: t,
                         net,
