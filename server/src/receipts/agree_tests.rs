@@ -326,11 +326,16 @@ fn an_amount_between_two_totals_that_is_their_difference_is_a_tip() {
 fn cash_given_less_change_settles_a_total_read_damaged() {
     // The total's line lost its first digit and decimal point; the cash lines tell 6,65, and
     // the rate whose tax label OCR garbled gives net and tax, all unsure.
-    let r = s("Imbiss\nLaugenstange 1,75\nGesamtbetrag 65€\ninkl. 19% MwSı.\nBar 21,65\nRückgeld 15,00");
+    let r = s(
+        "Imbiss\nLaugenstange 1,75\nGesamtbetrag 65€\ninkl. 19% MwSı.\nBar 21,65\nRückgeld 15,00",
+    );
     assert_eq!(value(&r.total).as_deref(), Some("6.65"));
     assert_eq!(value(&r.tax).as_deref(), Some("1.06"));
     assert_eq!(value(&r.net).as_deref(), Some("5.59"));
-    assert_eq!(r.tax_rate.as_ref().map(|t| t.value.to_string()).as_deref(), Some("19"));
+    assert_eq!(
+        r.tax_rate.as_ref().map(|t| t.value.to_string()).as_deref(),
+        Some("19")
+    );
     for (name, field) in [("net", &r.net), ("tax", &r.tax), ("total", &r.total)] {
         assert!(!sure(field), "{name} must not be sure: {field:?}");
     }

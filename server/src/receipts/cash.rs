@@ -11,16 +11,49 @@ use super::resolve::Choice;
 
 /// Labels of the cash given, at the start of a line.
 const GIVEN: &[&str] = &[
-    "cash", "cash tendered", "tendered", "amount tendered", "given", "bar", "bargeld", "gegeben",
-    "espèces", "especes", "efectivo", "entregado", "contanti", "contante", "contant", "kontant",
-    "kontanter", "お預り", "お預かり",
+    "cash",
+    "cash tendered",
+    "tendered",
+    "amount tendered",
+    "given",
+    "bar",
+    "bargeld",
+    "gegeben",
+    "espèces",
+    "especes",
+    "efectivo",
+    "entregado",
+    "contanti",
+    "contante",
+    "contant",
+    "kontant",
+    "kontanter",
+    "お預り",
+    "お預かり",
 ];
 
 /// Labels of the change returned, at the start of a line.
 const CHANGE: &[&str] = &[
-    "change", "change due", "rückgeld", "ruckgeld", "zurück", "rendu", "monnaie", "rendu monnaie",
-    "cambio", "vuelto", "resto", "wisselgeld", "retour", "växel", "vaxel", "byttepenge", "veksel",
-    "お釣り", "お釣", "釣銭",
+    "change",
+    "change due",
+    "rückgeld",
+    "ruckgeld",
+    "zurück",
+    "rendu",
+    "monnaie",
+    "rendu monnaie",
+    "cambio",
+    "vuelto",
+    "resto",
+    "wisselgeld",
+    "retour",
+    "växel",
+    "vaxel",
+    "byttepenge",
+    "veksel",
+    "お釣り",
+    "お釣",
+    "釣銭",
 ];
 
 /// Whether the line starts with one of the labels, followed by anything but a letter.
@@ -28,9 +61,9 @@ fn starts_with_label(lower: &str, labels: &[&str]) -> bool {
     labels.iter().any(|label| {
         // Japanese labels run straight into what follows ("お預り金").
         let cjk = label.chars().any(|c| c >= '\u{3000}');
-        lower.strip_prefix(label).is_some_and(|rest| {
-            cjk || !rest.chars().next().is_some_and(char::is_alphabetic)
-        })
+        lower
+            .strip_prefix(label)
+            .is_some_and(|rest| cjk || !rest.chars().next().is_some_and(char::is_alphabetic))
     })
 }
 

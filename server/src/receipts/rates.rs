@@ -72,9 +72,7 @@ fn has_misread_incl(lower: &str) -> bool {
 /// label OCR garbled. Any other label on it (a service charge, a discount) rules it out.
 fn included_unnamed(lower: &str, hits: &[Hit]) -> bool {
     let amounts = scan_amounts(lower);
-    hits.is_empty()
-        && says_included(lower)
-        && matches!(amounts.as_slice(), [one] if one.percent)
+    hits.is_empty() && says_included(lower) && matches!(amounts.as_slice(), [one] if one.percent)
 }
 
 /// Every rate printed beside a tax label, or in the row below a tax table's header.

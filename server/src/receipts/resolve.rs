@@ -252,9 +252,9 @@ pub(crate) fn resolve(
     // Cash given less change settles a total that was not read, or read damaged (without its
     // decimals, or smaller than a net); it stays unsure (cash may be rounded).
     let cash = cash_settled(lines, zero_decimal);
-    let by_cash = cash.as_ref().filter(|c| {
-        total.is_none_or(|t| t.whole || contradicted) && !below_a_read(c)
-    });
+    let by_cash = cash
+        .as_ref()
+        .filter(|c| total.is_none_or(|t| t.whole || contradicted) && !below_a_read(c));
     if by_cash.is_some() {
         (total, contradicted) = (by_cash, false);
     }

@@ -66,7 +66,9 @@ impl Suggestions {
     /// (`words`: words read with Tesseract's confidence in each; `text`: the text they were
     /// suggested from, where a name read with confidence may stand below).
     pub(crate) fn doubting(mut self, words: &[(String, f32)], text: &str) -> Suggestions {
-        super::supplier::doubt(&mut self.supplier, words, &normalize_lines(text));
+        let lines = normalize_lines(text);
+        super::supplier::doubt(&mut self.supplier, words, &lines);
+        super::supplier::accent_doubt(&mut self.supplier, &lines);
         self
     }
 

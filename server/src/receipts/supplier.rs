@@ -1,9 +1,10 @@
 //! The supplier: the first line near the top that reads like a business
 //! name (not a heading, date, address, phone number or registration).
 
+use super::ocr_language::language_of;
 use super::suggest::Suggestion;
 use super::supplier_words::{
-    BUYER_MARKERS, CONTACT_MARKERS, HEADINGS, LEGAL_SUFFIXES, STREET_WORDS,
+    ACCENT_DROPPED, BUYER_MARKERS, CONTACT_MARKERS, HEADINGS, LEGAL_SUFFIXES, STREET_WORDS,
 };
 
 /// How many non-empty lines from the top are considered.
@@ -313,3 +314,28 @@ pub(crate) fn pick_supplier(lines: &[String]) -> Option<Suggestion<String>> {
 #[cfg(test)]
 #[path = "supplier_tests.rs"]
 mod tests;
+
+/// Makes a name unsure when one of its words is usually written with an accent in the
+/// receipt's language and was read without it ("Cafe" on a French receipt): OCR drops accents in
+/// large bold type, and the name as printed may have it.
+pub(crate) fn accent_doubt(supplier: &mut Option<Suggestion<String>>, lines: &[String]) {
+    let (Some(s), Some(language)) = (supplier, language_of(&lines.join("\n"))) else {
+        return;
+    };
+    let listed = ACCENT_DROPPED
+        .iter()
+        .find(|(l, _)| *l == language)
+        .map_or(&[][..], |(_, words)| *words);
+    let lower = s.value.to_lowercase();
+    let dropped = lower.split(|c: char| !c.is_alphanumeric()).find(|w| {
+        listed.contains(w)
+            || (language == "spa" && w.len() > 5 && w.is_ascii() && w.ends_with("eria"))
+    });
+    if let Some(word) = dropped {
+        s.confidence = s.confidence.min(UNSURE);
+        s.source = format!(
+            "{} ('{word}' is usually written with an accent, which OCR may have dropped)",
+            s.source
+        );
+    }
+}

@@ -144,3 +144,32 @@ fn a_misread_line_above_a_name_read_with_confidence_gives_way_to_it() {
     doubt(&mut s, &read(&unsure_below), &lines);
     assert_eq!(s.unwrap().value, "Beagle es");
 }
+
+#[test]
+fn a_name_read_without_the_accent_its_language_writes_is_unsure() {
+    let lines = |text: &str| text.lines().map(str::to_string).collect::<Vec<_>>();
+    let sure = |name: &str| Suggestion {
+        value: name.to_string(),
+        confidence: 0.7,
+        source: name.to_string(),
+    };
+    let german = lines("Cafe Kranzler Eck\nDatum 12.03.2024\nSumme 12,00\nMwSt 19%\nVielen Dank");
+    let mut s = Some(sure("Cafe Kranzler Eck"));
+    accent_doubt(&mut s, &german);
+    let s = s.unwrap();
+    assert!(s.confidence < 0.6, "{s:?}");
+    assert!(s.source.contains("accent"), "{s:?}");
+    // Written with its accent, or on an English receipt, the name stays as sure as it was.
+    let mut s = Some(sure("Café Kranzler Eck"));
+    accent_doubt(&mut s, &german);
+    assert_eq!(s.unwrap().confidence, 0.7);
+    let english = lines("Cafe Nero\nSubtotal 4.00\nVAT 0.80\nTotal 4.80\nThank you");
+    let mut s = Some(sure("Cafe Nero"));
+    accent_doubt(&mut s, &english);
+    assert_eq!(s.unwrap().confidence, 0.7);
+    // Spanish names ending in -ería.
+    let spanish = lines("Fruteria Gil\nImporte total 24,00\nEfectivo 40,00\nGracias");
+    let mut s = Some(sure("Fruteria Gil"));
+    accent_doubt(&mut s, &spanish);
+    assert!(s.unwrap().confidence < 0.6);
+}

@@ -164,3 +164,15 @@ pub(super) const LEGAL_SUFFIXES: &[&str] = &[
     "sl",
     "k.k.",
 ];
+
+/// Words of business names usually written with an accent, as OCR reads them when it drops it
+/// (as it often does in large bold type), per OCR language. Spanish names ending in "-eria"
+/// ("Frutería", "Panadería") are found by their ending.
+#[rustfmt::skip]
+pub(super) const ACCENT_DROPPED: &[(&str, &[&str])] = &[
+    ("deu", &["cafe", "backerei", "muller", "kuche", "fruhstuck", "konig", "konigs", "gluck"]),
+    ("fra", &["cafe", "creperie", "patisserie", "epicerie", "hotel", "chateau", "societe",
+              "marche", "theatre", "cremerie"]),
+    ("ita", &["caffe", "citta", "universita", "societa"]),
+    ("spa", &["cafe"]),
+];
