@@ -62,6 +62,7 @@ mod sniff;
 pub mod suggest;
 mod supplier;
 mod supplier_words;
+mod vat_row_lost;
 mod vat_table;
 mod warp;
 mod wire;

@@ -194,6 +194,7 @@ pub(crate) fn vat_table(lines: &[String], zero_decimal: bool) -> Option<VatTable
 /// nothing.
 pub(crate) fn apply(money: &mut Money, lines: &[String], zero_decimal: bool) {
     let Some(table) = vat_table(lines, zero_decimal) else {
+        super::vat_row_lost::apply(money, lines, zero_decimal);
         return;
     };
     let step = unit(zero_decimal);
