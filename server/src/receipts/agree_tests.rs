@@ -349,3 +349,20 @@ fn cash_given_less_change_settles_a_total_read_damaged() {
     let r = s("Bistro\nTotal 22.00\nincl. 10% service");
     assert!(r.tax_rate.is_none(), "{:?}", r.tax_rate);
 }
+
+#[test]
+fn an_amount_the_tax_is_the_printed_rate_of_is_the_net_when_no_net_or_total_is_read() {
+    // Subtotal's and total's labels garbled; 7.5 % of 29.90 is 2.24.
+    let r = s(
+        "Hardware\nClub sandwich 15.25\nSubtoul 29.90\nSales Tax 7.5% 2.24\nTOTAL S314\nVISA 32.14",
+    );
+    assert_eq!(value(&r.net).as_deref(), Some("29.90"));
+    assert_eq!(value(&r.tax).as_deref(), Some("2.24"));
+    assert_eq!(value(&r.total).as_deref(), Some("32.14"));
+    for (name, field) in [("net", &r.net), ("tax", &r.tax), ("total", &r.total)] {
+        assert!(!sure(field), "{name} must not be sure: {field:?}");
+    }
+    // No amount fits the rate: nothing is made up.
+    let r = s("Hardware\nClub sandwich 15.25\nSubtoul 29.90\nSales Tax 7.5% 3.10\nTOTAL S314");
+    assert_ne!(value(&r.net).as_deref(), Some("29.90"));
+}

@@ -109,6 +109,35 @@ pub(super) fn included(
     ))
 }
 
+/// No net or total read, but a tax and the one rate printed: the largest amount that is not a
+/// payment whose share at that rate is the tax is the net, its label garbled ("Subtoul 29.90",
+/// "Sales Tax 7.5% 2.24"). Its line is returned with it.
+pub(super) fn net_by_rate(ctx: &Ctx, tax: &Choice) -> Option<(Decimal, usize)> {
+    ctx.rate.filter(|r| !r.included)?;
+    let mut best: Option<(Decimal, usize)> = None;
+    for (index, line) in ctx.lines.iter().enumerate() {
+        let lower = line.to_lowercase();
+        if tax.lines.contains(&index)
+            || label_hits(&lower)
+                .iter()
+                .any(|h| matches!(h.role, Role::Id | Role::Payment | Role::Tip))
+        {
+            continue;
+        }
+        for a in scan_amounts(&lower) {
+            if a.is_money(ctx.zero_decimal)
+                && (a.currency || a.decimals == 2 || ctx.zero_decimal)
+                && a.value > tax.value
+                && ctx.rate_says(a.value, tax.value) == Some(true)
+                && best.is_none_or(|(v, _)| a.value > v)
+            {
+                best = Some((a.value, index));
+            }
+        }
+    }
+    best
+}
+
 /// No total label: the largest amount of money in the text, as a guess.
 pub(super) fn fallback_total(
     candidates: &[Candidate],

@@ -5,7 +5,7 @@
 use rust_decimal::Decimal;
 
 use super::super::agree::plausible_rate;
-use super::super::derive::{fallback_total, included};
+use super::super::derive::{fallback_total, included, net_by_rate};
 use super::super::suggest::Candidate;
 use super::{best, calculated, Choice, Ctx, Money, UNSURE};
 
@@ -48,6 +48,25 @@ pub(super) fn resolve_unconfirmed(
         }
     };
     let lost = |o: &Choice| o.whole && !zero_decimal;
+    // No total or net read: a tax and the printed rate may tell the net.
+    if let (None, None, Some(x)) = (total, net, tax) {
+        if let Some((value, at)) = net_by_rate(ctx, x) {
+            let line = lines.get(at).map_or("", |l| l.trim());
+            let confidence = x.confidence.min(UNSURE);
+            money.tax = Some(ctx.read(x, confidence, None));
+            money.net = Some(calculated(
+                value,
+                confidence,
+                format!("{line} (the tax {} is the printed rate on it)", x.value),
+            ));
+            money.total = Some(calculated(
+                value.saturating_add(x.value).saturating_add(tip_value),
+                confidence,
+                format!("calculated: net {value} + tax {}{}", x.value, tip_note(tip)),
+            ));
+            return money;
+        }
+    }
     match (total, net, tax) {
         (Some(t), Some(n), Some(x)) => {
             let why = Some("net + tax does not add up to the total read");
