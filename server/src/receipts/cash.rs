@@ -56,14 +56,24 @@ const CHANGE: &[&str] = &[
     "釣銭",
 ];
 
-/// Whether the line starts with one of the labels, followed by anything but a letter.
+/// Words that may follow the label besides the amount.
+#[rustfmt::skip]
+const CURRENCY_WORDS: &[&str] = &[
+    "eur", "usd", "gbp", "chf", "sek", "dkk", "nok", "jpy", "aud", "cad", "nzd", "kr", "fr",
+    "sfr", "yen",
+];
+
+/// Whether the line is a label and its amount: it starts with one of the labels, and no word
+/// but a currency's follows ("Cash back 20.00" is no cash given).
 fn starts_with_label(lower: &str, labels: &[&str]) -> bool {
     labels.iter().any(|label| {
         // Japanese labels run straight into what follows ("お預り金").
         let cjk = label.chars().any(|c| c >= '\u{3000}');
-        lower
-            .strip_prefix(label)
-            .is_some_and(|rest| cjk || !rest.chars().next().is_some_and(char::is_alphabetic))
+        lower.strip_prefix(label).is_some_and(|rest| {
+            cjk || rest
+                .split(|c: char| !c.is_alphabetic())
+                .all(|w| w.is_empty() || CURRENCY_WORDS.contains(&w))
+        })
     })
 }
 
@@ -108,14 +118,16 @@ pub(super) fn cash_settled(lines: &[String], zero_decimal: bool) -> Option<Choic
 }
 
 /// Whether a total read differs from the cash settlement by more than cash rounding could
-/// explain (at most half a unit of the currency; none where it has no minor unit).
-pub(super) fn contradicts(cash: &Choice, total: Decimal, zero_decimal: bool) -> bool {
+/// explain (at most half a unit of the currency; none where it has no minor unit), with or
+/// without the tip printed apart from it (a tip may be paid in the same cash).
+pub(super) fn contradicts(cash: &Choice, total: Decimal, tip: Decimal, zero_decimal: bool) -> bool {
     let step = if zero_decimal {
         Decimal::ZERO
     } else {
         Decimal::new(5, 1)
     };
-    (cash.value - total).abs() > step
+    let off = |paid: Decimal| (cash.value - paid).abs() > step;
+    off(total) && off(total.saturating_add(tip))
 }
 
 #[cfg(test)]
@@ -149,14 +161,19 @@ mod tests {
         assert!(cash_settled(&lines("Cashew nuts 3.00\nChange 1.00"), false).is_none());
         assert!(cash_settled(&lines("Barista 3.00\nChange 1.00"), false).is_none());
         assert!(cash_settled(&lines("Cash 10.00 5.00\nChange 1.00"), false).is_none());
+        assert!(cash_settled(&lines("Cash back 20.00\nChange 1.00"), false).is_none());
+        assert!(cash_settled(&lines("CASH EUR 20.00\nCHANGE EUR 1.00"), false).is_some());
     }
 
     #[test]
     fn cash_rounding_is_no_contradiction() {
         let c = cash_settled(&lines("Bar 10.00\nRückgeld 3.35"), false).unwrap();
-        assert!(!contradicts(&c, Decimal::new(663, 2), false));
-        assert!(contradicts(&c, Decimal::new(1665, 2), false));
+        let none = Decimal::ZERO;
+        assert!(!contradicts(&c, Decimal::new(663, 2), none, false));
+        assert!(contradicts(&c, Decimal::new(1665, 2), none, false));
+        // A tip printed apart from the total, paid in the same cash.
+        assert!(!contradicts(&c, Decimal::new(565, 2), Decimal::ONE, false));
         let yen = cash_settled(&lines("お預り 2000\nお釣り 720"), true).unwrap();
-        assert!(contradicts(&yen, Decimal::new(1281, 0), true));
+        assert!(contradicts(&yen, Decimal::new(1281, 0), none, true));
     }
 }

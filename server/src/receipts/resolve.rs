@@ -307,6 +307,7 @@ pub(crate) fn resolve(
 /// what was calculated from that total; a total read that it contradicts is unsure.
 fn settled(mut money: Money, cash: Option<&Choice>, by_cash: bool, zero_decimal: bool) -> Money {
     let Some(cash) = cash else { return money };
+    let tip = money.tip.as_ref().map_or(Decimal::ZERO, |t| t.value);
     if by_cash {
         for s in [&mut money.total, &mut money.net, &mut money.tax]
             .into_iter()
@@ -320,7 +321,7 @@ fn settled(mut money: Money, cash: Option<&Choice>, by_cash: bool, zero_decimal:
     } else if let Some(t) = money
         .total
         .as_mut()
-        .filter(|t| contradicts(cash, t.value, zero_decimal))
+        .filter(|t| contradicts(cash, t.value, tip, zero_decimal))
     {
         t.confidence = t.confidence.min(UNSURE);
         t.source
