@@ -131,6 +131,7 @@ pub(super) fn contradicts(cash: &Choice, total: Decimal, tip: Decimal, zero_deci
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -1,6 +1,7 @@
 //! Suggester accuracy over the held-apart corpus (`seed-data/receipts/corpus`): 229 receipts made
 //! to look like real uploads, in four parts: `tuning`, `calibration`, `held_apart` and `unseen`
-//! (the fifth batch, generated after the suggester's last change of stop 38 and measured once).
+//! (the fifth batch, generated at stop 38 and first measured at stop 39, after the suggester's
+//! last change).
 //! `cargo test -p formwork --lib receipts::heldout -- --nocapture` prints the figures.
 //!
 //! `FORMWORK_HELDOUT_PARTS=tuning` processes and prints only the tuning part (the default is all
