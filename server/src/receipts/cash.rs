@@ -1,5 +1,5 @@
 //! The total a cash payment settles: the cash given less the change returned ("Bar 21,65",
-//! "Rückgeld 15,00": 6,65). Every receipt paid in cash prints both, away from the total, so when
+//! "Rückgeld 15,00": 6,65). Most receipts paid in cash print both, away from the total, so when
 //! the total's own line is damaged (a digit or its decimal point lost) the payment lines still
 //! tell it; and when they tell something else, the total read is not sure. Cash may be rounded
 //! (to 5 centimes, to 50 øre), so the figure is never sure on its own.

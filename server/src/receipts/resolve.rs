@@ -3,6 +3,8 @@
 //! the printed rate; a missing value is calculated from the others. Amounts that do not add up,
 //! a tax larger than its net, a tax far from any rate and a number without its decimal point are
 //! never suggested as sure. With no label at all, the largest amount is a low-confidence guess.
+//! The cash given less the change returned (`cash.rs`) settles a total read damaged or not at
+//! all, and makes a total it contradicts unsure.
 
 use rust_decimal::Decimal;
 

@@ -311,10 +311,6 @@ pub(crate) fn pick_supplier(lines: &[String]) -> Option<Suggestion<String>> {
     None
 }
 
-#[cfg(test)]
-#[path = "supplier_tests.rs"]
-mod tests;
-
 /// Makes a name unsure when one of its words is usually written with an accent in the
 /// receipt's language and was read without it ("Cafe" on a French receipt): OCR drops accents in
 /// large bold type, and the name as printed may have it.
@@ -339,3 +335,7 @@ pub(crate) fn accent_doubt(supplier: &mut Option<Suggestion<String>>, lines: &[S
         );
     }
 }
+
+#[cfg(test)]
+#[path = "supplier_tests.rs"]
+mod tests;
