@@ -444,6 +444,52 @@ FIFTH = [
     S("en-AU", "photo", "gross1", "Salamanca Market Deli", "41 Salamanca Pl", "Hobart TAS 7004"),
 ]
 
+# The sixth batch (tuning only), added at stop 40: the unseen part read about seven points below
+# the tuning part, weakest on blurred and faded photos, on suppliers and on net and tax. These are
+# drawn like the unseen part (photos with the first batch's damage cycle, scans and e-invoices,
+# every locale and tax scheme), so that what the tuning part teaches can be checked to carry over
+# to receipts of the same kinds.
+SIXTH = [
+    S("de-DE", "photo", "gross1", "Metzgerei Oberländer", "Hauptstraße 44", "79098 Freiburg"),
+    S("de-DE", "photo", "incl", "Imbiss Zur Brücke", "Brückenstraße 2", "54290 Trier"),
+    S("de-DE", "photo", "fuel", "Tankhof Wittmann", "Landsberger Str. 200", "80687 München"),
+    S("de-DE", "scan", "gross2", "Kopierladen Engel", "Schillerstraße 15", "99084 Erfurt",
+      customer="Hausarztpraxis Böhm"),
+    S("de-DE", "einvoice", "gross1", "Softwarehaus Kühne GmbH", "Am Sandtorkai 5", "20457 Hamburg",
+      customer="Reisebüro Winter KG"),
+    S("de-CH", "photo", "incl", "Beizli zum Löwen", "Rathausgasse 3", "5000 Aarau"),
+    S("de-CH", "photo", "gross1", "Drogerie Zürcher", "Seestrasse 61", "8810 Horgen"),
+    S("fr-FR", "photo", "gross2", "Boucherie Chevallier", "3 rue de la République", "21000 Dijon"),
+    S("fr-FR", "photo", "taxi", "Allo Taxi Toulouse", "2 place du Capitole", "31000 Toulouse"),
+    S("fr-FR", "einvoice", "gross2", "Imprimerie Garnier SARL", "18 rue Nationale", "37000 Tours",
+      customer="Agence Perrin Immobilier"),
+    S("it-IT", "photo", "gross1", "Gelateria Il Gabbiano", "Lungomare Trieste 20", "84121 Salerno"),
+    S("it-IT", "photo", "incl", "Pizzeria Vesuvio", "Via Toledo 150", "80134 Napoli"),
+    S("it-IT", "scan", "gross2", "Copisteria Galli", "Via Roma 44", "90133 Palermo",
+      customer="Studio Legale Conti"),
+    S("es-ES", "photo", "gross2", "Frutería Hermanos Gil", "Calle del Carmen 9", "30001 Murcia"),
+    S("es-ES", "photo", "taxi", "Radio Taxi Bilbao", "Plaza Moyúa 1", "48009 Bilbao"),
+    S("es-ES", "einvoice", "gross2", "Gestoría Navarro S.L.", "Calle Colón 22", "46004 Valencia",
+      customer="Academia Luna S.L."),
+    S("nl-NL", "photo", "gross1", "Bakkerij Smit", "Markt 12", "5211 JX 's-Hertogenbosch"),
+    S("nl-NL", "einvoice", "gross1", "Drukkerij Hendriks B.V.", "Oudegracht 100", "3511 AX Utrecht",
+      customer="Tandartspraktijk Mulder"),
+    S("sv-SE", "photo", "gross2", "ICA Nära Linden", "Lindvägen 3", "903 27 Umeå"),
+    S("sv-SE", "photo", "incl", "Kafé Sjöbris", "Strandvägen 7", "392 30 Kalmar"),
+    S("da-DK", "photo", "gross1", "Bageriet Ved Åen", "Vestergade 11", "7100 Vejle"),
+    S("da-DK", "scan", "gross2", "Boghandel Holm", "Algade 30", "9000 Aalborg",
+      customer="Klinik for Fysioterapi"),
+    S("ja-JP", "photo", "gross2", "スーパーいずみ", "仙台市青葉区中央3-2", "TEL 022-555-0172"),
+    S("ja-JP", "einvoice", "net1", "合同会社そよかぜ", "名古屋市中区栄2-9", "TEL 052-555-0115",
+      customer="株式会社みどり"),
+    S("en-US", "photo", "tip", "Cactus Flower Cantina", "120 E Congress St", "Tucson, AZ 85701"),
+    S("en-US", "photo", "parking", "Harbor Point Parking LLC", "75 Pier Ave", "Seattle, WA 98101"),
+    S("en-GB", "photo", "gross1", "The Crooked Spire Cafe", "5 Market Place", "Chesterfield S40 1TJ"),
+    S("en-GB", "photo", "service", "Mersey Noodle Bar Ltd", "31 Bold Street", "Liverpool L1 4DN"),
+    S("en-CA", "photo", "net2", "Halifax Harbour Books", "1600 Lower Water St", "Halifax, NS B3J 1S5"),
+    S("en-AU", "photo", "gross2", "Cairns Esplanade Cafe", "60 The Esplanade", "Cairns QLD 4870"),
+]
+
 # ------------------------------------------------------------------ drawing
 
 
@@ -718,7 +764,8 @@ def main() -> None:
     out: Path = parser.parse_args().out
     out.mkdir(parents=True, exist_ok=True)
     # Both batches in one numbering; each receipt has its own seed (16_000 + i in the first
-    # batch, 17_000 + k in the second, 18_000 + k in the third, 19_000 + k in the fourth), so a later
+    # batch, 17_000 + k in the second, 18_000 + k in the third, 19_000 + k in the fourth, 20_000 + k
+    # in the fifth, 21_000 + k in the sixth), so a later
     # batch never changes an earlier one.
     receipts = [(i, spec, part, 16_000 + i) for i, (spec, part) in enumerate(zip(SPECS, split(SPECS)))]
     receipts += [(len(SPECS) + k, spec, part, 17_000 + k)
@@ -728,6 +775,8 @@ def main() -> None:
     receipts += [(first_fourth + k, spec, "tuning", 19_000 + k) for k, spec in enumerate(FOURTH)]
     first_fifth = first_fourth + len(FOURTH)
     receipts += [(first_fifth + k, spec, "unseen", 20_000 + k) for k, spec in enumerate(FIFTH)]
+    first_sixth = first_fifth + len(FIFTH)
+    receipts += [(first_sixth + k, spec, "tuning", 21_000 + k) for k, spec in enumerate(SIXTH)]
     manifest = []
     photos = 0
     for i, spec, part, seed in receipts:
@@ -785,7 +834,7 @@ def main() -> None:
         print(f"{part:11} {file:48} {len(data):>7} bytes  {' '.join(dist)}")
     check_split(manifest[: len(SPECS)])
     check_second(manifest[len(SPECS): len(SPECS) + len(SECOND)])
-    check_fifth(manifest[first_fifth:])
+    check_fifth(manifest[first_fifth:first_sixth])
     (out / "manifest.json").write_text(json.dumps({
         "generator": "generate.py",
         "split": f"per locale, random.Random({SPLIT_SEED}) shuffle; first half (rounded up) held apart",
@@ -796,8 +845,9 @@ def main() -> None:
                        "faded or blurred photos with shadow, perspective or crumpling; all tuning",
         "fourth_batch": f"receipts {first_fourth + 1}-{first_fifth}: the ordinary mix "
                         "of photos, scans and e-invoices over every locale and tax scheme; all tuning",
-        "fifth_batch": f"receipts {first_fifth + 1}-{len(manifest)}: drawn like the first batch, part unseen, "
+        "fifth_batch": f"receipts {first_fifth + 1}-{first_sixth}: drawn like the first batch, part unseen, "
                        "measured once after the suggester's last change at stop 38",
+        "sixth_batch": f"receipts {first_sixth + 1}-{len(manifest)}: drawn like the fifth batch; all tuning",
         "receipts": manifest,
     }, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     total = sum((out / r["file"]).stat().st_size for r in manifest)
