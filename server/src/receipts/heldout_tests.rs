@@ -8,6 +8,7 @@
 //! four), so that failures can be studied without looking at the other receipts;
 //! `FORMWORK_HELDOUT_EACH=1` then prints each tuning receipt's wrong fields and
 //! `FORMWORK_HELDOUT_DUMP=<dir>` writes each tuning receipt's text there;
+//! `FORMWORK_HELDOUT_JOBS=<n>` reads n receipts at a time (default: one per core);
 //! `FORMWORK_HELDOUT_ONLY=<parts of file names, comma-separated>` processes only the tuning
 //! receipts whose file name holds one of them. None of them ever shows a
 //! calibration or held-apart receipt, and wrong-but-sure suggestions are listed receipt by
@@ -28,6 +29,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
+use futures_util::StreamExt;
 use serde_json::{Map, Value};
 
 use super::corpus_reliability::Reliability;
@@ -49,6 +51,16 @@ fn chosen_parts() -> Vec<String> {
         Ok(v) if !v.trim().is_empty() => v.split(',').map(|p| p.trim().to_string()).collect(),
         _ => PARTS.iter().map(|p| p.to_string()).collect(),
     }
+}
+
+/// How many receipts are read at once: `FORMWORK_HELDOUT_JOBS`, else the machine's cores.
+fn heldout_jobs() -> usize {
+    std::env::var("FORMWORK_HELDOUT_JOBS")
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .or_else(|| std::thread::available_parallelism().ok().map(|n| n.get()))
+        .unwrap_or(1)
+        .max(1)
 }
 
 /// One receipt's wrong field suggested as sure.
@@ -242,15 +254,32 @@ async fn suggester_figures_over_the_held_apart_corpus() {
         Some(only) => e.part == SHOWN_PART && only.split(',').any(|o| e.file.contains(o.trim())),
         None => chosen.contains(&e.part),
     };
-    for e in receipts.iter().filter(picked) {
-        let bytes = std::fs::read(dir.join(&e.file)).unwrap();
-        let started = std::time::Instant::now();
-        match process_on(&bytes, &Limits::default(), &worker, today).await {
+    // Receipts are read `jobs` at a time (each read is mostly one Tesseract process), in the
+    // manifest's order. Each Tesseract run may take a minute rather than the server's ten seconds:
+    // these are figures of reading, not of speed (`tests/bench/upload_ready.sh` measures that),
+    // and a machine busy with a build beside the run must not change them.
+    let limits = Limits {
+        ocr_timeout: std::time::Duration::from_secs(60),
+        ..Limits::default()
+    };
+    let jobs = heldout_jobs();
+    println!("reading {jobs} receipts at a time");
+    let (dir, worker, limits) = (&dir, &worker, &limits);
+    let mut read = futures_util::stream::iter(receipts.iter().filter(picked))
+        .map(|e| async move {
+            let bytes = std::fs::read(dir.join(&e.file)).unwrap();
+            let started = std::time::Instant::now();
+            let result = process_on(&bytes, limits, worker, today).await;
+            (e, started.elapsed(), result)
+        })
+        .buffered(jobs);
+    while let Some((e, elapsed, result)) = read.next().await {
+        match result {
             Ok(p) => {
                 millis
                     .entry(e.part.as_str())
                     .or_default()
-                    .push(started.elapsed().as_millis());
+                    .push(elapsed.as_millis());
                 if e.part == SHOWN_PART {
                     if each {
                         report(&e.file, &p.suggestions, score(&p.suggestions, e));
