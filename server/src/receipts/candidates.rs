@@ -116,7 +116,8 @@ fn table_rows(
 const UNLABELLED_TAX: f32 = 0.35;
 
 /// A line whose label OCR garbled but whose rate survived ("(AR 10%) 236" for "(内税 10%) 236"):
-/// a rate followed by one amount of money and nothing else numeric is offered as a tax, unsure,
+/// a rate followed by one amount of money (or a whole number read as cents whose decimal point
+/// was lost, "19% 681") and nothing else numeric is offered as a tax, unsure,
 /// where no tax was read under a label. The resolver keeps it only where it fits: the rate
 /// printed, with the total or net read.
 fn unlabelled_tax(lower: &str, line: usize, zero_decimal: bool) -> Option<Candidate> {
@@ -124,16 +125,28 @@ fn unlabelled_tax(lower: &str, line: usize, zero_decimal: bool) -> Option<Candid
     let [rate, amount] = amounts.as_slice() else {
         return None;
     };
-    if !rate.percent || rate.end > amount.start || !amount.is_money(zero_decimal) {
+    if !rate.percent || rate.end > amount.start {
         return None;
     }
+    if amount.is_money(zero_decimal) {
+        return Some(Candidate {
+            role: Role::Tax,
+            value: amount.value,
+            confidence: UNLABELLED_TAX,
+            line,
+            whole: amount.decimals == 0,
+            lost_cents: false,
+        });
+    }
+    // "19% 681": a whole number where cents are written, its decimal point likely lost.
+    let value = (!zero_decimal).then(|| amount.as_lost_cents()).flatten()?;
     Some(Candidate {
         role: Role::Tax,
-        value: amount.value,
-        confidence: UNLABELLED_TAX,
+        value,
+        confidence: UNLABELLED_TAX * 0.9,
         line,
-        whole: amount.decimals == 0,
-        lost_cents: false,
+        whole: true,
+        lost_cents: true,
     })
 }
 

@@ -76,7 +76,10 @@ static US_STATE_ZIP: LazyLock<Option<Regex>> = LazyLock::new(|| {
 static AU_STATE_POSTCODE: LazyLock<Option<Regex>> =
     LazyLock::new(|| Regex::new(r"\b(?:NSW|VIC|QLD|WA|SA|TAS|ACT|NT) \d{4}\b").ok());
 /// The codes of the currencies written with a plain `$`.
-const DOLLAR_CODES: &[&str] = &["USD", "CAD", "AUD", "NZD", "SGD", "HKD", "MXN"];
+pub(crate) const DOLLAR_CODES: &[&str] = &["USD", "CAD", "AUD", "NZD", "SGD", "HKD", "MXN"];
+/// A United Kingdom VAT registration number beside its label (`VAT Reg No. GB 913 2239 92`).
+static UK_VAT_NUMBER: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"(?i)\bvat\b[^\n]{0,24}\bGB ?\d{3}").ok());
 static UK_POSTCODE: LazyLock<Option<Regex>> =
     LazyLock::new(|| Regex::new(r"\b[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}\b").ok());
 
@@ -184,6 +187,9 @@ fn resolve_dollar(all: &str, lower: &str) -> (&'static str, f32) {
     let Some(&(code, confidence)) = hints.iter().max_by(|a, b| a.1.total_cmp(&b.1)) else {
         return if has_word(lower, &["gst"]) {
             ("CAD", 0.55)
+        } else if has_word(lower, &["vat", "mwst", "tva", "iva", "moms", "btw"]) {
+            // No dollar country levies a VAT: the `$` is likely another sign misread.
+            ("USD", 0.45)
         } else {
             ("USD", 0.6)
         };
@@ -262,6 +268,11 @@ pub(crate) fn detect(lines: &[String]) -> Option<Suggestion<String>> {
                 "rs" if has_amount => add("INR", 0.7, index, weight * 0.5),
                 _ => {}
             }
+        }
+        if UK_VAT_NUMBER.as_ref().is_some_and(|r| r.is_match(line)) {
+            // A business registered for VAT in the United Kingdom, most likely paid in pounds;
+            // a weak sign beside a currency printed.
+            add("GBP", 0.55, index, 1.5);
         }
         if plain_dollars > 0 {
             let (code, confidence) =

@@ -125,3 +125,22 @@ fn dollar_hints_that_name_different_countries_leave_the_dollar_unsure() {
     assert_eq!(s.value, "CAD");
     assert!(s.confidence >= 0.6, "{s:?}");
 }
+
+#[test]
+fn a_plain_dollar_on_a_receipt_that_charges_vat_is_unsure_and_a_uk_vat_number_tells_pounds() {
+    // No hint at all: a plain `$` is taken as US dollars.
+    let s = detected("Corner Cafe\nBalance due $55.40");
+    assert_eq!(s.value, "USD");
+    assert!(s.confidence >= 0.6, "{s:?}");
+    // A VAT line: the `$` is likely a misread sign, so the dollar is unsure.
+    let s = detected("Corner Cafe\nVAT 20% 9.23\nBalance due $55.40");
+    assert!(s.confidence < 0.6, "{s:?}");
+    // A United Kingdom VAT number says pounds, unsure on its own.
+    let s = detected("Corner Cafe\nVAT Reg No. GB 91322392\nContactless $5.40");
+    assert_eq!(s.value, "GBP");
+    assert!(s.confidence < 0.6, "{s:?}");
+    // Beside a pound sign it only adds to it.
+    let s = detected("Corner Cafe\nVAT Reg No. GB 913 2239 92\nTotal £55.40");
+    assert_eq!(s.value, "GBP");
+    assert!(s.confidence >= 0.6, "{s:?}");
+}

@@ -1,5 +1,5 @@
 //! Numeric dates OCR damaged beside a date label: one separator lost (`17/0623` for
-//! `17/06/23`, `1706/23`) or read as a space (`04.02 23` for `04.02.23`). Read only on a line
+//! `17/06/23`, `1706/23`, `2201/2024`) or read as a space (`04.02 23` for `04.02.23`). Read only on a line
 //! that says "date" and only when that line holds no date read whole; `date.rs` never offers
 //! such a date as sure.
 
@@ -14,12 +14,12 @@ use super::date_words::has_any_word;
 /// Labels that name the date itself (not "le"/"du", which also precede other things).
 const LABELS: &[&str] = &["date", "datum", "fecha", "data", "dated", "dato"];
 
-/// `17/0623`: day (or month), separator, month (or day) and a two-digit year run together.
+/// `17/0623`, `17/062023`: day (or month), separator, month (or day) and the year run together.
 static FIRST_SEP_ONLY: LazyLock<Option<Regex>> =
-    LazyLock::new(|| Regex::new(r"\b(\d{1,2})[./-](\d{2})(\d{2})\b").ok());
-/// `1706/23`: the first separator lost.
+    LazyLock::new(|| Regex::new(r"\b(\d{1,2})[./-](\d{2})(20\d{2}|\d{2})\b").ok());
+/// `1706/23`, `2201/2024`: the first separator lost.
 static SECOND_SEP_ONLY: LazyLock<Option<Regex>> =
-    LazyLock::new(|| Regex::new(r"\b(\d{2})(\d{2})[./-](\d{2})\b").ok());
+    LazyLock::new(|| Regex::new(r"\b(\d{2})(\d{2})[./-](20\d{2}|\d{2})\b").ok());
 /// `04.02 23` or `04.02 2023`: the second separator read as a space.
 static SPACED: LazyLock<Option<Regex>> =
     LazyLock::new(|| Regex::new(r"\b(\d{1,2})([./-])(\d{1,2}) (\d{4}|\d{2})\b").ok());
@@ -111,6 +111,9 @@ mod tests {
             ["2023-02-04"]
         );
         assert_eq!(dates("Date 06/17 2023", DateOrder::Mdy), ["2023-06-17"]);
+        // With a four-digit year.
+        assert_eq!(dates("Date 2201/2024 06", DateOrder::Dmy), ["2024-01-22"]);
+        assert_eq!(dates("Datum: 17.062023", DateOrder::Dmy), ["2023-06-17"]);
         // Day and month in the receipt's order; a part over 12 settles it.
         assert_eq!(dates("Date: 04/0523", DateOrder::Mdy), ["2023-04-05"]);
         assert_eq!(dates("Date: 17/0623", DateOrder::Mdy), ["2023-06-17"]);

@@ -5,10 +5,10 @@
 
 use rust_decimal::{Decimal, RoundingStrategy};
 
-use super::agree::included_tax;
+use super::agree::{included_tax, unit};
 use super::amount::scan_amounts;
 use super::keywords::{label_hits, Role};
-use super::resolve::{best, calculated, Choice, Ctx, Money};
+use super::resolve::{best, calculated, Choice, Ctx, Money, UNSURE};
 use super::suggest::{Candidate, Suggestion};
 
 /// Two read amounts that fit the printed rate (total and tax, net and tax, or total and net) when
@@ -174,4 +174,40 @@ pub(super) fn fallback_total(
             .map(|l| l.trim().to_string())
             .unwrap_or_default(),
     })
+}
+
+/// Makes a total read unsure when the tax read is the printed rate's share of another amount
+/// printed and not of the total: the total may be the misread one ("SUMME 42,54" above
+/// "enth. USt. 19% 6,81", the fuel's 42,64).
+pub(super) fn doubt_total_by_tax(ctx: &Ctx, money: &mut Money) {
+    let (Some(total), Some(tax)) = (money.total.as_mut(), money.tax.as_ref()) else {
+        return;
+    };
+    if let Some(gross) = gross_of_tax(ctx, total.value, tax.value) {
+        total.confidence = total.confidence.min(UNSURE);
+        total.source.push_str(&format!(
+            " (the tax read is the printed rate's share of {gross}, not of this total)"
+        ));
+    }
+}
+
+/// Another amount printed whose share at the printed rate is the tax read, where the total's
+/// share is not: a sign that the total was misread.
+fn gross_of_tax(ctx: &Ctx, total: Decimal, tax: Decimal) -> Option<Decimal> {
+    let rate = ctx.rate?.value;
+    let places = if ctx.zero_decimal { 0 } else { 2 };
+    let share = |gross: Decimal| included_tax(gross, rate).map(|t| t.round_dp(places));
+    // A tax charged on the net may be a step off the gross's share; more is a disagreement.
+    let off = share(total)
+        .and_then(|s| s.checked_sub(tax))
+        .map(|d| d.abs());
+    if off.is_none_or(|off| off <= unit(ctx.zero_decimal)) {
+        return None;
+    }
+    ctx.lines
+        .iter()
+        .flat_map(|line| scan_amounts(line))
+        .filter(|a| !a.percent && !a.negative && !a.glued && a.decimals == places)
+        .map(|a| a.value)
+        .find(|&g| g != total && g > tax && share(g) == Some(tax))
 }

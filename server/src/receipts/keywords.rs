@@ -162,6 +162,14 @@ const INCLUDING: &[&str] = &[
     "inbegriffen",
     "compris",
     "comprise",
+    // "of which" / "contained": the tax is part of the amount above ("enth. USt.", "dont TVA",
+    // "varav moms", "heraf moms", "waarvan btw").
+    "enth",
+    "enthalten",
+    "dont",
+    "varav",
+    "heraf",
+    "waarvan",
 ];
 
 /// Whether `label` (lower case) says the amount is already included ("inkl.", "TVA incluse").

@@ -68,11 +68,17 @@ fn has_misread_incl(lower: &str) -> bool {
     has_word(lower, &["ind"]) && lower.contains('%')
 }
 
-/// "inkl. 19% MwSı.": a line that says included, with one rate and no other number, whose tax
-/// label OCR garbled. Any other label on it (a service charge, a discount) rules it out.
+/// "inkl. 19% MwSı." or "enth. USL. 19% 6,81": a line that says included, with one rate and at
+/// most one number after it, whose tax label OCR garbled. Any other label on it (a service
+/// charge, a discount) rules it out.
 fn included_unnamed(lower: &str, hits: &[Hit]) -> bool {
     let amounts = scan_amounts(lower);
-    hits.is_empty() && says_included(lower) && matches!(amounts.as_slice(), [one] if one.percent)
+    let one_rate = match amounts.as_slice() {
+        [one] => one.percent,
+        [rate, amount] => rate.percent && !amount.percent && rate.end <= amount.start,
+        _ => false,
+    };
+    hits.is_empty() && says_included(lower) && one_rate
 }
 
 /// Every rate printed beside a tax label, or in the row below a tax table's header.

@@ -12,7 +12,7 @@ use super::agree::{fits_rate, sums_to};
 use super::agreeing::agreeing;
 use super::amount::scan_amounts;
 use super::cash::{cash_settled, contradicts};
-use super::derive::rate_pair;
+use super::derive::{doubt_total_by_tax, rate_pair};
 use super::keywords::{label_hits, Role};
 use super::rates::PrintedRate;
 use super::suggest::{Candidate, Suggestion};
@@ -277,6 +277,7 @@ pub(crate) fn resolve(
                 ));
             }
         }
+        doubt_total_by_tax(&ctx, &mut m);
         return settled(
             Money {
                 tip: money.tip,
@@ -290,6 +291,7 @@ pub(crate) fn resolve(
 
     // 3. No agreement: the most confident reading of each, a tax never above its net.
     let mut money = resolve_unconfirmed(&ctx, candidates, total, &nets, &taxes, tip, money);
+    doubt_total_by_tax(&ctx, &mut money);
     if contradicted {
         for s in [&mut money.total, &mut money.net, &mut money.tax]
             .into_iter()

@@ -48,12 +48,13 @@ impl Suggestions {
 
     /// These suggestions with the amounts (net, tax, total, tip and tax rate) of `other`, a
     /// second reading of the same receipt; supplier, date and currency stay these, or are
-    /// `other`'s where these have none.
+    /// `other`'s where these have none, except that of two dollars the surer is kept (the other
+    /// reading may show the address that tells which dollar a plain `$` is).
     pub fn with_amounts_of(self, other: Suggestions) -> Suggestions {
         Suggestions {
             supplier: self.supplier.or(other.supplier),
             expense_date: self.expense_date.or(other.expense_date),
-            currency: self.currency.or(other.currency),
+            currency: surer_dollar(self.currency, other.currency),
             net: other.net,
             tax: other.tax,
             total: other.total,
@@ -69,6 +70,7 @@ impl Suggestions {
         let lines = normalize_lines(text);
         super::supplier::doubt(&mut self.supplier, words, &lines);
         super::supplier::accent_doubt(&mut self.supplier, &lines);
+        super::supplier::misread_doubt(&mut self.supplier);
         self
     }
 
@@ -92,6 +94,18 @@ impl Suggestions {
 const MAX_TEXT_BYTES: usize = 256 * 1024;
 const MAX_LINES: usize = 4000;
 const MAX_LINE_BYTES: usize = 400;
+
+/// Of two readings' currencies, the first; but where both are dollars, the surer.
+fn surer_dollar(
+    first: Option<Suggestion<String>>,
+    other: Option<Suggestion<String>>,
+) -> Option<Suggestion<String>> {
+    let dollar = |c: &Suggestion<String>| currency::DOLLAR_CODES.contains(&c.value.as_str());
+    match (first, other) {
+        (Some(a), Some(b)) if dollar(&a) && dollar(&b) && b.confidence > a.confidence => Some(b),
+        (a, b) => a.or(b),
+    }
+}
 
 fn cut(s: &str, max: usize) -> &str {
     if s.len() <= max {

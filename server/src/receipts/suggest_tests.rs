@@ -404,3 +404,44 @@ fn a_tax_whose_label_ocr_garbled_is_read_by_its_rate_and_offered_unsure() {
     let r = s("Épicerie\nCahier (20%) 48,40\nCroque (10%) 74,40\nTotal HT 102,00\nTVA 20% 8,07\nTVA 10% 6,76\nNet à payer 116,83 €");
     assert_eq!(money(&r.tax).as_deref(), Some("14.83"));
 }
+
+#[test]
+fn of_two_readings_dollars_the_surer_is_kept() {
+    // The first reading saw only a `$`; the second also the Canadian address.
+    let first = s("Bookshop\nTotal $30.84");
+    let second = s("Bookshop\nHalifax, NS B3J 1S5\nTotal $30.84");
+    assert_eq!(first.currency.as_ref().unwrap().value, "USD");
+    let kept = first.clone().with_amounts_of(second);
+    assert_eq!(kept.currency.unwrap().value, "CAD");
+    // Another currency than a dollar in the first reading stays.
+    let first = s("Bistro\nTotal 30,84 €");
+    let kept = first.with_amounts_of(s("Bistro\nHalifax, NS B3J 1S5\nTotal $30.84"));
+    assert_eq!(kept.currency.unwrap().value, "EUR");
+}
+
+#[test]
+fn a_total_whose_included_tax_fits_another_amount_is_unsure() {
+    // The fuel's price is 42,64 and its 19 % is 6,81; the total read 42,54 is misread.
+    for tax in ["6,81", "681"] {
+        let text = format!(
+            "Tankhof\n80687 München\n10.01.2024 16:59\nSuper E10\n23,82 1x 1,79 42,64\n\
+             SUMME 42,54€\nenth. USt. 19% {tax}\nEC-Karte"
+        );
+        let got = s(&text);
+        let total = got.total.clone().unwrap();
+        assert!(
+            total.value.to_string() == "42.64" || total.confidence < 0.6,
+            "{tax}: {total:?} {got:?}"
+        );
+    }
+    // The same with the tax label garbled and the tax's decimal point lost: the rate after
+    // "enth." is read as included, and the total is still not sure.
+    let got =
+        s("Tankhof\nSuper E10\n23,82 1x 1,79 42,64\nSUMME 42,54€\nenth. USL. 19% 681\nEC-Karte");
+    let total = got.total.unwrap();
+    assert!(total.confidence < 0.6, "{total:?}");
+    assert_eq!(money(&got.tax).as_deref(), Some("6.81"));
+    // Where the tax is the total's share, the total stays sure.
+    let got = s("Tankhof\nSuper E10 42,54\nSUMME 42,54€\nenth. USt. 19% 6,79\nEC-Karte");
+    assert!(got.total.unwrap().confidence >= 0.6);
+}

@@ -4,7 +4,8 @@
 use super::ocr_language::language_of;
 use super::suggest::Suggestion;
 use super::supplier_words::{
-    ACCENT_DROPPED, BUYER_MARKERS, CONTACT_MARKERS, HEADINGS, LEGAL_SUFFIXES, STREET_WORDS,
+    ACCENT_DROPPED, BUSINESS_WORDS, BUYER_MARKERS, CONTACT_MARKERS, HEADINGS, LEGAL_SUFFIXES,
+    LOOK_ALIKE, STREET_WORDS,
 };
 
 /// How many non-empty lines from the top are considered.
@@ -334,6 +335,37 @@ pub(crate) fn accent_doubt(supplier: &mut Option<Suggestion<String>>, lines: &[S
             s.source
         );
     }
+}
+
+/// Makes a name unsure when one of its words is one look-alike letter away from a word that
+/// names a kind of business ("The Crooked Spire Cale"): OCR misread a letter, and the name as
+/// printed is likely that word.
+pub(crate) fn misread_doubt(supplier: &mut Option<Suggestion<String>>) {
+    let Some(s) = supplier else { return };
+    let lower = s.value.to_lowercase();
+    let misread = lower
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !BUSINESS_WORDS.contains(w))
+        .find_map(|w| BUSINESS_WORDS.iter().find(|b| one_look_alike_apart(w, b)));
+    if let Some(word) = misread {
+        s.confidence = s.confidence.min(UNSURE);
+        s.source = format!("{} (a word of it may be a misread '{word}')", s.source);
+    }
+}
+
+/// Whether `a` and `b` differ in exactly one letter, and those two letters look alike.
+fn one_look_alike_apart(a: &str, b: &str) -> bool {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    if a.len() != b.len() || a.len() < 3 {
+        return false;
+    }
+    let differ: Vec<(char, char)> = a
+        .iter()
+        .zip(&b)
+        .filter(|(x, y)| x != y)
+        .map(|(x, y)| (*x, *y))
+        .collect();
+    matches!(differ.as_slice(), [(x, y)] if LOOK_ALIKE.iter().any(|g| g.contains(*x) && g.contains(*y)))
 }
 
 #[cfg(test)]

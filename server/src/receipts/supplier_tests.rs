@@ -173,3 +173,29 @@ fn a_name_read_without_the_accent_its_language_writes_is_unsure() {
     accent_doubt(&mut s, &spanish);
     assert!(s.unwrap().confidence < 0.6);
 }
+
+#[test]
+fn a_name_with_a_look_alike_letter_in_a_business_word_is_unsure() {
+    let sure = |name: &str| {
+        Some(Suggestion {
+            value: name.to_string(),
+            confidence: 0.7,
+            source: name.to_string(),
+        })
+    };
+    let mut s = sure("The Crooked Spire Cale");
+    misread_doubt(&mut s);
+    let s = s.unwrap();
+    assert!(s.confidence < 0.6, "{s:?}");
+    assert!(s.source.contains("'cafe'"), "{s:?}");
+    // The business word itself, or a word a letter away that is not a look-alike, stays sure.
+    for name in [
+        "The Crooked Spire Cafe",
+        "Bay of Fundy Outfitters",
+        "Carl's Books",
+    ] {
+        let mut s = sure(name);
+        misread_doubt(&mut s);
+        assert_eq!(s.unwrap().confidence, 0.7, "{name}");
+    }
+}

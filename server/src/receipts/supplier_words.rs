@@ -176,3 +176,55 @@ pub(super) const ACCENT_DROPPED: &[(&str, &[&str])] = &[
     ("ita", &["caffe", "citta", "universita", "societa"]),
     ("spa", &["cafe"]),
 ];
+
+/// Words that name a kind of business, in the languages receipts are read in. A word of a
+/// supplier's name one look-alike letter away from one of these ("Cale" for "Cafe") was likely
+/// misread.
+pub(super) const BUSINESS_WORDS: &[&str] = &[
+    "cafe",
+    "café",
+    "caffe",
+    "caffè",
+    "bar",
+    "hotel",
+    "bistro",
+    "grill",
+    "deli",
+    "diner",
+    "bakery",
+    "kitchen",
+    "tavern",
+    "pub",
+    "inn",
+    "books",
+    "market",
+    "store",
+    "shop",
+    "garage",
+    "restaurant",
+    "pizzeria",
+    "trattoria",
+    "osteria",
+    "taverna",
+    "brasserie",
+    "boulangerie",
+    "bäckerei",
+    "metzgerei",
+    "apotheke",
+    "imbiss",
+    "gasthaus",
+    "kiosk",
+    "markt",
+    "laden",
+    "bageri",
+    "kafé",
+    "kafe",
+    "bakkerij",
+    "taxi",
+    "tankstelle",
+    "station",
+];
+
+/// Letters OCR takes for one another in print: a word that differs from a business word in one
+/// letter of one of these groups was likely misread.
+pub(super) const LOOK_ALIKE: &[&str] = &["flti1j", "ceoa", "hb", "nr", "uv", "kh"];

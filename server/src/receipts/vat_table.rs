@@ -232,6 +232,31 @@ pub(crate) fn apply(money: &mut Money, lines: &[String], zero_decimal: bool) {
         money.tax = Some(suggestion(table.tax, CONFIRMED));
         return;
     }
+    // Every row prints a rate its amounts fit, and the total read is the rows' gross but for
+    // one digit ("合計 839" over rows of 320 and 510): the total is the likelier misreading, so
+    // the table gives all three, unsure.
+    let rated = table.rows.iter().all(|&at| {
+        lines
+            .get(at)
+            .is_some_and(|l| self::row(l, zero_decimal).is_some())
+    });
+    let one_digit_off = money.total.as_ref().is_some_and(|total| {
+        total
+            .value
+            .checked_sub(tip)
+            .is_some_and(|less_tip| one_digit_apart(less_tip, table.gross))
+    });
+    if rated && one_digit_off {
+        let read = money.total.as_ref().map_or(Decimal::ZERO, |t| t.value);
+        money.total = Some(Suggestion {
+            value: table.gross.saturating_add(tip),
+            confidence: UNCONFIRMED,
+            source: format!("{source}; the total read, {read}, differs from it in one digit"),
+        });
+        money.net = Some(suggestion(table.net, UNCONFIRMED));
+        money.tax = Some(suggestion(table.tax, UNCONFIRMED));
+        return;
+    }
     if money.total.is_none() {
         money.total = Some(suggestion(table.gross, UNCONFIRMED));
     }
@@ -240,6 +265,21 @@ pub(crate) fn apply(money: &mut Money, lines: &[String], zero_decimal: bool) {
     }
     if money.tax.is_none() {
         money.tax = Some(suggestion(table.tax, UNCONFIRMED));
+    }
+}
+
+/// Whether two amounts are written with the same digits but one (`839` and `830`, `42,54` and
+/// `42,64`), counted in cents.
+fn one_digit_apart(a: Decimal, b: Decimal) -> bool {
+    let cents = |v: Decimal| {
+        v.checked_mul(Decimal::from(100))
+            .map(|c| c.round().to_string())
+    };
+    match (cents(a), cents(b)) {
+        (Some(a), Some(b)) if a.len() == b.len() && a != b => {
+            a.chars().zip(b.chars()).filter(|(x, y)| x != y).count() == 1
+        }
+        _ => false,
     }
 }
 
@@ -309,6 +349,38 @@ mod tests {
         let text = "Shop\nNet 43,37\nTax 8,68\nTotal 60,00\nA 20% 43,37 8,68 52,05\n";
         let s = super::super::suggest::suggest(text, today);
         assert_eq!(s.total.unwrap().value.to_string(), "60.00");
+    }
+
+    #[test]
+    fn a_total_one_digit_off_a_table_whose_rows_fit_their_rates_gives_way_to_it() {
+        let today = chrono::NaiveDate::from_ymd_opt(2024, 12, 31).unwrap();
+        let text = "スーパー\n合計 ¥839\n消費税 税抜金額 消費税 合計\nA 10% 291 29 320\n\
+                    B 8% 472 38 510\nお釣り 1\n";
+        let s = super::super::suggest::suggest(text, today);
+        let (net, tax, total) = (s.net.unwrap(), s.tax.unwrap(), s.total.unwrap());
+        assert_eq!(
+            (
+                net.value.to_string(),
+                tax.value.to_string(),
+                total.value.to_string()
+            ),
+            ("763".into(), "67".into(), "830".into())
+        );
+        assert!(total.confidence < 0.6 && net.confidence < 0.6);
+        // Two digits off: the total read stays.
+        let text = "スーパー\n合計 ¥849\nA 10% 291 29 320\nB 8% 472 38 510\n";
+        let s = super::super::suggest::suggest(text, today);
+        assert_eq!(s.total.unwrap().value.to_string(), "849");
+    }
+
+    #[test]
+    fn amounts_one_digit_apart() {
+        let d = |s: &str| s.parse::<Decimal>().unwrap();
+        assert!(one_digit_apart(d("839"), d("830")));
+        assert!(one_digit_apart(d("42.54"), d("42.64")));
+        assert!(!one_digit_apart(d("42.54"), d("42.54")));
+        assert!(!one_digit_apart(d("849"), d("830")));
+        assert!(!one_digit_apart(d("1830"), d("830")));
     }
 
     #[test]
