@@ -490,6 +490,60 @@ SIXTH = [
     S("en-AU", "photo", "gross2", "Cairns Esplanade Cafe", "60 The Esplanade", "Cairns QLD 4870"),
 ]
 
+# The seventh batch, the part "unseen_2": generated at stop 40 before any measurement of it, after
+# the part "unseen" had been measured three times (stop 39 once; stop 40 twice, the second time to
+# tell which of that stop's rules a regression came from). Drawn like the fifth batch.
+SEVENTH = [
+    S("de-DE", "photo", "gross1", "Weinhaus Keller", "Marktstraße 3", "67433 Neustadt"),
+    S("de-DE", "photo", "taxi", "Taxi Zentrale Kiel", "Bahnhofstraße 1", "24103 Kiel"),
+    S("de-DE", "photo", "incl", "Brezelbude am Dom", "Domplatz 2", "86150 Augsburg"),
+    S("de-DE", "scan", "gross2", "Bürobedarf Lorenz", "Kaiserstraße 77", "66111 Saarbrücken",
+      customer="Ingenieurbüro Seidel"),
+    S("de-DE", "einvoice", "gross1", "Webagentur Fuchs GmbH", "Lange Reihe 9", "20099 Hamburg",
+      customer="Zahnarztpraxis Dr. Lang"),
+    S("de-CH", "photo", "gross2", "Chäsi Gstaad", "Promenade 20", "3780 Gstaad"),
+    S("de-CH", "photo", "incl", "Bärenbeiz Thun", "Obere Hauptgasse 4", "3600 Thun"),
+    S("de-CH", "einvoice", "gross1", "Berger Consulting AG", "Löwenstrasse 2", "8001 Zürich",
+      customer="Spital Wädenswil AG"),
+    S("fr-FR", "photo", "incl", "Crêperie Saint-Malo", "2 rue Jacques Cartier", "35400 Saint-Malo"),
+    S("fr-FR", "photo", "gross2", "Épicerie Le Panier", "11 rue Paradis", "13001 Marseille"),
+    S("fr-FR", "scan", "gross1", "Quincaillerie Morel", "8 rue de Metz", "57000 Metz",
+      customer="Garage Duval"),
+    S("fr-FR", "einvoice", "gross2", "Hôtel des Alpes SARL", "3 avenue Alsace-Lorraine", "38000 Grenoble",
+      customer="Bureau d'études Petit"),
+    S("it-IT", "photo", "gross1", "Bar Centrale Lucca", "Piazza San Michele 7", "55100 Lucca"),
+    S("it-IT", "photo", "fuel", "Distributore Adriatico", "Via Flaminia 200", "47921 Rimini"),
+    S("it-IT", "einvoice", "gross1", "Studio Grafico Serra", "Via Emilia 45", "41121 Modena",
+      customer="Ottica Ferri S.r.l."),
+    S("es-ES", "photo", "gross2", "Panadería La Espiga", "Calle Real 14", "15003 A Coruña"),
+    S("es-ES", "photo", "taxi", "Taxi Granada Libre", "Gran Vía de Colón 5", "18001 Granada"),
+    S("es-ES", "scan", "gross1", "Librería Cervantes", "Calle Uría 8", "33003 Oviedo",
+      customer="Notaría Pardo"),
+    S("nl-NL", "photo", "incl", "Pannenkoekenhuis De Molen", "Molenweg 2", "1621 AA Hoorn"),
+    S("nl-NL", "photo", "gross1", "Slagerij Jansen", "Kerkstraat 19", "5611 GH Eindhoven"),
+    S("nl-NL", "einvoice", "gross2", "Adviesbureau Vos B.V.", "Coolsingel 40", "3011 AD Rotterdam",
+      customer="Fysiotherapie Dekker"),
+    S("sv-SE", "photo", "gross2", "Coop Konsum Visby", "Adelsgatan 20", "621 56 Visby"),
+    S("sv-SE", "photo", "fuel", "Bensinstation Norrvik", "Norrvägen 3", "831 34 Östersund"),
+    S("sv-SE", "scan", "gross1", "Pappershandeln Ek", "Storgatan 9", "541 30 Skövde",
+      customer="Tandläkare Berg AB"),
+    S("da-DK", "photo", "gross1", "Kaffehuset Nyhavn", "Nyhavn 17", "1051 København K"),
+    S("da-DK", "einvoice", "gross2", "Jensen Rådgivning ApS", "Vestergade 2", "8000 Aarhus C",
+      customer="Dyreklinikken Vest"),
+    S("ja-JP", "photo", "gross2", "ドラッグストアさくら", "神戸市中央区三宮町1-5", "TEL 078-555-0190"),
+    S("ja-JP", "photo", "taxi", "みどりタクシー", "広島市中区紙屋町2-2", "TEL 082-555-0133"),
+    S("ja-JP", "einvoice", "net1", "株式会社ゆうぐも", "金沢市広坂1-1", "TEL 076-555-0158",
+      customer="有限会社はるか"),
+    S("en-US", "photo", "tip", "Harborview Oyster House", "12 Commercial St", "Portland, ME 04101"),
+    S("en-US", "photo", "parking", "Midtown Garage LLC", "250 W 40th St", "New York, NY 10018"),
+    S("en-US", "scan", "net1", "Desert Sun Print Shop", "410 N Central Ave", "Phoenix, AZ 85004",
+      customer="Saguaro Family Dental"),
+    S("en-GB", "photo", "gross2", "Cotswold Farm Shop", "High Street", "Stow-on-the-Wold GL54 1AA"),
+    S("en-GB", "photo", "fuel", "Moorland Fuels Ltd", "Okehampton Road", "Exeter EX4 1AA"),
+    S("en-CA", "photo", "net2", "Prairie Hardware", "1200 Albert St", "Regina, SK S4R 2R4"),
+    S("en-AU", "photo", "incl", "Byron Bay Juice Bar", "8 Jonson St", "Byron Bay NSW 2481"),
+]
+
 # ------------------------------------------------------------------ drawing
 
 
@@ -765,7 +819,7 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     # Both batches in one numbering; each receipt has its own seed (16_000 + i in the first
     # batch, 17_000 + k in the second, 18_000 + k in the third, 19_000 + k in the fourth, 20_000 + k
-    # in the fifth, 21_000 + k in the sixth), so a later
+    # in the fifth, 21_000 + k in the sixth, 22_000 + k in the seventh), so a later
     # batch never changes an earlier one.
     receipts = [(i, spec, part, 16_000 + i) for i, (spec, part) in enumerate(zip(SPECS, split(SPECS)))]
     receipts += [(len(SPECS) + k, spec, part, 17_000 + k)
@@ -777,6 +831,8 @@ def main() -> None:
     receipts += [(first_fifth + k, spec, "unseen", 20_000 + k) for k, spec in enumerate(FIFTH)]
     first_sixth = first_fifth + len(FIFTH)
     receipts += [(first_sixth + k, spec, "tuning", 21_000 + k) for k, spec in enumerate(SIXTH)]
+    first_seventh = first_sixth + len(SIXTH)
+    receipts += [(first_seventh + k, spec, "unseen_2", 22_000 + k) for k, spec in enumerate(SEVENTH)]
     manifest = []
     photos = 0
     for i, spec, part, seed in receipts:
@@ -835,6 +891,7 @@ def main() -> None:
     check_split(manifest[: len(SPECS)])
     check_second(manifest[len(SPECS): len(SPECS) + len(SECOND)])
     check_fifth(manifest[first_fifth:first_sixth])
+    check_fifth(manifest[first_seventh:], part="unseen_2")
     (out / "manifest.json").write_text(json.dumps({
         "generator": "generate.py",
         "split": f"per locale, random.Random({SPLIT_SEED}) shuffle; first half (rounded up) held apart",
@@ -847,7 +904,9 @@ def main() -> None:
                         "of photos, scans and e-invoices over every locale and tax scheme; all tuning",
         "fifth_batch": f"receipts {first_fifth + 1}-{first_sixth}: drawn like the first batch, part unseen, "
                        "measured once after the suggester's last change at stop 38",
-        "sixth_batch": f"receipts {first_sixth + 1}-{len(manifest)}: drawn like the fifth batch; all tuning",
+        "sixth_batch": f"receipts {first_sixth + 1}-{first_seventh}: drawn like the fifth batch; all tuning",
+        "seventh_batch": f"receipts {first_seventh + 1}-{len(manifest)}: drawn like the fifth batch, part unseen_2, "
+                         "generated at stop 40 before any measurement of it",
         "receipts": manifest,
     }, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     total = sum((out / r["file"]).stat().st_size for r in manifest)
@@ -866,14 +925,14 @@ def check_split(manifest: list) -> None:
     assert any(d.startswith("rot") for d in kinds)
 
 
-def check_fifth(manifest: list) -> None:
-    """The fifth batch is as broad as the held-apart part: every currency, language, form and damage."""
-    assert {r["part"] for r in manifest} == {"unseen"}
+def check_fifth(manifest: list, part: str = "unseen") -> None:
+    """An unseen batch is as broad as the held-apart part: every currency, language, form and damage."""
+    assert {r["part"] for r in manifest} == {part}
     for key, want in (("currency", 9), ("language", 9), ("form", 3)):
         assert len({r[key] for r in manifest}) >= want, (key, {r[key] for r in manifest})
     kinds = {d for r in manifest for d in r["distortions"]}
     for d in ("perspective", "shadow", "blur", "crumpled", "faded"):
-        assert d in kinds, f"unseen part lacks {d}"
+        assert d in kinds, f"{part} part lacks {d}"
     assert any(d.startswith("rot") for d in kinds)
 
 
