@@ -162,19 +162,21 @@ const INCLUDING: &[&str] = &[
     "inbegriffen",
     "compris",
     "comprise",
-    // "of which" / "contained": the tax is part of the amount above ("enth. USt.", "dont TVA",
-    // "varav moms", "heraf moms", "waarvan btw").
-    "enth",
-    "enthalten",
-    "dont",
-    "varav",
-    "heraf",
-    "waarvan",
 ];
+
+/// "Of which" / "contained" before a tax ("enth. USt.", "dont TVA", "varav moms", "heraf moms",
+/// "waarvan btw"): read as "included" only on a line whose tax label OCR garbled
+/// (`rates::included_unnamed`); elsewhere the tax label tells.
+const CONTAINED: &[&str] = &["enth", "enthalten", "dont", "varav", "heraf", "waarvan"];
 
 /// Whether `label` (lower case) says the amount is already included ("inkl.", "TVA incluse").
 pub(crate) fn says_included(label: &str) -> bool {
     has_word(label, INCLUDING)
+}
+
+/// Whether a line says its tax is contained in an amount ([`CONTAINED`]).
+pub(crate) fn says_contained(label: &str) -> bool {
+    has_word(label, CONTAINED)
 }
 
 pub(crate) fn has_word(text: &str, words: &[&str]) -> bool {

@@ -4,7 +4,7 @@
 use rust_decimal::Decimal;
 
 use super::amount::scan_amounts;
-use super::keywords::{has_word, label_hits, says_included, Hit, Role};
+use super::keywords::{has_word, label_hits, says_contained, says_included, Hit, Role};
 use super::suggest::{Suggestion, SURE};
 
 /// The one tax rate a receipt prints, and whether it says the tax is included in the prices
@@ -68,9 +68,9 @@ fn has_misread_incl(lower: &str) -> bool {
     has_word(lower, &["ind"]) && lower.contains('%')
 }
 
-/// "inkl. 19% MwSı." or "enth. USL. 19% 6,81": a line that says included, with one rate and at
-/// most one number after it, whose tax label OCR garbled. Any other label on it (a service
-/// charge, a discount) rules it out.
+/// "inkl. 19% MwSı." or "enth. USL. 19% 681": a line that says included (or "contained"), with
+/// one rate and at most one number after it, whose tax label OCR garbled. Any other label on it
+/// (a service charge, a discount) rules it out.
 fn included_unnamed(lower: &str, hits: &[Hit]) -> bool {
     let amounts = scan_amounts(lower);
     let one_rate = match amounts.as_slice() {
@@ -78,7 +78,7 @@ fn included_unnamed(lower: &str, hits: &[Hit]) -> bool {
         [rate, amount] => rate.percent && !amount.percent && rate.end <= amount.start,
         _ => false,
     };
-    hits.is_empty() && says_included(lower) && one_rate
+    hits.is_empty() && (says_included(lower) || says_contained(lower)) && one_rate
 }
 
 /// Every rate printed beside a tax label, or in the row below a tax table's header.
@@ -87,12 +87,13 @@ pub(crate) fn printed_rates(lines: &[String]) -> Vec<RateLine> {
     let lowers: Vec<String> = lines.iter().map(|l| l.to_lowercase()).collect();
     for (i, lower) in lowers.iter().enumerate() {
         let hits = label_hits(lower);
-        if !hits.iter().any(|h| h.role == Role::Tax) && !included_unnamed(lower, &hits) {
+        let unnamed = included_unnamed(lower, &hits);
+        if !hits.iter().any(|h| h.role == Role::Tax) && !unnamed {
             continue;
         }
         let rates = rates_in(lower);
         let mut rows = vec![(i, rates)];
-        let mut included = says_included(lower) || has_misread_incl(lower);
+        let mut included = says_included(lower) || has_misread_incl(lower) || unnamed;
         // A table's header ("MwSt%  Netto  MwSt  Brutto", "Moms Netto Moms Brutto"): the rates
         // are on the rows below. Its "Brutto" or "gross" names a column, and says nothing of
         // the receipt's total including a rate.
