@@ -135,6 +135,17 @@ pub(crate) fn parse_number(raw: &str) -> Option<(Decimal, u32)> {
     Decimal::from_str(&text).ok().map(|d| (d, decimals))
 }
 
+/// A rate followed by one number and nothing else numeric ("19% 6,81", "(AR 10%) 236"): the
+/// two, when `amounts` (one line's) are exactly that.
+pub(crate) fn rate_then_number(amounts: &[Amount]) -> Option<(&Amount, &Amount)> {
+    match amounts {
+        [rate, number] if rate.percent && !number.percent && rate.end <= number.start => {
+            Some((rate, number))
+        }
+        _ => None,
+    }
+}
+
 /// All numbers in `line` (which should already be in lower case).
 pub(crate) fn scan_amounts(line: &str) -> Vec<Amount> {
     let chars: Vec<(usize, char)> = line.char_indices().collect();

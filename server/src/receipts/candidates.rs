@@ -3,7 +3,7 @@
 
 use rust_decimal::Decimal;
 
-use super::amount::{scan_amounts, Amount};
+use super::amount::{rate_then_number, scan_amounts, Amount};
 use super::keywords::{group_role, label_hits, Hit, Role};
 use super::suggest::Candidate;
 
@@ -122,12 +122,7 @@ const UNLABELLED_TAX: f32 = 0.35;
 /// printed, with the total or net read.
 fn unlabelled_tax(lower: &str, line: usize, zero_decimal: bool) -> Option<Candidate> {
     let amounts = scan_amounts(lower);
-    let [rate, amount] = amounts.as_slice() else {
-        return None;
-    };
-    if !rate.percent || rate.end > amount.start {
-        return None;
-    }
+    let (_, amount) = rate_then_number(&amounts)?;
     if amount.is_money(zero_decimal) {
         return Some(Candidate {
             role: Role::Tax,

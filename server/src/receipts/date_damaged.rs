@@ -1,7 +1,7 @@
 //! Numeric dates OCR damaged beside a date label: one separator lost (`17/0623` for
-//! `17/06/23`, `1706/23`, `2201/2024`) or read as a space (`04.02 23` for `04.02.23`). Read only on a line
-//! that says "date" and only when that line holds no date read whole; `date.rs` never offers
-//! such a date as sure.
+//! `17/06/23`, `1706/23`, `2201/2024`) or read as a space (`04.02 23` for `04.02.23`). Read only
+//! on a line that says "date" and only when that line holds no date read whole; `date.rs` never
+//! offers such a date as sure.
 
 use std::sync::LazyLock;
 

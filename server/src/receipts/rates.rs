@@ -3,7 +3,7 @@
 
 use rust_decimal::Decimal;
 
-use super::amount::scan_amounts;
+use super::amount::{rate_then_number, scan_amounts};
 use super::keywords::{has_word, label_hits, says_contained, says_included, Hit, Role};
 use super::suggest::{Suggestion, SURE};
 
@@ -75,8 +75,7 @@ fn included_unnamed(lower: &str, hits: &[Hit]) -> bool {
     let amounts = scan_amounts(lower);
     let one_rate = match amounts.as_slice() {
         [one] => one.percent,
-        [rate, amount] => rate.percent && !amount.percent && rate.end <= amount.start,
-        _ => false,
+        two => rate_then_number(two).is_some(),
     };
     hits.is_empty() && (says_included(lower) || says_contained(lower)) && one_rate
 }

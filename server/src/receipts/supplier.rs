@@ -365,7 +365,8 @@ fn one_look_alike_apart(a: &str, b: &str) -> bool {
         .filter(|(x, y)| x != y)
         .map(|(x, y)| (*x, *y))
         .collect();
-    matches!(differ.as_slice(), [(x, y)] if LOOK_ALIKE.iter().any(|g| g.contains(*x) && g.contains(*y)))
+    let look_alike = |x: char, y: char| LOOK_ALIKE.iter().any(|g| g.contains(x) && g.contains(y));
+    matches!(differ.as_slice(), [(x, y)] if look_alike(*x, *y))
 }
 
 #[cfg(test)]

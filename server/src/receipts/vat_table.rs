@@ -25,6 +25,8 @@ pub(crate) struct VatTable {
     pub line: usize,
     /// The lines of all its rows.
     pub rows: Vec<usize>,
+    /// Whether every row printed its rate (none was counted only for its amounts adding up).
+    pub rated: bool,
 }
 
 /// One row: the rate printed on it and the last three amounts, when they add up.
@@ -153,7 +155,8 @@ pub(crate) fn vat_table(lines: &[String], zero_decimal: bool) -> Option<VatTable
     };
     let mut table: Option<VatTable> = None;
     for (index, line) in lines.iter().enumerate() {
-        let found = with_rate.get(index).copied().flatten().or_else(|| {
+        let rated = with_rate.get(index).copied().flatten();
+        let found = rated.or_else(|| {
             (has_rate(index.checked_sub(1)) || has_rate(index.checked_add(1)))
                 .then(|| row_without_rate(line, zero_decimal))
                 .flatten()
@@ -161,12 +164,14 @@ pub(crate) fn vat_table(lines: &[String], zero_decimal: bool) -> Option<VatTable
         let Some((net, tax, gross)) = found else {
             continue;
         };
+        let rated = rated.is_some();
         match &mut table {
             Some(t) => {
                 t.net = t.net.checked_add(net)?;
                 t.tax = t.tax.checked_add(tax)?;
                 t.gross = t.gross.checked_add(gross)?;
                 t.rows.push(index);
+                t.rated &= rated;
             }
             None => {
                 table = Some(VatTable {
@@ -175,6 +180,7 @@ pub(crate) fn vat_table(lines: &[String], zero_decimal: bool) -> Option<VatTable
                     gross,
                     line: index,
                     rows: vec![index],
+                    rated,
                 })
             }
         }
@@ -235,18 +241,13 @@ pub(crate) fn apply(money: &mut Money, lines: &[String], zero_decimal: bool) {
     // Every row prints a rate its amounts fit, and the total read is the rows' gross but for
     // one digit ("合計 839" over rows of 320 and 510): the total is the likelier misreading, so
     // the table gives all three, unsure.
-    let rated = table.rows.iter().all(|&at| {
-        lines
-            .get(at)
-            .is_some_and(|l| self::row(l, zero_decimal).is_some())
-    });
     let one_digit_off = money.total.as_ref().is_some_and(|total| {
         total
             .value
             .checked_sub(tip)
             .is_some_and(|less_tip| one_digit_apart(less_tip, table.gross))
     });
-    if rated && one_digit_off {
+    if table.rated && one_digit_off {
         let read = money.total.as_ref().map_or(Decimal::ZERO, |t| t.value);
         money.total = Some(Suggestion {
             value: table.gross.saturating_add(tip),
