@@ -544,6 +544,73 @@ SEVENTH = [
     S("en-AU", "photo", "incl", "Byron Bay Juice Bar", "8 Jonson St", "Byron Bay NSW 2481"),
 ]
 
+# The eighth batch (tuning only), added at stop 41: on the parts not tuned on, blurred and faded
+# photos read worst (held apart 79 % and 86 %, unseen 69 % and 78 %). Like the third batch these
+# lay blur or fading under other damage, over every locale and tax scheme, so such failures can be
+# studied on tuning receipts.
+EIGHTH = [
+    S("de-DE", "photo", "gross1", "Gasthaus Zum Hirschen", "Kirchgasse 6", "79539 Lörrach",
+      dist=P + ["perspective", "shadow", "blur"]),
+    S("de-DE", "photo", "gross2", "Getränkemarkt Adler", "Industriestraße 21", "89073 Ulm",
+      dist=P + ["shadow", "faded"]),
+    S("de-DE", "photo", "taxi", "Taxi Genossenschaft Bonn", "Am Hauptbahnhof 1", "53111 Bonn",
+      dist=P + ["crumpled", "faded"]),
+    S("de-DE", "photo", "fuel", "Tankstelle Weber", "Bundesstraße 9", "37073 Göttingen",
+      dist=P + ["perspective", "blur"]),
+    S("de-DE", "photo", "incl", "Eiscafé Venezia", "Königstraße 30", "70173 Stuttgart",
+      dist=P + ["shadow", "crumpled", "blur"]),
+    S("de-CH", "photo", "gross1", "Bäckerei Hug", "Weggisgasse 15", "6004 Luzern",
+      dist=P + ["perspective", "shadow", "faded"]),
+    S("de-CH", "photo", "incl", "Restaurant Rössli", "Dorfplatz 1", "6390 Engelberg",
+      dist=P + ["shadow", "blur"]),
+    S("fr-FR", "photo", "gross1", "Brasserie du Vieux Port", "9 quai du Port", "13002 Marseille",
+      dist=P + ["perspective", "faded"]),
+    S("fr-FR", "photo", "gross2", "Primeur Laurent", "4 rue Saint-Jean", "69005 Lyon",
+      dist=P + ["shadow", "crumpled", "blur"]),
+    S("fr-FR", "photo", "fuel", "Station Relais des Landes", "Route de Bayonne", "40100 Dax",
+      dist=P + ["perspective", "shadow", "faded"]),
+    S("it-IT", "photo", "gross2", "Alimentari Rossi", "Via Garibaldi 22", "10122 Torino",
+      dist=P + ["perspective", "shadow", "blur"]),
+    S("it-IT", "photo", "taxi", "Radio Taxi Bologna", "Piazza Maggiore 1", "40124 Bologna",
+      dist=P + ["shadow", "faded"]),
+    S("es-ES", "photo", "incl", "Cervecería La Ribera", "Paseo de Gracia 30", "08007 Barcelona",
+      dist=P + ["perspective", "faded"]),
+    S("es-ES", "photo", "fuel", "Gasolinera Los Pinos", "Carretera N-340 km 12", "11380 Tarifa",
+      dist=P + ["crumpled", "shadow", "blur"]),
+    S("nl-NL", "photo", "gross2", "Kaashandel Van Dijk", "Markt 8", "2801 JE Gouda",
+      dist=P + ["perspective", "shadow", "faded"]),
+    S("nl-NL", "photo", "taxi", "Taxicentrale Utrecht", "Stationsplein 5", "3511 ED Utrecht",
+      dist=P + ["shadow", "blur"]),
+    S("sv-SE", "photo", "incl", "Restaurang Skeppet", "Hamngatan 4", "411 14 Göteborg",
+      dist=P + ["perspective", "shadow", "blur"]),
+    S("sv-SE", "photo", "taxi", "Taxi Umeå Centrum", "Rådhustorget 2", "903 26 Umeå",
+      dist=P + ["crumpled", "faded"]),
+    S("da-DK", "photo", "gross2", "Bageriet Ørsted", "Jernbanegade 7", "5000 Odense C",
+      dist=P + ["shadow", "blur"]),
+    S("da-DK", "photo", "incl", "Café Strandvejen", "Strandvejen 100", "2900 Hellerup",
+      dist=P + ["perspective", "faded"]),
+    S("ja-JP", "photo", "gross1", "喫茶みなと", "横浜市中区山下町3", "TEL 045-555-0121",
+      dist=P + ["perspective", "shadow", "blur"]),
+    S("ja-JP", "photo", "taxi", "つばめ交通", "福岡市博多区博多駅前1-1", "TEL 092-555-0147",
+      dist=P + ["shadow", "faded"]),
+    S("en-US", "photo", "tip", "Bayou Smokehouse", "400 Decatur St", "New Orleans, LA 70130",
+      dist=P + ["shadow", "crumpled", "blur"]),
+    S("en-US", "photo", "fuel", "Prairie Stop Fuel", "2100 I-80 Exit 312", "Lincoln, NE 68524",
+      dist=P + ["perspective", "faded"]),
+    S("en-US", "photo", "parking", "Union Square Parking", "333 Post St", "San Francisco, CA 94108",
+      dist=P + ["shadow", "blur"]),
+    S("en-GB", "photo", "gross2", "Highland Larder", "22 Union Street", "Inverness IV1 1PL",
+      dist=P + ["perspective", "shadow", "blur"]),
+    S("en-GB", "photo", "taxi", "Cardiff Cabs Ltd", "Central Square", "Cardiff CF10 1EP",
+      dist=P + ["shadow", "faded"]),
+    S("en-CA", "photo", "gross1", "Okanagan Fruit Stand", "3400 Lakeshore Rd", "Kelowna, BC V1W 3S9",
+      dist=P + ["perspective", "crumpled", "faded"]),
+    S("en-AU", "photo", "service", "Darwin Waterfront Grill", "7 Kitchener Dr", "Darwin NT 0800",
+      dist=P + ["shadow", "blur"]),
+    S("en-AU", "photo", "gross2", "Hobart Wharf Provisions", "Elizabeth St Pier", "Hobart TAS 7000",
+      dist=P + ["perspective", "shadow", "faded"]),
+]
+
 # ------------------------------------------------------------------ drawing
 
 
@@ -819,7 +886,7 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     # Both batches in one numbering; each receipt has its own seed (16_000 + i in the first
     # batch, 17_000 + k in the second, 18_000 + k in the third, 19_000 + k in the fourth, 20_000 + k
-    # in the fifth, 21_000 + k in the sixth, 22_000 + k in the seventh), so a later
+    # in the fifth, 21_000 + k in the sixth, 22_000 + k in the seventh, 23_000 + k in the eighth), so a later
     # batch never changes an earlier one.
     receipts = [(i, spec, part, 16_000 + i) for i, (spec, part) in enumerate(zip(SPECS, split(SPECS)))]
     receipts += [(len(SPECS) + k, spec, part, 17_000 + k)
@@ -833,6 +900,8 @@ def main() -> None:
     receipts += [(first_sixth + k, spec, "tuning", 21_000 + k) for k, spec in enumerate(SIXTH)]
     first_seventh = first_sixth + len(SIXTH)
     receipts += [(first_seventh + k, spec, "unseen_2", 22_000 + k) for k, spec in enumerate(SEVENTH)]
+    first_eighth = first_seventh + len(SEVENTH)
+    receipts += [(first_eighth + k, spec, "tuning", 23_000 + k) for k, spec in enumerate(EIGHTH)]
     manifest = []
     photos = 0
     for i, spec, part, seed in receipts:
@@ -891,11 +960,11 @@ def main() -> None:
     check_split(manifest[: len(SPECS)])
     check_second(manifest[len(SPECS): len(SPECS) + len(SECOND)])
     check_fifth(manifest[first_fifth:first_sixth])
-    check_fifth(manifest[first_seventh:], part="unseen_2")
+    check_fifth(manifest[first_seventh:first_eighth], part="unseen_2")
     (out / "manifest.json").write_text(json.dumps({
         "generator": "generate.py",
         "split": f"per locale, random.Random({SPLIT_SEED}) shuffle; first half (rounded up) held apart",
-        "second_batch": f"receipts {len(SPECS) + 1}-{len(manifest)}: the broad ones per locale, "
+        "second_batch": f"receipts {len(SPECS) + 1}-{len(SPECS) + len(SECOND)}: the broad ones per locale, "
                         f"random.Random({SECOND_SPLIT_SEED}) shuffle, first two thirds (rounded up) "
                         "calibration, the rest tuning; the weak-kind ones tuning",
         "third_batch": f"receipts {len(SPECS) + len(SECOND) + 1}-{len(SPECS) + len(SECOND) + len(THIRD)}: "
@@ -905,8 +974,10 @@ def main() -> None:
         "fifth_batch": f"receipts {first_fifth + 1}-{first_sixth}: drawn like the first batch, part unseen, "
                        "measured once after the suggester's last change at stop 38",
         "sixth_batch": f"receipts {first_sixth + 1}-{first_seventh}: drawn like the fifth batch; all tuning",
-        "seventh_batch": f"receipts {first_seventh + 1}-{len(manifest)}: drawn like the fifth batch, part unseen_2, "
+        "seventh_batch": f"receipts {first_seventh + 1}-{first_eighth}: drawn like the fifth batch, part unseen_2, "
                          "generated at stop 40 before any measurement of it",
+        "eighth_batch": f"receipts {first_eighth + 1}-{len(manifest)}: blurred or faded photos under other "
+                        "damage, every locale and tax scheme; all tuning",
         "receipts": manifest,
     }, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     total = sum((out / r["file"]).stat().st_size for r in manifest)
