@@ -1,8 +1,9 @@
-//! The total a cash payment settles: the cash given less the change returned ("Bar 21,65",
-//! "Rückgeld 15,00": 6,65). Most receipts paid in cash print both, away from the total, so when
-//! the total's own line is damaged (a digit or its decimal point lost) the payment lines still
-//! tell it; and when they tell something else, the total read is not sure. Cash may be rounded
-//! (to 5 centimes, to 50 øre), so the figure is never sure on its own.
+//! The total the payment lines settle: the cash given less the change returned ("Bar 21,65",
+//! "Rückgeld 15,00": 6,65), or the one amount charged to a card ("Kort 234,90"). Most receipts
+//! print the payment away from the total, so when the total's own line is damaged (a digit or
+//! its decimal point lost) the payment lines still tell it; and when they tell something else,
+//! the total read is not sure. Cash may be rounded (to 5 centimes, to 50 øre) and a card may be
+//! charged a tip or cash back beside the total, so the figure is never sure on its own.
 
 use rust_decimal::Decimal;
 
@@ -56,6 +57,37 @@ const CHANGE: &[&str] = &[
     "釣銭",
 ];
 
+/// Labels of a payment by card, at the start of a line.
+const CARD: &[&str] = &[
+    "card",
+    "credit card",
+    "debit card",
+    "visa",
+    "mastercard",
+    "maestro",
+    "amex",
+    "contactless",
+    "ec-karte",
+    "ec karte",
+    "girocard",
+    "kartenzahlung",
+    "karte",
+    "cb",
+    "carte",
+    "carte bancaire",
+    "carte bleue",
+    "tarjeta",
+    "carta",
+    "bancomat",
+    "pin",
+    "pinbetaling",
+    "kort",
+    "bankkort",
+    "kortbetalning",
+    "dankort",
+    "クレジット",
+];
+
 /// Words that may follow the label besides the amount.
 #[rustfmt::skip]
 const CURRENCY_WORDS: &[&str] = &[
@@ -90,31 +122,72 @@ fn one_amount(lower: &str, zero_decimal: bool) -> Option<Decimal> {
     }
 }
 
-/// Cash given less change: one line of each, the change below the cash, both with one amount
-/// read with its decimals, the change smaller. `None` on anything less clear.
-pub(super) fn cash_settled(lines: &[String], zero_decimal: bool) -> Option<Choice> {
-    let lowers: Vec<String> = lines.iter().map(|l| l.trim().to_lowercase()).collect();
-    let find = |labels: &[&str]| -> Vec<(usize, Decimal)> {
+/// What the payment lines say was paid, and how.
+#[derive(Debug, Clone)]
+pub(super) struct Paid {
+    pub choice: Choice,
+    /// "cash given less change" or "paid by card", for the suggestion's note.
+    pub how: &'static str,
+}
+
+/// The total the payment lines settle: cash given less change where both are printed once (the
+/// change after the cash given and smaller), else the one amount charged to a card where no cash
+/// is printed. None when the lines are unclear (two payments of a kind, a split payment).
+pub(super) fn paid(lines: &[String], zero_decimal: bool) -> Option<Paid> {
+    // A frame or the paper's edge read as a bar before the label ("| Kort 234,90") is no word.
+    let lowers: Vec<String> = lines
+        .iter()
+        .map(|l| {
+            l.trim_start_matches(|c: char| c.is_whitespace() || matches!(c, '|' | '!' | '*' | '-'))
+                .trim_end()
+                .to_lowercase()
+        })
+        .collect();
+    let labelled = |labels: &[&str]| -> Vec<(usize, Option<Decimal>)> {
         lowers
             .iter()
             .enumerate()
             .filter(|(_, l)| starts_with_label(l, labels))
-            .filter_map(|(i, l)| one_amount(l, zero_decimal).map(|v| (i, v)))
+            .map(|(i, l)| (i, one_amount(l, zero_decimal)))
             .collect()
     };
-    let (given, change) = match (find(GIVEN).as_slice(), find(CHANGE).as_slice()) {
-        ([given], [change]) => (*given, *change),
-        _ => return None,
+    let amounts = |found: Vec<(usize, Option<Decimal>)>| -> Vec<(usize, Decimal)> {
+        found
+            .into_iter()
+            .filter_map(|(i, v)| v.map(|v| (i, v)))
+            .collect()
     };
-    if change.0 <= given.0 || change.1 >= given.1 {
+    let given = amounts(labelled(GIVEN));
+    let change = amounts(labelled(CHANGE));
+    if let ([given], [change]) = (given.as_slice(), change.as_slice()) {
+        if change.0 <= given.0 || change.1 >= given.1 {
+            return None;
+        }
+        return Some(Paid {
+            choice: Choice {
+                value: given.1 - change.1,
+                confidence: 0.5,
+                lines: vec![given.0, change.0],
+                whole: false,
+            },
+            how: "cash given less change",
+        });
+    }
+    if !given.is_empty() || !change.is_empty() {
         return None;
     }
-    Some(Choice {
-        value: given.1 - change.1,
-        confidence: 0.5,
-        lines: vec![given.0, change.0],
-        whole: false,
-    })
+    match amounts(labelled(CARD)).as_slice() {
+        [(line, value)] if !value.is_zero() => Some(Paid {
+            choice: Choice {
+                value: *value,
+                confidence: 0.5,
+                lines: vec![*line],
+                whole: false,
+            },
+            how: "paid by card",
+        }),
+        _ => None,
+    }
 }
 
 /// Whether a total read differs from the cash settlement by more than cash rounding could
@@ -137,6 +210,32 @@ mod tests {
 
     fn lines(text: &str) -> Vec<String> {
         text.lines().map(str::to_string).collect()
+    }
+
+    fn cash_settled(lines: &[String], zero_decimal: bool) -> Option<Choice> {
+        paid(lines, zero_decimal).map(|p| p.choice)
+    }
+
+    #[test]
+    fn one_card_payment_is_the_total() {
+        let p = paid(
+            &lines("ATTBETALA 23490 kr\ninkl. moms 25%\n| Kort 234,90"),
+            false,
+        )
+        .unwrap();
+        assert_eq!(p.choice.value, Decimal::new(23490, 2));
+        assert_eq!((p.choice.lines.clone(), p.how), (vec![2], "paid by card"));
+        let p = paid(&lines("SUMME 79,28\nEC-Karte EUR 79,28"), false).unwrap();
+        assert_eq!(p.choice.value, Decimal::new(7928, 2));
+        // A card number is no amount; two card payments, or card and cash, settle nothing.
+        assert!(paid(&lines("TOTAL 39.70\nVISA **** 1147"), false).is_none());
+        assert!(paid(&lines("Visa 10.00\nMastercard 5.00"), false).is_none());
+        assert!(paid(&lines("Kort 10,00\nKontant 5,00"), false).is_none());
+        // A word after the label makes it something else ("Card fee", "Karte verloren").
+        assert!(paid(&lines("Card fee 0.50"), false).is_none());
+        // Cash given less change comes first.
+        let p = paid(&lines("Bar 21,65\nRückgeld 15,00"), false).unwrap();
+        assert_eq!(p.how, "cash given less change");
     }
 
     #[test]

@@ -206,6 +206,9 @@ const CANADIAN_WORDS: &[&str] = &[
     "hst", "pst", "qst", "tps", "tvq", "canada", "ontario", "québec", "quebec",
 ];
 
+/// The most a currency is sure of beside strong signs of another.
+const RIVALLED: f32 = 0.5;
+
 /// Detects the currency of the receipt.
 pub(crate) fn detect(lines: &[String]) -> Option<Suggestion<String>> {
     let all = lines.join("\n");
@@ -222,7 +225,17 @@ pub(crate) fn detect(lines: &[String]) -> Option<Suggestion<String>> {
     for (index, line) in lines.iter().enumerate() {
         let lower = line.to_lowercase();
         let has_amount = line.chars().any(|c| c.is_ascii_digit());
-        let weight = if has_amount { 1.5 } else { 1.0 };
+        // A sign beside the total says most: elsewhere a sign may be a letter misread
+        // ("Super E10" read "Super £10").
+        let on_total = has_amount
+            && super::keywords::label_hits(&lower)
+                .iter()
+                .any(|h| h.role == super::keywords::Role::Total);
+        let weight = match (has_amount, on_total) {
+            (_, true) => 3.0,
+            (true, false) => 1.5,
+            (false, _) => 1.0,
+        };
         for code in CODES {
             for (at, _) in line.match_indices(code) {
                 if is_code_at(line, at, code.len()) {
@@ -280,13 +293,19 @@ pub(crate) fn detect(lines: &[String]) -> Option<Suggestion<String>> {
             add(code, confidence, index, weight * 0.8 * plain_dollars as f32);
         }
     }
-    let best = evidence
-        .into_iter()
-        .max_by(|a, b| a.1 .0.total_cmp(&b.1 .0).then(b.1 .2.cmp(&a.1 .2)));
-    if let Some((code, (_, confidence, line))) = best {
+    let mut ranked: Vec<(&'static str, (f32, f32, usize))> = evidence.into_iter().collect();
+    ranked.sort_by(|a, b| b.1 .0.total_cmp(&a.1 .0).then(a.1 .2.cmp(&b.1 .2)));
+    if let Some(&(code, (score, confidence, line))) = ranked.first() {
+        // Signs of another currency half as strong or more: one of them is misread, and which
+        // is not sure.
+        let rival = ranked.get(1).is_some_and(|r| r.1 .0 * 2.0 >= score);
         return Some(Suggestion {
             value: code.to_string(),
-            confidence,
+            confidence: if rival {
+                confidence.min(RIVALLED)
+            } else {
+                confidence
+            },
             source: lines
                 .get(line)
                 .map(|l| l.trim().to_string())

@@ -144,3 +144,22 @@ fn a_plain_dollar_on_a_receipt_that_charges_vat_is_unsure_and_a_uk_vat_number_te
     assert_eq!(s.value, "GBP");
     assert!(s.confidence >= 0.6, "{s:?}");
 }
+
+#[test]
+fn the_sign_beside_the_total_wins_and_a_rival_sign_leaves_it_unsure() {
+    let lines: Vec<String> =
+        "Super £10 PS\n40,04 x 1,9841 79,28\nSUMME 79,28 €\nenth. USt. 19% 12,66"
+            .lines()
+            .map(str::to_string)
+            .collect();
+    let s = detect(&lines).unwrap();
+    assert_eq!(s.value, "EUR");
+    assert!(
+        s.confidence < 0.6,
+        "a pound sign elsewhere: {}",
+        s.confidence
+    );
+    // One currency alone stays sure.
+    let lines = vec!["Bread 2,50 €".to_string(), "SUMME 4,85 €".to_string()];
+    assert!(detect(&lines).unwrap().confidence >= 0.9);
+}

@@ -98,7 +98,18 @@ fn is_word_char(c: char) -> bool {
 pub(crate) fn label_hits(lower: &str) -> Vec<Hit> {
     let mut found: Vec<Hit> = Vec::new();
     for (phrases, role, confidence) in TABLE {
-        for phrase in phrases.iter() {
+        // A label of several words is also found with its spaces lost ("IALT", "ATTBETALA",
+        // "GRANDTOTAL"): OCR joins short words printed close together.
+        let joined = phrases
+            .iter()
+            .filter(|p| p.contains(' '))
+            .map(|p| std::borrow::Cow::Owned(p.replace(' ', "")));
+        for phrase in phrases
+            .iter()
+            .map(|p| std::borrow::Cow::Borrowed(*p))
+            .chain(joined)
+        {
+            let phrase = phrase.as_ref();
             let mut from = 0;
             while let Some(pos) = lower.get(from..).and_then(|s| s.find(phrase)) {
                 let start = from + pos;

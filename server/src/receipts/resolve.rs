@@ -11,7 +11,7 @@ use rust_decimal::Decimal;
 use super::agree::{fits_rate, sums_to};
 use super::agreeing::agreeing;
 use super::amount::scan_amounts;
-use super::cash::{cash_settled, contradicts};
+use super::cash::{contradicts, paid, Paid};
 use super::derive::{doubt_total_by_tax, rate_pair};
 use super::keywords::{label_hits, Role};
 use super::rates::PrintedRate;
@@ -251,11 +251,13 @@ pub(crate) fn resolve(
     };
     let mut contradicted = total.is_some_and(below_a_read);
 
-    // Cash given less change settles a total that was not read, or read damaged (without its
-    // decimals, or smaller than a net); it stays unsure (cash may be rounded).
-    let cash = cash_settled(lines, zero_decimal);
+    // What was paid (cash given less change, or the one card payment) settles a total that was
+    // not read, or read damaged (without its decimals, or smaller than a net); it stays unsure
+    // (cash may be rounded, a card charged a tip).
+    let cash = paid(lines, zero_decimal);
     let by_cash = cash
         .as_ref()
+        .map(|p| &p.choice)
         .filter(|c| total.is_none_or(|t| t.whole || contradicted) && !below_a_read(c));
     if by_cash.is_some() {
         (total, contradicted) = (by_cash, false);
@@ -307,10 +309,12 @@ pub(crate) fn resolve(
     settled(money, cash.as_ref(), by_cash.is_some(), zero_decimal)
 }
 
-/// What the cash paid says of the money chosen: a total calculated from it is unsure, and so is
+/// What the payment says of the money chosen: a total calculated from it is unsure, and so is
 /// what was calculated from that total; a total read that it contradicts is unsure.
-fn settled(mut money: Money, cash: Option<&Choice>, by_cash: bool, zero_decimal: bool) -> Money {
-    let Some(cash) = cash else { return money };
+fn settled(mut money: Money, paid: Option<&Paid>, by_cash: bool, zero_decimal: bool) -> Money {
+    let Some(Paid { choice: cash, how }) = paid else {
+        return money;
+    };
     let tip = money.tip.as_ref().map_or(Decimal::ZERO, |t| t.value);
     if by_cash {
         for s in [&mut money.total, &mut money.net, &mut money.tax]
@@ -320,7 +324,7 @@ fn settled(mut money: Money, cash: Option<&Choice>, by_cash: bool, zero_decimal:
             s.confidence = s.confidence.min(UNSURE);
         }
         if let Some(t) = money.total.as_mut().filter(|t| t.value == cash.value) {
-            t.source = format!("calculated: cash given less change ({})", t.source);
+            t.source = format!("calculated: {how} ({})", t.source);
         }
     } else if let Some(t) = money
         .total
@@ -328,8 +332,7 @@ fn settled(mut money: Money, cash: Option<&Choice>, by_cash: bool, zero_decimal:
         .filter(|t| contradicts(cash, t.value, tip, zero_decimal))
     {
         t.confidence = t.confidence.min(UNSURE);
-        t.source
-            .push_str(&format!(" (cash given less change is {})", cash.value));
+        t.source.push_str(&format!(" ({how} is {})", cash.value));
     }
     money
 }
