@@ -69,6 +69,7 @@ impl Suggestions {
     pub(crate) fn doubting(mut self, words: &[(String, f32)], text: &str) -> Suggestions {
         let lines = normalize_lines(text);
         super::supplier::doubt(&mut self.supplier, words, &lines);
+        super::supplier::town_doubt(&mut self.supplier, &lines);
         super::supplier::accent_doubt(&mut self.supplier, &lines);
         super::supplier::misread_doubt(&mut self.supplier);
         self

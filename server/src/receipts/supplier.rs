@@ -5,7 +5,7 @@ use super::ocr_language::language_of;
 use super::suggest::Suggestion;
 use super::supplier_words::{
     ACCENT_DROPPED, BUSINESS_WORDS, BUYER_MARKERS, CONTACT_MARKERS, HEADINGS, LEGAL_SUFFIXES,
-    LOOK_ALIKE, STREET_WORDS,
+    LOOK_ALIKE, STREET_ENDINGS, STREET_FIRST, STREET_LINKS, STREET_WORDS,
 };
 
 /// How many non-empty lines from the top are considered.
@@ -96,6 +96,9 @@ fn rejected(line: &str) -> Option<&'static str> {
     if digits >= 4 {
         return Some("number, date, postcode or phone");
     }
+    if digits > 0 && line.contains('%') {
+        return Some("a rate");
+    }
     if contains_marker(&lower, CONTACT_MARKERS) || looks_like_domain(&lower) {
         return Some("contact or registration");
     }
@@ -106,12 +109,18 @@ fn rejected(line: &str) -> Option<&'static str> {
     }) {
         return Some("heading");
     }
+    if street_first(&words) {
+        return Some("address");
+    }
     if digits > 0 {
         let street = words.iter().any(|w| {
             STREET_WORDS.contains(&w.trim_end_matches('.'))
                 || w.ends_with("str.")
                 || w.ends_with("straße")
                 || w.ends_with("strasse")
+                || STREET_ENDINGS
+                    .iter()
+                    .any(|e| w.ends_with(e) && w.chars().count() >= e.chars().count() + 2)
         });
         let starts_with_number = words
             .first()
@@ -121,6 +130,29 @@ fn rejected(line: &str) -> Option<&'static str> {
         }
     }
     None
+}
+
+/// Whether the words open with a street word and a linking word ("route de", "rue de la", "via
+/// del"): an address printed without a number; or with a letter or two and a street word, a
+/// house number misread. The linking word keeps names such as "Place Café" or "Via Roma
+/// Pizzeria" out.
+fn street_first(words: &[&str]) -> bool {
+    let link = |w: &&str| {
+        STREET_LINKS.contains(w)
+            || w.strip_prefix("d'")
+                .or_else(|| w.strip_prefix("d’"))
+                .is_some_and(|rest| !rest.is_empty())
+    };
+    // A house number OCR read as a letter or two ("A rue Sart-Jean" for "4 rue …"): a short
+    // first word that is no article, then the street word.
+    let misread_number = |w: &&str| w.chars().count() <= 2 && !STREET_LINKS.contains(w) && !link(w);
+    match words {
+        [first, second, _, ..] => {
+            (STREET_FIRST.contains(first) && link(second))
+                || (misread_number(first) && STREET_FIRST.contains(second))
+        }
+        _ => false,
+    }
 }
 
 /// The name as a person would type it: frame characters trimmed, spaces single, and OCR's
@@ -332,6 +364,36 @@ pub(crate) fn accent_doubt(supplier: &mut Option<Suggestion<String>>, lines: &[S
         s.confidence = s.confidence.min(UNSURE);
         s.source = format!(
             "{} ('{word}' is usually written with an accent, which OCR may have dropped)",
+            s.source
+        );
+    }
+}
+
+/// Makes a name of one word unsure when that word is the town of an address line below it
+/// ("Cardiff" above "Cardiff CF10 1EP"): the rest of the name ("Cabs Ltd") was likely lost.
+pub(crate) fn town_doubt(supplier: &mut Option<Suggestion<String>>, lines: &[String]) {
+    let Some(s) = supplier else { return };
+    let word = s.value.to_lowercase();
+    if word.split_whitespace().count() != 1 || !word.chars().all(char::is_alphabetic) {
+        return;
+    }
+    let top = lines
+        .iter()
+        .filter(|l| !l.trim().is_empty())
+        .take(TOP_LINES);
+    // The name's own line: its source, which later doubts may have followed with a note.
+    let own = |l: &&String| !l.trim().is_empty() && s.source.starts_with(l.trim());
+    let town = top.skip_while(|l| !own(l)).skip(1).any(|l| {
+        let lower = l.to_lowercase();
+        l.chars().filter(char::is_ascii_digit).count() >= 2
+            && tokens(&lower)
+                .iter()
+                .any(|w| w.trim_matches(|c: char| !c.is_alphanumeric()) == word)
+    });
+    if town {
+        s.confidence = s.confidence.min(UNSURE);
+        s.source = format!(
+            "{} (also the town of the address below: the rest of the name may be lost)",
             s.source
         );
     }

@@ -199,3 +199,69 @@ fn a_name_with_a_look_alike_letter_in_a_business_word_is_unsure() {
         assert_eq!(s.unwrap().confidence, 0.7, "{name}");
     }
 }
+
+#[test]
+fn street_names_joined_to_their_street_word_and_streets_without_a_number_are_addresses() {
+    let text = "Hamngatan 4\n411 14 Göteborg\nRestaurang Skeppet";
+    assert_eq!(supplier(text).as_deref(), Some("Restaurang Skeppet"));
+    let text = "Nørrevej 12\nBageriet Korn";
+    assert_eq!(supplier(text).as_deref(), Some("Bageriet Korn"));
+    let text = "Kalverstraat 92\n1012 PH Amsterdam\nBoekhandel Spui";
+    assert_eq!(supplier(text).as_deref(), Some("Boekhandel Spui"));
+    let text = "Route de Bayonne\n40100 Dax\nStation Relais des Landes";
+    assert_eq!(supplier(text).as_deref(), Some("Station Relais des Landes"));
+    let text = "Rue de la Paix\nVia del Corso\nCafé Central";
+    assert_eq!(supplier(text).as_deref(), Some("Café Central"));
+    // A rate is no name ("inkl. moms 25%").
+    assert_eq!(
+        supplier("inkl. moms 25%\nTack!\nKaffebaren").as_deref(),
+        Some("Kaffebaren")
+    );
+    // A house number read as a letter before the street word.
+    let text = "A rue Sart-Jean\n4000 Liège\nPrimeur Laurent";
+    assert_eq!(supplier(text).as_deref(), Some("Primeur Laurent"));
+    assert_eq!(
+        supplier("Le Quai Bistro").as_deref(),
+        Some("Le Quai Bistro")
+    );
+    // A street word without a linking word, or a name ending like a street without a number,
+    // stays a name.
+    assert_eq!(
+        supplier("Place Café\n12 rue Haute").as_deref(),
+        Some("Place Café")
+    );
+    assert_eq!(
+        supplier("Via Roma Pizzeria").as_deref(),
+        Some("Via Roma Pizzeria")
+    );
+    assert_eq!(
+        supplier("Kaffegatan\nStorgatan 3").as_deref(),
+        Some("Kaffegatan")
+    );
+}
+
+#[test]
+fn a_one_word_name_that_is_the_town_of_the_address_below_is_unsure() {
+    let lines: Vec<String> = "Cardiff\nqi\nCardiff CF19 IE}\nFare 39.70"
+        .lines()
+        .map(str::to_string)
+        .collect();
+    let mut s = pick_supplier(&lines);
+    assert!(s.as_ref().unwrap().confidence > 0.6);
+    town_doubt(&mut s, &lines);
+    let s = s.unwrap();
+    assert_eq!(s.value, "Cardiff");
+    assert!(s.confidence <= UNSURE, "{s:?}");
+    assert!(s.source.contains("town"), "{}", s.source);
+    // A name of two words, or a one-word name that is not the town, is left as it was.
+    for text in [
+        "Cardiff Cabs\nCardiff CF10 1EP",
+        "Tesco\nSt Mellons Road\nCardiff CF3 0EG",
+    ] {
+        let lines: Vec<String> = text.lines().map(str::to_string).collect();
+        let mut s = pick_supplier(&lines);
+        let before = s.as_ref().unwrap().confidence;
+        town_doubt(&mut s, &lines);
+        assert_eq!(s.unwrap().confidence, before, "{text}");
+    }
+}

@@ -42,6 +42,15 @@ pub(super) const HEADINGS: &[&str] = &[
     "danke",
     "merci",
     "gracias",
+    "grazie",
+    "tack",
+    "tak",
+    "för",
+    "besöket",
+    "besøget",
+    "bedankt",
+    "bezoek",
+    "uw",
     "order",
     "page",
     "seite",
@@ -122,6 +131,42 @@ pub(super) const STREET_WORDS: &[&str] = &[
     "square",
     "sq",
     "high",
+];
+/// Endings of one-word street names in languages that join the street word to the name
+/// ("Hamngatan", "Storgade", "Kalverstraat", "Nørrevej"): with a number on the line, an address.
+pub(super) const STREET_ENDINGS: &[&str] = &[
+    "gatan", "gata", "vägen", "vagen", "gränd", "torget", "gade", "gaden", "vej", "vejen",
+    "stræde", "torv", "straat", "laan", "gracht", "plein", "kade", "singel", "veien", "gaten",
+];
+/// Street words that begin an address printed without a number, followed by a linking word
+/// ("Route de Bayonne", "Rue de la Paix", "Via del Corso", "Calle de Alcalá").
+pub(super) const STREET_FIRST: &[&str] = &[
+    "rue",
+    "route",
+    "avenue",
+    "av.",
+    "chemin",
+    "boulevard",
+    "bd",
+    "allée",
+    "impasse",
+    "quai",
+    "place",
+    "calle",
+    "avenida",
+    "avda.",
+    "paseo",
+    "carrer",
+    "via",
+    "viale",
+    "piazza",
+    "corso",
+    "vicolo",
+];
+/// Linking words after a street word at the start of an address.
+pub(super) const STREET_LINKS: &[&str] = &[
+    "de", "du", "des", "la", "le", "les", "d'", "del", "della", "delle", "dei", "degli", "di",
+    "dal", "el", "los", "las", "dels", "san", "saint", "sainte", "st", "ste",
 ];
 pub(super) const LEGAL_SUFFIXES: &[&str] = &[
     "gmbh",
