@@ -145,7 +145,7 @@ fn street_first(words: &[&str]) -> bool {
     };
     // A house number OCR read as a letter or two ("A rue Sart-Jean" for "4 rue …"): a short
     // first word that is no article, then the street word.
-    let misread_number = |w: &&str| w.chars().count() <= 2 && !STREET_LINKS.contains(w) && !link(w);
+    let misread_number = |w: &&str| w.chars().count() <= 2 && !link(w);
     match words {
         [first, second, _, ..] => {
             (STREET_FIRST.contains(first) && link(second))
