@@ -143,22 +143,17 @@ pub(super) fn paid(lines: &[String], zero_decimal: bool) -> Option<Paid> {
                 .to_lowercase()
         })
         .collect();
-    let labelled = |labels: &[&str]| -> Vec<(usize, Option<Decimal>)> {
+    // Lines opening with one of the labels and holding one amount, with that amount.
+    let find = |labels: &[&str]| -> Vec<(usize, Decimal)> {
         lowers
             .iter()
             .enumerate()
             .filter(|(_, l)| starts_with_label(l, labels))
-            .map(|(i, l)| (i, one_amount(l, zero_decimal)))
+            .filter_map(|(i, l)| one_amount(l, zero_decimal).map(|v| (i, v)))
             .collect()
     };
-    let amounts = |found: Vec<(usize, Option<Decimal>)>| -> Vec<(usize, Decimal)> {
-        found
-            .into_iter()
-            .filter_map(|(i, v)| v.map(|v| (i, v)))
-            .collect()
-    };
-    let given = amounts(labelled(GIVEN));
-    let change = amounts(labelled(CHANGE));
+    let given = find(GIVEN);
+    let change = find(CHANGE);
     if let ([given], [change]) = (given.as_slice(), change.as_slice()) {
         if change.0 <= given.0 || change.1 >= given.1 {
             return None;
@@ -176,7 +171,7 @@ pub(super) fn paid(lines: &[String], zero_decimal: bool) -> Option<Paid> {
     if !given.is_empty() || !change.is_empty() {
         return None;
     }
-    match amounts(labelled(CARD)).as_slice() {
+    match find(CARD).as_slice() {
         [(line, value)] if !value.is_zero() => Some(Paid {
             choice: Choice {
                 value: *value,

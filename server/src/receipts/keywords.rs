@@ -94,42 +94,49 @@ fn is_word_char(c: char) -> bool {
     c.is_alphanumeric()
 }
 
+/// Every label of `TABLE` with its role and confidence, each row's labels followed by those of
+/// several words with their spaces lost ("IALT", "ATTBETALA", "GRANDTOTAL"): OCR joins short
+/// words printed close together. Built once, as every line read looks for all of them.
+static PHRASES: std::sync::LazyLock<Vec<(String, Role, f32)>> = std::sync::LazyLock::new(|| {
+    TABLE
+        .iter()
+        .flat_map(|(phrases, role, confidence)| {
+            let joined = phrases
+                .iter()
+                .filter(|p| p.contains(' '))
+                .map(|p| p.replace(' ', ""));
+            phrases
+                .iter()
+                .map(|p| p.to_string())
+                .chain(joined)
+                .map(move |p| (p, *role, *confidence))
+        })
+        .collect()
+});
+
 /// All labels in a lower-case line; where labels overlap, the longest wins.
 pub(crate) fn label_hits(lower: &str) -> Vec<Hit> {
     let mut found: Vec<Hit> = Vec::new();
-    for (phrases, role, confidence) in TABLE {
-        // A label of several words is also found with its spaces lost ("IALT", "ATTBETALA",
-        // "GRANDTOTAL"): OCR joins short words printed close together.
-        let joined = phrases
-            .iter()
-            .filter(|p| p.contains(' '))
-            .map(|p| std::borrow::Cow::Owned(p.replace(' ', "")));
-        for phrase in phrases
-            .iter()
-            .map(|p| std::borrow::Cow::Borrowed(*p))
-            .chain(joined)
-        {
-            let phrase = phrase.as_ref();
-            let mut from = 0;
-            while let Some(pos) = lower.get(from..).and_then(|s| s.find(phrase)) {
-                let start = from + pos;
-                let end = start + phrase.len();
-                // Japanese and Chinese write words without spaces: a label in that script
-                // needs no boundary.
-                let cjk = phrase.chars().all(is_cjk);
-                let before_ok =
-                    cjk || !lower[..start].chars().next_back().is_some_and(is_word_char);
-                let after_ok = cjk || !lower[end..].chars().next().is_some_and(is_word_char);
-                if before_ok && after_ok {
-                    found.push(Hit {
-                        start,
-                        end,
-                        role: *role,
-                        confidence: *confidence,
-                    });
-                }
-                from = end;
+    for (phrase, role, confidence) in PHRASES.iter() {
+        let phrase = phrase.as_str();
+        let mut from = 0;
+        while let Some(pos) = lower.get(from..).and_then(|s| s.find(phrase)) {
+            let start = from + pos;
+            let end = start + phrase.len();
+            // Japanese and Chinese write words without spaces: a label in that script
+            // needs no boundary.
+            let cjk = phrase.chars().all(is_cjk);
+            let before_ok = cjk || !lower[..start].chars().next_back().is_some_and(is_word_char);
+            let after_ok = cjk || !lower[end..].chars().next().is_some_and(is_word_char);
+            if before_ok && after_ok {
+                found.push(Hit {
+                    start,
+                    end,
+                    role: *role,
+                    confidence: *confidence,
+                });
             }
+            from = end;
         }
     }
     // Longest first; drop anything overlapping an already kept hit.

@@ -382,7 +382,7 @@ pub(crate) fn town_doubt(supplier: &mut Option<Suggestion<String>>, lines: &[Str
         .filter(|l| !l.trim().is_empty())
         .take(TOP_LINES);
     // The name's own line: its source, which later doubts may have followed with a note.
-    let own = |l: &&String| !l.trim().is_empty() && s.source.starts_with(l.trim());
+    let own = |l: &&String| s.source.starts_with(l.trim());
     let town = top.skip_while(|l| !own(l)).skip(1).any(|l| {
         let lower = l.to_lowercase();
         l.chars().filter(char::is_ascii_digit).count() >= 2
